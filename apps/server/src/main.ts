@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { AppConfig, ConfigError, parseEnvironment } from '@app/config';
+import { createAdminApp } from '@app/http';
+import { AppModule } from './app.module';
+
+async function bootstrap(): Promise<void> {
+  let env;
+  try {
+    // The one place that reads process.env; everything else gets AppConfig.
+    env = parseEnvironment(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const app = await createAdminApp(AppModule.forRoot(env), new AppConfig(env));
+  const config = app.get(AppConfig);
+  await app.listen({ port: config.apiPort, host: config.apiBind });
+  new Logger('Bootstrap').log(`admin API listening on http://${config.apiBind}:${config.apiPort} (docs at /docs)`);
+}
+
+bootstrap().catch((error: Error) => {
+  process.stderr.write(`failed to start: ${error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,5 @@
+export { ApiExceptionFilter, toErrorResponse } from './api-exception.filter';
+export { Conflict, DomainError, Forbidden, Invalid, NotFound, type DomainErrorCode } from './domain-error';
+export { errorBody, type ApiErrorBody } from './error-body';
+export { createValidationPipe, describeValidationErrors } from './validation';
+export { createAdminApp, setupApiDocs } from './admin-app';

@@ -1,0 +1,2 @@
+export { LoggingModule } from './logging.module';
+export { redactSecrets, redactText, isSecretKey, REDACTED } from './redact';

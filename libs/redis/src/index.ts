@@ -1,0 +1,6 @@
+export { ConfigBus, type ConfigChangeListener } from './config-bus';
+export { CorruptRecordError, decodeRecord, encodeRecord } from './record-codec';
+export { RedisConnections, type RedisClient } from './redis-connections';
+export { RedisHealthIndicator, type RedisHealth } from './redis-health';
+export { RedisKeys } from './redis-keys';
+export { RedisModule } from './redis.module';
