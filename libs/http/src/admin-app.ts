@@ -6,8 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
-import { ApiExceptionFilter, toErrorResponse } from './api-exception.filter';
-import { errorBody } from './error-body';
+import { ApiExceptionFilter } from './api-exception.filter';
 import { createValidationPipe } from './validation';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;

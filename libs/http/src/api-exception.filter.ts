@@ -56,6 +56,7 @@ function describeFastifyError(error: Error & { code?: string }): string {
       return 'request body is larger than the server accepts';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return `${error.message}; send application/json`;
+    case undefined:
     default:
       return error.message;
   }

@@ -1,0 +1,71 @@
+// Helpers shared by the start, test and bench scripts: run commands, install Debian packages.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+
+export function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...options });
+  if (result.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed with ${result.status ?? result.signal}`);
+  }
+}
+
+export function hasCommand(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+let aptUpdated = false;
+
+/**
+ * Makes sure each command exists, installing its Debian package with apt-get when running as root.
+ * `wanted` maps a command name to the package that provides it.
+ */
+export function ensureCommands(wanted) {
+  const missing = Object.entries(wanted).filter(([cmd]) => !hasCommand(cmd));
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))];
+  if (!isRoot || !hasCommand('apt-get')) {
+    console.error(`Missing: ${missing.map(([c]) => c).join(', ')}. Install them with:\n  sudo apt-get install -y ${packages.join(' ')}`);
+    process.exit(1);
+  }
+  console.log(`Installing ${packages.join(' ')} with apt-get...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) {
+    run('apt-get', ['update', '-qq'], { env });
+    aptUpdated = true;
+  }
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { env });
+}
+
+/** Installs npm dependencies when node_modules is missing or older than the lock file. */
+export function ensureNodeModules() {
+  const lock = join(root, 'package-lock.json');
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs)) return;
+  console.log('Installing npm dependencies (npm ci)...');
+  run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the given Nest apps when their output is missing or older than any source file. */
+export function ensureBuilt(apps) {
+  const sources = Math.max(...['apps', 'libs'].map((d) => newestMtime(join(root, d))), statSync(join(root, 'package.json')).mtimeMs);
+  for (const app of apps) {
+    const output = join(root, 'dist', 'apps', app, 'main.js');
+    if (existsSync(output) && statSync(output).mtimeMs >= sources) continue;
+    console.log(`Building ${app}...`);
+    run(join(root, 'node_modules', '.bin', 'nest'), ['build', app]);
+  }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// `npm test`: installs what the tests need, builds, type-checks, lints, then runs jest (unit and
+// end-to-end). Jest's global setup starts the real services (Redis, ...) and stops them after.
+import { ensureBuilt, ensureCommands, ensureNodeModules, root, run } from './lib/system.mjs';
+
+ensureNodeModules();
+// Debian packages the test suite runs for real. Command name -> package.
+ensureCommands({ 'redis-server': 'redis-server' });
+ensureBuilt(['server']);
+run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
+run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
+try {
+  run(`${root}/node_modules/.bin/jest`, ['--maxWorkers=2', ...process.argv.slice(2)]);
+} catch {
+  process.exit(1);
+}

@@ -1,0 +1,37 @@
+import { AppConfig, parseEnvironment } from '@app/config';
+import { ConfigBus, RedisConnections, RedisKeys } from '@app/redis';
+
+function replica(prefix: string) {
+  const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_bus_test_0123456789', REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, CONFIG_POLL_SECONDS: '60' }));
+  const connections = new RedisConnections(config);
+  const keys = new RedisKeys(config);
+  const bus = new ConfigBus(connections, keys, config);
+  bus.onModuleInit();
+  return { connections, keys, bus };
+}
+
+describe('configuration change bus', () => {
+  it('bumps config:version atomically with the write and tells every replica', async () => {
+    const prefix = `${process.env.TEST_REDIS_PREFIX}-bus`;
+    const a = replica(prefix);
+    const b = replica(prefix);
+    try {
+      const seenByB: number[] = [];
+      b.bus.onChange((v) => void seenByB.push(v));
+      await new Promise((r) => setTimeout(r, 300)); // let B subscribe and see the initial version
+      const before = await a.bus.currentVersion();
+      const results = await a.bus.commit((tx) => tx.set(a.keys.key('demo', 'x'), 'value'));
+      expect(results).toEqual([[null, 'OK']]);
+      expect(await a.bus.currentVersion()).toBe(before + 1);
+      expect(await a.connections.client.get(`{${prefix}}:demo:x`)).toBe('value');
+      const deadline = Date.now() + 2000;
+      while (!seenByB.includes(before + 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(seenByB).toContain(before + 1);
+    } finally {
+      a.bus.onApplicationShutdown();
+      b.bus.onApplicationShutdown();
+      await a.connections.onApplicationShutdown();
+      await b.connections.onApplicationShutdown();
+    }
+  });
+});

@@ -1,0 +1,40 @@
+import { RedisServer } from '../support/redis-server';
+import { ServerProcess } from '../support/server-process';
+
+interface Health {
+  status: string;
+  redis: { status: string; latency_ms: number | null };
+  version: string;
+  uptime_s: number;
+}
+
+async function waitForHealth(server: ServerProcess, status: number): Promise<Health> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await server.api<Health>('GET', '/health', { token: null });
+    if (res.status === status) return res.body;
+    if (Date.now() > deadline) throw new Error(`health stayed ${res.status}: ${res.text}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('GET /health', () => {
+  it('is 200 with Redis up, 503 degraded while it is down, and 200 again after, without a restart', async () => {
+    const redis = await RedisServer.start();
+    const server = await ServerProcess.start({ env: { REDIS_URL: redis.url } });
+    try {
+      const up = await waitForHealth(server, 200);
+      expect(up).toEqual({ status: 'ok', redis: { status: 'up', latency_ms: expect.any(Number) }, version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptime_s: expect.any(Number) });
+
+      await redis.stop();
+      const down = await waitForHealth(server, 503);
+      expect(down).toMatchObject({ status: 'degraded', redis: { status: 'down', latency_ms: null } });
+
+      await redis.restart();
+      expect((await waitForHealth(server, 200)).status).toBe('ok');
+    } finally {
+      await server.stop();
+      await redis.destroy();
+    }
+  });
+});

@@ -1,0 +1,146 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from './ports';
+
+const ROOT = join(__dirname, '..', '..');
+export const SERVER_MAIN = join(ROOT, 'dist', 'apps', 'server', 'main.js');
+
+export interface ServerOptions {
+  /** Extra or overriding environment variables. */
+  env?: Record<string, string>;
+  /** Share a key prefix with another server (replicas); default: a fresh one per server. */
+  keyPrefix?: string;
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/**
+ * The real, built server (`dist/apps/server/main.js`) as a child process on free loopback ports,
+ * against the suite's Redis (started by global-setup). `npm test` builds it first.
+ */
+export class ServerProcess {
+  readonly adminToken = `acm_test_admin_${randomBytes(12).toString('hex')}`;
+  private child?: ChildProcess;
+  private output = '';
+  readonly env: Record<string, string>;
+
+  private constructor(
+    readonly apiPort: number,
+    readonly httpPort: number,
+    readonly httpsPort: number,
+    readonly keyPrefix: string,
+    extraEnv: Record<string, string>,
+  ) {
+    this.env = {
+      PATH: process.env.PATH ?? '',
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: keyPrefix,
+      ADMIN_TOKEN: this.adminToken,
+      API_PORT: String(apiPort),
+      API_BIND: '127.0.0.1',
+      HTTP_PORT: String(httpPort),
+      HTTPS_PORT: String(httpsPort),
+      BASE_DOMAIN: 'example.test',
+      LOG_LEVEL: 'warn',
+      CONFIG_POLL_SECONDS: '2',
+      ...extraEnv,
+    };
+  }
+
+  static async start(options: ServerOptions = {}): Promise<ServerProcess> {
+    if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run "npm test" (it builds) or "npx nest build server"`);
+    const prefix = options.keyPrefix ?? `${process.env.TEST_REDIS_PREFIX ?? 'test'}-${randomBytes(3).toString('hex')}`;
+    const server = new ServerProcess(await freePort(), await freePort(), await freePort(), prefix, options.env ?? {});
+    await server.launch();
+    return server;
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  /** Starts (or restarts) the process and waits until /health answers. */
+  async launch(): Promise<void> {
+    this.output = '';
+    const child = spawn(process.execPath, [SERVER_MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${this.output}`);
+      try {
+        const res = await fetch(`${this.apiUrl}/health`);
+        if (res.status === 200 || res.status === 503) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`server did not answer /health within 20 s:\n${this.output}`);
+  }
+
+  /** JSON request to the admin API; `token` defaults to the admin token, `null` sends none. */
+  async api<T = unknown>(method: string, path: string, options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+    const token = options.token === undefined ? this.adminToken : options.token;
+    const headers: Record<string, string> = { ...options.headers };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    }
+    const res = await fetch(`${this.apiUrl}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+      child.kill(signal);
+    });
+  }
+}
+
+/** Runs the built server once with the given environment and returns its exit code and output. */
+export async function runServerExpectingExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SERVER_MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not exit within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
