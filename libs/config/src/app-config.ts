@@ -12,6 +12,19 @@ export type RedisTopology =
   | { kind: 'sentinel'; sentinels: HostPort[]; name: string; password?: string; sentinelPassword?: string; url?: string }
   | { kind: 'cluster'; nodes: HostPort[]; password?: string };
 
+export interface AcmeSettings {
+  productionUrl: string;
+  stagingUrl: string;
+  caBundlePath?: string;
+  skipChallengeVerification: boolean;
+}
+
+export interface RenewalSettings {
+  thresholdDays: number;
+  checkMs: number;
+  retryMs: number;
+}
+
 /** Typed, validated configuration. The only way code reads settings (never `process.env`). */
 @Injectable()
 export class AppConfig {
@@ -51,6 +64,25 @@ export class AppConfig {
   }
   get configPollMs(): number {
     return this.env.CONFIG_POLL_SECONDS * 1000;
+  }
+
+  get storageEncryptionKey(): string | undefined {
+    return this.env.STORAGE_ENCRYPTION_KEY;
+  }
+  get acme(): AcmeSettings {
+    return {
+      productionUrl: this.env.ACME_DIRECTORY_URL,
+      stagingUrl: this.env.ACME_STAGING_URL,
+      caBundlePath: this.env.ACME_CA_BUNDLE,
+      skipChallengeVerification: this.env.ACME_SKIP_CHALLENGE_VERIFICATION,
+    };
+  }
+  get renewal(): RenewalSettings {
+    return {
+      thresholdDays: this.env.RENEWAL_THRESHOLD_DAYS,
+      checkMs: this.env.RENEWAL_CHECK_SECONDS * 1000,
+      retryMs: this.env.RENEWAL_RETRY_SECONDS * 1000,
+    };
   }
 
   get redis(): RedisTopology {

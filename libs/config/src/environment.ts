@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -22,6 +23,11 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  return v === 'true' || v === '1' || v === 'yes' ? true : v === 'false' || v === '0' || v === 'no' ? false : value;
+};
 const toLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
 /**
@@ -114,6 +120,56 @@ export class Environment {
   @Min(1)
   @Max(3600)
   CONFIG_POLL_SECONDS: number = 5;
+
+  /** AES-256-GCM key (32 bytes, base64) that encrypts private keys at rest. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be 32 random bytes in base64 (44 characters), e.g. from: openssl rand -base64 32' })
+  STORAGE_ENCRYPTION_KEY?: string;
+
+  /** ACME directory used when a request names none (or says "production"). */
+  @IsOptional()
+  @Matches(/^https:\/\/[^\s]+$/, { message: 'must be an https:// URL of an ACME directory' })
+  ACME_DIRECTORY_URL: string = 'https://acme-v02.api.letsencrypt.org/directory';
+
+  /** ACME directory used when a request says "staging". */
+  @IsOptional()
+  @Matches(/^https:\/\/[^\s]+$/, { message: 'must be an https:// URL of an ACME directory' })
+  ACME_STAGING_URL: string = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+
+  /** PEM file of extra trusted roots for talking to private ACME CAs (e.g. Pebble, step-ca). */
+  @IsOptional()
+  @IsString()
+  ACME_CA_BUNDLE?: string;
+
+  /** Skip acme-client's own DNS/HTTP pre-check of each challenge and let the CA validate. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  ACME_SKIP_CHALLENGE_VERIFICATION: boolean = false;
+
+  /** Certificates expiring within this many days are renewed. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of days' })
+  @Min(1)
+  @Max(100000)
+  RENEWAL_THRESHOLD_DAYS: number = 30;
+
+  /** Seconds between renewal sweeps. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(1)
+  @Max(86400)
+  RENEWAL_CHECK_SECONDS: number = 3600;
+
+  /** First retry delay after a failed renewal; doubles per failure, at most one day. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(1)
+  @Max(86400)
+  RENEWAL_RETRY_SECONDS: number = 600;
 }
 
 export class ConfigError extends Error {

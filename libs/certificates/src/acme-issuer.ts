@@ -1,0 +1,124 @@
+import { Injectable, Logger } from '@nestjs/common';
+import * as acme from 'acme-client';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { AppConfig } from '@app/config';
+import { StorageCrypto } from '@app/crypto';
+import { CertificatesRepository } from './certificates.repository';
+
+/** What a successful order gives back. */
+export interface IssuedCertificate {
+  certificatePem: string;
+  privateKeyPem: string;
+  issuedAt: string;
+  expiresAt: string;
+  fingerprint: string;
+  issuer: string;
+  serialNumber: string;
+}
+
+export interface OrderRequest {
+  directoryUrl: string;
+  email?: string;
+  domains: string[];
+}
+
+/** acme-client settings: its axios instance is shared by the whole process. */
+interface AcmeAxiosSettings {
+  retryMaxAttempts: number;
+  retryDefaultDelay: number;
+}
+
+/**
+ * Talks ACME (RFC 8555) through acme-client: accounts per (directory, e-mail) kept in Redis with
+ * sealed keys, HTTP-01 challenges published to Redis (any replica answers them), keys and CSRs made
+ * in memory. Nothing touches the file system except reading ACME_CA_BUNDLE once at start.
+ */
+@Injectable()
+export class AcmeIssuer {
+  private readonly logger = new Logger(AcmeIssuer.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repository: CertificatesRepository,
+    private readonly crypto: StorageCrypto,
+  ) {
+    const { caBundlePath } = config.acme;
+    // Requests fail fast instead of hanging: an unreachable CA becomes a failed order within seconds.
+    acme.axios.defaults.timeout = 20_000;
+    const settings = (acme.axios.defaults as unknown as { acmeSettings: AcmeAxiosSettings }).acmeSettings;
+    settings.retryMaxAttempts = 2;
+    settings.retryDefaultDelay = 1;
+    if (caBundlePath) {
+      const bundle = readFileSync(caBundlePath, 'utf8');
+      acme.axios.defaults.httpsAgent = new Agent({ ca: [...rootCertificates, bundle], keepAlive: true });
+    }
+  }
+
+  async order(request: OrderRequest): Promise<IssuedCertificate> {
+    const client = await this.client(request.directoryUrl, request.email);
+    const certificateKey = await acme.crypto.createPrivateEcdsaKey('P-256');
+    const [, csr] = await acme.crypto.createCsr({ commonName: request.domains[0], altNames: request.domains }, certificateKey);
+    const chain = await client.auto({
+      csr,
+      email: request.email,
+      termsOfServiceAgreed: true,
+      challengePriority: ['http-01'],
+      skipChallengeVerification: this.config.acme.skipChallengeVerification,
+      challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
+        if (challenge.type !== 'http-01') throw new Error(`unsupported challenge type ${challenge.type}`);
+        await this.repository.putChallenge(challenge.token, keyAuthorization);
+      },
+      challengeRemoveFn: async (_authz, challenge) => {
+        await this.repository.deleteChallenge(challenge.token);
+      },
+    });
+    await this.rememberAccountUrl(client, request.directoryUrl, request.email);
+    const leaf = new X509Certificate(chain);
+    return {
+      certificatePem: chain,
+      privateKeyPem: certificateKey.toString(),
+      issuedAt: new Date(leaf.validFrom).toISOString(),
+      expiresAt: new Date(leaf.validTo).toISOString(),
+      fingerprint: leaf.fingerprint256,
+      issuer: leaf.issuer.replace(/\n/g, ', '),
+      serialNumber: leaf.serialNumber,
+    };
+  }
+
+  /** An acme-client Client for the account of (directory, e-mail), creating the account key once. */
+  private async client(directoryUrl: string, email = ''): Promise<acme.Client> {
+    const context = this.repository.accountContext(directoryUrl, email);
+    let account = await this.repository.findAccount(directoryUrl, email);
+    if (!account) {
+      const key = await acme.crypto.createPrivateEcdsaKey('P-256');
+      account = await this.repository.createAccount({
+        directory_url: directoryUrl,
+        email,
+        account_key_sealed: this.crypto.seal(key.toString(), context),
+        created_at: new Date().toISOString(),
+      });
+      this.logger.log(`created ACME account key for ${email || '(no e-mail)'} at ${directoryUrl}`);
+    }
+    return new acme.Client({
+      directoryUrl,
+      accountKey: this.crypto.open(account.account_key_sealed, context),
+      accountUrl: account.account_url,
+      backoffAttempts: 10,
+      backoffMin: 500,
+      backoffMax: 5000,
+    });
+  }
+
+  private async rememberAccountUrl(client: acme.Client, directoryUrl: string, email = ''): Promise<void> {
+    const account = await this.repository.findAccount(directoryUrl, email);
+    if (!account || account.account_url) return;
+    try {
+      await this.repository.saveAccount({ ...account, account_url: client.getAccountUrl() });
+    } catch {
+      // No URL known: the next order looks the account up again by its key.
+    }
+  }
+}

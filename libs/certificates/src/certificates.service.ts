@@ -1,0 +1,233 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+import { StorageCrypto } from '@app/crypto';
+import { Conflict, Forbidden, Invalid, NotFound } from '@app/http';
+import { AuthContext, TokenOwnershipRegistry, TokensService } from '@app/tokens';
+import { isStagingDirectory, resolveDirectoryUrl } from './acme-directory';
+import { CertificateRecord } from './certificate.record';
+import { checkCertificateName, defaultCertificateName, normalizeDomain, normalizeDomains } from './certificate-names';
+import { CertificateOrders } from './certificate-orders';
+import { CertificatesRepository } from './certificates.repository';
+import {
+  CertificateDeletedDto,
+  CertificateDetailDto,
+  CertificateDto,
+  CertificateStatusDto,
+  CreateCertificateDto,
+  CreateMultiDomainCertificateDto,
+} from './dto/certificate.dto';
+
+/** What the proxy module passes when a target with HTTPS asks for its certificate. */
+export interface EnsureCertificateOptions {
+  email?: string;
+  acme_directory_url?: string;
+}
+
+export interface CertificateForHostname {
+  cert_name: string;
+  status: CertificateRecord['status'];
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+@Injectable()
+export class CertificatesService implements OnModuleInit {
+  constructor(
+    private readonly repository: CertificatesRepository,
+    private readonly orders: CertificateOrders,
+    private readonly tokens: TokensService,
+    private readonly ownership: TokenOwnershipRegistry,
+    private readonly crypto: StorageCrypto,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.ownership.register({
+      kind: 'certificates',
+      countOwned: async (token) => (await this.repository.list()).filter((r) => r.owner === token).length,
+      deleteOwned: async (token) => {
+        const owned = (await this.repository.list()).filter((r) => r.owner === token);
+        for (const record of owned) await this.repository.delete(record.name);
+        return owned.length;
+      },
+    });
+  }
+
+  createSingle(auth: AuthContext, input: CreateCertificateDto): Promise<CertificateDto> {
+    const domain = normalizeDomain(input.domain);
+    const name = checkCertificateName(input.cert_name ?? defaultCertificateName(domain));
+    return this.create(auth.tokenName, name, [domain], input.email, input.acme_directory_url);
+  }
+
+  createMultiDomain(auth: AuthContext, input: CreateMultiDomainCertificateDto): Promise<CertificateDto> {
+    const name = checkCertificateName(input.cert_name);
+    return this.create(auth.tokenName, name, normalizeDomains(input.domains), input.email, input.acme_directory_url);
+  }
+
+  async list(auth: AuthContext): Promise<CertificateDto[]> {
+    return (await this.repository.list()).filter((r) => auth.canAccess(r.owner)).map(toDto);
+  }
+
+  async show(auth: AuthContext, name: string, includePrivateKey = false): Promise<CertificateDetailDto> {
+    const record = await this.require(auth, name);
+    const detail: CertificateDetailDto = { ...toDto(record), certificate_pem: record.certificate_pem ?? null };
+    if (includePrivateKey) {
+      if (!auth.isAdmin) throw Forbidden('include_private_key=true needs the admin token');
+      detail.private_key_pem = record.private_key_sealed ? this.crypto.open(record.private_key_sealed, this.repository.recordKey(name)) : null;
+    }
+    return detail;
+  }
+
+  /** The certificate's status; with `waitSeconds`, waits for a running order to finish first. */
+  async status(auth: AuthContext, name: string, waitSeconds = 0): Promise<CertificateStatusDto> {
+    let record = await this.require(auth, name);
+    const deadline = Date.now() + waitSeconds * 1000;
+    while ((record.status === 'pending' || record.status === 'renewing') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const latest = await this.repository.find(name);
+      if (!latest) throw NotFound(`certificate "${name}"`);
+      record = latest;
+    }
+    return {
+      cert_name: record.name,
+      status: record.status,
+      error: record.error ?? null,
+      expires_at: record.expires_at ?? null,
+      fingerprint: record.fingerprint ?? null,
+      updated_at: record.updated_at,
+      order_running: await this.orders.isRunning(name),
+    };
+  }
+
+  /** Orders a new certificate now; refused when not within the renewal threshold unless forced. */
+  async renew(auth: AuthContext, name: string, force = false): Promise<CertificateDto> {
+    const record = await this.require(auth, name);
+    if (record.status === 'active' && !force && record.expires_at) {
+      const daysLeft = Math.floor((Date.parse(record.expires_at) - Date.now()) / DAY_MS);
+      if (daysLeft > this.config.renewal.thresholdDays) {
+        throw Conflict(`certificate "${name}" has ${daysLeft} days left and is renewed automatically within ${this.config.renewal.thresholdDays} days of expiry; pass force=true to renew now`);
+      }
+    }
+    return this.startOrder(name, (current) => current);
+  }
+
+  /** Re-issues a staging certificate from the production directory; the staging one serves meanwhile. */
+  async convertToProduction(auth: AuthContext, name: string): Promise<CertificateDto> {
+    const record = await this.require(auth, name);
+    if (!isStagingDirectory(record.acme_directory_url, this.config.acme)) {
+      throw Conflict(`certificate "${name}" is not from a staging directory (${record.acme_directory_url}); nothing to convert`);
+    }
+    return this.startOrder(name, (current) => ({ ...current, acme_directory_url: this.config.acme.productionUrl }));
+  }
+
+  async delete(auth: AuthContext, name: string): Promise<CertificateDeletedDto> {
+    await this.require(auth, name);
+    await this.repository.delete(name);
+    return { cert_name: name, deleted: true };
+  }
+
+  /**
+   * For the proxy module: the certificate a target with HTTPS uses. Reuses the default-named
+   * certificate (`proxy-<host>`) when it exists and covers the hostname, else orders one.
+   */
+  async ensureForHostname(owner: string, hostname: string, options: EnsureCertificateOptions = {}): Promise<CertificateForHostname> {
+    const domain = normalizeDomain(hostname);
+    const name = defaultCertificateName(domain);
+    const existing = await this.repository.find(name);
+    if (existing) {
+      if (!existing.domains.includes(domain)) throw Conflict(`certificate "${name}" exists but does not cover ${domain}`);
+      return { cert_name: name, status: existing.status };
+    }
+    const created = await this.create(owner, name, [domain], options.email, options.acme_directory_url);
+    return { cert_name: created.cert_name, status: created.status };
+  }
+
+  /** For the proxy module: checks that `auth` may use certificate `name` for `hostname` (attach). */
+  async checkAttachable(auth: AuthContext, name: string, hostname: string): Promise<CertificateForHostname> {
+    const record = await this.require(auth, name);
+    const domain = normalizeDomain(hostname);
+    if (!record.domains.includes(domain)) throw Invalid(`certificate "${name}" does not cover ${domain}; it covers ${record.domains.join(', ')}`);
+    return { cert_name: name, status: record.status };
+  }
+
+  /** For the proxy module (delete with delete_certificate=true): deletes the default-named certificate of a hostname. */
+  async deleteForHostname(owner: string, hostname: string): Promise<boolean> {
+    const name = defaultCertificateName(normalizeDomain(hostname));
+    const existing = await this.repository.find(name);
+    if (!existing || existing.owner !== owner) return false;
+    return this.repository.delete(name);
+  }
+
+  private async create(owner: string, name: string, domains: string[], email: string | undefined, directory: string | undefined): Promise<CertificateDto> {
+    const directoryUrl = resolveDirectoryUrl(directory, this.config.acme);
+    const accountEmail = email ?? (await this.tokens.certificateEmail(owner));
+    this.crypto.assertConfigured();
+    const now = new Date().toISOString();
+    const record: CertificateRecord = {
+      name,
+      owner,
+      domains,
+      email: accountEmail,
+      acme_directory_url: directoryUrl,
+      status: 'pending',
+      created_at: now,
+      updated_at: now,
+      renewal_failures: 0,
+    };
+    const lock = await this.orders.lock(name);
+    if (!lock) throw Conflict(`an order for certificate "${name}" is already running`);
+    if (!(await this.repository.create(record))) {
+      await this.orders.release(lock);
+      throw Conflict(`a certificate named "${name}" already exists: choose another cert_name or delete it first`);
+    }
+    this.orders.startInBackground(name, lock);
+    return toDto(record);
+  }
+
+  /** Takes the order lock, moves the record to pending/renewing and starts the order. */
+  private async startOrder(name: string, change: (record: CertificateRecord) => CertificateRecord): Promise<CertificateDto> {
+    const lock = await this.orders.lock(name);
+    if (!lock) throw Conflict(`an order for certificate "${name}" is already running; GET /api/v1/certificates/${name}/status?wait=60 to follow it`);
+    try {
+      const current = await this.repository.find(name);
+      if (!current) throw NotFound(`certificate "${name}"`);
+      const next: CertificateRecord = { ...change(current), status: current.certificate_pem ? 'renewing' : 'pending', updated_at: new Date().toISOString() };
+      await this.repository.update(next);
+      this.orders.startInBackground(name, lock);
+      return toDto(next);
+    } catch (error) {
+      await this.orders.release(lock);
+      throw error;
+    }
+  }
+
+  private async require(auth: AuthContext, name: string): Promise<CertificateRecord> {
+    const record = await this.repository.find(name);
+    if (!record) throw NotFound(`certificate "${name}"`);
+    auth.assertOwner(record.owner, `certificate "${name}"`);
+    return record;
+  }
+}
+
+export function toDto(record: CertificateRecord): CertificateDto {
+  return {
+    cert_name: record.name,
+    domains: record.domains,
+    owner: record.owner,
+    email: record.email ?? null,
+    acme_directory_url: record.acme_directory_url,
+    status: record.status,
+    error: record.error ?? null,
+    error_at: record.error_at ?? null,
+    created_at: record.created_at,
+    updated_at: record.updated_at,
+    issued_at: record.issued_at ?? null,
+    expires_at: record.expires_at ?? null,
+    fingerprint: record.fingerprint ?? null,
+    issuer: record.issuer ?? null,
+    serial_number: record.serial_number ?? null,
+    renewal_failures: record.renewal_failures,
+    next_renewal_attempt_at: record.next_renewal_attempt_at ?? null,
+  };
+}
+
