@@ -6,6 +6,8 @@ import { freePort } from './ports';
 
 const ROOT = join(__dirname, '..', '..');
 export const SERVER_MAIN = join(ROOT, 'dist', 'apps', 'server', 'main.js');
+/** One storage encryption key per test worker, so replicas sharing a key prefix open each other's secrets. */
+export const TEST_STORAGE_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
 export interface ServerOptions {
   /** Extra or overriding environment variables. */
@@ -50,6 +52,7 @@ export class ServerProcess {
       BASE_DOMAIN: 'example.test',
       LOG_LEVEL: 'warn',
       CONFIG_POLL_SECONDS: '2',
+      STORAGE_ENCRYPTION_KEY: TEST_STORAGE_ENCRYPTION_KEY,
       ...extraEnv,
     };
   }

@@ -42,8 +42,7 @@ export class CertificateOrders {
 
   /** Starts the order without waiting for it (the HTTP request returns at once). */
   startInBackground(name: string, lock: HeldLock): void {
-    const run = this.run(name, lock).finally(() => this.running.delete(run));
-    this.running.add(run);
+    void this.run(name, lock);
   }
 
   /** Waits for orders this process started (used on shutdown and by the scheduler). */
@@ -55,7 +54,13 @@ export class CertificateOrders {
    * Orders the certificate described by the record (status pending: first issuance; renewing: a
    * new one replacing the served one), stores the result or the failure, and releases the lock.
    */
-  async run(name: string, lock: HeldLock): Promise<void> {
+  run(name: string, lock: HeldLock): Promise<void> {
+    const run = this.order(name, lock).finally(() => this.running.delete(run));
+    this.running.add(run);
+    return run;
+  }
+
+  private async order(name: string, lock: HeldLock): Promise<void> {
     const heartbeat = setInterval(() => {
       this.locks.extend(lock, ORDER_LOCK_TTL_MS).catch((e: Error) => this.logger.warn(`could not extend the lock of ${name}: ${e.message}`));
     }, ORDER_LOCK_TTL_MS / 3);

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '@app/config';
 import { CertificateRecord } from './certificate.record';
@@ -14,9 +14,10 @@ const DAY_MS = 24 * 3600 * 1000;
  * certificate's order lock makes exactly one replica do each; the others skip it.
  */
 @Injectable()
-export class CertificateRenewalScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CertificateRenewalScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CertificateRenewalScheduler.name);
   private sweeping = false;
+  private stopping = false;
 
   constructor(
     private readonly repository: CertificatesRepository,
@@ -30,7 +31,8 @@ export class CertificateRenewalScheduler implements OnApplicationBootstrap, OnAp
     this.scheduler.addInterval(INTERVAL_NAME, timer);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
     await this.orders.settle();
   }
@@ -42,6 +44,7 @@ export class CertificateRenewalScheduler implements OnApplicationBootstrap, OnAp
     let ran = 0;
     try {
       for (const candidate of await this.repository.list()) {
+        if (this.stopping) break;
         if (!this.needsOrder(candidate, now) || (await this.orders.isRunning(candidate.name))) continue;
         const lock = await this.orders.lock(candidate.name);
         if (!lock) continue;
