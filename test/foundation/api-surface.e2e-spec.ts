@@ -6,7 +6,7 @@ interface OpenApi {
 }
 
 /** Routes that are deliberately reachable without a token. Adding one here is a security decision. */
-const PUBLIC_ROUTES = new Set(['GET /health']);
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /.well-known/acme-challenge/{token}']);
 
 describe('admin API surface', () => {
   let server: ServerProcess;

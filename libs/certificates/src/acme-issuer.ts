@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import * as acme from 'acme-client';
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { AppConfig } from '@app/config';
@@ -58,6 +58,31 @@ export class AcmeIssuer {
   }
 
   async order(request: OrderRequest): Promise<IssuedCertificate> {
+    try {
+      return await this.placeOrder(request);
+    } catch (error) {
+      // acme-client hides network failures once its retries are spent (a TypeError about
+      // `config`); probing the directory once gives the real reason (refused, timeout, TLS...).
+      const unreachable = await this.probe(request.directoryUrl);
+      throw unreachable ?? error;
+    }
+  }
+
+  /** Null when the directory answers at all; else the network error (with its code). */
+  private probe(directoryUrl: string): Promise<Error | null> {
+    return new Promise((resolve) => {
+      const agent = acme.axios.defaults.httpsAgent as Agent | undefined;
+      const req = httpsRequest(directoryUrl, { agent, timeout: 10_000 }, (res) => {
+        res.resume();
+        resolve(null);
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('no answer within 10 s'), { code: 'ETIMEDOUT' })));
+      req.on('error', (error) => resolve(error));
+      req.end();
+    });
+  }
+
+  private async placeOrder(request: OrderRequest): Promise<IssuedCertificate> {
     const client = await this.client(request.directoryUrl, request.email);
     const certificateKey = await acme.crypto.createPrivateEcdsaKey('P-256');
     const [, csr] = await acme.crypto.createCsr({ commonName: request.domains[0], altNames: request.domains }, certificateKey);

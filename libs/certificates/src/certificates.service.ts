@@ -174,11 +174,13 @@ export class CertificatesService implements OnModuleInit {
       updated_at: now,
       renewal_failures: 0,
     };
+    const taken = () => Conflict(`a certificate named "${name}" already exists: choose another cert_name or delete it first`);
+    if (await this.repository.find(name)) throw taken();
     const lock = await this.orders.lock(name);
     if (!lock) throw Conflict(`an order for certificate "${name}" is already running`);
     if (!(await this.repository.create(record))) {
       await this.orders.release(lock);
-      throw Conflict(`a certificate named "${name}" already exists: choose another cert_name or delete it first`);
+      throw taken();
     }
     this.orders.startInBackground(name, lock);
     return toDto(record);
