@@ -126,6 +126,13 @@ describe('certificates API', () => {
     expect((await server.api('GET', '/api/v1/certificates/proxy-user-example-org')).status).toBe(404);
   });
 
+  it('two racing creates of one name: exactly one wins, the other gets 409', async () => {
+    const [first, second] = await Promise.all([post('', { domain: 'race.example.org' }), post('', { domain: 'race.example.org' })]);
+    expect([first.status, second.status].sort()).toEqual([201, 409]);
+    expect(await redis.scard(`{${server.keyPrefix}}:certificates`)).toBe((await server.api<Certificate[]>('GET', '/api/v1/certificates')).body.length);
+    await server.api('GET', '/api/v1/certificates/proxy-race-example-org/status?wait=60');
+  });
+
   it('deletes a certificate', async () => {
     expect((await server.api('DELETE', '/api/v1/certificates/taken')).body).toEqual({ cert_name: 'taken', deleted: true });
     expect((await server.api('GET', '/api/v1/certificates/taken')).status).toBe(404);
