@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, Environment } from '@app/config';
+import { DockerModule } from '@app/docker';
 import { HealthModule } from '@app/health';
 import { LoggingModule } from '@app/logging';
+import { PortsModule } from '@app/ports';
 import { RedisModule } from '@app/redis';
 import { TokensModule } from '@app/tokens';
 
@@ -12,7 +14,7 @@ export class AppModule {
   static forRoot(env: Environment): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, TokensModule, HealthModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, TokensModule, HealthModule, PortsModule, DockerModule.register()],
     };
   }
 }
