@@ -63,7 +63,7 @@ export class AppConfig {
     return { kind: 'tcp', protocol, host: url.hostname, port: Number(url.port || (protocol === 'https' ? 2376 : 2375)), display: host };
   }
   get dockerImageAllowlist(): string[] {
-    return splitList(this.env.DOCKER_IMAGE_ALLOWLIST);
+    return splitList(this.env.DOCKER_IMAGE_ALLOWLIST ?? '');
   }
   get dockerNetwork(): string | undefined {
     return this.env.DOCKER_NETWORK;

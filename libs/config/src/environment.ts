@@ -130,7 +130,7 @@ export class Environment {
   /** Comma-separated image patterns services may use (`*` matches any characters, e.g. `ghcr.io/acme/*,busybox:*`). Empty: none. */
   @IsOptional()
   @Matches(/^\s*[A-Za-z0-9*._/:@-]+\s*(,\s*[A-Za-z0-9*._/:@-]+\s*)*$/, { message: 'must be a comma-separated list of image patterns such as ghcr.io/acme/*,busybox:*' })
-  DOCKER_IMAGE_ALLOWLIST: string = '';
+  DOCKER_IMAGE_ALLOWLIST?: string;
 
   /** Docker network managed containers join; default: the engine's default bridge. */
   @IsOptional()
