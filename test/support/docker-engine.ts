@@ -73,7 +73,7 @@ export async function stopDockerEngineIfStarted(): Promise<void> {
 }
 
 export function docker(args: string[], input?: Buffer): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync('docker', args, { input, env: { ...process.env, DOCKER_HOST: `unix://${DOCKER_SOCKET}` } });
+  const result = spawnSync('docker', args, { input, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DOCKER_HOST: `unix://${DOCKER_SOCKET}` } });
   return { status: result.status, stdout: result.stdout?.toString() ?? '', stderr: result.stderr?.toString() ?? '' };
 }
 
@@ -97,7 +97,7 @@ export function ensureTestImage(): void {
     spawnSync('chmod', ['755', join(root, 'bin', 'busybox')]);
     for (const link of ['sh', 'httpd', 'sleep', 'echo']) symlinkSync('busybox', join(root, 'bin', link));
     writeFileSync(join(root, 'www', 'index.html'), TEST_PAGE);
-    const tar = spawnSync('tar', ['-C', root, '-c', '.']);
+    const tar = spawnSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 256 * 1024 * 1024 });
     if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr.toString()}`);
     const imported = docker(['import', '-', TEST_IMAGE], tar.stdout);
     if (imported.status !== 0) throw new Error(`docker import failed: ${imported.stderr}`);
