@@ -39,7 +39,9 @@ describe('API tokens (/api/v1/tokens)', () => {
 
     const shown = await server.api<TokenBody>('GET', '/api/v1/tokens/alice');
     expect(shown.status).toBe(200);
-    expect(shown.body).toEqual({ name: 'alice', cert_email: 'alice@example.test', created_at: created.body.created_at, rotated_at: null, owned: {} });
+    // Every registered owned-resource kind (services, ports, ...) counts 0 for a new token.
+    expect(shown.body).toEqual({ name: 'alice', cert_email: 'alice@example.test', created_at: created.body.created_at, rotated_at: null, owned: expect.any(Object) });
+    expect(Object.values((shown.body as { owned: Record<string, number> }).owned).filter((n) => n !== 0)).toEqual([]);
     expect(shown.text).not.toContain(secret);
 
     const me = await server.api('GET', '/api/v1/tokens/me', { token: secret });
