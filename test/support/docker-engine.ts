@@ -36,6 +36,17 @@ export function dockerAnswers(socketPath = DOCKER_SOCKET): Promise<boolean> {
 export async function ensureDockerEngine(): Promise<void> {
   if (await dockerAnswers()) return;
   if (process.getuid?.() !== 0) throw new Error(`no Docker Engine answers on ${DOCKER_SOCKET} and starting dockerd needs root`);
+  // Suites run in parallel workers: only the one that creates the lock directory starts dockerd.
+  try {
+    mkdirSync(`${pidFile()}.lock`);
+  } catch {
+    const deadline = Date.now() + 60_000;
+    while (!(await dockerAnswers())) {
+      if (Date.now() > deadline) throw new Error(`another test worker started dockerd but ${DOCKER_SOCKET} did not answer within 60 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'proxy-test-dockerd-'));
   const log = join(dir, 'dockerd.log');
   const child = spawn('dockerd', [], { detached: true, stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')] });
@@ -53,6 +64,7 @@ export async function ensureDockerEngine(): Promise<void> {
 /** Stops the dockerd that ensureDockerEngine() started in this run, if any (called by global-teardown). */
 export async function stopDockerEngineIfStarted(): Promise<void> {
   const file = pidFile();
+  rmSync(`${file}.lock`, { recursive: true, force: true });
   if (!existsSync(file)) return;
   const pid = Number(readFileSync(file, 'utf8'));
   rmSync(file, { force: true });
