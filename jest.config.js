@@ -1,5 +1,6 @@
 // Two projects: unit specs beside the code, end-to-end specs in test/ against real services
-// that test/support/global-setup.ts starts (Redis now; Pebble, Docker, Chromium as modules arrive).
+// that test/support/global-setup.ts starts (Redis; Docker is started by the suites that need it,
+// test/support/docker-engine.ts, and stopped by global-teardown).
 const moduleNameMapper = {
   '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src',
   '^@app/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',

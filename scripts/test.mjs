@@ -5,7 +5,15 @@ import { ensureBuilt, ensureCommands, ensureNodeModules, root, run } from './lib
 
 ensureNodeModules();
 // Debian packages the test suite runs for real. Command name -> package.
-ensureCommands({ 'redis-server': 'redis-server', pebble: 'pebble', 'pebble-challtestsrv': 'pebble', openssl: 'openssl' });
+ensureCommands({
+  'redis-server': 'redis-server',
+  pebble: 'pebble',
+  'pebble-challtestsrv': 'pebble',
+  openssl: 'openssl',
+  dockerd: 'docker.io',
+  docker: 'docker.io',
+  busybox: 'busybox-static',
+});
 ensureBuilt(['server']);
 run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
 run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);

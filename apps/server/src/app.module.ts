@@ -3,8 +3,10 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CertificatesModule } from '@app/certificates';
 import { ConfigModule, Environment } from '@app/config';
 import { CryptoModule } from '@app/crypto';
+import { DockerModule } from '@app/docker';
 import { HealthModule } from '@app/health';
 import { LoggingModule } from '@app/logging';
+import { PortsModule } from '@app/ports';
 import { RedisModule } from '@app/redis';
 import { TokensModule } from '@app/tokens';
 
@@ -14,7 +16,7 @@ export class AppModule {
   static forRoot(env: Environment): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, CryptoModule, TokensModule, HealthModule, CertificatesModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, CryptoModule, TokensModule, HealthModule, CertificatesModule, PortsModule, DockerModule.register()],
     };
   }
 }

@@ -84,6 +84,32 @@ export class AppConfig {
       retryMs: this.env.RENEWAL_RETRY_SECONDS * 1000,
     };
   }
+  /** Docker Engine connection: a socket path or a TCP/HTTP(S) address. */
+  get docker(): DockerEndpoint {
+    const host = this.env.DOCKER_HOST;
+    if (!host) return { kind: 'socket', socketPath: this.env.DOCKER_SOCKET_PATH, display: `unix://${this.env.DOCKER_SOCKET_PATH}` };
+    if (host.startsWith('unix://')) return { kind: 'socket', socketPath: host.slice('unix://'.length), display: host };
+    const url = new URL(host.replace(/^tcp:/, 'http:'));
+    const protocol = url.protocol === 'https:' ? 'https' : 'http';
+    return { kind: 'tcp', protocol, host: url.hostname, port: Number(url.port || (protocol === 'https' ? 2376 : 2375)), display: host };
+  }
+  get dockerImageAllowlist(): string[] {
+    return splitList(this.env.DOCKER_IMAGE_ALLOWLIST ?? '');
+  }
+  get dockerNetwork(): string | undefined {
+    return this.env.DOCKER_NETWORK;
+  }
+  get dockerReconcileMs(): number {
+    return this.env.DOCKER_RECONCILE_SECONDS * 1000;
+  }
+  get portRanges(): { internal: PortRange; exposed: PortRange } {
+    return { internal: parseRange(this.env.PORTS_INTERNAL_RANGE), exposed: parseRange(this.env.PORTS_EXPOSED_RANGE) };
+  }
+  /** PORTS_RESERVED plus the server's own listener ports. */
+  get reservedPorts(): number[] {
+    const listed = splitList(this.env.PORTS_RESERVED).map(Number);
+    return [...new Set([...listed, this.apiPort, this.httpPort, this.httpsPort])].filter((p) => p > 0).sort((a, b) => a - b);
+  }
 
   get redis(): RedisTopology {
     const password = this.env.REDIS_PASSWORD;
@@ -102,6 +128,27 @@ export class AppConfig {
     }
     return { kind: 'standalone', url: this.env.REDIS_URL ?? 'redis://127.0.0.1:6379', password };
   }
+}
+
+export interface PortRange {
+  first: number;
+  last: number;
+}
+
+export type DockerEndpoint =
+  | { kind: 'socket'; socketPath: string; display: string }
+  | { kind: 'tcp'; protocol: 'http' | 'https'; host: string; port: number; display: string };
+
+function splitList(list: string): string[] {
+  return list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
+function parseRange(range: string): PortRange {
+  const [first, last] = range.split('-').map((p) => Number(p.trim()));
+  return { first, last };
 }
 
 function parseHostPorts(list: string): HostPort[] {

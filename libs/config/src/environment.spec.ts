@@ -1,3 +1,4 @@
+import { AppConfig } from './app-config';
 import { ConfigError, parseEnvironment } from './environment';
 
 const base = { ADMIN_TOKEN: 'acm_0123456789abcdef0123' };
@@ -47,5 +48,23 @@ describe('parseEnvironment', () => {
 
   it('treats empty variables as unset', () => {
     expect(parseEnvironment({ ...base, REDIS_KEY_PREFIX: '', HTTP_PORT: ' ' }).REDIS_KEY_PREFIX).toBe('proxy');
+  });
+
+  it('reads the Docker endpoint, allowlist and port ranges', () => {
+    expect(new AppConfig(parseEnvironment(base)).docker).toEqual({ kind: 'socket', socketPath: '/var/run/docker.sock', display: 'unix:///var/run/docker.sock' });
+    expect(new AppConfig(parseEnvironment({ ...base, DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })).docker).toMatchObject({ kind: 'socket', socketPath: '/run/user/1000/docker.sock' });
+    expect(new AppConfig(parseEnvironment({ ...base, DOCKER_HOST: 'tcp://10.0.0.5:2375' })).docker).toEqual({ kind: 'tcp', protocol: 'http', host: '10.0.0.5', port: 2375, display: 'tcp://10.0.0.5:2375' });
+    const config = new AppConfig(parseEnvironment({ ...base, DOCKER_IMAGE_ALLOWLIST: 'busybox:*, ghcr.io/acme/*', API_PORT: '9500' }));
+    expect(config.dockerImageAllowlist).toEqual(['busybox:*', 'ghcr.io/acme/*']);
+    expect(new AppConfig(parseEnvironment(base)).dockerImageAllowlist).toEqual([]);
+    expect(config.portRanges).toEqual({ internal: { first: 9000, last: 10999 }, exposed: { first: 11000, last: 19999 } });
+    expect(config.reservedPorts).toEqual([22, 25, 53, 80, 443, 3306, 5432, 6379, 9500, 27017]);
+  });
+
+  it('names bad Docker and port settings', () => {
+    expect(problem({ ...base, DOCKER_HOST: 'docker.example.com' })).toMatch(/^DOCKER_HOST must be unix:\/\/\/path/);
+    expect(problem({ ...base, PORTS_INTERNAL_RANGE: '9000' })).toMatch(/^PORTS_INTERNAL_RANGE must be a port range/);
+    expect(problem({ ...base, PORTS_EXPOSED_RANGE: '20000-11000' })).toBe('PORTS_EXPOSED_RANGE must be first-last with 1 <= first <= last <= 65535 (got "20000-11000")');
+    expect(problem({ ...base, DOCKER_IMAGE_ALLOWLIST: 'busy box' })).toMatch(/^DOCKER_IMAGE_ALLOWLIST must be a comma-separated list/);
   });
 });

@@ -21,6 +21,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const HOST_PORT_LIST = /^\s*[A-Za-z0-9.\-[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-[\]:]+:\d{1,5}\s*)*$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
+const PORT_RANGE = /^\s*\d{1,5}\s*-\s*\d{1,5}\s*$/;
+
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 const toBool = ({ value }: { value: unknown }) => {
@@ -170,6 +172,48 @@ export class Environment {
   @Min(1)
   @Max(86400)
   RENEWAL_RETRY_SECONDS: number = 600;
+  /** Docker Engine address: unix:///path/docker.sock, tcp://host:2375 or http(s)://host:port. Wins over DOCKER_SOCKET_PATH. */
+  @IsOptional()
+  @Matches(/^(unix:\/\/\/\S+|(tcp|http|https):\/\/[^\s/]+(:\d+)?\/?)$/, { message: 'must be unix:///path/to/docker.sock or tcp://host:port' })
+  DOCKER_HOST?: string;
+
+  /** Docker Engine socket path, used when DOCKER_HOST is unset. */
+  @IsOptional()
+  @Matches(/^\/\S+$/, { message: 'must be an absolute path such as /var/run/docker.sock' })
+  DOCKER_SOCKET_PATH: string = '/var/run/docker.sock';
+
+  /** Comma-separated image patterns services may use (`*` matches any characters, e.g. `ghcr.io/acme/*,busybox:*`). Empty: none. */
+  @IsOptional()
+  @Matches(/^\s*[A-Za-z0-9*._/:@-]+\s*(,\s*[A-Za-z0-9*._/:@-]+\s*)*$/, { message: 'must be a comma-separated list of image patterns such as ghcr.io/acme/*,busybox:*' })
+  DOCKER_IMAGE_ALLOWLIST?: string;
+
+  /** Docker network managed containers join; default: the engine's default bridge. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, { message: 'must be a Docker network name' })
+  DOCKER_NETWORK?: string;
+
+  /** Seconds between reconciliation scans (containers labelled as ours vs. service records). */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(5)
+  @Max(86400)
+  DOCKER_RECONCILE_SECONDS: number = 300;
+
+  /** Host ports for services bound to 127.0.0.1 (reached by the proxy), as first-last. */
+  @IsOptional()
+  @Matches(PORT_RANGE, { message: 'must be a port range first-last, e.g. 9000-10999' })
+  PORTS_INTERNAL_RANGE: string = '9000-10999';
+
+  /** Host ports for services bound to 0.0.0.0 (reachable from outside; admin only), as first-last. */
+  @IsOptional()
+  @Matches(PORT_RANGE, { message: 'must be a port range first-last, e.g. 11000-19999' })
+  PORTS_EXPOSED_RANGE: string = '11000-19999';
+
+  /** Ports never allocated (the server's own API/HTTP/HTTPS ports are always excluded too). */
+  @IsOptional()
+  @Matches(/^\s*\d{1,5}\s*(,\s*\d{1,5}\s*)*$/, { message: 'must be a comma-separated list of port numbers' })
+  PORTS_RESERVED: string = '22,25,53,80,443,3306,5432,6379,27017';
 }
 
 export class ConfigError extends Error {
@@ -192,6 +236,10 @@ export function parseEnvironment(raw: Record<string, string | undefined>): Envir
   const env = plainToInstance(Environment, input, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) throw toConfigError(errors[0], raw);
+  for (const name of ['PORTS_INTERNAL_RANGE', 'PORTS_EXPOSED_RANGE'] as const) {
+    const [first, last] = env[name].split('-').map((p) => Number(p.trim()));
+    if (first < 1 || last > 65535 || first > last) throw new ConfigError(name, `must be first-last with 1 <= first <= last <= 65535 (got "${env[name]}")`);
+  }
   if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
     throw new ConfigError('REDIS_CLUSTER_NODES', 'cannot be combined with REDIS_SENTINELS: choose one Redis topology');
   }

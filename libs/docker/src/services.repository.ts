@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { decodeRecord, encodeRecord, RedisConnections, RedisKeys } from '@app/redis';
+import { ServiceRecord } from './service.record';
+
+/** Keys: `service:<name>` (JSON) and the `services` set of names. */
+@Injectable()
+export class ServicesRepository {
+  constructor(
+    private readonly redis: RedisConnections,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  private recordKey(name: string): string {
+    return this.keys.key('service', name);
+  }
+  private get indexKey(): string {
+    return this.keys.key('services');
+  }
+
+  async find(name: string): Promise<ServiceRecord | null> {
+    const key = this.recordKey(name);
+    const raw = await this.redis.client.get(key);
+    return raw === null ? null : decodeRecord(ServiceRecord, key, raw);
+  }
+
+  async list(): Promise<ServiceRecord[]> {
+    const names = (await this.redis.client.smembers(this.indexKey)).sort();
+    if (names.length === 0) return [];
+    const keys = names.map((n) => this.recordKey(n));
+    const values = await this.redis.client.mget(...keys);
+    return values.flatMap((raw, i) => (raw === null ? [] : [decodeRecord(ServiceRecord, keys[i], raw)]));
+  }
+
+  /** Stores a new record; false when the name is taken. */
+  async create(record: ServiceRecord): Promise<boolean> {
+    const created = await this.redis.client.eval(
+      `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+       redis.call('SET', KEYS[1], ARGV[1])
+       redis.call('SADD', KEYS[2], ARGV[2])
+       return 1`,
+      2,
+      this.recordKey(record.name),
+      this.indexKey,
+      encodeRecord(record),
+      record.name,
+    );
+    return created === 1;
+  }
+
+  /** Overwrites an existing record; false when it was deleted meanwhile. */
+  async update(record: ServiceRecord): Promise<boolean> {
+    return (await this.redis.client.set(this.recordKey(record.name), encodeRecord(record), 'XX')) === 'OK';
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.redis.client.multi().del(this.recordKey(name)).srem(this.indexKey, name).exec();
+  }
+}

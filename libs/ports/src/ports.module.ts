@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TokensModule } from '@app/tokens';
+import { PortsController } from './ports.controller';
+import { PortsRepository } from './ports.repository';
+import { PortsService } from './ports.service';
+
+@Module({
+  imports: [TokensModule],
+  controllers: [PortsController],
+  providers: [PortsRepository, PortsService],
+  exports: [PortsService],
+})
+export class PortsModule {}

@@ -1,0 +1,266 @@
+import { randomBytes } from 'node:crypto';
+import { docker, ensureDockerEngine, ensureTestImage, inspectContainer, removeDeploymentContainers, TEST_IMAGE, TEST_PAGE } from '../support/docker-engine';
+import { ServerProcess } from '../support/server-process';
+
+interface Service {
+  service_name: string;
+  owner: string;
+  status: string;
+  container_id: string;
+  container_name: string;
+  ports: { name: string; container_port: number; host_port: number; bind_address: string; protocol: string }[];
+  target_url: string | null;
+  proxy_hostname: string | null;
+}
+interface ErrorBody {
+  statusCode: number;
+  message: string;
+}
+
+/** Waits until the container's web server answers (not a timing assertion: the test fails on content). */
+async function fetchWhenUp(url: string): Promise<Response> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await fetch(url);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+const HTTPD = ['/bin/busybox', 'httpd', '-f', '-vv', '-p', '80', '-h', '/www'];
+
+describe('Docker services against the real engine', () => {
+  const base = 25000 + Math.floor(Math.random() * 300) * 100;
+  let server: ServerProcess;
+  let web: Service;
+
+  beforeAll(async () => {
+    await ensureDockerEngine();
+    ensureTestImage();
+    server = await ServerProcess.start({
+      env: { DOCKER_IMAGE_ALLOWLIST: 'mcp-test-busybox:*', PORTS_INTERNAL_RANGE: `${base}-${base + 49}`, PORTS_EXPOSED_RANGE: `${base + 50}-${base + 99}`, DOCKER_RECONCILE_SECONDS: '3600' },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    if (server) removeDeploymentContainers(server.keyPrefix);
+    await server?.stop();
+  });
+
+  it('creates a service from a local image and serves a page on its published 127.0.0.1 port', async () => {
+    const res = await server.api<Service>('POST', '/api/v1/services', {
+      body: {
+        service_name: 'web',
+        image: TEST_IMAGE,
+        command: HTTPD,
+        internal_port: 80,
+        environment: { GREETING: 'hello' },
+        labels: { team: 'docs' },
+        memory_limit: '64m',
+        cpu_limit: 0.5,
+        restart_policy: 'on-failure',
+      },
+    });
+    expect(res.status).toBe(201);
+    web = res.body;
+    expect(web).toMatchObject({ service_name: 'web', owner: 'ADMIN', status: 'running', container_name: `mcp-${server.keyPrefix}-web`, proxy_hostname: null });
+    expect(web.ports).toEqual([{ name: 'main', container_port: 80, host_port: base, bind_address: '127.0.0.1', protocol: 'tcp' }]);
+    expect(web.target_url).toBe(`http://127.0.0.1:${base}`);
+
+    const page = await fetchWhenUp(`http://127.0.0.1:${base}/index.html`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe(TEST_PAGE);
+
+    const ports = await server.api('GET', '/api/v1/services/web/ports');
+    expect(ports.body).toMatchObject({ service_name: 'web', ports: [{ port: base, service: 'web', name: 'main', container_port: 80, owner: 'ADMIN' }] });
+  });
+
+  it('applies limits, labels and hardening visible in docker inspect', () => {
+    const info = inspectContainer(web.container_id)!;
+    expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024);
+    expect(info.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(info.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(info.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(info.HostConfig.SecurityOpt).toEqual(['no-new-privileges:true']);
+    expect(info.HostConfig.RestartPolicy).toEqual({ Name: 'on-failure', MaximumRetryCount: 5 });
+    expect(info.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(base) }] });
+    expect(info.Config.Labels).toEqual({
+      team: 'docs',
+      'io.mcp-proxy.managed': 'true',
+      'io.mcp-proxy.owner': 'ADMIN',
+      'io.mcp-proxy.service': 'web',
+      'io.mcp-proxy.deployment': server.keyPrefix,
+    });
+    expect(info.Config.Env).toContain('GREETING=hello');
+  });
+
+  it('returns real logs (tail and follow) and stats', async () => {
+    expect((await fetchWhenUp(`http://127.0.0.1:${base}/logs-test-marker`)).status).toBe(404);
+    const logs = await server.api<{ lines: { stream: string; text: string }[] }>('GET', '/api/v1/services/web/logs?tail=50');
+    expect(logs.status).toBe(200);
+    // busybox httpd -vv logs each request's path and status to stderr.
+    expect(logs.body.lines.filter((l) => l.text.includes('url:/logs-test-marker')).map((l) => l.stream)).toEqual(['stderr']);
+    expect(logs.body.lines.some((l) => l.text.endsWith('response:404'))).toBe(true);
+    const one = await server.api<{ lines: unknown[] }>('GET', '/api/v1/services/web/logs?tail=1');
+    expect(one.body.lines).toHaveLength(1);
+
+    const controller = new AbortController();
+    const follow = await fetch(`${server.apiUrl}/api/v1/services/web/logs?tail=5&follow=true`, { headers: { authorization: `Bearer ${server.adminToken}` }, signal: controller.signal });
+    expect(follow.status).toBe(200);
+    expect(follow.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    const reader = follow.body!.getReader();
+    await fetchWhenUp(`http://127.0.0.1:${base}/follow-test-marker`);
+    let text = '';
+    while (!text.includes('url:/follow-test-marker')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString();
+    }
+    expect(text).toContain('url:/follow-test-marker');
+    controller.abort();
+
+    const stats = await server.api<Record<string, number>>('GET', '/api/v1/services/web/stats');
+    expect(stats.status).toBe(200);
+    expect(stats.body.memory_limit_bytes).toBe(64 * 1024 * 1024);
+    expect(stats.body.memory_usage_bytes).toBeGreaterThan(0);
+    expect(stats.body.pids).toBeGreaterThanOrEqual(1);
+    expect(stats.body.network_rx_bytes).toBeGreaterThan(0);
+    expect(stats.body.network_tx_bytes).toBeGreaterThan(0);
+    expect(typeof stats.body.cpu_percent).toBe('number');
+    expect(typeof stats.body.block_read_bytes).toBe('number');
+  });
+
+  it('stops, starts and restarts the container', async () => {
+    expect((await server.api<Service>('POST', '/api/v1/services/web/stop')).body.status).toBe('exited');
+    expect(inspectContainer(web.container_id)!.State.Running).toBe(false);
+    expect((await server.api<Service>('POST', '/api/v1/services/web/start')).body.status).toBe('running');
+    expect((await server.api<Service>('POST', '/api/v1/services/web/restart')).body.status).toBe('running');
+    expect((await fetchWhenUp(`http://127.0.0.1:${base}/index.html`)).status).toBe(200);
+  });
+
+  it('refuses images off the allowlist (403) and invalid names or limits (400)', async () => {
+    const denied = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'evil', image: 'busybox:latest', internal_port: 80 } });
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toBe('image "busybox:latest" is not allowed: it matches none of DOCKER_IMAGE_ALLOWLIST (mcp-test-busybox:*)');
+    const cases: [Record<string, unknown>, string][] = [
+      [{ service_name: 'Bad_Name' }, 'service_name must be a DNS label'],
+      [{ service_name: 'ok', memory_limit: 'lots' }, 'memory_limit must be a size such as 512m'],
+      [{ service_name: 'ok', memory_limit: '1m' }, 'memory_limit must be between 6m and 1024g (got "1m")'],
+      [{ service_name: 'ok', cpu_limit: 0 }, 'cpu_limit must be at least 0.01'],
+      [{ service_name: 'ok', restart_policy: 'sometimes' }, 'restart_policy must be one of no, always, unless-stopped, on-failure'],
+      [{ service_name: 'ok', environment: { 'BAD-NAME': 'x' } }, 'environment: "BAD-NAME" is not a valid variable name'],
+      [{ service_name: 'ok', labels: { 'io.mcp-proxy.owner': 'someone' } }, 'labels: keys starting with io.mcp-proxy. are set by the server'],
+      [{ service_name: 'external' }, 'service_name "external" is reserved'],
+    ];
+    for (const [fields, message] of cases) {
+      const res = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { image: TEST_IMAGE, internal_port: 80, ...fields } });
+      expect({ fields, status: res.status, message: res.body.message.includes(message) ? message : res.body.message }).toEqual({ fields, status: 400, message });
+    }
+    expect((await server.api('POST', '/api/v1/services', { body: { service_name: 'web', image: TEST_IMAGE, internal_port: 80 } })).status).toBe(409);
+    expect((await server.api('POST', '/api/v1/services', { body: { service_name: 'ghost', image: 'mcp-test-busybox:absent', internal_port: 80 } })).status).toBe(400);
+    // Nothing was left behind by the refused requests.
+    expect((await server.api<Service[]>('GET', '/api/v1/services')).body.map((s) => s.service_name)).toEqual(['web']);
+    expect((await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body.map((p) => p.port)).toEqual([base]);
+  });
+
+  it('answers 503 for auto_proxy while proxy targets are not wired into this build', async () => {
+    // TODO(lead, after merging the proxy targets): bind SERVICE_PROXY_PUBLISHER, then turn this into
+    // "fetch a page through the proxy by its hostname": create with auto_proxy: true, expect
+    // proxy_hostname "auto.example.test", GET http://127.0.0.1:<server.httpPort>/index.html with
+    // Host: auto.example.test → TEST_PAGE; delete → the hostname answers 404 again.
+    const res = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'auto', image: TEST_IMAGE, command: HTTPD, internal_port: 80, auto_proxy: true } });
+    expect(res.status).toBe(503);
+    expect(res.body.message).toContain('proxy targets are not available');
+    expect((await server.api('POST', '/api/v1/services/web/proxy')).status).toBe(503);
+    expect((await server.api('GET', '/api/v1/services/auto')).status).toBe(404);
+  });
+
+  it('keeps services to their owner and 0.0.0.0 to the admin', async () => {
+    const name = `svc-user-${randomBytes(3).toString('hex')}`;
+    const token = (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name } })).body.token;
+    expect((await server.api('GET', '/api/v1/services/web', { token })).status).toBe(403);
+    expect((await server.api('POST', '/api/v1/services/web/stop', { token })).status).toBe(403);
+    expect((await server.api('GET', '/api/v1/services', { token })).body).toEqual([]);
+    const exposed = await server.api<ErrorBody>('POST', '/api/v1/services', { token, body: { service_name: 'pub', image: TEST_IMAGE, internal_port: 80, bind_address: '0.0.0.0' } });
+    expect(exposed.status).toBe(403);
+    const caps = await server.api<ErrorBody>('POST', '/api/v1/services', { token, body: { service_name: 'caps', image: TEST_IMAGE, internal_port: 80, capabilities: ['NET_ADMIN'] } });
+    expect(caps.status).toBe(403);
+    const own = await server.api<Service>('POST', '/api/v1/services', { token, body: { service_name: 'mine', image: TEST_IMAGE, command: HTTPD, internal_port: 80 } });
+    expect(own.status).toBe(201);
+    expect(own.body.owner).toBe(name);
+    expect((await server.api<Service[]>('GET', '/api/v1/services', { token })).body.map((s) => s.service_name)).toEqual(['mine']);
+    expect((await server.api<Service[]>('GET', '/api/v1/services')).body.map((s) => s.service_name)).toEqual(['mine', 'web']);
+    // Deleting the token deletes its service: container and port go too.
+    expect((await server.api('DELETE', `/api/v1/tokens/${name}`)).body).toMatchObject({ deleted: { services: 1 } });
+    expect(inspectContainer(own.body.container_id)).toBeNull();
+    expect((await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body.map((p) => p.port)).toEqual([base]);
+  });
+
+  it('adds and removes a published port by recreating the container', async () => {
+    const added = await server.api<{ port: number; name: string }>('POST', '/api/v1/services/web/ports', { body: { name: 'alt', container: 80 } });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ name: 'alt', service: 'web' });
+    const alt = added.body.port;
+    expect((await fetchWhenUp(`http://127.0.0.1:${alt}/index.html`)).status).toBe(200);
+    web = (await server.api<Service>('GET', '/api/v1/services/web')).body;
+    expect(web.status).toBe('running');
+    expect(Object.keys(inspectContainer(web.container_id)!.HostConfig.PortBindings)).toEqual(['80/tcp']);
+    expect(inspectContainer(web.container_id)!.HostConfig.PortBindings['80/tcp']).toHaveLength(2);
+    expect((await server.api('DELETE', '/api/v1/services/web/ports/alt')).status).toBe(200);
+    web = (await server.api<Service>('GET', '/api/v1/services/web')).body;
+    expect(web.ports.map((p) => p.host_port)).toEqual([base]);
+    expect((await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body.map((p) => p.port)).toEqual([base]);
+  });
+
+  it('reports orphan containers and vanished ones, and cleans them up on request', async () => {
+    // An orphan: labelled as this deployment's, unknown to Redis.
+    const orphan = docker(['create', '--name', `mcp-${server.keyPrefix}-orphan`, '--label', 'io.mcp-proxy.managed=true', '--label', `io.mcp-proxy.deployment=${server.keyPrefix}`, '--label', 'io.mcp-proxy.service=orphan', TEST_IMAGE, '/bin/sleep', '60']);
+    expect(orphan.stderr).toBe('');
+    const orphanId = orphan.stdout.trim();
+    // A vanished one: the record stays, its container is removed behind the server's back.
+    const gone = await server.api<Service>('POST', '/api/v1/services', { body: { service_name: 'gone', image: TEST_IMAGE, command: HTTPD, internal_port: 80 } });
+    expect(gone.status).toBe(201);
+    expect(docker(['rm', '-f', gone.body.container_id]).status).toBe(0);
+
+    const report = await server.api<Record<string, unknown>>('GET', '/api/v1/services/reconciliation');
+    expect(report.status).toBe(200);
+    expect(report.body).toMatchObject({
+      orphan_containers: [{ container_id: orphanId, container_name: `mcp-${server.keyPrefix}-orphan`, service_name: 'orphan', owner: null, state: 'created' }],
+      vanished_containers: [{ service_name: 'gone', owner: 'ADMIN', container_id: gone.body.container_id }],
+      orphan_ports: [],
+    });
+    expect((await server.api<Service>('GET', '/api/v1/services/gone')).body.status).toBe('missing');
+
+    const cleaned = await server.api<Record<string, unknown>>('POST', '/api/v1/services/cleanup');
+    expect(cleaned.status).toBe(200);
+    expect(cleaned.body).toMatchObject({ removed_containers: [`mcp-${server.keyPrefix}-orphan`], deleted_services: ['gone'], released_ports: [gone.body.ports[0].host_port] });
+    expect(inspectContainer(orphanId)).toBeNull();
+    expect((await server.api('GET', '/api/v1/services/gone')).status).toBe(404);
+    expect((await server.api('GET', '/api/v1/services/reconciliation')).body).toMatchObject({ orphan_containers: [], vanished_containers: [], orphan_ports: [] });
+  });
+
+  it('registers external services (a URL, not a container) sharing the service names', async () => {
+    const created = await server.api('POST', '/api/v1/services/external', { body: { service_name: 'docs', target_url: 'http://127.0.0.1:8080', description: 'docs site' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ service_name: 'docs', type: 'external', target_url: 'http://127.0.0.1:8080', owner: 'ADMIN' });
+    expect((await server.api('POST', '/api/v1/services/external', { body: { service_name: 'web', target_url: 'http://127.0.0.1:1' } })).status).toBe(409);
+    expect((await server.api('POST', '/api/v1/services', { body: { service_name: 'docs', image: TEST_IMAGE, internal_port: 80 } })).status).toBe(409);
+    expect((await server.api('POST', '/api/v1/services/external', { body: { service_name: 'x', target_url: 'ftp://nope' } })).status).toBe(400);
+    expect((await server.api<unknown[]>('GET', '/api/v1/services/external')).body).toHaveLength(1);
+    expect((await server.api('DELETE', '/api/v1/services/external/docs')).status).toBe(200);
+    expect((await server.api<unknown[]>('GET', '/api/v1/services/external')).body).toEqual([]);
+  });
+
+  it('deletes the service: container and port allocation are gone', async () => {
+    const deleted = await server.api('DELETE', '/api/v1/services/web');
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ service_name: 'web', container_removed: true, ports_released: [base], proxy: 'none' });
+    expect(inspectContainer(web.container_id)).toBeNull();
+    expect((await server.api('GET', '/api/v1/ports')).body).toEqual([]);
+    expect((await server.api('GET', '/api/v1/services/web')).status).toBe(404);
+    await expect(fetch(`http://127.0.0.1:${base}/index.html`)).rejects.toThrow();
+    expect((await server.api('DELETE', '/api/v1/services/web')).status).toBe(404);
+  });
+});
