@@ -78,7 +78,7 @@ let stopping = false;
 
 async function main() {
   ensureNodeModules();
-  ensureBuilt(['server']);
+  ensureBuilt(['server', 'cli']);
 
   // Precedence: the real environment, then .env, then generated development secrets.
   const env = { ...devSecrets(), ...readEnvFile(join(root, '.env')), ...process.env };

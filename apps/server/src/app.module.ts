@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, Environment } from '@app/config';
+import { DashboardModule } from '@app/dashboard';
 import { HealthModule } from '@app/health';
 import { LoggingModule } from '@app/logging';
 import { RedisModule } from '@app/redis';
@@ -12,7 +13,7 @@ export class AppModule {
   static forRoot(env: Environment): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, TokensModule, HealthModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, TokensModule, HealthModule, DashboardModule],
     };
   }
 }
