@@ -42,7 +42,7 @@ export async function api(method, path, body, token = session.token) {
   } catch {
     // not JSON
   }
-  if (res.status === 401 && token) for (const fn of unauthorizedListeners) fn(new ApiError(401, parsed));
+  if (res.status === 401 && token && token === session.token) for (const fn of unauthorizedListeners) fn(new ApiError(401, parsed));
   if (!res.ok && !(res.status === 503 && path === '/health')) throw new ApiError(res.status, parsed);
   return parsed;
 }

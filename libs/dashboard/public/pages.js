@@ -45,6 +45,7 @@ const tokensPage = resourcePage({
   id: 'tokens',
   title: 'API tokens',
   noun: 'token',
+  plural: 'API tokens',
   description: 'Tokens for the API, the CLI and this dashboard. A token value is shown once, when it is created.',
   listPath: '/api/v1/tokens',
   createPath: '/api/v1/tokens',

@@ -9,6 +9,7 @@ import { h, text, uid } from './dom.js';
  * @param {string} spec.title          page heading and navigation label
  * @param {string} [spec.description]
  * @param {string} spec.noun           one item, for labels ("token")
+ * @param {string} [spec.plural]      many items, in running text (default: the title in lower case)
  * @param {string} spec.listPath       GET path of the collection
  * @param {string} [spec.createPath]   POST path (omit for read-only pages)
  * @param {(row) => string} spec.itemPath  path of one item (for DELETE and actions)
@@ -28,7 +29,7 @@ async function renderResourcePage(spec, container) {
   const tableHolder = h('div');
   container.append(h('h1', {}, spec.title), spec.description ? h('p', {}, spec.description) : null);
   if (spec.createPath && spec.fields) container.append(createForm(spec, status, reload));
-  container.append(status, h('h2', {}, `All ${spec.title.toLowerCase()}`), tableHolder);
+  container.append(status, h('h2', {}, `All ${spec.plural ?? spec.title.toLowerCase()}`), tableHolder);
 
   async function reload() {
     tableHolder.replaceChildren(h('p', { class: 'empty' }, 'Loading...'));
@@ -90,13 +91,13 @@ function createForm(spec, status, reload) {
 }
 
 function renderTable(spec, rows, status, reload) {
-  if (rows.length === 0) return h('p', { class: 'empty' }, `No ${spec.title.toLowerCase()} yet.`);
+  if (rows.length === 0) return h('p', { class: 'empty' }, `No ${spec.plural ?? spec.title.toLowerCase()} yet.`);
   const actions = [...(spec.actions ?? [])];
   if (spec.deletable) actions.push({ label: 'Delete', method: 'DELETE', path: spec.itemPath, danger: true, confirm: (row) => `Delete ${spec.rowLabel(row)}?` });
   return h(
     'table',
     {},
-    h('caption', {}, `${rows.length} ${spec.title.toLowerCase()}`),
+    h('caption', {}, `${rows.length} ${spec.plural ?? spec.title.toLowerCase()}`),
     h('thead', {}, h('tr', {}, ...spec.columns.map((c) => h('th', { scope: 'col' }, c.label)), actions.length ? h('th', { scope: 'col' }, 'Actions') : null)),
     h(
       'tbody',
