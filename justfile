@@ -10,16 +10,21 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 root := justfile_directory()
 cli := "node " + quote(root / "dist/apps/cli/main.js")
 # The admin token: ADMIN_TOKEN from the environment or .env, else the development one `npm start`
-# generated. Not exported as ADMIN_TOKEN (an empty value would hide npm start's own).
-admin_token := env("ADMIN_TOKEN", `sed -n 's/^ADMIN_TOKEN=//p' data/dev-secrets.env 2>/dev/null || true`)
+# generated. Not exported as ADMIN_TOKEN (an empty value would hide npm start's own). Empty
+# variables count as unset, as they do for the server (a copied .env.example has them).
+env_admin_token := env("ADMIN_TOKEN", "")
+admin_token := if env_admin_token != "" { env_admin_token } else { `sed -n 's/^ADMIN_TOKEN=//p' data/dev-secrets.env 2>/dev/null || true` }
 # What proxyctl authenticates with: PROXY_API_TOKEN when set, else the admin token.
-export PROXY_API_TOKEN := env("PROXY_API_TOKEN", admin_token)
+env_api_token := env("PROXY_API_TOKEN", "")
+export PROXY_API_TOKEN := if env_api_token != "" { env_api_token } else { admin_token }
 # Prints the Compose command when a Docker Engine answers (plugin "docker compose", else Debian's
 # "docker-compose"), nothing otherwise or when PROXY_UP_MODE=local. Run inside recipes, so other
 # recipes never wait for Docker.
 detect_compose := 'if [ "${PROXY_UP_MODE:-}" = local ]; then :; elif docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then echo "docker compose"; elif command -v docker-compose >/dev/null 2>&1 && docker info >/dev/null 2>&1; then echo docker-compose; fi'
 # The admin API: PROXY_API_URL, else the loopback listener on API_PORT (default 9000).
-export PROXY_API_URL := env("PROXY_API_URL", "http://127.0.0.1:" + env("API_PORT", "9000"))
+env_api_url := env("PROXY_API_URL", "")
+env_api_port := env("API_PORT", "")
+export PROXY_API_URL := if env_api_url != "" { env_api_url } else { "http://127.0.0.1:" + if env_api_port != "" { env_api_port } else { "9000" } }
 pidfile := root / "data/server.pid"
 logfile := root / "data/server.log"
 

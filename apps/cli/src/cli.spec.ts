@@ -57,6 +57,7 @@ describe('planCommand', () => {
     expect(request(['route', 'list'], { ADMIN_TOKEN: 'acm_admin' })).toMatchObject({ url: 'http://127.0.0.1:9000', token: 'acm_admin' });
     expect(request(['route', 'list'], { ADMIN_TOKEN: 'acm_admin', PROXY_API_TOKEN: 'acm_p', PROXY_API_URL: 'http://h:1' })).toMatchObject({ url: 'http://h:1', token: 'acm_p' });
     expect(request(['route', 'list', '--token', 'acm_f', '--url', 'https://x'], { PROXY_API_TOKEN: 'acm_p' })).toMatchObject({ url: 'https://x', token: 'acm_f' });
+    expect(request(['route', 'list'], { PROXY_API_URL: '', PROXY_API_TOKEN: '', ADMIN_TOKEN: 'acm_admin' })).toMatchObject({ url: 'http://127.0.0.1:9000', token: 'acm_admin' });
     expect(() => request(['route', 'list'], {})).toThrow('no API token: set PROXY_API_TOKEN (or ADMIN_TOKEN) or pass --token');
     expect(request(['health'], {})).toMatchObject({ path: '/health', token: undefined });
   });

@@ -163,7 +163,8 @@ export function planCommand(argv: readonly string[], env: Record<string, string 
   }
 
   const last = (name: string) => flags.get(name)?.at(-1);
-  const url = last('url') ?? env.PROXY_API_URL ?? DEFAULT_API_URL;
+  // Empty variables count as unset (a copied .env.example has them).
+  const url = last('url') ?? (env.PROXY_API_URL || undefined) ?? DEFAULT_API_URL;
   if (!/^https?:\/\/[^\s/]+/.test(url)) throw new UsageError(`the API URL must start with http:// or https:// (got "${url}")`);
   const token = last('token') ?? (env.PROXY_API_TOKEN || undefined) ?? (env.ADMIN_TOKEN || undefined);
   if (!verb.public && !token) throw new UsageError('no API token: set PROXY_API_TOKEN (or ADMIN_TOKEN) or pass --token');
