@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/ports';
+import { runCliProcess } from '../support/cli-process';
 
 const ROOT = join(__dirname, '..', '..');
 const NODE_IMAGE = 'node:20-bookworm-slim';
@@ -73,6 +75,58 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/apps\/server\/main\.js"\]$/m);
   });
+
+  it('runs the built server and CLI with production dependencies only (what the image installs)', async () => {
+    // The image's "npm ci --omit=dev", offline: hard-link copies of the lock file's non-dev packages
+    // next to a copy of dist/, so a runtime import of a devDependency fails here as in the image.
+    const dir = mkdtempSync(join(tmpdir(), 'prod-deps-'));
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    for (const [path, meta] of Object.entries(lock.packages)) {
+      if (meta.dev || !/^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) || !existsSync(join(ROOT, path))) continue;
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      expect(spawnSync('cp', ['-al', join(ROOT, path), join(dir, path)]).status).toBe(0);
+    }
+    expect(existsSync(join(dir, 'node_modules', 'jest'))).toBe(false);
+    expect(existsSync(join(dir, 'node_modules', '@nestjs', 'core'))).toBe(true);
+    mkdirSync(join(dir, 'dist', 'apps'), { recursive: true });
+    for (const app of ['server', 'cli']) expect(spawnSync('cp', ['-r', join(ROOT, 'dist', 'apps', app), join(dir, 'dist', 'apps', app)]).status).toBe(0);
+
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(dir, 'dist', 'apps', 'server', 'main.js')], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        REDIS_URL: process.env.TEST_REDIS_URL ?? '',
+        REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-prod`,
+        ADMIN_TOKEN: 'acm_prod_deps_0123456789abcdef',
+        API_PORT: String(port),
+        HTTP_PORT: String(await freePort()),
+        HTTPS_PORT: String(await freePort()),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      let status = 0;
+      for (let i = 0; i < 150 && status !== 200 && child.exitCode === null; i++) {
+        status = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0);
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect({ status, exit: child.exitCode, output: status === 200 ? '' : output }).toEqual({ status: 200, exit: null, output: '' });
+      // The dashboard files came along with dist/, and the CLI needs no package at all.
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+      const cli = await runCliProcess(['token', 'me', '--json'], { PROXY_API_URL: `http://127.0.0.1:${port}`, ADMIN_TOKEN: 'acm_prod_deps_0123456789abcdef' });
+      expect(JSON.parse(cli.stdout)).toMatchObject({ is_admin: true });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   // Building needs a running Docker Engine and the base image already on it: the tests never pull
   // from a registry (no internet). Elsewhere this test is skipped and says why.
