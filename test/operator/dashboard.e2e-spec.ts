@@ -77,7 +77,7 @@ describe('dashboard in Chromium', () => {
     await expect(page.evaluate(() => [sessionStorage.getItem('proxy-dashboard-token') !== null, localStorage.length])).resolves.toEqual([true, 0]);
   });
 
-  it('creates a token, lists it, shows the API validation message for a bad name, and deletes it', async () => {
+  it('creates a token, lists it, shows the API validation message for a bad name, rotates and deletes it', async () => {
     await page.getByRole('link', { name: 'API tokens' }).click();
     await page.getByRole('heading', { name: 'API tokens', level: 1 }).waitFor();
     await page.getByText('No api tokens yet.').waitFor();
@@ -101,6 +101,15 @@ describe('dashboard in Chromium', () => {
     await expect(alert.textContent()).resolves.toBe('name must be 1-64 characters of letters, digits, _ . - starting with a letter or digit');
     await expect(page.getByLabel('Name').getAttribute('aria-invalid')).resolves.toBe('true');
     await page.screenshot({ path: join(SCREENSHOTS, 'tokens-validation-error.png'), fullPage: true });
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Rotate token dash-alice' }).click();
+    await page.getByText('Rotate: token dash-alice done.').waitFor();
+    const rotated = await page.getByTestId('new-token').textContent();
+    expect(rotated).toMatch(/^acm_/);
+    expect(rotated).not.toBe(secret);
+    expect((await server.api('GET', '/api/v1/tokens/me', { token: secret })).status).toBe(401);
+    expect((await server.api('GET', '/api/v1/tokens/me', { token: rotated })).status).toBe(200);
 
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Delete token dash-alice' }).click();

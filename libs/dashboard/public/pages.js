@@ -41,6 +41,8 @@ const ownedCounts = (owned) => {
   return entries.length ? entries.map(([kind, n]) => `${kind}: ${n}`).join(', ') : '-';
 };
 
+const secretLine = (token) => h('p', {}, 'Token value (copy it now, it is not shown again): ', h('code', { class: 'secret', 'data-testid': 'new-token' }, token));
+
 const tokensPage = resourcePage({
   id: 'tokens',
   title: 'API tokens',
@@ -63,8 +65,16 @@ const tokensPage = resourcePage({
     { label: 'Owns', key: 'owned', format: ownedCounts },
   ],
   deletable: true,
-  afterCreate: (created) =>
-    h('p', {}, 'Token value (copy it now, it is not shown again): ', h('code', { class: 'secret', 'data-testid': 'new-token' }, created.token)),
+  afterCreate: (created) => secretLine(created.token),
+  actions: [
+    {
+      label: 'Rotate',
+      method: 'POST',
+      path: (row) => `/api/v1/tokens/${encodeURIComponent(row.name)}/rotate`,
+      confirm: (row) => `Replace the value of token ${row.name}? The old value stops working at once.`,
+      afterAction: (result) => secretLine(result.token),
+    },
+  ],
 });
 
 /** `admin: true` pages are listed only for the admin token (the API refuses others anyway). */

@@ -17,7 +17,8 @@ import { h, text, uid } from './dom.js';
  * @param {{label: string, key: string, format?: (value, row) => string}[]} spec.columns
  * @param {{name: string, label: string, type?: string, required?: boolean, hint?: string, placeholder?: string, options?: string[]}[]} [spec.fields]
  * @param {(created) => Node | undefined} [spec.afterCreate]  e.g. show a secret shown only once
- * @param {{label: string, method: string, path: (row) => string, confirm?: (row) => string, danger?: boolean}[]} [spec.actions]
+ * @param {{label: string, method: string, path: (row) => string, confirm?: (row) => string, danger?: boolean, afterAction?: (result, row) => Node | undefined}[]} [spec.actions]
+ *   per-row buttons (rotate, renew, revoke, start, stop...); afterAction shows something from the answer
  * @param {boolean} [spec.deletable]   adds a Delete action
  */
 export function resourcePage(spec) {
@@ -121,8 +122,8 @@ function renderTable(spec, rows, status, reload) {
                       onclick: async () => {
                         if (action.confirm && !window.confirm(action.confirm(row))) return;
                         try {
-                          await api(action.method, action.path(row));
-                          status.replaceChildren(h('div', { class: 'notice' }, `${action.label}: ${spec.rowLabel(row)} done.`));
+                          const result = await api(action.method, action.path(row));
+                          status.replaceChildren(h('div', { class: 'notice' }, `${action.label}: ${spec.rowLabel(row)} done.`, action.afterAction ? action.afterAction(result, row) : null));
                           await reload();
                         } catch (error) {
                           status.replaceChildren(h('div', { class: 'error', role: 'alert' }, error.message));
