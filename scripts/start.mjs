@@ -78,10 +78,12 @@ let stopping = false;
 
 async function main() {
   ensureNodeModules();
-  ensureBuilt(['server']);
+  ensureBuilt(['server', 'cli']);
 
   // Precedence: the real environment, then .env, then generated development secrets.
-  const env = { ...devSecrets(), ...readEnvFile(join(root, '.env')), ...process.env };
+  // Empty values count as unset (a copied .env.example has many), so they never hide a generated secret.
+  const nonEmpty = (vars) => Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined && v !== ''));
+  const env = { ...devSecrets(), ...nonEmpty(readEnvFile(join(root, '.env'))), ...nonEmpty(process.env) };
   const isRoot = process.getuid?.() === 0;
   if (!isRoot) {
     // Ports below 1024 need root; use the usual unprivileged development ports instead.

@@ -13,8 +13,10 @@ ensureCommands({
   dockerd: 'docker.io',
   docker: 'docker.io',
   busybox: 'busybox-static',
+  chromium: 'chromium',
+  'docker-compose': 'docker-compose',
 });
-ensureBuilt(['server']);
+ensureBuilt(['server', 'cli']);
 run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
 run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
 try {

@@ -4,6 +4,7 @@ import { CertificatesModule } from '@app/certificates';
 import { ConfigModule, Environment } from '@app/config';
 import { CryptoModule } from '@app/crypto';
 import { DockerModule } from '@app/docker';
+import { DashboardModule } from '@app/dashboard';
 import { HealthModule } from '@app/health';
 import { LoggingModule } from '@app/logging';
 import { PortsModule } from '@app/ports';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(env: Environment): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, CryptoModule, TokensModule, HealthModule, CertificatesModule, PortsModule, DockerModule.register()],
+      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, CryptoModule, TokensModule, HealthModule, CertificatesModule, PortsModule, DockerModule.register(), DashboardModule],
     };
   }
 }

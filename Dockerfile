@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# Multi-stage image of the server (and proxyctl): build with dev dependencies, ship production
+# dependencies and the built dist only, run as the unprivileged "node" user.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: no package needs its install script here (they build optional native add-ons
+# or send install telemetry).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json nest-cli.json ./
+COPY apps apps
+COPY libs libs
+RUN npx nest build server && npx nest build cli
+
+FROM ${NODE_IMAGE} AS production-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    # In the container the admin listener must accept connections from outside the container's
+    # loopback; docker-compose.yml publishes it on the host's 127.0.0.1:9000 only.
+    API_BIND=0.0.0.0 \
+    API_PORT=9000
+WORKDIR /app
+COPY --from=production-deps --chown=root:root /app/node_modules node_modules
+COPY --from=build --chown=root:root /app/dist dist
+COPY --chown=root:root package.json ./
+RUN ln -s /app/dist/apps/cli/main.js /usr/local/bin/proxyctl && chmod 755 /app/dist/apps/cli/main.js
+USER node
+EXPOSE 80 443 9000
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||9000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/apps/server/main.js"]

@@ -1,0 +1,213 @@
+import { ApiClient, ConnectionError, errorMessage } from './api-client';
+import { parseArgv, ParsedArgv, UsageError } from './argv';
+import type { OptionSpec, ResourceSpec, VerbSpec } from './command-spec';
+import { COMMANDS } from './commands';
+import { renderBody } from './render';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { ok: 0, apiError: 1, usage: 2, unreachable: 3 } as const;
+
+export const DEFAULT_API_URL = 'http://127.0.0.1:9000';
+
+/** Flags every command accepts. */
+const GLOBAL_FLAGS: OptionSpec[] = [
+  { flag: 'json', type: 'boolean', description: 'print the API answer as JSON (for scripts)' },
+  { flag: 'url', type: 'string', description: `API base URL (env PROXY_API_URL, default ${DEFAULT_API_URL})` },
+  { flag: 'token', type: 'string', description: 'bearer token (env PROXY_API_TOKEN, then ADMIN_TOKEN)' },
+  { flag: 'help', type: 'boolean', description: 'show help' },
+];
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  fetch?: typeof fetch;
+}
+
+/** A command resolved to one HTTP request. */
+export interface PlannedRequest {
+  resource: ResourceSpec;
+  verb: VerbSpec;
+  path: string;
+  query: Record<string, string>;
+  body?: Record<string, unknown>;
+  json: boolean;
+  url: string;
+  token?: string;
+}
+
+export type Plan = { kind: 'help'; text: string } | { kind: 'request'; request: PlannedRequest };
+
+function booleanFlags(commands: readonly ResourceSpec[]): Set<string> {
+  const names = new Set(GLOBAL_FLAGS.filter((f) => f.type === 'boolean').map((f) => f.flag));
+  for (const r of commands) for (const v of r.verbs) for (const o of v.options ?? []) if (o.type === 'boolean') names.add(o.flag);
+  return names;
+}
+
+function findResource(commands: readonly ResourceSpec[], name: string): ResourceSpec | undefined {
+  return commands.find((r) => r.resource === name || r.aliases?.includes(name));
+}
+
+const usageOf = (r: ResourceSpec, v: VerbSpec) =>
+  [`proxyctl ${r.resource} ${v.verb}`, ...(v.args ?? []).map((a) => (a.optional ? `[${a.name}]` : `<${a.name}>`)), ...(v.options?.length ? ['[options]'] : [])].join(' ');
+
+function optionLine(o: OptionSpec): string {
+  const value = o.type === 'boolean' ? '' : o.type === 'list' ? ' <a,b,...>' : o.type === 'json' ? ' <json>' : o.type === 'integer' ? ' <n>' : ' <value>';
+  return `  --${o.flag}${value}`.padEnd(30) + `${o.description}${o.required ? ' (required)' : ''}`;
+}
+
+export function mainHelp(commands: readonly ResourceSpec[] = COMMANDS): string {
+  const lines = ['Usage: proxyctl <resource> <verb> [args] [options]', '', 'Commands:'];
+  for (const r of commands) for (const v of r.verbs) lines.push(`  ${`${r.resource} ${v.verb}`.padEnd(28)}${v.summary}`);
+  lines.push('', 'Options:', ...GLOBAL_FLAGS.map(optionLine), '');
+  lines.push('Exit codes: 0 ok, 1 the API answered an error (4xx/5xx), 2 usage error, 3 cannot reach the API.');
+  lines.push('Run "proxyctl <resource> --help" or "proxyctl <resource> <verb> --help" for details.', '');
+  return lines.join('\n');
+}
+
+function resourceHelp(r: ResourceSpec): string {
+  const lines = [`${r.summary}`, '', 'Usage:'];
+  for (const v of r.verbs) lines.push(`  ${usageOf(r, v).padEnd(44)} ${v.summary}`);
+  lines.push('', `Run "proxyctl ${r.resource} <verb> --help" for a verb's arguments and options.`, '');
+  return lines.join('\n');
+}
+
+function verbHelp(r: ResourceSpec, v: VerbSpec): string {
+  const lines = [`${v.summary}`, '', `Usage: ${usageOf(r, v)}`, '', `API: ${v.method} ${v.path}${v.public ? ' (no token needed)' : ''}`];
+  if (v.args?.length) lines.push('', 'Arguments:', ...v.args.map((a) => `  ${a.name.padEnd(28)}${a.description}`));
+  lines.push('', 'Options:', ...(v.options ?? []).map(optionLine), ...GLOBAL_FLAGS.map(optionLine), '');
+  return lines.join('\n');
+}
+
+function convert(option: OptionSpec, values: string[]): unknown {
+  const last = values[values.length - 1];
+  switch (option.type) {
+    case 'string':
+      return last;
+    case 'boolean':
+      if (!['true', 'false', 'yes', 'no', '1', '0'].includes(last.toLowerCase())) throw new UsageError(`--${option.flag} must be true or false (got "${last}")`);
+      return ['true', 'yes', '1'].includes(last.toLowerCase());
+    case 'integer':
+      if (!/^-?\d+$/.test(last)) throw new UsageError(`--${option.flag} must be a whole number (got "${last}")`);
+      return Number(last);
+    case 'list':
+      return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+    case 'json':
+      try {
+        return JSON.parse(last) as unknown;
+      } catch {
+        throw new UsageError(`--${option.flag} must be JSON, e.g. '{"X-Header":"value"}' (got ${last})`);
+      }
+  }
+}
+
+/** Resolves argv plus environment into either help text or one API request; throws UsageError. */
+export function planCommand(argv: readonly string[], env: Record<string, string | undefined>, commands: readonly ResourceSpec[] = COMMANDS): Plan {
+  const parsed: ParsedArgv = parseArgv(argv, booleanFlags(commands));
+  const { positionals, flags } = parsed;
+  const help = flags.has('help');
+  if (positionals.length === 0) {
+    if (help) return { kind: 'help', text: mainHelp(commands) };
+    throw new UsageError('missing command');
+  }
+  if (positionals[0] === 'help') return { kind: 'help', text: mainHelp(commands) };
+  const resource = findResource(commands, positionals[0]);
+  if (!resource) throw new UsageError(`unknown command "${positionals[0]}"; resources: ${commands.map((r) => r.resource).join(', ')}`);
+  let verbName = positionals[1];
+  let rest = positionals.slice(2);
+  if (verbName === undefined || !resource.verbs.some((v) => v.verb === verbName)) {
+    if (help && verbName === undefined) return { kind: 'help', text: resourceHelp(resource) };
+    if (resource.defaultVerb && (verbName === undefined || !resource.verbs.some((v) => v.verb === verbName))) {
+      rest = positionals.slice(1);
+      verbName = resource.defaultVerb;
+    } else if (verbName === undefined) {
+      throw new UsageError(`missing verb for "${resource.resource}"; verbs: ${resource.verbs.map((v) => v.verb).join(', ')}`);
+    } else {
+      throw new UsageError(`unknown verb "${verbName}" for "${resource.resource}"; verbs: ${resource.verbs.map((v) => v.verb).join(', ')}`);
+    }
+  }
+  const verb = resource.verbs.find((v) => v.verb === verbName)!;
+  if (help) return { kind: 'help', text: verbHelp(resource, verb) };
+
+  const known = new Map([...GLOBAL_FLAGS, ...(verb.options ?? [])].map((o) => [o.flag, o]));
+  for (const name of flags.keys()) {
+    if (!known.has(name)) throw new UsageError(`unknown option --${name} for "${resource.resource} ${verb.verb}"; see --help`);
+  }
+  const args = verb.args ?? [];
+  const required = args.filter((a) => !a.optional).length;
+  if (rest.length < required) throw new UsageError(`missing <${args[rest.length].name}>; usage: ${usageOf(resource, verb)}`);
+  if (rest.length > args.length) throw new UsageError(`unexpected argument "${rest[args.length]}"; usage: ${usageOf(resource, verb)}`);
+
+  const hasBody = verb.method === 'POST' || verb.method === 'PUT' || verb.method === 'PATCH';
+  const body: Record<string, unknown> = {};
+  const query: Record<string, string> = {};
+  let path = verb.path;
+  args.forEach((a, i) => {
+    const value = rest[i];
+    if (value === undefined) return;
+    const where = a.in ?? 'path';
+    if (where === 'path') path = path.replace(`{${a.name}}`, encodeURIComponent(value));
+    else if (where === 'body') body[a.field ?? a.name] = value;
+    else query[a.field ?? a.name] = value;
+  });
+  if (/\{[^}]+\}/.test(path)) throw new Error(`command table error: ${verb.path} has a placeholder without an argument`);
+  for (const option of verb.options ?? []) {
+    const values = flags.get(option.flag);
+    if (!values) {
+      if (option.required) throw new UsageError(`--${option.flag} is required; usage: ${usageOf(resource, verb)}`);
+      continue;
+    }
+    const value = convert(option, values);
+    const field = option.field ?? option.flag.replace(/-/g, '_');
+    if ((option.in ?? (hasBody ? 'body' : 'query')) === 'body') body[field] = value;
+    else query[field] = typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : JSON.stringify(value);
+  }
+
+  const last = (name: string) => flags.get(name)?.at(-1);
+  // Empty variables count as unset (a copied .env.example has them).
+  const url = last('url') ?? (env.PROXY_API_URL || undefined) ?? DEFAULT_API_URL;
+  if (!/^https?:\/\/[^\s/]+/.test(url)) throw new UsageError(`the API URL must start with http:// or https:// (got "${url}")`);
+  const token = last('token') ?? (env.PROXY_API_TOKEN || undefined) ?? (env.ADMIN_TOKEN || undefined);
+  if (!verb.public && !token) throw new UsageError('no API token: set PROXY_API_TOKEN (or ADMIN_TOKEN) or pass --token');
+  const json = flags.has('json') && last('json') !== 'false';
+  return { kind: 'request', request: { resource, verb, path, query, body: hasBody ? body : undefined, json, url, token: verb.public ? undefined : token } };
+}
+
+/** Runs one command; returns the process exit code (see EXIT). Never throws. */
+export async function runCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  let plan: Plan;
+  try {
+    plan = planCommand(argv, env);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`proxyctl: ${error.message}\nRun "proxyctl --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  if (plan.kind === 'help') {
+    io.stdout(plan.text);
+    return EXIT.ok;
+  }
+  const { request } = plan;
+  try {
+    const client = new ApiClient(request.url, 30_000, io.fetch);
+    const answer = await client.request({ method: request.verb.method, path: request.path, query: request.query, body: request.body, token: request.token });
+    const failed = answer.status >= 400;
+    if (!failed || request.verb.printBodyOnError) {
+      io.stdout(request.json ? `${JSON.stringify(answer.body ?? null, null, 2)}\n` : renderBody(answer.body, request.verb.columns));
+    }
+    if (failed) {
+      const id = answer.requestId ? `, request ${answer.requestId}` : '';
+      io.stderr(`error: ${errorMessage(answer.status, answer.body)} (HTTP ${answer.status}${id})\n`);
+      return EXIT.apiError;
+    }
+    if (!request.json && request.verb.note) io.stderr(`${request.verb.note}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ConnectionError) {
+      io.stderr(`error: ${error.message}\n`);
+      return EXIT.unreachable;
+    }
+    throw error;
+  }
+}

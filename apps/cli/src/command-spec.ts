@@ -1,0 +1,67 @@
+/**
+ * The shape of the CLI's command table. Each API operation is one declarative `VerbSpec` under a
+ * `ResourceSpec`; the parser, help, request building and output all work from these descriptions,
+ * so a new resource is data, not code.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** How an option's text becomes a JSON value. `list` accepts repeats and commas: `--x a,b --x c`. */
+export type OptionType = 'string' | 'boolean' | 'integer' | 'list' | 'json';
+
+export interface ArgSpec {
+  /** Shown in usage as `<name>`; also the `{name}` placeholder in the path when `in` is `path`. */
+  name: string;
+  /** Where the value goes. Default: `path`. */
+  in?: 'path' | 'body' | 'query';
+  /** Field name in the body or query; default: `name`. */
+  field?: string;
+  description: string;
+  optional?: boolean;
+}
+
+export interface OptionSpec {
+  /** The flag without dashes, kebab-case: `cert-email` is `--cert-email`. */
+  flag: string;
+  /** Field in the body or query; default: the flag with `-` as `_` (`cert_email`). */
+  field?: string;
+  type: OptionType;
+  /** Default: `body` for POST/PUT/PATCH, `query` otherwise. */
+  in?: 'body' | 'query';
+  required?: boolean;
+  description: string;
+}
+
+export interface ColumnSpec {
+  header: string;
+  /** Field of the row; dotted paths reach into objects (`redis.status`). */
+  key: string;
+  /** Custom text for the cell; default: see `formatValue` in render.ts. */
+  format?: (value: unknown, row: Record<string, unknown>) => string;
+}
+
+export interface VerbSpec {
+  verb: string;
+  summary: string;
+  method: HttpMethod;
+  /** API path with `{arg}` placeholders, e.g. `/api/v1/tokens/{name}`. */
+  path: string;
+  args?: ArgSpec[];
+  options?: OptionSpec[];
+  /** Table columns when the answer is a list (default: every scalar field). */
+  columns?: ColumnSpec[];
+  /** Public routes (no token needed). */
+  public?: boolean;
+  /** Print the answer even when the status is an error (health answers 503 with a body). */
+  printBodyOnError?: boolean;
+  /** A line printed to stderr after a successful table-mode answer (e.g. "store the token now"). */
+  note?: string;
+}
+
+export interface ResourceSpec {
+  resource: string;
+  aliases?: string[];
+  summary: string;
+  /** The verb used when none is given (`proxyctl health`). */
+  defaultVerb?: string;
+  verbs: VerbSpec[];
+}

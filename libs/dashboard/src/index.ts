@@ -1,0 +1,2 @@
+export { DashboardModule } from './dashboard.module';
+export { DASHBOARD_CSP, DashboardAssets } from './dashboard-assets';
