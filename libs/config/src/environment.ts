@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -20,6 +21,14 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const HOST_PORT_LIST = /^\s*[A-Za-z0-9.\-[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-[\]:]+:\d{1,5}\s*)*$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
+const CIDR = '\\s*[0-9A-Fa-f.:]+\\/\\d{1,3}\\s*';
+const CIDR_LIST = new RegExp(`^${CIDR}(,${CIDR})*$`);
+
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  return ['1', 'true', 'yes', 'on'].includes(v) ? true : ['0', 'false', 'no', 'off'].includes(v) ? false : value;
+};
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 const toLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
@@ -80,6 +89,48 @@ export class Environment {
   @Min(0)
   @Max(65535)
   API_PORT: number = 9000;
+
+  /** Address the public listeners (HTTP, HTTPS, PROXY protocol) bind to. */
+  @IsOptional()
+  @IsString()
+  PUBLIC_BIND: string = '0.0.0.0';
+
+  /** Listener that expects a PROXY protocol v1/v2 header from a trusted peer; 0 turns it off. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a port number (0 turns the PROXY protocol listener off)' })
+  @Min(0)
+  @Max(65535)
+  PROXY_PROTOCOL_PORT: number = 10001;
+
+  /** Peers allowed to send PROXY headers (comma-separated CIDRs); others are disconnected. */
+  @IsOptional()
+  @Matches(CIDR_LIST, { message: 'must be a comma-separated list of CIDRs, e.g. 10.0.0.0/8,127.0.0.1/32,::1/128' })
+  PROXY_PROTOCOL_TRUSTED_CIDRS: string = '127.0.0.0/8,::1/128';
+
+  /** Expect a PROXY header on the HTTP_PORT listener too (deployments behind a TCP load balancer). */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  HTTP_PROXY_PROTOCOL: boolean = false;
+
+  /** Expect a PROXY header (before TLS) on the HTTPS_PORT listener. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  HTTPS_PROXY_PROTOCOL: boolean = false;
+
+  /** Hostname on the public listeners that serves the admin surface (API, docs, health). Unset: none. */
+  @Transform(toLower)
+  @IsOptional()
+  @Matches(HOSTNAME, { message: 'must be a DNS name such as admin.example.com (no scheme, port or path)' })
+  ADMIN_HOSTNAME?: string;
+
+  /** Hostname of the OAuth authorization server on the public listeners. Default auth.<BASE_DOMAIN>. */
+  @Transform(toLower)
+  @IsOptional()
+  @Matches(HOSTNAME, { message: 'must be a DNS name such as auth.example.com (no scheme, port or path)' })
+  AUTH_HOSTNAME?: string;
+
 
   @IsOptional()
   @IsString()
