@@ -35,6 +35,7 @@ export class ServerProcess {
     readonly apiPort: number,
     readonly httpPort: number,
     readonly httpsPort: number,
+    readonly proxyProtocolPort: number,
     readonly keyPrefix: string,
     extraEnv: Record<string, string>,
   ) {
@@ -47,6 +48,8 @@ export class ServerProcess {
       API_BIND: '127.0.0.1',
       HTTP_PORT: String(httpPort),
       HTTPS_PORT: String(httpsPort),
+      PROXY_PROTOCOL_PORT: String(proxyProtocolPort),
+      PUBLIC_BIND: '127.0.0.1',
       BASE_DOMAIN: 'example.test',
       LOG_LEVEL: 'warn',
       CONFIG_POLL_SECONDS: '2',
@@ -57,7 +60,7 @@ export class ServerProcess {
   static async start(options: ServerOptions = {}): Promise<ServerProcess> {
     if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run "npm test" (it builds) or "npx nest build server"`);
     const prefix = options.keyPrefix ?? `${process.env.TEST_REDIS_PREFIX ?? 'test'}-${randomBytes(3).toString('hex')}`;
-    const server = new ServerProcess(await freePort(), await freePort(), await freePort(), prefix, options.env ?? {});
+    const server = new ServerProcess(await freePort(), await freePort(), await freePort(), await freePort(), prefix, options.env ?? {});
     await server.launch();
     return server;
   }

@@ -1,9 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, Environment } from '@app/config';
+import { DispatcherModule } from '@app/dispatcher';
 import { HealthModule } from '@app/health';
+import { InstancesModule } from '@app/instances';
 import { LoggingModule } from '@app/logging';
+import { ProxyTargetsModule } from '@app/proxy-targets';
 import { RedisModule } from '@app/redis';
+import { RoutesModule } from '@app/routes';
 import { TokensModule } from '@app/tokens';
 
 /** Composes the feature libraries into the running server. */
@@ -12,7 +16,7 @@ export class AppModule {
   static forRoot(env: Environment): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, TokensModule, HealthModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, TokensModule, HealthModule, ProxyTargetsModule, InstancesModule, RoutesModule, DispatcherModule],
     };
   }
 }
