@@ -61,6 +61,7 @@ function describe(error: Error & { code?: string }): { status: number; message: 
       return { status: 502, message: 'the backend host name does not resolve' };
     case 'ETIMEDOUT':
       return { status: 504, message: 'the backend did not accept the connection in time' };
+    case undefined:
     default:
       return { status: 502, message: 'the backend closed the connection or sent an invalid response' };
   }
