@@ -109,7 +109,16 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
       const headers = downstreamResponseHeaders(upRes.headers, upstream.responseHeaders);
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
       // Event streams: send the headers now; every event is then written as it arrives (pipe does not batch).
+      // Other responses: headers go with the first body bytes, or on their own if the body is not there yet
+      // (a backend that answers early and streams later must not have its headers held back).
       if (/^text\/event-stream/i.test(String(upRes.headers['content-type'] ?? ''))) res.flushHeaders();
+      else {
+        let bodyStarted = false;
+        upRes.once('data', () => (bodyStarted = true));
+        setImmediate(() => {
+          if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
+        });
+      }
       upRes.on('error', () => res.destroy());
       upRes.on('aborted', () => res.destroy());
       upRes.pipe(res);
