@@ -71,6 +71,7 @@ describe('streaming, WebSocket and aborts through the proxy', () => {
           closed.push('received');
           req.on('close', () => closed.push('before-headers'));
           return;
+        case undefined:
         default:
           res.writeHead(404).end();
       }
