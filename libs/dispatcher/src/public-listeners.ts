@@ -148,6 +148,5 @@ export class PublicListeners implements OnApplicationShutdown {
       clearTimeout(timer);
       (this.secureHttp as http.Server).emit('connection', tlsSocket);
     });
-    socket.resume();
   }
 }
