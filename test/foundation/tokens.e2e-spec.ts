@@ -39,7 +39,10 @@ describe('API tokens (/api/v1/tokens)', () => {
 
     const shown = await server.api<TokenBody>('GET', '/api/v1/tokens/alice');
     expect(shown.status).toBe(200);
-    expect(shown.body).toEqual({ name: 'alice', cert_email: 'alice@example.test', created_at: created.body.created_at, rotated_at: null, owned: {} });
+    expect(shown.body).toEqual({ name: 'alice', cert_email: 'alice@example.test', created_at: created.body.created_at, rotated_at: null, owned: expect.any(Object) });
+    // Every registered resource kind (proxy_targets, routes, instances, ... as modules arrive) counts zero.
+    expect(shown.body.owned).toMatchObject({ proxy_targets: 0, routes: 0, instances: 0 });
+    expect(Object.values(shown.body.owned ?? {}).filter((n) => n !== 0)).toEqual([]);
     expect(shown.text).not.toContain(secret);
 
     const me = await server.api('GET', '/api/v1/tokens/me', { token: secret });
