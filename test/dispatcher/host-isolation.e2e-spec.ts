@@ -1,3 +1,4 @@
+import { connect } from 'node:tls';
 import { Backend, echoBackend, publicRequest } from '../support/loopback';
 import { ServerProcess } from '../support/server-process';
 
@@ -55,5 +56,18 @@ describe('host isolation and the public surface', () => {
     expect(traversal.json<{ url: string }>().url).toBe('/.well-known/acme-challenge/../../api/v1/tokens');
     const health = await call('site.test', '/health');
     expect(health.json<{ backend: string }>().backend).toBe('echo');
+  });
+
+  it('presents the self-signed fallback certificate (BASE_DOMAIN) for names without a certificate', async () => {
+    const socket = connect({ host: '127.0.0.1', port: server.httpsPort, servername: 'site.test', rejectUnauthorized: false });
+    await new Promise((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    const cert = socket.getPeerCertificate();
+    socket.destroy();
+    expect(cert.subject.CN).toBe('example.test');
+    expect(cert.subjectaltname).toBe('DNS:example.test, DNS:*.example.test, DNS:localhost, IP Address:127.0.0.1');
+    expect(cert.issuer.CN).toBe('example.test');
   });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -187,10 +188,22 @@ export function parseEnvironment(raw: Record<string, string | undefined>): Envir
   const env = plainToInstance(Environment, input, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) throw toConfigError(errors[0], raw);
+  const badCidr = env.PROXY_PROTOCOL_TRUSTED_CIDRS.split(',')
+    .map((c) => c.trim())
+    .find((c) => !isCidr(c));
+  if (badCidr !== undefined) {
+    throw new ConfigError('PROXY_PROTOCOL_TRUSTED_CIDRS', `contains "${badCidr}", which is not a CIDR such as 10.0.0.0/8 or ::1/128`);
+  }
   if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
     throw new ConfigError('REDIS_CLUSTER_NODES', 'cannot be combined with REDIS_SENTINELS: choose one Redis topology');
   }
   return env;
+}
+
+function isCidr(value: string): boolean {
+  const [network, bits, extra] = value.split('/');
+  const version = isIP(network ?? '');
+  return extra === undefined && version !== 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= (version === 4 ? 32 : 128);
 }
 
 function toConfigError(error: ValidationError, raw: Record<string, string | undefined>): ConfigError {
