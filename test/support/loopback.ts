@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { isIP, type AddressInfo, type Socket } from 'node:net';
 
 /** A real HTTP backend on a free loopback port, for the proxy to forward to. */
 export class Backend {
@@ -71,6 +71,12 @@ export interface PublicRequestOptions {
   localAddress?: string;
 }
 
+/** The SNI name for a Host header value: none for IP literals (RFC 6066). */
+function sniName(host: string): string | undefined {
+  const name = host.replace(/:\d+$/, '');
+  return isIP(name.replace(/^\[|\]$/g, '')) === 0 ? name : undefined;
+}
+
 /** One request to a public listener with an arbitrary Host header (fetch does not allow setting Host). */
 export function publicRequest(options: PublicRequestOptions): Promise<PublicResponse> {
   return new Promise((resolve, reject) => {
@@ -83,7 +89,7 @@ export function publicRequest(options: PublicRequestOptions): Promise<PublicResp
         method: options.method ?? 'GET',
         headers: { host: options.host, ...options.headers },
         agent: false,
-        servername: options.tls ? options.host : undefined,
+        servername: options.tls ? sniName(options.host) : undefined,
         rejectUnauthorized: false,
         localAddress: options.localAddress,
       },
