@@ -133,6 +133,33 @@ describe('proxy targets and forwarding', () => {
     }
   });
 
+  it('reuses kept-alive backend connections and replays a body-less request once when the backend dropped one', async () => {
+    // Every second request on a connection is dropped unanswered, as a backend closing an idle connection does.
+    const perSocket = new WeakMap<object, number>();
+    const connections = new Set<object>();
+    const flaky = await Backend.start((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      connections.add(req.socket);
+      if (n === 2) return void req.socket.destroy();
+      req.resume();
+      req.on('end', () => res.end(`ok ${req.method}`));
+    });
+    try {
+      await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'flaky.test', target_url: flaky.url } });
+      const first = await get('flaky.test');
+      const second = await get('flaky.test');
+      expect([first.status, first.text, second.status, second.text]).toEqual([200, 'ok GET', 200, 'ok GET']);
+      expect(connections.size).toBe(2); // the first connection was kept alive and reused, then replaced
+      // A request with a body is not replayed: the client learns the backend failed.
+      await get('flaky.test'); // second use of connection 2 is dropped and replayed on connection 3
+      const post = await publicRequest({ port: server.httpPort, host: 'flaky.test', method: 'POST', body: 'data', headers: { 'content-type': 'text/plain' } });
+      expect(post.status).toBe(502);
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('stops serving a deleted target, and deleting a token deletes its targets', async () => {
     const deleted = await server.api('DELETE', '/api/v1/proxy/targets/refused.test');
     expect([deleted.status, deleted.body]).toEqual([200, { hostname: 'refused.test', deleted: true, certificate_deleted: false }]);

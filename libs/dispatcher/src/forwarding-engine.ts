@@ -61,10 +61,23 @@ function describe(error: Error & { code?: string }): { status: number; message: 
       return { status: 502, message: 'the backend host name does not resolve' };
     case 'ETIMEDOUT':
       return { status: 504, message: 'the backend did not accept the connection in time' };
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return { status: 502, message: `the backend's TLS certificate is not trusted (${error.code})` };
     case undefined:
     default:
       return { status: 502, message: 'the backend closed the connection or sent an invalid response' };
   }
+}
+
+/** No request body announced (so the request can be replayed). */
+function hasNoBody(req: http.IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
 /** Connection attempts that stay pending longer than `ms` fail with a connect timeout. */
@@ -92,20 +105,28 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
     this.httpsAgent.destroy();
   }
 
-  forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: UpstreamRequest): void {
+  forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: UpstreamRequest, attempt = 0): void {
     const secure = upstream.url.protocol === 'https:';
     const upReq = (secure ? https : http).request(requestOptions(req, upstream, secure ? this.httpsAgent : this.httpAgent));
     armConnectTimeout(upReq, upstream.connectTimeoutMs);
     upReq.setTimeout(upstream.readTimeoutMs, () => upReq.destroy(new UpstreamTimeout('read')));
 
     let clientGone = false;
-    upReq.on('error', (error: Error) => {
+    let answered = false;
+    const bodiless = hasNoBody(req);
+    upReq.on('error', (error: Error & { code?: string }) => {
       if (clientGone || res.writableEnded) return;
+      // A kept-alive connection the backend closed meanwhile: replay a body-less request once on a new one.
+      if (attempt === 0 && !answered && bodiless && upReq.reusedSocket && error.code === 'ECONNRESET') {
+        this.forward(req, res, upstream, 1);
+        return;
+      }
       const { status, message } = describe(error);
       sendError(req, res, status, message); // destroys the response when headers were already sent
     });
 
     upReq.on('response', (upRes) => {
+      answered = true;
       const headers = downstreamResponseHeaders(upRes.headers, upstream.responseHeaders);
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
       // Event streams: send the headers now; every event is then written as it arrives (pipe does not batch).
@@ -131,7 +152,8 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
       upReq.destroy();
     });
     req.on('error', () => upReq.destroy());
-    req.pipe(upReq);
+    if (bodiless) upReq.end();
+    else req.pipe(upReq);
   }
 
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, upstream: UpstreamRequest): void {
