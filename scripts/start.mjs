@@ -107,7 +107,10 @@ async function main() {
 
   const apiHost = env.API_BIND && env.API_BIND !== '0.0.0.0' ? env.API_BIND : '127.0.0.1';
   const apiUrl = `http://${apiHost}:${env.API_PORT ?? 9000}`;
-  console.log(`\nAdmin token: ${env.ADMIN_TOKEN}\nAdmin API:   ${apiUrl}/api/v1\nAPI docs:    ${apiUrl}/docs\nHealth:      ${apiUrl}/health\n`);
+  const publicPorts = `HTTP ${env.HTTP_PORT ?? 80}, HTTPS ${env.HTTPS_PORT ?? 443}, PROXY protocol ${env.PROXY_PROTOCOL_PORT ?? 10001}`;
+  console.log(
+    `\nAdmin token: ${env.ADMIN_TOKEN}\nAdmin API:   ${apiUrl}/api/v1\nAPI docs:    ${apiUrl}/docs\nHealth:      ${apiUrl}/health\nPublic:      ${publicPorts} (on ${env.PUBLIC_BIND ?? '0.0.0.0'})\n`,
+  );
 
   const server = spawn(process.execPath, [join(root, 'dist', 'apps', 'server', 'main.js')], { env, stdio: 'inherit' });
   children.push(server);

@@ -15,6 +15,7 @@ ensureCommands({
   busybox: 'busybox-static',
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
+  haproxy: 'haproxy',
 });
 ensureBuilt(['server', 'cli']);
 run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);

@@ -1,5 +1,7 @@
 import { Test, TestingModule } from '@nestjs/testing';
 import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { connect, createServer, Server } from 'node:tls';
 import Redis from 'ioredis';
@@ -74,7 +76,7 @@ describe('certificates from a real ACME CA (Pebble)', () => {
 
   beforeAll(async () => {
     pebble = await Pebble.prepare();
-    const env = { ...pebble.serverEnv, RENEWAL_CHECK_SECONDS: '1', ADMIN_EMAIL: 'certs@example.org' };
+    const env = { ...pebble.serverEnv, RENEWAL_CHECK_SECONDS: '1', ADMIN_EMAIL: 'certs@example.org', AUTO_CERTIFICATES: 'true' };
     a = await ServerProcess.start({ env });
     b = await ServerProcess.start({ env, keyPrefix: a.keyPrefix });
     await pebble.start(challengePortOf(a));
@@ -180,6 +182,46 @@ describe('certificates from a real ACME CA (Pebble)', () => {
     expect(withKey.private_key_pem).toMatch(/^-----BEGIN (EC )?PRIVATE KEY-----/);
     const certKey = new X509Certificate(withKey.certificate_pem ?? '').publicKey.export({ type: 'spki', format: 'der' });
     expect(createPublicKey(withKey.private_key_pem ?? '').export({ type: 'spki', format: 'der' }).equals(certKey)).toBe(true);
+  });
+
+  it('orders a certificate for a new HTTPS proxy target; the HTTPS listeners of both replicas then serve it by SNI', async () => {
+    const backend = createHttpServer((_req, res) => res.end('hello through https'));
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    try {
+      const created = await b.api<{ proxy_target: { cert_name: string | null }; certificate_status: string; cert_name: string }>('POST', '/api/v1/proxy/targets', {
+        body: { hostname: 'auto.example.test', target_url: `http://127.0.0.1:${(backend.address() as AddressInfo).port}` },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ cert_name: 'proxy-auto-example-test', certificate_status: 'pending', proxy_target: { cert_name: 'proxy-auto-example-test' } });
+      const status = await a.api<Certificate>('GET', '/api/v1/certificates/proxy-auto-example-test/status?wait=60');
+      expect(status.body).toMatchObject({ status: 'active' });
+
+      // Each replica's real HTTPS listener: the Pebble-issued chain verifies against Pebble's root.
+      const fetchHttps = (server: ServerProcess) =>
+        new Promise<{ authorized: boolean; body: string; issuer: string }>((resolve, reject) => {
+          const req = httpsRequest({ host: '127.0.0.1', port: server.httpsPort, servername: 'auto.example.test', headers: { host: 'auto.example.test' }, ca: root, path: '/', agent: false }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ authorized: (res.socket as import('node:tls').TLSSocket).authorized, body, issuer: String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().issuer?.CN ?? '') }));
+          });
+          req.once('error', reject);
+          req.end();
+        });
+      for (const server of [a, b]) {
+        let served: { authorized: boolean; body: string; issuer: string } | undefined;
+        for (let i = 0; i < 50 && !served; i++) {
+          served = await fetchHttps(server).catch(() => undefined); // self-signed fallback until the SNI cache reloads
+          if (!served) await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(served).toEqual({ authorized: true, body: 'hello through https', issuer: expect.stringMatching(/Pebble/) });
+      }
+
+      const deleted = await a.api('DELETE', '/api/v1/proxy/targets/auto.example.test?delete_certificate=true');
+      expect(deleted).toMatchObject({ status: 200, body: { hostname: 'auto.example.test', deleted: true, certificate_deleted: true } });
+      expect((await a.api('GET', '/api/v1/certificates/proxy-auto-example-test')).status).toBe(404);
+    } finally {
+      backend.close();
+    }
   });
 
   it('renews a certificate the scheduler finds due, and the SNI cache serves the new one', async () => {

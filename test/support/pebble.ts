@@ -7,11 +7,10 @@ import { freePort } from './ports';
 import type { ServerProcess } from './server-process';
 
 /**
- * The port on which Pebble validates HTTP-01 challenges for a server. Until the dispatcher's public
- * HTTP listener exists, the Nest app answers `/.well-known/acme-challenge/*` on the admin port.
- * After the dispatcher merge: `server.httpPort`.
+ * The port on which Pebble validates HTTP-01 challenges for a server: its public HTTP listener,
+ * where the dispatcher hands `/.well-known/acme-challenge/*` on every host to the challenge route.
  */
-export const challengePortOf = (server: ServerProcess): number => server.apiPort;
+export const challengePortOf = (server: ServerProcess): number => server.httpPort;
 
 /**
  * Let's Encrypt's test CA (Debian's `pebble`) plus `pebble-challtestsrv` as its DNS server, which

@@ -37,6 +37,7 @@ export class ServerProcess {
     readonly apiPort: number,
     readonly httpPort: number,
     readonly httpsPort: number,
+    readonly proxyProtocolPort: number,
     readonly keyPrefix: string,
     extraEnv: Record<string, string>,
   ) {
@@ -49,10 +50,17 @@ export class ServerProcess {
       API_BIND: '127.0.0.1',
       HTTP_PORT: String(httpPort),
       HTTPS_PORT: String(httpsPort),
+      PROXY_PROTOCOL_PORT: String(proxyProtocolPort),
+      PUBLIC_BIND: '127.0.0.1',
       BASE_DOMAIN: 'example.test',
       LOG_LEVEL: 'warn',
       CONFIG_POLL_SECONDS: '2',
       STORAGE_ENCRYPTION_KEY: TEST_STORAGE_ENCRYPTION_KEY,
+      // Tests never reach the internet: certificates only when a suite asks (with Pebble), and an
+      // accidental order fails at once on a closed loopback port instead of calling Let's Encrypt.
+      AUTO_CERTIFICATES: 'false',
+      ACME_DIRECTORY_URL: 'https://127.0.0.1:9/directory',
+      ACME_STAGING_URL: 'https://127.0.0.1:9/directory',
       ...extraEnv,
     };
   }
@@ -60,7 +68,7 @@ export class ServerProcess {
   static async start(options: ServerOptions = {}): Promise<ServerProcess> {
     if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run "npm test" (it builds) or "npx nest build server"`);
     const prefix = options.keyPrefix ?? `${process.env.TEST_REDIS_PREFIX ?? 'test'}-${randomBytes(3).toString('hex')}`;
-    const server = new ServerProcess(await freePort(), await freePort(), await freePort(), prefix, options.env ?? {});
+    const server = new ServerProcess(await freePort(), await freePort(), await freePort(), await freePort(), prefix, options.env ?? {});
     await server.launch();
     return server;
   }

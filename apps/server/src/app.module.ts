@@ -5,10 +5,14 @@ import { ConfigModule, Environment } from '@app/config';
 import { CryptoModule } from '@app/crypto';
 import { DockerModule } from '@app/docker';
 import { DashboardModule } from '@app/dashboard';
+import { DispatcherModule } from '@app/dispatcher';
 import { HealthModule } from '@app/health';
+import { InstancesModule } from '@app/instances';
 import { LoggingModule } from '@app/logging';
 import { PortsModule } from '@app/ports';
+import { ProxyTargetsModule } from '@app/proxy-targets';
 import { RedisModule } from '@app/redis';
+import { RoutesModule } from '@app/routes';
 import { TokensModule } from '@app/tokens';
 
 /** Composes the feature libraries into the running server. */
@@ -17,7 +21,23 @@ export class AppModule {
   static forRoot(env: Environment): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, CryptoModule, TokensModule, HealthModule, CertificatesModule, PortsModule, DockerModule.register(), DashboardModule],
+      imports: [
+        ConfigModule.forRoot(env),
+        LoggingModule,
+        ScheduleModule.forRoot(),
+        RedisModule,
+        CryptoModule,
+        TokensModule,
+        HealthModule,
+        CertificatesModule,
+        ProxyTargetsModule,
+        InstancesModule,
+        RoutesModule,
+        DispatcherModule,
+        PortsModule,
+        DockerModule.register(),
+        DashboardModule,
+      ],
     };
   }
 }

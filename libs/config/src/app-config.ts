@@ -50,6 +50,28 @@ export class AppConfig {
   get httpsPort(): number {
     return this.env.HTTPS_PORT;
   }
+  get publicBind(): string {
+    return this.env.PUBLIC_BIND;
+  }
+  /** 0 when the PROXY protocol listener is off. */
+  get proxyProtocolPort(): number {
+    return this.env.PROXY_PROTOCOL_PORT;
+  }
+  get proxyProtocolTrustedCidrs(): string[] {
+    return this.env.PROXY_PROTOCOL_TRUSTED_CIDRS.split(',').map((c) => c.trim()).filter(Boolean);
+  }
+  get httpProxyProtocol(): boolean {
+    return this.env.HTTP_PROXY_PROTOCOL;
+  }
+  get httpsProxyProtocol(): boolean {
+    return this.env.HTTPS_PROXY_PROTOCOL;
+  }
+  get adminHostname(): string | undefined {
+    return this.env.ADMIN_HOSTNAME;
+  }
+  get authHostname(): string {
+    return this.env.AUTH_HOSTNAME ?? `auth.${this.env.BASE_DOMAIN}`;
+  }
   get apiPort(): number {
     return this.env.API_PORT;
   }
@@ -66,6 +88,9 @@ export class AppConfig {
     return this.env.CONFIG_POLL_SECONDS * 1000;
   }
 
+  get autoCertificates(): boolean {
+    return this.env.AUTO_CERTIFICATES;
+  }
   get storageEncryptionKey(): string | undefined {
     return this.env.STORAGE_ENCRYPTION_KEY;
   }

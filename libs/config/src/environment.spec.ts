@@ -26,6 +26,14 @@ describe('parseEnvironment', () => {
     expect(env.HTTP_PORT).toBe(8080);
   });
 
+  it('reads the public listener settings', () => {
+    const env = parseEnvironment({ ...base, PROXY_PROTOCOL_TRUSTED_CIDRS: '10.0.0.0/8, ::1/128', HTTP_PROXY_PROTOCOL: 'yes', ADMIN_HOSTNAME: 'Admin.Example.com' });
+    expect(env).toMatchObject({ PROXY_PROTOCOL_PORT: 10001, PUBLIC_BIND: '0.0.0.0', HTTP_PROXY_PROTOCOL: true, HTTPS_PROXY_PROTOCOL: false, ADMIN_HOSTNAME: 'admin.example.com' });
+    expect(problem({ ...base, PROXY_PROTOCOL_TRUSTED_CIDRS: '10.0.0.0/33' })).toBe('PROXY_PROTOCOL_TRUSTED_CIDRS contains "10.0.0.0/33", which is not a CIDR such as 10.0.0.0/8 or ::1/128');
+    expect(problem({ ...base, HTTPS_PROXY_PROTOCOL: 'maybe' })).toBe('HTTPS_PROXY_PROTOCOL must be true or false (got "maybe")');
+    expect(problem({ ...base, ADMIN_HOSTNAME: 'http://admin' })).toMatch(/^ADMIN_HOSTNAME must be a DNS name/);
+  });
+
   it('names REDIS_URL when it is not a redis URL', () => {
     expect(problem({ ...base, REDIS_URL: 'not-a-url' })).toMatch(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL.*got "not-a-url"/);
   });

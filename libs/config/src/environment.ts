@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -22,6 +23,9 @@ const HOST_PORT_LIST = /^\s*[A-Za-z0-9.\-[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-[\]:
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 const PORT_RANGE = /^\s*\d{1,5}\s*-\s*\d{1,5}\s*$/;
+
+const CIDR = '\\s*[0-9A-Fa-f.:]+\\/\\d{1,3}\\s*';
+const CIDR_LIST = new RegExp(`^${CIDR}(,${CIDR})*$`);
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -89,6 +93,48 @@ export class Environment {
   @Max(65535)
   API_PORT: number = 9000;
 
+  /** Address the public listeners (HTTP, HTTPS, PROXY protocol) bind to. */
+  @IsOptional()
+  @IsString()
+  PUBLIC_BIND: string = '0.0.0.0';
+
+  /** Listener that expects a PROXY protocol v1/v2 header from a trusted peer; 0 turns it off. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a port number (0 turns the PROXY protocol listener off)' })
+  @Min(0)
+  @Max(65535)
+  PROXY_PROTOCOL_PORT: number = 10001;
+
+  /** Peers allowed to send PROXY headers (comma-separated CIDRs); others are disconnected. */
+  @IsOptional()
+  @Matches(CIDR_LIST, { message: 'must be a comma-separated list of CIDRs, e.g. 10.0.0.0/8,127.0.0.1/32,::1/128' })
+  PROXY_PROTOCOL_TRUSTED_CIDRS: string = '127.0.0.0/8,::1/128';
+
+  /** Expect a PROXY header on the HTTP_PORT listener too (deployments behind a TCP load balancer). */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  HTTP_PROXY_PROTOCOL: boolean = false;
+
+  /** Expect a PROXY header (before TLS) on the HTTPS_PORT listener. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  HTTPS_PROXY_PROTOCOL: boolean = false;
+
+  /** Hostname on the public listeners that serves the admin surface (API, docs, health). Unset: none. */
+  @Transform(toLower)
+  @IsOptional()
+  @Matches(HOSTNAME, { message: 'must be a DNS name such as admin.example.com (no scheme, port or path)' })
+  ADMIN_HOSTNAME?: string;
+
+  /** Hostname of the OAuth authorization server on the public listeners. Default auth.<BASE_DOMAIN>. */
+  @Transform(toLower)
+  @IsOptional()
+  @Matches(HOSTNAME, { message: 'must be a DNS name such as auth.example.com (no scheme, port or path)' })
+  AUTH_HOSTNAME?: string;
+
+
   @IsOptional()
   @IsString()
   API_BIND: string = '127.0.0.1';
@@ -122,6 +168,12 @@ export class Environment {
   @Min(1)
   @Max(3600)
   CONFIG_POLL_SECONDS: number = 5;
+
+  /** Order a certificate (proxy-<hostname>) automatically when a proxy target with HTTPS is created. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  AUTO_CERTIFICATES: boolean = true;
 
   /** AES-256-GCM key (32 bytes, base64) that encrypts private keys at rest. */
   @IsOptional()
@@ -240,10 +292,22 @@ export function parseEnvironment(raw: Record<string, string | undefined>): Envir
     const [first, last] = env[name].split('-').map((p) => Number(p.trim()));
     if (first < 1 || last > 65535 || first > last) throw new ConfigError(name, `must be first-last with 1 <= first <= last <= 65535 (got "${env[name]}")`);
   }
+  const badCidr = env.PROXY_PROTOCOL_TRUSTED_CIDRS.split(',')
+    .map((c) => c.trim())
+    .find((c) => !isCidr(c));
+  if (badCidr !== undefined) {
+    throw new ConfigError('PROXY_PROTOCOL_TRUSTED_CIDRS', `contains "${badCidr}", which is not a CIDR such as 10.0.0.0/8 or ::1/128`);
+  }
   if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
     throw new ConfigError('REDIS_CLUSTER_NODES', 'cannot be combined with REDIS_SENTINELS: choose one Redis topology');
   }
   return env;
+}
+
+function isCidr(value: string): boolean {
+  const [network, bits, extra] = value.split('/');
+  const version = isIP(network ?? '');
+  return extra === undefined && version !== 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= (version === 4 ? 32 : 128);
 }
 
 function toConfigError(error: ValidationError, raw: Record<string, string | undefined>): ConfigError {

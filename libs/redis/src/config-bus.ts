@@ -18,6 +18,7 @@ export class ConfigBus implements OnModuleInit, OnApplicationShutdown {
   private readonly versionKey: string;
   private readonly channel: string;
   private seen = -1;
+  private notified: Promise<void> = Promise.resolve();
   private poll?: NodeJS.Timeout;
 
   constructor(
@@ -32,7 +33,7 @@ export class ConfigBus implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const { subscriber, client } = this.redis;
     subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.channel) this.observe(Number(message));
+      if (channel === this.channel) void this.observe(Number(message));
     });
     // ioredis re-subscribes after a reconnect; a version check on 'ready' catches what was missed.
     subscriber.subscribe(this.channel).catch((e: Error) => this.logger.warn(`subscribe failed: ${e.message}`));
@@ -64,7 +65,8 @@ export class ConfigBus implements OnModuleInit, OnApplicationShutdown {
     if (failed) throw failed[0];
     const version = Number(results[results.length - 1][1]);
     await this.redis.client.publish(this.channel, String(version));
-    this.observe(version);
+    // Read-your-writes on this replica: in-memory views are rebuilt before the write returns.
+    await this.observe(version);
     return results.slice(0, -1);
   }
 
@@ -74,17 +76,20 @@ export class ConfigBus implements OnModuleInit, OnApplicationShutdown {
 
   private async check(): Promise<void> {
     try {
-      this.observe(await this.currentVersion());
+      await this.observe(await this.currentVersion());
     } catch {
       // Redis unreachable: the in-memory view stays as it is until Redis returns.
     }
   }
 
-  private observe(version: number): void {
-    if (!Number.isFinite(version) || version === this.seen) return;
+  /** Runs the listeners for a new version; for the version already seen, the same run (so callers can await it). */
+  private observe(version: number): Promise<void> {
+    if (!Number.isFinite(version)) return Promise.resolve();
+    if (version === this.seen) return this.notified;
     this.seen = version;
-    for (const listener of this.listeners) {
-      Promise.resolve(listener(version)).catch((e: Error) => this.logger.error(`config listener failed: ${e.message}`));
-    }
+    this.notified = Promise.all(
+      [...this.listeners].map((listener) => Promise.resolve(listener(version)).catch((e: Error) => this.logger.error(`config listener failed: ${e.message}`))),
+    ).then(() => undefined);
+    return this.notified;
   }
 }

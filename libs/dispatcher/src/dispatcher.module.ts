@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { TlsContextModule } from '@app/certificates';
+import { InstancesModule } from '@app/instances';
+import { ProxyTargetsModule } from '@app/proxy-targets';
+import { RoutesModule } from '@app/routes';
+import { BuiltinPublicHandlers } from './builtin-public-handlers';
+import { FORWARDING_ENGINE, NodeHttpForwardingEngine } from './forwarding-engine';
+import { NestAppForwarder } from './nest-app-forwarder';
+import { PublicListeners } from './public-listeners';
+import { PublicSurfaceRegistry } from './public-surface.registry';
+import { RequestDispatcher } from './request-dispatcher';
+import { RoutingTableStore } from './routing-table.store';
+import { TlsContexts } from './tls-contexts';
+
+/**
+ * The data path: public listeners, PROXY protocol, in-memory routing table, forwarding engine.
+ * Other modules extend it through `PublicSurfaceRegistry` (public handlers) and `TARGET_AUTH_POLICY`
+ * (visible here from a @Global module); certificates come from `TLS_CONTEXT_PROVIDER` (@app/certificates).
+ */
+@Module({
+  imports: [ProxyTargetsModule, RoutesModule, InstancesModule, TlsContextModule],
+  providers: [
+    PublicSurfaceRegistry,
+    NestAppForwarder,
+    BuiltinPublicHandlers,
+    RoutingTableStore,
+    TlsContexts,
+    NodeHttpForwardingEngine,
+    { provide: FORWARDING_ENGINE, useExisting: NodeHttpForwardingEngine },
+    RequestDispatcher,
+    PublicListeners,
+  ],
+  exports: [PublicSurfaceRegistry, NestAppForwarder, RoutingTableStore, PublicListeners],
+})
+export class DispatcherModule {}

@@ -1,0 +1,50 @@
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
+
+describe('forwarded headers', () => {
+  const ctx = { clientIp: '198.51.100.4', proto: 'https' as const, originalHost: 'app.test', hostHeader: 'app.test' };
+
+  it('removes client identity headers and sets the proxy own', () => {
+    const out = upstreamRequestHeaders(
+      {
+        host: 'app.test',
+        'x-forwarded-for': '1.1.1.1',
+        'x-forwarded-host': 'evil.test',
+        'x-forwarded-proto': 'http',
+        forwarded: 'for=1.1.1.1',
+        'x-real-ip': '1.1.1.1',
+        'x-auth-user': 'admin',
+        'x-auth-email': 'root@example.com',
+        accept: 'text/html',
+      },
+      ctx,
+    );
+    expect(out).toEqual({
+      accept: 'text/html',
+      host: 'app.test',
+      'x-forwarded-for': '198.51.100.4',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'app.test',
+      'x-real-ip': '198.51.100.4',
+    });
+  });
+
+  it('drops hop-by-hop headers, including those named in Connection, and keeps upgrades only when asked', () => {
+    const incoming = { host: 'a', connection: 'keep-alive, x-secret', 'keep-alive': 'timeout=5', 'x-secret': '1', te: 'trailers', 'transfer-encoding': 'chunked', upgrade: 'websocket', 'x-ok': '1' };
+    expect(upstreamRequestHeaders(incoming, ctx)).not.toHaveProperty('x-secret');
+    expect(Object.keys(upstreamRequestHeaders(incoming, ctx)).sort()).toEqual(['host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-ok', 'x-real-ip']);
+    expect(upstreamRequestHeaders(incoming, { ...ctx, upgrade: 'websocket' })).toMatchObject({ connection: 'Upgrade', upgrade: 'websocket' });
+  });
+
+  it('applies custom headers, then the auth policy headers last', () => {
+    const out = upstreamRequestHeaders({ 'x-auth-user': 'spoof' }, { ...ctx, hostHeader: '127.0.0.1:9', customHeaders: { 'X-Team': 'a' }, authHeaders: { 'X-Auth-User': 'alice' } });
+    expect(out).toMatchObject({ host: '127.0.0.1:9', 'x-team': 'a', 'x-auth-user': 'alice' });
+  });
+
+  it('filters response hop-by-hop headers and adds custom response headers', () => {
+    expect(downstreamResponseHeaders({ connection: 'close', 'transfer-encoding': 'chunked', 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' }, { 'X-Frame-Options': 'DENY' })).toEqual({
+      'set-cookie': ['a=1', 'b=2'],
+      'content-type': 'text/plain',
+      'x-frame-options': 'DENY',
+    });
+  });
+});

@@ -1,0 +1,11 @@
+export { ACME_CHALLENGE_PATH, ACME_CHALLENGE_PRIORITY, ADMIN_HOSTNAME_PRIORITY, OAUTH_PRIORITY } from './builtin-public-handlers';
+export { DispatcherModule } from './dispatcher.module';
+export { FORWARDING_ENGINE, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
+export { upstreamRequestHeaders, downstreamResponseHeaders } from './forwarded-headers';
+export { NestAppForwarder, nestRoutedHandler } from './nest-app-forwarder';
+export { parseProxyHeader, type ProxiedSource, type ProxyHeaderResult } from './proxy-protocol';
+export { PublicListeners } from './public-listeners';
+export { PublicSurfaceRegistry, type PublicHandler, type PublicRequestInfo } from './public-surface.registry';
+export { RoutingTable, type ResolvedTarget } from './routing-table';
+export { RoutingTableStore } from './routing-table.store';
+export { TARGET_AUTH_POLICY, type AuthDecision, type TargetAuthPolicy } from './target-auth';

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PublicHandler, PublicRequestInfo } from './public-surface.registry';
+
+/**
+ * Hands a public request to the admin Nest application (its Fastify router), in process. Only
+ * handlers built with `nestRoutedHandler` reach it, so the public listeners expose exactly the
+ * paths those handlers match (ACME challenge, OAuth endpoints, the admin hostname), never
+ * `/api/v1`, `/docs` or `/health` by Host trickery.
+ */
+@Injectable()
+export class NestAppForwarder {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  forward(req: IncomingMessage, res: ServerResponse): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.routing(req, res);
+  }
+
+  /** A public handler that serves the requests `matches` accepts with the Nest application. */
+  handler(name: string, priority: number, matches: (info: PublicRequestInfo) => boolean): PublicHandler {
+    return { name, priority, matches, handle: (req, res) => this.forward(req, res) };
+  }
+}
+
+/** Same as `forwarder.handler(...)`, for modules that prefer a factory. */
+export function nestRoutedHandler(forwarder: NestAppForwarder, name: string, priority: number, matches: (info: PublicRequestInfo) => boolean): PublicHandler {
+  return forwarder.handler(name, priority, matches);
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** What the dispatcher knows about a public request before choosing where it goes. */
+export interface PublicRequestInfo {
+  /** Host header without port, lower-case. */
+  host: string;
+  /** Path without query string. */
+  path: string;
+  method: string;
+  /** The real client address (from the PROXY header when the connection carried one). */
+  clientIp: string;
+  /** Arrived over TLS. */
+  secure: boolean;
+}
+
+/**
+ * Something the proxy itself serves on the public listeners (ACME challenges, OAuth endpoints, the
+ * admin hostname), consulted by priority before proxy targets and routes.
+ */
+export interface PublicHandler {
+  readonly name: string;
+  /** Higher first: ACME challenge 100, OAuth AS endpoints 95. */
+  readonly priority: number;
+  /** Synchronous and in memory: no Redis on the request path. */
+  matches(info: PublicRequestInfo): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, info: PublicRequestInfo): void | Promise<void>;
+}
+
+/** The handlers of the public surface; modules register theirs at init. */
+@Injectable()
+export class PublicSurfaceRegistry {
+  private handlers: PublicHandler[] = [];
+
+  register(handler: PublicHandler): void {
+    if (this.handlers.some((h) => h.name === handler.name)) throw new Error(`public handler "${handler.name}" is already registered`);
+    // Stable: equal priorities keep registration order.
+    this.handlers = [...this.handlers, handler].sort((a, b) => b.priority - a.priority);
+  }
+
+  /** The first handler (highest priority) that claims the request, if any. */
+  find(info: PublicRequestInfo): PublicHandler | undefined {
+    return this.handlers.find((h) => h.matches(info));
+  }
+
+  list(): readonly PublicHandler[] {
+    return this.handlers;
+  }
+}

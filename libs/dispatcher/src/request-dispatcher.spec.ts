@@ -1,0 +1,127 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AppConfig, parseEnvironment } from '@app/config';
+import type { ProxyTargetRecord } from '@app/proxy-targets';
+import type { RouteRecord } from '@app/routes';
+import type { ForwardingEngine, UpstreamRequest } from './forwarding-engine';
+import { PublicSurfaceRegistry } from './public-surface.registry';
+import { hostOf, RequestDispatcher } from './request-dispatcher';
+import { RoutingTable } from './routing-table';
+import type { RoutingTableStore } from './routing-table.store';
+import type { AuthDecision, TargetAuthPolicy } from './target-auth';
+
+const target: ProxyTargetRecord = {
+  hostname: 'app.test',
+  target_url: 'http://10.0.0.1:8080',
+  owner: 'ADMIN',
+  enabled: true,
+  enable_http: true,
+  enable_https: true,
+  preserve_host_header: true,
+  redirect_http_to_https: false,
+  custom_headers: {},
+  custom_response_headers: {},
+  connect_timeout: 10,
+  read_timeout: 300,
+  route_mode: 'all',
+  enabled_routes: [],
+  disabled_routes: [],
+  auth: { enabled: true },
+  created_at: new Date(0).toISOString(),
+};
+const openRoute: RouteRecord = {
+  route_id: 'open',
+  path_pattern: '/public/',
+  is_regex: false,
+  target_type: 'url',
+  target_value: 'http://10.0.0.2',
+  priority: 50,
+  methods: [],
+  scope: 'global',
+  proxy_hostnames: [],
+  enabled: true,
+  bypass_auth: true,
+  description: '',
+  owner: 'ADMIN',
+  created_seq: 1,
+  created_at: new Date(0).toISOString(),
+};
+
+/** Records what would be forwarded instead of forwarding it. */
+class RecordingEngine implements ForwardingEngine {
+  forward(_req: http.IncomingMessage, res: http.ServerResponse, upstream: UpstreamRequest): void {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ url: upstream.url.href, headers: upstream.headers }));
+  }
+  upgrade(): void {
+    throw new Error('not used');
+  }
+}
+
+class StubPolicy implements TargetAuthPolicy {
+  seen: string[] = [];
+  decide(req: http.IncomingMessage, resolved: { target: ProxyTargetRecord }): AuthDecision {
+    this.seen.push(`${req.url} ${JSON.stringify(resolved.target.auth)}`);
+    return req.headers.authorization === 'Bearer good'
+      ? { action: 'forward', setHeaders: { 'X-Auth-User': 'alice' } }
+      : { action: 'respond', status: 401, headers: { 'www-authenticate': 'Bearer resource_metadata="x"', 'content-type': 'application/json' }, body: '{"error":"unauthorized"}' };
+  }
+}
+
+describe('RequestDispatcher', () => {
+  const policy = new StubPolicy();
+  const registry = new PublicSurfaceRegistry();
+  const store = { current: new RoutingTable([target], [openRoute], []) } as unknown as RoutingTableStore;
+  const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_dispatcher_spec_0123' }));
+  const dispatcher = new RequestDispatcher(config, registry, store, new RecordingEngine(), policy);
+  const server = http.createServer((req, res) => dispatcher.handle(req, res));
+  let port: number;
+
+  beforeAll(async () => {
+    registry.register({ name: 'low', priority: 10, matches: (i) => i.path === '/claimed', handle: (_q, res) => void res.end('low') });
+    registry.register({ name: 'high', priority: 100, matches: (i) => i.path.startsWith('/claimed'), handle: (_q, res, i) => void res.end(`high ${i.host} ${i.clientIp} ${i.secure}`) });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+    return new Promise((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path, headers: { host: 'App.Test:8080', ...headers }, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        })
+        .on('error', reject);
+    });
+  }
+
+  it('asks public handlers first, highest priority first', async () => {
+    expect((await get('/claimed')).body).toBe('high app.test 127.0.0.1 false');
+  });
+
+  it('lets the auth policy answer for the target, with its own status, headers and body', async () => {
+    const res = await get('/private', { 'x-auth-user': 'spoofed' });
+    expect([res.status, res.headers['www-authenticate'], res.body]).toEqual([401, 'Bearer resource_metadata="x"', '{"error":"unauthorized"}']);
+    expect(policy.seen).toContain('/private {"enabled":true}');
+  });
+
+  it('forwards with the policy headers set after the client identity headers were removed', async () => {
+    const res = await get('/private', { authorization: 'Bearer good', 'x-auth-user': 'spoofed' });
+    const forwarded = JSON.parse(res.body) as { url: string; headers: Record<string, string> };
+    expect(forwarded.url).toBe('http://10.0.0.1:8080/');
+    expect(forwarded.headers).toMatchObject({ 'x-auth-user': 'alice', host: 'App.Test:8080', 'x-forwarded-for': '127.0.0.1' });
+  });
+
+  it('skips the policy only for a route that says bypass_auth', async () => {
+    const before = policy.seen.length;
+    const res = await get('/public/x');
+    expect(JSON.parse(res.body)).toMatchObject({ url: 'http://10.0.0.2/' });
+    expect(policy.seen.length).toBe(before);
+  });
+
+  it('parses Host headers', () => {
+    expect([hostOf('A.test:80'), hostOf('[::1]:8080'), hostOf('x.test.'), hostOf(''), hostOf('a b'), hostOf('a:b:c')]).toEqual(['a.test', '[::1]', 'x.test', null, null, null]);
+  });
+});

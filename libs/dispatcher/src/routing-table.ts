@@ -1,0 +1,90 @@
+import type { ProxyTargetRecord } from '@app/proxy-targets';
+import { compileRoutes, selectRoute, type CompiledRoute, type RouteRecord } from '@app/routes';
+
+/** An instance as the table needs it (name → URL). */
+export interface InstanceEntry {
+  name: string;
+  target_url: string;
+}
+
+/** Where one request goes: the host's proxy target, the route that matched (if any) and the backend URL. */
+export interface ResolvedTarget {
+  hostname: string;
+  /** The proxy target's settings, including its opaque `auth` configuration. */
+  target: ProxyTargetRecord;
+  route: RouteRecord | null;
+  /** Backend base URL; null when a route points at something that does not exist (see `problem`). */
+  upstream: URL | null;
+  problem?: string;
+}
+
+type Upstream = { url: URL } | { problem: string };
+
+/**
+ * The in-memory routing table: proxy targets by hostname and compiled routes, with every route's
+ * backend resolved once at build time. Rebuilt as a whole when the configuration version moves;
+ * lookups never touch Redis.
+ */
+export class RoutingTable {
+  private readonly targets: ReadonlyMap<string, ProxyTargetRecord>;
+  private readonly routes: readonly CompiledRoute[];
+  private readonly targetUpstreams = new Map<string, Upstream>();
+  private readonly routeUpstreams = new Map<string, Upstream>();
+
+  constructor(targets: readonly ProxyTargetRecord[], routes: readonly RouteRecord[], instances: readonly InstanceEntry[], readonly version = 0) {
+    this.targets = new Map(targets.map((t) => [t.hostname, t]));
+    this.routes = compileRoutes(routes);
+    for (const t of targets) this.targetUpstreams.set(t.hostname, parseUrl(t.target_url, `proxy target "${t.hostname}"`));
+    const instanceUrls = new Map(instances.map((i) => [i.name, i.target_url]));
+    for (const { record } of this.routes) this.routeUpstreams.set(record.route_id, this.routeUpstream(record, instanceUrls));
+  }
+
+  static empty(): RoutingTable {
+    return new RoutingTable([], [], [], -1);
+  }
+
+  get size(): { targets: number; routes: number } {
+    return { targets: this.targets.size, routes: this.routes.length };
+  }
+
+  target(hostname: string): ProxyTargetRecord | undefined {
+    return this.targets.get(hostname);
+  }
+
+  /** The backend for a request to a known, enabled target; null for an unknown hostname. */
+  resolve(hostname: string, method: string, path: string): ResolvedTarget | null {
+    const target = this.targets.get(hostname);
+    if (!target) return null;
+    const route = selectRoute(this.routes, hostname, method, path, target)?.record ?? null;
+    const upstream = (route ? this.routeUpstreams.get(route.route_id) : this.targetUpstreams.get(hostname)) ?? { problem: 'no backend' };
+    return 'url' in upstream ? { hostname, target, route, upstream: upstream.url } : { hostname, target, route, upstream: null, problem: upstream.problem };
+  }
+
+  private routeUpstream(route: RouteRecord, instances: ReadonlyMap<string, string>): Upstream {
+    const what = `route ${route.route_id}`;
+    switch (route.target_type) {
+      case 'url':
+        return parseUrl(route.target_value, what);
+      case 'port':
+        return parseUrl(`http://127.0.0.1:${route.target_value}`, what);
+      case 'instance': {
+        const url = instances.get(route.target_value);
+        return url ? parseUrl(url, what) : { problem: `${what} targets instance "${route.target_value}", which is not registered` };
+      }
+      case 'hostname': {
+        const other = this.targets.get(route.target_value);
+        return other ? parseUrl(other.target_url, what) : { problem: `${what} targets proxy target "${route.target_value}", which does not exist` };
+      }
+    }
+  }
+}
+
+function parseUrl(value: string, what: string): Upstream {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return { url };
+  } catch {
+    // fall through
+  }
+  return { problem: `${what} has an unusable backend URL` };
+}

@@ -1,0 +1,31 @@
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+
+/** Strips the IPv4-mapped IPv6 prefix (`::ffff:1.2.3.4` → `1.2.3.4`), as addresses are compared and shown. */
+export function plainAddress(address: string | undefined): string {
+  if (!address) return '';
+  return address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
+}
+
+/** A set of CIDRs (PROXY_PROTOCOL_TRUSTED_CIDRS) and a membership test. */
+export class TrustedNetworks {
+  private readonly list = new BlockList();
+
+  constructor(cidrs: readonly string[]) {
+    for (const cidr of cidrs) {
+      const [network, bits] = cidr.split('/');
+      const type = isIPv4(network) ? 'ipv4' : isIPv6(network) ? 'ipv6' : null;
+      const prefix = Number(bits);
+      if (!type || !Number.isInteger(prefix) || prefix < 0 || prefix > (type === 'ipv4' ? 32 : 128)) {
+        throw new Error(`PROXY_PROTOCOL_TRUSTED_CIDRS: "${cidr}" is not a CIDR such as 10.0.0.0/8 or ::1/128`);
+      }
+      this.list.addSubnet(network, prefix, type);
+    }
+  }
+
+  has(address: string | undefined): boolean {
+    const plain = plainAddress(address);
+    if (isIPv4(plain)) return this.list.check(plain, 'ipv4');
+    if (isIPv6(plain)) return this.list.check(plain, 'ipv6');
+    return false;
+  }
+}

@@ -1,0 +1,3 @@
+export { InstanceDto, CreateInstanceDto, UpdateInstanceDto } from './dto/instance.dto';
+export { InstancesModule } from './instances.module';
+export { ADMIN_API_INSTANCE, InstancesService } from './instances.service';

@@ -1,0 +1,5 @@
+export * from './dto/proxy-target.dto';
+export { normalizeHostname } from './hostname';
+export { ProxyTargetRecord, ROUTE_MODES, type RouteMode } from './proxy-target.record';
+export { ProxyTargetsModule } from './proxy-targets.module';
+export { ProxyTargetsService } from './proxy-targets.service';

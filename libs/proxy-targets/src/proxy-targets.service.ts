@@ -1,0 +1,176 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { CertificatesService } from '@app/certificates';
+import { AppConfig } from '@app/config';
+import { Conflict, Invalid, NotFound } from '@app/http';
+import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
+import {
+  CreateProxyTargetDto,
+  ProxyTargetCreatedDto,
+  ProxyTargetDeletedDto,
+  ProxyTargetDto,
+  ProxyTargetRouteSettingsDto,
+  ProxyTargetSettingsDto,
+  UpdateProxyTargetDto,
+} from './dto/proxy-target.dto';
+import { normalizeHostname } from './hostname';
+import { ProxyTargetRecord } from './proxy-target.record';
+import { ProxyTargetsRepository } from './proxy-targets.repository';
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+/** Headers the proxy manages itself; a target cannot set them through custom headers. */
+const RESERVED_HEADERS = /^(host|connection|keep-alive|proxy-connection|transfer-encoding|te|trailer|upgrade|content-length)$/i;
+
+@Injectable()
+export class ProxyTargetsService implements OnModuleInit {
+  constructor(
+    private readonly repository: ProxyTargetsRepository,
+    private readonly ownership: TokenOwnershipRegistry,
+    private readonly certificates: CertificatesService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.ownership.register({
+      kind: 'proxy_targets',
+      countOwned: async (token) => (await this.repository.list()).filter((r) => r.owner === token).length,
+      deleteOwned: async (token) => {
+        const owned = (await this.repository.list()).filter((r) => r.owner === token).map((r) => r.hostname);
+        await this.repository.delete(owned);
+        return owned.length;
+      },
+    });
+  }
+
+  /** Every target (dispatcher view). */
+  all(): Promise<ProxyTargetRecord[]> {
+    return this.repository.list();
+  }
+
+  async create(auth: AuthContext, input: CreateProxyTargetDto): Promise<ProxyTargetCreatedDto> {
+    const hostname = normalizeHostname(input.hostname);
+    if (!hostname) throw Invalid(`hostname "${input.hostname}" is not a DNS name: give a name such as api.example.com, without scheme, port or path`);
+    checkHeaders(input);
+    const record: ProxyTargetRecord = {
+      hostname,
+      target_url: input.target_url,
+      owner: auth.tokenName,
+      enabled: input.enabled ?? true,
+      enable_http: input.enable_http ?? true,
+      enable_https: input.enable_https ?? true,
+      preserve_host_header: input.preserve_host_header ?? true,
+      redirect_http_to_https: input.redirect_http_to_https ?? false,
+      custom_headers: input.custom_headers ?? {},
+      custom_response_headers: input.custom_response_headers ?? {},
+      connect_timeout: input.connect_timeout ?? 10,
+      read_timeout: input.read_timeout ?? 300,
+      cert_email: input.cert_email,
+      acme_directory_url: input.acme_directory_url,
+      cert_name: null,
+      route_mode: 'all',
+      enabled_routes: [],
+      disabled_routes: [],
+      created_at: new Date().toISOString(),
+    };
+    if (!(await this.repository.create(record))) throw Conflict(`a proxy target for "${hostname}" already exists`);
+    try {
+      const certificate = await this.certificateFor(auth, record, input);
+      if (!certificate) return { proxy_target: toDto(record), certificate_status: null, cert_name: null };
+      const saved = { ...record, cert_name: certificate.cert_name };
+      await this.repository.replace(saved);
+      return { proxy_target: toDto(saved), certificate_status: certificate.status, cert_name: certificate.cert_name };
+    } catch (error) {
+      // A refused certificate (bad directory, not attachable, no encryption key) leaves no target behind.
+      await this.repository.delete([hostname]);
+      throw error;
+    }
+  }
+
+  /**
+   * The certificate a new target uses: the one named in `cert_name` (attach, checked for ownership
+   * and coverage), else with HTTPS on and AUTO_CERTIFICATES, `proxy-<hostname>` (ordered in the
+   * background when it does not exist yet); none for HTTP-only targets.
+   */
+  private async certificateFor(auth: AuthContext, record: ProxyTargetRecord, input: CreateProxyTargetDto) {
+    if (input.cert_name) return this.certificates.checkAttachable(auth, input.cert_name, record.hostname);
+    if (!record.enable_https || !this.config.autoCertificates) return null;
+    return this.certificates.ensureForHostname(auth.tokenName, record.hostname, { email: input.cert_email, acme_directory_url: input.acme_directory_url });
+  }
+
+  async list(auth: AuthContext): Promise<ProxyTargetDto[]> {
+    return (await this.repository.list()).filter((r) => auth.canAccess(r.owner)).map(toDto);
+  }
+
+  async show(auth: AuthContext, hostname: string): Promise<ProxyTargetDto> {
+    return toDto(await this.require(auth, hostname));
+  }
+
+  /** The stored record, after the ownership check (for modules that extend a target). */
+  async require(auth: AuthContext, hostname: string): Promise<ProxyTargetRecord> {
+    const normalized = normalizeHostname(hostname) ?? hostname;
+    const record = await this.repository.find(normalized);
+    if (!record) throw NotFound(`proxy target "${hostname}"`);
+    auth.assertOwner(record.owner, `proxy target "${normalized}"`);
+    return record;
+  }
+
+  async update(auth: AuthContext, hostname: string, input: UpdateProxyTargetDto): Promise<ProxyTargetDto> {
+    const previous = await this.require(auth, hostname);
+    checkHeaders(input);
+    if (input.cert_name) await this.certificates.checkAttachable(auth, input.cert_name, previous.hostname);
+    const next: ProxyTargetRecord = { ...previous, updated_at: new Date().toISOString() };
+    for (const [key, value] of Object.entries(input) as [keyof UpdateProxyTargetDto, unknown][]) {
+      if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
+    }
+    await this.repository.replace(next);
+    return toDto(next);
+  }
+
+  async delete(auth: AuthContext, hostname: string, deleteCertificate = false): Promise<ProxyTargetDeletedDto> {
+    const record = await this.require(auth, hostname);
+    await this.repository.delete([record.hostname]);
+    const certificateDeleted = deleteCertificate ? await this.certificates.deleteForHostname(record.owner, record.hostname) : false;
+    return { hostname: record.hostname, deleted: true, certificate_deleted: certificateDeleted };
+  }
+
+  routeSettings(record: ProxyTargetRecord): ProxyTargetRouteSettingsDto {
+    return { route_mode: record.route_mode, enabled_routes: record.enabled_routes, disabled_routes: record.disabled_routes };
+  }
+
+  /** Saves a changed copy of a record obtained through `require` (used by sub-resources such as /routes). */
+  async save(record: ProxyTargetRecord): Promise<void> {
+    await this.repository.replace({ ...record, updated_at: new Date().toISOString() });
+  }
+}
+
+function checkHeaders(input: ProxyTargetSettingsDto): void {
+  for (const field of ['custom_headers', 'custom_response_headers'] as const) {
+    for (const [name, value] of Object.entries(input[field] ?? {})) {
+      if (!HEADER_NAME.test(name)) throw Invalid(`${field}: "${name}" is not a valid header name`);
+      if (RESERVED_HEADERS.test(name)) throw Invalid(`${field}: "${name}" is managed by the proxy and cannot be set`);
+      if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw Invalid(`${field}.${name} must be a string without line breaks`);
+    }
+  }
+}
+
+export function toDto(r: ProxyTargetRecord): ProxyTargetDto {
+  return {
+    hostname: r.hostname,
+    target_url: r.target_url,
+    owner: r.owner,
+    enabled: r.enabled,
+    enable_http: r.enable_http,
+    enable_https: r.enable_https,
+    preserve_host_header: r.preserve_host_header,
+    redirect_http_to_https: r.redirect_http_to_https,
+    custom_headers: r.custom_headers,
+    custom_response_headers: r.custom_response_headers,
+    connect_timeout: r.connect_timeout,
+    read_timeout: r.read_timeout,
+    cert_name: r.cert_name ?? null,
+    route_mode: r.route_mode,
+    enabled_routes: r.enabled_routes,
+    disabled_routes: r.disabled_routes,
+    created_at: r.created_at,
+    updated_at: r.updated_at ?? null,
+  };
+}
