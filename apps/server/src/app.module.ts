@@ -3,7 +3,9 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, Environment } from '@app/config';
 import { HealthModule } from '@app/health';
 import { LoggingModule } from '@app/logging';
+import { MetricsModule } from '@app/metrics';
 import { RedisModule } from '@app/redis';
+import { RequestLogModule } from '@app/request-log';
 import { TokensModule } from '@app/tokens';
 
 /** Composes the feature libraries into the running server. */
@@ -12,7 +14,7 @@ export class AppModule {
   static forRoot(env: Environment): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, TokensModule, HealthModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule, ScheduleModule.forRoot(), RedisModule, TokensModule, HealthModule, MetricsModule, RequestLogModule],
     };
   }
 }

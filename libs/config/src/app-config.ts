@@ -53,6 +53,19 @@ export class AppConfig {
     return this.env.CONFIG_POLL_SECONDS * 1000;
   }
 
+  get logRetentionMs(): number {
+    return this.env.LOG_RETENTION_HOURS * 3_600_000;
+  }
+  get logMaxEntries(): number {
+    return this.env.LOG_MAX_ENTRIES;
+  }
+  get logBufferEntries(): number {
+    return this.env.LOG_BUFFER_ENTRIES;
+  }
+  get metricsToken(): string | undefined {
+    return this.env.METRICS_TOKEN;
+  }
+
   get redis(): RedisTopology {
     const password = this.env.REDIS_PASSWORD;
     if (this.env.REDIS_CLUSTER_NODES) {
