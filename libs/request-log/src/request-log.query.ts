@@ -5,6 +5,8 @@ import { IndexKind, RequestLogStore } from './request-log.store';
 
 /** Most entries one query examines; beyond it the answer says `truncated: true`. */
 export const MAX_SCAN = 100_000;
+/** How far past `until` a stream scan reads, for entries whose ids were clamped upwards. */
+const CLAMP_SLACK_MS = 10 * 60_000;
 
 export interface LogPage {
   total: number;
@@ -152,9 +154,11 @@ export class RequestLogQuery {
       }
       return false;
     }
-    // Stream ids are the entries' own timestamps, clamped upwards when a replica's clock lagged:
-    // read a minute past `until` and let the filter decide.
-    for await (const page of this.store.newestFirst(filter.sinceMs, filter.untilMs + 60_000)) {
+    // Stream ids are the entries' arrival times, clamped upwards to keep ids increasing (an entry
+    // is written when its request ends, a replica's clock may lag): read from the newest when the
+    // window ends now, else CLAMP_SLACK_MS past `until`, and let the filter decide on `ts`.
+    const upper = filter.untilMs >= Date.now() - CLAMP_SLACK_MS ? null : filter.untilMs + CLAMP_SLACK_MS;
+    for await (const page of this.store.newestFirst(filter.sinceMs, upper)) {
       for (const entry of page) {
         if (examined++ >= MAX_SCAN) return true;
         if (matches(filter, entry)) visit(entry);

@@ -33,7 +33,7 @@ export class RequestLogService {
   }
 
   async stats(auth: AuthContext, dto: LogStatsQueryDto): Promise<LogStatsDto> {
-    const filter = { ...(await this.filterFor(auth, dto)), hostname: dto.hostname };
+    const filter = await this.filterFor(auth, dto);
     this.assertVisible(filter);
     const { hosts, truncated } = await this.query.stats(filter);
     return { ...window(filter), truncated, hosts };

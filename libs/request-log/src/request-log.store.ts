@@ -125,9 +125,9 @@ export class RequestLogStore {
     return Number(result);
   }
 
-  /** Entries with ids in [sinceMs, untilMs], newest first, page by page. */
-  async *newestFirst(sinceMs: number, untilMs: number, pageSize = 500): AsyncGenerator<StoredLogEntry[]> {
-    let end = `${untilMs}-18446744073709551615`;
+  /** Entries with ids in [sinceMs, untilMs] (untilMs null: up to the newest), newest first, page by page. */
+  async *newestFirst(sinceMs: number, untilMs: number | null, pageSize = 500): AsyncGenerator<StoredLogEntry[]> {
+    let end = untilMs === null ? '+' : `${untilMs}-18446744073709551615`;
     for (;;) {
       const page = (await this.redis.client.xrevrange(this.streamKey, end, `${sinceMs}-0`, 'COUNT', pageSize)) as [string, string[]][];
       if (page.length === 0) return;

@@ -95,13 +95,8 @@ export class LogSearchQueryDto extends LogFieldsQueryDto {
   offset?: number;
 }
 
-export class LogStatsQueryDto extends LogWindowQueryDto {
-  /** Only this host (default: every host, busiest first). */
-  @IsOptional()
-  @Transform(trimLower)
-  @Matches(/^[a-z0-9.:_\-[\]]{1,255}$/, { message: 'hostname must be a host name such as api.example.com' })
-  hostname?: string;
-}
+/** Same filters as the search; without `hostname`, every host, busiest first. */
+export class LogStatsQueryDto extends LogFieldsQueryDto {}
 
 export class OAuthFlowQueryDto extends LogWindowQueryDto {
   /** The OAuth client whose flow to line up. */
