@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { LogFilter, matches } from './log-filter';
 import { StoredLogEntry } from './request-log-entry';
 import { RequestLogStore } from './request-log.store';
@@ -9,6 +9,8 @@ export interface LogFollower {
   /** Only `allowedHosts` and the field filters are used; the time window is ignored. */
   filter: LogFilter;
   send(entry: StoredLogEntry): void;
+  /** Ends the follower's response (server shutting down). */
+  close(): void;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface LogFollower {
  * the shared command connection is never blocked (no XREAD BLOCK).
  */
 @Injectable()
-export class LogFollowHub implements OnApplicationShutdown {
+export class LogFollowHub implements BeforeApplicationShutdown {
   private readonly logger = new Logger(LogFollowHub.name);
   private readonly followers = new Set<LogFollower>();
   private cursor: string | null = null;
@@ -37,7 +39,9 @@ export class LogFollowHub implements OnApplicationShutdown {
     };
   }
 
-  onApplicationShutdown(): void {
+  /** Ends every open follow stream, so closing the HTTP server does not wait for them. */
+  beforeApplicationShutdown(): void {
+    for (const follower of this.followers) follower.close();
     this.followers.clear();
     this.stop();
   }

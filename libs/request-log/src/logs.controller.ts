@@ -99,6 +99,7 @@ export class LogsController {
     const unsubscribe = await this.hub.follow({
       filter,
       send: (entry) => void raw.write(`id: ${entry.id}\nevent: entry\ndata: ${JSON.stringify(entry)}\n\n`),
+      close: () => raw.end(),
     });
     reply.hijack();
     raw.writeHead(200, {

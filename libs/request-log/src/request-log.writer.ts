@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { RequestLogMetrics } from '@app/metrics';
 import { LogClock } from './clock';
@@ -24,7 +24,7 @@ interface Pending {
  * the front of the buffer and is dropped after three failed attempts.
  */
 @Injectable()
-export class RequestLogWriter implements OnModuleInit, OnApplicationShutdown {
+export class RequestLogWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(RequestLogWriter.name);
   private buffer: Pending[] = [];
   private flushing: Promise<void> | null = null;
@@ -43,7 +43,8 @@ export class RequestLogWriter implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Runs before any module's onApplicationShutdown, so the Redis connections are still open. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     // Last flush, bounded: a dead Redis must not hold the shutdown.
     await Promise.race([this.drain(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref())]);
