@@ -159,6 +159,14 @@ describe('request log and metrics over the admin API', () => {
     expect(event).not.toBeNull();
     const entry = JSON.parse(event![2]) as Entry;
     expect(entry).toMatchObject({ id: event![1], method: 'GET', path: '/api/v1/tokens/me', status: 200, auth_user: 'alice', request_id: me.headers.get('x-request-id') });
+    // The follow request itself is logged once it ends.
+    const deadline = Date.now() + 10_000;
+    let follows = (await logs('?path=/api/v1/logs/follow')).body;
+    while (follows.total < 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      follows = (await logs('?path=/api/v1/logs/follow')).body;
+    }
+    expect(follows.entries.map((e) => [e.method, e.path, e.status, e.auth_user])).toEqual([['GET', '/api/v1/logs/follow', 200, 'ADMIN']]);
   });
 
   it('clears the log (admin)', async () => {

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Auth, Authenticated, AuthContext } from '@app/tokens';
 import { LogFieldsQueryDto, LogPageDto, LogsClearedDto, LogSearchQueryDto, LogStatsDto, LogStatsQueryDto, OAuthFlowDto, OAuthFlowQueryDto } from './dto/logs.dto';
+import { AdminRequestLogHook } from './admin-request-log.hook';
 import { LogFollowHub } from './log-follow.hub';
 import { RequestLogService } from './request-log.service';
 
@@ -18,6 +19,7 @@ export class LogsController {
   constructor(
     private readonly logs: RequestLogService,
     private readonly hub: LogFollowHub,
+    private readonly requestLog: AdminRequestLogHook,
   ) {}
 
   /** Searches the log: time window, field filters, newest first, limit/offset pages. */
@@ -114,6 +116,8 @@ export class LogsController {
     raw.once('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
+      // A hijacked reply skips Fastify's onResponse hooks: record the follow request here.
+      this.requestLog.onResponse(request, reply);
     });
   }
 

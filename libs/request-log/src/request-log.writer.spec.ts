@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { AppConfig, parseEnvironment } from '@app/config';
 import { MetricsRegistry, RequestLogMetrics } from '@app/metrics';
 import { LogClock } from './clock';
@@ -37,6 +38,9 @@ const entry = (request_id: string, ts = Date.now()): RequestLogEntry => ({
 });
 
 describe('RequestLogWriter', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
   let store: ManualStore;
   let registry: MetricsRegistry;
   let writer: RequestLogWriter;
