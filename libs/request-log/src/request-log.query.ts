@@ -145,12 +145,14 @@ export class RequestLogQuery {
     let examined = 0;
     const index = pickIndex(filter);
     if (index) {
-      const ids = await this.store.indexIds(index[0], index[1], filter.sinceMs, filter.untilMs);
-      for (let i = 0; i < ids.length; i += 500) {
-        if (examined >= MAX_SCAN) return true;
-        const chunk = ids.slice(i, Math.min(i + 500, MAX_SCAN - examined + i));
-        examined += chunk.length;
-        for (const entry of await this.store.fetch(chunk.map((c) => c.id))) if (matches(filter, entry)) visit(entry);
+      // One more than the cap, to know whether the cap cut the answer short.
+      for await (const bucket of this.store.indexIds(index[0], index[1], filter.sinceMs, filter.untilMs, MAX_SCAN + 1)) {
+        for (let i = 0; i < bucket.length; i += 500) {
+          const chunk = bucket.slice(i, i + 500);
+          if (examined + chunk.length > MAX_SCAN) return true;
+          examined += chunk.length;
+          for (const entry of await this.store.fetch(chunk.map((c) => c.id))) if (matches(filter, entry)) visit(entry);
+        }
       }
       return false;
     }

@@ -164,19 +164,19 @@ export class RequestLogStore {
     return out;
   }
 
-  /** Ids in one index between two times, newest first. */
-  async indexIds(kind: IndexKind, value: string, sinceMs: number, untilMs: number): Promise<IndexedId[]> {
-    const pipeline = this.redis.client.pipeline();
-    for (let hour = Math.floor(untilMs / HOUR); hour >= Math.floor(sinceMs / HOUR); hour--) {
-      pipeline.zrevrangebyscore(this.indexKey(kind, value, hour), untilMs, sinceMs, 'WITHSCORES');
+  /**
+   * Ids in one index between two times, newest first, one hour bucket at a time (buckets split by
+   * `ts`, so bucket order is time order); at most `limit` in all.
+   */
+  async *indexIds(kind: IndexKind, value: string, sinceMs: number, untilMs: number, limit: number): AsyncGenerator<IndexedId[]> {
+    let left = limit;
+    for (let hour = Math.floor(untilMs / HOUR); hour >= Math.floor(sinceMs / HOUR) && left > 0; hour--) {
+      const flat = await this.redis.client.zrevrangebyscore(this.indexKey(kind, value, hour), untilMs, sinceMs, 'WITHSCORES', 'LIMIT', 0, left);
+      const ids: IndexedId[] = [];
+      for (let i = 0; i < flat.length; i += 2) ids.push({ id: flat[i], ts: Number(flat[i + 1]) });
+      left -= ids.length;
+      if (ids.length > 0) yield ids;
     }
-    const out: IndexedId[] = [];
-    for (const [error, flat] of (await pipeline.exec()) ?? []) {
-      if (error) throw error;
-      const list = flat as string[];
-      for (let i = 0; i < list.length; i += 2) out.push({ id: list[i], ts: Number(list[i + 1]) });
-    }
-    return out.sort((a, b) => b.ts - a.ts || compareIds(b.id, a.id));
   }
 
   /** Removes entries older than `cutoffMs` from the stream (exactly) and from every index. */
