@@ -6,7 +6,9 @@ interface OpenApi {
 }
 
 /** Routes that are deliberately reachable without a token. Adding one here is a security decision. */
-const PUBLIC_ROUTES = new Set(['GET /health', 'GET /.well-known/acme-challenge/{token}']);
+// /metrics: Prometheus scrapers on the loopback admin listener, like /health; METRICS_TOKEN guards it when set
+// (docs/logs-and-metrics.md). It exposes counters and hostnames, no secrets.
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /metrics', 'GET /.well-known/acme-challenge/{token}']);
 
 describe('admin API surface', () => {
   let server: ServerProcess;

@@ -9,9 +9,11 @@ import { DispatcherModule } from '@app/dispatcher';
 import { HealthModule } from '@app/health';
 import { InstancesModule } from '@app/instances';
 import { LoggingModule } from '@app/logging';
+import { MetricsModule } from '@app/metrics';
 import { PortsModule } from '@app/ports';
 import { ProxyTargetsModule } from '@app/proxy-targets';
 import { RedisModule } from '@app/redis';
+import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
 import { TokensModule } from '@app/tokens';
 
@@ -29,6 +31,8 @@ export class AppModule {
         CryptoModule,
         TokensModule,
         HealthModule,
+        MetricsModule,
+        RequestLogModule,
         CertificatesModule,
         ProxyTargetsModule,
         InstancesModule,

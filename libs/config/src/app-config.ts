@@ -135,6 +135,18 @@ export class AppConfig {
     const listed = splitList(this.env.PORTS_RESERVED).map(Number);
     return [...new Set([...listed, this.apiPort, this.httpPort, this.httpsPort])].filter((p) => p > 0).sort((a, b) => a - b);
   }
+  get logRetentionMs(): number {
+    return this.env.LOG_RETENTION_HOURS * 3_600_000;
+  }
+  get logMaxEntries(): number {
+    return this.env.LOG_MAX_ENTRIES;
+  }
+  get logBufferEntries(): number {
+    return this.env.LOG_BUFFER_ENTRIES;
+  }
+  get metricsToken(): string | undefined {
+    return this.env.METRICS_TOKEN;
+  }
 
   get redis(): RedisTopology {
     const password = this.env.REDIS_PASSWORD;

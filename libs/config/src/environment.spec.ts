@@ -17,6 +17,8 @@ describe('parseEnvironment', () => {
   it('applies the documented defaults', () => {
     const env = parseEnvironment(base);
     expect(env).toMatchObject({ HTTP_PORT: 80, HTTPS_PORT: 443, API_PORT: 9000, API_BIND: '127.0.0.1', REDIS_KEY_PREFIX: 'proxy', LOG_LEVEL: 'info' });
+    expect(env).toMatchObject({ LOG_RETENTION_HOURS: 24, LOG_MAX_ENTRIES: 1_000_000, LOG_BUFFER_ENTRIES: 10_000 });
+    expect(env.METRICS_TOKEN).toBeUndefined();
   });
 
   it('accepts redis and rediss URLs with passwords and upper-case log levels', () => {
@@ -52,6 +54,13 @@ describe('parseEnvironment', () => {
   it('requires a sentinel name with sentinels and refuses two topologies', () => {
     expect(problem({ ...base, REDIS_SENTINELS: '127.0.0.1:26379' })).toMatch(/^REDIS_SENTINEL_NAME is required/);
     expect(problem({ ...base, REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'mymaster', REDIS_CLUSTER_NODES: '127.0.0.1:7000' })).toMatch(/^REDIS_CLUSTER_NODES cannot be combined/);
+  });
+
+  it('names bad request-log and metrics settings', () => {
+    expect(problem({ ...base, LOG_RETENTION_HOURS: '0' })).toMatch(/^LOG_RETENTION_HOURS /);
+    expect(problem({ ...base, LOG_RETENTION_HOURS: 'a day' })).toMatch(/^LOG_RETENTION_HOURS must be a whole number of hours/);
+    expect(problem({ ...base, LOG_BUFFER_ENTRIES: '0' })).toMatch(/^LOG_BUFFER_ENTRIES /);
+    expect(problem({ ...base, METRICS_TOKEN: 'short' })).toBe('METRICS_TOKEN must be at least 16 characters');
   });
 
   it('treats empty variables as unset', () => {

@@ -266,6 +266,35 @@ export class Environment {
   @IsOptional()
   @Matches(/^\s*\d{1,5}\s*(,\s*\d{1,5}\s*)*$/, { message: 'must be a comma-separated list of port numbers' })
   PORTS_RESERVED: string = '22,25,53,80,443,3306,5432,6379,27017';
+  /** Hours the request log keeps entries (stream and indexes); older ones are trimmed. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of hours' })
+  @Min(1)
+  @Max(24 * 90)
+  LOG_RETENTION_HOURS: number = 24;
+
+  /** Upper bound on request-log entries kept in Redis, whatever their age (approximate trim). */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of entries' })
+  @Min(1000)
+  @Max(100_000_000)
+  LOG_MAX_ENTRIES: number = 1_000_000;
+
+  /** Request-log entries held in memory while Redis is slow or down; beyond it entries are dropped (and counted). */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of entries' })
+  @Min(1)
+  @Max(1_000_000)
+  LOG_BUFFER_ENTRIES: number = 10_000;
+
+  /** When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"; unset, it is public like /health. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  METRICS_TOKEN?: string;
 }
 
 export class ConfigError extends Error {

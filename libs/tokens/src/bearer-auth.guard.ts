@@ -37,8 +37,9 @@ export class BearerAuthGuard implements CanActivate {
     if (!token) throw new BearerChallenge('missing bearer token: send "Authorization: Bearer <token>"');
     const auth = await this.identify(token);
     if (!auth) throw new BearerChallenge('invalid or revoked token', 'invalid_token');
-    if (options.admin && !auth.isAdmin) throw new ForbiddenException('this operation needs the admin token');
+    // Set before the admin check so a refused call is still attributed to its token (request log).
     request.auth = auth;
+    if (options.admin && !auth.isAdmin) throw new ForbiddenException('this operation needs the admin token');
     return true;
   }
 

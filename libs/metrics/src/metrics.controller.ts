@@ -1,0 +1,37 @@
+import { Controller, Get, Headers, Res, UnauthorizedException } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AppConfig } from '@app/config';
+import { Public, secretsEqual } from '@app/tokens';
+import { MetricsRegistry } from './metrics-registry';
+
+class MetricsChallenge extends UnauthorizedException {
+  readonly headers = { 'WWW-Authenticate': 'Bearer realm="metrics"' };
+}
+
+@ApiTags('metrics')
+@Controller()
+export class MetricsController {
+  constructor(
+    private readonly metrics: MetricsRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Prometheus metrics of this replica (text format 0.0.4). Public on the admin listener, like
+   * /health, unless METRICS_TOKEN is set: then it needs `Authorization: Bearer <METRICS_TOKEN>`.
+   */
+  @Get('metrics')
+  @Public()
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', type: String })
+  async scrape(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const required = this.config.metricsToken;
+    if (required) {
+      const given = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+      if (!given || !secretsEqual(given, required)) throw new MetricsChallenge('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
+    }
+    void reply.header('content-type', this.metrics.contentType).header('cache-control', 'no-store');
+    return this.metrics.render();
+  }
+}

@@ -1,0 +1,206 @@
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsIP, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { LISTENERS, type RequestLogListener } from '../request-log-entry';
+
+const trimLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
+
+/** The time window of a query: `since`/`until` (ISO 8601) or the last `hours` (default 24). */
+export class LogWindowQueryDto {
+  /** Look back this many hours (default 24, capped at LOG_RETENTION_HOURS). Ignored when `since` is given. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'hours must be a whole number of hours, e.g. 6' })
+  @Min(1, { message: 'hours must be at least 1' })
+  @Max(24 * 90, { message: 'hours must be at most 2160' })
+  hours?: number;
+
+  /** Start of the window, ISO 8601 (e.g. 2026-11-22T10:00:00Z). */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 time, e.g. 2026-11-22T10:00:00Z' })
+  since?: string;
+
+  /** End of the window, ISO 8601; default now. */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 time, e.g. 2026-11-22T11:00:00Z' })
+  until?: string;
+}
+
+/** Field filters shared by search, errors and follow. */
+export class LogFieldsQueryDto extends LogWindowQueryDto {
+  /** Free text: part of the path, host, IP, user, client id, upstream, error or request id. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200, { message: 'q must be at most 200 characters' })
+  q?: string;
+
+  /** Exact host the client asked for. */
+  @IsOptional()
+  @Transform(trimLower)
+  @Matches(/^[a-z0-9.:_\-[\]]{1,255}$/, { message: 'hostname must be a host name such as api.example.com' })
+  hostname?: string;
+
+  /** Client IP (the PROXY-protocol address on that listener). */
+  @IsOptional()
+  @IsIP(undefined, { message: 'ip must be an IPv4 or IPv6 address' })
+  ip?: string;
+
+  /** OAuth user (GitHub login), or the API token name for admin-API entries. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  user?: string;
+
+  /** OAuth client id. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  client_id?: string;
+
+  /** Exact status (404) or class (4xx). */
+  @IsOptional()
+  @Matches(/^([1-5]\d\d|[1-5]xx)$/, { message: 'status must be a status code such as 404 or a class such as 4xx' })
+  status?: string;
+
+  @IsOptional()
+  @Transform(upper)
+  @Matches(/^[A-Z]{1,16}$/, { message: 'method must be an HTTP method such as GET' })
+  method?: string;
+
+  /** Path prefix, e.g. /api/v1/tokens. */
+  @IsOptional()
+  @Matches(/^\/\S{0,2047}$/, { message: 'path must be a path prefix starting with /' })
+  path?: string;
+
+  @IsOptional()
+  @IsIn(LISTENERS, { message: `listener must be one of ${LISTENERS.join(', ')}` })
+  listener?: RequestLogListener;
+}
+
+export class LogSearchQueryDto extends LogFieldsQueryDto {
+  /** Rows per page, 1-1000 (default 100). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number' })
+  @Min(1, { message: 'limit must be at least 1' })
+  @Max(1000, { message: 'limit must be at most 1000' })
+  limit?: number;
+
+  /** Rows to skip (default 0). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'offset must be a whole number' })
+  @Min(0, { message: 'offset must be at least 0' })
+  @Max(100_000, { message: 'offset must be at most 100000' })
+  offset?: number;
+}
+
+/** Same filters as the search; without `hostname`, every host, busiest first. */
+export class LogStatsQueryDto extends LogFieldsQueryDto {}
+
+export class OAuthFlowQueryDto extends LogWindowQueryDto {
+  /** The OAuth client whose flow to line up. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  client_id?: string;
+
+  /** The user (GitHub login) whose flow to line up. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  user?: string;
+
+  /** The client IP whose OAuth requests to line up. */
+  @IsOptional()
+  @IsIP(undefined, { message: 'ip must be an IPv4 or IPv6 address' })
+  ip?: string;
+}
+
+export class LogEntryDto {
+  /** Stream id (`<ms>-<seq>`): the entry's position in the log. */
+  id!: string;
+  /** Arrival time, epoch milliseconds. */
+  ts!: number;
+  client_ip!: string;
+  host!: string;
+  method!: string;
+  /** Path without the query string. */
+  path!: string;
+  status!: number;
+  bytes_in?: number;
+  bytes_out!: number;
+  duration_ms!: number;
+  upstream?: string;
+  auth_user?: string;
+  oauth_client_id?: string;
+  request_id!: string;
+  listener!: RequestLogListener;
+  error?: string;
+}
+
+export class LogPageDto {
+  /** Window actually searched (ISO 8601). */
+  since!: string;
+  until!: string;
+  /** Matching entries in the window. */
+  total!: number;
+  limit!: number;
+  offset!: number;
+  /** True when the window held more entries than one query examines (100000): narrow it. */
+  truncated!: boolean;
+  /** Newest first. */
+  entries!: LogEntryDto[];
+}
+
+export class HostStatsDto {
+  hostname!: string;
+  requests!: number;
+  /** Requests per status class (2xx, 3xx, 4xx, 5xx). */
+  status_classes!: Record<string, number>;
+  /** Share of requests answered 5xx or failed by the proxy (0-1). */
+  error_rate!: number;
+  p50_ms!: number | null;
+  p95_ms!: number | null;
+  p99_ms!: number | null;
+  unique_ips!: number;
+  bytes_out!: number;
+}
+
+export class LogStatsDto {
+  since!: string;
+  until!: string;
+  truncated!: boolean;
+  /** Busiest first. */
+  hosts!: HostStatsDto[];
+}
+
+export class OAuthFlowStepDto extends LogEntryDto {
+  /** register, authorize, callback, token, protected_call or other. */
+  step!: string;
+}
+
+export class OAuthStageDto {
+  ts!: number;
+  status!: number;
+  request_id!: string;
+}
+
+export class OAuthFlowDto {
+  since!: string;
+  until!: string;
+  /** Oldest first. */
+  steps!: OAuthFlowStepDto[];
+  authorize!: OAuthStageDto | null;
+  callback!: OAuthStageDto | null;
+  token!: OAuthStageDto | null;
+  first_protected_call!: OAuthStageDto | null;
+  completed!: boolean;
+  /** First stage missing or failed: authorize, callback, token, protected_call; null when completed. */
+  stopped_at!: string | null;
+}
+
+export class LogsClearedDto {
+  /** Entries deleted. */
+  deleted!: number;
+}

@@ -1,0 +1,115 @@
+/** Which listener answered: the admin API, the public HTTP/HTTPS listeners, or the PROXY-protocol port. */
+export type RequestLogListener = 'api' | 'http' | 'https' | 'proxy-protocol';
+export const LISTENERS: readonly RequestLogListener[] = ['api', 'http', 'https', 'proxy-protocol'];
+
+/**
+ * One answered request. The dispatcher builds one per proxied request (client_ip is the PROXY
+ * protocol address when the listener uses it); the admin API's hook one per API request.
+ */
+export interface RequestLogEntry {
+  /** When the request arrived, epoch milliseconds. */
+  ts: number;
+  client_ip: string;
+  /** Host the client asked for, lower case, without port. */
+  host: string;
+  method: string;
+  /** Path only, never the query string (it may carry codes or tokens). */
+  path: string;
+  status: number;
+  bytes_in?: number;
+  bytes_out: number;
+  duration_ms: number;
+  /** Backend URL or instance name the request went to. */
+  upstream?: string;
+  /** GitHub login of the OAuth user, or the API token name on the admin API. */
+  auth_user?: string;
+  oauth_client_id?: string;
+  request_id: string;
+  listener: RequestLogListener;
+  /** Why the proxy failed the request (upstream connect refused, timeout...), if it did. */
+  error?: string;
+}
+
+/** An entry as stored: its stream id (`<ms>-<seq>`) plus the fields. */
+export interface StoredLogEntry extends RequestLogEntry {
+  id: string;
+}
+
+export function statusClassOf(status: number): string {
+  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
+}
+
+/** "Error" in the request log: any 4xx/5xx answer, or a failure noted by the proxy. */
+export function isErrorEntry(entry: Pick<RequestLogEntry, 'status' | 'error'>): boolean {
+  return entry.status >= 400 || !!entry.error;
+}
+
+/** A server-side failure: what the per-host error rate counts. */
+export function isServerError(entry: Pick<RequestLogEntry, 'status' | 'error'>): boolean {
+  return entry.status >= 500 || !!entry.error;
+}
+
+const OPTIONAL_STRINGS = ['upstream', 'auth_user', 'oauth_client_id', 'error'] as const;
+
+/**
+ * Parses a stored entry, checking every field's type. Returns null for a malformed entry (the
+ * query skips it and the caller logs the id) rather than letting a bad value flow into answers.
+ */
+export function decodeLogEntry(id: string, raw: string): StoredLogEntry | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const strings = ['client_ip', 'host', 'method', 'path', 'request_id'];
+  const numbers = ['ts', 'status', 'bytes_out', 'duration_ms'];
+  if (!strings.every((k) => typeof v[k] === 'string') || !numbers.every((k) => typeof v[k] === 'number' && Number.isFinite(v[k]))) return null;
+  if (!LISTENERS.includes(v.listener as RequestLogListener)) return null;
+  if (v.bytes_in !== undefined && typeof v.bytes_in !== 'number') return null;
+  if (!OPTIONAL_STRINGS.every((k) => v[k] === undefined || typeof v[k] === 'string')) return null;
+  const entry: StoredLogEntry = {
+    id,
+    ts: v.ts as number,
+    client_ip: v.client_ip as string,
+    host: v.host as string,
+    method: v.method as string,
+    path: v.path as string,
+    status: v.status as number,
+    bytes_out: v.bytes_out as number,
+    duration_ms: v.duration_ms as number,
+    request_id: v.request_id as string,
+    listener: v.listener as RequestLogListener,
+  };
+  if (v.bytes_in !== undefined) entry.bytes_in = v.bytes_in as number;
+  for (const k of OPTIONAL_STRINGS) if (v[k] !== undefined) entry[k] = v[k] as string;
+  return entry;
+}
+
+/** Normalises what the writer stores: lower-case host, path without query, bounded strings. */
+export function normaliseEntry(entry: RequestLogEntry): RequestLogEntry {
+  const out: RequestLogEntry = {
+    ts: Math.round(entry.ts),
+    client_ip: clip(entry.client_ip, 64),
+    host: clip(entry.host.toLowerCase(), 255),
+    method: clip(entry.method.toUpperCase(), 16),
+    path: clip(entry.path.split('?')[0], 2048),
+    status: entry.status,
+    bytes_out: entry.bytes_out,
+    duration_ms: Math.round(entry.duration_ms * 100) / 100,
+    request_id: clip(entry.request_id, 128),
+    listener: entry.listener,
+  };
+  if (entry.bytes_in !== undefined) out.bytes_in = entry.bytes_in;
+  if (entry.upstream) out.upstream = clip(entry.upstream, 512);
+  if (entry.auth_user) out.auth_user = clip(entry.auth_user, 128);
+  if (entry.oauth_client_id) out.oauth_client_id = clip(entry.oauth_client_id, 128);
+  if (entry.error) out.error = clip(entry.error, 512);
+  return out;
+}
+
+function clip(value: string, max: number): string {
+  return value.length > max ? value.slice(0, max) : value;
+}

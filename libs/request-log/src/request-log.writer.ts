@@ -1,0 +1,126 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+import { RequestLogMetrics } from '@app/metrics';
+import { LogClock } from './clock';
+import { normaliseEntry, RequestLogEntry } from './request-log-entry';
+import { RequestLogStore } from './request-log.store';
+
+const FLUSH_INTERVAL_MS = 100;
+const BATCH_SIZE = 500;
+const MAX_ATTEMPTS = 3;
+const SHUTDOWN_FLUSH_MS = 2000;
+
+interface Pending {
+  entry: RequestLogEntry;
+  attempts: number;
+}
+
+/**
+ * The request log's write side. `record()` only appends to an in-memory buffer: it never awaits
+ * Redis and never throws, so the data path does not wait on the log. A timer flushes the buffer
+ * every 100 ms (sooner when 500 entries are waiting) in one pipelined script call; only one flush
+ * runs at a time. The buffer is bounded (LOG_BUFFER_ENTRIES): while Redis is slow or down, entries
+ * beyond it are dropped and counted (`proxy_request_log_dropped_total`); a failed batch goes back to
+ * the front of the buffer and is dropped after three failed attempts.
+ */
+@Injectable()
+export class RequestLogWriter implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RequestLogWriter.name);
+  private buffer: Pending[] = [];
+  private flushing: Promise<void> | null = null;
+  private timer?: NodeJS.Timeout;
+  private lastFailure = '';
+
+  constructor(
+    private readonly store: RequestLogStore,
+    private readonly metrics: RequestLogMetrics,
+    private readonly config: AppConfig,
+    private readonly clock: LogClock,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Runs before any module's onApplicationShutdown, so the Redis connections are still open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    // Last flush, bounded: a dead Redis must not hold the shutdown.
+    await Promise.race([this.drain(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref())]);
+  }
+
+  /** Queues one entry. Synchronous; never throws. */
+  record(entry: RequestLogEntry): void {
+    try {
+      if (this.buffer.length >= this.config.logBufferEntries) {
+        this.metrics.dropped.inc({ reason: 'buffer_full' });
+        return;
+      }
+      this.buffer.push({ entry: normaliseEntry(entry), attempts: 0 });
+      this.metrics.buffered.set(this.buffer.length);
+      if (this.buffer.length >= BATCH_SIZE && !this.flushing) setImmediate(() => void this.flush());
+    } catch (error) {
+      this.logger.warn(`request-log entry not recorded: ${(error as Error).message}`);
+    }
+  }
+
+  /** Entries waiting in memory. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  /** Writes what is buffered now (one batch of up to 500); resolves when that batch is done. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.buffer.length === 0) return Promise.resolve();
+    this.flushing = this.writeOneBatch().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  /** Flushes until the buffer is empty or a write fails. */
+  async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const before = this.buffer.length;
+      await this.flush();
+      if (this.buffer.length >= before) return;
+    }
+  }
+
+  private async writeOneBatch(): Promise<void> {
+    const batch = this.buffer.splice(0, BATCH_SIZE);
+    const now = this.clock.now();
+    const oldest = now - this.config.logRetentionMs;
+    // Entries already past retention (a clock far behind) would be trimmed at once: not written.
+    const live = batch.filter((p) => p.entry.ts >= oldest);
+    const stopTimer = this.metrics.flushDuration.startTimer();
+    try {
+      if (live.length > 0) {
+        const written = await this.store.writeBatch(
+          live.map((p) => p.entry),
+          now,
+        );
+        this.metrics.written.inc(written);
+      }
+      stopTimer();
+      if (this.lastFailure) this.logger.log('request-log writes to Redis resumed');
+      this.lastFailure = '';
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message !== this.lastFailure) this.logger.warn(`request-log write failed (will retry): ${message}`);
+      this.lastFailure = message;
+      const retry = live.filter((p) => ++p.attempts < MAX_ATTEMPTS);
+      const failedForGood = live.length - retry.length;
+      if (failedForGood > 0) this.metrics.dropped.inc({ reason: 'write_failed' }, failedForGood);
+      // Back to the front, within the bound; the newest overflow is dropped.
+      const room = Math.max(0, this.config.logBufferEntries - this.buffer.length);
+      const kept = retry.slice(0, room);
+      if (retry.length > kept.length) this.metrics.dropped.inc({ reason: 'buffer_full' }, retry.length - kept.length);
+      this.buffer = [...kept, ...this.buffer];
+    } finally {
+      this.metrics.buffered.set(this.buffer.length);
+    }
+  }
+}
