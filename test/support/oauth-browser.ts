@@ -15,7 +15,11 @@ export interface FlowResult {
 export class OAuthBrowser {
   private readonly cookies = new Map<string, Map<string, string>>();
 
-  constructor(private readonly options: { consent?: 'approve' | 'deny' } = {}) {}
+  /**
+   * `route` maps the URL the browser navigates to onto the server that actually answers (a load
+   * balancer in front of replicas); cookies and Origin follow the navigated URL.
+   */
+  constructor(private readonly options: { consent?: 'approve' | 'deny'; route?: (url: URL) => URL } = {}) {}
 
   cookieHeader(url: URL): string {
     return [...(this.cookies.get(url.host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -35,7 +39,8 @@ export class OAuthBrowser {
     const headers: Record<string, string> = { ...init.headers };
     const cookie = this.cookieHeader(url);
     if (cookie) headers.cookie = cookie;
-    const res = await fetch(url, { method: init.method ?? 'GET', body: init.body, headers, redirect: 'manual' });
+    const target = this.options.route ? this.options.route(url) : url;
+    const res = await fetch(target, { method: init.method ?? 'GET', body: init.body, headers, redirect: 'manual' });
     this.remember(url, res.headers);
     return res;
   }

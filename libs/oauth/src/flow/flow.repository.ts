@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClassConstructor } from 'class-transformer';
 import { decodeRecord, encodeRecord, RedisConnections, RedisKeys } from '@app/redis';
+import { restoreEmptyArrays } from '../protocol/lua-json';
 import { AuthorizationCodeRecord, AuthorizationRequestRecord, ConsentRequestRecord, LoginSessionRecord } from './flow.records';
 
 export const PENDING_TTL_SECONDS = 600;
@@ -118,6 +119,6 @@ export class FlowRepository {
       USED_CODE_TTL_SECONDS,
     )) as [string, string] | null;
     if (!result) return null;
-    return { record: decodeRecord(AuthorizationCodeRecord, key, result[1]), reused: result[0] === 'used' };
+    return { record: decodeRecord(AuthorizationCodeRecord, key, restoreEmptyArrays(result[1], ['scopes', 'resources'])), reused: result[0] === 'used' };
   }
 }

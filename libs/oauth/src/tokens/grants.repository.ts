@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decodeRecord, encodeRecord, RedisConnections, RedisKeys } from '@app/redis';
+import { restoreEmptyArrays } from '../protocol/lua-json';
 import { GrantRecord } from './grant.record';
 
 /** At most this many refresh tokens of one family are valid at once (concurrent refreshes). */
@@ -59,13 +60,13 @@ export class GrantsRepository {
        local g = cjson.decode(raw)
        local now = tonumber(ARGV[3])
        local untilMs = g.active[ARGV[1]]
-       if untilMs == nil or (untilMs ~= 0 and untilMs < now) then return {'reused', raw} end
+       if untilMs == nil or (untilMs ~= 0 and untilMs <= now) then return {'reused', raw} end
        if untilMs == 0 then
          for k, v in pairs(g.active) do if v == 0 then g.active[k] = now + tonumber(ARGV[4]) end end
        end
        local count = 0
        for k, v in pairs(g.active) do
-         if v ~= 0 and v < now then g.active[k] = nil else count = count + 1 end
+         if v ~= 0 and v <= now then g.active[k] = nil else count = count + 1 end
        end
        if count >= tonumber(ARGV[9]) then
          local oldest, oldestValue = nil, nil
@@ -130,7 +131,6 @@ export class GrantsRepository {
   }
 }
 
-/** cjson writes empty tables as `{}`: fine for the two maps. */
 function decode(key: string, raw: string): GrantRecord {
-  return decodeRecord(GrantRecord, key, raw);
+  return decodeRecord(GrantRecord, key, restoreEmptyArrays(raw, ['scopes', 'resources']));
 }
