@@ -48,4 +48,10 @@ describe('parseEnvironment', () => {
   it('treats empty variables as unset', () => {
     expect(parseEnvironment({ ...base, REDIS_KEY_PREFIX: '', HTTP_PORT: ' ' }).REDIS_KEY_PREFIX).toBe('proxy');
   });
+
+  it('checks the OAuth signing key and issuer', () => {
+    expect(problem({ ...base, OAUTH_JWT_PRIVATE_KEY_B64: Buffer.from('not a key').toString('base64') })).toBe('OAUTH_JWT_PRIVATE_KEY_B64 must be a base64-encoded PEM RSA private key (npm start generates one)');
+    expect(problem({ ...base, OAUTH_ISSUER: 'https://auth.example.com/' })).toMatch(/^OAUTH_ISSUER must be an http\(s\) URL without query, fragment or trailing slash/);
+    expect(problem({ ...base, OAUTH_ALLOWED_GITHUB_USERS: 'alice; bob' })).toMatch(/^OAUTH_ALLOWED_GITHUB_USERS must be "\*" or a comma-separated list/);
+  });
 });
