@@ -5,7 +5,7 @@ import { ensureBuilt, ensureCommands, ensureNodeModules, root, run } from './lib
 
 ensureNodeModules();
 // Debian packages the test suite runs for real. Command name -> package.
-ensureCommands({ 'redis-server': 'redis-server' });
+ensureCommands({ 'redis-server': 'redis-server', openssl: 'openssl' });
 ensureBuilt(['server']);
 run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
 run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
