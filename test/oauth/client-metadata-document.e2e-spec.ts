@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import Redis from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:https';
@@ -45,7 +46,7 @@ describe('Client ID Metadata Documents', () => {
     github = await GithubStandin.start();
     github.signIn('alice');
     allowing = await startOAuthServer(github, { OAUTH_CIMD_ALLOW_PRIVATE: 'true', NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') });
-    refusing = await startOAuthServer(github, { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') });
+    refusing = await startOAuthServer(github, { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), OAUTH_REGISTRATION_RATE_LIMIT: '3' });
   });
   afterAll(async () => {
     await Promise.all([allowing.stop(), refusing.stop(), github.stop()]);
@@ -89,5 +90,27 @@ describe('Client ID Metadata Documents', () => {
     const privateRefused = await fetch(authorizeUrl(refusing, clientId, verifier), { redirect: 'manual' });
     expect(privateRefused.status).toBe(400);
     expect(await privateRefused.text()).toContain('the client_id URL points to a private address');
+  });
+
+  it('limits dynamic registrations per address and lets unused clients expire', async () => {
+    const register = () => fetch(`${refusing.apiUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['https://app.example.test/cb'], token_endpoint_auth_method: 'none' }) });
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 4; i++) {
+      last = await register();
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    expect(await last!.json()).toEqual({ error: 'slow_down', error_description: 'too many registrations from this address; at most 3 a minute' });
+    const clients = await refusing.api<{ client_id: string; used: boolean }[]>('GET', '/api/v1/oauth/clients');
+    expect(clients.body.map((c) => c.used)).toEqual([false, false, false]);
+    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      const ttl = await redis.ttl(`{${refusing.keyPrefix}}:oauth:client:${clients.body[0].client_id}`);
+      expect(ttl).toBeGreaterThan(86000);
+      expect(ttl).toBeLessThanOrEqual(86400);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

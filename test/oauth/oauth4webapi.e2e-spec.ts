@@ -48,6 +48,10 @@ describe('OAuth 2.1 authorization server with oauth4webapi', () => {
     expect(await oidc.json()).toEqual(as);
     const jwks = (await (await fetch(`${server.apiUrl}/jwks`)).json()) as { keys: { kid: string; alg: string; kty: string }[] };
     expect(jwks.keys).toHaveLength(1);
+    const preflight = await fetch(`${server.apiUrl}/token`, { method: 'OPTIONS', headers: { origin: 'https://claude.ai', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('mcp-protocol-version');
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
   });
 

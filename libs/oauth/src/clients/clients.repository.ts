@@ -5,7 +5,7 @@ import { OAuthClientRecord } from './oauth-client.record';
 /**
  * Keys: `oauth:client:<client_id>` (JSON; with a TTL while a dynamic client is unused),
  * `oauth:clients` (set of ids; entries whose record expired are pruned when listed),
- * `oauth:register-rate:<ip>:<minute>` (registration counter).
+ * `oauth:register-rate:<ip>` (registration counter, one-minute window).
  */
 @Injectable()
 export class ClientsRepository {
@@ -62,10 +62,10 @@ export class ClientsRepository {
     return values.flatMap((raw, i) => (raw === null ? [] : [decodeRecord(OAuthClientRecord, keys[i], raw)]));
   }
 
-  /** Counts a registration from `ip` in the current minute; returns the count so far. */
+  /** Counts a registration from `ip` in a one-minute window that starts with its first one. */
   async countRegistration(ip: string): Promise<number> {
-    const key = this.keys.key('oauth', 'register-rate', ip, Math.floor(Date.now() / 60_000));
-    const [[, count]] = ((await this.redis.client.multi().incr(key).expire(key, 120).exec()) ?? [[null, 0]]) as [Error | null, number][];
-    return count;
+    const key = this.keys.key('oauth', 'register-rate', ip);
+    const results = ((await this.redis.client.multi().set(key, 0, 'EX', 60, 'NX').incr(key).exec()) ?? []) as [Error | null, unknown][];
+    return Number(results[1]?.[1] ?? 0);
   }
 }
