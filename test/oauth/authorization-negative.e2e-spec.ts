@@ -113,6 +113,9 @@ describe('OAuth authorization server: refusals', () => {
     const other = await token({ grant_type: 'authorization_code', client_id: client.client_id, code: c, code_verifier: verifier, redirect_uri: 'http://localhost:54321/callback' });
     expect(other.status).toBe(200);
     expect(other.body.token_type).toBe('Bearer');
+    const { code: c2, verifier: v2 } = await code({ redirect_uri: 'http://localhost:54321/callback' });
+    const changed = await token({ grant_type: 'authorization_code', client_id: client.client_id, code: c2, code_verifier: v2, redirect_uri: 'http://localhost:54322/callback' });
+    expect(changed).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: 'redirect_uri does not match the authorization request' } });
   });
 
   it('answers a wrong code_verifier with invalid_grant (no-store, top-level JSON)', async () => {

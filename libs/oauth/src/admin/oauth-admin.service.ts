@@ -37,9 +37,7 @@ export class OAuthAdminService {
   /** Deletes the client and revokes every grant it holds. */
   async deleteClient(clientId: string): Promise<{ client_id: string; grants_revoked: number }> {
     if (!(await this.clients.delete(clientId))) throw NotFound(`OAuth client "${clientId}"`);
-    const grants = await this.grants.list({ client_id: clientId });
-    for (const g of grants) await this.tokens.revokeGrant(g.family_id);
-    return { client_id: clientId, grants_revoked: grants.length };
+    return { client_id: clientId, grants_revoked: await this.tokens.revokeClientGrants(clientId) };
   }
 
   async sessions(filter: { user?: string; client_id?: string }): Promise<OAuthSessionDto[]> {

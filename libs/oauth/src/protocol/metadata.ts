@@ -22,6 +22,5 @@ export function authorizationServerMetadata(config: AppConfig): Record<string, u
     authorization_response_iss_parameter_supported: true,
     client_id_metadata_document_supported: true,
     resource_indicators_supported: true,
-    service_documentation: `${issuer}/docs`,
   };
 }

@@ -155,7 +155,10 @@ export class OAuthTokenController {
 @UseFilters(OAuthExceptionFilter)
 @Controller('register')
 export class OAuthRegistrationController {
-  constructor(private readonly clients: ClientsService) {}
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly tokens: TokenService,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -181,5 +184,7 @@ export class OAuthRegistrationController {
   async unregister(@Param('client_id') clientId: string, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
     await this.clients.unregister(clientId, authorization);
+    // RFC 7592 §2.3: the client's credentials stop working, and so do the grants it held.
+    await this.tokens.revokeClientGrants(clientId);
   }
 }

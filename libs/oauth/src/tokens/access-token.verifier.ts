@@ -6,7 +6,10 @@ import { RevokedTokens } from './revoked-tokens';
 import { OAuthSigningKey } from './signing-key';
 
 export interface AccessRequirements {
-  /** The protected resource (canonical URI, e.g. https://mcp.example.com/mcp) the token must name in `aud`. */
+  /**
+   * The protected resource (canonical URI, e.g. https://mcp.example.com/mcp) the token must name in
+   * `aud`. With neither this nor `allowedAudiences` the audience is not checked: always pass it.
+   */
   resource?: string;
   /** Further audiences accepted (a target's `allowed_audiences`). */
   allowedAudiences?: readonly string[];

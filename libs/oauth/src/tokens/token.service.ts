@@ -7,7 +7,6 @@ import { FlowRepository } from '../flow/flow.repository';
 import { OAuthUser } from '../flow/flow.records';
 import { oauthError } from '../protocol/oauth-error';
 import { verifierMatches } from '../protocol/pkce';
-import { redirectUriMatches } from '../protocol/redirect-uri';
 import { canonicalResources } from '../protocol/resource';
 import { parseScope } from '../protocol/scopes';
 import { GrantRecord } from './grant.record';
@@ -79,7 +78,8 @@ export class TokenService {
       throw oauthError('invalid_grant', 'the authorization code was already used');
     }
     if (record.client_id !== client.client_id) throw oauthError('invalid_grant', 'the authorization code was issued to another client');
-    if (!redirectUri || !redirectUriMatches([record.redirect_uri], redirectUri)) throw oauthError('invalid_grant', 'redirect_uri does not match the authorization request');
+    // The exact URI of the authorization request (its loopback port included).
+    if (redirectUri !== record.redirect_uri) throw oauthError('invalid_grant', 'redirect_uri does not match the authorization request');
     if (!verifierMatches(verifier, record.code_challenge)) throw oauthError('invalid_grant', 'code_verifier does not match the code_challenge');
     const resources = this.narrowResources(record.resources, body.resource);
     await this.clients.markUsed(client);
@@ -139,6 +139,13 @@ export class TokenService {
     const grant = await this.grants.delete(family);
     if (grant) await this.revoked.revoke(Object.entries(grant.access).map(([jti, exp]) => ({ jti, exp })));
     return grant;
+  }
+
+  /** Revokes every grant of a client (it was deleted); returns how many. */
+  async revokeClientGrants(clientId: string): Promise<number> {
+    const grants = await this.grants.list({ client_id: clientId });
+    for (const g of grants) await this.revokeGrant(g.family_id);
+    return grants.length;
   }
 
   /** RFC 7009: always 200 for a valid client; revokes a refresh token's whole grant, or one access token. */
