@@ -54,7 +54,9 @@ export function parseClientMetadata(body: unknown, supportedScopes: readonly str
   }
   const method = (optionalString(b, 'token_endpoint_auth_method') ?? 'client_secret_basic') as TokenEndpointAuthMethod;
   if (!AUTH_METHODS.includes(method)) throw oauthError('invalid_client_metadata', `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`);
-  const grantTypes = stringList(b, 'grant_types', ['authorization_code']);
+  // RFC 7591's default is authorization_code alone; MCP clients that omit grant_types still expect
+  // to refresh, so both are granted by default.
+  const grantTypes = stringList(b, 'grant_types', ['authorization_code', 'refresh_token']);
   const unsupportedGrant = grantTypes.find((g) => g !== 'authorization_code' && g !== 'refresh_token');
   if (unsupportedGrant) throw oauthError('invalid_client_metadata', `grant type "${unsupportedGrant}" is not supported (authorization_code, refresh_token)`);
   const responseTypes = stringList(b, 'response_types', ['code']);

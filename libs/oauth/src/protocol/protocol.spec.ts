@@ -59,7 +59,7 @@ describe('PKCE', () => {
 describe('client metadata', () => {
   it('validates RFC 7591 metadata and ignores unknown members', () => {
     const m = parseClientMetadata({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], token_endpoint_auth_method: 'none', extra: 1 }, ['mcp:read']);
-    expect(m).toMatchObject({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], grant_types: ['authorization_code'], response_types: ['code'] });
+    expect(m).toMatchObject({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] });
     expect(() => parseClientMetadata({ redirect_uris: [] }, [])).toThrow(expect.objectContaining({ error: 'invalid_redirect_uri' }));
     expect(() => parseClientMetadata({ redirect_uris: ['https://a.test/cb'], grant_types: ['implicit'] }, [])).toThrow(expect.objectContaining({ error: 'invalid_client_metadata' }));
     expect(() => parseClientMetadata({ redirect_uris: ['https://a.test/cb'], scope: 'admin' }, ['mcp:read'])).toThrow(expect.objectContaining({ error: 'invalid_client_metadata' }));
