@@ -53,7 +53,11 @@ describe('OAuth authorization server: refusals', () => {
     const fromGithub = await fetch(toGithub, { redirect: 'manual' });
     const back = await browser.request(new URL(fromGithub.headers.get('location')!));
     expect(back.status).toBe(302);
-    expect(back.headers.get('set-cookie')).toMatch(/^oauth_session=[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=28800$/);
+    expect(start.headers.getSetCookie()).toEqual([expect.stringMatching(/^oauth_flow=[A-Za-z0-9_-]+; Path=\/callback; HttpOnly; SameSite=Lax; Max-Age=600$/)]);
+    expect(back.headers.getSetCookie()).toEqual([
+      expect.stringMatching(/^oauth_session=[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=28800$/),
+      'oauth_flow=; Path=/callback; HttpOnly; SameSite=Lax; Max-Age=0',
+    ]);
     const consentUrl = new URL(back.headers.get('location')!);
     expect(consentUrl.pathname).toBe('/consent');
     const page = await browser.request(consentUrl);
@@ -81,6 +85,20 @@ describe('OAuth authorization server: refusals', () => {
     expect(again.hops).toHaveLength(2);
     expect(again.callback?.searchParams.get('code')).toMatch(/^ac_/);
     expect(github.requests.length).toBe(before);
+  });
+
+  it('refuses a GitHub return in a browser that did not start the sign-in (login CSRF)', async () => {
+    const attacker = new OAuthBrowser();
+    const start = await attacker.request(authorizeUrl({ code_challenge: s256(randomBytes(32).toString('base64url')) }));
+    const fromGithub = await fetch(new URL(start.headers.get('location')!), { redirect: 'manual' });
+    const callback = new URL(fromGithub.headers.get('location')!);
+    const victim = await fetch(callback, { redirect: 'manual' });
+    expect(victim.status).toBe(400);
+    expect(victim.headers.get('location')).toBeNull();
+    expect(await victim.text()).toContain('This sign-in was not started in this browser');
+    // The request was not consumed by the refused attempt: the right browser still completes it.
+    const own = await attacker.request(callback);
+    expect(own.status).toBe(302);
   });
 
   it('refuses a missing PKCE challenge and the plain method, redirecting with iss and state', async () => {

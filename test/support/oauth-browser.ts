@@ -30,7 +30,8 @@ export class OAuthBrowser {
       const [pair] = line.split(';');
       const eq = pair.indexOf('=');
       const jar = this.cookies.get(url.host) ?? new Map<string, string>();
-      jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+      if (/;\s*Max-Age=0(;|$)/i.test(line)) jar.delete(pair.slice(0, eq).trim());
+      else jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
       this.cookies.set(url.host, jar);
     }
   }

@@ -11,15 +11,27 @@ import { redirectUriMatches } from '../protocol/redirect-uri';
 import { canonicalResources } from '../protocol/resource';
 import { grantableScopes, parseScope } from '../protocol/scopes';
 import { TokenService } from '../tokens/token.service';
-import { FlowRepository } from './flow.repository';
+import { FlowRepository, PENDING_TTL_SECONDS } from './flow.repository';
 import { AuthorizationRequestRecord, ConsentRequestRecord, OAuthUser } from './flow.records';
 import { ResourcePolicy } from './resource-policy';
 
 /** Where the browser goes next. `page` is an error shown on our own page (no safe redirect exists). */
 export type FlowStep =
-  | { kind: 'redirect'; location: string; setSession?: { id: string; maxAge: number } }
+  | { kind: 'redirect'; location: string; cookies?: FlowCookie[] }
   | { kind: 'consent'; consent: ConsentRequestRecord }
   | { kind: 'page'; status: number; title: string; message: string };
+
+/** A cookie the browser must get with the step (HttpOnly, SameSite=Lax; maxAge 0 clears it). */
+export interface FlowCookie {
+  name: string;
+  value: string;
+  path: string;
+  maxAge: number;
+}
+
+/** Binds a GitHub round trip to the browser that started it (login CSRF). */
+export const FLOW_COOKIE = 'oauth_flow';
+export const SESSION_COOKIE = 'oauth_session';
 
 type Query = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -82,7 +94,8 @@ export class AuthorizationService {
       const session = sessionId ? await this.flow.getSession(sessionId) : null;
       if (session && this.userAllowed(session.user.login)) return this.afterLogin(request, session.user, session.id);
       await this.flow.saveAuthorizationRequest(request);
-      return { kind: 'redirect', location: await this.github.begin(request.id) };
+      const location = await this.github.begin(request.id);
+      return { kind: 'redirect', location, cookies: [{ name: FLOW_COOKIE, value: request.id, path: '/callback', maxAge: PENDING_TTL_SECONDS }] };
     } catch (error) {
       if (error instanceof OAuthError) return this.errorRedirect({ redirect_uri: redirectUri, state }, error);
       throw error;
@@ -90,9 +103,13 @@ export class AuthorizationService {
   }
 
   /** GitHub's return: the flow state, then the user, the allowlist, a session, then consent or code. */
-  async callback(query: Query): Promise<FlowStep> {
+  async callback(query: Query, flowCookie: string | undefined): Promise<FlowStep> {
     const id = str(query.state);
-    const request = id ? await this.flow.takeAuthorizationRequest(id) : null;
+    // The state must be the one this browser was sent to GitHub with (no login CSRF).
+    if (!id || !flowCookie || !secretsEqual(id, flowCookie)) {
+      return { kind: 'page', status: 400, title: 'Sign-in refused', message: 'This sign-in was not started in this browser, or has expired. Start again from your application.' };
+    }
+    const request = await this.flow.takeAuthorizationRequest(id);
     if (!request) return { kind: 'page', status: 400, title: 'Sign-in expired', message: 'This sign-in is unknown or has expired (10 minutes). Start again from your application.' };
     if (str(query.error)) return this.errorRedirect(request, oauthError('access_denied', `GitHub sign-in was not completed: ${str(query.error_description) ?? str(query.error)}`));
     let user: OAuthUser;
@@ -106,7 +123,11 @@ export class AuthorizationService {
     const session = { id: newId(), user, created_at: Date.now() };
     await this.flow.createSession(session, this.config.oauth.sessionTtl);
     const next = await this.afterLogin(request, user, session.id);
-    return next.kind === 'redirect' ? { ...next, setSession: { id: session.id, maxAge: this.config.oauth.sessionTtl } } : next;
+    const cookies: FlowCookie[] = [
+      { name: SESSION_COOKIE, value: session.id, path: '/', maxAge: this.config.oauth.sessionTtl },
+      { name: FLOW_COOKIE, value: '', path: '/callback', maxAge: 0 },
+    ];
+    return next.kind === 'redirect' ? { ...next, cookies } : next;
   }
 
   private async afterLogin(request: AuthorizationRequestRecord, user: OAuthUser, sessionId: string): Promise<FlowStep> {

@@ -19,8 +19,6 @@ export const PAGE_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
-export const SESSION_COOKIE = 'oauth_session';
-
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');

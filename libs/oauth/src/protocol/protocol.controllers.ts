@@ -4,11 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@app/config';
 import { Public, secretsEqual } from '@app/tokens';
 import { ClientsService, RegisteredClient } from '../clients/clients.service';
-import { AuthorizationService, FlowStep } from '../flow/authorization.service';
+import { AuthorizationService, FLOW_COOKIE, FlowStep, SESSION_COOKIE } from '../flow/authorization.service';
 import { consentPage, errorPage } from '../flow/pages';
 import { OAuthSigningKey } from '../tokens/signing-key';
 import { TokenResponse, TokenService } from '../tokens/token.service';
-import { CORS_HEADERS, NO_STORE, PAGE_HEADERS, readCookie, SESSION_COOKIE } from './http-headers';
+import { CORS_HEADERS, NO_STORE, PAGE_HEADERS, readCookie } from './http-headers';
 import { authorizationServerMetadata } from './metadata';
 import { oauthError } from './oauth-error';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
@@ -66,8 +66,8 @@ export class OAuthAuthorizeController {
   }
 
   @Get('callback')
-  async callback(@Query() query: Form, @Res() reply: FastifyReply): Promise<void> {
-    this.send(reply, await this.flow.callback(query), 302);
+  async callback(@Query() query: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    this.send(reply, await this.flow.callback(query, readCookie(req.headers.cookie, FLOW_COOKIE)), 302);
   }
 
   @Get('consent')
@@ -89,9 +89,12 @@ export class OAuthAuthorizeController {
   private send(reply: FastifyReply, step: FlowStep, redirectStatus: number): void {
     switch (step.kind) {
       case 'redirect': {
-        if (step.setSession) {
+        if (step.cookies?.length) {
           const secure = this.config.oauth.issuer.startsWith('https:') ? '; Secure' : '';
-          void reply.header('set-cookie', `${SESSION_COOKIE}=${step.setSession.id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${step.setSession.maxAge}${secure}`);
+          void reply.header(
+            'set-cookie',
+            step.cookies.map((c) => `${c.name}=${c.value}; Path=${c.path}; HttpOnly; SameSite=Lax; Max-Age=${c.maxAge}${secure}`),
+          );
         }
         void reply.status(redirectStatus).headers({ location: step.location, 'cache-control': 'no-store' }).send();
         return;
