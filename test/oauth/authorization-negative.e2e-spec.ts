@@ -205,6 +205,15 @@ describe('OAuth authorization server: refusals', () => {
     expect(Object.fromEntries(flow.callback!.searchParams)).toEqual({ error: 'access_denied', error_description: 'the user denied access', state: 'st-1', iss: server.apiUrl });
   });
 
+  it('gives no refresh token to a client registered for authorization_code only', async () => {
+    const codeOnly = await registerClient(server, { redirect_uris: [redirect], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] });
+    const { code: c, verifier } = await code({ client_id: codeOnly.client_id });
+    const res = await token({ grant_type: 'authorization_code', client_id: codeOnly.client_id, code: c, code_verifier: verifier, redirect_uri: redirect });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type']);
+    expect(await token({ grant_type: 'refresh_token', client_id: codeOnly.client_id, refresh_token: 'rt_x' })).toMatchObject({ status: 400, body: { error: 'unauthorized_client' } });
+  });
+
   it('refuses unsupported grants, unknown clients, and public clients sending secrets', async () => {
     expect(await token({ grant_type: 'password', client_id: client.client_id })).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
     const unknown = await token({ grant_type: 'authorization_code', client_id: 'client_nope', code: 'x', code_verifier: 'y' });

@@ -31,8 +31,9 @@ export class GrantsRepository {
     return [this.keys.key('oauth', 'grants'), this.keys.key('oauth', 'user-grants', grant.user.login.toLowerCase()), this.keys.key('oauth', 'client-grants', grant.client_id)];
   }
 
-  async create(grant: GrantRecord, refreshHash: string, ttl: number): Promise<void> {
-    const tx = this.redis.client.multi().set(this.grantKey(grant.family_id), encodeRecord(grant), 'EX', ttl).set(this.refreshKey(refreshHash), grant.family_id, 'EX', ttl);
+  async create(grant: GrantRecord, refreshHash: string | undefined, ttl: number): Promise<void> {
+    const tx = this.redis.client.multi().set(this.grantKey(grant.family_id), encodeRecord(grant), 'EX', ttl);
+    if (refreshHash) tx.set(this.refreshKey(refreshHash), grant.family_id, 'EX', ttl);
     for (const index of this.indexKeys(grant)) tx.sadd(index, grant.family_id);
     await tx.exec();
   }

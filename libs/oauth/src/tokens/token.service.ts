@@ -20,7 +20,8 @@ export interface TokenResponse {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
-  refresh_token: string;
+  /** Only for clients registered for the refresh_token grant. */
+  refresh_token?: string;
   scope: string;
 }
 
@@ -89,11 +90,13 @@ export class TokenService {
   private async startGrant(family: string, client: OAuthClientRecord, user: OAuthUser, scopes: string[], granted: string[], audience: string[]): Promise<TokenResponse> {
     const { refreshTokenTtl, accessTokenTtl } = this.config.oauth;
     const { token, claims } = this.issuer.issueAccessToken(user, client.client_id, scopes, audience);
-    const refresh = newSecret(REFRESH_TOKEN_PREFIX);
+    // The grant is kept even without a refresh token: it lists and revokes the access tokens.
+    const refresh = client.grant_types.includes('refresh_token') ? newSecret(REFRESH_TOKEN_PREFIX) : undefined;
     const now = Date.now();
-    const grant: GrantRecord = { family_id: family, client_id: client.client_id, user, scopes, resources: granted, created_at: now, refreshed_at: now, active: { [secretHash(refresh)]: 0 }, access: { [claims.jti]: claims.exp } };
-    await this.grants.create(grant, secretHash(refresh), refreshTokenTtl);
-    return { access_token: token, token_type: 'Bearer', expires_in: accessTokenTtl, refresh_token: refresh, scope: claims.scope };
+    const active: Record<string, number> = refresh ? { [secretHash(refresh)]: 0 } : {};
+    const grant: GrantRecord = { family_id: family, client_id: client.client_id, user, scopes, resources: granted, created_at: now, refreshed_at: now, active, access: { [claims.jti]: claims.exp } };
+    await this.grants.create(grant, refresh ? secretHash(refresh) : undefined, refresh ? refreshTokenTtl : Math.max(accessTokenTtl, 60));
+    return { access_token: token, token_type: 'Bearer', expires_in: accessTokenTtl, ...(refresh ? { refresh_token: refresh } : {}), scope: claims.scope };
   }
 
   private async refresh(client: OAuthClientRecord, body: Body): Promise<TokenResponse> {
