@@ -219,6 +219,10 @@ describe('OAuth authorization server: refusals', () => {
     const unknown = await token({ grant_type: 'authorization_code', client_id: 'client_nope', code: 'x', code_verifier: 'y' });
     expect(unknown).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
     expect(unknown.headers.get('www-authenticate')).toBe('Basic realm="oauth"');
+    const malformed = await fetch(`${server.apiUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"redirect_uris": ' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('cache-control')).toBe('no-store');
+    expect(await malformed.json()).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('JSON') });
     const withSecret = await token({ grant_type: 'refresh_token', client_id: client.client_id, client_secret: 'guess', refresh_token: 'rt_x' });
     expect(withSecret).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
   });

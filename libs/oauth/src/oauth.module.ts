@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import { registerProtocolErrorFormat } from '@app/http';
 import { OAuthAdminController } from './admin/oauth-admin.controller';
 import { OAuthAdminService } from './admin/oauth-admin.service';
 import { ClientMetadataDocuments } from './clients/client-metadata-documents';
@@ -10,6 +11,7 @@ import { FlowRepository } from './flow/flow.repository';
 import { ResourcePolicy } from './flow/resource-policy';
 import { GithubLogin } from './github/github-login';
 import { GithubStrategy } from './github/github.strategy';
+import { OAUTH_PROTOCOL_ERRORS } from './protocol/oauth-exception.filter';
 import { OAuthAuthorizeController, OAuthMetadataController, OAuthRegistrationController, OAuthTokenController } from './protocol/protocol.controllers';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
 import { GrantsRepository } from './tokens/grants.repository';
@@ -41,4 +43,8 @@ import { TokenService } from './tokens/token.service';
   ],
   exports: [AccessTokenVerifier, OAuthSigningKey, ResourcePolicy],
 })
-export class OAuthModule {}
+export class OAuthModule {
+  constructor() {
+    registerProtocolErrorFormat(OAUTH_PROTOCOL_ERRORS);
+  }
+}

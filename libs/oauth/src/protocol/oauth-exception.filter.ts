@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toErrorResponse } from '@app/http';
+import { ProtocolErrorFormat, toErrorResponse } from '@app/http';
+import { isOAuthPublicPath } from '../oauth-public-paths';
 import { OAuthError } from './oauth-error';
 import { CORS_HEADERS, NO_STORE } from './http-headers';
 
@@ -29,3 +30,12 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(error.toBody());
   }
 }
+
+/** The same shape for failures before a controller runs (malformed JSON, body too large). */
+export const OAUTH_PROTOCOL_ERRORS: ProtocolErrorFormat = {
+  matches: (path) => isOAuthPublicPath(path),
+  format: (status, message) => {
+    const error = status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request';
+    return { body: { error, error_description: message }, headers: { ...NO_STORE, ...CORS_HEADERS } };
+  },
+};
