@@ -8,6 +8,12 @@ const moduleNameMapper = {
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
 };
+// oauth4webapi (the independent OAuth client of the e2e tests) ships ES modules only: ts-jest
+// transpiles that one package to CommonJS.
+const e2eTransform = {
+  ...transform,
+  '^.+/node_modules/oauth4webapi/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, isolatedModules: true }],
+};
 module.exports = {
   testTimeout: 30000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
@@ -27,7 +33,8 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       moduleNameMapper,
-      transform,
+      transform: e2eTransform,
+      transformIgnorePatterns: ['/node_modules/(?!oauth4webapi/)'],
     },
   ],
 };

@@ -61,16 +61,25 @@ export class ServerProcess {
       AUTO_CERTIFICATES: 'false',
       ACME_DIRECTORY_URL: 'https://127.0.0.1:9/directory',
       ACME_STAGING_URL: 'https://127.0.0.1:9/directory',
+      ...(process.env.TEST_OAUTH_JWT_PRIVATE_KEY_B64 ? { OAUTH_JWT_PRIVATE_KEY_B64: process.env.TEST_OAUTH_JWT_PRIVATE_KEY_B64 } : {}),
       ...extraEnv,
     };
   }
 
   static async start(options: ServerOptions = {}): Promise<ServerProcess> {
-    if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run "npm test" (it builds) or "npx nest build server"`);
-    const prefix = options.keyPrefix ?? `${process.env.TEST_REDIS_PREFIX ?? 'test'}-${randomBytes(3).toString('hex')}`;
-    const server = new ServerProcess(await freePort(), await freePort(), await freePort(), await freePort(), prefix, options.env ?? {});
+    const server = await ServerProcess.prepare(options);
     await server.launch();
     return server;
+  }
+
+  /**
+   * Picks the ports and builds the environment without starting, so a test can use the ports in
+   * settings first (e.g. `server.env.OAUTH_ISSUER = server.apiUrl`), then `launch()`.
+   */
+  static async prepare(options: ServerOptions = {}): Promise<ServerProcess> {
+    if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run "npm test" (it builds) or "npx nest build server"`);
+    const prefix = options.keyPrefix ?? `${process.env.TEST_REDIS_PREFIX ?? 'test'}-${randomBytes(3).toString('hex')}`;
+    return new ServerProcess(await freePort(), await freePort(), await freePort(), await freePort(), prefix, options.env ?? {});
   }
 
   get apiUrl(): string {

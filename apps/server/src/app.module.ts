@@ -12,6 +12,7 @@ import { LoggingModule } from '@app/logging';
 import { MetricsModule } from '@app/metrics';
 import { PortsModule } from '@app/ports';
 import { ProxyTargetsModule } from '@app/proxy-targets';
+import { OAuthModule } from '@app/oauth';
 import { RedisModule } from '@app/redis';
 import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
@@ -41,6 +42,7 @@ export class AppModule {
         PortsModule,
         DockerModule.register(),
         DashboardModule,
+        OAuthModule,
       ],
     };
   }

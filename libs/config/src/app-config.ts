@@ -25,6 +25,30 @@ export interface RenewalSettings {
   retryMs: number;
 }
 
+export interface OAuthSettings {
+  issuer: string;
+  privateKeyPem?: string;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  refreshGrace: number;
+  codeTtl: number;
+  sessionTtl: number;
+  consentTtl: number;
+  scopes: string[];
+  allowedUsers: '*' | string[];
+  registrationRateLimit: number;
+  unusedClientTtl: number;
+  cimdAllowPrivate: boolean;
+  revocationSyncMs: number;
+}
+
+export interface GithubSettings {
+  clientId?: string;
+  clientSecret?: string;
+  baseUrl: string;
+  apiUrl: string;
+}
+
 /** Typed, validated configuration. The only way code reads settings (never `process.env`). */
 @Injectable()
 export class AppConfig {
@@ -146,6 +170,36 @@ export class AppConfig {
   }
   get metricsToken(): string | undefined {
     return this.env.METRICS_TOKEN;
+  }
+
+  get oauth(): OAuthSettings {
+    const env = this.env;
+    const allowed = (env.OAUTH_ALLOWED_GITHUB_USERS ?? '').trim();
+    return {
+      issuer: env.OAUTH_ISSUER ?? `https://${this.authHostname}`,
+      privateKeyPem: env.OAUTH_JWT_PRIVATE_KEY_B64 ? Buffer.from(env.OAUTH_JWT_PRIVATE_KEY_B64, 'base64').toString('utf8') : undefined,
+      accessTokenTtl: env.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtl: env.OAUTH_REFRESH_TOKEN_TTL_SECONDS,
+      refreshGrace: env.OAUTH_REFRESH_GRACE_SECONDS,
+      codeTtl: env.OAUTH_CODE_TTL_SECONDS,
+      sessionTtl: env.OAUTH_SESSION_TTL_SECONDS,
+      consentTtl: env.OAUTH_CONSENT_TTL_SECONDS,
+      scopes: env.OAUTH_SCOPES.split(/[ ,]+/).filter(Boolean),
+      allowedUsers: allowed === '*' ? '*' : allowed.split(',').map((u) => u.trim().toLowerCase()).filter(Boolean),
+      registrationRateLimit: env.OAUTH_REGISTRATION_RATE_LIMIT,
+      unusedClientTtl: env.OAUTH_UNUSED_CLIENT_TTL_SECONDS,
+      cimdAllowPrivate: env.OAUTH_CIMD_ALLOW_PRIVATE === 'true' || env.OAUTH_CIMD_ALLOW_PRIVATE === '1',
+      revocationSyncMs: env.OAUTH_REVOCATION_SYNC_SECONDS * 1000,
+    };
+  }
+
+  get github(): GithubSettings {
+    return {
+      clientId: this.env.GITHUB_CLIENT_ID,
+      clientSecret: this.env.GITHUB_CLIENT_SECRET,
+      baseUrl: this.env.GITHUB_BASE_URL.replace(/\/+$/, ''),
+      apiUrl: this.env.GITHUB_API_URL.replace(/\/+$/, ''),
+    };
   }
 
   get redis(): RedisTopology {

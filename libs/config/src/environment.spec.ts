@@ -84,4 +84,10 @@ describe('parseEnvironment', () => {
     expect(problem({ ...base, PORTS_EXPOSED_RANGE: '20000-11000' })).toBe('PORTS_EXPOSED_RANGE must be first-last with 1 <= first <= last <= 65535 (got "20000-11000")');
     expect(problem({ ...base, DOCKER_IMAGE_ALLOWLIST: 'busy box' })).toMatch(/^DOCKER_IMAGE_ALLOWLIST must be a comma-separated list/);
   });
+
+  it('checks the OAuth signing key and issuer', () => {
+    expect(problem({ ...base, OAUTH_JWT_PRIVATE_KEY_B64: Buffer.from('not a key').toString('base64') })).toBe('OAUTH_JWT_PRIVATE_KEY_B64 must be a base64-encoded PEM RSA private key (npm start generates one)');
+    expect(problem({ ...base, OAUTH_ISSUER: 'https://auth.example.com/' })).toMatch(/^OAUTH_ISSUER must be an http\(s\) URL without query, fragment or trailing slash/);
+    expect(problem({ ...base, OAUTH_ALLOWED_GITHUB_USERS: 'alice; bob' })).toMatch(/^OAUTH_ALLOWED_GITHUB_USERS must be "\*" or a comma-separated list/);
+  });
 });

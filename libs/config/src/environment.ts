@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { createPrivateKey, KeyObject } from 'node:crypto';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -295,6 +296,118 @@ export class Environment {
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
   METRICS_TOKEN?: string;
+  // --- OAuth 2.1 authorization server -------------------------------------------------------
+
+  /** The issuer, one exact string everywhere; default https://<AUTH_HOSTNAME>. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s?#/])?$/, { message: 'must be an http(s) URL without query, fragment or trailing slash, e.g. https://auth.example.com' })
+  OAUTH_ISSUER?: string;
+
+  /** RSA private key (PEM, base64) that signs access tokens. */
+  @IsOptional()
+  @IsString()
+  OAUTH_JWT_PRIVATE_KEY_B64?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(30)
+  @Max(86400)
+  OAUTH_ACCESS_TOKEN_TTL_SECONDS: number = 3600;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(60)
+  @Max(365 * 86400)
+  OAUTH_REFRESH_TOKEN_TTL_SECONDS: number = 30 * 86400;
+
+  /** How long a rotated refresh token still works (lost responses, concurrent refreshes). */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(0)
+  @Max(600)
+  OAUTH_REFRESH_GRACE_SECONDS: number = 30;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(10)
+  @Max(600)
+  OAUTH_CODE_TTL_SECONDS: number = 60;
+
+  /** Browser login session at the authorization server (cookie), in seconds. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(60)
+  @Max(30 * 86400)
+  OAUTH_SESSION_TTL_SECONDS: number = 8 * 3600;
+
+  /** How long a user's approval of a client is remembered. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(60)
+  @Max(3650 * 86400)
+  OAUTH_CONSENT_TTL_SECONDS: number = 90 * 86400;
+
+  /** Space- or comma-separated scopes the server grants. */
+  @IsOptional()
+  @Matches(/^[\x21\x23-\x5B\x5D-\x7E]+([ ,]+[\x21\x23-\x5B\x5D-\x7E]+)*$/, { message: 'must be a space- or comma-separated list of scope names, e.g. "mcp:read mcp:write"' })
+  OAUTH_SCOPES: string = 'mcp:read mcp:write';
+
+  /** GitHub logins allowed to sign in at all: "*" or a comma-separated list. Empty: nobody. */
+  @IsOptional()
+  @Matches(/^(\*|[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*)$/, { message: 'must be "*" or a comma-separated list of GitHub logins' })
+  OAUTH_ALLOWED_GITHUB_USERS?: string;
+
+  /** Dynamic client registrations accepted per client IP per minute. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  OAUTH_REGISTRATION_RATE_LIMIT: number = 20;
+
+  /** A dynamically registered client that never obtains a token is forgotten after this. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(60)
+  OAUTH_UNUSED_CLIENT_TTL_SECONDS: number = 86400;
+
+  /** Client ID Metadata Documents may be fetched from private/loopback addresses (tests, intranets). */
+  @IsOptional()
+  @IsIn(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  OAUTH_CIMD_ALLOW_PRIVATE: string = 'false';
+
+  /** Seconds between full re-reads of the revoked-token list (pub/sub keeps it current meanwhile). */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  OAUTH_REVOCATION_SYNC_SECONDS: number = 10;
+
+  @IsOptional()
+  @IsString()
+  GITHUB_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  GITHUB_CLIENT_SECRET?: string;
+
+  /** GitHub web base URL (GitHub Enterprise: https://github.example.com). */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL, e.g. https://github.com' })
+  GITHUB_BASE_URL: string = 'https://github.com';
+
+  /** GitHub API base URL (GitHub Enterprise: https://github.example.com/api/v3). */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL, e.g. https://api.github.com' })
+  GITHUB_API_URL: string = 'https://api.github.com';
 }
 
 export class ConfigError extends Error {
@@ -330,6 +443,7 @@ export function parseEnvironment(raw: Record<string, string | undefined>): Envir
   if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
     throw new ConfigError('REDIS_CLUSTER_NODES', 'cannot be combined with REDIS_SENTINELS: choose one Redis topology');
   }
+  if (env.OAUTH_JWT_PRIVATE_KEY_B64) checkRsaPrivateKey(env.OAUTH_JWT_PRIVATE_KEY_B64);
   return env;
 }
 
@@ -337,6 +451,18 @@ function isCidr(value: string): boolean {
   const [network, bits, extra] = value.split('/');
   const version = isIP(network ?? '');
   return extra === undefined && version !== 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= (version === 4 ? 32 : 128);
+}
+
+function checkRsaPrivateKey(b64: string): void {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(Buffer.from(b64, 'base64').toString('utf8'));
+  } catch {
+    throw new ConfigError('OAUTH_JWT_PRIVATE_KEY_B64', 'must be a base64-encoded PEM RSA private key (npm start generates one)');
+  }
+  if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
+    throw new ConfigError('OAUTH_JWT_PRIVATE_KEY_B64', 'must be an RSA private key of at least 2048 bits (tokens are signed RS256)');
+  }
 }
 
 function toConfigError(error: ValidationError, raw: Record<string, string | undefined>): ConfigError {

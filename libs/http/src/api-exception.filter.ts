@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CorruptRecordError } from '@app/redis';
 import { DomainError, DomainErrorCode } from './domain-error';
 import { errorBody } from './error-body';
+import { protocolErrorFormatFor } from './protocol-errors';
 
 const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   invalid: 400,
@@ -72,6 +73,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { status, message, headers } = toErrorResponse(exception);
     if (status >= 500) this.logger.error({ err: exception, requestId: request.id }, 'request failed');
+    const protocol = protocolErrorFormatFor(request.url);
+    if (protocol) {
+      const formatted = protocol.format(status, message);
+      void reply.status(status).headers(formatted.headers).header('content-type', 'application/json; charset=utf-8').send(formatted.body);
+      return;
+    }
     if (headers) void reply.headers(headers);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorBody(status, message, request.id));
   }

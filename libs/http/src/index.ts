@@ -3,3 +3,4 @@ export { Conflict, DomainError, Forbidden, Invalid, NotFound, type DomainErrorCo
 export { errorBody, type ApiErrorBody } from './error-body';
 export { createValidationPipe, describeValidationErrors } from './validation';
 export { createAdminApp, setupApiDocs } from './admin-app';
+export { protocolErrorFormatFor, registerProtocolErrorFormat, type ProtocolErrorFormat } from './protocol-errors';

@@ -1,0 +1,115 @@
+import { Type } from 'class-transformer';
+import { IsArray, IsBoolean, IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
+
+/** The GitHub identity of a signed-in user. */
+export class OAuthUser {
+  /** GitHub numeric user id, as a string (the token's `sub`). */
+  @IsString()
+  id!: string;
+
+  @IsString()
+  login!: string;
+
+  @IsOptional()
+  @IsString()
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  email?: string;
+}
+
+/** A validated /authorize request waiting for the GitHub login (`oauth:authorize:<id>`, 10 min). */
+export class AuthorizationRequestRecord {
+  @IsString()
+  id!: string;
+
+  @IsString()
+  client_id!: string;
+
+  @IsString()
+  client_name!: string;
+
+  @IsString()
+  redirect_uri!: string;
+
+  @IsOptional()
+  @IsString()
+  state?: string;
+
+  @IsString()
+  code_challenge!: string;
+
+  @IsArray()
+  @IsString({ each: true })
+  scopes!: string[];
+
+  @IsArray()
+  @IsString({ each: true })
+  resources!: string[];
+}
+
+/** A signed-in user asked to approve a client (`oauth:consent-request:<id>`, 10 min). */
+export class ConsentRequestRecord {
+  @IsString()
+  id!: string;
+
+  @ValidateNested()
+  @Type(() => AuthorizationRequestRecord)
+  request!: AuthorizationRequestRecord;
+
+  @ValidateNested()
+  @Type(() => OAuthUser)
+  user!: OAuthUser;
+
+  @IsString()
+  session_id!: string;
+
+  @IsString()
+  csrf_token!: string;
+}
+
+/** Browser login session at the authorization server (`oauth:session:<id>`, cookie `oauth_session`). */
+export class LoginSessionRecord {
+  @IsString()
+  id!: string;
+
+  @ValidateNested()
+  @Type(() => OAuthUser)
+  user!: OAuthUser;
+
+  @IsInt()
+  created_at!: number;
+}
+
+/** An authorization code (`oauth:code:<sha256>`), single use, bound to all it was issued for. */
+export class AuthorizationCodeRecord {
+  @IsString()
+  client_id!: string;
+
+  @IsString()
+  redirect_uri!: string;
+
+  @IsString()
+  code_challenge!: string;
+
+  @IsArray()
+  @IsString({ each: true })
+  scopes!: string[];
+
+  @IsArray()
+  @IsString({ each: true })
+  resources!: string[];
+
+  @ValidateNested()
+  @Type(() => OAuthUser)
+  user!: OAuthUser;
+
+  /** The grant family the exchange creates (decided up front so a reuse can revoke it). */
+  @IsString()
+  family_id!: string;
+
+  @IsOptional()
+  @IsBoolean()
+  used?: boolean;
+}

@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { registerProtocolErrorFormat } from '@app/http';
+import { OAuthAdminController } from './admin/oauth-admin.controller';
+import { OAuthAdminService } from './admin/oauth-admin.service';
+import { ClientMetadataDocuments } from './clients/client-metadata-documents';
+import { ClientsRepository } from './clients/clients.repository';
+import { ClientsService } from './clients/clients.service';
+import { AuthorizationService } from './flow/authorization.service';
+import { FlowRepository } from './flow/flow.repository';
+import { ResourcePolicy } from './flow/resource-policy';
+import { GithubLogin } from './github/github-login';
+import { GithubStrategy } from './github/github.strategy';
+import { OAUTH_PROTOCOL_ERRORS } from './protocol/oauth-exception.filter';
+import { OAuthAuthorizeController, OAuthMetadataController, OAuthRegistrationController, OAuthTokenController } from './protocol/protocol.controllers';
+import { AccessTokenVerifier } from './tokens/access-token.verifier';
+import { GrantsRepository } from './tokens/grants.repository';
+import { RevokedTokens } from './tokens/revoked-tokens';
+import { OAuthSigningKey } from './tokens/signing-key';
+import { TokenIssuer } from './tokens/token-issuer';
+import { TokenService } from './tokens/token.service';
+
+/** The OAuth 2.1 authorization server (GitHub upstream), its admin API, and the token verifier. */
+@Module({
+  imports: [PassportModule],
+  controllers: [OAuthMetadataController, OAuthAuthorizeController, OAuthTokenController, OAuthRegistrationController, OAuthAdminController],
+  providers: [
+    OAuthSigningKey,
+    RevokedTokens,
+    AccessTokenVerifier,
+    TokenIssuer,
+    GrantsRepository,
+    TokenService,
+    ClientsRepository,
+    ClientMetadataDocuments,
+    ClientsService,
+    FlowRepository,
+    ResourcePolicy,
+    GithubStrategy,
+    GithubLogin,
+    AuthorizationService,
+    OAuthAdminService,
+  ],
+  exports: [AccessTokenVerifier, OAuthSigningKey, ResourcePolicy],
+})
+export class OAuthModule {
+  constructor() {
+    registerProtocolErrorFormat(OAUTH_PROTOCOL_ERRORS);
+  }
+}

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { AppConfig } from '@app/config';
+import { OAuthUser } from '../flow/flow.records';
+import { AccessTokenClaims, signRs256 } from './jwt';
+import { OAuthSigningKey } from './signing-key';
+
+export const REFRESH_TOKEN_PREFIX = 'rt_';
+export const CODE_PREFIX = 'ac_';
+
+export const secretHash = (value: string) => createHash('sha256').update(value).digest('hex');
+export const newSecret = (prefix: string) => prefix + randomBytes(32).toString('base64url');
+
+/** Signs access tokens (RS256, our kid) with the configured lifetime. */
+@Injectable()
+export class TokenIssuer {
+  constructor(
+    private readonly key: OAuthSigningKey,
+    private readonly config: AppConfig,
+  ) {}
+
+  issueAccessToken(user: OAuthUser, clientId: string, scopes: string[], resources: string[]): { token: string; claims: AccessTokenClaims } {
+    const { issuer, accessTokenTtl } = this.config.oauth;
+    const iat = Math.floor(Date.now() / 1000);
+    const claims: AccessTokenClaims = {
+      iss: issuer,
+      sub: user.id,
+      aud: resources.length === 0 ? issuer : resources.length === 1 ? resources[0] : resources,
+      scope: scopes.join(' '),
+      client_id: clientId,
+      exp: iat + accessTokenTtl,
+      iat,
+      jti: randomBytes(16).toString('base64url'),
+      login: user.login,
+      ...(user.name ? { name: user.name } : {}),
+      ...(user.email ? { email: user.email } : {}),
+    };
+    return { token: signRs256(claims, this.key.privateKey, this.key.kid), claims };
+  }
+}
