@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { docker, ensureDockerEngine, ensureTestImage, inspectContainer, removeDeploymentContainers, TEST_IMAGE, TEST_PAGE } from '../support/docker-engine';
-import { hostFetch } from '../support/host-fetch';
+import { loopbackFetch } from '../support/loopback-fetch';
 import { ServerProcess } from '../support/server-process';
 
 interface Service {
@@ -173,9 +173,9 @@ describe('Docker services against the real engine', () => {
     const target = await server.api<{ hostname: string; target_url: string; owner: string }>('GET', '/api/v1/proxy/targets/auto.example.test');
     expect(target.body).toMatchObject({ hostname: 'auto.example.test', target_url: created.body.target_url, owner: 'ADMIN' });
 
-    const proxied = hostFetch(server.httpPort);
+    const proxied = (path: string) => loopbackFetch(`http://auto.example.test:${server.httpPort}${path}`);
     await fetchWhenUp(`${created.body.target_url}/index.html`);
-    const page = await proxied('http://auto.example.test/index.html');
+    const page = await proxied('/index.html');
     expect(page.status).toBe(200);
     expect(await page.text()).toBe(TEST_PAGE);
 
@@ -185,7 +185,7 @@ describe('Docker services against the real engine', () => {
     // The routing table follows the ConfigBus: the hostname is unknown to the proxy again.
     let gone = 0;
     for (let i = 0; i < 100 && gone !== 404; i++) {
-      gone = (await proxied('http://auto.example.test/index.html')).status;
+      gone = (await proxied('/index.html')).status;
       if (gone !== 404) await new Promise((r) => setTimeout(r, 50));
     }
     expect(gone).toBe(404);
@@ -195,7 +195,7 @@ describe('Docker services against the real engine', () => {
     const published = await server.api<Service>('POST', '/api/v1/services/web/proxy');
     expect(published.status).toBe(200);
     expect(published.body.proxy_hostname).toBe('web.example.test');
-    const page = await hostFetch(server.httpPort)('http://web.example.test/index.html');
+    const page = await loopbackFetch(`http://web.example.test:${server.httpPort}/index.html`);
     expect(page.status).toBe(200);
     expect(await page.text()).toBe(TEST_PAGE);
   });

@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { hostFetch } from '../support/host-fetch';
+import { loopbackFetch } from '../support/loopback-fetch';
 import { McpEchoProcess } from '../support/mcp-echo-process';
 import { ServerProcess } from '../support/server-process';
 
@@ -153,11 +153,10 @@ describe('mcp-echo (built), used with the SDK client', () => {
   });
 
   it('refuses a Host outside MCP_ECHO_ALLOWED_HOSTS (DNS rebinding) and accepts the listed one', async () => {
-    const hosted = hostFetch(stateful.port);
-    const refused = await hosted('http://rebound.attacker.test/mcp', { method: 'POST', headers: ACCEPT, body: JSON.stringify(INIT) });
+    const refused = await loopbackFetch(`http://rebound.attacker.test:${stateful.port}/mcp`, { method: 'POST', headers: ACCEPT, body: JSON.stringify(INIT) });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('Invalid Host header: rebound.attacker.test');
-    const allowed = await hosted('http://echo-stateful.example.test/mcp', { method: 'POST', headers: ACCEPT, body: JSON.stringify(INIT) });
+    const allowed = await loopbackFetch(`http://echo-stateful.example.test:${stateful.port}/mcp`, { method: 'POST', headers: ACCEPT, body: JSON.stringify(INIT) });
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get('mcp-session-id')).toBeTruthy();
     await allowed.body?.cancel();
@@ -169,7 +168,7 @@ describe('mcp-echo (built), used with the SDK client', () => {
 
   describe('through a plain (unprotected) proxy target of the built server', () => {
     let server: ServerProcess;
-    let proxied: typeof fetch;
+    let origin: (mode: string) => string;
 
     beforeAll(async () => {
       server = await ServerProcess.start();
@@ -180,14 +179,14 @@ describe('mcp-echo (built), used with the SDK client', () => {
         const created = await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: `${name}.example.test`, target_url: echo.baseUrl, enable_https: false } });
         expect(created.status).toBe(201);
       }
-      proxied = hostFetch(server.httpPort);
+      origin = (mode) => `http://echo-${mode}.example.test:${server.httpPort}`;
     });
     afterAll(async () => {
       await server?.stop();
     });
 
     it.each(['stateless', 'stateful'])('%s: echo, streamed progress, and client-sent X-Auth-* headers are stripped', async (mode) => {
-      const { client, transport } = await connect(`http://echo-${mode}.example.test/mcp`, { fetch: proxied, headers: IDENTITY });
+      const { client, transport } = await connect(`${origin(mode)}/mcp`, { fetch: loopbackFetch, headers: IDENTITY });
       expect(transport.sessionId === undefined).toBe(mode === 'stateless');
       expect(await client.callTool({ name: 'echo', arguments: { text: 'through the proxy' } })).toMatchObject({ content: [{ text: 'through the proxy' }] });
       expect(await countdown(client, 4)).toEqual(['progress 1/4', 'progress 2/4', 'progress 3/4', 'progress 4/4', 'result done after 4 steps']);
@@ -197,12 +196,12 @@ describe('mcp-echo (built), used with the SDK client', () => {
     });
 
     it('stateful: the session survives across proxied requests and DELETE through the proxy ends it', async () => {
-      const { client, transport } = await connect('http://echo-stateful.example.test/mcp', { fetch: proxied });
+      const { client, transport } = await connect(`${origin('stateful')}/mcp`, { fetch: loopbackFetch });
       const id = transport.sessionId!;
       expect(await client.callTool({ name: 'echo', arguments: { text: 'a' } })).toMatchObject({ content: [{ text: 'a' }] });
       expect(await client.callTool({ name: 'echo', arguments: { text: 'b' } })).toMatchObject({ content: [{ text: 'b' }] });
       await transport.terminateSession();
-      const after = await proxied('http://echo-stateful.example.test/mcp', {
+      const after = await loopbackFetch(`${origin('stateful')}/mcp`, {
         method: 'POST',
         headers: { ...ACCEPT, 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' },
         body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list', params: {} }),
