@@ -99,7 +99,12 @@ describe('Docker services against the real engine', () => {
 
   it('returns real logs (tail and follow) and stats', async () => {
     expect((await fetchWhenUp(`http://127.0.0.1:${base}/logs-test-marker`)).status).toBe(404);
-    const logs = await server.api<{ lines: { stream: string; text: string }[] }>('GET', '/api/v1/services/web/logs?tail=50');
+    // The engine's log copy trails the container's write a little: read until the line is there.
+    let logs = await server.api<{ lines: { stream: string; text: string }[] }>('GET', '/api/v1/services/web/logs?tail=50');
+    for (let i = 0; i < 50 && !logs.body.lines.some((l) => l.text.endsWith('response:404')); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      logs = await server.api('GET', '/api/v1/services/web/logs?tail=50');
+    }
     expect(logs.status).toBe(200);
     // busybox httpd -vv logs each request's path and status to stderr.
     expect(logs.body.lines.filter((l) => l.text.includes('url:/logs-test-marker')).map((l) => l.stream)).toEqual(['stderr']);
