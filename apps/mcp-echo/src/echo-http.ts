@@ -106,7 +106,7 @@ export async function startEchoHttpServer(settings: EchoSettings, log: (line: st
     }
     if (path === '/health' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', mode: settings.mode, sessions: sessions.size }));
+      res.end(JSON.stringify({ status: 'ok', mode: settings.mode, sessions: sessions.size, allowed_hosts: settings.allowedHosts ?? '*', header_prefix: settings.headerPrefix }));
       return;
     }
     if (path !== MCP_PATH) return jsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is ${MCP_PATH}`);
