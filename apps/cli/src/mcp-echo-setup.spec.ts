@@ -41,7 +41,7 @@ function fakeApi(options: { protection?: boolean } = {}) {
     if ((m = url.pathname.match(/^\/api\/v1\/proxy\/targets\/([^/]+)\/resource$/))) {
       const uri = `https://${m[1]}${body!.endpoint as string}`;
       const existing = [...resources.values()].find((r) => r.uri === uri);
-      const record = { ...(existing ?? { id: `res_${++seq}` }), uri, proxy_target: m[1], name: body!.name, scopes: body!.scopes, metadata_url: `https://${m[1]}/.well-known/oauth-protected-resource/mcp` };
+      const record: Record<string, unknown> = { ...(existing ?? { id: `res_${++seq}` }), uri, proxy_target: m[1], name: body!.name, scopes: body!.scopes, metadata_url: `https://${m[1]}/.well-known/oauth-protected-resource/mcp` };
       resources.set(record.id as string, record);
       return json(200, record);
     }
