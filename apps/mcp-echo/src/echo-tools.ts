@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import { EchoSettings } from './settings';
 
 /** The identity headers the proxy sets after a successful token check (suffixes after the prefix). */
