@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Multi-stage image of the server (and proxyctl): build with dev dependencies, ship production
+# Multi-stage image of the server (and proxyctl, and the example MCP echo server): build with dev dependencies, ship production
 # dependencies and the built dist only, run as the unprivileged "node" user.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -12,7 +12,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY apps apps
 COPY libs libs
-RUN npx nest build server && npx nest build cli
+RUN npx nest build server && npx nest build cli && npx nest build mcp-echo
 
 FROM ${NODE_IMAGE} AS production-deps
 WORKDIR /app

@@ -92,7 +92,7 @@ rebuild:
     if [ -n "$compose" ] && [ ! -f {{quote(pidfile)}} ]; then
       $compose build && $compose up -d
     else
-      npx nest build server && npx nest build cli
+      npx nest build server && npx nest build cli && npx nest build mcp-echo
       {{just_executable()}} --justfile {{quote(justfile())}} restart
     fi
 
@@ -181,6 +181,20 @@ token-rotate name token="":
 # Set the certificate e-mail of the calling token
 token-email email token="":
     @{{cli}} token email {{quote(email)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# ---- MCP ----------------------------------------------------------------------------------------
+
+# Start the example MCP echo servers and publish them behind GitHub login, printing client configuration (idempotent; args go to proxyctl, e.g. --base-domain example.com --users alice)
+mcp-echo-setup *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd {{quote(root)}}
+    if [ ! -f dist/apps/mcp-echo/main.js ]; then npx nest build mcp-echo; fi
+    {{cli}} mcp echo-setup {{args}}
+
+# Stop the echo servers mcp-echo-setup started (data/mcp-echo-*.pid)
+mcp-echo-stop:
+    @{{cli}} mcp echo-stop
 
 # ---- More groups ------------------------------------------------------------------------------
 # Each API resource gets its recipes here as it lands in the CLI (apps/cli/src/commands.ts), e.g.

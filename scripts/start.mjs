@@ -78,7 +78,7 @@ let stopping = false;
 
 async function main() {
   ensureNodeModules();
-  ensureBuilt(['server', 'cli']);
+  ensureBuilt(['server', 'cli', 'mcp-echo']);
 
   // Precedence: the real environment, then .env, then generated development secrets.
   // Empty values count as unset (a copied .env.example has many), so they never hide a generated secret.

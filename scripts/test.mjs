@@ -17,7 +17,7 @@ ensureCommands({
   'docker-compose': 'docker-compose',
   haproxy: 'haproxy',
 });
-ensureBuilt(['server', 'cli']);
+ensureBuilt(['server', 'cli', 'mcp-echo']);
 run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
 run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
 try {

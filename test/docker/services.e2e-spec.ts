@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { docker, ensureDockerEngine, ensureTestImage, inspectContainer, removeDeploymentContainers, TEST_IMAGE, TEST_PAGE } from '../support/docker-engine';
+import { loopbackFetch } from '../support/loopback-fetch';
 import { ServerProcess } from '../support/server-process';
 
 interface Service {
@@ -98,7 +99,12 @@ describe('Docker services against the real engine', () => {
 
   it('returns real logs (tail and follow) and stats', async () => {
     expect((await fetchWhenUp(`http://127.0.0.1:${base}/logs-test-marker`)).status).toBe(404);
-    const logs = await server.api<{ lines: { stream: string; text: string }[] }>('GET', '/api/v1/services/web/logs?tail=50');
+    // The engine's log copy trails the container's write a little: read until the line is there.
+    let logs = await server.api<{ lines: { stream: string; text: string }[] }>('GET', '/api/v1/services/web/logs?tail=50');
+    for (let i = 0; i < 50 && !logs.body.lines.some((l) => l.text.endsWith('response:404')); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      logs = await server.api('GET', '/api/v1/services/web/logs?tail=50');
+    }
     expect(logs.status).toBe(200);
     // busybox httpd -vv logs each request's path and status to stderr.
     expect(logs.body.lines.filter((l) => l.text.includes('url:/logs-test-marker')).map((l) => l.stream)).toEqual(['stderr']);
@@ -165,16 +171,54 @@ describe('Docker services against the real engine', () => {
     expect((await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body.map((p) => p.port)).toEqual([base]);
   });
 
-  it('answers 503 for auto_proxy while proxy targets are not wired into this build', async () => {
-    // TODO(lead, after merging the proxy targets): bind SERVICE_PROXY_PUBLISHER, then turn this into
-    // "fetch a page through the proxy by its hostname": create with auto_proxy: true, expect
-    // proxy_hostname "auto.example.test", GET http://127.0.0.1:<server.httpPort>/index.html with
-    // Host: auto.example.test → TEST_PAGE; delete → the hostname answers 404 again.
-    const res = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'auto', image: TEST_IMAGE, command: HTTPD, internal_port: 80, auto_proxy: true } });
-    expect(res.status).toBe(503);
-    expect(res.body.message).toContain('proxy targets are not available');
-    expect((await server.api('POST', '/api/v1/services/web/proxy')).status).toBe(503);
-    expect((await server.api('GET', '/api/v1/services/auto')).status).toBe(404);
+  it('auto_proxy publishes <name>.<BASE_DOMAIN> on the proxy; deleting the service removes it again', async () => {
+    const created = await server.api<Service>('POST', '/api/v1/services', { body: { service_name: 'auto', image: TEST_IMAGE, command: HTTPD, internal_port: 80, auto_proxy: true } });
+    expect(created.status).toBe(201);
+    expect(created.body.proxy_hostname).toBe('auto.example.test');
+    const target = await server.api<{ hostname: string; target_url: string; owner: string }>('GET', '/api/v1/proxy/targets/auto.example.test');
+    expect(target.body).toMatchObject({ hostname: 'auto.example.test', target_url: created.body.target_url, owner: 'ADMIN' });
+
+    const proxied = (path: string) => loopbackFetch(`http://auto.example.test:${server.httpPort}${path}`);
+    await fetchWhenUp(`${created.body.target_url}/index.html`);
+    const page = await proxied('/index.html');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe(TEST_PAGE);
+
+    const deleted = await server.api('DELETE', '/api/v1/services/auto');
+    expect(deleted.body).toMatchObject({ service_name: 'auto', container_removed: true, proxy: 'deleted' });
+    expect((await server.api('GET', '/api/v1/proxy/targets/auto.example.test')).status).toBe(404);
+    // The routing table follows the ConfigBus: the hostname is unknown to the proxy again.
+    let gone = 0;
+    for (let i = 0; i < 100 && gone !== 404; i++) {
+      gone = (await proxied('/index.html')).status;
+      if (gone !== 404) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(gone).toBe(404);
+  });
+
+  it('publishes an existing service later (POST /services/{name}/proxy) through the proxy', async () => {
+    const published = await server.api<Service>('POST', '/api/v1/services/web/proxy');
+    expect(published.status).toBe(200);
+    expect(published.body.proxy_hostname).toBe('web.example.test');
+    const page = await loopbackFetch(`http://web.example.test:${server.httpPort}/index.html`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe(TEST_PAGE);
+  });
+
+  it('undoes container, ports and record when the proxy cannot be published (hostname owned by another token)', async () => {
+    const name = `svc-other-${randomBytes(3).toString('hex')}`;
+    const token = (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name } })).body.token;
+    expect((await server.api('POST', '/api/v1/proxy/targets', { token, body: { hostname: 'taken.example.test', target_url: 'http://127.0.0.1:1', enable_https: false } })).status).toBe(201);
+    const portsBefore = (await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body;
+    const failed = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'taken', image: TEST_IMAGE, command: HTTPD, internal_port: 80, auto_proxy: true } });
+    expect(failed.status).toBe(409);
+    expect(failed.body.message).toContain('proxy target "taken.example.test" already exists and belongs to another token');
+    expect(inspectContainer(`mcp-${server.keyPrefix}-taken`)).toBeNull();
+    expect((await server.api('GET', '/api/v1/ports')).body).toEqual(portsBefore);
+    expect((await server.api('GET', '/api/v1/services/taken')).status).toBe(404);
+    // The other token's target is untouched.
+    expect((await server.api('GET', '/api/v1/proxy/targets/taken.example.test', { token })).body).toMatchObject({ owner: name, target_url: 'http://127.0.0.1:1' });
+    await server.api('DELETE', `/api/v1/tokens/${name}`);
   });
 
   it('keeps services to their owner and 0.0.0.0 to the admin', async () => {
@@ -249,14 +293,18 @@ describe('Docker services against the real engine', () => {
     expect((await server.api('POST', '/api/v1/services', { body: { service_name: 'docs', image: TEST_IMAGE, internal_port: 80 } })).status).toBe(409);
     expect((await server.api('POST', '/api/v1/services/external', { body: { service_name: 'x', target_url: 'ftp://nope' } })).status).toBe(400);
     expect((await server.api<unknown[]>('GET', '/api/v1/services/external')).body).toHaveLength(1);
+    // External services are entries of the instances registry (routes can target them by name).
+    expect((await server.api('GET', '/api/v1/instances/docs')).body).toMatchObject({ name: 'docs', target_url: 'http://127.0.0.1:8080', description: 'docs site', owner: 'ADMIN' });
     expect((await server.api('DELETE', '/api/v1/services/external/docs')).status).toBe(200);
     expect((await server.api<unknown[]>('GET', '/api/v1/services/external')).body).toEqual([]);
+    expect((await server.api('GET', '/api/v1/instances/docs')).status).toBe(404);
   });
 
   it('deletes the service: container and port allocation are gone', async () => {
     const deleted = await server.api('DELETE', '/api/v1/services/web');
     expect(deleted.status).toBe(200);
-    expect(deleted.body).toEqual({ service_name: 'web', container_removed: true, ports_released: [base], proxy: 'none' });
+    expect(deleted.body).toEqual({ service_name: 'web', container_removed: true, ports_released: [base], proxy: 'deleted' });
+    expect((await server.api('GET', '/api/v1/proxy/targets/web.example.test')).status).toBe(404);
     expect(inspectContainer(web.container_id)).toBeNull();
     expect((await server.api('GET', '/api/v1/ports')).body).toEqual([]);
     expect((await server.api('GET', '/api/v1/services/web')).status).toBe(404);

@@ -1,6 +1,6 @@
 import { ApiClient, ConnectionError, errorMessage } from './api-client';
 import { parseArgv, ParsedArgv, UsageError } from './argv';
-import type { OptionSpec, ResourceSpec, VerbSpec } from './command-spec';
+import type { HandlerVerbSpec, OptionSpec, RequestVerbSpec, ResourceSpec, VerbSpec } from './command-spec';
 import { COMMANDS } from './commands';
 import { renderBody } from './render';
 
@@ -26,7 +26,7 @@ export interface CliIo {
 /** A command resolved to one HTTP request. */
 export interface PlannedRequest {
   resource: ResourceSpec;
-  verb: VerbSpec;
+  verb: RequestVerbSpec;
   path: string;
   query: Record<string, string>;
   body?: Record<string, unknown>;
@@ -35,7 +35,7 @@ export interface PlannedRequest {
   token?: string;
 }
 
-export type Plan = { kind: 'help'; text: string } | { kind: 'request'; request: PlannedRequest };
+export type Plan = { kind: 'help'; text: string } | { kind: 'request'; request: PlannedRequest } | { kind: 'handler'; verb: HandlerVerbSpec; values: Record<string, unknown>; json: boolean; url: string; token?: string };
 
 function booleanFlags(commands: readonly ResourceSpec[]): Set<string> {
   const names = new Set(GLOBAL_FLAGS.filter((f) => f.type === 'boolean').map((f) => f.flag));
@@ -72,7 +72,8 @@ function resourceHelp(r: ResourceSpec): string {
 }
 
 function verbHelp(r: ResourceSpec, v: VerbSpec): string {
-  const lines = [`${v.summary}`, '', `Usage: ${usageOf(r, v)}`, '', `API: ${v.method} ${v.path}${v.public ? ' (no token needed)' : ''}`];
+  const api = v.handler ? v.calls : `${v.method} ${v.path}`;
+  const lines = [`${v.summary}`, '', `Usage: ${usageOf(r, v)}`, '', `API: ${api}${v.public ? ' (no token needed)' : ''}`];
   if (v.args?.length) lines.push('', 'Arguments:', ...v.args.map((a) => `  ${a.name.padEnd(28)}${a.description}`));
   lines.push('', 'Options:', ...(v.options ?? []).map(optionLine), ...GLOBAL_FLAGS.map(optionLine), '');
   return lines.join('\n');
@@ -137,19 +138,21 @@ export function planCommand(argv: readonly string[], env: Record<string, string 
   if (rest.length < required) throw new UsageError(`missing <${args[rest.length].name}>; usage: ${usageOf(resource, verb)}`);
   if (rest.length > args.length) throw new UsageError(`unexpected argument "${rest[args.length]}"; usage: ${usageOf(resource, verb)}`);
 
-  const hasBody = verb.method === 'POST' || verb.method === 'PUT' || verb.method === 'PATCH';
+  // A handler verb gets every value by field name (in `body`).
+  const hasBody = verb.handler !== undefined || verb.method === 'POST' || verb.method === 'PUT' || verb.method === 'PATCH';
   const body: Record<string, unknown> = {};
   const query: Record<string, string> = {};
-  let path = verb.path;
+  let path = verb.handler ? '' : verb.path;
   args.forEach((a, i) => {
     const value = rest[i];
     if (value === undefined) return;
     const where = a.in ?? 'path';
-    if (where === 'path') path = path.replace(`{${a.name}}`, encodeURIComponent(value));
+    if (verb.handler) body[a.field ?? a.name] = value;
+    else if (where === 'path') path = path.replace(`{${a.name}}`, encodeURIComponent(value));
     else if (where === 'body') body[a.field ?? a.name] = value;
     else query[a.field ?? a.name] = value;
   });
-  if (/\{[^}]+\}/.test(path)) throw new Error(`command table error: ${verb.path} has a placeholder without an argument`);
+  if (/\{[^}]+\}/.test(path)) throw new Error(`command table error: ${path} has a placeholder without an argument`);
   for (const option of verb.options ?? []) {
     const values = flags.get(option.flag);
     if (!values) {
@@ -169,6 +172,7 @@ export function planCommand(argv: readonly string[], env: Record<string, string 
   const token = last('token') ?? (env.PROXY_API_TOKEN || undefined) ?? (env.ADMIN_TOKEN || undefined);
   if (!verb.public && !token) throw new UsageError('no API token: set PROXY_API_TOKEN (or ADMIN_TOKEN) or pass --token');
   const json = flags.has('json') && last('json') !== 'false';
+  if (verb.handler) return { kind: 'handler', verb, values: body, json, url, token: verb.public ? undefined : token };
   return { kind: 'request', request: { resource, verb, path, query, body: hasBody ? body : undefined, json, url, token: verb.public ? undefined : token } };
 }
 
@@ -187,6 +191,10 @@ export async function runCli(argv: readonly string[], env: Record<string, string
   if (plan.kind === 'help') {
     io.stdout(plan.text);
     return EXIT.ok;
+  }
+  if (plan.kind === 'handler') {
+    const client = new ApiClient(plan.url, 30_000, io.fetch);
+    return plan.verb.handler({ values: plan.values, client, token: plan.token, url: plan.url, json: plan.json, env, stdout: io.stdout, stderr: io.stderr });
   }
   const { request } = plan;
   try {

@@ -3,6 +3,8 @@
  * `ResourceSpec`; the parser, help, request building and output all work from these descriptions,
  * so a new resource is data, not code.
  */
+import type { ApiClient } from './api-client';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** How an option's text becomes a JSON value. `list` accepts repeats and commas: `--x a,b --x c`. */
@@ -39,12 +41,9 @@ export interface ColumnSpec {
   format?: (value: unknown, row: Record<string, unknown>) => string;
 }
 
-export interface VerbSpec {
+interface VerbBase {
   verb: string;
   summary: string;
-  method: HttpMethod;
-  /** API path with `{arg}` placeholders, e.g. `/api/v1/tokens/{name}`. */
-  path: string;
   args?: ArgSpec[];
   options?: OptionSpec[];
   /** Table columns when the answer is a list (default: every scalar field). */
@@ -56,6 +55,38 @@ export interface VerbSpec {
   /** A line printed to stderr after a successful table-mode answer (e.g. "store the token now"). */
   note?: string;
 }
+
+/** A verb that is exactly one API request (almost all of them). */
+export interface RequestVerbSpec extends VerbBase {
+  method: HttpMethod;
+  /** API path with `{arg}` placeholders, e.g. `/api/v1/tokens/{name}`. */
+  path: string;
+  handler?: undefined;
+}
+
+/** What a handler verb gets: the parsed arguments and options (by field name) and an API client. */
+export interface VerbContext {
+  values: Record<string, unknown>;
+  client: ApiClient;
+  token?: string;
+  url: string;
+  json: boolean;
+  env: Record<string, string | undefined>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/**
+ * A verb that needs several steps (e.g. `mcp echo-setup`): parsing and help stay generic, the
+ * handler runs the steps and returns the exit code. Use sparingly; one request is a RequestVerbSpec.
+ */
+export interface HandlerVerbSpec extends VerbBase {
+  /** Shown in help instead of `API: METHOD path`. */
+  calls: string;
+  handler: (context: VerbContext) => Promise<number>;
+}
+
+export type VerbSpec = RequestVerbSpec | HandlerVerbSpec;
 
 export interface ResourceSpec {
   resource: string;

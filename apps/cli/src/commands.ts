@@ -1,4 +1,6 @@
 import type { ColumnSpec, ResourceSpec } from './command-spec';
+import { EchoProcesses } from './echo-processes';
+import { runEchoSetup } from './mcp-echo-setup';
 
 /**
  * Every command of the CLI, one entry per API operation. To add a resource, append a ResourceSpec
@@ -66,6 +68,47 @@ export const COMMANDS: ResourceSpec[] = [
         method: 'PUT',
         path: '/api/v1/tokens/me/email',
         args: [{ name: 'cert_email', in: 'body', description: 'e-mail address' }],
+      },
+    ],
+  },
+  {
+    resource: 'mcp',
+    summary: 'MCP servers behind the proxy',
+    verbs: [
+      {
+        verb: 'echo-setup',
+        summary: 'Start the example MCP echo servers and publish them protected (idempotent)',
+        calls:
+          'several: GET /.well-known/oauth-authorization-server; per server POST|PUT /api/v1/proxy/targets, POST /api/v1/proxy/targets/{hostname}/auth, POST /api/v1/proxy/targets/{hostname}/resource, POST|PUT /api/v1/resources',
+        options: [
+          { flag: 'base-domain', type: 'string', description: 'domain of the hostnames <prefix>-stateless.<domain>, <prefix>-stateful.<domain> (env BASE_DOMAIN)' },
+          { flag: 'auth-hostname', type: 'string', description: 'the authorization server hostname (env AUTH_HOSTNAME, default auth.<domain>)' },
+          { flag: 'prefix', type: 'string', description: 'first label of the hostnames (default echo)' },
+          { flag: 'users', type: 'list', description: 'GitHub logins allowed (default *: anyone who may sign in)' },
+          { flag: 'stateless-port', type: 'integer', description: 'loopback port of the stateless server (default 3101)' },
+          { flag: 'stateful-port', type: 'integer', description: 'loopback port of the stateful server (default 3102)' },
+          { flag: 'stateless-url', type: 'string', description: 'use a stateless server running elsewhere (origin, e.g. http://10.0.0.5:3101)' },
+          { flag: 'stateful-url', type: 'string', description: 'use a stateful server running elsewhere' },
+          { flag: 'start', type: 'boolean', description: 'start the servers here (default; --no-start when they already run on the ports)' },
+          { flag: 'enable-https', type: 'boolean', description: 'serve the hostnames over HTTPS (default on; --no-enable-https for plain HTTP)' },
+          { flag: 'data-dir', type: 'string', description: 'where the pid and log files go (default <repository>/data)' },
+        ],
+        handler: runEchoSetup,
+      },
+      {
+        verb: 'echo-stop',
+        summary: 'Stop the echo servers echo-setup started (pid files in data/)',
+        calls: 'none (local processes only)',
+        public: true,
+        options: [{ flag: 'data-dir', type: 'string', description: 'where the pid files are (default <repository>/data)' }],
+        handler: async ({ values, stdout }) => {
+          const processes = new EchoProcesses(values.data_dir as string | undefined);
+          for (const mode of ['stateless', 'stateful'] as const) {
+            const pid = await processes.stop(mode);
+            stdout(pid === null ? `${mode}: not running\n` : `${mode}: stopped (pid ${pid})\n`);
+          }
+          return 0;
+        },
       },
     ],
   },

@@ -3,7 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CertificatesModule } from '@app/certificates';
 import { ConfigModule, Environment } from '@app/config';
 import { CryptoModule } from '@app/crypto';
-import { DockerModule } from '@app/docker';
+import { DockerModule, EXTERNAL_SERVICE_REGISTRY, SERVICE_PROXY_PUBLISHER } from '@app/docker';
 import { DashboardModule } from '@app/dashboard';
 import { DispatcherModule } from '@app/dispatcher';
 import { HealthModule } from '@app/health';
@@ -17,6 +17,7 @@ import { RedisModule } from '@app/redis';
 import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
 import { TokensModule } from '@app/tokens';
+import { InstancesServiceRegistry, ProxyTargetsServicePublisher } from './docker-seams';
 
 /** Composes the feature libraries into the running server. */
 @Module({})
@@ -40,7 +41,11 @@ export class AppModule {
         RoutesModule,
         DispatcherModule,
         PortsModule,
-        DockerModule.register(),
+        DockerModule.register({
+          imports: [ProxyTargetsModule, InstancesModule],
+          proxyPublisher: { provide: SERVICE_PROXY_PUBLISHER, useClass: ProxyTargetsServicePublisher },
+          externalServiceRegistry: { provide: EXTERNAL_SERVICE_REGISTRY, useClass: InstancesServiceRegistry },
+        }),
         DashboardModule,
         OAuthModule,
       ],

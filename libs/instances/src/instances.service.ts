@@ -91,6 +91,34 @@ export class InstancesService implements OnModuleInit {
     return { name, deleted: true };
   }
 
+  /**
+   * For modules that keep their own entries in this registry (the docker module's external
+   * services): no ownership check here, the caller applies its own. `null` for unknown names; the
+   * built-in `api` instance is never returned.
+   */
+  async findStored(name: string): Promise<InstanceDto | null> {
+    if (name === ADMIN_API_INSTANCE) return null;
+    const record = await this.repository.find(name);
+    return record ? toDto(record) : null;
+  }
+
+  /** Stored instances (without the built-in one), for the same callers. */
+  async listStored(): Promise<InstanceDto[]> {
+    return (await this.repository.list()).map(toDto);
+  }
+
+  /** Adds an entry owned by `owner`; false when the name is taken (`api` always is). */
+  async register(owner: string, entry: { name: string; target_url: string; description?: string; created_at?: string }): Promise<boolean> {
+    if (entry.name === ADMIN_API_INSTANCE) return false;
+    return this.repository.create({ name: entry.name, target_url: entry.target_url, description: entry.description ?? '', owner, created_at: entry.created_at ?? new Date().toISOString() });
+  }
+
+  /** Removes an entry (no ownership check; the caller's). */
+  async unregister(name: string): Promise<void> {
+    if (name === ADMIN_API_INSTANCE) return;
+    await this.repository.delete([name]);
+  }
+
   private async require(auth: AuthContext, name: string): Promise<InstanceRecord> {
     const record = await this.repository.find(name);
     if (!record) throw NotFound(`instance "${name}"`);
