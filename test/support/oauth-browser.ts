@@ -19,7 +19,7 @@ export class OAuthBrowser {
    * `route` maps the URL the browser navigates to onto the server that actually answers (a load
    * balancer in front of replicas); cookies and Origin follow the navigated URL.
    */
-  constructor(private readonly options: { consent?: 'approve' | 'deny'; route?: (url: URL) => URL } = {}) {}
+  constructor(private readonly options: { consent?: 'approve' | 'deny'; route?: (url: URL) => URL; fetch?: typeof fetch } = {}) {}
 
   cookieHeader(url: URL): string {
     return [...(this.cookies.get(url.host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -41,7 +41,7 @@ export class OAuthBrowser {
     const cookie = this.cookieHeader(url);
     if (cookie) headers.cookie = cookie;
     const target = this.options.route ? this.options.route(url) : url;
-    const res = await fetch(target, { method: init.method ?? 'GET', body: init.body, headers, redirect: 'manual' });
+    const res = await (this.options.fetch ?? fetch)(target, { method: init.method ?? 'GET', body: init.body, headers, redirect: 'manual' });
     this.remember(url, res.headers);
     return res;
   }
