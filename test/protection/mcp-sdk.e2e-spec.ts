@@ -154,7 +154,8 @@ describe('the official MCP SDK client against a protected MCP server behind the 
     expect(log[0]).toMatchObject({ status: 401 });
     expect(urls).toContain(`GET ${plain}/.well-known/oauth-protected-resource 200`);
     const pathInserted = urls.indexOf(`GET ${plain}/.well-known/oauth-protected-resource/mcp 404`);
-    if (pathInserted >= 0) expect(urls[pathInserted + 1]).toBe(`GET ${plain}/.well-known/oauth-protected-resource 200`);
+    expect(pathInserted).toBeGreaterThanOrEqual(0);
+    expect(urls[pathInserted + 1]).toBe(`GET ${plain}/.well-known/oauth-protected-resource 200`);
     const challenge = await loopbackFetch(`${plain}/mcp`, { method: 'POST', body: '{}' });
     expect(challenge.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${plain}/.well-known/oauth-protected-resource"`);
     const tokenRequest = new URLSearchParams(log.find((l) => l.url === `${server.issuer}/token`)?.body);

@@ -61,7 +61,7 @@ export async function protectTarget(server: ServerProcess, hostname: string, bac
 const REDIRECT = 'http://127.0.0.1:43211/callback';
 
 /** A real access token from the real flow (DCR, GitHub stand-in login, consent, PKCE, /token) for `resource`. */
-export async function obtainToken(issuer: string, github: GithubStandin, login: string, resource: string, scope = 'mcp:read mcp:write'): Promise<{ access_token: string; refresh_token: string }> {
+export async function obtainToken(issuer: string, github: GithubStandin, login: string, resource: string, scope = 'mcp:read mcp:write'): Promise<{ access_token: string; refresh_token: string; client_id: string }> {
   github.signIn(login);
   const reg = await loopbackFetch(`${issuer}/register`, {
     method: 'POST',
@@ -82,7 +82,7 @@ export async function obtainToken(issuer: string, github: GithubStandin, login: 
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: client.client_id, code_verifier: verifier, resource }).toString(),
   });
   if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { access_token: string; refresh_token: string };
+  return { ...((await res.json()) as { access_token: string; refresh_token: string }), client_id: client.client_id };
 }
 
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
