@@ -31,6 +31,7 @@ describe('protected proxy targets', () => {
     await protectTarget(server, 'b.example.test', backend.url, { mode: 'forward', required_users: ['*'] }, { endpoint: '/mcp' });
     await protectTarget(server, 'pass.example.test', backend.url, { mode: 'passthrough' }, { endpoint: '/mcp' });
     await protectTarget(server, 'optin.example.test', backend.url, { mode: 'forward', forward_authorization: true, header_prefix: 'X-User-' }, { endpoint: '/mcp' });
+    await protectTarget(server, 'web.example.test', backend.url, { mode: 'redirect', required_users: ['alice'] });
     A = `http://a.example.test:${server.httpPort}/mcp`;
     B = `http://b.example.test:${server.httpPort}/mcp`;
     kid = ((await (await loopbackFetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys[0].kid;
@@ -172,6 +173,36 @@ describe('protected proxy targets', () => {
     const unknown = await fetch(`${server.apiUrl}/verify`, { headers: { 'x-forwarded-host': 'unknown.example.test', 'x-forwarded-uri': '/' } });
     expect(unknown.status).toBe(403);
     expect((await fetch(`${server.apiUrl}/verify`)).status).toBe(400);
+  });
+
+  it('redirect mode: a browser signs in (GitHub, consent) and comes back to the page with a session cookie for the target host', async () => {
+    github.signIn('alice');
+    const browser = new OAuthBrowser({ fetch: loopbackFetch });
+    const web = `http://web.example.test:${server.httpPort}`;
+    const flow = await browser.authorize(`${web}/page?x=1`, 'never:');
+    expect(flow.page?.status).toBe(200);
+    const echo = JSON.parse(flow.page?.body ?? '{}') as Echo;
+    expect(echo.url).toBe('/page?x=1');
+    expect(echo.headers['x-auth-user-name']).toBe('alice');
+    expect(echo.headers.cookie).toBeUndefined(); // the session cookie (an access token) stays with the proxy
+    expect(flow.hops[1]).toMatch(new RegExp(`^${server.issuer}/authorize\\?`));
+    expect(flow.hops.some((h) => h.startsWith(`${web}/.auth/callback?code=`))).toBe(true);
+    expect(flow.hops[flow.hops.length - 1]).toBe(`${web}/page?x=1`);
+    expect(browser.cookieHeader(new URL(web))).toMatch(/^proxy_session=ey[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(browser.cookieHeader(new URL(`http://a.example.test:${server.httpPort}`))).toBe('');
+    // Next visit: straight through.
+    const again = await browser.request(new URL(`${web}/other`));
+    expect(again.status).toBe(200);
+    // Not a browser navigation: the bearer challenge, no redirect.
+    const api = await call('web.example.test', '/page', {}, 'POST');
+    expect(api.status).toBe(401);
+    // A callback without the flow cookie is refused.
+    expect((await call('web.example.test', '/.auth/callback?code=x&state=y')).status).toBe(400);
+
+    github.signIn('bob');
+    const bobFlow = await new OAuthBrowser({ fetch: loopbackFetch }).authorize(`${web}/page`, 'never:');
+    expect(bobFlow.page?.status).toBe(403);
+    expect(JSON.parse(bobFlow.page?.body ?? '{}')).toEqual({ error: 'access_denied', error_description: 'user bob is not allowed on web.example.test' });
   });
 
   it('turns protection off and on through the API', async () => {

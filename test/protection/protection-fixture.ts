@@ -51,7 +51,7 @@ export async function protectTarget(server: ServerProcess, hostname: string, bac
   const created = await server.api('POST', '/api/v1/proxy/targets', { body: { hostname, target_url: backendUrl, enable_https: false } });
   if (created.status !== 201) throw new Error(`target: ${created.status} ${created.text}`);
   const protectedRes = await server.api('POST', `/api/v1/proxy/targets/${hostname}/auth`, { body: auth });
-  if (protectedRes.status !== 200) throw new Error(`auth: ${protectedRes.status} ${protectedRes.text}`);
+  if (protectedRes.status !== 200) throw new Error(`auth: ${protectedRes.status} ${protectedRes.text}\n${server.logs.slice(-2000)}`);
   if (resource) {
     const published = await server.api('POST', `/api/v1/proxy/targets/${hostname}/resource`, { body: resource });
     if (published.status !== 200) throw new Error(`resource: ${published.status} ${published.text}`);

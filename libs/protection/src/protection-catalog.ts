@@ -22,6 +22,8 @@ export interface ServedResource {
 /** One protected hostname: its settings and resources (longest endpoint first). */
 export interface HostProtection {
   hostname: string;
+  /** The target's public base URL (redirect mode's callback lives there). */
+  origin: string;
   auth: TargetAuthConfig;
   resources: ServedResource[];
 }
@@ -106,7 +108,7 @@ export function buildView(targets: readonly ProxyTargetRecord[], records: readon
     const resources = registered.length > 0 ? registered : [{ uri: canonicalResource(targetOrigin(target, config)), endpoint: '', name: target.hostname, scopes: [], registered: false }];
     for (const r of resources) allowed.add(r.uri);
     resources.sort((a, b) => b.endpoint.length - a.endpoint.length);
-    hosts.set(target.hostname, { hostname: target.hostname, auth, resources });
+    hosts.set(target.hostname, { hostname: target.hostname, origin: targetOrigin(target, config), auth, resources });
   }
   return { hosts, allowed };
 }

@@ -26,15 +26,36 @@ export interface ProtectedRequest {
   /** `https://host[:port]` the client used (for absolute metadata URLs). */
   origin: string;
   authorization?: string;
+  /** Cookie header (redirect mode's session cookie). */
+  cookie?: string;
 }
 
 export type ProtectionOutcome =
   | { kind: 'unprotected' }
   | { kind: 'preflight' }
-  | { kind: 'allow'; identity: Record<string, string>; authenticated: boolean }
+  | { kind: 'allow'; identity: Record<string, string>; authenticated: boolean; fromCookie?: boolean }
+  /** Redirect mode: a browser without a (valid) session goes through the sign-in. */
+  | { kind: 'login'; resource: ServedResource }
   | { kind: 'deny'; status: 400 | 401 | 403; error: string; description: string; headers: Record<string, string> };
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+/** The Cookie header without one cookie ('' when nothing is left). */
+export function withoutCookie(header: string | undefined, name: string): string {
+  return (header ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p && p.slice(0, p.indexOf('=')).trim() !== name)
+    .join('; ');
+}
 
 /** `Bearer key="value", ...` with quotes and backslashes escaped (RFC 9110 quoted-string). */
 function challenge(params: Record<string, string | undefined>): string {
@@ -93,15 +114,26 @@ export class ProtectionDecider {
       return passthrough ? anonymous : deny(400, 'invalid_request', 'access tokens are accepted only in the Authorization header, never in the query string');
     }
     const header = request.authorization;
-    if (!header) return passthrough ? anonymous : deny(401, undefined, 'this resource needs an access token');
-    const token = BEARER.exec(header)?.[1];
-    if (!token) return passthrough ? anonymous : deny(401, 'invalid_request', 'the Authorization header must be "Bearer <access token>"');
+    const browser = auth.mode === 'redirect' && (request.method === 'GET' || request.method === 'HEAD');
+    let token: string | undefined;
+    let fromCookie = false;
+    if (header) {
+      token = BEARER.exec(header)?.[1];
+      if (!token) return passthrough ? anonymous : deny(401, 'invalid_request', 'the Authorization header must be "Bearer <access token>"');
+    } else if (auth.mode === 'redirect') {
+      token = readCookie(request.cookie, auth.cookie_name);
+      fromCookie = !!token;
+    }
+    if (!token) return passthrough ? anonymous : browser ? { kind: 'login', resource } : deny(401, undefined, 'this resource needs an access token');
 
     // The resource the path belongs to; a path outside every registered endpoint accepts any of this host's resources.
     const matched = this.catalog.resourceFor(protection, request.path);
     const audiences = [...auth.allowed_audiences, ...(matched ? [] : protection.resources.map((r) => r.uri))];
     const verdict = this.verifier.verify(token, { resource: matched?.uri, allowedAudiences: audiences, requiredScopes, allowedUsers: '*', headerPrefix: auth.header_prefix });
-    if (!verdict.allowed) return passthrough ? anonymous : deny(verdict.status, verdict.error, verdict.description);
+    if (!verdict.allowed) {
+      if (fromCookie && browser && verdict.status === 401) return { kind: 'login', resource };
+      return passthrough ? anonymous : deny(verdict.status, verdict.error, verdict.description);
+    }
     const scopes = typeof verdict.claims.scope === 'string' ? verdict.claims.scope.split(' ') : [];
     if (auth.allowed_scopes.length > 0 && !auth.allowed_scopes.some((s) => scopes.includes(s))) {
       return passthrough ? anonymous : deny(403, 'insufficient_scope', `the token needs one of the scopes ${auth.allowed_scopes.join(' ')}`);
@@ -109,6 +141,6 @@ export class ProtectionDecider {
     const login = typeof verdict.claims.login === 'string' ? verdict.claims.login : '';
     const email = typeof verdict.claims.email === 'string' ? verdict.claims.email : undefined;
     if (!userAllowed(auth, login, email)) return passthrough ? anonymous : deny(403, 'access_denied', `user ${login || verdict.claims.sub} is not allowed on ${protection.hostname}`);
-    return { kind: 'allow', identity: auth.pass_headers ? verdict.headers : {}, authenticated: true };
+    return { kind: 'allow', identity: auth.pass_headers ? verdict.headers : {}, authenticated: true, fromCookie };
   }
 }

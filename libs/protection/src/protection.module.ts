@@ -7,6 +7,7 @@ import { AuthHostnameHandler } from './auth-hostname.handler';
 import { ProtectedResourceMetadataHandler } from './protected-resource-metadata';
 import { ProtectionCatalog } from './protection-catalog';
 import { ProtectionDecider } from './protection-decider';
+import { RedirectCallbackHandler } from './redirect-callback.handler';
 import { ResourceValidator } from './resource-validator';
 import { ResourcesController } from './resources.controller';
 import { ResourcesRepository } from './resources.repository';
@@ -31,6 +32,6 @@ export class ProtectionCoreModule {}
 @Module({
   imports: [ProtectionCoreModule, OAuthModule, ProxyTargetsModule, TokensModule, DispatcherModule],
   controllers: [TargetProtectionController, ResourcesController, VerifyController],
-  providers: [ResourcesService, ResourceValidator, AuthHostnameHandler, ProtectedResourceMetadataHandler],
+  providers: [ResourcesService, ResourceValidator, AuthHostnameHandler, ProtectedResourceMetadataHandler, RedirectCallbackHandler],
 })
 export class ProtectionModule {}

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '@app/config';
 import { Conflict, Invalid, NotFound } from '@app/http';
-import { canonicalResource } from '@app/oauth';
+import { canonicalResource, ClientsService } from '@app/oauth';
 import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets';
 import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
 import { CreateResourceDto, DiscoveryDto, ResourceDeletedDto, ResourceDto, ResourceValidationDto, SetTargetResourceDto, TargetResourcesDeletedDto, UpdateResourceDto } from './dto/resource.dto';
@@ -13,7 +13,7 @@ import { PRM_PATH } from './protected-resource-metadata';
 import { endpointOf, ResourceRecord } from './resource.record';
 import { ResourcesRepository } from './resources.repository';
 import { ResourceValidator } from './resource-validator';
-import { authConfigFrom, authConfigOf, SetTargetAuthDto } from './target-auth.config';
+import { authConfigFrom, authConfigOf, REDIRECT_CALLBACK_PATH, SetTargetAuthDto } from './target-auth.config';
 
 function canonical(uri: string, field = 'uri'): string {
   try {
@@ -36,6 +36,7 @@ export class ResourcesService implements OnModuleInit {
     private readonly ownership: TokenOwnershipRegistry,
     private readonly config: AppConfig,
     private readonly validator: ResourceValidator,
+    private readonly clients: ClientsService,
   ) {}
 
   onModuleInit(): void {
@@ -165,6 +166,9 @@ export class ResourcesService implements OnModuleInit {
   async setTargetAuth(auth: AuthContext, hostname: string, input: SetTargetAuthDto): Promise<TargetAuthDto> {
     const target = await this.targets.require(auth, hostname);
     const config = authConfigFrom(input, this.config.authHostname);
+    const previous = authConfigOf(target.auth)?.redirect_client_id;
+    if (config.mode === 'redirect') config.redirect_client_id = await this.redirectClient(target, previous);
+    else if (previous) await this.clients.delete(previous);
     await this.targets.save({ ...target, auth: { ...config } });
     return this.authDto(target.hostname);
   }
@@ -177,6 +181,8 @@ export class ResourcesService implements OnModuleInit {
 
   async deleteTargetAuth(auth: AuthContext, hostname: string): Promise<TargetAuthDeletedDto> {
     const target = await this.targets.require(auth, hostname);
+    const client = authConfigOf(target.auth)?.redirect_client_id;
+    if (client) await this.clients.delete(client);
     await this.targets.save({ ...target, auth: null });
     return { hostname: target.hostname, enabled: false };
   }
@@ -210,6 +216,24 @@ export class ResourcesService implements OnModuleInit {
   }
 
   // ---- helpers ----
+
+  /** The redirect mode's OAuth client for a target: kept while its callback URL is unchanged, else registered anew. */
+  private async redirectClient(target: ProxyTargetRecord, previous: string | undefined): Promise<string> {
+    const callback = `${targetOrigin(target, this.config)}${REDIRECT_CALLBACK_PATH}`;
+    if (previous) {
+      const existing = await this.clients.find(previous);
+      if (existing?.redirect_uris.length === 1 && existing.redirect_uris[0] === callback) return previous;
+      await this.clients.delete(previous);
+    }
+    const client = await this.clients.registerInternal({
+      client_name: `Sign-in for ${target.hostname}`,
+      redirect_uris: [callback],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    });
+    return client.client_id;
+  }
 
   private async require(auth: AuthContext, id: string): Promise<ResourceRecord> {
     const record = await this.repository.find(id);

@@ -26,7 +26,12 @@ export interface TargetAuthConfig {
   cookie_name: string;
   /** Pass the client's Authorization header on to the backend (off: no token passthrough). */
   forward_authorization: boolean;
+  /** Redirect mode: the OAuth client the proxy signs browsers in with (registered when the mode is set). */
+  redirect_client_id?: string;
 }
+
+/** Where the authorization server sends browsers back to in redirect mode, on the target's own host. */
+export const REDIRECT_CALLBACK_PATH = '/.auth/callback';
 
 const HEADER_PREFIX = /^[A-Za-z0-9-]{1,40}$/;
 const PATH = /^\/[^\s?#]*$/;
@@ -139,6 +144,7 @@ export function authConfigOf(slot: Record<string, unknown> | null | undefined): 
     header_prefix: typeof s.header_prefix === 'string' && HEADER_PREFIX.test(s.header_prefix) ? s.header_prefix : 'X-Auth-',
     cookie_name: typeof s.cookie_name === 'string' && COOKIE.test(s.cookie_name) ? s.cookie_name : 'proxy_session',
     forward_authorization: s.forward_authorization === true,
+    ...(typeof s.redirect_client_id === 'string' ? { redirect_client_id: s.redirect_client_id } : {}),
   };
 }
 

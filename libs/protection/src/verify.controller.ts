@@ -2,7 +2,7 @@ import { All, Controller, Headers, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@app/tokens';
-import { ProtectionDecider } from './protection-decider';
+import { metadataUrl, ProtectionDecider, RESOURCE_CORS_HEADERS } from './protection-decider';
 
 type HeaderBag = Record<string, string | string[] | undefined>;
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v)?.split(',')[0].trim() || undefined;
@@ -77,6 +77,7 @@ export class VerifyController {
       method: original.method,
       origin: `${original.proto}://${original.authority}`,
       authorization: first(headers.authorization),
+      cookie: first(headers.cookie),
     });
     switch (outcome.kind) {
       case 'unprotected':
@@ -90,6 +91,13 @@ export class VerifyController {
           .status(outcome.status)
           .headers(outcome.headers)
           .send({ error: outcome.error, error_description: outcome.description });
+        return;
+      case 'login':
+        // Redirect mode has no browser here: the caller gets the bearer challenge.
+        void reply
+          .status(401)
+          .headers({ ...RESOURCE_CORS_HEADERS, 'www-authenticate': `Bearer resource_metadata="${metadataUrl(`${original.proto}://${original.authority}`, outcome.resource)}"` })
+          .send({ error: 'unauthorized', error_description: 'this resource needs an access token' });
         return;
       case 'allow':
         void reply.status(200).headers(outcome.identity).send({ authenticated: outcome.authenticated });

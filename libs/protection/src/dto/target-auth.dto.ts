@@ -16,6 +16,8 @@ export class TargetAuthDto {
   header_prefix!: string;
   cookie_name!: string;
   forward_authorization!: boolean;
+  /** Redirect mode: the OAuth client used for the browser sign-in. */
+  redirect_client_id?: string;
   /** The resources of this target (registry URIs; the target origin when none is registered). */
   resources!: string[];
 }
