@@ -5,6 +5,7 @@ import { type ProxyTargetRecord } from '@app/proxy-targets';
 import type { ResourceValidationDto, ValidationCheckDto } from './dto/resource.dto';
 import { requestTo } from './loopback-http';
 import { PRM_PATH } from './protected-resource-metadata';
+import { targetOrigin } from './protection-catalog';
 import { endpointOf, ResourceRecord } from './resource.record';
 import { authConfigOf } from './target-auth.config';
 
@@ -58,6 +59,23 @@ export class ResourceValidator {
 
     const expectedMetadata = `${new URL(resource.uri).origin}${PRM_PATH}${endpoint}`;
     try {
+      const res = await through(`${PRM_PATH}${endpoint}`);
+      const body = res.status === 200 ? (JSON.parse(res.body) as Record<string, unknown>) : null;
+      const problems: string[] = [];
+      if (!body) problems.push(`HTTP ${res.status}`);
+      else {
+        if (body.resource !== resource.uri) problems.push(`resource is ${String(body.resource)}, expected ${resource.uri}`);
+        if (!Array.isArray(body.authorization_servers) || !body.authorization_servers.includes(this.config.oauth.issuer)) problems.push(`authorization_servers does not name ${this.config.oauth.issuer}`);
+        const served = targetOrigin(target, this.config);
+        if (new URL(resource.uri).origin !== served) problems.push(`it names resource ${resource.uri}, but the target is served at ${served}`);
+        if (JSON.stringify(body.scopes_supported) !== JSON.stringify(resource.scopes)) problems.push(`scopes_supported is ${JSON.stringify(body.scopes_supported)}, expected ${JSON.stringify(resource.scopes)}`);
+      }
+      check('metadata', problems.length === 0, problems.length === 0 ? `${expectedMetadata} matches the registry` : `metadata wrong at ${expectedMetadata}: ${problems.join('; ')}`);
+    } catch (error) {
+      check('metadata', false, `metadata wrong: ${(error as Error).message}`);
+    }
+
+    try {
       const res = await through(resource.uri.slice(new URL(resource.uri).origin.length) || '/', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: INITIALIZE });
       const challenge = String(res.headers['www-authenticate'] ?? '');
       const named = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
@@ -68,21 +86,6 @@ export class ResourceValidator {
       );
     } catch (error) {
       check('challenge', false, `the public listener did not answer: ${(error as Error).message}`);
-    }
-
-    try {
-      const res = await through(`${PRM_PATH}${endpoint}`);
-      const body = res.status === 200 ? (JSON.parse(res.body) as Record<string, unknown>) : null;
-      const problems: string[] = [];
-      if (!body) problems.push(`HTTP ${res.status}`);
-      else {
-        if (body.resource !== resource.uri) problems.push(`resource is ${String(body.resource)}, expected ${resource.uri}`);
-        if (!Array.isArray(body.authorization_servers) || !body.authorization_servers.includes(this.config.oauth.issuer)) problems.push(`authorization_servers does not name ${this.config.oauth.issuer}`);
-        if (JSON.stringify(body.scopes_supported) !== JSON.stringify(resource.scopes)) problems.push(`scopes_supported is ${JSON.stringify(body.scopes_supported)}, expected ${JSON.stringify(resource.scopes)}`);
-      }
-      check('metadata', problems.length === 0, problems.length === 0 ? `${expectedMetadata} matches the registry` : `metadata wrong at ${expectedMetadata}: ${problems.join('; ')}`);
-    } catch (error) {
-      check('metadata', false, `metadata wrong: ${(error as Error).message}`);
     }
 
     const login = auth.required_users.find((u) => u !== '*') ?? 'resource-validator';
