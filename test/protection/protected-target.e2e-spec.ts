@@ -46,6 +46,8 @@ describe('protected proxy targets', () => {
   it('forwards a valid token with identity headers, without the client token and without forged identity headers', async () => {
     const res = await call('a.example.test', '/mcp/tools', { ...bearer(aliceA.access_token), 'x-auth-user-name': 'mallory', 'X-Auth-User-Id': '1', 'x-auth-scopes': 'admin' });
     expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['access-control-expose-headers']).toBe('WWW-Authenticate, Mcp-Session-Id');
     const seen = res.json().headers;
     expect(seen['x-auth-user-name']).toBe('alice');
     expect(seen['x-auth-user-id']).toMatch(/^\d+$/);

@@ -12,9 +12,9 @@ import { ServerProcess } from '../support/server-process';
 export const AUTH_HOST = 'auth.example.test';
 
 /** A built server whose issuer is the auth hostname on its public HTTP listener. */
-export async function startProtectedServer(github: GithubStandin, env: Record<string, string> = {}): Promise<ServerProcess & { issuer: string }> {
-  const server = await ServerProcess.prepare();
-  const issuer = `http://${AUTH_HOST}:${server.httpPort}`;
+export async function startProtectedServer(github: GithubStandin, env: Record<string, string> = {}, replicaOf?: ServerProcess & { issuer: string }): Promise<ServerProcess & { issuer: string }> {
+  const server = await ServerProcess.prepare({ keyPrefix: replicaOf?.keyPrefix });
+  const issuer = replicaOf?.issuer ?? `http://${AUTH_HOST}:${server.httpPort}`;
   Object.assign(server.env, { AUTH_HOSTNAME: AUTH_HOST, OAUTH_ISSUER: issuer, OAUTH_ALLOWED_GITHUB_USERS: 'alice,bob', ...github.env, ...env });
   await server.launch();
   return Object.assign(server, { issuer });

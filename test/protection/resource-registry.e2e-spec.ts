@@ -1,5 +1,5 @@
 import { GithubStandin } from '../support/github-standin';
-import { Backend, echoBackend } from '../support/loopback';
+import { Backend, echoBackend, eventually, publicRequest } from '../support/loopback';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { freePort } from '../support/ports';
 import type { ServerProcess } from '../support/server-process';
@@ -115,6 +115,23 @@ describe('MCP resource registry', () => {
 
     const notMcp = await validate('notmcp.example.test', echo.url, { required_users: ['*'] });
     expect(notMcp.reason).toMatch(/^MCP initialize failed: HTTP 200 \{"backend":"not-mcp"/);
+  });
+
+  it('a second replica follows protection changes from memory (ConfigBus), without a restart', async () => {
+    const replica = await startProtectedServer(github, {}, server);
+    try {
+      expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'replica.example.test', target_url: echo.url, enable_https: false } })).status).toBe(201);
+      const viaReplica = (path = '/mcp') => publicRequest({ port: replica.httpPort, host: `replica.example.test:${replica.httpPort}`, path });
+      expect(await eventually(async () => (await viaReplica()).status === 200)).toBe(true);
+      expect((await server.api('POST', '/api/v1/proxy/targets/replica.example.test/auth', { body: { required_users: ['*'] } })).status).toBe(200);
+      expect((await server.api('POST', '/api/v1/proxy/targets/replica.example.test/resource', { body: { endpoint: '/mcp' } })).status).toBe(200);
+      expect(await eventually(async () => (await viaReplica()).status === 401, 1000)).toBe(true);
+      expect((await viaReplica('/.well-known/oauth-protected-resource/mcp')).json()).toMatchObject({ resource: `${origin('replica.example.test')}/mcp` });
+      expect((await server.api('DELETE', '/api/v1/proxy/targets/replica.example.test/auth')).status).toBe(200);
+      expect(await eventually(async () => (await viaReplica()).status === 200, 1000)).toBe(true);
+    } finally {
+      await replica.stop();
+    }
   });
 
   it('discovers protected targets whose backend describes itself', async () => {

@@ -114,6 +114,7 @@ export class RequestDispatcher {
 
     let authHeaders: Record<string, string> | undefined;
     let removeHeaders: readonly string[] | undefined;
+    let responseHeaders: Record<string, string> | undefined;
     if (this.authPolicy && !resolved.route?.bypass_auth) {
       const decision: AuthDecision = await this.authPolicy.decide(req, resolved, info);
       if (decision.action === 'respond') {
@@ -121,15 +122,16 @@ export class RequestDispatcher {
       }
       authHeaders = decision.setHeaders;
       removeHeaders = decision.removeHeaders;
+      responseHeaders = decision.responseHeaders;
     }
-    return { kind: 'forward', upstream: this.upstream(req, resolved, info, { authHeaders, removeHeaders }, upgrade) };
+    return { kind: 'forward', upstream: this.upstream(req, resolved, info, { authHeaders, removeHeaders, responseHeaders }, upgrade) };
   }
 
   private upstream(
     req: IncomingMessage,
     resolved: ResolvedTarget,
     info: PublicRequestInfo,
-    auth: { authHeaders?: Record<string, string>; removeHeaders?: readonly string[] },
+    auth: { authHeaders?: Record<string, string>; removeHeaders?: readonly string[]; responseHeaders?: Record<string, string> },
     upgrade: boolean,
   ): UpstreamRequest {
     const url = resolved.upstream as URL;
@@ -139,7 +141,7 @@ export class RequestDispatcher {
       url,
       connectTimeoutMs: target.connect_timeout * 1000,
       readTimeoutMs: target.read_timeout * 1000,
-      responseHeaders: target.custom_response_headers,
+      responseHeaders: auth.responseHeaders ? { ...auth.responseHeaders, ...target.custom_response_headers } : target.custom_response_headers,
       headers: upstreamRequestHeaders(req.headers, {
         clientIp: info.clientIp,
         proto: info.secure ? 'https' : 'http',

@@ -9,6 +9,8 @@ export type AuthDecision =
       setHeaders?: Record<string, string>;
       /** Client request headers (lower-case names) not to pass on, e.g. `authorization` (no token passthrough). */
       removeHeaders?: readonly string[];
+      /** Headers added to the backend's response (the target's custom_response_headers win). */
+      responseHeaders?: Record<string, string>;
     }
   | { action: 'respond'; status: number; headers?: Record<string, string>; body?: string };
 

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@app/config';
 import type { AuthDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
 import type { HostProtection, ServedResource } from './protection-catalog';
-import { PREFLIGHT_HEADERS, ProtectionDecider, withoutCookie } from './protection-decider';
+import { PREFLIGHT_HEADERS, ProtectionDecider, RESOURCE_CORS_HEADERS, withoutCookie } from './protection-decider';
 import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
 
 /** Redirect mode's flow cookie: state, PKCE verifier and where to return, for the callback on the target host. */
@@ -66,7 +66,9 @@ export class ProtectionPolicy implements TargetAuthPolicy {
           if (rest) setHeaders.cookie = rest;
           else removeHeaders.push('cookie');
         }
-        return { action: 'forward', setHeaders, removeHeaders };
+        // Browser-based MCP clients read the answer cross-origin (bearer tokens, no cookies: '*' is enough).
+        const responseHeaders = protection.auth.mode === 'redirect' ? undefined : RESOURCE_CORS_HEADERS;
+        return { action: 'forward', setHeaders, removeHeaders, responseHeaders };
       }
     }
   }
