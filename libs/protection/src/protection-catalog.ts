@@ -104,7 +104,7 @@ export function buildView(targets: readonly ProxyTargetRecord[], records: readon
     );
     // Registered resources are valid audiences even while auth is off (tokens can be obtained before protection is switched on).
     for (const r of registered) allowed.add(r.uri);
-    if (!auth?.enabled) continue;
+    if (!auth?.enabled || !target.enabled) continue;
     const resources = registered.length > 0 ? registered : [{ uri: canonicalResource(targetOrigin(target, config)), endpoint: '', name: target.hostname, scopes: [], registered: false }];
     for (const r of resources) allowed.add(r.uri);
     resources.sort((a, b) => b.endpoint.length - a.endpoint.length);

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from '@app/dispatcher';
+import { OAuthMetrics } from '@app/metrics';
 import { TokenService } from '@app/oauth';
 import { ProtectionCatalog } from './protection-catalog';
 import { readCookie } from './protection-decider';
@@ -23,6 +24,7 @@ export class RedirectCallbackHandler implements OnModuleInit {
     private readonly registry: PublicSurfaceRegistry,
     private readonly catalog: ProtectionCatalog,
     private readonly tokens: TokenService,
+    private readonly metrics: OAuthMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -56,6 +58,7 @@ export class RedirectCallbackHandler implements OnModuleInit {
         { grant_type: 'authorization_code', code: query.get('code') ?? '', redirect_uri: `${protection.origin}${REDIRECT_CALLBACK_PATH}`, client_id: protection.auth.redirect_client_id, code_verifier: flow.v },
         undefined,
       );
+      this.metrics.tokenIssued('authorization_code');
       const secure = info.secure ? '; Secure' : '';
       const returnTo = typeof flow.r === 'string' && flow.r.startsWith('/') && !flow.r.startsWith('//') && !flow.r.startsWith('/\\') ? flow.r : '/';
       res.writeHead(302, {
@@ -65,6 +68,7 @@ export class RedirectCallbackHandler implements OnModuleInit {
       });
       res.end();
     } catch (error) {
+      this.metrics.tokenFailed((error as { error?: string }).error ?? 'server_error');
       this.logger.warn(`redirect-mode sign-in for ${info.host} failed: ${(error as Error).message}`);
       fail(400, `sign-in failed: ${(error as Error).message}`);
     }

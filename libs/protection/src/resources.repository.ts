@@ -4,16 +4,20 @@ import { ResourceRecord } from './resource.record';
 
 /**
  * Keys: `resource:<id>` (JSON), `resources` (set of ids), `resource_uri:<uri>` → id (uniqueness).
+ *
  * Writes go through the ConfigBus: every replica's in-memory catalog follows.
  */
-/** KEYS uri, record, index; ARGV id, json, uri key to release (''). Claims the URI for the id unless another id holds it. */
+/**
+ * KEYS uri, record, index, uri to release (= KEYS[1] when none); ARGV id, json. Claims the URI for
+ * the id unless another id holds it, then writes the record; all or nothing.
+ */
 const CLAIM_AND_SET = `
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[1])
-if ARGV[3] ~= '' then redis.call('DEL', ARGV[3]) end
+if KEYS[4] ~= KEYS[1] then redis.call('DEL', KEYS[4]) end
 return 1`;
 
 @Injectable()
@@ -61,16 +65,15 @@ export class ResourcesRepository {
   /** False when the URI is registered already. One script: the URI claim and the record land together or not at all. */
   async create(record: ResourceRecord): Promise<boolean> {
     const [[, created]] = await this.bus.commit((tx) => {
-      tx.eval(CLAIM_AND_SET, 3, this.uriKey(record.uri), this.recordKey(record.id), this.indexKey, record.id, encodeRecord(record), '');
+      tx.eval(CLAIM_AND_SET, 4, this.uriKey(record.uri), this.recordKey(record.id), this.indexKey, this.uriKey(record.uri), record.id, encodeRecord(record));
     });
     return created === 1;
   }
 
   /** Replaces a record; false when its (changed) URI is taken by another one. */
   async replace(previous: ResourceRecord, next: ResourceRecord): Promise<boolean> {
-    const release = previous.uri !== next.uri ? this.uriKey(previous.uri) : '';
     const [[, replaced]] = await this.bus.commit((tx) => {
-      tx.eval(CLAIM_AND_SET, 3, this.uriKey(next.uri), this.recordKey(next.id), this.indexKey, next.id, encodeRecord(next), release);
+      tx.eval(CLAIM_AND_SET, 4, this.uriKey(next.uri), this.recordKey(next.id), this.indexKey, this.uriKey(previous.uri), next.id, encodeRecord(next));
     });
     return replaced === 1;
   }
