@@ -33,7 +33,14 @@ export interface ProtectedRequest {
 export type ProtectionOutcome =
   | { kind: 'unprotected' }
   | { kind: 'preflight' }
-  | { kind: 'allow'; identity: Record<string, string>; authenticated: boolean; fromCookie?: boolean }
+  | {
+      kind: 'allow';
+      identity: Record<string, string>;
+      authenticated: boolean;
+      fromCookie?: boolean;
+      /** Who the token belongs to (for the request log's auth_user / oauth_client_id). */
+      subject?: { user: string; clientId: string };
+    }
   /** Redirect mode: a browser without a (valid) session goes through the sign-in. */
   | { kind: 'login'; resource: ServedResource }
   | { kind: 'deny'; status: 400 | 401 | 403; error: string; description: string; headers: Record<string, string> };
@@ -141,6 +148,6 @@ export class ProtectionDecider {
     const login = typeof verdict.claims.login === 'string' ? verdict.claims.login : '';
     const email = typeof verdict.claims.email === 'string' ? verdict.claims.email : undefined;
     if (!userAllowed(auth, login, email)) return passthrough ? anonymous : deny(403, 'access_denied', `user ${login || verdict.claims.sub} is not allowed on ${protection.hostname}`);
-    return { kind: 'allow', identity: auth.pass_headers ? verdict.headers : {}, authenticated: true, fromCookie };
+    return { kind: 'allow', identity: auth.pass_headers ? verdict.headers : {}, authenticated: true, fromCookie, subject: { user: login, clientId: verdict.claims.client_id } };
   }
 }

@@ -78,7 +78,7 @@ describe('ProtectionDecider', () => {
   it('verifies against the matched resource and its scopes, then applies the allowlist', () => {
     const seen: unknown[][] = [];
     const d = decider(protection(), allowed, seen);
-    expect(d.decide({ ...request, authorization: 'Bearer abc.def.ghi' })).toEqual({ kind: 'allow', identity: { 'X-Auth-User-Name': 'alice' }, authenticated: true, fromCookie: false });
+    expect(d.decide({ ...request, authorization: 'Bearer abc.def.ghi' })).toEqual({ kind: 'allow', identity: { 'X-Auth-User-Name': 'alice' }, authenticated: true, fromCookie: false, subject: { user: 'alice', clientId: 'c' } });
     expect(seen[0][1]).toMatchObject({ resource: 'https://mcp.example.test/mcp', requiredScopes: ['mcp:read'], allowedAudiences: [] });
     const bob = decider(protection(), { ...allowed, claims: { ...allowed.claims, login: 'bob' } } as AccessDecision);
     expect(bob.decide({ ...request, authorization: 'Bearer abc.def.ghi' })).toMatchObject({ status: 403, error: 'access_denied' });
