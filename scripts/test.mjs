@@ -16,6 +16,7 @@ ensureCommands({
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
   haproxy: 'haproxy',
+  nginx: 'nginx',
 });
 ensureBuilt(['server', 'cli', 'mcp-echo']);
 run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);

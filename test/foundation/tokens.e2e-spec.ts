@@ -39,7 +39,7 @@ describe('API tokens (/api/v1/tokens)', () => {
 
     const shown = await server.api<TokenBody>('GET', '/api/v1/tokens/alice');
     expect(shown.status).toBe(200);
-    expect(shown.body).toEqual({ name: 'alice', cert_email: 'alice@example.test', created_at: created.body.created_at, rotated_at: null, owned: { certificates: 0, ports: 0, services: 0, proxy_targets: 0, routes: 0, instances: 0 } });
+    expect(shown.body).toEqual({ name: 'alice', cert_email: 'alice@example.test', created_at: created.body.created_at, rotated_at: null, owned: { certificates: 0, ports: 0, services: 0, proxy_targets: 0, routes: 0, instances: 0, resources: 0 } });
     expect(shown.text).not.toContain(secret);
 
     const me = await server.api('GET', '/api/v1/tokens/me', { token: secret });

@@ -9,6 +9,15 @@ export async function startOAuthServer(github: GithubStandin, env: Record<string
   const server = await ServerProcess.prepare({ keyPrefix });
   Object.assign(server.env, { OAUTH_ISSUER: server.apiUrl, OAUTH_ALLOWED_GITHUB_USERS: 'alice,bob', ...github.env, ...env });
   await server.launch();
+  // Tokens are issued only for registered resources: register A and B once per key prefix (replicas share them).
+  if (!keyPrefix) {
+    for (const uri of [RESOURCE_A, RESOURCE_B]) {
+      const hostname = new URL(uri).hostname;
+      const target = await server.api('POST', '/api/v1/proxy/targets', { body: { hostname, target_url: 'http://127.0.0.1:9' } });
+      const resource = await server.api('POST', '/api/v1/resources', { body: { uri, name: hostname, proxy_target: hostname } });
+      if (target.status !== 201 || resource.status !== 201) throw new Error(`registering ${uri}: ${target.text} ${resource.text}`);
+    }
+  }
   return server;
 }
 

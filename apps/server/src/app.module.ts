@@ -13,6 +13,7 @@ import { MetricsModule } from '@app/metrics';
 import { PortsModule } from '@app/ports';
 import { ProxyTargetsModule } from '@app/proxy-targets';
 import { OAuthModule } from '@app/oauth';
+import { ProtectionModule } from '@app/protection';
 import { RedisModule } from '@app/redis';
 import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
@@ -48,6 +49,7 @@ export class AppModule {
         }),
         DashboardModule,
         OAuthModule,
+        ProtectionModule,
       ],
     };
   }

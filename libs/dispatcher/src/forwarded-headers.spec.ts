@@ -40,6 +40,13 @@ describe('forwarded headers', () => {
     expect(out).toMatchObject({ host: '127.0.0.1:9', 'x-team': 'a', 'x-auth-user': 'alice' });
   });
 
+  it('drops the headers the auth policy names (no token passthrough)', () => {
+    const out = upstreamRequestHeaders({ authorization: 'Bearer secret', 'x-user-name': 'mallory', accept: '*/*' }, { ...ctx, removeHeaders: ['authorization', 'x-user-name'], authHeaders: { 'X-User-Name': 'alice' } });
+    expect(out.authorization).toBeUndefined();
+    expect(out['x-user-name']).toBe('alice');
+    expect(out.accept).toBe('*/*');
+  });
+
   it('filters response hop-by-hop headers and adds custom response headers', () => {
     expect(downstreamResponseHeaders({ connection: 'close', 'transfer-encoding': 'chunked', 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' }, { 'X-Frame-Options': 'DENY' })).toEqual({
       'set-cookie': ['a=1', 'b=2'],

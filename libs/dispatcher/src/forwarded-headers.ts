@@ -30,6 +30,8 @@ export interface UpstreamHeaderContext {
   customHeaders?: Record<string, string>;
   /** Headers decided by the auth policy (e.g. X-Auth-User): set last, after the client's were removed. */
   authHeaders?: Record<string, string>;
+  /** Further client headers to drop (lower-case), decided by the auth policy (e.g. `authorization`). */
+  removeHeaders?: readonly string[];
   /** Keep `Connection: Upgrade` / `Upgrade` (WebSocket). */
   upgrade?: string;
 }
@@ -40,9 +42,10 @@ export interface UpstreamHeaderContext {
  */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, ctx: UpstreamHeaderContext): OutgoingHttpHeaders {
   const listed = connectionListed(incoming);
+  const removed = new Set(ctx.removeHeaders ?? []);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name) || isIdentityHeader(name) || name === 'host') continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name) || isIdentityHeader(name) || removed.has(name) || name === 'host') continue;
     out[name] = value;
   }
   out.host = ctx.hostHeader;

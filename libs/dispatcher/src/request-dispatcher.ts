@@ -113,17 +113,27 @@ export class RequestDispatcher {
     if (!resolved.upstream) return { kind: 'respond', status: 502, message: resolved.problem ?? 'no backend for this request' };
 
     let authHeaders: Record<string, string> | undefined;
+    let removeHeaders: readonly string[] | undefined;
+    let responseHeaders: Record<string, string> | undefined;
     if (this.authPolicy && !resolved.route?.bypass_auth) {
       const decision: AuthDecision = await this.authPolicy.decide(req, resolved, info);
       if (decision.action === 'respond') {
         return { kind: 'policy', status: decision.status, headers: decision.headers ?? {}, body: decision.body ?? '' };
       }
       authHeaders = decision.setHeaders;
+      removeHeaders = decision.removeHeaders;
+      responseHeaders = decision.responseHeaders;
     }
-    return { kind: 'forward', upstream: this.upstream(req, resolved, info, authHeaders, upgrade) };
+    return { kind: 'forward', upstream: this.upstream(req, resolved, info, { authHeaders, removeHeaders, responseHeaders }, upgrade) };
   }
 
-  private upstream(req: IncomingMessage, resolved: ResolvedTarget, info: PublicRequestInfo, authHeaders: Record<string, string> | undefined, upgrade: boolean): UpstreamRequest {
+  private upstream(
+    req: IncomingMessage,
+    resolved: ResolvedTarget,
+    info: PublicRequestInfo,
+    auth: { authHeaders?: Record<string, string>; removeHeaders?: readonly string[]; responseHeaders?: Record<string, string> },
+    upgrade: boolean,
+  ): UpstreamRequest {
     const url = resolved.upstream as URL;
     const { target } = resolved;
     const upgradeHeader = upgrade ? String(req.headers.upgrade ?? '') : undefined;
@@ -131,14 +141,15 @@ export class RequestDispatcher {
       url,
       connectTimeoutMs: target.connect_timeout * 1000,
       readTimeoutMs: target.read_timeout * 1000,
-      responseHeaders: target.custom_response_headers,
+      responseHeaders: auth.responseHeaders ? { ...auth.responseHeaders, ...target.custom_response_headers } : target.custom_response_headers,
       headers: upstreamRequestHeaders(req.headers, {
         clientIp: info.clientIp,
         proto: info.secure ? 'https' : 'http',
         originalHost: req.headers.host ?? info.host,
         hostHeader: target.preserve_host_header ? (req.headers.host ?? info.host) : url.host,
         customHeaders: target.custom_headers,
-        authHeaders,
+        authHeaders: auth.authHeaders,
+        removeHeaders: auth.removeHeaders,
         upgrade: upgradeHeader || undefined,
       }),
     };

@@ -4,7 +4,14 @@ import type { ResolvedTarget } from './routing-table';
 
 /** What the auth policy of a target decided for one request. */
 export type AuthDecision =
-  | { action: 'forward'; setHeaders?: Record<string, string> }
+  | {
+      action: 'forward';
+      setHeaders?: Record<string, string>;
+      /** Client request headers (lower-case names) not to pass on, e.g. `authorization` (no token passthrough). */
+      removeHeaders?: readonly string[];
+      /** Headers added to the backend's response (the target's custom_response_headers win). */
+      responseHeaders?: Record<string, string>;
+    }
   | { action: 'respond'; status: number; headers?: Record<string, string>; body?: string };
 
 /**

@@ -7,3 +7,6 @@ export { RevokedTokens, type RevokedJti } from './tokens/revoked-tokens';
 export { ResourcePolicy } from './flow/resource-policy';
 export { canonicalResource } from './protocol/resource';
 export { authorizationServerMetadata } from './protocol/metadata';
+export { TokenIssuer } from './tokens/token-issuer';
+export { ClientsService } from './clients/clients.service';
+export { TokenService, type TokenResponse } from './tokens/token.service';

@@ -41,7 +41,7 @@ import { TokenService } from './tokens/token.service';
     AuthorizationService,
     OAuthAdminService,
   ],
-  exports: [AccessTokenVerifier, OAuthSigningKey, ResourcePolicy],
+  exports: [AccessTokenVerifier, OAuthSigningKey, ResourcePolicy, TokenIssuer, ClientsService, TokenService],
 })
 export class OAuthModule {
   constructor() {

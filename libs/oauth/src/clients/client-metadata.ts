@@ -41,7 +41,7 @@ function httpsUrl(body: Record<string, unknown>, name: string): string | undefin
 }
 
 /** Validates RFC 7591 client metadata (registration, update, or a Client ID Metadata Document). */
-export function parseClientMetadata(body: unknown, supportedScopes: readonly string[]): ClientMetadata {
+export function parseClientMetadata(body: unknown, supportedScopes: readonly string[], options: { allowHttp?: boolean } = {}): ClientMetadata {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw oauthError('invalid_client_metadata', 'the body must be a JSON object of client metadata');
   const b = body as Record<string, unknown>;
   const redirectUris = b.redirect_uris;
@@ -49,7 +49,7 @@ export function parseClientMetadata(body: unknown, supportedScopes: readonly str
   if (redirectUris.length > MAX_REDIRECT_URIS) throw oauthError('invalid_redirect_uri', `at most ${MAX_REDIRECT_URIS} redirect_uris`);
   for (const uri of redirectUris) {
     if (typeof uri !== 'string' || uri.length > MAX_STRING) throw oauthError('invalid_redirect_uri', 'each redirect URI must be a string');
-    const problem = redirectUriProblem(uri);
+    const problem = redirectUriProblem(uri, options);
     if (problem) throw oauthError('invalid_redirect_uri', problem);
   }
   const method = (optionalString(b, 'token_endpoint_auth_method') ?? 'client_secret_basic') as TokenEndpointAuthMethod;

@@ -89,8 +89,16 @@ export class ClientsService {
     return this.create(body, 'preregistered');
   }
 
-  private async create(body: unknown, kind: ClientKind, ttl?: number): Promise<RegisteredClient> {
-    const metadata = parseClientMetadata(body, this.config.oauth.scopes);
+  /**
+   * A client the server registers for itself (redirect-mode sign-in of a proxy target): its
+   * callback is on a hostname this server serves, so plain http is accepted for http-only targets.
+   */
+  registerInternal(body: unknown): Promise<RegisteredClient> {
+    return this.create(body, 'preregistered', undefined, { allowHttp: true });
+  }
+
+  private async create(body: unknown, kind: ClientKind, ttl?: number, options: { allowHttp?: boolean } = {}): Promise<RegisteredClient> {
+    const metadata = parseClientMetadata(body, this.config.oauth.scopes, options);
     const clientId = `client_${randomBytes(16).toString('base64url')}`;
     const secret = metadata.token_endpoint_auth_method === 'none' ? undefined : `cs_${randomBytes(32).toString('base64url')}`;
     const rat = `rat_${randomBytes(32).toString('base64url')}`;

@@ -1,14 +1,21 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * Which resources (RFC 8707) a client may ask tokens for. This default accepts any absolute http(s)
- * resource; the protected-resource registry replaces it (provide another class for ResourcePolicy)
- * to accept only the resources of protected proxy targets.
+ * Which resources (RFC 8707) a client may ask tokens for. Without a lookup (the OAuth module on its
+ * own) any absolute http(s) resource is accepted; the protection module installs one at start
+ * (`use`) that accepts only the resources of the registry and of protected proxy targets, read from
+ * its in-memory view.
  */
 @Injectable()
 export class ResourcePolicy {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  private lookup?: (resource: string) => boolean;
+
+  /** Installs the lookup (canonical resource URI → allowed). */
+  use(lookup: (resource: string) => boolean): void {
+    this.lookup = lookup;
+  }
+
   isAllowed(resource: string): Promise<boolean> {
-    return Promise.resolve(true);
+    return Promise.resolve(this.lookup ? this.lookup(resource) : true);
   }
 }

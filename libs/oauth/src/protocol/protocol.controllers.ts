@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Options, Param, Post,
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@app/config';
+import { OAuthMetrics } from '@app/metrics';
 import { Public, secretsEqual } from '@app/tokens';
 import { ClientsService, RegisteredClient } from '../clients/clients.service';
 import { AuthorizationService, FLOW_COOKIE, FlowStep, SESSION_COOKIE } from '../flow/authorization.service';
@@ -10,7 +11,7 @@ import { OAuthSigningKey } from '../tokens/signing-key';
 import { TokenResponse, TokenService } from '../tokens/token.service';
 import { CORS_HEADERS, NO_STORE, PAGE_HEADERS, readCookie } from './http-headers';
 import { authorizationServerMetadata } from './metadata';
-import { oauthError } from './oauth-error';
+import { OAuthError, oauthError } from './oauth-error';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 
 type Form = Record<string, unknown>;
@@ -119,13 +120,22 @@ export class OAuthTokenController {
     private readonly tokens: TokenService,
     private readonly clients: ClientsService,
     private readonly config: AppConfig,
+    private readonly metrics: OAuthMetrics,
   ) {}
 
   @Post('token')
   @HttpCode(200)
-  token(@Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenResponse> {
+  async token(@Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenResponse> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
-    return this.tokens.exchange(form(body), authorization);
+    const grantType = typeof form(body).grant_type === 'string' ? (form(body).grant_type as string) : 'unknown';
+    try {
+      const issued = await this.tokens.exchange(form(body), authorization);
+      this.metrics.tokenIssued(grantType);
+      return issued;
+    } catch (error) {
+      this.metrics.tokenFailed(error instanceof OAuthError ? error.error : 'server_error');
+      throw error;
+    }
   }
 
   @Post('revoke')

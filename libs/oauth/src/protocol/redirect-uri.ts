@@ -18,12 +18,12 @@ export function isLoopbackRedirect(uri: string): boolean {
  * A redirect URI a client may register: absolute, no fragment; https, or http on loopback only, or
  * a private-use scheme (native apps, RFC 8252 §7.1: contains a dot, e.g. com.example.app:/cb).
  */
-export function redirectUriProblem(uri: string): string | null {
+export function redirectUriProblem(uri: string, options: { allowHttp?: boolean } = {}): string | null {
   const url = parse(uri);
   if (!url) return `"${uri}" is not an absolute URI`;
   if (url.hash || uri.includes('#')) return `"${uri}" must not contain a fragment`;
   if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:') return isLoopbackRedirect(uri) ? null : `"${uri}" must use https (http is allowed only for localhost, 127.0.0.1 and [::1])`;
+  if (url.protocol === 'http:') return options.allowHttp || isLoopbackRedirect(uri) ? null : `"${uri}" must use https (http is allowed only for localhost, 127.0.0.1 and [::1])`;
   if (/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/i.test(url.protocol)) return null;
   return `"${uri}" uses a scheme that is not allowed (use https, loopback http, or a reverse-domain private scheme)`;
 }

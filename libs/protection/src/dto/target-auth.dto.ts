@@ -1,0 +1,30 @@
+import { AUTH_MODES, type AuthMode } from '../target-auth.config';
+
+/** A target's protection settings as stored. */
+export class TargetAuthDto {
+  hostname!: string;
+  enabled!: boolean;
+  auth_proxy!: string;
+  /** One of forward, redirect, passthrough. */
+  mode!: AuthMode;
+  required_users!: string[];
+  required_emails!: string[];
+  allowed_scopes!: string[];
+  allowed_audiences!: string[];
+  excluded_paths!: string[];
+  pass_headers!: boolean;
+  header_prefix!: string;
+  cookie_name!: string;
+  forward_authorization!: boolean;
+  /** Redirect mode: the OAuth client used for the browser sign-in. */
+  redirect_client_id?: string;
+  /** The resources of this target (registry URIs; the target origin when none is registered). */
+  resources!: string[];
+}
+
+export class TargetAuthDeletedDto {
+  hostname!: string;
+  enabled!: boolean;
+}
+
+export const AUTH_MODE_VALUES = AUTH_MODES;

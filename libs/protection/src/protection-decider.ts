@@ -1,0 +1,153 @@
+import { Injectable } from '@nestjs/common';
+import { AccessTokenVerifier } from '@app/oauth';
+import { ProtectionCatalog, type HostProtection, type ServedResource } from './protection-catalog';
+import { isExcludedPath, userAllowed } from './target-auth.config';
+
+/** CORS of protected resources (MCP clients in browsers): on metadata, challenges and preflights. */
+export const RESOURCE_CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'WWW-Authenticate, Mcp-Session-Id',
+};
+export const PREFLIGHT_HEADERS: Record<string, string> = {
+  ...RESOURCE_CORS_HEADERS,
+  'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id',
+  'access-control-max-age': '86400',
+};
+
+/** One request to a protected hostname, as the dispatcher or a forward-auth caller describes it. */
+export interface ProtectedRequest {
+  host: string;
+  /** Path without query. */
+  path: string;
+  /** Query string without '?', '' when none. */
+  query: string;
+  method: string;
+  /** `https://host[:port]` the client used (for absolute metadata URLs). */
+  origin: string;
+  authorization?: string;
+  /** Cookie header (redirect mode's session cookie). */
+  cookie?: string;
+}
+
+export type ProtectionOutcome =
+  | { kind: 'unprotected' }
+  | { kind: 'preflight' }
+  | {
+      kind: 'allow';
+      identity: Record<string, string>;
+      authenticated: boolean;
+      fromCookie?: boolean;
+      /** Who the token belongs to (for the request log's auth_user / oauth_client_id). */
+      subject?: { user: string; clientId: string };
+    }
+  /** Redirect mode: a browser without a (valid) session goes through the sign-in. */
+  | { kind: 'login'; resource: ServedResource }
+  | { kind: 'deny'; status: 400 | 401 | 403; error: string; description: string; headers: Record<string, string> };
+
+const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+/** The Cookie header without one cookie ('' when nothing is left). */
+export function withoutCookie(header: string | undefined, name: string): string {
+  return (header ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p && p.slice(0, p.indexOf('=')).trim() !== name)
+    .join('; ');
+}
+
+/** `Bearer key="value", ...` with quotes and backslashes escaped (RFC 9110 quoted-string). */
+function challenge(params: Record<string, string | undefined>): string {
+  const parts = Object.entries(params)
+    .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
+    .map(([k, v]) => `${k}="${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
+  return `Bearer ${parts.join(', ')}`;
+}
+
+/** The metadata URL of a resource: RFC 9728 path-inserted (root resource: the plain well-known URL). */
+export function metadataUrl(origin: string, resource: ServedResource): string {
+  return `${origin}/.well-known/oauth-protected-resource${resource.endpoint}`;
+}
+
+/**
+ * The protection decision for one request, in memory: excluded paths, preflight, bearer token
+ * (header only), signature/expiry/revocation/audience/scopes through AccessTokenVerifier, then the
+ * target's user allowlist. Used by the dispatcher's policy and by `/verify`.
+ */
+@Injectable()
+export class ProtectionDecider {
+  constructor(
+    private readonly catalog: ProtectionCatalog,
+    private readonly verifier: AccessTokenVerifier,
+  ) {}
+
+  protection(host: string): HostProtection | undefined {
+    return this.catalog.host(host);
+  }
+
+  decide(request: ProtectedRequest, protection: HostProtection | undefined = this.catalog.host(request.host)): ProtectionOutcome {
+    if (!protection) return { kind: 'unprotected' };
+    const { auth } = protection;
+    if (request.method === 'OPTIONS') return { kind: 'preflight' };
+    if (isExcludedPath(request.path, auth.excluded_paths)) return { kind: 'allow', identity: {}, authenticated: false };
+
+    const resource = this.catalog.resourceFor(protection, request.path) ?? protection.resources[protection.resources.length - 1];
+    const requiredScopes = resource.scopes;
+    const scopeHint = (requiredScopes.length > 0 ? requiredScopes : auth.allowed_scopes).join(' ');
+    const resourceMetadata = metadataUrl(request.origin, resource);
+    const deny = (status: 400 | 401 | 403, error: string | undefined, description: string): ProtectionOutcome => ({
+      kind: 'deny',
+      status,
+      error: error ?? 'unauthorized',
+      description,
+      headers: {
+        ...RESOURCE_CORS_HEADERS,
+        'www-authenticate': challenge({ resource_metadata: resourceMetadata, scope: scopeHint, error, error_description: error ? description : undefined }),
+        'cache-control': 'no-store',
+      },
+    });
+    const passthrough = auth.mode === 'passthrough';
+    const anonymous: ProtectionOutcome = { kind: 'allow', identity: {}, authenticated: false };
+
+    if (/(^|&)access_token=/.test(request.query)) {
+      return passthrough ? anonymous : deny(400, 'invalid_request', 'access tokens are accepted only in the Authorization header, never in the query string');
+    }
+    const header = request.authorization;
+    const browser = auth.mode === 'redirect' && (request.method === 'GET' || request.method === 'HEAD');
+    let token: string | undefined;
+    let fromCookie = false;
+    if (header) {
+      token = BEARER.exec(header)?.[1];
+      if (!token) return passthrough ? anonymous : deny(401, 'invalid_request', 'the Authorization header must be "Bearer <access token>"');
+    } else if (auth.mode === 'redirect') {
+      token = readCookie(request.cookie, auth.cookie_name);
+      fromCookie = !!token;
+    }
+    if (!token) return passthrough ? anonymous : browser ? { kind: 'login', resource } : deny(401, undefined, 'this resource needs an access token');
+
+    // The resource the path belongs to; a path outside every registered endpoint accepts any of this host's resources.
+    const matched = this.catalog.resourceFor(protection, request.path);
+    const audiences = [...auth.allowed_audiences, ...(matched ? [] : protection.resources.map((r) => r.uri))];
+    const verdict = this.verifier.verify(token, { resource: matched?.uri, allowedAudiences: audiences, requiredScopes, allowedUsers: '*', headerPrefix: auth.header_prefix });
+    if (!verdict.allowed) {
+      if (fromCookie && browser && verdict.status === 401) return { kind: 'login', resource };
+      return passthrough ? anonymous : deny(verdict.status, verdict.error, verdict.description);
+    }
+    const scopes = typeof verdict.claims.scope === 'string' ? verdict.claims.scope.split(' ') : [];
+    if (auth.allowed_scopes.length > 0 && !auth.allowed_scopes.some((s) => scopes.includes(s))) {
+      return passthrough ? anonymous : deny(403, 'insufficient_scope', `the token needs one of the scopes ${auth.allowed_scopes.join(' ')}`);
+    }
+    const login = typeof verdict.claims.login === 'string' ? verdict.claims.login : '';
+    const email = typeof verdict.claims.email === 'string' ? verdict.claims.email : undefined;
+    if (!userAllowed(auth, login, email)) return passthrough ? anonymous : deny(403, 'access_denied', `user ${login || verdict.claims.sub} is not allowed on ${protection.hostname}`);
+    return { kind: 'allow', identity: auth.pass_headers ? verdict.headers : {}, authenticated: true, fromCookie, subject: { user: login, clientId: verdict.claims.client_id } };
+  }
+}

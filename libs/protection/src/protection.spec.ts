@@ -1,0 +1,131 @@
+import type { AccessTokenVerifier, AccessDecision } from '@app/oauth';
+import type { ProtectionCatalog, HostProtection } from './protection-catalog';
+import { ProtectionDecider, readCookie, withoutCookie } from './protection-decider';
+import { resourceForMetadataPath } from './protected-resource-metadata';
+import { authConfigFrom, authConfigOf, isExcludedPath, userAllowed } from './target-auth.config';
+import { forwardedRequest } from './verify.controller';
+
+const protection = (overrides: Record<string, unknown> = {}): HostProtection => ({
+  hostname: 'mcp.example.test',
+  origin: 'https://mcp.example.test',
+  auth: authConfigFrom({ required_users: ['alice'], ...overrides }, 'auth.example.test'),
+  resources: [
+    { uri: 'https://mcp.example.test/mcp/admin', endpoint: '/mcp/admin', name: 'admin', scopes: ['mcp:admin'], registered: true },
+    { uri: 'https://mcp.example.test/mcp', endpoint: '/mcp', name: 'mcp', scopes: ['mcp:read'], registered: true },
+  ],
+});
+
+function decider(p: HostProtection, verdict: AccessDecision, seen: unknown[] = []): ProtectionDecider {
+  const catalog = {
+    host: () => p,
+    resourceFor: (h: HostProtection, path: string) => h.resources.find((r) => r.endpoint === '' || path === r.endpoint || path.startsWith(`${r.endpoint}/`)),
+  } as unknown as ProtectionCatalog;
+  const verifier = { verify: (...args: unknown[]) => (seen.push(args), verdict) } as unknown as AccessTokenVerifier;
+  return new ProtectionDecider(catalog, verifier);
+}
+
+const allowed: AccessDecision = {
+  allowed: true,
+  claims: { iss: 'i', sub: '1', aud: 'https://mcp.example.test/mcp', scope: 'mcp:read', client_id: 'c', exp: 0, iat: 0, jti: 'j', login: 'alice' },
+  headers: { 'X-Auth-User-Name': 'alice' },
+};
+const request = { host: 'mcp.example.test', path: '/mcp', query: '', method: 'POST', origin: 'https://mcp.example.test' };
+
+describe('target auth settings', () => {
+  it('reads the stored slot tolerantly and defaults like the API', () => {
+    expect(authConfigOf(null)).toBeNull();
+    expect(authConfigOf({ enabled: true, mode: 'bogus', header_prefix: 'bad prefix!' })).toMatchObject({ enabled: true, mode: 'forward', header_prefix: 'X-Auth-', pass_headers: true, forward_authorization: false });
+    expect(authConfigFrom({}, 'auth.x')).toMatchObject({ enabled: true, auth_proxy: 'auth.x', mode: 'forward', required_users: [], cookie_name: 'proxy_session' });
+  });
+
+  it('excludes path prefixes on segment boundaries', () => {
+    expect(isExcludedPath('/health', ['/health'])).toBe(true);
+    expect(isExcludedPath('/health/live', ['/health'])).toBe(true);
+    expect(isExcludedPath('/healthz', ['/health'])).toBe(false);
+    expect(isExcludedPath('/static-x', ['/static-'])).toBe(false);
+    expect(isExcludedPath('/assets/a.js', ['/assets/'])).toBe(true);
+  });
+
+  it('treats ["*"] and empty lists as any signed-in user, else logins or e-mails', () => {
+    const cfg = (users: string[], emails: string[] = []) => authConfigFrom({ required_users: users, required_emails: emails }, 'a');
+    expect(userAllowed(cfg(['*']), 'anyone', undefined)).toBe(true);
+    expect(userAllowed(cfg([]), 'anyone', undefined)).toBe(true);
+    expect(userAllowed(cfg(['Alice']), 'alice', undefined)).toBe(true);
+    expect(userAllowed(cfg(['alice']), 'bob', undefined)).toBe(false);
+    expect(userAllowed(cfg(['alice'], ['Bob@Example.test']), 'bob', 'bob@example.test')).toBe(true);
+  });
+});
+
+describe('ProtectionDecider', () => {
+  it('answers preflight before anything and lets excluded paths through anonymously', () => {
+    const d = decider(protection({ excluded_paths: ['/public'] }), allowed);
+    expect(d.decide({ ...request, method: 'OPTIONS' }).kind).toBe('preflight');
+    expect(d.decide({ ...request, path: '/public/x' })).toEqual({ kind: 'allow', identity: {}, authenticated: false });
+  });
+
+  it('challenges without a token, naming the path-inserted metadata of the longest matching endpoint', () => {
+    const outcome = decider(protection(), allowed).decide({ ...request, path: '/mcp/admin/x' });
+    expect(outcome).toMatchObject({ kind: 'deny', status: 401, error: 'unauthorized' });
+    expect((outcome as { headers: Record<string, string> }).headers['www-authenticate']).toBe('Bearer resource_metadata="https://mcp.example.test/.well-known/oauth-protected-resource/mcp/admin", scope="mcp:admin"');
+  });
+
+  it('refuses query-string tokens and malformed Authorization headers', () => {
+    const d = decider(protection(), allowed);
+    expect(d.decide({ ...request, query: 'a=1&access_token=x' })).toMatchObject({ status: 400, error: 'invalid_request' });
+    expect(d.decide({ ...request, authorization: 'Basic abc' })).toMatchObject({ status: 401, error: 'invalid_request' });
+  });
+
+  it('verifies against the matched resource and its scopes, then applies the allowlist', () => {
+    const seen: unknown[][] = [];
+    const d = decider(protection(), allowed, seen);
+    expect(d.decide({ ...request, authorization: 'Bearer abc.def.ghi' })).toEqual({ kind: 'allow', identity: { 'X-Auth-User-Name': 'alice' }, authenticated: true, fromCookie: false, subject: { user: 'alice', clientId: 'c' } });
+    expect(seen[0][1]).toMatchObject({ resource: 'https://mcp.example.test/mcp', requiredScopes: ['mcp:read'], allowedAudiences: [] });
+    const bob = decider(protection(), { ...allowed, claims: { ...allowed.claims, login: 'bob' } } as AccessDecision);
+    expect(bob.decide({ ...request, authorization: 'Bearer abc.def.ghi' })).toMatchObject({ status: 403, error: 'access_denied' });
+  });
+
+  it('accepts any of the host resources outside every endpoint', () => {
+    const seen: unknown[][] = [];
+    decider(protection(), allowed, seen).decide({ ...request, path: '/other', authorization: 'Bearer abc' });
+    expect(seen[0][1]).toMatchObject({ resource: undefined, allowedAudiences: ['https://mcp.example.test/mcp/admin', 'https://mcp.example.test/mcp'], requiredScopes: ['mcp:read'] });
+  });
+
+  it('passthrough never refuses; redirect mode sends browsers to sign in and reads the session cookie', () => {
+    const refused: AccessDecision = { allowed: false, status: 401, error: 'invalid_token', description: 'the token has expired' };
+    expect(decider(protection({ mode: 'passthrough' }), refused).decide({ ...request, authorization: 'Bearer x' })).toEqual({ kind: 'allow', identity: {}, authenticated: false });
+    const redirect = protection({ mode: 'redirect' });
+    expect(decider(redirect, allowed).decide({ ...request, method: 'GET' }).kind).toBe('login');
+    expect(decider(redirect, allowed).decide({ ...request, method: 'POST' }).kind).toBe('deny');
+    expect(decider(redirect, allowed).decide({ ...request, method: 'GET', cookie: 'a=1; proxy_session=tok' })).toMatchObject({ kind: 'allow', fromCookie: true });
+    expect(decider(redirect, refused).decide({ ...request, method: 'GET', cookie: 'proxy_session=old' }).kind).toBe('login');
+  });
+});
+
+describe('helpers', () => {
+  it('reads and removes one cookie', () => {
+    expect(readCookie('a=1; proxy_session=xyz; b=2', 'proxy_session')).toBe('xyz');
+    expect(withoutCookie('a=1; proxy_session=xyz; b=2', 'proxy_session')).toBe('a=1; b=2');
+    expect(withoutCookie('proxy_session=xyz', 'proxy_session')).toBe('');
+  });
+
+  it('picks the resource of a metadata path: path-inserted, or the root / only resource', () => {
+    const p = protection();
+    expect(resourceForMetadataPath(p, '/.well-known/oauth-protected-resource/mcp')?.endpoint).toBe('/mcp');
+    expect(resourceForMetadataPath(p, '/.well-known/oauth-protected-resource/mcp/')?.endpoint).toBe('/mcp');
+    expect(resourceForMetadataPath(p, '/.well-known/oauth-protected-resource/nope')).toBeUndefined();
+    expect(resourceForMetadataPath(p, '/.well-known/oauth-protected-resource')?.endpoint).toBe('/mcp');
+  });
+
+  it('reads the original request of a forward-auth call from Traefik/Caddy, nginx or ?resource=', () => {
+    expect(forwardedRequest({ 'x-forwarded-host': 'App.example.test:8443', 'x-forwarded-uri': '/mcp?x=1', 'x-forwarded-proto': 'https', 'x-forwarded-method': 'post' }, undefined)).toEqual({
+      host: 'app.example.test',
+      authority: 'App.example.test:8443',
+      proto: 'https',
+      method: 'POST',
+      pathAndQuery: '/mcp?x=1',
+    });
+    expect(forwardedRequest({ 'x-original-url': 'http://app.example.test/a/b' }, undefined)).toMatchObject({ host: 'app.example.test', proto: 'http', pathAndQuery: '/a/b', method: 'GET' });
+    expect(forwardedRequest({}, 'https://mcp.example.test/mcp')).toMatchObject({ host: 'mcp.example.test', pathAndQuery: '/mcp' });
+    expect(forwardedRequest({}, undefined)).toBeNull();
+  });
+});

@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { AppConfig } from '@app/config';
+import type { AuthDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
+import type { HostProtection, ServedResource } from './protection-catalog';
+import { PREFLIGHT_HEADERS, ProtectionDecider, RESOURCE_CORS_HEADERS, withoutCookie } from './protection-decider';
+import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
+
+/** Redirect mode's flow cookie: state, PKCE verifier and where to return, for the callback on the target host. */
+export interface RedirectFlow {
+  s: string;
+  v: string;
+  r: string;
+}
+export const flowCookieName = (cookieName: string) => `${cookieName}_flow`;
+
+/**
+ * The dispatcher's auth policy (TARGET_AUTH_POLICY): decides from memory whether a request to a
+ * proxy target goes through, and with which identity headers. The client's Authorization header is
+ * removed unless the target opts in (`forward_authorization`), and client copies of identity
+ * headers with a custom prefix are removed too (X-Auth-* the dispatcher removes itself).
+ */
+@Injectable()
+export class ProtectionPolicy implements TargetAuthPolicy {
+  constructor(
+    private readonly decider: ProtectionDecider,
+    private readonly config: AppConfig,
+  ) {}
+
+  decide(req: IncomingMessage, resolved: ResolvedTarget, info: PublicRequestInfo): AuthDecision {
+    const protection = this.decider.protection(info.host);
+    if (!protection) return { action: 'forward' };
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const outcome = this.decider.decide(
+      {
+        host: info.host,
+        path: info.path,
+        query: q >= 0 ? rawUrl.slice(q + 1) : '',
+        method: info.method,
+        origin: `${info.secure ? 'https' : 'http'}://${req.headers.host ?? info.host}`,
+        authorization: req.headers.authorization,
+        cookie: req.headers.cookie,
+      },
+      protection,
+    );
+    switch (outcome.kind) {
+      case 'unprotected':
+        return { action: 'forward' };
+      case 'preflight':
+        return { action: 'respond', status: 204, headers: PREFLIGHT_HEADERS };
+      case 'deny': {
+        const body = JSON.stringify({ error: outcome.error, error_description: outcome.description });
+        return { action: 'respond', status: outcome.status, headers: { ...outcome.headers, 'content-type': 'application/json' }, body };
+      }
+      case 'login':
+        return this.login(protection, outcome.resource, rawUrl, info.secure);
+      case 'allow': {
+        const prefix = protection.auth.header_prefix.toLowerCase();
+        const removeHeaders = Object.keys(req.headers).filter((name) => name.startsWith(prefix) || (name === 'authorization' && !protection.auth.forward_authorization));
+        const setHeaders = { ...outcome.identity };
+        if (outcome.fromCookie) {
+          // The session cookie holds an access token: it does not go to the backend either.
+          const rest = withoutCookie(req.headers.cookie, protection.auth.cookie_name);
+          if (rest) setHeaders.cookie = rest;
+          else removeHeaders.push('cookie');
+        }
+        // Browser-based MCP clients read the answer cross-origin (bearer tokens, no cookies: '*' is enough).
+        const responseHeaders = protection.auth.mode === 'redirect' ? undefined : RESOURCE_CORS_HEADERS;
+        return { action: 'forward', setHeaders, removeHeaders, responseHeaders };
+      }
+    }
+  }
+
+  private login(protection: HostProtection, resource: ServedResource, returnTo: string, secure: boolean): AuthDecision {
+    if (!protection.auth.redirect_client_id) return { action: 'respond', status: 503, headers: { 'content-type': 'text/plain' }, body: 'sign-in is not set up for this site: set its auth mode again' };
+    const { location, cookie } = loginRedirect(this.config.oauth.issuer, protection, resource, returnTo, secure);
+    return { action: 'respond', status: 302, headers: { location, 'set-cookie': cookie, 'cache-control': 'no-store', 'content-type': 'text/plain' }, body: 'sign-in required' };
+  }
+}
+
+export function loginRedirect(issuer: string, protection: HostProtection, resource: ServedResource, returnTo: string, secure: boolean): { location: string; cookie: string } {
+  const flow: RedirectFlow = { s: randomBytes(16).toString('base64url'), v: randomBytes(32).toString('base64url'), r: returnTo };
+  const url = new URL(`${issuer}/authorize`);
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('client_id', protection.auth.redirect_client_id ?? '');
+  url.searchParams.set('redirect_uri', `${protection.origin}${REDIRECT_CALLBACK_PATH}`);
+  url.searchParams.set('code_challenge', createHash('sha256').update(flow.v).digest('base64url'));
+  url.searchParams.set('code_challenge_method', 'S256');
+  url.searchParams.set('state', flow.s);
+  url.searchParams.set('resource', resource.uri);
+  if (resource.scopes.length > 0) url.searchParams.set('scope', resource.scopes.join(' '));
+  const value = Buffer.from(JSON.stringify(flow)).toString('base64url');
+  const cookie = `${flowCookieName(protection.auth.cookie_name)}=${value}; Path=${REDIRECT_CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=600${secure ? '; Secure' : ''}`;
+  return { location: url.toString(), cookie };
+}

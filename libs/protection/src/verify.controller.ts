@@ -1,0 +1,107 @@
+import { All, Controller, Headers, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Public } from '@app/tokens';
+import { metadataUrl, ProtectionDecider, RESOURCE_CORS_HEADERS } from './protection-decider';
+
+type HeaderBag = Record<string, string | string[] | undefined>;
+const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v)?.split(',')[0].trim() || undefined;
+
+/** What a forward-auth caller says about the original request. */
+export interface ForwardedRequest {
+  host: string;
+  /** Host with port, as the client used it. */
+  authority: string;
+  proto: string;
+  method: string;
+  pathAndQuery: string;
+}
+
+/**
+ * The original request of a forward-auth subrequest, from the headers the common proxies send:
+ * Traefik and Caddy: `X-Forwarded-Host`, `X-Forwarded-Uri`, `X-Forwarded-Proto`, `X-Forwarded-Method`;
+ * nginx (set them in the config): `X-Original-URL` (absolute) or `X-Forwarded-Host` + `X-Original-URI`.
+ * Without those, `?resource=<resource URI>` names the protected resource directly.
+ */
+export function forwardedRequest(headers: HeaderBag, resource: string | undefined): ForwardedRequest | null {
+  let authority = first(headers['x-forwarded-host']);
+  let pathAndQuery = first(headers['x-forwarded-uri']) ?? first(headers['x-original-uri']);
+  let proto = first(headers['x-forwarded-proto']);
+  const original = first(headers['x-original-url']) ?? resource;
+  if (original) {
+    try {
+      const url = new URL(original);
+      authority ??= url.host;
+      pathAndQuery ??= `${url.pathname}${url.search}`;
+      proto ??= url.protocol.replace(':', '');
+    } catch {
+      // not absolute: a path
+      pathAndQuery ??= original.startsWith('/') ? original : undefined;
+    }
+  }
+  if (!authority) return null;
+  const host = authority.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  return {
+    host,
+    authority,
+    proto: proto === 'http' ? 'http' : 'https',
+    method: (first(headers['x-forwarded-method']) ?? first(headers['x-original-method']) ?? 'GET').toUpperCase(),
+    pathAndQuery: pathAndQuery && pathAndQuery.startsWith('/') ? pathAndQuery : '/',
+  };
+}
+
+// Deliberately public: nginx auth_request, Caddy forward_auth and Traefik forwardAuth call it without
+// an API token (the bearer token they pass on is what it checks). Documented in docs/oauth.md, not
+// in the admin OpenAPI.
+@ApiExcludeController()
+@Public()
+@Controller()
+export class VerifyController {
+  constructor(private readonly decider: ProtectionDecider) {}
+
+  /** 200 with identity headers, 401 with the resource's WWW-Authenticate, 403; never a redirect. */
+  @All('verify')
+  verify(@Headers() headers: HeaderBag, @Query('resource') resource: string | undefined, @Res() reply: FastifyReply): void {
+    void reply.header('cache-control', 'no-store');
+    const original = forwardedRequest(headers, typeof resource === 'string' ? resource : undefined);
+    if (!original) {
+      void reply.status(400).send({ error: 'invalid_request', error_description: 'say which request to check: X-Forwarded-Host and X-Forwarded-Uri (or X-Original-URL, or ?resource=<uri>)' });
+      return;
+    }
+    const q = original.pathAndQuery.indexOf('?');
+    const path = q >= 0 ? original.pathAndQuery.slice(0, q) : original.pathAndQuery;
+    const outcome = this.decider.decide({
+      host: original.host,
+      path,
+      query: q >= 0 ? original.pathAndQuery.slice(q + 1) : '',
+      method: original.method,
+      origin: `${original.proto}://${original.authority}`,
+      authorization: first(headers.authorization),
+      cookie: first(headers.cookie),
+    });
+    switch (outcome.kind) {
+      case 'unprotected':
+        void reply.status(403).send({ error: 'access_denied', error_description: `${original.host} is not protected by this server (turn auth on for its proxy target)` });
+        return;
+      case 'preflight':
+        void reply.status(200).send();
+        return;
+      case 'deny':
+        void reply
+          .status(outcome.status)
+          .headers(outcome.headers)
+          .send({ error: outcome.error, error_description: outcome.description });
+        return;
+      case 'login':
+        // Redirect mode has no browser here: the caller gets the bearer challenge.
+        void reply
+          .status(401)
+          .headers({ ...RESOURCE_CORS_HEADERS, 'www-authenticate': `Bearer resource_metadata="${metadataUrl(`${original.proto}://${original.authority}`, outcome.resource)}"` })
+          .send({ error: 'unauthorized', error_description: 'this resource needs an access token' });
+        return;
+      case 'allow':
+        void reply.status(200).headers(outcome.identity).send({ authenticated: outcome.authenticated });
+        return;
+    }
+  }
+}
