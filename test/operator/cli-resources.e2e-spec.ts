@@ -1,6 +1,18 @@
 import { spawn } from 'node:child_process';
-import { CLI_MAIN, runCliProcess } from '../support/cli-process';
+import { runCli } from '../../apps/cli/src/cli';
+import { CLI_MAIN, CliResult, runCliProcess } from '../support/cli-process';
 import { ServerProcess } from '../support/server-process';
+
+/**
+ * proxyctl's own code in this process (fast: no node start per command); the built binary is run
+ * as a process for the first and the streaming test, and throughout test/operator/cli.e2e-spec.ts.
+ */
+async function runInProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
 
 /**
  * proxyctl against the real built server for every resource type: create, list (table and
@@ -11,7 +23,7 @@ import { ServerProcess } from '../support/server-process';
 describe('proxyctl resources against a running server', () => {
   let server: ServerProcess;
   let env: Record<string, string>;
-  const cli = (...args: string[]) => runCliProcess(args, env);
+  const cli = (...args: string[]) => runInProcess(args, env);
   const json = async <T = unknown>(...args: string[]): Promise<T> => {
     const result = await cli(...args, '--json');
     if (result.code !== 0) throw new Error(`proxyctl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
@@ -25,12 +37,12 @@ describe('proxyctl resources against a running server', () => {
   afterAll(() => server.stop());
 
   it('proxy targets: create with settings, list, show, update, route settings, delete', async () => {
-    const created = await cli('proxy', 'create', 'cli.example.test', 'http://127.0.0.1:3999', '--no-enable-http', '--custom-headers', '{"X-Env":"test"}', '--connect-timeout', '5');
+    const created = await runCliProcess(['proxy', 'create', 'cli.example.test', 'http://127.0.0.1:3999', '--no-enable-http', '--custom-headers', '{"X-Env":"test"}', '--connect-timeout', '5'], env);
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^proxy_target\.hostname\s+cli\.example\.test$/m);
     expect(created.stdout).toMatch(/^proxy_target\.custom_headers\.X-Env\s+test$/m);
 
-    const list = await cli('proxy', 'list');
+    const list = await runCliProcess(['proxy', 'list'], env);
     const lines = list.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^HOSTNAME\s+TARGET\s+ENABLED\s+HTTP\s+HTTPS\s+CERTIFICATE\s+ROUTES\s+OWNER$/);
     expect(lines.slice(1)).toEqual([expect.stringMatching(/^cli\.example\.test\s+http:\/\/127\.0\.0\.1:3999\s+yes\s+no\s+yes\s+-\s+all\s+ADMIN$/)]);
@@ -150,7 +162,13 @@ describe('proxyctl resources against a running server', () => {
 
   it('request log: search with filters, stats, errors, clear; metrics as text', async () => {
     await server.api('GET', '/api/v1/proxy/targets/missing.example.test');
-    const found = await json<{ total: number; entries: { path: string; status: number }[] }>('logs', 'search', '--path', '/api/v1/proxy/targets/missing', '--status', '404');
+    // The log is written in batches (every 100 ms): wait until the entry is there.
+    type Found = { total: number; entries: { path: string; status: number }[] };
+    let found: Found = { total: 0, entries: [] };
+    for (let i = 0; i < 50 && found.total === 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      found = await json<Found>('logs', 'search', '--path', '/api/v1/proxy/targets/missing', '--status', '404');
+    }
     expect(found.total).toBe(1);
     expect(found.entries).toEqual([expect.objectContaining({ path: '/api/v1/proxy/targets/missing.example.test', status: 404, method: 'GET' })]);
     const table = (await cli('logs', 'errors', '--path', '/api/v1/proxy/targets/missing', '--limit', '5')).stdout;

@@ -226,6 +226,12 @@ describe('dashboard resource pages in Chromium', () => {
 
   it('filters the request log', async () => {
     await server.api('GET', '/api/v1/proxy/targets/no-such.example.test');
+    // The log is written in batches (every 100 ms): wait until the entry is there.
+    for (let i = 0; i < 50; i++) {
+      const logged = await server.api<{ total: number }>('GET', '/api/v1/logs?path=/api/v1/proxy/targets/no-such');
+      if (logged.body.total > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await go('Request log');
     await page.getByLabel('Status (optional)', { exact: true }).fill('404');
     await page.getByLabel('Path prefix (optional)', { exact: true }).fill('/api/v1/proxy/targets/no-such');

@@ -117,7 +117,12 @@ describe('justfile recipes', () => {
     const stats = await just(['stats'], env);
     expect(stats.code).toBe(0);
     expect(stats.stdout).toMatch(/^proxy targets\s+0$/m);
-    expect((await just(['logs-search', '', '1', '5', '--path', '/api/v1/proxy/targets/just.example.test', '--json'], env)).stdout).toMatch(/"total": [1-9]/);
+    // Entries of the requests above (the log is written in batches every 100 ms: ask until they are there).
+    let search = '';
+    for (let i = 0; i < 20 && !/"total": [1-9]/.test(search); i++) {
+      search = (await just(['logs-search', '', '1', '5', '--path', '/api/v1/proxy/targets/just.example.test', '--json'], env)).stdout;
+    }
+    expect(search).toMatch(/"path": "\/api\/v1\/proxy\/targets\/just\.example\.test"/);
   });
 
   it('generates an OAuth signing key the server accepts', async () => {

@@ -187,6 +187,13 @@ const certificatesPage = resourcePage({
       path: (row) => `/api/v1/certificates/${enc(row.cert_name)}/renew?force=true`,
       confirm: (row) => `Renew ${row.cert_name} now even if it has more than 30 days left?`,
     },
+    {
+      label: 'Convert to production',
+      method: 'POST',
+      path: (row) => `/api/v1/certificates/${enc(row.cert_name)}/convert-to-production`,
+      when: (row) => row.acme_directory_url !== 'production' && /staging/i.test(row.acme_directory_url ?? ''),
+      confirm: (row) => `Order ${row.cert_name} again from the production ACME directory?`,
+    },
   ],
   deletable: true,
 });
