@@ -23,7 +23,10 @@ describe('dashboard resource pages in Chromium', () => {
   let profile: string;
   const consoleErrors: string[] = [];
 
-  /** A full authorization-code flow for `user` (GitHub stand-in sign-in, consent, token). */
+  /**
+   * A full authorization-code flow for `user` (GitHub stand-in sign-in, consent, token). No
+   * `resource`: which resources may be asked for depends on the protected-resource registry.
+   */
   async function oauthLogin(user: string): Promise<{ clientId: string; accessToken: string }> {
     const redirect = 'http://127.0.0.1:47011/callback';
     const reg = await fetch(`${server.apiUrl}/register`, {
@@ -36,7 +39,7 @@ describe('dashboard resource pages in Chromium', () => {
     github.signIn(user);
     const verifier = randomBytes(32).toString('base64url');
     const url = new URL(`${server.apiUrl}/authorize`);
-    const params = { response_type: 'code', client_id: clientId, redirect_uri: redirect, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', state: 'st', resource: 'https://mcp.example.test/mcp' };
+    const params = { response_type: 'code', client_id: clientId, redirect_uri: redirect, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', state: 'st' };
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const flow = await new OAuthBrowser().authorize(url, redirect);
     const code = flow.callback?.searchParams.get('code');
@@ -215,7 +218,7 @@ describe('dashboard resource pages in Chromium', () => {
     await go('OAuth sessions');
     const row = page.getByRole('row', { name: new RegExp(`alice.*${clientId}`) });
     await row.waitFor();
-    await expect(row.getByRole('cell').nth(2).textContent()).resolves.toBe('https://mcp.example.test/mcp');
+    await expect(row.getByRole('cell').nth(0).textContent()).resolves.toBe(clientId);
     await shot('oauth-sessions');
     acceptNextDialog();
     await page.getByRole('button', { name: `Revoke session of alice for ${clientId}` }).click();
