@@ -73,6 +73,7 @@ function readInput(field, input, editing) {
  * @param {(body) => Promise<void>} spec.onSubmit  throws ApiError to show the API's message
  * @param {Node[]} [spec.extraButtons]
  * @param {string} [spec.headingLevel]  'h2' (default) or 'h3'
+ * @param {boolean} [spec.wide]         fields side by side (filter forms)
  */
 export function dataForm(spec) {
   const errorBox = h('div', { role: 'alert', class: 'error', id: uid('form-error'), hidden: true });
@@ -91,10 +92,10 @@ export function dataForm(spec) {
   const advanced = rendered.filter((r) => r.field.advanced).map((r) => r.box);
   const form = h(
     'form',
-    { class: 'card stack', novalidate: true, 'aria-label': spec.label },
+    { class: spec.wide ? 'card stack wide' : 'card stack', novalidate: true, 'aria-label': spec.label },
     h(spec.headingLevel ?? 'h2', {}, spec.label),
     ...basic,
-    advanced.length ? h('details', {}, h('summary', {}, 'More settings'), h('div', { class: 'stack' }, ...advanced)) : null,
+    advanced.length ? h('details', {}, h('summary', {}, 'More settings'), h('div', { class: spec.wide ? 'stack wide' : 'stack' }, ...advanced)) : null,
     errorBox,
     h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, spec.submit), ...(spec.extraButtons ?? [])),
   );

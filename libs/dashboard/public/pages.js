@@ -422,7 +422,7 @@ const logsPage = {
     container.append(
       h('h1', {}, 'Request log'),
       h('p', {}, 'Every request answered by any replica, newest first (kept for LOG_RETENTION_HOURS).'),
-      dataForm({ label: 'Filter requests', submit: 'Search', fields: logFilterFields, onSubmit: search }),
+      dataForm({ label: 'Filter requests', submit: 'Search', fields: logFilterFields, onSubmit: search, wide: true }),
       results,
     );
     await search({ hours: 24, limit: 100 });
