@@ -165,8 +165,12 @@ describe('dashboard resource pages in Chromium', () => {
     expect((await server.api('GET', '/api/v1/proxy/targets/app.example.test/routes')).body).toEqual({ route_mode: 'selective', enabled_routes: [high.body.route_id], disabled_routes: [] });
     await expect(page.getByRole('row', { name: /app\.example\.test/ }).getByRole('cell').nth(4).textContent()).resolves.toBe(`selective: ${high.body.route_id}`);
 
-    // An API refusal in the edit form shows there, naming the field.
+    // Opened again, the route settings are read from GET .../routes.
     await page.getByRole('button', { name: 'Edit proxy target app.example.test' }).click();
+    await expect(page.getByRole('form', { name: 'Route settings' }).getByLabel('Route mode', { exact: true }).inputValue()).resolves.toBe('selective');
+    await expect(page.getByRole('form', { name: 'Route settings' }).getByLabel('Enabled routes (optional)', { exact: true }).inputValue()).resolves.toBe(high.body.route_id);
+
+    // An API refusal in the edit form shows there, naming the field.
     await page.getByRole('form', { name: 'Backend and certificate' }).getByLabel('Connect timeout (seconds) (optional)', { exact: true }).fill('0');
     await page.getByRole('form', { name: 'Backend and certificate' }).getByRole('button', { name: 'Save' }).click();
     const editAlert = page.getByRole('form', { name: 'Backend and certificate' }).getByRole('alert');

@@ -137,6 +137,7 @@ const proxyTargetsPage = resourcePage({
     {
       title: 'Route settings',
       path: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/routes`,
+      load: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/routes`,
       fields: [
         { name: 'route_mode', label: 'Route mode', type: 'select', options: ['all', 'selective', 'none'], hint: 'all: every route except the disabled ones; selective: only the enabled ones; none: no routes.' },
         { name: 'enabled_routes', label: 'Enabled routes', type: 'list', hint: 'Route ids, comma-separated (selective mode).' },

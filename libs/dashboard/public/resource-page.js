@@ -22,8 +22,9 @@ import { dataForm } from './form.js';
  * @param {(created) => string} [spec.createdName]  name of a created item in the notice
  * @param {{label: string, method: string, path: (row) => string, confirm?: (row) => string, danger?: boolean, when?: (row) => boolean, afterAction?: (result, row) => Node | undefined}[]} [spec.actions]
  *   per-row buttons (rotate, renew, revoke, start, stop...); afterAction shows something from the answer
- * @param {{title: string, method?: string, path: (row) => string, fields: object[]}[]} [spec.edit]
- *   an Edit button per row opening these forms, prefilled from the row; each saves on its own
+ * @param {{title: string, method?: string, path: (row) => string, load?: (row) => string, fields: object[]}[]} [spec.edit]
+ *   an Edit button per row opening these forms, each saving on its own; prefilled from the row, or
+ *   from GET load(row) when given (e.g. a target's auth settings; a 404 there means "none yet")
  * @param {boolean | ((row) => boolean)} [spec.deletable]   adds a Delete action
  */
 export function resourcePage(spec) {
@@ -66,14 +67,31 @@ async function renderResourcePage(spec, container) {
     }
   }
 
-  function openEditor(row) {
+  async function loadValues(section, row) {
+    if (!section.load) return row;
+    try {
+      return (await api('GET', section.load(row))) ?? {};
+    } catch (error) {
+      if (error.status === 404) return {};
+      throw error;
+    }
+  }
+
+  async function openEditor(row) {
     const close = () => editHolder.replaceChildren();
-    const forms = spec.edit.map((section) =>
+    let values;
+    try {
+      values = await Promise.all(spec.edit.map((section) => loadValues(section, row)));
+    } catch (error) {
+      status.replaceChildren(h('div', { class: 'error', role: 'alert' }, `Edit ${spec.rowLabel(row)}: ${error.message}`));
+      return;
+    }
+    const forms = spec.edit.map((section, i) =>
       dataForm({
         label: section.title,
         submit: 'Save',
         fields: section.fields,
-        values: row,
+        values: values[i],
         editing: true,
         headingLevel: 'h3',
         extraButtons: [h('button', { type: 'button', onclick: close }, 'Cancel')],
