@@ -182,6 +182,304 @@ token-rotate name token="":
 token-email email token="":
     @{{cli}} token email {{quote(email)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
 
+# ---- Certificates ------------------------------------------------------------------------------
+# `staging` is "staging", "production" or the https:// URL of any ACME directory.
+
+# Order a certificate for one domain (then: just cert-status <name> 60)
+cert-create name domain email="" token="" staging="":
+    @{{cli}} cert create {{quote(domain)}} --cert-name {{quote(name)}} {{ if email != "" { "--email " + quote(email) } else { "" } }} {{ if staging != "" { "--acme-directory-url " + quote(staging) } else { "" } }} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Order one certificate for several comma-separated domains
+cert-create-multi name domains email="" token="" staging="production":
+    @{{cli}} cert create-multi {{quote(name)}} --domains {{quote(domains)}} --acme-directory-url {{quote(staging)}} {{ if email != "" { "--email " + quote(email) } else { "" } }} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# List certificates
+cert-list token="":
+    @{{cli}} cert list {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Show a certificate
+cert-show name token="":
+    @{{cli}} cert show {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Show a certificate's order status, waiting up to `wait` seconds for the order to finish
+cert-status name wait="0" token="":
+    @{{cli}} cert status {{quote(name)}} --wait {{quote(wait)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Renew a certificate now (force=force: even with more than 30 days left)
+cert-renew name token="" force="":
+    @{{cli}} cert renew {{quote(name)}} {{ if force != "" { "--force" } else { "" } }} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Re-order a staging certificate from the production directory
+cert-convert-to-production name token="":
+    @{{cli}} cert convert-to-production {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Delete a certificate
+cert-delete name token="":
+    @{{cli}} cert delete {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# ---- Proxy targets -----------------------------------------------------------------------------
+# Recipes ending in *flags pass proxyctl options on, after the token ("" for the default one):
+#   just proxy-create app.example.com http://127.0.0.1:3000 "" --redirect-http-to-https --custom-headers '{"X-Env":"prod"}'
+
+# Create a proxy target (options: proxyctl proxy create --help)
+[positional-arguments]
+proxy-create hostname target_url token="" *flags:
+    @shift 3; {{cli}} proxy create {{quote(hostname)}} {{quote(target_url)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# List proxy targets
+proxy-list token="":
+    @{{cli}} proxy list {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Show a proxy target
+proxy-show hostname token="":
+    @{{cli}} proxy show {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Change a proxy target (options: proxyctl proxy update --help)
+[positional-arguments]
+proxy-update hostname token="" *flags:
+    @shift 2; {{cli}} proxy update {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Delete a proxy target (delete_cert=true also deletes its certificate)
+proxy-delete hostname token="" delete_cert="false":
+    @{{cli}} proxy delete {{quote(hostname)}} --delete-certificate={{quote(delete_cert)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Serve an existing certificate (e.g. a multi-domain one) for a proxy target
+proxy-cert-attach hostname cert_name token="":
+    @{{cli}} proxy cert-attach {{quote(hostname)}} {{quote(cert_name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Show which routes apply to a proxy target
+proxy-routes-show hostname token="":
+    @{{cli}} proxy routes {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Set a proxy target's route mode: all, selective or none (--enabled-routes/--disabled-routes ids as flags)
+[positional-arguments]
+proxy-routes-mode hostname mode token="" *flags:
+    @shift 3; {{cli}} proxy routes-set {{quote(hostname)}} {{quote(mode)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Use one route on a proxy target
+proxy-routes-enable hostname route_id token="":
+    @{{cli}} proxy route-enable {{quote(hostname)}} {{quote(route_id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Stop using one route on a proxy target
+proxy-routes-disable hostname route_id token="":
+    @{{cli}} proxy route-disable {{quote(hostname)}} {{quote(route_id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# ---- Routes ------------------------------------------------------------------------------------
+# target_type: instance, port, hostname or url. Higher priority (0-999, default 50) is tried first.
+
+# Create a route (options: proxyctl route create --help)
+[positional-arguments]
+route-create path target_type target_value token="" priority="50" *flags:
+    @shift 5; {{cli}} route create {{quote(path)}} {{quote(target_type)}} {{quote(target_value)}} --priority {{quote(priority)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Create a route that applies on every proxy target
+[positional-arguments]
+route-create-global path target_type target_value token="" priority="50" *flags:
+    @shift 5; {{cli}} route create-global {{quote(path)}} {{quote(target_type)}} {{quote(target_value)}} --priority {{quote(priority)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Create a route for some proxy targets (comma-separated hostnames)
+[positional-arguments]
+route-create-proxy path target_type target_value proxies token="" priority="50" *flags:
+    @shift 6; {{cli}} route create-proxy {{quote(path)}} {{quote(target_type)}} {{quote(target_value)}} --proxy-hostnames {{quote(proxies)}} --priority {{quote(priority)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# List routes, highest priority first
+route-list token="":
+    @{{cli}} route list {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Show a route
+route-show route_id token="":
+    @{{cli}} route show {{quote(route_id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Change a route (options: proxyctl route update --help)
+[positional-arguments]
+route-update route_id token="" *flags:
+    @shift 2; {{cli}} route update {{quote(route_id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Delete a route
+route-delete route_id token="":
+    @{{cli}} route delete {{quote(route_id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# ---- Instances ---------------------------------------------------------------------------------
+
+# Register a named backend that routes can target
+instance-register name target_url token="" description="":
+    @{{cli}} instance create {{quote(name)}} {{quote(target_url)}} {{ if description != "" { "--description " + quote(description) } else { "" } }} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# List instances
+instance-list token="":
+    @{{cli}} instance list {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Show an instance
+instance-show name token="":
+    @{{cli}} instance show {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Delete an instance
+instance-delete name token="":
+    @{{cli}} instance delete {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# ---- Docker services ---------------------------------------------------------------------------
+
+# Create and start a Docker service (options: proxyctl service create --help)
+[positional-arguments]
+service-create name image token="" *flags:
+    @shift 3; {{cli}} service create {{quote(name)}} {{quote(image)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# List Docker services
+service-list token="":
+    @{{cli}} service list {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Show a service
+service-show name token="":
+    @{{cli}} service show {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Delete a service with its container, ports and proxy target
+[positional-arguments]
+service-delete name token="" *flags:
+    @shift 2; {{cli}} service delete {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Start a service
+service-start name token="":
+    @{{cli}} service start {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Stop a service
+service-stop name token="":
+    @{{cli}} service stop {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Restart a service
+service-restart name token="":
+    @{{cli}} service restart {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# The last `lines` log lines of a service (follow=follow keeps printing until Ctrl-C)
+service-logs name lines="100" token="" follow="":
+    @{{cli}} service {{ if follow != "" { "logs-follow" } else { "logs" } }} {{quote(name)}} --tail {{quote(lines)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# CPU, memory, network and I/O of a service
+service-stats name token="":
+    @{{cli}} service stats {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Publish a service as <name>.<BASE_DOMAIN>
+service-proxy-create name token="":
+    @{{cli}} service proxy {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Remove containers and ports no service owns any more
+service-cleanup token="":
+    @{{cli}} service cleanup {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Publish one more container port of a service (host port allocated unless --host)
+[positional-arguments]
+service-port-add name port_name container token="" *flags:
+    @shift 4; {{cli}} service port-add {{quote(name)}} {{quote(port_name)}} --container {{quote(container)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Stop publishing a port of a service
+service-port-remove name port_name token="":
+    @{{cli}} service port-remove {{quote(name)}} {{quote(port_name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# List the ports of a service
+service-port-list name token="":
+    @{{cli}} service ports {{quote(name)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Whether a host port is free (bind: 127.0.0.1 or 0.0.0.0)
+service-port-check port token="" bind="127.0.0.1":
+    @{{cli}} port check {{quote(port)}} --bind-address {{quote(bind)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# ---- OAuth -------------------------------------------------------------------------------------
+
+# Pre-register an OAuth client (scope: space-separated); its secret is shown once
+oauth-client-register name redirect_uri scope="" token="":
+    @{{cli}} oauth-client register {{quote(name)}} --redirect-uris {{quote(redirect_uri)}} {{ if scope != "" { "--scope " + quote(scope) } else { "" } }} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# List OAuth clients
+oauth-clients-list token="":
+    @{{cli}} oauth-client list {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Delete an OAuth client and revoke its sessions
+oauth-client-delete client_id token="":
+    @{{cli}} oauth-client delete {{quote(client_id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# List OAuth sessions (user: a GitHub login, to narrow)
+oauth-sessions-list user="" token="":
+    @{{cli}} oauth-session list {{ if user != "" { "--user " + quote(user) } else { "" } }} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Revoke one OAuth session with its tokens
+oauth-session-revoke session_id token="":
+    @{{cli}} oauth-session revoke {{quote(session_id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# List unexpired OAuth access tokens (user: a GitHub login, to narrow)
+oauth-token-list user="" token="":
+    @{{cli}} oauth-token list {{ if user != "" { "--user " + quote(user) } else { "" } }} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Counts of OAuth clients, sessions, users and tokens
+oauth-metrics token="":
+    @{{cli}} oauth metrics {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Print a new RSA signing key as base64 PEM, for OAUTH_JWT_PRIVATE_KEY_B64 in .env
+oauth-key-generate:
+    @node -e "const c = require('node:crypto'); const pem = c.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }); console.log(Buffer.from(pem).toString('base64'))"
+
+# ---- Request log -------------------------------------------------------------------------------
+# Log recipes use PROXY_API_{{ if token != "" { "--token " + quote(token) } else { "" } }} / ADMIN_{{ if token != "" { "--token " + quote(token) } else { "" } }}; *flags are proxyctl filters (proxyctl logs search --help).
+
+# Search the request log (query: free text)
+[positional-arguments]
+logs-search query="" hours="24" limit="100" *flags:
+    @shift 3; {{cli}} logs search {{ if query != "" { "--q " + quote(query) } else { "" } }} --hours {{quote(hours)}} --limit {{quote(limit)}} "$@"
+
+# Requests from one client IP
+logs-ip ip hours="24" limit="100":
+    @{{cli}} logs ip {{quote(ip)}} --hours {{quote(hours)}} --limit {{quote(limit)}}
+
+# Requests for one host
+logs-host hostname hours="24" limit="100":
+    @{{cli}} logs host {{quote(hostname)}} --hours {{quote(hours)}} --limit {{quote(limit)}}
+
+# Requests for one proxy target (same as logs-host)
+logs-proxy hostname hours="24" limit="100":
+    @{{cli}} logs host {{quote(hostname)}} --hours {{quote(hours)}} --limit {{quote(limit)}}
+
+# Requests of one OAuth client
+logs-client client_id hours="24" limit="100":
+    @{{cli}} logs client {{quote(client_id)}} --hours {{quote(hours)}} --limit {{quote(limit)}}
+
+# Requests answered 400 or more, or failed by the proxy
+logs-errors hours="1" limit="100":
+    @{{cli}} logs errors --hours {{quote(hours)}} --limit {{quote(limit)}}
+
+# Print requests as they are answered, until Ctrl-C (filters as flags: just logs-follow --hostname app.example.com)
+[positional-arguments]
+logs-follow *flags:
+    @{{cli}} logs follow "$@"
+
+# OAuth activity (ip: only from this client IP)
+logs-oauth ip="" hours="24" limit="100":
+    @{{cli}} logs oauth {{ if ip != "" { "--ip " + quote(ip) } else { "" } }} --hours {{quote(hours)}} --limit {{quote(limit)}}
+
+# An OAuth flow step by step, for a client id or a client IP, and where it stopped
+logs-oauth-flow id hours="24":
+    @{{cli}} logs oauth-flow {{ if id =~ '^[0-9.]+$|:' { "--ip " + quote(id) } else { "--client-id " + quote(id) } }} --hours {{quote(hours)}}
+
+# Per host: requests, status classes, error rate, latency percentiles
+logs-stats hours="24":
+    @{{cli}} logs stats --hours {{quote(hours)}}
+
+# Delete the whole request log (admin)
+logs-clear:
+    @{{cli}} logs clear
+
+# ---- Overview ----------------------------------------------------------------------------------
+
+# How many of each resource exist, OAuth counts, and the last hour's traffic per host
+stats:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    count() { {{cli}} "$@" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))'; }
+    printf '%-16s %s\n' tokens "$(count token list)" "proxy targets" "$(count proxy list)" certificates "$(count cert list)" routes "$(count route list)" instances "$(count instance list)" services "$(count service list)" ports "$(count port list)"
+    echo; {{cli}} oauth metrics
+    echo; {{cli}} logs stats --hours 1
+
+# Remove containers and port allocations that no service owns any more
+cleanup-orphaned:
+    @{{cli}} service cleanup
+
 # ---- MCP ----------------------------------------------------------------------------------------
 
 # Start the example MCP echo servers and publish them behind GitHub login, printing client configuration (idempotent; args go to proxyctl, e.g. --base-domain example.com --users alice)
@@ -196,8 +494,3 @@ mcp-echo-setup *args:
 mcp-echo-stop:
     @{{cli}} mcp echo-stop
 
-# ---- More groups ------------------------------------------------------------------------------
-# Each API resource gets its recipes here as it lands in the CLI (apps/cli/src/commands.ts), e.g.
-#   proxy-create hostname target_url token="":
-#       {{cli}} proxy create {{quote(hostname)}} {{quote(target_url)}} ...
-# Recipe names follow the original system's (cert-*, proxy-*, route-*, instance-*, service-*, oauth-*).

@@ -35,94 +35,6 @@ function stopEchoServers(dataDir: string): void {
 
 const pidOf = (dataDir: string, mode: string) => Number(readFileSync(join(dataDir, `mcp-echo-${mode}.pid`), 'utf8').trim());
 
-/**
- * What can run before the protection module is merged: argument handling, starting the echo
- * servers (pid and log files), creating the proxy targets, idempotent re-runs, the just recipe, and
- * a failure that names its step. DELETE THIS describe when enabling the full one below: it expects
- * the protection step to fail, which it no longer does once `POST /proxy/targets/{h}/auth` exists.
- */
-describe('mcp echo-setup on a server without target protection (before the protect branch)', () => {
-  let server: ServerProcess;
-  let env: Record<string, string>;
-  let dataDir: string;
-  let ports: { stateless: number; stateful: number };
-
-  beforeAll(async () => {
-    server = await ServerProcess.start();
-    env = { PROXY_API_URL: server.apiUrl, PROXY_API_TOKEN: server.adminToken, BASE_DOMAIN: 'example.test' };
-    dataDir = mkdtempSync(join(tmpdir(), 'mcp-echo-setup-'));
-    ports = { stateless: await freePort(), stateful: await freePort() };
-  });
-  afterAll(async () => {
-    if (dataDir) stopEchoServers(dataDir);
-    await server?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const setup = (extra: string[] = []) =>
-    runCliProcess(['mcp', 'echo-setup', '--data-dir', dataDir, '--stateless-port', String(ports.stateless), '--stateful-port', String(ports.stateful), '--no-enable-https', ...extra], env);
-
-  it('refuses bad arguments before doing anything (exit 2)', async () => {
-    const bad = await runCliProcess(['mcp', 'echo-setup', '--data-dir', dataDir], { PROXY_API_URL: server.apiUrl, PROXY_API_TOKEN: server.adminToken });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('proxyctl: no base domain: pass --base-domain example.com or set BASE_DOMAIN (the echo servers get echo-stateless.<domain> and echo-stateful.<domain>)\nRun "proxyctl mcp echo-setup --help" for usage.\n');
-    expect(existsSync(join(dataDir, 'mcp-echo-stateless.pid'))).toBe(false);
-  });
-
-  it('starts both echo servers and creates the first proxy target, then names the step that failed', async () => {
-    const run = await setup();
-    expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(new RegExp(`✓ echo server \\(stateless\\): started, pid \\d+, http://127\\.0\\.0\\.1:${ports.stateless}/mcp, log ${dataDir}/mcp-echo-stateless\\.log`));
-    expect(run.stdout).toContain(`✓ proxy target echo-stateless.example.test → http://127.0.0.1:${ports.stateless}: created`);
-    expect(run.stderr).toContain('error: step "protection of echo-stateless.example.test" failed: POST /api/v1/proxy/targets/echo-stateless.example.test/auth: Cannot POST');
-    for (const mode of ['stateless', 'stateful'] as const) {
-      const health = (await (await fetch(`http://127.0.0.1:${ports[mode]}/health`)).json()) as Record<string, unknown>;
-      expect(health).toMatchObject({ status: 'ok', mode, allowed_hosts: [`echo-${mode}.example.test`] });
-      expect(existsSync(join(dataDir, `mcp-echo-${mode}.log`))).toBe(true);
-    }
-    const target = await server.api('GET', '/api/v1/proxy/targets/echo-stateless.example.test');
-    expect(target.body).toMatchObject({ target_url: `http://127.0.0.1:${ports.stateless}`, enable_https: false, owner: 'ADMIN' });
-    // The failed step stopped the run: the stateful target was not created yet.
-    expect((await server.api('GET', '/api/v1/proxy/targets/echo-stateful.example.test')).status).toBe(404);
-    // The stateless server accepts its public hostname through the proxy (Host preserved); the servers refuse other hosts.
-    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
-    const headers = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
-    const proxied = await loopbackFetch(`http://echo-stateless.example.test:${server.httpPort}/mcp`, { method: 'POST', headers, body: JSON.stringify(init) });
-    expect(proxied.status).toBe(200);
-    expect(await proxied.text()).toContain('"serverInfo":{"name":"mcp-echo-stateless"');
-    expect((await loopbackFetch(`http://elsewhere.test:${ports.stateful}/mcp`, { method: 'POST', headers, body: JSON.stringify(init) })).status).toBe(403);
-  });
-
-  it('is idempotent: a re-run keeps the running servers and the targets (through the just recipe)', async () => {
-    const before = { stateless: pidOf(dataDir, 'stateless'), stateful: pidOf(dataDir, 'stateful') };
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const args = ['--justfile', join(ROOT, 'justfile'), 'mcp-echo-setup', '--data-dir', dataDir, '--stateless-port', String(ports.stateless), '--stateful-port', String(ports.stateful), '--no-enable-https'];
-      const child = spawn(join(ROOT, 'node_modules', '.bin', 'just'), args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('error', reject);
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`✓ echo server (stateless): already running, pid ${before.stateless}`);
-    expect(run.stdout).toContain(`✓ proxy target echo-stateless.example.test → http://127.0.0.1:${ports.stateless}: unchanged`);
-    expect(run.stderr).toContain('error: step "protection of echo-stateless.example.test" failed');
-    expect({ stateless: pidOf(dataDir, 'stateless'), stateful: pidOf(dataDir, 'stateful') }).toEqual(before);
-    const targets = (await server.api<{ hostname: string }[]>('GET', '/api/v1/proxy/targets')).body.map((t) => t.hostname).sort();
-    expect(targets).toEqual(['echo-stateless.example.test']);
-  });
-
-  it('mcp echo-stop stops both servers', async () => {
-    const stopped = await runCliProcess(['mcp', 'echo-stop', '--data-dir', dataDir], {});
-    expect(stopped.code).toBe(0);
-    expect(stopped.stdout).toMatch(/^stateless: stopped \(pid \d+\)\nstateful: stopped \(pid \d+\)\n$/);
-    await expect(fetch(`http://127.0.0.1:${ports.stateless}/health`)).rejects.toThrow();
-    expect(existsSync(join(dataDir, 'mcp-echo-stateless.pid'))).toBe(false);
-    expect((await runCliProcess(['mcp', 'echo-stop', '--data-dir', dataDir], {})).stdout).toBe('stateless: not running\nstateful: not running\n');
-  });
-});
 
 /** An SDK OAuth client provider with nothing configured in advance; the "browser" is headless. */
 class HeadlessProvider implements OAuthClientProvider {
@@ -180,15 +92,15 @@ async function countdown(client: Client, steps: number): Promise<string[]> {
   return events;
 }
 
-// NEEDS THE `protect` BRANCH (target protection, resource metadata, the resource registry, the auth
-// hostname on the public listeners). After merging it: remove `.skip` here and delete the describe
-// above. This is issue 8's "Done means": the one-command setup on a fresh Redis, then the SDK client
-// through the proxy with headless OAuth against both echo servers.
-describe.skip('mcp echo-setup end to end: fresh Redis → SDK client through the proxy with GitHub login', () => {
+// Issue 8's "Done means": the one-command setup on a fresh Redis, then the SDK client through the
+// proxy with headless OAuth against both echo servers.
+describe('mcp echo-setup end to end: fresh Redis → SDK client through the proxy with GitHub login', () => {
   let github: GithubStandin;
   let server: ServerProcess;
   let dataDir: string;
   let result: SetupJson;
+  let ports: { stateless: number; stateful: number };
+  const cliEnv = () => ({ PROXY_API_URL: server.apiUrl, PROXY_API_TOKEN: server.adminToken, BASE_DOMAIN: 'example.test' });
   const url = (mode: 'stateless' | 'stateful') => result.servers.find((s) => s.mode === mode)!.url;
 
   beforeAll(async () => {
@@ -199,9 +111,10 @@ describe.skip('mcp echo-setup end to end: fresh Redis → SDK client through the
     Object.assign(server.env, { AUTH_HOSTNAME: 'auth.example.test', OAUTH_ISSUER: issuer, OAUTH_ALLOWED_GITHUB_USERS: '*', ...github.env });
     await server.launch();
     dataDir = mkdtempSync(join(tmpdir(), 'mcp-echo-setup-'));
+    ports = { stateless: await freePort(), stateful: await freePort() };
     const run = await runCliProcess(
-      ['mcp', 'echo-setup', '--json', '--data-dir', dataDir, '--stateless-port', String(await freePort()), '--stateful-port', String(await freePort()), '--no-enable-https'],
-      { PROXY_API_URL: server.apiUrl, PROXY_API_TOKEN: server.adminToken, BASE_DOMAIN: 'example.test' },
+      ['mcp', 'echo-setup', '--json', '--data-dir', dataDir, '--stateless-port', String(ports.stateless), '--stateful-port', String(ports.stateful), '--no-enable-https'],
+      cliEnv(),
     );
     if (run.code !== 0) throw new Error(`echo-setup failed (${run.code}):\n${run.stderr}\n${run.stdout}`);
     result = JSON.parse(run.stdout) as SetupJson;
@@ -258,5 +171,40 @@ describe.skip('mcp echo-setup end to end: fresh Redis → SDK client through the
     });
     expect(after.status).toBe(404);
     await client.close();
+  });
+  it('refuses bad arguments before doing anything (exit 2)', async () => {
+    const bad = await runCliProcess(['mcp', 'echo-setup', '--data-dir', join(dataDir, 'unused')], { PROXY_API_URL: server.apiUrl, PROXY_API_TOKEN: server.adminToken });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('proxyctl: no base domain: pass --base-domain example.com or set BASE_DOMAIN (the echo servers get echo-stateless.<domain> and echo-stateful.<domain>)\nRun "proxyctl mcp echo-setup --help" for usage.\n');
+    expect(existsSync(join(dataDir, 'unused'))).toBe(false);
+  });
+
+  it('is idempotent: a re-run through the just recipe keeps the running servers and the targets', async () => {
+    const before = { stateless: pidOf(dataDir, 'stateless'), stateful: pidOf(dataDir, 'stateful') };
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const args = ['--justfile', join(ROOT, 'justfile'), 'mcp-echo-setup', '--data-dir', dataDir, '--stateless-port', String(ports.stateless), '--stateful-port', String(ports.stateful), '--no-enable-https'];
+      const child = spawn(join(ROOT, 'node_modules', '.bin', 'just'), args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...cliEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toContain(`✓ echo server (stateless): already running, pid ${before.stateless}`);
+    expect(run.stdout).toContain(`✓ proxy target echo-stateless.example.test → http://127.0.0.1:${ports.stateless}: unchanged`);
+    expect({ stateless: pidOf(dataDir, 'stateless'), stateful: pidOf(dataDir, 'stateful') }).toEqual(before);
+    const targets = (await server.api<{ hostname: string }[]>('GET', '/api/v1/proxy/targets')).body.map((t) => t.hostname).sort();
+    expect(targets).toEqual(['echo-stateful.example.test', 'echo-stateless.example.test']);
+  });
+
+  it('mcp echo-stop stops both servers', async () => {
+    const stopped = await runCliProcess(['mcp', 'echo-stop', '--data-dir', dataDir], {});
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/^stateless: stopped \(pid \d+\)\nstateful: stopped \(pid \d+\)\n$/);
+    await expect(fetch(`http://127.0.0.1:${ports.stateless}/health`)).rejects.toThrow();
+    expect(existsSync(join(dataDir, 'mcp-echo-stateless.pid'))).toBe(false);
+    expect((await runCliProcess(['mcp', 'echo-stop', '--data-dir', dataDir], {})).stdout).toBe('stateless: not running\nstateful: not running\n');
   });
 });

@@ -1,9 +1,25 @@
 import { spawn } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
 import { ServerProcess } from '../support/server-process';
 
 const ROOT = join(__dirname, '..', '..');
 const JUST = join(ROOT, 'node_modules', '.bin', 'just');
+
+/** The original system's recipe names (original-system.md) whose APIs exist here. */
+const ORIGINAL_RECIPES = [
+  ...['help', 'up', 'down', 'restart', 'rebuild', 'logs', 'health', 'shell', 'redis-cli', 'test', 'test-all', 'generate-admin-token'],
+  ...['token-admin', 'token-generate', 'token-list', 'token-show', 'token-delete', 'token-email'],
+  ...['cert-create', 'cert-create-multi', 'cert-list', 'cert-show', 'cert-delete', 'cert-renew', 'cert-convert-to-production'],
+  ...['proxy-create', 'proxy-list', 'proxy-show', 'proxy-delete', 'proxy-cert-attach', 'proxy-routes-show', 'proxy-routes-mode', 'proxy-routes-enable', 'proxy-routes-disable'],
+  ...['route-create', 'route-create-global', 'route-create-proxy', 'route-list', 'route-show', 'route-delete'],
+  ...['instance-register', 'instance-list', 'instance-show', 'instance-delete'],
+  ...['service-create', 'service-list', 'service-show', 'service-delete', 'service-start', 'service-stop', 'service-restart', 'service-logs', 'service-stats'],
+  ...['service-proxy-create', 'service-cleanup', 'service-port-add', 'service-port-remove', 'service-port-list', 'service-port-check'],
+  ...['oauth-client-register', 'oauth-clients-list', 'oauth-sessions-list', 'oauth-token-list', 'oauth-metrics', 'oauth-key-generate'],
+  ...['logs-ip', 'logs-host', 'logs-proxy', 'logs-client', 'logs-errors', 'logs-follow', 'logs-oauth', 'logs-oauth-flow', 'logs-search', 'logs-stats', 'logs-clear'],
+  ...['stats', 'cleanup-orphaned'],
+];
 
 function just(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -28,13 +44,12 @@ describe('justfile recipes', () => {
   });
   afterAll(() => server.stop());
 
-  it("lists the original system's recipe names that exist so far", async () => {
+  it("lists the original system's recipe names for every API in place", async () => {
     const list = await just(['--list', '--unsorted'], env);
     expect(list.code).toBe(0);
     const names = list.stdout.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[0]).filter(Boolean);
-    expect(names).toEqual(
-      expect.arrayContaining(['help', 'up', 'down', 'restart', 'rebuild', 'logs', 'health', 'shell', 'redis-cli', 'test', 'test-all', 'generate-admin-token', 'token-admin', 'token-generate', 'token-list', 'token-show', 'token-delete', 'token-email']),
-    );
+    expect(names).toEqual(expect.arrayContaining(ORIGINAL_RECIPES));
+    expect(names).toEqual(expect.arrayContaining(['mcp-echo-setup', 'mcp-echo-stop']));
   });
 
   it('creates, lists, shows and deletes a token through the recipes', async () => {
@@ -67,5 +82,53 @@ describe('justfile recipes', () => {
     expect(health.stdout).toMatch(/^status\s+ok$/m);
     const generated = await just(['generate-admin-token'], {});
     expect(generated.stdout).toMatch(/^acm_[A-Za-z0-9_-]{43}\n$/);
+  });
+
+  it('creates, lists and deletes proxy targets, routes and certificates through the recipes', async () => {
+    // The original order: hostname, backend, token; options after it.
+    const created = await just(['proxy-create', 'just.example.test', 'http://127.0.0.1:3999', server.adminToken, '--custom-headers', '{"X-Env":"just test"}'], { PROXY_API_URL: server.apiUrl });
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^proxy_target\.custom_headers\.X-Env\s+just test$/m);
+    expect((await just(['proxy-list'], env)).stdout).toMatch(/^just\.example\.test\s+http:\/\/127\.0\.0\.1:3999\s+yes/m);
+
+    const route = await just(['route-create-proxy', '/api/', 'url', 'http://127.0.0.1:4001', 'just.example.test', '', '70'], env);
+    expect(route.code).toBe(0);
+    expect(route.stdout).toMatch(/^scope\s+proxy$/m);
+    expect(route.stdout).toMatch(/^priority\s+70$/m);
+    const routeId = /^route_id\s+(\S+)$/m.exec(route.stdout)![1];
+    expect((await just(['route-list'], env)).stdout).toMatch(new RegExp(`^${routeId}\\s+70\\s+/api/\\s+ALL\\s+url:http://127\\.0\\.0\\.1:4001\\s+proxy:just\\.example\\.test`, 'm'));
+    expect((await just(['proxy-routes-mode', 'just.example.test', 'selective', '', '--enabled-routes', routeId], env)).stdout).toMatch(new RegExp(`^enabled_routes\\s+${routeId}$`, 'm'));
+
+    const cert = await just(['cert-create', 'just-cert', 'cert.example.test', 'ops@example.test', '', 'https://127.0.0.1:9/directory'], env);
+    expect(cert.code).toBe(0);
+    expect(cert.stdout).toMatch(/^cert_name\s+just-cert$/m);
+    const status = await just(['cert-status', 'just-cert', '20'], env);
+    expect(status.stdout).toMatch(/^status\s+failed$/m);
+    expect((await just(['cert-list'], env)).stdout).toMatch(/^just-cert\s+cert\.example\.test\s+failed\s/m);
+    expect((await just(['proxy-cert-attach', 'just.example.test', 'no-such-cert'], env)).stderr).toMatch(/^error: .*no-such-cert.* \(HTTP 404/m);
+
+    expect((await just(['route-delete', routeId], env)).code).toBe(0);
+    expect((await just(['cert-delete', 'just-cert'], env)).code).toBe(0);
+    expect((await just(['proxy-delete', 'just.example.test'], env)).code).toBe(0);
+    expect((await server.api('GET', '/api/v1/proxy/targets/just.example.test')).status).toBe(404);
+    expect((await server.api('GET', '/api/v1/certificates/just-cert')).status).toBe(404);
+
+    const stats = await just(['stats'], env);
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/^proxy targets\s+0$/m);
+    // Entries of the requests above (the log is written in batches every 100 ms: ask until they are there).
+    let search = '';
+    for (let i = 0; i < 20 && !/"total": [1-9]/.test(search); i++) {
+      search = (await just(['logs-search', '', '1', '5', '--path', '/api/v1/proxy/targets/just.example.test', '--json'], env)).stdout;
+    }
+    expect(search).toMatch(/"path": "\/api\/v1\/proxy\/targets\/just\.example\.test"/);
+  });
+
+  it('generates an OAuth signing key the server accepts', async () => {
+    const generated = await just(['oauth-key-generate'], {});
+    expect(generated.code).toBe(0);
+    const pem = Buffer.from(generated.stdout.trim(), 'base64').toString();
+    expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----\n$/);
+    expect(createPrivateKey(pem).asymmetricKeyDetails?.modulusLength).toBe(2048);
   });
 });

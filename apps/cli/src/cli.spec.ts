@@ -2,6 +2,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { UsageError } from './argv';
 import type { ResourceSpec } from './command-spec';
 import { EXIT, planCommand, runCli } from './cli';
+import { COMMANDS } from './commands';
 
 /** A resource declared only in the test: proves that a new resource needs nothing but its table entry. */
 const TABLE: ResourceSpec[] = [
@@ -109,5 +110,70 @@ describe('runCli', () => {
     const code = await runCli(['health', '--url', `http://127.0.0.1:${port}`], {}, { stdout: () => undefined, stderr: (t) => err.push(t) });
     expect(code).toBe(EXIT.unreachable);
     expect(err.join('')).toBe(`error: cannot reach the API at http://127.0.0.1:${port} (ECONNREFUSED); is the server running? Set PROXY_API_URL or --url\n`);
+  });
+});
+
+describe('the real command table', () => {
+  const real = (argv: string[], env: Record<string, string | undefined> = ENV) => {
+    const plan = planCommand(argv, env);
+    if (plan.kind !== 'request') throw new Error('expected a request');
+    return plan.request;
+  };
+
+  it('adds fixed body fields and query parameters, and converts numbers', () => {
+    expect(real(['route', 'create-global', '/a/', 'port', '4000', '--priority', '70']).body).toEqual({ scope: 'global', path_pattern: '/a/', target_type: 'port', target_value: '4000', priority: 70 });
+    expect(real(['service', 'logs-follow', 'web', '--tail', '5']).query).toEqual({ follow: 'true', tail: '5' });
+    expect(real(['service', 'create', 'web', 'img:1', '--cpu-limit', '0.5']).body).toMatchObject({ cpu_limit: 0.5 });
+    expect(() => real(['service', 'create', 'web', 'img:1', '--cpu-limit', 'half'])).toThrow(new UsageError('--cpu-limit must be a number (got "half")'));
+    expect(real(['cert', 'renew', 'c1', '--force'])).toMatchObject({ path: '/api/v1/certificates/c1/renew', query: { force: 'true' }, body: {} });
+    expect(real(['proxy', 'delete', 'a.example.test', '--delete-certificate'])).toMatchObject({ query: { delete_certificate: 'true' }, body: undefined });
+  });
+
+  it('sends METRICS_TOKEN to /metrics when set, and needs no token there', () => {
+    expect(real(['metrics'], { PROXY_API_TOKEN: 'acm_p', METRICS_TOKEN: 'm' })).toMatchObject({ path: '/metrics', token: 'm' });
+    expect(real(['metrics'], {})).toMatchObject({ path: '/metrics', token: undefined });
+  });
+
+  it('has a unique verb list per resource and a placeholder argument for every path parameter', () => {
+    for (const r of COMMANDS) {
+      expect(new Set(r.verbs.map((v) => v.verb)).size).toBe(r.verbs.length);
+      for (const v of r.verbs) {
+        if (v.handler) continue; // multi-step verbs have no single path
+        const placeholders = [...v.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+        expect(placeholders).toEqual((v.args ?? []).filter((a) => (a.in ?? 'path') === 'path').map((a) => a.name));
+      }
+    }
+  });
+});
+
+describe('runCli with a streaming verb', () => {
+  const sse = (chunks: string[]): typeof fetch =>
+    (async () =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            for (const c of chunks) controller.enqueue(new TextEncoder().encode(c));
+            controller.close();
+          },
+        }),
+        { status: 200, headers: { 'content-type': 'text/event-stream' } },
+      )) as typeof fetch;
+
+  it('prints each event as a line of columns, or its JSON with --json, across chunk boundaries', async () => {
+    const entry = { ts: 0, listener: 'https', client_ip: '10.0.0.1', host: 'a.test', method: 'GET', path: '/x', status: 200, duration_ms: 3 };
+    const chunks = [': keep-alive\n\n', `event: entry\nid: 1-0\ndata: ${JSON.stringify(entry).slice(0, 20)}`, `${JSON.stringify(entry).slice(20)}\n\n`];
+    const out: string[] = [];
+    expect(await runCli(['logs', 'follow'], ENV, { stdout: (t) => out.push(t), stderr: () => undefined, fetch: sse(chunks) })).toBe(EXIT.ok);
+    expect(out.join('')).toBe('1970-01-01T00:00:00.000Z  https  10.0.0.1  a.test  GET  /x  200  3  -  -  -\n');
+    const json: string[] = [];
+    await runCli(['logs', 'follow', '--json'], ENV, { stdout: (t) => json.push(t), stderr: () => undefined, fetch: sse(chunks) });
+    expect(JSON.parse(json.join(''))).toEqual(entry);
+  });
+
+  it("reports the API's refusal of a stream like any other error", async () => {
+    const refuse = (async () => new Response(JSON.stringify({ statusCode: 403, message: 'not your host' }), { status: 403 })) as typeof fetch;
+    const err: string[] = [];
+    expect(await runCli(['logs', 'follow', '--hostname', 'x.test'], ENV, { stdout: () => undefined, stderr: (t) => err.push(t), fetch: refuse })).toBe(EXIT.apiError);
+    expect(err.join('')).toBe('error: not your host (HTTP 403)\n');
   });
 });

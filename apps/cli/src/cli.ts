@@ -2,10 +2,10 @@ import { ApiClient, ConnectionError, errorMessage } from './api-client';
 import { parseArgv, ParsedArgv, UsageError } from './argv';
 import type { HandlerVerbSpec, OptionSpec, RequestVerbSpec, ResourceSpec, VerbSpec } from './command-spec';
 import { COMMANDS } from './commands';
-import { renderBody } from './render';
+import { formatValue, pick, renderBody, renderListAnswer } from './render';
 
 /** Exit codes scripts can rely on. */
-export const EXIT = { ok: 0, apiError: 1, usage: 2, unreachable: 3 } as const;
+export const EXIT = { ok: 0, apiError: 1, usage: 2, unreachable: 3, interrupted: 130 } as const;
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:9000';
 
@@ -21,6 +21,8 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   fetch?: typeof fetch;
+  /** Aborted on Ctrl-C: ends a streaming command (`logs follow`) with exit code 0. */
+  interrupt?: AbortSignal;
 }
 
 /** A command resolved to one HTTP request. */
@@ -51,7 +53,7 @@ const usageOf = (r: ResourceSpec, v: VerbSpec) =>
   [`proxyctl ${r.resource} ${v.verb}`, ...(v.args ?? []).map((a) => (a.optional ? `[${a.name}]` : `<${a.name}>`)), ...(v.options?.length ? ['[options]'] : [])].join(' ');
 
 function optionLine(o: OptionSpec): string {
-  const value = o.type === 'boolean' ? '' : o.type === 'list' ? ' <a,b,...>' : o.type === 'json' ? ' <json>' : o.type === 'integer' ? ' <n>' : ' <value>';
+  const value = o.type === 'boolean' ? '' : o.type === 'list' ? ' <a,b,...>' : o.type === 'json' ? ' <json>' : o.type === 'integer' || o.type === 'number' ? ' <n>' : ' <value>';
   return `  --${o.flag}${value}`.padEnd(30) + `${o.description}${o.required ? ' (required)' : ''}`;
 }
 
@@ -89,6 +91,9 @@ function convert(option: OptionSpec, values: string[]): unknown {
       return ['true', 'yes', '1'].includes(last.toLowerCase());
     case 'integer':
       if (!/^-?\d+$/.test(last)) throw new UsageError(`--${option.flag} must be a whole number (got "${last}")`);
+      return Number(last);
+    case 'number':
+      if (!/^-?\d+(\.\d+)?$/.test(last)) throw new UsageError(`--${option.flag} must be a number (got "${last}")`);
       return Number(last);
     case 'list':
       return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
@@ -140,8 +145,8 @@ export function planCommand(argv: readonly string[], env: Record<string, string 
 
   // A handler verb gets every value by field name (in `body`).
   const hasBody = verb.handler !== undefined || verb.method === 'POST' || verb.method === 'PUT' || verb.method === 'PATCH';
-  const body: Record<string, unknown> = {};
-  const query: Record<string, string> = {};
+  const body: Record<string, unknown> = verb.handler ? {} : { ...verb.fixedBody };
+  const query: Record<string, string> = verb.handler ? {} : { ...verb.fixedQuery };
   let path = verb.handler ? '' : verb.path;
   args.forEach((a, i) => {
     const value = rest[i];
@@ -169,8 +174,8 @@ export function planCommand(argv: readonly string[], env: Record<string, string 
   // Empty variables count as unset (a copied .env.example has them).
   const url = last('url') ?? (env.PROXY_API_URL || undefined) ?? DEFAULT_API_URL;
   if (!/^https?:\/\/[^\s/]+/.test(url)) throw new UsageError(`the API URL must start with http:// or https:// (got "${url}")`);
-  const token = last('token') ?? (env.PROXY_API_TOKEN || undefined) ?? (env.ADMIN_TOKEN || undefined);
-  if (!verb.public && !token) throw new UsageError('no API token: set PROXY_API_TOKEN (or ADMIN_TOKEN) or pass --token');
+  const token = last('token') ?? ((verb.tokenEnv && env[verb.tokenEnv]) || undefined) ?? (env.PROXY_API_TOKEN || undefined) ?? (env.ADMIN_TOKEN || undefined);
+  if (!verb.public && !verb.tokenOptional && !token) throw new UsageError('no API token: set PROXY_API_TOKEN (or ADMIN_TOKEN) or pass --token');
   const json = flags.has('json') && last('json') !== 'false';
   if (verb.handler) return { kind: 'handler', verb, values: body, json, url, token: verb.public ? undefined : token };
   return { kind: 'request', request: { resource, verb, path, query, body: hasBody ? body : undefined, json, url, token: verb.public ? undefined : token } };
@@ -199,10 +204,17 @@ export async function runCli(argv: readonly string[], env: Record<string, string
   const { request } = plan;
   try {
     const client = new ApiClient(request.url, 30_000, io.fetch);
-    const answer = await client.request({ method: request.verb.method, path: request.path, query: request.query, body: request.body, token: request.token });
+    const options = { method: request.verb.method, path: request.path, query: request.query, body: request.body, token: request.token };
+    if (request.verb.stream) return await runStream(client, options, request, io);
+    const answer = await client.request(options, io.interrupt);
     const failed = answer.status >= 400;
     if (!failed || request.verb.printBodyOnError) {
-      io.stdout(request.json ? `${JSON.stringify(answer.body ?? null, null, 2)}\n` : renderBody(answer.body, request.verb.columns));
+      const text = request.json
+        ? `${JSON.stringify(answer.body ?? null, null, 2)}\n`
+        : request.verb.listKey
+          ? renderListAnswer(answer.body, request.verb.listKey, request.verb.columns)
+          : renderBody(answer.body, request.verb.columns);
+      io.stdout(text);
     }
     if (failed) {
       const id = answer.requestId ? `, request ${answer.requestId}` : '';
@@ -213,9 +225,60 @@ export async function runCli(argv: readonly string[], env: Record<string, string
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ConnectionError) {
+      if (io.interrupt?.aborted) return EXIT.interrupted;
       io.stderr(`error: ${error.message}\n`);
       return EXIT.unreachable;
     }
     throw error;
   }
+}
+
+/** One streamed event as a line: the declared columns' cells separated by two spaces, or the data as is. */
+function eventLine(data: string, request: PlannedRequest): string {
+  if (request.json || !request.verb.columns?.length) return data;
+  let row: unknown;
+  try {
+    row = JSON.parse(data);
+  } catch {
+    return data;
+  }
+  return request.verb.columns.map((c) => (c.format ? c.format(pick(row, c.key), row as Record<string, unknown>) : formatValue(pick(row, c.key)))).join('  ');
+}
+
+/**
+ * A streaming verb: prints events (SSE: one line per event's data) or text as they arrive, until the
+ * server ends the response or Ctrl-C (io.interrupt), which exits 0.
+ */
+async function runStream(client: ApiClient, options: Parameters<ApiClient['request']>[0], request: PlannedRequest, io: CliIo): Promise<number> {
+  const signal = io.interrupt ?? new AbortController().signal;
+  const sse = request.verb.stream === 'sse';
+  let buffer = '';
+  const onChunk = (chunk: string) => {
+    if (!sse) return io.stdout(chunk);
+    buffer += chunk.replace(/\r\n/g, '\n');
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).replace(/^ /, ''))
+        .join('\n');
+      if (data) io.stdout(`${eventLine(data, request)}\n`);
+    }
+  };
+  let answer;
+  try {
+    answer = await client.stream({ ...options, accept: sse ? 'text/event-stream' : 'text/plain' }, signal, onChunk);
+  } catch (error) {
+    if (signal.aborted) return EXIT.ok;
+    throw error;
+  }
+  if (answer.status >= 400) {
+    const id = answer.requestId ? `, request ${answer.requestId}` : '';
+    io.stderr(`error: ${errorMessage(answer.status, answer.body)} (HTTP ${answer.status}${id})\n`);
+    return EXIT.apiError;
+  }
+  return EXIT.ok;
 }

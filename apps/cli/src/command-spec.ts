@@ -8,7 +8,7 @@ import type { ApiClient } from './api-client';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** How an option's text becomes a JSON value. `list` accepts repeats and commas: `--x a,b --x c`. */
-export type OptionType = 'string' | 'boolean' | 'integer' | 'list' | 'json';
+export type OptionType = 'string' | 'boolean' | 'integer' | 'number' | 'list' | 'json';
 
 export interface ArgSpec {
   /** Shown in usage as `<name>`; also the `{name}` placeholder in the path when `in` is `path`. */
@@ -54,6 +54,24 @@ interface VerbBase {
   printBodyOnError?: boolean;
   /** A line printed to stderr after a successful table-mode answer (e.g. "store the token now"). */
   note?: string;
+  /**
+   * The answer is an object whose `listKey` field holds the rows (`{ total, entries: [...] }`): table
+   * mode prints the object's scalar fields, then the rows as a table with `columns`.
+   */
+  listKey?: string;
+  /** Body fields always sent (e.g. `scope: 'global'` for `route create-global`). */
+  fixedBody?: Record<string, unknown>;
+  /** Query parameters always sent (e.g. `follow=true` for a streaming verb). */
+  fixedQuery?: Record<string, string>;
+  /**
+   * A response that stays open: `sse` (text/event-stream; each event's data is printed as it comes,
+   * one line per event, JSON lines with --json) or `text` (copied through). Ends with Ctrl-C.
+   */
+  stream?: 'sse' | 'text';
+  /** Send the token when there is one, but do not require it (`/metrics` with METRICS_TOKEN). */
+  tokenOptional?: boolean;
+  /** An environment variable whose token this verb prefers to PROXY_API_TOKEN (`METRICS_TOKEN`). */
+  tokenEnv?: string;
 }
 
 /** A verb that is exactly one API request (almost all of them). */

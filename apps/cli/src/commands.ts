@@ -1,4 +1,4 @@
-import type { ColumnSpec, ResourceSpec } from './command-spec';
+import type { ArgSpec, ColumnSpec, OptionSpec, ResourceSpec, VerbSpec } from './command-spec';
 import { EchoProcesses } from './echo-processes';
 import { runEchoSetup } from './mcp-echo-setup';
 
@@ -22,6 +22,168 @@ const tokenColumns: ColumnSpec[] = [
   { header: 'ROTATED', key: 'rotated_at' },
   countsColumn('OWNS', 'owned'),
 ];
+
+
+const yesNo = (value: unknown) => (value === true ? 'yes' : value === false ? 'no' : '-');
+const isoTime = (value: unknown) => (typeof value === 'number' ? new Date(value).toISOString() : value == null ? '-' : String(value));
+
+// ---- Proxy targets --------------------------------------------------------------------------------
+
+/** Settings a proxy target takes on create and update. */
+const proxySettings: OptionSpec[] = [
+  { flag: 'enabled', type: 'boolean', description: 'serve this hostname at all (--no-enabled answers 404)' },
+  { flag: 'enable-http', type: 'boolean', description: 'serve on the HTTP listener (default true)' },
+  { flag: 'enable-https', type: 'boolean', description: 'serve on the HTTPS listener (default true)' },
+  { flag: 'preserve-host-header', type: 'boolean', description: "send the client's Host header to the backend (default true)" },
+  { flag: 'redirect-http-to-https', type: 'boolean', description: 'answer plain HTTP with a 301 to https (default false)' },
+  { flag: 'custom-headers', type: 'json', description: 'headers added to backend requests, e.g. \'{"X-Env":"prod"}\'' },
+  { flag: 'custom-response-headers', type: 'json', description: 'headers added to responses' },
+  { flag: 'connect-timeout', type: 'number', description: 'seconds to connect to the backend (1-600, default 10)' },
+  { flag: 'read-timeout', type: 'number', description: 'seconds the backend may stay silent (default 300)' },
+  { flag: 'cert-name', type: 'string', description: 'use this existing certificate (yours, covering the hostname)' },
+];
+
+const proxyColumns: ColumnSpec[] = [
+  { header: 'HOSTNAME', key: 'hostname' },
+  { header: 'TARGET', key: 'target_url' },
+  { header: 'ENABLED', key: 'enabled', format: yesNo },
+  { header: 'HTTP', key: 'enable_http', format: yesNo },
+  { header: 'HTTPS', key: 'enable_https', format: yesNo },
+  { header: 'CERTIFICATE', key: 'cert_name' },
+  { header: 'ROUTES', key: 'route_mode' },
+  { header: 'OWNER', key: 'owner' },
+];
+
+const hostnameArg = { name: 'hostname', description: 'proxy target hostname' };
+
+// ---- Routes ---------------------------------------------------------------------------------------
+
+const routeSettings: OptionSpec[] = [
+  { flag: 'priority', type: 'integer', description: '0-999, higher is tried first (default 50)' },
+  { flag: 'methods', type: 'list', description: 'HTTP methods served (default: all), e.g. GET,POST' },
+  { flag: 'is-regex', type: 'boolean', description: 'path_pattern is a JavaScript regex (default: a prefix)' },
+  { flag: 'scope', type: 'string', description: 'global (every proxy target, default) or proxy (only --proxy-hostnames)' },
+  { flag: 'proxy-hostnames', type: 'list', description: 'proxy targets of a scope=proxy route' },
+  { flag: 'enabled', type: 'boolean', description: 'route in use (default true)' },
+  { flag: 'bypass-auth', type: 'boolean', description: "skip the target's auth policy for this route" },
+  { flag: 'description', type: 'string', description: 'free text' },
+];
+
+const routeColumns: ColumnSpec[] = [
+  { header: 'ID', key: 'route_id' },
+  { header: 'PRIORITY', key: 'priority' },
+  { header: 'PATTERN', key: 'path_pattern', format: (v, row) => `${String(v)}${row.is_regex ? ' (regex)' : ''}` },
+  { header: 'METHODS', key: 'methods', format: (v) => (Array.isArray(v) && v.length ? v.join(',') : 'ALL') },
+  { header: 'TARGET', key: 'target_value', format: (v, row) => `${String(row.target_type)}:${String(v)}` },
+  { header: 'SCOPE', key: 'scope', format: (v, row) => (v === 'proxy' ? `proxy:${formatList(row.proxy_hostnames)}` : String(v)) },
+  { header: 'ENABLED', key: 'enabled', format: yesNo },
+  { header: 'DESCRIPTION', key: 'description' },
+];
+function formatList(value: unknown): string {
+  return Array.isArray(value) && value.length ? value.join(',') : '-';
+}
+
+/** `route create` and its scoped variants (the original `route-create-global` / `route-create-proxy`). */
+function routeCreate(verb: string, summary: string, scope?: 'global' | 'proxy'): VerbSpec {
+  let options = routeSettings;
+  if (scope === 'global') options = routeSettings.filter((o) => o.flag !== 'scope' && o.flag !== 'proxy-hostnames');
+  if (scope === 'proxy') options = routeSettings.map((o) => (o.flag === 'proxy-hostnames' ? { ...o, required: true } : o)).filter((o) => o.flag !== 'scope');
+  return {
+    verb,
+    summary,
+    method: 'POST',
+    path: '/api/v1/routes',
+    fixedBody: scope ? { scope } : undefined,
+    args: [
+      { name: 'path_pattern', in: 'body', description: 'path prefix such as /api/ (or a regex with --is-regex)' },
+      { name: 'target_type', in: 'body', description: 'instance, port, hostname or url' },
+      { name: 'target_value', in: 'body', description: 'instance name, port number, proxy hostname or URL' },
+    ],
+    options,
+  };
+}
+
+// ---- Certificates ---------------------------------------------------------------------------------
+
+const certColumns: ColumnSpec[] = [
+  { header: 'NAME', key: 'cert_name' },
+  { header: 'DOMAINS', key: 'domains' },
+  { header: 'STATUS', key: 'status' },
+  { header: 'EXPIRES', key: 'expires_at' },
+  { header: 'OWNER', key: 'owner' },
+  { header: 'ERROR', key: 'error' },
+];
+const certNameArg = { name: 'cert_name', description: 'certificate name' };
+
+// ---- Services and ports ---------------------------------------------------------------------------
+
+const serviceColumns: ColumnSpec[] = [
+  { header: 'NAME', key: 'service_name' },
+  { header: 'IMAGE', key: 'image' },
+  { header: 'STATUS', key: 'status' },
+  { header: 'TARGET', key: 'target_url' },
+  { header: 'PROXY', key: 'proxy_hostname' },
+  { header: 'PORTS', key: 'ports', format: (v) => (Array.isArray(v) && v.length ? v.map((p: Record<string, unknown>) => `${String(p.name)}=${String(p.bind_address)}:${String(p.host_port)}->${String(p.container_port)}/${String(p.protocol)}`).join(',') : '-') },
+  { header: 'OWNER', key: 'owner' },
+];
+const serviceArg = { name: 'service_name', description: 'service name' };
+const portColumns: ColumnSpec[] = [
+  { header: 'PORT', key: 'port' },
+  { header: 'BIND', key: 'bind_address' },
+  { header: 'PROTOCOL', key: 'protocol' },
+  { header: 'SERVICE', key: 'service' },
+  { header: 'NAME', key: 'name' },
+  { header: 'OWNER', key: 'owner' },
+  { header: 'DESCRIPTION', key: 'description' },
+];
+
+// ---- OAuth ----------------------------------------------------------------------------------------
+
+const oauthFilter: OptionSpec[] = [
+  { flag: 'user', type: 'string', description: 'GitHub login' },
+  { flag: 'client-id', type: 'string', description: 'OAuth client id' },
+];
+
+// ---- Request log ----------------------------------------------------------------------------------
+
+const logWindow: OptionSpec[] = [
+  { flag: 'hours', type: 'integer', description: 'how far back (default 24)' },
+  { flag: 'since', type: 'string', description: 'from this time (ISO 8601) instead of --hours' },
+  { flag: 'until', type: 'string', description: 'up to this time (ISO 8601)' },
+];
+const logFilters: OptionSpec[] = [
+  { flag: 'q', type: 'string', description: 'free text' },
+  { flag: 'hostname', type: 'string', description: 'host asked for' },
+  { flag: 'ip', type: 'string', description: 'client IP' },
+  { flag: 'user', type: 'string', description: 'OAuth user or API token name' },
+  { flag: 'client-id', type: 'string', description: 'OAuth client id' },
+  { flag: 'status', type: 'string', description: 'status code or class: 404, 4xx' },
+  { flag: 'method', type: 'string', description: 'HTTP method' },
+  { flag: 'path', type: 'string', description: 'path prefix' },
+  { flag: 'listener', type: 'string', description: 'api, http, https or proxy-protocol' },
+  ...logWindow,
+];
+const logPaging: OptionSpec[] = [
+  { flag: 'limit', type: 'integer', description: 'at most this many entries (default 100, max 1000)' },
+  { flag: 'offset', type: 'integer', description: 'skip this many (newest first)' },
+];
+const logColumns: ColumnSpec[] = [
+  { header: 'TIME', key: 'ts', format: isoTime },
+  { header: 'LISTENER', key: 'listener' },
+  { header: 'IP', key: 'client_ip' },
+  { header: 'HOST', key: 'host' },
+  { header: 'METHOD', key: 'method' },
+  { header: 'PATH', key: 'path' },
+  { header: 'STATUS', key: 'status' },
+  { header: 'MS', key: 'duration_ms' },
+  { header: 'USER', key: 'auth_user' },
+  { header: 'CLIENT', key: 'oauth_client_id' },
+  { header: 'ERROR', key: 'error' },
+];
+function logSearch(verb: string, summary: string, path: string, args: ArgSpec[] = []): VerbSpec {
+  const pinned = new Set(args.map((a) => a.name));
+  return { verb, summary, method: 'GET', path, args, options: [...logFilters.filter((o) => !pinned.has(o.flag.replace(/-/g, '_'))), ...logPaging], listKey: 'entries', columns: logColumns };
+}
 
 export const COMMANDS: ResourceSpec[] = [
   {
@@ -111,5 +273,555 @@ export const COMMANDS: ResourceSpec[] = [
         },
       },
     ],
+  },
+  {
+    resource: 'proxy',
+    aliases: ['proxies'],
+    summary: 'Proxy targets: hostname -> backend URL, with certificate and route settings',
+    verbs: [
+      {
+        verb: 'create',
+        summary: 'Create a proxy target (and its certificate when AUTO_CERTIFICATES is on)',
+        method: 'POST',
+        path: '/api/v1/proxy/targets',
+        args: [
+          { name: 'hostname', in: 'body', description: 'public hostname, e.g. app.example.com' },
+          { name: 'target_url', in: 'body', description: 'backend URL, e.g. http://127.0.0.1:3000' },
+        ],
+        options: [
+          { flag: 'cert-email', type: 'string', description: 'e-mail for the ACME certificate' },
+          { flag: 'acme-directory-url', type: 'string', description: 'production, staging or an https:// ACME directory' },
+          ...proxySettings,
+        ],
+      },
+      { verb: 'list', summary: 'List proxy targets', method: 'GET', path: '/api/v1/proxy/targets', columns: proxyColumns },
+      { verb: 'show', summary: 'Show one proxy target', method: 'GET', path: '/api/v1/proxy/targets/{hostname}', args: [hostnameArg] },
+      {
+        verb: 'update',
+        summary: 'Change settings of a proxy target',
+        method: 'PUT',
+        path: '/api/v1/proxy/targets/{hostname}',
+        args: [hostnameArg],
+        options: [{ flag: 'target-url', type: 'string', description: 'backend URL' }, ...proxySettings],
+      },
+      {
+        verb: 'delete',
+        summary: 'Delete a proxy target (it stops serving at once)',
+        method: 'DELETE',
+        path: '/api/v1/proxy/targets/{hostname}',
+        args: [hostnameArg],
+        options: [{ flag: 'delete-certificate', type: 'boolean', description: 'also delete its certificate' }],
+      },
+      {
+        verb: 'cert-attach',
+        summary: 'Serve an existing certificate for a proxy target',
+        method: 'PUT',
+        path: '/api/v1/proxy/targets/{hostname}',
+        args: [hostnameArg, { name: 'cert_name', in: 'body', description: 'certificate name (yours, covering the hostname)' }],
+      },
+      { verb: 'routes', summary: "Show a proxy target's route settings", method: 'GET', path: '/api/v1/proxy/targets/{hostname}/routes', args: [hostnameArg] },
+      {
+        verb: 'routes-set',
+        summary: 'Choose which routes apply to a proxy target',
+        method: 'PUT',
+        path: '/api/v1/proxy/targets/{hostname}/routes',
+        args: [hostnameArg, { name: 'route_mode', in: 'body', description: 'all (minus disabled), selective (only enabled) or none' }],
+        options: [
+          { flag: 'enabled-routes', type: 'list', description: 'route ids used with route_mode selective' },
+          { flag: 'disabled-routes', type: 'list', description: 'route ids skipped with route_mode all' },
+        ],
+      },
+      {
+        verb: 'route-enable',
+        summary: 'Use one route on a proxy target',
+        method: 'POST',
+        path: '/api/v1/proxy/targets/{hostname}/routes/{route_id}/enable',
+        args: [hostnameArg, { name: 'route_id', description: 'route id' }],
+      },
+      {
+        verb: 'route-disable',
+        summary: 'Stop using one route on a proxy target',
+        method: 'POST',
+        path: '/api/v1/proxy/targets/{hostname}/routes/{route_id}/disable',
+        args: [hostnameArg, { name: 'route_id', description: 'route id' }],
+      },
+    ],
+  },
+  {
+    resource: 'route',
+    aliases: ['routes'],
+    summary: 'Path routes: requests matching a path go to an instance, port, hostname or URL',
+    verbs: [
+      routeCreate('create', 'Create a route'),
+      routeCreate('create-global', 'Create a route for every proxy target', 'global'),
+      routeCreate('create-proxy', 'Create a route for some proxy targets (--proxy-hostnames)', 'proxy'),
+      { verb: 'list', summary: 'List routes, highest priority first', method: 'GET', path: '/api/v1/routes', columns: routeColumns },
+      { verb: 'show', summary: 'Show one route', method: 'GET', path: '/api/v1/routes/{route_id}', args: [{ name: 'route_id', description: 'route id' }] },
+      {
+        verb: 'update',
+        summary: 'Change a route',
+        method: 'PUT',
+        path: '/api/v1/routes/{route_id}',
+        args: [{ name: 'route_id', description: 'route id' }],
+        options: [
+          { flag: 'path-pattern', type: 'string', description: 'path prefix or regex' },
+          { flag: 'target-type', type: 'string', description: 'instance, port, hostname or url' },
+          { flag: 'target-value', type: 'string', description: 'where matching requests go' },
+          ...routeSettings,
+        ],
+      },
+      { verb: 'delete', summary: 'Delete a route', method: 'DELETE', path: '/api/v1/routes/{route_id}', args: [{ name: 'route_id', description: 'route id' }] },
+    ],
+  },
+  {
+    resource: 'instance',
+    aliases: ['instances'],
+    summary: 'Named backends that routes can point at (the original "external services")',
+    verbs: [
+      {
+        verb: 'create',
+        summary: 'Register an instance',
+        method: 'POST',
+        path: '/api/v1/instances',
+        args: [
+          { name: 'name', in: 'body', description: 'lower-case letters, digits, _ . -' },
+          { name: 'target_url', in: 'body', description: 'where requests go, e.g. http://10.0.0.5:8080' },
+        ],
+        options: [{ flag: 'description', type: 'string', description: 'free text' }],
+      },
+      {
+        verb: 'list',
+        summary: 'List instances',
+        method: 'GET',
+        path: '/api/v1/instances',
+        columns: [
+          { header: 'NAME', key: 'name' },
+          { header: 'TARGET', key: 'target_url' },
+          { header: 'BUILT IN', key: 'builtin', format: yesNo },
+          { header: 'OWNER', key: 'owner' },
+          { header: 'DESCRIPTION', key: 'description' },
+        ],
+      },
+      { verb: 'show', summary: 'Show one instance', method: 'GET', path: '/api/v1/instances/{name}', args: [{ name: 'name', description: 'instance name' }] },
+      {
+        verb: 'update',
+        summary: 'Change an instance',
+        method: 'PUT',
+        path: '/api/v1/instances/{name}',
+        args: [{ name: 'name', description: 'instance name' }],
+        options: [
+          { flag: 'target-url', type: 'string', description: 'where requests go' },
+          { flag: 'description', type: 'string', description: 'free text' },
+        ],
+      },
+      { verb: 'delete', summary: 'Delete an instance', method: 'DELETE', path: '/api/v1/instances/{name}', args: [{ name: 'name', description: 'instance name' }] },
+    ],
+  },
+  {
+    resource: 'cert',
+    aliases: ['certs', 'certificate', 'certificates'],
+    summary: 'ACME certificates (HTTP-01)',
+    verbs: [
+      {
+        verb: 'create',
+        summary: 'Order a certificate for one domain (in the background; see "cert status")',
+        method: 'POST',
+        path: '/api/v1/certificates',
+        args: [{ name: 'domain', in: 'body', description: 'hostname to certify' }],
+        options: [
+          { flag: 'email', type: 'string', description: "ACME account e-mail (default: the token's cert_email, then ADMIN_EMAIL)" },
+          { flag: 'cert-name', type: 'string', description: 'name (default proxy-<domain with dots as dashes>)' },
+          { flag: 'acme-directory-url', type: 'string', description: 'production (default), staging or an https:// ACME directory' },
+        ],
+      },
+      {
+        verb: 'create-multi',
+        summary: 'Order one certificate for several domains',
+        method: 'POST',
+        path: '/api/v1/certificates/multi-domain',
+        args: [{ name: 'cert_name', in: 'body', description: 'certificate name' }],
+        options: [
+          { flag: 'domains', type: 'list', required: true, description: '1-100 hostnames; the first is the common name' },
+          { flag: 'acme-directory-url', type: 'string', required: true, description: 'production, staging or an https:// ACME directory' },
+          { flag: 'email', type: 'string', description: 'ACME account e-mail' },
+        ],
+      },
+      { verb: 'list', summary: 'List certificates', method: 'GET', path: '/api/v1/certificates', columns: certColumns },
+      {
+        verb: 'show',
+        summary: 'Show one certificate',
+        method: 'GET',
+        path: '/api/v1/certificates/{cert_name}',
+        args: [certNameArg],
+        options: [{ flag: 'include-private-key', type: 'boolean', description: 'include the PEM private key (owner or admin)' }],
+      },
+      {
+        verb: 'status',
+        summary: "Show a certificate's order status",
+        method: 'GET',
+        path: '/api/v1/certificates/{cert_name}/status',
+        args: [certNameArg],
+        options: [{ flag: 'wait', type: 'integer', description: 'wait up to this many seconds for the order to finish' }],
+      },
+      {
+        verb: 'renew',
+        summary: 'Renew now (refused with more than 30 days left unless --force)',
+        method: 'POST',
+        path: '/api/v1/certificates/{cert_name}/renew',
+        args: [certNameArg],
+        options: [{ flag: 'force', type: 'boolean', in: 'query', description: 'renew even with more than 30 days left' }],
+      },
+      {
+        verb: 'convert-to-production',
+        summary: 'Re-order a staging certificate from the production directory',
+        method: 'POST',
+        path: '/api/v1/certificates/{cert_name}/convert-to-production',
+        args: [certNameArg],
+      },
+      { verb: 'delete', summary: 'Delete a certificate', method: 'DELETE', path: '/api/v1/certificates/{cert_name}', args: [certNameArg] },
+    ],
+  },
+  {
+    resource: 'service',
+    aliases: ['services'],
+    summary: 'Docker services (containers the proxy can publish) and external services',
+    verbs: [
+      {
+        verb: 'create',
+        summary: 'Create (and start) a Docker service',
+        method: 'POST',
+        path: '/api/v1/services',
+        args: [
+          { name: 'service_name', in: 'body', description: 'service name (container mcp-<deployment>-<name>)' },
+          { name: 'image', in: 'body', description: 'image on the Docker host (DOCKER_IMAGE_ALLOWLIST)' },
+        ],
+        options: [
+          { flag: 'internal-port', type: 'integer', description: 'container port the proxy targets' },
+          { flag: 'command', type: 'list', description: 'command and arguments (default: the image\'s)' },
+          { flag: 'environment', type: 'json', description: 'environment, e.g. \'{"LOG_LEVEL":"info"}\'' },
+          { flag: 'labels', type: 'json', description: 'extra container labels' },
+          { flag: 'memory-limit', type: 'string', description: 'e.g. 512m' },
+          { flag: 'cpu-limit', type: 'number', description: 'cores, e.g. 0.5' },
+          { flag: 'restart-policy', type: 'string', description: 'no, always, unless-stopped or on-failure' },
+          { flag: 'read-only-root', type: 'boolean', description: 'read-only root filesystem (default true)' },
+          { flag: 'user', type: 'string', description: 'user (name or uid[:group])' },
+          { flag: 'cap-drop', type: 'list', description: 'capabilities dropped (default ALL)' },
+          { flag: 'capabilities', type: 'list', description: 'capabilities added back (admin only)' },
+          { flag: 'port-configs', type: 'json', description: 'ports to publish: \'[{"name":"http","container":8080}]\'' },
+          { flag: 'bind-address', type: 'string', description: '127.0.0.1 (default) or 0.0.0.0 (admin only)' },
+          { flag: 'auto-proxy', type: 'boolean', description: 'also publish <name>.<BASE_DOMAIN> through the proxy' },
+          { flag: 'start', type: 'boolean', description: 'start at once (default true)' },
+        ],
+      },
+      { verb: 'list', summary: 'List Docker services', method: 'GET', path: '/api/v1/services', columns: serviceColumns },
+      { verb: 'show', summary: 'Show one service', method: 'GET', path: '/api/v1/services/{service_name}', args: [serviceArg] },
+      {
+        verb: 'delete',
+        summary: 'Delete a service, its container, ports and proxy target',
+        method: 'DELETE',
+        path: '/api/v1/services/{service_name}',
+        args: [serviceArg],
+        options: [
+          { flag: 'delete-proxy', type: 'boolean', description: 'also delete its proxy target (default true)' },
+          { flag: 'delete-certificate', type: 'boolean', description: "also delete the proxy's certificate (default false)" },
+        ],
+      },
+      { verb: 'start', summary: 'Start the container', method: 'POST', path: '/api/v1/services/{service_name}/start', args: [serviceArg] },
+      { verb: 'stop', summary: 'Stop the container', method: 'POST', path: '/api/v1/services/{service_name}/stop', args: [serviceArg] },
+      { verb: 'restart', summary: 'Restart the container', method: 'POST', path: '/api/v1/services/{service_name}/restart', args: [serviceArg] },
+      {
+        verb: 'logs',
+        summary: 'The last log lines of the container',
+        method: 'GET',
+        path: '/api/v1/services/{service_name}/logs',
+        args: [serviceArg],
+        options: [
+          { flag: 'tail', type: 'integer', description: 'lines from the end (1-10000, default 100)' },
+          { flag: 'timestamps', type: 'boolean', description: "prefix Docker's timestamps" },
+        ],
+        listKey: 'lines',
+        columns: [
+          { header: 'STREAM', key: 'stream' },
+          { header: 'TEXT', key: 'text' },
+        ],
+      },
+      {
+        verb: 'logs-follow',
+        summary: 'Follow the container log until Ctrl-C',
+        method: 'GET',
+        path: '/api/v1/services/{service_name}/logs',
+        args: [serviceArg],
+        options: [
+          { flag: 'tail', type: 'integer', description: 'lines from the end first (default 100)' },
+          { flag: 'timestamps', type: 'boolean', description: "prefix Docker's timestamps" },
+        ],
+        fixedQuery: { follow: 'true' },
+        stream: 'text',
+      },
+      { verb: 'stats', summary: 'CPU, memory, network and I/O of the container, sampled now', method: 'GET', path: '/api/v1/services/{service_name}/stats', args: [serviceArg] },
+      { verb: 'proxy', summary: 'Publish the service as <name>.<BASE_DOMAIN>', method: 'POST', path: '/api/v1/services/{service_name}/proxy', args: [serviceArg] },
+      {
+        verb: 'ports',
+        summary: "List a service's published ports",
+        method: 'GET',
+        path: '/api/v1/services/{service_name}/ports',
+        args: [serviceArg],
+        columns: [
+          { header: 'NAME', key: 'name' },
+          { header: 'CONTAINER', key: 'container_port' },
+          { header: 'HOST', key: 'host_port' },
+          { header: 'BIND', key: 'bind_address' },
+          { header: 'PROTOCOL', key: 'protocol' },
+        ],
+      },
+      {
+        verb: 'port-add',
+        summary: 'Publish one more container port (recreates the container)',
+        method: 'POST',
+        path: '/api/v1/services/{service_name}/ports',
+        args: [serviceArg, { name: 'name', in: 'body', description: 'port name, e.g. http' }],
+        options: [
+          { flag: 'container', type: 'integer', required: true, description: 'port inside the container' },
+          { flag: 'host', type: 'integer', description: 'host port (default: allocated)' },
+          { flag: 'bind', type: 'string', description: '127.0.0.1 (default) or 0.0.0.0 (admin only)' },
+          { flag: 'protocol', type: 'string', description: 'tcp (default) or udp' },
+        ],
+      },
+      {
+        verb: 'port-remove',
+        summary: 'Stop publishing a port',
+        method: 'DELETE',
+        path: '/api/v1/services/{service_name}/ports/{port_name}',
+        args: [serviceArg, { name: 'port_name', description: 'port name' }],
+      },
+      { verb: 'cleanup', summary: 'Remove containers and ports no service owns any more', method: 'POST', path: '/api/v1/services/cleanup' },
+      { verb: 'reconciliation', summary: 'Compare services with the containers Docker has', method: 'GET', path: '/api/v1/services/reconciliation' },
+      {
+        verb: 'external-create',
+        summary: 'Register an external service (a URL, no container)',
+        method: 'POST',
+        path: '/api/v1/services/external',
+        args: [
+          { name: 'service_name', in: 'body', description: 'name' },
+          { name: 'target_url', in: 'body', description: 'http(s) URL of the service' },
+        ],
+        options: [{ flag: 'description', type: 'string', description: 'free text' }],
+      },
+      { verb: 'external-list', summary: 'List external services', method: 'GET', path: '/api/v1/services/external' },
+      { verb: 'external-delete', summary: 'Delete an external service', method: 'DELETE', path: '/api/v1/services/external/{service_name}', args: [serviceArg] },
+    ],
+  },
+  {
+    resource: 'port',
+    aliases: ['ports'],
+    summary: 'Host port allocations (internal 9000-10999 on 127.0.0.1, exposed 11000+ on 0.0.0.0)',
+    verbs: [
+      { verb: 'list', summary: 'List allocated ports', method: 'GET', path: '/api/v1/ports', columns: portColumns },
+      {
+        verb: 'allocate',
+        summary: 'Reserve a port (the lowest free one unless --port)',
+        method: 'POST',
+        path: '/api/v1/ports',
+        options: [
+          { flag: 'port', type: 'integer', description: 'this port' },
+          { flag: 'bind-address', type: 'string', description: '127.0.0.1 (default) or 0.0.0.0 (admin only)' },
+          { flag: 'protocol', type: 'string', description: 'tcp (default) or udp' },
+          { flag: 'description', type: 'string', description: 'free text' },
+        ],
+      },
+      {
+        verb: 'available',
+        summary: 'Free ports in a range',
+        method: 'GET',
+        path: '/api/v1/ports/available',
+        options: [
+          { flag: 'count', type: 'integer', description: 'how many to list' },
+          { flag: 'bind-address', type: 'string', description: '127.0.0.1 (default) or 0.0.0.0' },
+        ],
+      },
+      {
+        verb: 'check',
+        summary: 'Whether a port is free',
+        method: 'GET',
+        path: '/api/v1/ports/check/{port}',
+        args: [{ name: 'port', description: 'port number' }],
+        options: [{ flag: 'bind-address', type: 'string', description: '127.0.0.1 (default) or 0.0.0.0' }],
+      },
+      { verb: 'release', summary: 'Release a port you allocated', method: 'DELETE', path: '/api/v1/ports/{port}', args: [{ name: 'port', description: 'port number' }] },
+    ],
+  },
+  {
+    resource: 'oauth-client',
+    aliases: ['oauth-clients'],
+    summary: 'OAuth clients of the authorization server (admin)',
+    verbs: [
+      {
+        verb: 'list',
+        summary: 'List OAuth clients',
+        method: 'GET',
+        path: '/api/v1/oauth/clients',
+        columns: [
+          { header: 'CLIENT ID', key: 'client_id' },
+          { header: 'KIND', key: 'kind' },
+          { header: 'NAME', key: 'client_name' },
+          { header: 'AUTH', key: 'token_endpoint_auth_method' },
+          { header: 'REDIRECT URIS', key: 'redirect_uris' },
+          { header: 'USED', key: 'used', format: yesNo },
+          { header: 'CREATED', key: 'created_at' },
+        ],
+      },
+      {
+        verb: 'register',
+        summary: 'Pre-register a client; a secret, if any, is shown once',
+        method: 'POST',
+        path: '/api/v1/oauth/clients',
+        args: [{ name: 'client_name', in: 'body', description: 'display name' }],
+        options: [
+          { flag: 'redirect-uris', type: 'list', required: true, description: 'exact redirect URIs' },
+          { flag: 'token-endpoint-auth-method', type: 'string', description: 'none (public), client_secret_basic (default) or client_secret_post' },
+          { flag: 'grant-types', type: 'list', description: 'default authorization_code,refresh_token' },
+          { flag: 'scope', type: 'string', description: 'space-separated scopes' },
+        ],
+        note: 'Store client_secret and registration_access_token now: they are never shown again.',
+      },
+      { verb: 'show', summary: 'Show one client', method: 'GET', path: '/api/v1/oauth/clients/{client_id}', args: [{ name: 'client_id', description: 'client id' }] },
+      {
+        verb: 'delete',
+        summary: 'Delete a client and revoke its sessions',
+        method: 'DELETE',
+        path: '/api/v1/oauth/clients/{client_id}',
+        args: [{ name: 'client_id', description: 'client id' }],
+      },
+    ],
+  },
+  {
+    resource: 'oauth-session',
+    aliases: ['oauth-sessions'],
+    summary: 'OAuth sessions: one per authorization, with its refresh tokens (admin)',
+    verbs: [
+      {
+        verb: 'list',
+        summary: 'List sessions',
+        method: 'GET',
+        path: '/api/v1/oauth/sessions',
+        options: oauthFilter,
+        columns: [
+          { header: 'SESSION', key: 'session_id' },
+          { header: 'USER', key: 'user' },
+          { header: 'CLIENT', key: 'client_id' },
+          { header: 'SCOPES', key: 'scopes' },
+          { header: 'RESOURCES', key: 'resources' },
+          { header: 'REFRESH', key: 'valid_refresh_tokens' },
+          { header: 'ACCESS', key: 'active_access_tokens' },
+          { header: 'CREATED', key: 'created_at' },
+        ],
+      },
+      {
+        verb: 'revoke',
+        summary: 'Revoke one session with its tokens',
+        method: 'DELETE',
+        path: '/api/v1/oauth/sessions/{session_id}',
+        args: [{ name: 'session_id', description: 'session id' }],
+      },
+      {
+        verb: 'revoke-user',
+        summary: "Revoke all of a user's sessions, tokens and browser sign-ins",
+        method: 'DELETE',
+        path: '/api/v1/oauth/users/{user}/sessions',
+        args: [{ name: 'user', description: 'GitHub login' }],
+      },
+    ],
+  },
+  {
+    resource: 'oauth-token',
+    aliases: ['oauth-tokens'],
+    summary: 'OAuth access tokens (admin)',
+    verbs: [
+      {
+        verb: 'list',
+        summary: 'List unexpired access tokens',
+        method: 'GET',
+        path: '/api/v1/oauth/tokens',
+        options: oauthFilter,
+        columns: [
+          { header: 'JTI', key: 'jti' },
+          { header: 'USER', key: 'user' },
+          { header: 'CLIENT', key: 'client_id' },
+          { header: 'SCOPES', key: 'scopes' },
+          { header: 'SESSION', key: 'session_id' },
+          { header: 'EXPIRES', key: 'expires_at' },
+        ],
+      },
+    ],
+  },
+  {
+    resource: 'oauth',
+    summary: 'The authorization server as a whole (admin)',
+    defaultVerb: 'metrics',
+    verbs: [{ verb: 'metrics', summary: 'Counts of clients, sessions, users and access tokens', method: 'GET', path: '/api/v1/oauth/metrics' }],
+  },
+  {
+    resource: 'logs',
+    aliases: ['log'],
+    summary: 'The request log (every replica, kept LOG_RETENTION_HOURS)',
+    defaultVerb: 'search',
+    verbs: [
+      logSearch('search', 'Search the request log, newest first', '/api/v1/logs'),
+      logSearch('ip', 'Requests from one client IP', '/api/v1/logs/ip/{ip}', [{ name: 'ip', description: 'client IP' }]),
+      logSearch('host', 'Requests for one host (proxy target)', '/api/v1/logs/host/{hostname}', [{ name: 'hostname', description: 'hostname' }]),
+      logSearch('client', 'Requests of one OAuth client', '/api/v1/logs/client/{client_id}', [{ name: 'client_id', description: 'OAuth client id' }]),
+      logSearch('user', 'Requests of one user (OAuth login or API token name)', '/api/v1/logs/user/{user}', [{ name: 'user', description: 'user' }]),
+      logSearch('errors', 'Requests answered 400 or more, or failed by the proxy', '/api/v1/logs/errors'),
+      logSearch('oauth', 'OAuth activity: register, authorize, callback, token and OAuth-authenticated calls', '/api/v1/logs/oauth'),
+      {
+        verb: 'oauth-flow',
+        summary: "One client's or user's OAuth flow, step by step, and where it stopped",
+        method: 'GET',
+        path: '/api/v1/logs/oauth/flow',
+        options: [
+          { flag: 'client-id', type: 'string', description: 'OAuth client id' },
+          { flag: 'user', type: 'string', description: 'GitHub login' },
+          { flag: 'ip', type: 'string', description: 'client IP' },
+          ...logWindow,
+        ],
+        listKey: 'steps',
+        columns: [{ header: 'STEP', key: 'step' }, ...logColumns],
+      },
+      {
+        verb: 'stats',
+        summary: 'Per host: requests, status classes, error rate, latency percentiles',
+        method: 'GET',
+        path: '/api/v1/logs/stats',
+        options: logFilters,
+        listKey: 'hosts',
+        columns: [
+          { header: 'HOST', key: 'hostname' },
+          { header: 'REQUESTS', key: 'requests' },
+          { header: 'STATUS', key: 'status_classes', format: (v) => Object.entries((v ?? {}) as Record<string, number>).map(([k, n]) => `${k}=${n}`).join(',') || '-' },
+          { header: 'ERROR RATE', key: 'error_rate' },
+          { header: 'P50 MS', key: 'p50_ms' },
+          { header: 'P95 MS', key: 'p95_ms' },
+          { header: 'P99 MS', key: 'p99_ms' },
+          { header: 'IPS', key: 'unique_ips' },
+          { header: 'BYTES OUT', key: 'bytes_out' },
+        ],
+      },
+      {
+        verb: 'follow',
+        summary: 'Print new requests as they are answered, until Ctrl-C (--json: one JSON entry per line)',
+        method: 'GET',
+        path: '/api/v1/logs/follow',
+        options: logFilters.filter((o) => !logWindow.includes(o)),
+        stream: 'sse',
+        columns: logColumns,
+      },
+      { verb: 'clear', summary: 'Delete the whole request log (admin)', method: 'DELETE', path: '/api/v1/logs' },
+    ],
+  },
+  {
+    resource: 'metrics',
+    summary: 'Prometheus metrics of the replica answering (sends METRICS_TOKEN from the environment when set)',
+    defaultVerb: 'show',
+    verbs: [{ verb: 'show', summary: 'Print /metrics (Prometheus text format)', method: 'GET', path: '/metrics', tokenOptional: true, tokenEnv: 'METRICS_TOKEN' }],
   },
 ];

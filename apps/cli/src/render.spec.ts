@@ -1,4 +1,4 @@
-import { formatValue, renderBody, renderObject, renderTable } from './render';
+import { formatValue, renderBody, renderListAnswer, renderObject, renderTable } from './render';
 
 describe('table rendering', () => {
   it('aligns columns to the widest cell and shows - for empty values', () => {
@@ -38,5 +38,14 @@ describe('table rendering', () => {
     expect(renderBody(['a', 'b'])).toBe('a\nb\n');
     expect(renderBody(undefined)).toBe('');
     expect(renderBody('plain')).toBe('plain\n');
+  });
+});
+
+describe('list answers', () => {
+  it('prints the scalar fields, then the rows of the list field as a table', () => {
+    expect(renderListAnswer({ total: 2, truncated: false, entries: [{ path: '/a', status: 200 }, { path: '/bb', status: 404 }] }, 'entries')).toBe(
+      ['total      2', 'truncated  false', '', 'PATH  STATUS', '/a    200', '/bb   404', ''].join('\n'),
+    );
+    expect(renderListAnswer({ entries: [] }, 'entries')).toBe('(none)\n');
   });
 });

@@ -65,3 +65,17 @@ export function renderBody(body: unknown, columns?: readonly ColumnSpec[]): stri
   if (body === undefined || body === '') return '';
   return `${String(body)}\n`;
 }
+
+/**
+ * An object that carries its rows in one field (`{ total, truncated, entries: [...] }`): its scalar
+ * fields as key/value lines, a blank line, then the rows as a table.
+ */
+export function renderListAnswer(body: unknown, listKey: string, columns?: readonly ColumnSpec[]): string {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return renderBody(body, columns);
+  const obj = body as Record<string, unknown>;
+  const rows = obj[listKey];
+  if (!Array.isArray(rows)) return renderBody(body, columns);
+  const rest = Object.fromEntries(Object.entries(obj).filter(([key, value]) => key !== listKey && (value === null || typeof value !== 'object')));
+  const head = Object.keys(rest).length > 0 ? `${renderObject(rest)}\n` : '';
+  return head + renderBody(rows, columns);
+}

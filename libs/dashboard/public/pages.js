@@ -2,6 +2,7 @@
 // for an API collection, or { id, title, render(container) } for anything else.
 import { api } from './api.js';
 import { h, text } from './dom.js';
+import { dataForm } from './form.js';
 import { resourcePage } from './resource-page.js';
 
 const healthPage = {
@@ -77,8 +78,394 @@ const tokensPage = resourcePage({
   ],
 });
 
+const enc = encodeURIComponent;
+const yesNo = (v) => (v === true ? 'yes' : v === false ? 'no' : '-');
+
+// ---- Proxy targets ------------------------------------------------------------------------------
+
+/** Settings of a proxy target, on create and edit. */
+const proxySettingFields = [
+  { name: 'enabled', label: 'Enabled (serve this hostname)', type: 'checkbox', default: true },
+  { name: 'enable_http', label: 'Serve on HTTP', type: 'checkbox', default: true },
+  { name: 'enable_https', label: 'Serve on HTTPS', type: 'checkbox', default: true },
+  { name: 'redirect_http_to_https', label: 'Redirect HTTP to HTTPS', type: 'checkbox', default: false },
+  { name: 'preserve_host_header', label: "Send the client's Host header to the backend", type: 'checkbox', default: true, advanced: true },
+  { name: 'custom_headers', label: 'Request headers to add', type: 'json', placeholder: '{"X-Env": "prod"}', hint: 'A JSON object of header names and values.', advanced: true },
+  { name: 'custom_response_headers', label: 'Response headers to add', type: 'json', placeholder: '{"Strict-Transport-Security": "max-age=63072000"}', advanced: true },
+  { name: 'connect_timeout', label: 'Connect timeout (seconds)', type: 'number', hint: '1-600, default 10.', advanced: true },
+  { name: 'read_timeout', label: 'Read timeout (seconds)', type: 'number', hint: '1-86400, default 300.', advanced: true },
+];
+
+const proxyTargetsPage = resourcePage({
+  id: 'proxies',
+  title: 'Proxy targets',
+  noun: 'proxy target',
+  description: 'Each hostname is forwarded to its backend URL on the public HTTP/HTTPS listeners. Changes apply on every replica within a second.',
+  listPath: '/api/v1/proxy/targets',
+  createPath: '/api/v1/proxy/targets',
+  createdName: (created) => created?.proxy_target?.hostname,
+  afterCreate: (created) => (created?.cert_name ? h('p', {}, `Certificate ${created.cert_name}: ${text(created.certificate_status)}.`) : undefined),
+  itemPath: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}`,
+  rowLabel: (row) => `proxy target ${row.hostname}`,
+  fields: [
+    { name: 'hostname', label: 'Hostname', required: true, placeholder: 'app.example.com', hint: 'A DNS name, without scheme, port or path.' },
+    { name: 'target_url', label: 'Backend URL', type: 'url', required: true, placeholder: 'http://127.0.0.1:3000' },
+    { name: 'cert_name', label: 'Existing certificate', hint: 'Name of a certificate covering the hostname; otherwise one is ordered when automatic certificates are on.' },
+    { name: 'cert_email', label: 'Certificate e-mail', type: 'email', advanced: true },
+    { name: 'acme_directory_url', label: 'ACME directory', hint: 'production, staging or an https:// directory URL.', advanced: true },
+    ...proxySettingFields,
+  ],
+  columns: [
+    { label: 'Hostname', key: 'hostname' },
+    { label: 'Backend', key: 'target_url' },
+    { label: 'Enabled', key: 'enabled', format: yesNo },
+    { label: 'HTTP / HTTPS', key: 'enable_http', format: (v, row) => `${yesNo(v)} / ${yesNo(row.enable_https)}${row.redirect_http_to_https ? ' (redirect)' : ''}` },
+    { label: 'Certificate', key: 'cert_name' },
+    { label: 'Routes', key: 'route_mode', format: (v, row) => `${v}${row.route_mode === 'selective' ? `: ${text(row.enabled_routes)}` : row.disabled_routes?.length ? ` except ${text(row.disabled_routes)}` : ''}` },
+    { label: 'Owner', key: 'owner' },
+  ],
+  edit: [
+    {
+      title: 'Backend and certificate',
+      path: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}`,
+      fields: [
+        { name: 'target_url', label: 'Backend URL', type: 'url' },
+        { name: 'cert_name', label: 'Certificate', hint: 'Attach an existing certificate (yours, covering the hostname).' },
+        ...proxySettingFields.map((f) => ({ ...f, advanced: false })),
+      ],
+    },
+    {
+      title: 'Route settings',
+      path: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/routes`,
+      load: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/routes`,
+      fields: [
+        { name: 'route_mode', label: 'Route mode', type: 'select', options: ['all', 'selective', 'none'], hint: 'all: every route except the disabled ones; selective: only the enabled ones; none: no routes.' },
+        { name: 'enabled_routes', label: 'Enabled routes', type: 'list', hint: 'Route ids, comma-separated (selective mode).' },
+        { name: 'disabled_routes', label: 'Disabled routes', type: 'list', hint: 'Route ids, comma-separated (all mode).' },
+      ],
+    },
+  ],
+  deletable: true,
+});
+
+// ---- Certificates -------------------------------------------------------------------------------
+
+const daysLeft = (expires) => {
+  if (!expires) return '-';
+  const days = Math.floor((Date.parse(expires) - Date.now()) / 86_400_000);
+  return `${expires.slice(0, 10)} (${days} days)`;
+};
+
+const certificatesPage = resourcePage({
+  id: 'certificates',
+  title: 'Certificates',
+  noun: 'certificate',
+  description: 'ACME certificates (HTTP-01). Ordering runs in the background; renewal is automatic 30 days before expiry.',
+  listPath: '/api/v1/certificates',
+  createPath: '/api/v1/certificates',
+  createdName: (created) => created?.cert_name,
+  itemPath: (row) => `/api/v1/certificates/${enc(row.cert_name)}`,
+  rowLabel: (row) => `certificate ${row.cert_name}`,
+  fields: [
+    { name: 'domain', label: 'Domain', required: true, placeholder: 'app.example.com' },
+    { name: 'cert_name', label: 'Name', hint: 'Default: proxy-<domain with dots as dashes>.' },
+    { name: 'email', label: 'ACME account e-mail', type: 'email', hint: "Default: your token's certificate e-mail." },
+    { name: 'acme_directory_url', label: 'ACME directory', hint: 'production (default), staging or an https:// directory URL.' },
+  ],
+  columns: [
+    { label: 'Name', key: 'cert_name' },
+    { label: 'Domains', key: 'domains' },
+    { label: 'Status', key: 'status', format: (v) => h('span', { class: v === 'active' ? 'status-ok' : v === 'failed' ? 'status-bad' : undefined }, text(v)) },
+    { label: 'Expires', key: 'expires_at', format: daysLeft },
+    { label: 'Error', key: 'error' },
+    { label: 'Owner', key: 'owner' },
+  ],
+  actions: [
+    { label: 'Renew', method: 'POST', path: (row) => `/api/v1/certificates/${enc(row.cert_name)}/renew` },
+    {
+      label: 'Force renew',
+      method: 'POST',
+      path: (row) => `/api/v1/certificates/${enc(row.cert_name)}/renew?force=true`,
+      confirm: (row) => `Renew ${row.cert_name} now even if it has more than 30 days left?`,
+    },
+    {
+      label: 'Convert to production',
+      method: 'POST',
+      path: (row) => `/api/v1/certificates/${enc(row.cert_name)}/convert-to-production`,
+      when: (row) => row.acme_directory_url !== 'production' && /staging/i.test(row.acme_directory_url ?? ''),
+      confirm: (row) => `Order ${row.cert_name} again from the production ACME directory?`,
+    },
+  ],
+  deletable: true,
+});
+
+// ---- Routes -------------------------------------------------------------------------------------
+
+const routeFields = (creating) => [
+  { name: 'path_pattern', label: 'Path pattern', required: creating, placeholder: '/api/', hint: 'A path prefix, or a JavaScript regex when "Regex" is ticked.' },
+  { name: 'target_type', label: 'Target type', type: 'select', options: ['instance', 'port', 'hostname', 'url'] },
+  { name: 'target_value', label: 'Target', required: creating, hint: 'Instance name, port number, proxy hostname or URL.' },
+  { name: 'priority', label: 'Priority', type: 'number', default: creating ? 50 : undefined, hint: '0-999, higher is tried first.' },
+  { name: 'methods', label: 'Methods', type: 'list', placeholder: 'GET, POST', hint: 'Empty: every method.' },
+  { name: 'scope', label: 'Scope', type: 'select', options: ['global', 'proxy'] },
+  { name: 'proxy_hostnames', label: 'Proxy targets (scope proxy)', type: 'list' },
+  { name: 'is_regex', label: 'Regex', type: 'checkbox', default: false },
+  { name: 'enabled', label: 'Enabled', type: 'checkbox', default: true },
+  { name: 'bypass_auth', label: "Skip the target's auth policy", type: 'checkbox', default: false },
+  { name: 'description', label: 'Description' },
+];
+
+const routesPage = resourcePage({
+  id: 'routes',
+  title: 'Routes',
+  noun: 'route',
+  description: 'Requests whose path matches go to the route target instead of the proxy target backend. Highest priority first; built-in routes (ACME challenge, OAuth) always come first.',
+  listPath: '/api/v1/routes',
+  rows: (routes) => [...routes].sort((a, b) => b.priority - a.priority || a.created_seq - b.created_seq),
+  createPath: '/api/v1/routes',
+  createdName: (created) => created?.route_id,
+  itemPath: (row) => `/api/v1/routes/${enc(row.route_id)}`,
+  rowLabel: (row) => `route ${row.path_pattern} (${row.route_id})`,
+  fields: routeFields(true),
+  columns: [
+    { label: 'Priority', key: 'priority' },
+    { label: 'Path', key: 'path_pattern', format: (v, row) => `${v}${row.is_regex ? ' (regex)' : ''}` },
+    { label: 'Methods', key: 'methods', format: (v) => (v?.length ? v.join(', ') : 'all') },
+    { label: 'Target', key: 'target_value', format: (v, row) => `${row.target_type}: ${v}` },
+    { label: 'Scope', key: 'scope', format: (v, row) => (v === 'proxy' ? `proxy: ${text(row.proxy_hostnames)}` : v) },
+    { label: 'Enabled', key: 'enabled', format: yesNo },
+    { label: 'Id', key: 'route_id' },
+    { label: 'Description', key: 'description' },
+  ],
+  edit: [{ title: 'Route', path: (row) => `/api/v1/routes/${enc(row.route_id)}`, fields: routeFields(false) }],
+  deletable: true,
+});
+
+// ---- Instances ----------------------------------------------------------------------------------
+
+const instancesPage = resourcePage({
+  id: 'instances',
+  title: 'Instances',
+  noun: 'instance',
+  description: 'Named backends routes can point at. "api" is this server\'s admin API.',
+  listPath: '/api/v1/instances',
+  createPath: '/api/v1/instances',
+  itemPath: (row) => `/api/v1/instances/${enc(row.name)}`,
+  rowLabel: (row) => `instance ${row.name}`,
+  fields: [
+    { name: 'name', label: 'Name', required: true, hint: 'Lower-case letters, digits, _ . -' },
+    { name: 'target_url', label: 'URL', type: 'url', required: true, placeholder: 'http://10.0.0.5:8080' },
+    { name: 'description', label: 'Description' },
+  ],
+  columns: [
+    { label: 'Name', key: 'name' },
+    { label: 'URL', key: 'target_url' },
+    { label: 'Built in', key: 'builtin', format: yesNo },
+    { label: 'Description', key: 'description' },
+    { label: 'Owner', key: 'owner' },
+  ],
+  edit: [
+    {
+      title: 'Instance',
+      path: (row) => `/api/v1/instances/${enc(row.name)}`,
+      fields: [
+        { name: 'target_url', label: 'URL', type: 'url' },
+        { name: 'description', label: 'Description' },
+      ],
+    },
+  ],
+  deletable: (row) => !row.builtin,
+});
+
+// ---- Services -----------------------------------------------------------------------------------
+
+const serviceAction = (label, verb) => ({ label, method: 'POST', path: (row) => `/api/v1/services/${enc(row.service_name)}/${verb}` });
+
+const servicesPage = resourcePage({
+  id: 'services',
+  title: 'Services',
+  noun: 'service',
+  description: 'Docker containers run by the server, published on 127.0.0.1 ports and optionally through the proxy as <name>.<BASE_DOMAIN>.',
+  listPath: '/api/v1/services',
+  createPath: '/api/v1/services',
+  createdName: (created) => created?.service_name,
+  itemPath: (row) => `/api/v1/services/${enc(row.service_name)}`,
+  rowLabel: (row) => `service ${row.service_name}`,
+  fields: [
+    { name: 'service_name', label: 'Name', required: true },
+    { name: 'image', label: 'Image', required: true, hint: 'An image present on the Docker host, allowed by DOCKER_IMAGE_ALLOWLIST.' },
+    { name: 'internal_port', label: 'Container port', type: 'number', hint: 'The port the proxy forwards to.' },
+    { name: 'auto_proxy', label: 'Publish through the proxy', type: 'checkbox', default: false },
+    { name: 'memory_limit', label: 'Memory limit', placeholder: '512m', advanced: true },
+    { name: 'cpu_limit', label: 'CPU limit (cores)', type: 'number', advanced: true },
+    { name: 'environment', label: 'Environment', type: 'json', placeholder: '{"LOG_LEVEL": "info"}', advanced: true },
+    { name: 'command', label: 'Command', type: 'list', hint: 'Command and arguments, comma-separated.', advanced: true },
+  ],
+  columns: [
+    { label: 'Name', key: 'service_name' },
+    { label: 'Image', key: 'image' },
+    { label: 'Status', key: 'status', format: (v) => h('span', { class: v === 'running' ? 'status-ok' : 'status-bad' }, text(v)) },
+    { label: 'Target', key: 'target_url' },
+    { label: 'Proxy', key: 'proxy_hostname' },
+    { label: 'Ports', key: 'ports', format: (v) => (v?.length ? v.map((p) => `${p.name} ${p.bind_address}:${p.host_port}→${p.container_port}/${p.protocol}`).join(', ') : '-') },
+    { label: 'Owner', key: 'owner' },
+  ],
+  actions: [
+    serviceAction('Start', 'start'),
+    serviceAction('Stop', 'stop'),
+    serviceAction('Restart', 'restart'),
+    {
+      label: 'Logs',
+      method: 'GET',
+      path: (row) => `/api/v1/services/${enc(row.service_name)}/logs?tail=200`,
+      afterAction: (result, row) =>
+        h('pre', { class: 'log', tabindex: '0', 'aria-label': `Last log lines of ${row.service_name}` }, result.lines.length ? result.lines.map((l) => l.text).join('\n') : '(no output)'),
+    },
+  ],
+  deletable: true,
+});
+
+// ---- OAuth --------------------------------------------------------------------------------------
+
+const oauthClientsPage = resourcePage({
+  id: 'oauth-clients',
+  title: 'OAuth clients',
+  noun: 'OAuth client',
+  description: 'Clients of the authorization server: registered dynamically (RFC 7591), pre-registered here, or by metadata document. Deleting one revokes its sessions.',
+  listPath: '/api/v1/oauth/clients',
+  createPath: '/api/v1/oauth/clients',
+  createdName: (created) => created?.client_id,
+  afterCreate: (created) =>
+    created?.client_secret ? h('p', {}, 'Client secret (copy it now, it is not shown again): ', h('code', { class: 'secret', 'data-testid': 'client-secret' }, created.client_secret)) : undefined,
+  itemPath: (row) => `/api/v1/oauth/clients/${enc(row.client_id)}`,
+  rowLabel: (row) => `OAuth client ${row.client_name ?? row.client_id}`,
+  fields: [
+    { name: 'client_name', label: 'Client name', required: true },
+    { name: 'redirect_uris', label: 'Redirect URIs', type: 'list', required: true, hint: 'Exact URIs, comma-separated.' },
+    { name: 'token_endpoint_auth_method', label: 'Client authentication', type: 'select', options: ['client_secret_basic', 'client_secret_post', 'none'] },
+  ],
+  columns: [
+    { label: 'Client id', key: 'client_id' },
+    { label: 'Name', key: 'client_name' },
+    { label: 'Kind', key: 'kind' },
+    { label: 'Redirect URIs', key: 'redirect_uris' },
+    { label: 'Authentication', key: 'token_endpoint_auth_method' },
+    { label: 'Used', key: 'used', format: yesNo },
+    { label: 'Created', key: 'created_at' },
+  ],
+  deletable: true,
+});
+
+const oauthSessionsPage = resourcePage({
+  id: 'oauth-sessions',
+  title: 'OAuth sessions',
+  noun: 'OAuth session',
+  description: 'One session per authorization a user granted a client, with its refresh tokens. Revoking ends the session and its access tokens on every replica.',
+  listPath: '/api/v1/oauth/sessions',
+  itemPath: (row) => `/api/v1/oauth/sessions/${enc(row.session_id)}`,
+  rowLabel: (row) => `session of ${row.user} for ${row.client_id}`,
+  columns: [
+    { label: 'User', key: 'user' },
+    { label: 'Client', key: 'client_id' },
+    { label: 'Scopes', key: 'scopes' },
+    { label: 'Resources', key: 'resources' },
+    { label: 'Refresh tokens', key: 'valid_refresh_tokens' },
+    { label: 'Access tokens', key: 'active_access_tokens' },
+    { label: 'Created', key: 'created_at' },
+    { label: 'Session id', key: 'session_id' },
+  ],
+  actions: [
+    {
+      label: 'Revoke',
+      method: 'DELETE',
+      path: (row) => `/api/v1/oauth/sessions/${enc(row.session_id)}`,
+      danger: true,
+      confirm: (row) => `Revoke the session of ${row.user} for ${row.client_id}? Its tokens stop working at once.`,
+    },
+    {
+      label: 'Revoke all of user',
+      method: 'DELETE',
+      path: (row) => `/api/v1/oauth/users/${enc(row.user)}/sessions`,
+      danger: true,
+      confirm: (row) => `Revoke every session, token and browser sign-in of ${row.user}?`,
+    },
+  ],
+});
+
+// ---- Request log --------------------------------------------------------------------------------
+
+const logFilterFields = [
+  { name: 'q', label: 'Text' },
+  { name: 'hostname', label: 'Host' },
+  { name: 'ip', label: 'Client IP' },
+  { name: 'status', label: 'Status', placeholder: '404 or 4xx' },
+  { name: 'method', label: 'Method', placeholder: 'GET' },
+  { name: 'path', label: 'Path prefix', placeholder: '/api/' },
+  { name: 'user', label: 'User', advanced: true },
+  { name: 'client_id', label: 'OAuth client', advanced: true },
+  { name: 'listener', label: 'Listener', type: 'select', options: ['', 'api', 'http', 'https', 'proxy-protocol'], advanced: true },
+  { name: 'hours', label: 'Hours back', type: 'number', default: 24 },
+  { name: 'limit', label: 'At most', type: 'number', default: 100 },
+  { name: 'errors', label: 'Errors only', type: 'checkbox', default: false },
+];
+
+const logsPage = {
+  id: 'logs',
+  title: 'Request log',
+  async render(container) {
+    const results = h('div', { 'aria-live': 'polite' });
+    const search = async (filters) => {
+      const query = new URLSearchParams();
+      for (const [k, v] of Object.entries(filters)) if (k !== 'errors' && v !== '' && v !== undefined) query.set(k, String(v));
+      const answer = await api('GET', `/api/v1/logs${filters.errors ? '/errors' : ''}?${query}`);
+      results.replaceChildren(renderLog(answer));
+    };
+    container.append(
+      h('h1', {}, 'Request log'),
+      h('p', {}, 'Every request answered by any replica, newest first (kept for LOG_RETENTION_HOURS).'),
+      dataForm({ label: 'Filter requests', submit: 'Search', fields: logFilterFields, onSubmit: search, wide: true }),
+      results,
+    );
+    await search({ hours: 24, limit: 100 });
+  },
+};
+
+function renderLog(answer) {
+  const entries = answer.entries ?? [];
+  const caption = `${entries.length} of ${answer.total} requests${answer.truncated ? ' (truncated: narrow the window)' : ''}`;
+  if (entries.length === 0) return h('p', { class: 'empty' }, 'No requests match.');
+  const cols = [
+    ['Time', (e) => new Date(e.ts).toISOString().replace('T', ' ').slice(0, 19)],
+    ['Listener', (e) => e.listener],
+    ['Client IP', (e) => e.client_ip],
+    ['Host', (e) => e.host],
+    ['Method', (e) => e.method],
+    ['Path', (e) => e.path],
+    ['Status', (e) => h('span', { class: e.status >= 500 || e.error ? 'status-bad' : undefined }, String(e.status))],
+    ['ms', (e) => e.duration_ms],
+    ['User', (e) => e.auth_user],
+    ['Client', (e) => e.oauth_client_id],
+    ['Error', (e) => e.error],
+  ];
+  return h(
+    'table',
+    { class: 'log-table' },
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, ...cols.map(([label]) => h('th', { scope: 'col' }, label)))),
+    h('tbody', {}, ...entries.map((e) => h('tr', {}, ...cols.map(([, get], i) => h(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : {}, (() => { const v = get(e); return v instanceof Node ? v : text(v); })()))))),
+  );
+}
+
 /** `admin: true` pages are listed only for the admin token (the API refuses others anyway). */
 export const PAGES = [
   { ...healthPage, admin: false },
+  { ...proxyTargetsPage, admin: false },
+  { ...certificatesPage, admin: false },
+  { ...routesPage, admin: false },
+  { ...instancesPage, admin: false },
+  { ...servicesPage, admin: false },
+  { ...oauthClientsPage, admin: true },
+  { ...oauthSessionsPage, admin: true },
+  { ...logsPage, admin: false },
   { ...tokensPage, admin: true },
 ];

@@ -1,0 +1,129 @@
+// Forms described by data: labelled inputs of a few types, read back into the JSON the API takes,
+// with the API's own validation message shown in an alert and the field it names marked invalid.
+import { ApiError } from './api.js';
+import { h, uid } from './dom.js';
+
+/**
+ * A field: { name, label, type?, required?, hint?, placeholder?, options?, default?, advanced? }.
+ * Types: text (default), email, url, number, checkbox, select (options), list (comma-separated →
+ * array), json (an object as JSON text), textarea. `advanced` fields go under "More settings".
+ */
+function fieldInput(field, id, hintId, value) {
+  const common = { id, name: field.name, 'aria-describedby': hintId };
+  switch (field.type) {
+    case 'checkbox':
+      return h('input', { ...common, type: 'checkbox', checked: Boolean(value ?? field.default) });
+    case 'select':
+      return h('select', common, ...field.options.map((o) => h('option', { value: o, selected: String(value ?? field.default ?? field.options[0]) === o }, o)));
+    case 'json':
+    case 'textarea':
+      return h('textarea', { ...common, rows: 2, placeholder: field.placeholder, spellcheck: 'false' }, formatInitial(field, value));
+    default:
+      return h('input', {
+        ...common,
+        type: field.type === 'list' ? 'text' : field.type ?? 'text',
+        required: field.required,
+        placeholder: field.placeholder,
+        autocomplete: 'off',
+        value: formatInitial(field, value),
+      });
+  }
+}
+
+function formatInitial(field, value) {
+  if (value === undefined || value === null) return field.default !== undefined && field.type !== 'checkbox' ? String(field.default) : '';
+  if (field.type === 'list') return Array.isArray(value) ? value.join(', ') : String(value);
+  if (field.type === 'json') return typeof value === 'object' && Object.keys(value).length === 0 ? '' : JSON.stringify(value);
+  return String(value);
+}
+
+/** A client-side problem with a field (bad JSON): shown like an API message. */
+class FieldError extends Error {}
+
+/** The JSON value of one input, or undefined to leave the field out. `editing` sends empty lists/objects to clear them. */
+function readInput(field, input, editing) {
+  if (field.type === 'checkbox') return input.checked;
+  const raw = input.value.trim();
+  switch (field.type) {
+    case 'number':
+      return raw === '' ? undefined : Number(raw);
+    case 'list': {
+      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return items.length === 0 && !editing ? undefined : items;
+    }
+    case 'json':
+      if (raw === '') return editing ? {} : undefined;
+      try {
+        return JSON.parse(raw);
+      } catch {
+        throw new FieldError(`${field.name} must be JSON, e.g. {"X-Header": "value"}`);
+      }
+    default:
+      return raw === '' ? undefined : raw;
+  }
+}
+
+/**
+ * @param {object} spec
+ * @param {string} spec.label           form name ("Create proxy target")
+ * @param {string} spec.submit          button text
+ * @param {object[]} spec.fields
+ * @param {object} [spec.values]        initial values (editing)
+ * @param {boolean} [spec.editing]
+ * @param {(body) => Promise<void>} spec.onSubmit  throws ApiError to show the API's message
+ * @param {Node[]} [spec.extraButtons]
+ * @param {string} [spec.headingLevel]  'h2' (default) or 'h3'
+ * @param {boolean} [spec.wide]         fields side by side (filter forms)
+ */
+export function dataForm(spec) {
+  const errorBox = h('div', { role: 'alert', class: 'error', id: uid('form-error'), hidden: true });
+  const inputs = new Map();
+  const rendered = spec.fields.map((field) => {
+    const id = uid(`field-${field.name}`);
+    const hintId = field.hint ? `${id}-hint` : undefined;
+    const input = fieldInput(field, id, hintId, spec.values?.[field.name]);
+    inputs.set(field.name, { field, input });
+    const label = h('label', { for: id }, field.label, field.required || field.type === 'checkbox' || field.type === 'select' ? '' : ' (optional)');
+    const hint = field.hint ? h('span', { id: hintId, class: 'hint' }, field.hint) : null;
+    const box = field.type === 'checkbox' ? h('div', { class: 'field check' }, input, label, hint) : h('div', { class: 'field' }, label, input, hint);
+    return { field, box };
+  });
+  const basic = rendered.filter((r) => !r.field.advanced).map((r) => r.box);
+  const advanced = rendered.filter((r) => r.field.advanced).map((r) => r.box);
+  const form = h(
+    'form',
+    { class: spec.wide ? 'card stack wide' : 'card stack', novalidate: true, 'aria-label': spec.label },
+    h(spec.headingLevel ?? 'h2', {}, spec.label),
+    ...basic,
+    advanced.length ? h('details', {}, h('summary', {}, 'More settings'), h('div', { class: spec.wide ? 'stack wide' : 'stack' }, ...advanced)) : null,
+    errorBox,
+    h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, spec.submit), ...(spec.extraButtons ?? [])),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    errorBox.hidden = true;
+    for (const { input } of inputs.values()) input.removeAttribute('aria-invalid');
+    try {
+      const body = {};
+      for (const [name, { field, input }] of inputs) {
+        const value = readInput(field, input, spec.editing);
+        if (value !== undefined) body[name] = value;
+      }
+      await spec.onSubmit(body, form);
+    } catch (error) {
+      if (!(error instanceof ApiError || error instanceof FieldError)) throw error;
+      // The API's own message says what to fix; point at the field it names.
+      errorBox.textContent = error.message;
+      errorBox.hidden = false;
+      const name = [...inputs.keys()].find((n) => error.message.startsWith(`${n} `) || error.message.startsWith(`${n}.`));
+      if (name) {
+        const { input } = inputs.get(name);
+        input.closest('details')?.setAttribute('open', '');
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-errormessage', errorBox.id);
+        input.focus();
+      }
+    }
+  });
+  return form;
+}
