@@ -54,7 +54,7 @@ const usageOf = (r: ResourceSpec, v: VerbSpec) =>
 
 function optionLine(o: OptionSpec): string {
   const value = o.type === 'boolean' ? '' : o.type === 'list' ? ' <a,b,...>' : o.type === 'json' ? ' <json>' : o.type === 'integer' || o.type === 'number' ? ' <n>' : ' <value>';
-  return `  --${o.flag}${value}`.padEnd(30) + `${o.description}${o.required ? ' (required)' : ''}`;
+  return `${`  --${o.flag}${value}`.padEnd(29)} ${o.description}${o.required ? ' (required)' : ''}`;
 }
 
 export function mainHelp(commands: readonly ResourceSpec[] = COMMANDS): string {
@@ -68,7 +68,11 @@ export function mainHelp(commands: readonly ResourceSpec[] = COMMANDS): string {
 
 function resourceHelp(r: ResourceSpec): string {
   const lines = [`${r.summary}`, '', 'Usage:'];
-  for (const v of r.verbs) lines.push(`  ${usageOf(r, v).padEnd(44)} ${v.summary}`);
+  // Long usages (several arguments) get their summary on the next line, so the columns stay aligned.
+  for (const v of r.verbs) {
+    const usage = usageOf(r, v);
+    lines.push(usage.length <= 44 ? `  ${usage.padEnd(44)} ${v.summary}` : `  ${usage}\n  ${''.padEnd(44)} ${v.summary}`);
+  }
   lines.push('', `Run "proxyctl ${r.resource} <verb> --help" for a verb's arguments and options.`, '');
   return lines.join('\n');
 }
@@ -219,6 +223,11 @@ export async function runCli(argv: readonly string[], env: Record<string, string
     if (failed) {
       const id = answer.requestId ? `, request ${answer.requestId}` : '';
       io.stderr(`error: ${errorMessage(answer.status, answer.body)} (HTTP ${answer.status}${id})\n`);
+      return EXIT.apiError;
+    }
+    const refusal = request.verb.failWhen?.(answer.body);
+    if (refusal) {
+      io.stderr(`error: ${refusal}\n`);
       return EXIT.apiError;
     }
     if (!request.json && request.verb.note) io.stderr(`${request.verb.note}\n`);

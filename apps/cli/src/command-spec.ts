@@ -72,6 +72,11 @@ interface VerbBase {
   tokenOptional?: boolean;
   /** An environment variable whose token this verb prefers to PROXY_API_TOKEN (`METRICS_TOKEN`). */
   tokenEnv?: string;
+  /**
+   * A successful answer that still means failure for scripts (`resource validate` with valid=false):
+   * return the message; the answer is printed, then `error: <message>` on stderr, exit code 1.
+   */
+  failWhen?: (body: unknown) => string | undefined;
 }
 
 /** A verb that is exactly one API request (almost all of them). */

@@ -185,6 +185,42 @@ function logSearch(verb: string, summary: string, path: string, args: ArgSpec[] 
   return { verb, summary, method: 'GET', path, args, options: [...logFilters.filter((o) => !pinned.has(o.flag.replace(/-/g, '_'))), ...logPaging], listKey: 'entries', columns: logColumns };
 }
 
+// ---- Protection and the resource registry ---------------------------------------------------------
+
+/** Body of POST /api/v1/proxy/targets/{hostname}/auth (SetTargetAuthDto); every field optional. */
+const authSettings: OptionSpec[] = [
+  { flag: 'enabled', type: 'boolean', description: 'protection on (default true; --no-enabled keeps the settings but turns it off)' },
+  { flag: 'auth-proxy', type: 'string', description: 'the auth hostname (default AUTH_HOSTNAME)' },
+  { flag: 'mode', type: 'string', description: 'forward (bearer token, default), redirect (browser sign-in) or passthrough (identity when a token is sent)' },
+  { flag: 'required-users', type: 'list', description: 'GitHub logins allowed; * (or none) for any user who may sign in' },
+  { flag: 'required-emails', type: 'list', description: 'e-mail addresses allowed besides the logins' },
+  { flag: 'allowed-scopes', type: 'list', description: 'the token needs one of these scopes (default: any)' },
+  { flag: 'allowed-audiences', type: 'list', description: "token audiences accepted besides the target's resource URIs" },
+  { flag: 'excluded-paths', type: 'list', description: 'path prefixes served without authentication, e.g. /health' },
+  { flag: 'pass-headers', type: 'boolean', description: 'send X-Auth-User-Id, -User-Name, -User-Email, -Scopes, -Client-Id to the backend (default true)' },
+  { flag: 'header-prefix', type: 'string', description: 'prefix of those headers (default X-Auth-)' },
+  { flag: 'cookie-name', type: 'string', description: 'session cookie of the redirect mode (default proxy_session)' },
+  { flag: 'forward-authorization', type: 'boolean', description: "pass the client's Authorization header to the backend (default false)" },
+];
+
+const resourceFields = (forTarget: boolean): OptionSpec[] => [
+  ...(forTarget ? [{ flag: 'endpoint', type: 'string', description: 'path of the resource on the target (default /mcp)' } as OptionSpec] : []),
+  { flag: 'scopes', type: 'list', description: forTarget ? 'scopes of the resource (default mcp:read,mcp:write)' : 'scopes of the resource, all required (default OAUTH_SCOPES)' },
+  ...(forTarget ? [{ flag: 'name', type: 'string', description: 'display name (default the hostname)' } as OptionSpec] : []),
+  { flag: 'description', type: 'string', description: 'free text' },
+  { flag: 'resource-documentation', type: 'string', description: 'an http(s) URL with documentation for developers' },
+];
+
+const resourceColumns: ColumnSpec[] = [
+  { header: 'ID', key: 'id' },
+  { header: 'URI', key: 'uri' },
+  { header: 'NAME', key: 'name' },
+  { header: 'TARGET', key: 'proxy_target' },
+  { header: 'SCOPES', key: 'scopes', format: formatList },
+  { header: 'OWNER', key: 'owner' },
+];
+const resourceIdArg = { name: 'id', description: 'resource id (see "resource list")' };
+
 export const COMMANDS: ResourceSpec[] = [
   {
     resource: 'health',
@@ -344,6 +380,84 @@ export const COMMANDS: ResourceSpec[] = [
         method: 'POST',
         path: '/api/v1/proxy/targets/{hostname}/routes/{route_id}/disable',
         args: [hostnameArg, { name: 'route_id', description: 'route id' }],
+      },
+      {
+        verb: 'auth-set',
+        summary: 'Protect a proxy target with OAuth (or change its settings); applies on every replica within a second',
+        method: 'POST',
+        path: '/api/v1/proxy/targets/{hostname}/auth',
+        args: [hostnameArg],
+        options: authSettings,
+      },
+      { verb: 'auth-show', summary: "Show a proxy target's protection settings", method: 'GET', path: '/api/v1/proxy/targets/{hostname}/auth', args: [hostnameArg] },
+      { verb: 'auth-delete', summary: 'Turn protection off', method: 'DELETE', path: '/api/v1/proxy/targets/{hostname}/auth', args: [hostnameArg] },
+      {
+        verb: 'resource-set',
+        summary: "Publish resource metadata for an endpoint of the target (creates or replaces that endpoint's registry entry)",
+        method: 'POST',
+        path: '/api/v1/proxy/targets/{hostname}/resource',
+        args: [hostnameArg],
+        options: resourceFields(true),
+      },
+      { verb: 'resource-show', summary: "List the target's registry entries", method: 'GET', path: '/api/v1/proxy/targets/{hostname}/resource', args: [hostnameArg], columns: resourceColumns },
+      { verb: 'resource-clear', summary: "Delete the target's registry entries", method: 'DELETE', path: '/api/v1/proxy/targets/{hostname}/resource', args: [hostnameArg] },
+    ],
+  },
+  {
+    resource: 'resource',
+    aliases: ['resources'],
+    summary: 'The protected resource registry: MCP servers (or other APIs) behind protected proxy targets',
+    verbs: [
+      {
+        verb: 'create',
+        summary: 'Register a resource; its metadata (RFC 9728) is served at once',
+        method: 'POST',
+        path: '/api/v1/resources',
+        args: [
+          { name: 'uri', in: 'body', description: 'the URI clients connect to, e.g. https://mcp.example.com/mcp (its host is the proxy target)' },
+          { name: 'name', in: 'body', description: 'display name' },
+          { name: 'proxy_target', in: 'body', description: 'hostname of the proxy target serving it' },
+        ],
+        options: resourceFields(false),
+      },
+      { verb: 'list', summary: 'List resources (yours; the admin sees all)', method: 'GET', path: '/api/v1/resources', columns: resourceColumns },
+      { verb: 'show', summary: 'Show one resource', method: 'GET', path: '/api/v1/resources/{id}', args: [resourceIdArg] },
+      {
+        verb: 'update',
+        summary: 'Change a resource',
+        method: 'PUT',
+        path: '/api/v1/resources/{id}',
+        args: [resourceIdArg],
+        options: [
+          { flag: 'uri', type: 'string', description: 'resource URI' },
+          { flag: 'name', type: 'string', description: 'display name' },
+          { flag: 'proxy-target', type: 'string', description: 'proxy target hostname' },
+          ...resourceFields(false),
+        ],
+      },
+      { verb: 'delete', summary: 'Delete a resource', method: 'DELETE', path: '/api/v1/resources/{id}', args: [resourceIdArg] },
+      {
+        verb: 'validate',
+        summary: 'Check a resource end to end (target, auth, challenge, metadata, MCP initialize); exits 1 naming the first failure',
+        method: 'POST',
+        path: '/api/v1/resources/{id}/validate',
+        args: [resourceIdArg],
+        listKey: 'checks',
+        columns: [
+          { header: 'CHECK', key: 'check' },
+          { header: 'OK', key: 'ok', format: yesNo },
+          { header: 'DETAIL', key: 'detail' },
+        ],
+        failWhen: (body) => {
+          const answer = body as { valid?: boolean; reason?: string | null } | null;
+          return answer?.valid === false ? `resource not valid: ${answer.reason ?? 'unknown reason'}` : undefined;
+        },
+      },
+      {
+        verb: 'discover',
+        summary: "Register your protected targets without an entry from their backend's own resource metadata",
+        method: 'POST',
+        path: '/api/v1/resources/discover',
       },
     ],
   },
