@@ -85,8 +85,19 @@ describe('proxyctl target protection and resource registry', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: proxy target "nope\.example\.test" not found \(HTTP 404/);
 
+    // auth-config changes only what it is given (auth-set would reset the rest to defaults).
+    const changed = await json('proxy', 'auth-config', HOST, '--excluded-paths', '/health,/public', '--forward-authorization');
+    expect(changed).toMatchObject({ required_users: ['alice', 'bob'], pass_headers: false, header_prefix: 'X-Who-', excluded_paths: ['/health', '/public'], forward_authorization: true });
+    expect(await json('proxy', 'auth-show', HOST)).toMatchObject({ required_users: ['alice', 'bob'], excluded_paths: ['/health', '/public'], forward_authorization: true });
+    const badConfig = await cli('proxy', 'auth-config', HOST, '--mode', 'sideways');
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.stderr).toMatch(/^error: mode must be one of forward, redirect, passthrough \(HTTP 400/);
+
     expect(await json('proxy', 'auth-delete', HOST)).toEqual({ hostname: HOST, enabled: false });
     const off = await cli('proxy', 'auth-show', HOST);
+    const notOn = await cli('proxy', 'auth-config', HOST, '--mode', 'redirect');
+    expect(notOn.code).toBe(1);
+    expect(notOn.stderr).toMatch(new RegExp(`\\(HTTP 404, request [\\w-]+\\); turn protection on first: proxyctl proxy auth-set ${HOST.replace(/\./g, '\\.')}\n$`));
     expect(off.code).toBe(1);
     expect(off.stderr).toMatch(/\(HTTP 404/);
     expect((await loopbackFetch(`http://${HOST}:${server.httpPort}/x`)).status).toBe(502);

@@ -1,4 +1,5 @@
 import type { ArgSpec, ColumnSpec, OptionSpec, ResourceSpec, VerbSpec } from './command-spec';
+import { runAuthConfig } from './auth-config';
 import { EchoProcesses } from './echo-processes';
 import { runEchoSetup } from './mcp-echo-setup';
 
@@ -388,6 +389,14 @@ export const COMMANDS: ResourceSpec[] = [
         path: '/api/v1/proxy/targets/{hostname}/auth',
         args: [hostnameArg],
         options: authSettings,
+      },
+      {
+        verb: 'auth-config',
+        summary: 'Change only the given protection settings (auth-set replaces them all)',
+        calls: 'GET then POST /api/v1/proxy/targets/{hostname}/auth',
+        args: [hostnameArg],
+        options: authSettings,
+        handler: runAuthConfig,
       },
       { verb: 'auth-show', summary: "Show a proxy target's protection settings", method: 'GET', path: '/api/v1/proxy/targets/{hostname}/auth', args: [hostnameArg] },
       { verb: 'auth-delete', summary: 'Turn protection off', method: 'DELETE', path: '/api/v1/proxy/targets/{hostname}/auth', args: [hostnameArg] },
