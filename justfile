@@ -264,6 +264,70 @@ proxy-routes-enable hostname route_id token="":
 proxy-routes-disable hostname route_id token="":
     @{{cli}} proxy route-disable {{quote(hostname)}} {{quote(route_id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
 
+# ---- Target protection and the resource registry -----------------------------------------------
+#   just proxy-auth-enable mcp.example.com "" "" forward --required-users alice,bob
+#   just proxy-resource-set mcp.example.com "" --endpoint /mcp --scopes mcp:read,mcp:write
+
+# Protect a proxy target with OAuth: mode forward (bearer token), redirect (browser sign-in) or passthrough; more settings as flags (proxyctl proxy auth-set --help)
+[positional-arguments]
+proxy-auth-enable hostname token="" auth_proxy="" mode="forward" *flags:
+    @shift 4; {{cli}} proxy auth-set {{quote(hostname)}} --mode {{quote(mode)}} {{ if auth_proxy != "" { "--auth-proxy " + quote(auth_proxy) } else { "" } }} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Turn a proxy target's protection off
+proxy-auth-disable hostname token="":
+    @{{cli}} proxy auth-delete {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Change only the given protection settings, e.g. --required-users alice --excluded-paths /health
+[positional-arguments]
+proxy-auth-config hostname token="" *flags:
+    @shift 2; {{cli}} proxy auth-config {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Show a proxy target's protection settings
+proxy-auth-show hostname token="":
+    @{{cli}} proxy auth-show {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Publish resource metadata for an endpoint of a proxy target (--endpoint /mcp --scopes ... --name ...)
+[positional-arguments]
+proxy-resource-set hostname token="" *flags:
+    @shift 2; {{cli}} proxy resource-set {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Show a proxy target's resources
+proxy-resource-show hostname token="":
+    @{{cli}} proxy resource-show {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Delete a proxy target's resources
+proxy-resource-clear hostname token="":
+    @{{cli}} proxy resource-clear {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# List the resources of all proxy targets (the registry)
+proxy-resource-list token="":
+    @{{cli}} resource list {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Register a protected resource (uri: e.g. https://mcp.example.com/mcp; flags: --scopes, --description, --resource-documentation)
+[positional-arguments]
+resource-register uri name proxy_target token="" *flags:
+    @shift 4; {{cli}} resource create {{quote(uri)}} {{quote(name)}} {{quote(proxy_target)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# List registered resources
+resource-list token="":
+    @{{cli}} resource list {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Show a registered resource
+resource-show id token="":
+    @{{cli}} resource show {{quote(id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Delete a registered resource
+resource-delete id token="":
+    @{{cli}} resource delete {{quote(id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Check a resource end to end (target, auth, metadata, challenge, MCP initialize); fails naming the first problem
+resource-validate id token="":
+    @{{cli}} resource validate {{quote(id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Register protected targets without an entry from their backend's own resource metadata
+resource-discover token="":
+    @{{cli}} resource discover {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
 # ---- Routes ------------------------------------------------------------------------------------
 # target_type: instance, port, hostname or url. Higher priority (0-999, default 50) is tried first.
 
@@ -472,7 +536,7 @@ stats:
     #!/usr/bin/env bash
     set -euo pipefail
     count() { {{cli}} "$@" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))'; }
-    printf '%-16s %s\n' tokens "$(count token list)" "proxy targets" "$(count proxy list)" certificates "$(count cert list)" routes "$(count route list)" instances "$(count instance list)" services "$(count service list)" ports "$(count port list)"
+    printf '%-16s %s\n' tokens "$(count token list)" "proxy targets" "$(count proxy list)" certificates "$(count cert list)" routes "$(count route list)" resources "$(count resource list)" instances "$(count instance list)" services "$(count service list)" ports "$(count port list)"
     echo; {{cli}} oauth metrics
     echo; {{cli}} logs stats --hours 1
 

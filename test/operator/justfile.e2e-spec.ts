@@ -12,6 +12,8 @@ const ORIGINAL_RECIPES = [
   ...['token-admin', 'token-generate', 'token-list', 'token-show', 'token-delete', 'token-email'],
   ...['cert-create', 'cert-create-multi', 'cert-list', 'cert-show', 'cert-delete', 'cert-renew', 'cert-convert-to-production'],
   ...['proxy-create', 'proxy-list', 'proxy-show', 'proxy-delete', 'proxy-cert-attach', 'proxy-routes-show', 'proxy-routes-mode', 'proxy-routes-enable', 'proxy-routes-disable'],
+  ...['proxy-auth-enable', 'proxy-auth-disable', 'proxy-auth-config', 'proxy-auth-show', 'proxy-resource-set', 'proxy-resource-show', 'proxy-resource-clear', 'proxy-resource-list'],
+  ...['resource-register', 'resource-list', 'resource-show', 'resource-delete', 'resource-validate', 'resource-discover'],
   ...['route-create', 'route-create-global', 'route-create-proxy', 'route-list', 'route-show', 'route-delete'],
   ...['instance-register', 'instance-list', 'instance-show', 'instance-delete'],
   ...['service-create', 'service-list', 'service-show', 'service-delete', 'service-start', 'service-stop', 'service-restart', 'service-logs', 'service-stats'],
@@ -122,6 +124,37 @@ describe('justfile recipes', () => {
       search = (await just(['logs-search', '', '1', '5', '--path', '/api/v1/proxy/targets/just.example.test', '--json'], env)).stdout;
     }
     expect(search).toMatch(/"path": "\/api\/v1\/proxy\/targets\/just\.example\.test"/);
+  });
+
+  it('protects a proxy target and registers and validates its resource through the recipes', async () => {
+    const host = 'mcp.just.example.test';
+    expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: host, target_url: 'http://127.0.0.1:1', enable_https: false } })).status).toBe(201);
+    // The original order: hostname, token, auth proxy, mode; options after them.
+    const enabled = await just(['proxy-auth-enable', host, '', 'auth.just.example.test', 'forward', '--required-users', 'alice'], env);
+    expect(enabled.stderr).toBe('');
+    expect(enabled.stdout).toMatch(/^auth_proxy\s+auth\.just\.example\.test$/m);
+    expect(enabled.stdout).toMatch(/^required_users\s+alice$/m);
+    const configured = await just(['proxy-auth-config', host, server.adminToken, '--excluded-paths', '/health'], { PROXY_API_URL: server.apiUrl });
+    expect(configured.code).toBe(0);
+    expect((await server.api('GET', `/api/v1/proxy/targets/${host}/auth`)).body).toMatchObject({ enabled: true, mode: 'forward', auth_proxy: 'auth.just.example.test', required_users: ['alice'], excluded_paths: ['/health'] });
+    expect((await just(['proxy-auth-show', host], env)).stdout).toMatch(/^excluded_paths\s+\/health$/m);
+
+    const set = await just(['proxy-resource-set', host, '', '--endpoint', '/mcp', '--scopes', 'mcp:read', '--json'], env);
+    expect(set.code).toBe(0);
+    const resource = JSON.parse(set.stdout) as { id: string; uri: string };
+    expect(resource.uri).toBe(`http://${host}:${server.httpPort}/mcp`);
+    expect((await just(['proxy-resource-list'], env)).stdout).toMatch(new RegExp(`^${resource.id}\\s+http://mcp\\.just\\.example\\.test:${server.httpPort}/mcp\\s+${host.replace(/\./g, '\\.')}\\s+`, 'm'));
+
+    // The backend is a closed port: the recipe fails and names the reason.
+    const validated = await just(['resource-validate', resource.id], env);
+    expect(validated.code).toBe(1);
+    expect(validated.stderr).toMatch(/^error: resource not valid: target down: the backend http:\/\/127\.0\.0\.1:1 did not answer \(connect ECONNREFUSED 127\.0\.0\.1:1\)\nerror: recipe `resource-validate` failed on line \d+ with exit code 1\n$/);
+
+    expect((await just(['proxy-resource-clear', host], env)).stdout).toMatch(/^deleted\s+1$/m);
+    expect((await just(['resource-list', '', '--json'], env)).stdout).toBe('[]\n');
+    expect((await just(['proxy-auth-disable', host], env)).code).toBe(0);
+    expect((await server.api('GET', `/api/v1/proxy/targets/${host}/auth`)).status).toBe(404);
+    expect((await server.api('DELETE', `/api/v1/proxy/targets/${host}`)).status).toBe(200);
   });
 
   it('generates an OAuth signing key the server accepts', async () => {
