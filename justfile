@@ -300,8 +300,9 @@ proxy-resource-clear hostname token="":
     @{{cli}} proxy resource-clear {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
 
 # List the resources of all proxy targets (the registry)
-proxy-resource-list token="":
-    @{{cli}} resource list {{ if token != "" { "--token " + quote(token) } else { "" } }}
+[positional-arguments]
+proxy-resource-list token="" *flags:
+    @shift 1; {{cli}} resource list {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
 
 # Register a protected resource (uri: e.g. https://mcp.example.com/mcp; flags: --scopes, --description, --resource-documentation)
 [positional-arguments]
@@ -309,8 +310,9 @@ resource-register uri name proxy_target token="" *flags:
     @shift 4; {{cli}} resource create {{quote(uri)}} {{quote(name)}} {{quote(proxy_target)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
 
 # List registered resources
-resource-list token="":
-    @{{cli}} resource list {{ if token != "" { "--token " + quote(token) } else { "" } }}
+[positional-arguments]
+resource-list token="" *flags:
+    @shift 1; {{cli}} resource list {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
 
 # Show a registered resource
 resource-show id token="":
