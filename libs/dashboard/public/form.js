@@ -5,12 +5,17 @@ import { h, uid } from './dom.js';
 
 /**
  * A field: { name, label, type?, required?, hint?, placeholder?, options?, default?, advanced? }.
- * Types: text (default), email, url, number, checkbox, select (options), list (comma-separated →
- * array), json (an object as JSON text), textarea. `advanced` fields go under "More settings".
+ * Types: text (default), email, url, number, checkbox, select (options), combo (text with the
+ * options suggested; the API judges the value), list (comma-separated → array), json (an object as
+ * JSON text), textarea. `advanced` fields go under "More settings".
  */
 function fieldInput(field, id, hintId, value) {
   const common = { id, name: field.name, 'aria-describedby': hintId };
   switch (field.type) {
+    case 'combo': {
+      const input = h('input', { ...common, type: 'text', list: `${id}-options`, placeholder: field.placeholder, autocomplete: 'off', value: formatInitial(field, value) });
+      return [input, h('datalist', { id: `${id}-options` }, ...field.options.map((o) => h('option', { value: o })))];
+    }
     case 'checkbox':
       return h('input', { ...common, type: 'checkbox', checked: Boolean(value ?? field.default) });
     case 'select':
@@ -81,11 +86,12 @@ export function dataForm(spec) {
   const rendered = spec.fields.map((field) => {
     const id = uid(`field-${field.name}`);
     const hintId = field.hint ? `${id}-hint` : undefined;
-    const input = fieldInput(field, id, hintId, spec.values?.[field.name]);
+    const control = fieldInput(field, id, hintId, spec.values?.[field.name]);
+    const input = Array.isArray(control) ? control[0] : control;
     inputs.set(field.name, { field, input });
     const label = h('label', { for: id }, field.label, field.required || field.type === 'checkbox' || field.type === 'select' ? '' : ' (optional)');
     const hint = field.hint ? h('span', { id: hintId, class: 'hint' }, field.hint) : null;
-    const box = field.type === 'checkbox' ? h('div', { class: 'field check' }, input, label, hint) : h('div', { class: 'field' }, label, input, hint);
+    const box = field.type === 'checkbox' ? h('div', { class: 'field check' }, input, label, hint) : h('div', { class: 'field' }, label, control, hint);
     return { field, box };
   });
   const basic = rendered.filter((r) => !r.field.advanced).map((r) => r.box);

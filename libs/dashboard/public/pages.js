@@ -96,6 +96,22 @@ const proxySettingFields = [
   { name: 'read_timeout', label: 'Read timeout (seconds)', type: 'number', hint: '1-86400, default 300.', advanced: true },
 ];
 
+/** A target's OAuth protection (POST .../auth replaces the settings; empty fields take the defaults). */
+const authFields = [
+  { name: 'enabled', label: 'Protection on', type: 'checkbox', default: true },
+  { name: 'mode', label: 'Mode', type: 'combo', options: ['forward', 'redirect', 'passthrough'], placeholder: 'forward', hint: 'forward: a bearer token is required (default); redirect: browsers sign in; passthrough: identity when a token is sent.' },
+  { name: 'required_users', label: 'Allowed GitHub users', type: 'list', placeholder: 'alice, bob', hint: '* or empty: anyone who may sign in.' },
+  { name: 'required_emails', label: 'Allowed e-mail addresses', type: 'list' },
+  { name: 'allowed_scopes', label: 'Allowed scopes', type: 'list', hint: 'When set, the token needs one of them.' },
+  { name: 'excluded_paths', label: 'Paths without authentication', type: 'list', placeholder: '/health', hint: 'Path prefixes, comma-separated.' },
+  { name: 'auth_proxy', label: 'Auth hostname', hint: 'Default: AUTH_HOSTNAME.', advanced: true },
+  { name: 'allowed_audiences', label: 'Extra token audiences', type: 'list', advanced: true },
+  { name: 'pass_headers', label: 'Send identity headers to the backend', type: 'checkbox', default: true, advanced: true },
+  { name: 'header_prefix', label: 'Identity header prefix', placeholder: 'X-Auth-', advanced: true },
+  { name: 'cookie_name', label: 'Session cookie (redirect mode)', placeholder: 'proxy_session', advanced: true },
+  { name: 'forward_authorization', label: "Pass the client's Authorization header on", type: 'checkbox', default: false, advanced: true },
+];
+
 const proxyTargetsPage = resourcePage({
   id: 'proxies',
   title: 'Proxy targets',
@@ -142,6 +158,111 @@ const proxyTargetsPage = resourcePage({
         { name: 'route_mode', label: 'Route mode', type: 'select', options: ['all', 'selective', 'none'], hint: 'all: every route except the disabled ones; selective: only the enabled ones; none: no routes.' },
         { name: 'enabled_routes', label: 'Enabled routes', type: 'list', hint: 'Route ids, comma-separated (selective mode).' },
         { name: 'disabled_routes', label: 'Disabled routes', type: 'list', hint: 'Route ids, comma-separated (all mode).' },
+      ],
+    },
+    {
+      title: 'Authentication',
+      method: 'POST',
+      path: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/auth`,
+      load: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/auth`,
+      remove: {
+        label: 'Turn protection off',
+        path: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/auth`,
+        confirm: (row) => `Turn OAuth protection off for ${row.hostname}? Requests reach the backend without a token at once.`,
+      },
+      fields: authFields,
+    },
+    {
+      title: 'Protected resource',
+      method: 'POST',
+      path: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/resource`,
+      load: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/resource`,
+      values: (entries) => {
+        const first = Array.isArray(entries) ? entries[0] : undefined;
+        if (!first) return {};
+        return { endpoint: new URL(first.uri).pathname, scopes: first.scopes, name: first.name, description: first.description, resource_documentation: first.resource_documentation };
+      },
+      remove: {
+        label: 'Remove resources',
+        path: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/resource`,
+        confirm: (row) => `Remove every registered resource of ${row.hostname}?`,
+      },
+      fields: [
+        { name: 'endpoint', label: 'Endpoint', placeholder: '/mcp', hint: 'Path of the resource on the target (default /mcp). Another endpoint adds a second resource.' },
+        { name: 'scopes', label: 'Scopes', type: 'list', placeholder: 'mcp:read, mcp:write', hint: 'All are required for access (default mcp:read, mcp:write).' },
+        { name: 'name', label: 'Name', hint: 'Shown to users (default: the hostname).' },
+        { name: 'description', label: 'Description' },
+        { name: 'resource_documentation', label: 'Documentation URL', type: 'url' },
+      ],
+    },
+  ],
+  deletable: true,
+});
+
+// ---- Protected resources ------------------------------------------------------------------------
+
+const validationResult = (result) =>
+  h(
+    'div',
+    {},
+    h('p', { 'data-testid': 'validation-reason' }, result.valid ? `${result.uri} is valid.` : `${result.uri} is not valid: ${result.reason}`),
+    h(
+      'ul',
+      { class: 'checks', 'aria-label': 'Checks' },
+      ...result.checks.map((c) => h('li', { class: c.ok ? 'status-ok' : 'status-bad' }, `${c.ok ? 'ok' : 'failed'}: ${c.check}: ${c.detail}`)),
+    ),
+  );
+
+const discoveryResult = (result) =>
+  h(
+    'div',
+    {},
+    h('p', {}, result.discovered.length ? `Registered: ${result.discovered.map((r) => r.uri).join(', ')}.` : 'No new resources registered.'),
+    result.skipped.length ? h('ul', { 'aria-label': 'Skipped targets' }, ...result.skipped.map((s) => h('li', {}, `${s.hostname}: ${s.reason}`))) : null,
+  );
+
+const resourcesPage = resourcePage({
+  id: 'resources',
+  title: 'Protected resources',
+  noun: 'resource',
+  plural: 'protected resources',
+  description:
+    'MCP servers (or other APIs) behind protected proxy targets. Each gets OAuth Protected Resource Metadata (RFC 9728); tokens must name it as audience. Validate checks it end to end.',
+  listPath: '/api/v1/resources',
+  createPath: '/api/v1/resources',
+  createdName: (created) => created?.uri,
+  itemPath: (row) => `/api/v1/resources/${enc(row.id)}`,
+  rowLabel: (row) => `resource ${row.uri}`,
+  fields: [
+    { name: 'uri', label: 'URI', type: 'url', required: true, placeholder: 'https://mcp.example.com/mcp', hint: 'What clients connect to; its host is the proxy target.' },
+    { name: 'name', label: 'Name', required: true },
+    { name: 'proxy_target', label: 'Proxy target', required: true, placeholder: 'mcp.example.com' },
+    { name: 'scopes', label: 'Scopes', type: 'list', placeholder: 'mcp:read, mcp:write', hint: 'Default: the server\'s OAUTH_SCOPES.' },
+    { name: 'description', label: 'Description', advanced: true },
+    { name: 'resource_documentation', label: 'Documentation URL', type: 'url', advanced: true },
+  ],
+  columns: [
+    { label: 'URI', key: 'uri' },
+    { label: 'Name', key: 'name' },
+    { label: 'Proxy target', key: 'proxy_target' },
+    { label: 'Scopes', key: 'scopes' },
+    { label: 'Metadata', key: 'metadata_url' },
+    { label: 'Owner', key: 'owner' },
+    { label: 'Id', key: 'id' },
+  ],
+  actions: [{ label: 'Validate', method: 'POST', path: (row) => `/api/v1/resources/${enc(row.id)}/validate`, afterAction: validationResult }],
+  pageActions: [{ label: 'Discover resources', method: 'POST', path: '/api/v1/resources/discover', afterAction: discoveryResult }],
+  edit: [
+    {
+      title: 'Resource',
+      path: (row) => `/api/v1/resources/${enc(row.id)}`,
+      fields: [
+        { name: 'uri', label: 'URI', type: 'url' },
+        { name: 'name', label: 'Name' },
+        { name: 'proxy_target', label: 'Proxy target' },
+        { name: 'scopes', label: 'Scopes', type: 'list' },
+        { name: 'description', label: 'Description' },
+        { name: 'resource_documentation', label: 'Documentation URL', type: 'url' },
       ],
     },
   ],
@@ -460,6 +581,7 @@ function renderLog(answer) {
 export const PAGES = [
   { ...healthPage, admin: false },
   { ...proxyTargetsPage, admin: false },
+  { ...resourcesPage, admin: false },
   { ...certificatesPage, admin: false },
   { ...routesPage, admin: false },
   { ...instancesPage, admin: false },

@@ -22,10 +22,14 @@ import { dataForm } from './form.js';
  * @param {(created) => string} [spec.createdName]  name of a created item in the notice
  * @param {{label: string, method: string, path: (row) => string, confirm?: (row) => string, danger?: boolean, when?: (row) => boolean, afterAction?: (result, row) => Node | undefined}[]} [spec.actions]
  *   per-row buttons (rotate, renew, revoke, start, stop...); afterAction shows something from the answer
- * @param {{title: string, method?: string, path: (row) => string, load?: (row) => string, fields: object[]}[]} [spec.edit]
+ * @param {{title: string, method?: string, path: (row) => string, load?: (row) => string, values?: (loaded, row) => object, remove?: {label: string, path: (row) => string, confirm?: (row) => string}, fields: object[]}[]} [spec.edit]
  *   an Edit button per row opening these forms, each saving on its own; prefilled from the row, or
- *   from GET load(row) when given (e.g. a target's auth settings; a 404 there means "none yet")
+ *   from GET load(row) when given (e.g. a target's auth settings; a 404 there means "none yet"),
+ *   through values(loaded, row) when the answer is not the form's shape; `remove` adds a button
+ *   sending DELETE to its path (e.g. "Turn protection off")
  * @param {boolean | ((row) => boolean)} [spec.deletable]   adds a Delete action
+ * @param {{label: string, method: string, path: string, afterAction?: (result) => Node | undefined}[]} [spec.pageActions]
+ *   buttons for the whole collection (e.g. "Discover resources"), above the table
  */
 export function resourcePage(spec) {
   return { id: spec.id, title: spec.title, render: (container) => renderResourcePage(spec, container) };
@@ -54,7 +58,25 @@ async function renderResourcePage(spec, container) {
       }),
     );
   }
-  container.append(status, editHolder, h('h2', {}, `All ${pluralOf(spec)}`), tableHolder);
+  const pageButtons = (spec.pageActions ?? []).map((action) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        onclick: async () => {
+          try {
+            const result = await api(action.method, action.path);
+            status.replaceChildren(h('div', { class: 'notice' }, `${action.label}: done.`, action.afterAction ? action.afterAction(result) : null));
+            await reload();
+          } catch (error) {
+            status.replaceChildren(h('div', { class: 'error', role: 'alert' }, `${action.label}: ${error.message}`));
+          }
+        },
+      },
+      action.label,
+    ),
+  );
+  container.append(pageButtons.length ? h('div', { class: 'buttons' }, ...pageButtons) : null, status, editHolder, h('h2', {}, `All ${pluralOf(spec)}`), tableHolder);
 
   async function reload() {
     tableHolder.replaceChildren(h('p', { class: 'empty' }, 'Loading...'));
@@ -69,12 +91,14 @@ async function renderResourcePage(spec, container) {
 
   async function loadValues(section, row) {
     if (!section.load) return row;
+    let loaded;
     try {
-      return (await api('GET', section.load(row))) ?? {};
+      loaded = (await api('GET', section.load(row))) ?? {};
     } catch (error) {
-      if (error.status === 404) return {};
-      throw error;
+      if (error.status !== 404) throw error;
+      loaded = {};
     }
+    return section.values ? section.values(loaded, row) : loaded;
   }
 
   async function openEditor(row) {
@@ -94,7 +118,10 @@ async function renderResourcePage(spec, container) {
         values: values[i],
         editing: true,
         headingLevel: 'h3',
-        extraButtons: [h('button', { type: 'button', onclick: close }, 'Cancel')],
+        extraButtons: [
+          section.remove ? removeButton(section, row) : null,
+          h('button', { type: 'button', onclick: close }, 'Cancel'),
+        ].filter(Boolean),
         onSubmit: async (body) => {
           await api(section.method ?? 'PUT', section.path(row), body);
           close();
@@ -103,6 +130,30 @@ async function renderResourcePage(spec, container) {
         },
       }),
     );
+    function removeButton(section, row) {
+      return h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          onclick: async (event) => {
+            if (section.remove.confirm && !window.confirm(section.remove.confirm(row))) return;
+            const errorBox = event.target.closest('form').querySelector('[role=alert]');
+            try {
+              await api('DELETE', section.remove.path(row));
+            } catch (error) {
+              errorBox.textContent = error.message;
+              errorBox.hidden = false;
+              return;
+            }
+            close();
+            status.replaceChildren(h('div', { class: 'notice' }, `${section.remove.label}: ${spec.rowLabel(row)} done.`));
+            await reload();
+          },
+        },
+        section.remove.label,
+      );
+    }
     const region = h('section', { class: 'editor', 'aria-label': `Edit ${spec.rowLabel(row)}` }, h('h2', { tabindex: '-1' }, `Edit ${spec.rowLabel(row)}`), ...forms);
     editHolder.replaceChildren(region);
     region.querySelector('h2').focus();
