@@ -128,8 +128,8 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     await expect(row.getByRole('cell').nth(0).textContent()).resolves.toBe('Dashboard MCP');
 
     await page.getByRole('button', { name: `Validate resource ${uri}` }).click();
+    await page.getByText(`Validate: resource ${uri} failed.`).waitFor();
     const reason = page.getByTestId('validation-reason');
-    await reason.waitFor();
     await expect(reason.textContent()).resolves.toBe(`${uri} is not valid: target down: the backend ${BACKEND} did not answer (connect ECONNREFUSED 127.0.0.1:1)`);
     await expect(page.getByRole('list', { name: 'Checks' }).getByRole('listitem').first().textContent()).resolves.toBe(`ok: target_exists: proxy target ${HOST} exists`);
     await shot('protected-resources-validate');

@@ -246,11 +246,9 @@ const resourcesPage = resourcePage({
     { label: 'Name', key: 'name' },
     { label: 'Proxy target', key: 'proxy_target' },
     { label: 'Scopes', key: 'scopes' },
-    { label: 'Metadata', key: 'metadata_url' },
     { label: 'Owner', key: 'owner' },
-    { label: 'Id', key: 'id' },
   ],
-  actions: [{ label: 'Validate', method: 'POST', path: (row) => `/api/v1/resources/${enc(row.id)}/validate`, afterAction: validationResult }],
+  actions: [{ label: 'Validate', method: 'POST', path: (row) => `/api/v1/resources/${enc(row.id)}/validate`, afterAction: validationResult, failed: (result) => !result.valid }],
   pageActions: [{ label: 'Discover resources', method: 'POST', path: '/api/v1/resources/discover', afterAction: discoveryResult }],
   edit: [
     {

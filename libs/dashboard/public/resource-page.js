@@ -20,8 +20,9 @@ import { dataForm } from './form.js';
  * @param {{label: string, key: string, format?: (value, row) => string | Node}[]} spec.columns
  * @param {(created) => Node | undefined} [spec.afterCreate]  e.g. show a secret shown only once
  * @param {(created) => string} [spec.createdName]  name of a created item in the notice
- * @param {{label: string, method: string, path: (row) => string, confirm?: (row) => string, danger?: boolean, when?: (row) => boolean, afterAction?: (result, row) => Node | undefined}[]} [spec.actions]
- *   per-row buttons (rotate, renew, revoke, start, stop...); afterAction shows something from the answer
+ * @param {{label: string, method: string, path: (row) => string, confirm?: (row) => string, danger?: boolean, when?: (row) => boolean, afterAction?: (result, row) => Node | undefined, failed?: (result) => boolean}[]} [spec.actions]
+ *   per-row buttons (rotate, renew, revoke, start, stop...); afterAction shows something from the answer;
+ *   failed(result) marks a successful request whose answer reports a failure (a validation)
  * @param {{title: string, method?: string, path: (row) => string, load?: (row) => string, values?: (loaded, row) => object, remove?: {label: string, path: (row) => string, confirm?: (row) => string}, fields: object[]}[]} [spec.edit]
  *   an Edit button per row opening these forms, each saving on its own; prefilled from the row, or
  *   from GET load(row) when given (e.g. a target's auth settings; a 404 there means "none yet"),
@@ -76,7 +77,8 @@ async function renderResourcePage(spec, container) {
       action.label,
     ),
   );
-  container.append(pageButtons.length ? h('div', { class: 'buttons' }, ...pageButtons) : null, status, editHolder, h('h2', {}, `All ${pluralOf(spec)}`), tableHolder);
+  if (pageButtons.length) container.append(h('div', { class: 'buttons' }, ...pageButtons));
+  container.append(status, editHolder, h('h2', {}, `All ${pluralOf(spec)}`), tableHolder);
 
   async function reload() {
     tableHolder.replaceChildren(h('p', { class: 'empty' }, 'Loading...'));
@@ -188,7 +190,10 @@ function renderTable(spec, rows, ctx) {
           if (action.confirm && !window.confirm(action.confirm(row))) return;
           try {
             const result = await api(action.method, action.path(row));
-            ctx.status.replaceChildren(h('div', { class: 'notice' }, `${action.label}: ${spec.rowLabel(row)} done.`, action.afterAction ? action.afterAction(result, row) : null));
+            const failed = action.failed?.(result) === true;
+            ctx.status.replaceChildren(
+              h('div', { class: failed ? 'error' : 'notice' }, `${action.label}: ${spec.rowLabel(row)} ${failed ? 'failed' : 'done'}.`, action.afterAction ? action.afterAction(result, row) : null),
+            );
             await ctx.reload();
           } catch (error) {
             ctx.status.replaceChildren(h('div', { class: 'error', role: 'alert' }, `${action.label} ${spec.rowLabel(row)}: ${error.message}`));
