@@ -177,3 +177,29 @@ describe('runCli with a streaming verb', () => {
     expect(err.join('')).toBe('error: not your host (HTTP 403)\n');
   });
 });
+
+describe('runCli with a verb whose answer can report a failure (failWhen)', () => {
+  const answer = (body: unknown): typeof fetch => (async () => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } })) as typeof fetch;
+  const run = async (body: unknown, ...extra: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(['resource', 'validate', 'res_1', ...extra], ENV, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), fetch: answer(body) });
+    return { code, stdout, stderr };
+  };
+  const checks = [{ check: 'target_exists', ok: true, detail: 'exists' }];
+
+  it('prints the answer, then exits 1 with the reason when the resource is not valid', async () => {
+    const invalid = await run({ id: 'res_1', uri: 'https://m.test/mcp', valid: false, reason: 'target down: refused', checks: [...checks, { check: 'target_reachable', ok: false, detail: 'target down: refused' }] });
+    expect(invalid.code).toBe(EXIT.apiError);
+    expect(invalid.stdout).toMatch(/^target_reachable\s+no\s+target down: refused$/m);
+    expect(invalid.stderr).toBe('error: resource not valid: target down: refused\n');
+    const asJson = await run({ id: 'res_1', valid: false, reason: 'x', checks }, '--json');
+    expect([asJson.code, JSON.parse(asJson.stdout).reason]).toEqual([EXIT.apiError, 'x']);
+  });
+
+  it('exits 0 when it is valid', async () => {
+    const valid = await run({ id: 'res_1', uri: 'https://m.test/mcp', valid: true, reason: null, checks });
+    expect([valid.code, valid.stderr]).toEqual([EXIT.ok, '']);
+    expect(valid.stdout).toMatch(/^valid\s+true$/m);
+  });
+});
