@@ -13,7 +13,8 @@ import { PRM_PATH } from './protected-resource-metadata';
 import { endpointOf, ResourceRecord } from './resource.record';
 import { ResourcesRepository } from './resources.repository';
 import { ResourceValidator } from './resource-validator';
-import { authConfigFrom, authConfigOf, REDIRECT_CALLBACK_PATH, SetTargetAuthDto } from './target-auth.config';
+import { SetTargetAuthDto } from './dto/set-target-auth.dto';
+import { authConfigFrom, authConfigOf, REDIRECT_CALLBACK_PATH } from './target-auth.config';
 
 function canonical(uri: string, field = 'uri'): string {
   try {

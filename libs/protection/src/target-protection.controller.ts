@@ -4,7 +4,7 @@ import { Auth, Authenticated, AuthContext } from '@app/tokens';
 import { ResourceDto, SetTargetResourceDto, TargetResourcesDeletedDto } from './dto/resource.dto';
 import { TargetAuthDeletedDto, TargetAuthDto } from './dto/target-auth.dto';
 import { ResourcesService } from './resources.service';
-import { SetTargetAuthDto } from './target-auth.config';
+import { SetTargetAuthDto } from './dto/set-target-auth.dto';
 
 @ApiTags('proxy targets')
 @Controller('api/v1/proxy/targets/:hostname')
