@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TlsContextModule } from '@app/certificates';
 import { InstancesModule } from '@app/instances';
 import { ProxyTargetsModule } from '@app/proxy-targets';
+import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
 import { BuiltinPublicHandlers } from './builtin-public-handlers';
 import { FORWARDING_ENGINE, NodeHttpForwardingEngine } from './forwarding-engine';
@@ -18,7 +19,7 @@ import { TlsContexts } from './tls-contexts';
  * (visible here from a @Global module); certificates come from `TLS_CONTEXT_PROVIDER` (@app/certificates).
  */
 @Module({
-  imports: [ProxyTargetsModule, RoutesModule, InstancesModule, TlsContextModule],
+  imports: [ProxyTargetsModule, RoutesModule, InstancesModule, TlsContextModule, RequestLogModule],
   providers: [
     PublicSurfaceRegistry,
     NestAppForwarder,

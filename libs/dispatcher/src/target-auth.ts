@@ -1,16 +1,19 @@
 import type { IncomingMessage } from 'node:http';
+import type { RequestIdentity } from './exchange';
 import type { PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 
 /** What the auth policy of a target decided for one request. */
 export type AuthDecision =
-  | { action: 'forward'; setHeaders?: Record<string, string> }
-  | { action: 'respond'; status: number; headers?: Record<string, string>; body?: string };
+  | { action: 'forward'; setHeaders?: Record<string, string>; identity?: RequestIdentity }
+  | { action: 'respond'; status: number; headers?: Record<string, string>; body?: string; identity?: RequestIdentity };
 
 /**
  * Per-request auth policy, called before forwarding (HTTP and WebSocket) unless the matched route
  * says `bypass_auth`. The OAuth module provides it (`TARGET_AUTH_POLICY`); without one, everything
  * is forwarded. Headers in `setHeaders` are added after the client's identity headers were removed.
+ * `identity` (the OAuth user and client the token belongs to, when known) goes into the request log
+ * as `auth_user` / `oauth_client_id`.
  */
 export interface TargetAuthPolicy {
   decide(req: IncomingMessage, target: ResolvedTarget, info: PublicRequestInfo): AuthDecision | Promise<AuthDecision>;
