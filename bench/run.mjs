@@ -21,6 +21,7 @@ const OUT = (argv.find((a) => a.startsWith('--out=')) ?? '').slice(6) || join(ro
 const P = SMOKE
   ? { duration: 1, connections: 10, sse: 50, broadcasts: 2, wsMessages: 50, propagation: 5, targets: 200, routes: 20, bigConnections: 2 }
   : { duration: 8, connections: 50, sse: 2000, broadcasts: 5, wsMessages: 2000, propagation: 100, targets: 10_000, routes: 1000, bigConnections: 4 };
+if (process.env.BENCH_DURATION) P.duration = Number(process.env.BENCH_DURATION);
 const HOST = 'bench.example.test';
 const ADMIN = `acm_bench_${randomBytes(12).toString('hex')}`;
 const work = mkdtempSync(join(tmpdir(), 'proxy-bench-'));
