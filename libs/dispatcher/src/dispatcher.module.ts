@@ -7,6 +7,7 @@ import { RoutesModule } from '@app/routes';
 import { BuiltinPublicHandlers } from './builtin-public-handlers';
 import { FORWARDING_ENGINE, NodeHttpForwardingEngine } from './forwarding-engine';
 import { NestAppForwarder } from './nest-app-forwarder';
+import { UndiciForwardingEngine } from './undici-forwarding-engine';
 import { PublicListeners } from './public-listeners';
 import { PublicSurfaceRegistry } from './public-surface.registry';
 import { RequestDispatcher } from './request-dispatcher';
@@ -27,7 +28,9 @@ import { TlsContexts } from './tls-contexts';
     RoutingTableStore,
     TlsContexts,
     NodeHttpForwardingEngine,
-    { provide: FORWARDING_ENGINE, useExisting: NodeHttpForwardingEngine },
+    UndiciForwardingEngine,
+    // undici for requests (faster: docs/performance.md); WebSocket upgrades stay on node:http.
+    { provide: FORWARDING_ENGINE, useExisting: UndiciForwardingEngine },
     RequestDispatcher,
     PublicListeners,
   ],

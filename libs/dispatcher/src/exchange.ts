@@ -22,6 +22,8 @@ export interface RequestIdentity {
 export interface Exchange {
   requestId: string;
   listener: PublicListenerName;
+  /** The real client address (PROXY header or TCP peer), read at arrival: the socket may be gone at the end. */
+  clientIp: string;
   /** Arrival, epoch ms, and a monotonic start for the duration. */
   ts: number;
   startedAt: number;

@@ -10,7 +10,7 @@ import { sendError, sendSocketError } from './error-responses';
 import { upstreamRequestHeaders } from './forwarded-headers';
 import { FORWARDING_ENGINE, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
 import { clientAddressOf } from './client-address';
-import { attachExchange, listenerOf, requestIdFor, type Exchange } from './exchange';
+import { attachExchange, exchangeOf, listenerOf, requestIdFor, type Exchange } from './exchange';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 import { RoutingTableStore } from './routing-table.store';
@@ -35,7 +35,7 @@ function describeRequest(req: IncomingMessage): PublicRequestInfo | { status: nu
   if (!host) return { status: 400, message: 'missing or malformed Host header' };
   const rawUrl = req.url ?? '/';
   if (!rawUrl.startsWith('/')) return { status: 400, message: 'request target must be a path (origin form)' };
-  return { host, path: rawUrl.split('?')[0], method: req.method ?? 'GET', clientIp: clientAddressOf(req.socket), secure: (req.socket as TLSSocket).encrypted === true };
+  return { host, path: rawUrl.split('?')[0], method: req.method ?? 'GET', clientIp: exchangeOf(req)?.clientIp ?? clientAddressOf(req.socket), secure: (req.socket as TLSSocket).encrypted === true };
 }
 
 /**
@@ -127,7 +127,7 @@ export class RequestDispatcher {
   /** Starts the request's exchange record: id, listener, clocks; counts the stream. */
   private begin(req: IncomingMessage): Exchange {
     const listener = listenerOf(req.socket);
-    const exchange: Exchange = { requestId: requestIdFor(req), listener, ts: Date.now(), startedAt: performance.now(), targetHost: NO_HOST, bytesIn: 0, bytesOut: 0 };
+    const exchange: Exchange = { requestId: requestIdFor(req), listener, clientIp: clientAddressOf(req.socket), ts: Date.now(), startedAt: performance.now(), targetHost: NO_HOST, bytesIn: 0, bytesOut: 0 };
     attachExchange(req, exchange);
     this.metrics?.streamStarted(listener);
     return exchange;
@@ -154,7 +154,7 @@ export class RequestDispatcher {
       const contentLengthIn = Number(req.headers['content-length']);
       this.requestLog.record({
         ts: exchange.ts,
-        client_ip: clientAddressOf(req.socket),
+        client_ip: exchange.clientIp,
         host: hostOf(req.headers.host) ?? '',
         method: req.method ?? 'GET',
         path: query < 0 ? rawUrl : rawUrl.slice(0, query),
