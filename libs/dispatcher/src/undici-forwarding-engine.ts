@@ -24,6 +24,7 @@ function undiciFailure(error: Error & { code?: string }): UpstreamFailure {
     case 'UND_ERR_RESPONSE_STATUS_CODE':
     case 'UND_ERR_INFO':
       return { status: 502, message: 'the backend closed the connection or sent an invalid response', kind: 'protocol' };
+    case undefined:
     default:
       // ECONNREFUSED, ENOTFOUND, TLS verification codes...: the same answers as the node:http engine.
       return describeUpstreamError(error);
