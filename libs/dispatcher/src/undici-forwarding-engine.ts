@@ -4,7 +4,7 @@ import { pipeline, Transform, type Duplex, type Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { sendError } from './error-responses';
 import type { Exchange, UpstreamErrorKind } from './exchange';
-import { downstreamResponseHeaders } from './forwarded-headers';
+import { downstreamRawHeaders } from './forwarded-headers';
 import { describeUpstreamError, NodeHttpForwardingEngine, type ForwardingEngine, type UpstreamFailure, type UpstreamRequest } from './forwarding-engine';
 
 /** undici refuses these on a request (it manages them itself); the dispatcher already drops the hop-by-hop ones. */
@@ -35,20 +35,6 @@ function report(exchange: Exchange | undefined, failure: UpstreamFailure, error:
   if (!exchange) return;
   exchange.errorKind = failure.kind satisfies UpstreamErrorKind;
   exchange.error = `upstream ${failure.kind}${error.code ? ` ${error.code}` : ''}: ${failure.message}`;
-}
-
-/** Raw response headers (name, value, name, value...) as node's IncomingHttpHeaders (set-cookie kept as a list). */
-function headersOf(raw: Buffer[]): http.IncomingHttpHeaders {
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1').toLowerCase();
-    const value = raw[i + 1].toString('latin1');
-    const previous = out[name];
-    if (previous === undefined) out[name] = name === 'set-cookie' ? [value] : value;
-    else if (Array.isArray(previous)) previous.push(value);
-    else out[name] = `${previous}, ${value}`;
-  }
-  return out;
 }
 
 /** No request body announced (so the request can be replayed). */
@@ -94,11 +80,15 @@ export class UndiciForwardingEngine implements ForwardingEngine, OnApplicationSh
     const base = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
     const bodiless = hasNoBody(req);
     const exchange = upstream.exchange;
-    const headers: Record<string, string | string[]> = {};
-    for (const name in upstream.headers) {
-      const value = upstream.headers[name];
-      if (value === undefined || UNDICI_MANAGED.has(name)) continue;
-      headers[name] = typeof value === 'number' ? String(value) : value;
+    let headers = upstream.headers as Record<string, string | string[]>;
+    if ('expect' in headers || 'connection' in headers) {
+      // Rare: copy without the headers undici manages itself.
+      headers = {};
+      for (const name in upstream.headers) {
+        const value = upstream.headers[name];
+        if (value === undefined || UNDICI_MANAGED.has(name)) continue;
+        headers[name] = typeof value === 'number' ? String(value) : value;
+      }
     }
 
     let abort: ((error?: Error) => void) | null = null;
@@ -136,11 +126,9 @@ export class UndiciForwardingEngine implements ForwardingEngine, OnApplicationSh
         if (statusCode < 200) return true; // 1xx informational: wait for the final answer
         answered = true;
         resume = resumeBody;
-        const incoming = headersOf(rawHeaders as unknown as Buffer[]);
-        const out = downstreamResponseHeaders(incoming, upstream.responseHeaders);
-        if (exchange) out['x-request-id'] = exchange.requestId;
+        const { headers: out, contentType } = downstreamRawHeaders(rawHeaders as unknown as Buffer[], upstream.responseHeaders, exchange ? { 'x-request-id': exchange.requestId } : {});
         res.writeHead(statusCode, statusText || undefined, out);
-        if (/^text\/event-stream/i.test(String(incoming['content-type'] ?? ''))) res.flushHeaders();
+        if (/^text\/event-stream/i.test(contentType)) res.flushHeaders();
         else
           setImmediate(() => {
             if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
