@@ -539,6 +539,9 @@ async function main() {
     } catch (error) {
       results.scenarios[name] = { error: error.message };
       log(`${name} failed: ${error.message}`);
+      for (const [who, server] of [['ours', ours], ['replica B', replicaB]]) {
+        if (server.child.exitCode !== null || server.child.signalCode) log(`${who} exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.child.output.slice(-4000)}`);
+      }
     }
   }
   results.machine.loadavg_after = loadavg().map((v) => round(v));
