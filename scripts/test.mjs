@@ -16,7 +16,10 @@ ensureCommands({
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
   haproxy: 'haproxy',
+  // the bench smoke test (test/bench): load generator and the reference proxy
+  wrk: 'wrk',
   nginx: 'nginx',
+  'redis-cli': 'redis-tools',
 });
 ensureBuilt(['server', 'cli', 'mcp-echo']);
 run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);

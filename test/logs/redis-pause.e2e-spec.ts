@@ -1,3 +1,4 @@
+import { echoBackend, publicRequest } from '../support/loopback';
 import { PromScrape } from '../support/prometheus';
 import { RedisServer } from '../support/redis-server';
 import { ServerProcess } from '../support/server-process';
@@ -54,10 +55,10 @@ describe('request log while Redis is frozen', () => {
   }
 
   /** The ids among `made` that the log holds, newest first, once `expected` of them are in (or after 15 s). */
-  async function loggedIds(server: ServerProcess, made: string[], expected: number): Promise<string[]> {
+  async function loggedIds(server: ServerProcess, made: string[], expected: number, listener = 'api'): Promise<string[]> {
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const page = await server.api<Page>('GET', '/api/v1/logs?listener=api&limit=1000');
+      const page = await server.api<Page>('GET', `/api/v1/logs?listener=${listener}&limit=1000`);
       const ids = page.status === 200 ? page.body.entries.map((e) => e.request_id).filter((id) => made.includes(id)) : [];
       if (ids.length >= expected || Date.now() > deadline) return ids;
       await new Promise((r) => setTimeout(r, 100));
@@ -107,6 +108,29 @@ describe('request log while Redis is frozen', () => {
       expect(logged).not.toContain(ids[ids.length - 1]);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('keeps proxying (routing table in memory) and logs the proxied requests once Redis returns', async () => {
+    const backend = await echoBackend();
+    const server = await ServerProcess.start({ env: { REDIS_URL: redis.url } });
+    try {
+      expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'frozen.test', target_url: backend.url } })).status).toBe(201);
+      const ids = await whileFrozen(async () => {
+        const made: string[] = [];
+        for (let i = 0; i < 10; i++) {
+          const res = await publicRequest({ port: server.httpPort, host: 'frozen.test', path: `/frozen/${i}` });
+          expect(res.status).toBe(200);
+          made.push(String(res.headers['x-request-id']));
+        }
+        return made;
+      });
+      const logged = await loggedIds(server, ids, ids.length, 'http');
+      expect([...logged].sort()).toEqual([...ids].sort());
+      const scrape = await metrics(server);
+      expect(scrape.value('proxy_requests_total', { listener: 'http', host: 'frozen.test', status_class: '2xx' })).toBe(10);
+    } finally {
+      await Promise.all([server.stop(), backend.close()]);
     }
   });
 });

@@ -121,6 +121,8 @@ describe('dashboard in Chromium', () => {
     await page.goto(`${server.apiUrl}/#/health`);
     await page.getByRole('heading', { name: 'Health', level: 1 }).waitFor();
     // After navigation focus moves to the page content; Tab goes on into it, Shift+Tab back to the menu.
+    // The app moves focus once the page has rendered: wait for that state (bounded), then check it.
+    await page.waitForFunction(() => document.activeElement?.id === 'main', undefined, { timeout: 5000 }).catch(() => undefined);
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('main');
     await page.keyboard.press('Tab');
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Refresh');

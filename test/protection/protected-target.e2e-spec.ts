@@ -55,6 +55,16 @@ describe('protected proxy targets', () => {
     expect(seen['x-auth-scopes']).toBe('mcp:read mcp:write');
     expect(seen['x-auth-client-id']).toMatch(/^client_/);
     expect(seen.authorization).toBeUndefined();
+
+    // The request log knows who it was (written in batches: poll briefly).
+    const requestId = String(res.headers['x-request-id']);
+    let entry: { auth_user?: string; oauth_client_id?: string; host?: string; status?: number } | undefined;
+    for (let i = 0; i < 50 && !entry; i++) {
+      const found = await server.api<{ entries: { request_id: string }[] }>('GET', '/api/v1/logs?hostname=a.example.test&user=alice');
+      entry = found.body.entries?.find((e) => e.request_id === requestId);
+      if (!entry) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(entry).toMatchObject({ auth_user: 'alice', oauth_client_id: aliceA.client_id, host: 'a.example.test', status: 200 });
   });
 
   it('answers 401 with the challenge without a token, and 401 invalid_token for a token of another resource', async () => {

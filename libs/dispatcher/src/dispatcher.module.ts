@@ -2,10 +2,12 @@ import { Module } from '@nestjs/common';
 import { TlsContextModule } from '@app/certificates';
 import { InstancesModule } from '@app/instances';
 import { ProxyTargetsModule } from '@app/proxy-targets';
+import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
 import { BuiltinPublicHandlers } from './builtin-public-handlers';
 import { FORWARDING_ENGINE, NodeHttpForwardingEngine } from './forwarding-engine';
 import { NestAppForwarder } from './nest-app-forwarder';
+import { UndiciForwardingEngine } from './undici-forwarding-engine';
 import { PublicListeners } from './public-listeners';
 import { PublicSurfaceRegistry } from './public-surface.registry';
 import { RequestDispatcher } from './request-dispatcher';
@@ -18,7 +20,7 @@ import { TlsContexts } from './tls-contexts';
  * (visible here from a @Global module); certificates come from `TLS_CONTEXT_PROVIDER` (@app/certificates).
  */
 @Module({
-  imports: [ProxyTargetsModule, RoutesModule, InstancesModule, TlsContextModule],
+  imports: [ProxyTargetsModule, RoutesModule, InstancesModule, TlsContextModule, RequestLogModule],
   providers: [
     PublicSurfaceRegistry,
     NestAppForwarder,
@@ -26,7 +28,9 @@ import { TlsContexts } from './tls-contexts';
     RoutingTableStore,
     TlsContexts,
     NodeHttpForwardingEngine,
-    { provide: FORWARDING_ENGINE, useExisting: NodeHttpForwardingEngine },
+    UndiciForwardingEngine,
+    // undici for requests (faster: docs/performance.md); WebSocket upgrades stay on node:http.
+    { provide: FORWARDING_ENGINE, useExisting: UndiciForwardingEngine },
     RequestDispatcher,
     PublicListeners,
   ],

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { requestIdOf } from './exchange';
 
 function wantsJson(req: IncomingMessage): boolean {
   return /\bapplication\/([\w.+-]+\+)?json\b/i.test(req.headers.accept ?? '');
@@ -15,7 +15,7 @@ export function sendError(req: IncomingMessage, res: ServerResponse, status: num
     res.destroy();
     return;
   }
-  const requestId = randomUUID();
+  const requestId = requestIdOf(req);
   const error = STATUS_CODES[status] ?? 'Error';
   const json = wantsJson(req);
   const body = json ? JSON.stringify({ statusCode: status, error, message, requestId }) : `${status} ${error}: ${message}\n`;

@@ -1,4 +1,4 @@
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
+import { downstreamRawHeaders, downstreamResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 
 describe('forwarded headers', () => {
   const ctx = { clientIp: '198.51.100.4', proto: 'https' as const, originalHost: 'app.test', hostHeader: 'app.test' };
@@ -53,5 +53,12 @@ describe('forwarded headers', () => {
       'content-type': 'text/plain',
       'x-frame-options': 'DENY',
     });
+  });
+
+  it('builds the client response headers straight from raw pairs, the same rules as from objects', () => {
+    const raw = ['Content-Type', 'text/event-stream', 'Connection', 'keep-alive, X-Secret', 'X-Secret', 's', 'Keep-Alive', 'timeout=5', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'X-Frame-Options', 'SAMEORIGIN', 'X-Request-Id', 'backend-id', 'Transfer-Encoding', 'chunked'].map((v) => Buffer.from(v));
+    const { headers, contentType } = downstreamRawHeaders(raw, { 'X-Frame-Options': 'DENY' }, { 'x-request-id': 'ours' });
+    expect(contentType).toBe('text/event-stream');
+    expect(headers).toEqual(['content-type', 'text/event-stream', 'set-cookie', 'a=1', 'set-cookie', 'b=2', 'x-frame-options', 'DENY', 'x-request-id', 'ours']);
   });
 });

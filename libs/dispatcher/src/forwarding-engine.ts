@@ -4,6 +4,7 @@ import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { sendError, sendSocketError } from './error-responses';
+import type { Exchange, UpstreamErrorKind } from './exchange';
 import { downstreamResponseHeaders } from './forwarded-headers';
 
 /** Everything the engine needs to forward one request; headers are already prepared. */
@@ -16,6 +17,8 @@ export interface UpstreamRequest {
   readTimeoutMs: number;
   /** Extra headers for the client's response. */
   responseHeaders?: Record<string, string>;
+  /** Where the engine reports bytes, failures and upgrades for the request log and metrics. */
+  exchange?: Exchange;
 }
 
 /**
@@ -51,27 +54,45 @@ function requestOptions(req: http.IncomingMessage, upstream: UpstreamRequest, ag
   };
 }
 
-function describe(error: Error & { code?: string }): { status: number; message: string } {
-  if (error instanceof UpstreamTimeout) return { status: 504, message: error.message };
+export interface UpstreamFailure {
+  status: number;
+  message: string;
+  kind: UpstreamErrorKind;
+}
+
+export function describeUpstreamError(error: Error & { code?: string }): UpstreamFailure {
+  if (error instanceof UpstreamTimeout) return { status: 504, message: error.message, kind: 'timeout' };
   switch (error.code) {
     case 'ECONNREFUSED':
-      return { status: 502, message: 'the backend refused the connection' };
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return { status: 502, message: 'the backend refused the connection', kind: 'connect' };
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return { status: 502, message: 'the backend host name does not resolve' };
+      return { status: 502, message: 'the backend host name does not resolve', kind: 'dns' };
     case 'ETIMEDOUT':
-      return { status: 504, message: 'the backend did not accept the connection in time' };
+      return { status: 504, message: 'the backend did not accept the connection in time', kind: 'timeout' };
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return { status: 502, message: 'the backend closed the connection or sent an invalid response', kind: 'reset' };
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'CERT_HAS_EXPIRED':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return { status: 502, message: `the backend's TLS certificate is not trusted (${error.code})` };
+      return { status: 502, message: `the backend's TLS certificate is not trusted (${error.code})`, kind: 'tls' };
     case undefined:
     default:
-      return { status: 502, message: 'the backend closed the connection or sent an invalid response' };
+      return { status: 502, message: 'the backend closed the connection or sent an invalid response', kind: 'protocol' };
   }
+}
+
+/** Notes a failure on the exchange (request log `error`, `proxy_upstream_errors_total`). */
+function report(exchange: Exchange | undefined, failure: UpstreamFailure, error: Error & { code?: string }): void {
+  if (!exchange) return;
+  exchange.errorKind = failure.kind;
+  exchange.error = `upstream ${failure.kind}${error.code ? ` ${error.code}` : ''}: ${failure.message}`;
 }
 
 /** No request body announced (so the request can be replayed). */
@@ -121,13 +142,15 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
         this.forward(req, res, upstream, 1);
         return;
       }
-      const { status, message } = describe(error);
-      sendError(req, res, status, message); // destroys the response when headers were already sent
+      const failure = describeUpstreamError(error);
+      report(upstream.exchange, failure, error);
+      sendError(req, res, failure.status, failure.message); // destroys the response when headers were already sent
     });
 
     upReq.on('response', (upRes) => {
       answered = true;
       const headers = downstreamResponseHeaders(upRes.headers, upstream.responseHeaders);
+      if (upstream.exchange) headers['x-request-id'] = upstream.exchange.requestId;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
       // Event streams: send the headers now; every event is then written as it arrives (pipe does not batch).
       // Other responses: headers go with the first body bytes, or on their own if the body is not there yet
@@ -142,6 +165,8 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
       }
       upRes.on('error', () => res.destroy());
       upRes.on('aborted', () => res.destroy());
+      const exchange = upstream.exchange;
+      if (exchange) upRes.on('data', (chunk: Buffer) => (exchange.bytesOut += chunk.length));
       upRes.pipe(res);
     });
 
@@ -153,7 +178,11 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
     });
     req.on('error', () => upReq.destroy());
     if (bodiless) upReq.end();
-    else req.pipe(upReq);
+    else {
+      const exchange = upstream.exchange;
+      if (exchange && attempt === 0) req.on('data', (chunk: Buffer) => (exchange.bytesIn += chunk.length));
+      req.pipe(upReq);
+    }
   }
 
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, upstream: UpstreamRequest): void {
@@ -172,12 +201,18 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
     upReq.on('error', (error: Error) => {
       if (settled) return;
       settled = true;
-      const { status, message } = describe(error);
-      sendSocketError(socket, status, message);
+      const failure = describeUpstreamError(error);
+      report(upstream.exchange, failure, error);
+      if (upstream.exchange) upstream.exchange.socketStatus = failure.status;
+      sendSocketError(socket, failure.status, failure.message);
     });
 
     upReq.on('upgrade', (upRes, upSocket: Socket, upHead: Buffer) => {
       settled = true;
+      if (upstream.exchange) {
+        upstream.exchange.socketStatus = upRes.statusCode ?? 101;
+        upstream.exchange.onUpgraded?.();
+      }
       upReq.setTimeout(0);
       upSocket.setTimeout(0);
       upSocket.setNoDelay(true);
@@ -201,6 +236,7 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
     // The backend answered without switching protocols: pass its answer on and close.
     upReq.on('response', (upRes) => {
       settled = true;
+      if (upstream.exchange) upstream.exchange.socketStatus = upRes.statusCode ?? 502;
       const lines = [`HTTP/1.1 ${upRes.statusCode ?? 502} ${upRes.statusMessage ?? ''}`];
       const headers = downstreamResponseHeaders(upRes.headers, upstream.responseHeaders);
       for (const [name, value] of Object.entries(headers)) for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(v)}`);

@@ -9,3 +9,4 @@ export { PublicSurfaceRegistry, type PublicHandler, type PublicRequestInfo } fro
 export { RoutingTable, type ResolvedTarget } from './routing-table';
 export { RoutingTableStore } from './routing-table.store';
 export { TARGET_AUTH_POLICY, type AuthDecision, type TargetAuthPolicy } from './target-auth';
+export { annotateRequest, exchangeOf, type Exchange, type PublicListenerName, type RequestIdentity, type UpstreamErrorKind } from './exchange';

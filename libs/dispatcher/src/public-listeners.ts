@@ -1,9 +1,11 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { AppConfig } from '@app/config';
+import { ProxyMetrics } from '@app/metrics';
 import { proxiedAddressOf, tagClientAddress } from './client-address';
+import { tagListener, type PublicListenerName } from './exchange';
 import { parseProxyHeader } from './proxy-protocol';
 import { RequestDispatcher } from './request-dispatcher';
 import { RoutingTableStore } from './routing-table.store';
@@ -14,7 +16,7 @@ const PROXY_HEADER_TIMEOUT_MS = 5_000;
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 interface ListenerSpec {
-  name: string;
+  name: PublicListenerName;
   port: number;
   tls: boolean;
   proxyProtocol: boolean;
@@ -42,6 +44,7 @@ export class PublicListeners implements OnApplicationShutdown {
     private readonly dispatcher: RequestDispatcher,
     private readonly table: RoutingTableStore,
     private readonly tls: TlsContexts,
+    @Optional() private readonly metrics?: ProxyMetrics,
   ) {
     this.trusted = new TrustedNetworks(config.proxyProtocolTrustedCidrs);
   }
@@ -92,7 +95,11 @@ export class PublicListeners implements OnApplicationShutdown {
 
   private accept(spec: ListenerSpec, socket: net.Socket): void {
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    this.metrics?.connectionOpened(spec.name);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.metrics?.connectionClosed(spec.name);
+    });
     socket.on('error', () => socket.destroy());
     if (!spec.proxyProtocol) return this.serve(spec, socket);
     if (!this.trusted.has(socket.remoteAddress)) {
@@ -129,6 +136,7 @@ export class PublicListeners implements OnApplicationShutdown {
 
   private serve(spec: ListenerSpec, socket: net.Socket): void {
     if (!spec.tls) {
+      tagListener(socket, spec.name);
       (this.plainHttp as http.Server).emit('connection', socket);
       socket.resume();
       return;
@@ -141,6 +149,7 @@ export class PublicListeners implements OnApplicationShutdown {
     });
     const proxied = proxiedAddressOf(socket);
     if (proxied) tagClientAddress(tlsSocket, proxied);
+    tagListener(tlsSocket, spec.name);
     const timer = setTimeout(() => tlsSocket.destroy(), TLS_HANDSHAKE_TIMEOUT_MS);
     tlsSocket.on('error', () => tlsSocket.destroy());
     tlsSocket.once('close', () => clearTimeout(timer));

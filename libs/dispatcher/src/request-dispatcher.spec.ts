@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppConfig, parseEnvironment } from '@app/config';
+import type { RequestLogEntry, RequestLogWriter } from '@app/request-log';
 import type { ProxyTargetRecord } from '@app/proxy-targets';
 import type { RouteRecord } from '@app/routes';
 import type { ForwardingEngine, UpstreamRequest } from './forwarding-engine';
@@ -63,7 +64,7 @@ class StubPolicy implements TargetAuthPolicy {
   decide(req: http.IncomingMessage, resolved: { target: ProxyTargetRecord }): AuthDecision {
     this.seen.push(`${req.url} ${JSON.stringify(resolved.target.auth)}`);
     return req.headers.authorization === 'Bearer good'
-      ? { action: 'forward', setHeaders: { 'X-Auth-User': 'alice' } }
+      ? { action: 'forward', setHeaders: { 'X-Auth-User': 'alice' }, identity: { user: 'alice', clientId: 'client-1' } }
       : { action: 'respond', status: 401, headers: { 'www-authenticate': 'Bearer resource_metadata="x"', 'content-type': 'application/json' }, body: '{"error":"unauthorized"}' };
   }
 }
@@ -73,7 +74,9 @@ describe('RequestDispatcher', () => {
   const registry = new PublicSurfaceRegistry();
   const store = { current: new RoutingTable([target], [openRoute], []) } as unknown as RoutingTableStore;
   const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_dispatcher_spec_0123' }));
-  const dispatcher = new RequestDispatcher(config, registry, store, new RecordingEngine(), policy);
+  const recorded: RequestLogEntry[] = [];
+  const requestLog = { record: (entry: RequestLogEntry) => recorded.push(entry) } as unknown as RequestLogWriter;
+  const dispatcher = new RequestDispatcher(config, registry, store, new RecordingEngine(), policy, requestLog);
   const server = http.createServer((req, res) => dispatcher.handle(req, res));
   let port: number;
 
@@ -119,6 +122,18 @@ describe('RequestDispatcher', () => {
     const res = await get('/public/x');
     expect(JSON.parse(res.body)).toMatchObject({ url: 'http://10.0.0.2/' });
     expect(policy.seen.length).toBe(before);
+  });
+
+  it('records each request once, with the identity the policy found and the request id', async () => {
+    recorded.length = 0;
+    const res = await get('/private?token=secret', { authorization: 'Bearer good', 'x-request-id': 'spec-1' });
+    const denied = await get('/private');
+    await new Promise((r) => setImmediate(r));
+    expect(recorded).toHaveLength(2);
+    expect(recorded[0]).toMatchObject({ host: 'app.test', method: 'GET', path: '/private', status: 200, auth_user: 'alice', oauth_client_id: 'client-1', request_id: 'spec-1', listener: 'http', upstream: 'http://10.0.0.1:8080/' });
+    expect(JSON.parse(res.body).headers['x-request-id']).toBe('spec-1');
+    expect(recorded[1]).toMatchObject({ status: 401, request_id: denied.headers['x-request-id'] });
+    expect(recorded[1].auth_user).toBeUndefined();
   });
 
   it('parses Host headers', () => {

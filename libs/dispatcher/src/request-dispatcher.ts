@@ -2,11 +2,15 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { performance } from 'node:perf_hooks';
 import { AppConfig } from '@app/config';
+import { NO_HOST, ProxyMetrics } from '@app/metrics';
+import { RequestLogWriter } from '@app/request-log';
 import { sendError, sendSocketError } from './error-responses';
 import { upstreamRequestHeaders } from './forwarded-headers';
 import { FORWARDING_ENGINE, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
 import { clientAddressOf } from './client-address';
+import { attachExchange, exchangeOf, listenerOf, requestIdFor, type Exchange } from './exchange';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 import { RoutingTableStore } from './routing-table.store';
@@ -31,7 +35,7 @@ function describeRequest(req: IncomingMessage): PublicRequestInfo | { status: nu
   if (!host) return { status: 400, message: 'missing or malformed Host header' };
   const rawUrl = req.url ?? '/';
   if (!rawUrl.startsWith('/')) return { status: 400, message: 'request target must be a path (origin form)' };
-  return { host, path: rawUrl.split('?')[0], method: req.method ?? 'GET', clientIp: clientAddressOf(req.socket), secure: (req.socket as TLSSocket).encrypted === true };
+  return { host, path: rawUrl.split('?')[0], method: req.method ?? 'GET', clientIp: exchangeOf(req)?.clientIp ?? clientAddressOf(req.socket), secure: (req.socket as TLSSocket).encrypted === true };
 }
 
 /**
@@ -48,20 +52,28 @@ export class RequestDispatcher {
     private readonly table: RoutingTableStore,
     @Inject(FORWARDING_ENGINE) private readonly engine: ForwardingEngine,
     @Optional() @Inject(TARGET_AUTH_POLICY) private readonly authPolicy?: TargetAuthPolicy,
+    @Optional() private readonly requestLog?: RequestLogWriter,
+    @Optional() private readonly metrics?: ProxyMetrics,
   ) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
+    const exchange = this.begin(req);
+    res.once('close', () => this.finish(req, exchange, res.headersSent ? res.statusCode : 0, Number(res.getHeader('content-length')) || 0));
     const info = describeRequest(req);
     if ('status' in info) return sendError(req, res, info.status, info.message);
     const handler = this.surface.find(info);
-    if (handler) return this.runPublicHandler(handler.name, req, res, () => handler.handle(req, res, info));
-    this.route(req, info, false).then(
+    if (handler) {
+      // The Nest app reads the same id (its genReqId accepts X-Request-Id), so both logs agree.
+      req.headers['x-request-id'] = exchange.requestId;
+      return this.runPublicHandler(handler.name, req, res, () => handler.handle(req, res, info));
+    }
+    this.route(req, info, false, exchange).then(
       (prepared) => {
         switch (prepared.kind) {
           case 'respond':
             return sendError(req, res, prepared.status, prepared.message, prepared.headers);
           case 'policy':
-            res.writeHead(prepared.status, { 'content-length': Buffer.byteLength(prepared.body), ...prepared.headers });
+            res.writeHead(prepared.status, { 'content-length': Buffer.byteLength(prepared.body), 'x-request-id': exchange.requestId, ...prepared.headers });
             return void res.end(prepared.body);
           case 'forward':
             return this.engine.forward(req, res, prepared.upstream);
@@ -76,14 +88,29 @@ export class RequestDispatcher {
 
   /** WebSocket (and other) upgrades: proxy targets and routes only; the public surface has none. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const exchange = this.begin(req);
+    let webSocketOpen = false;
+    exchange.onUpgraded = () => {
+      webSocketOpen = true;
+      this.metrics?.webSocketOpened(exchange.targetHost);
+    };
+    socket.once('close', () => {
+      if (webSocketOpen) this.metrics?.webSocketClosed(exchange.targetHost);
+      this.finish(req, exchange, exchange.socketStatus ?? 0, 0);
+    });
     const info = describeRequest(req);
-    if ('status' in info) return sendSocketError(socket, info.status, info.message);
-    this.route(req, info, true).then(
+    if ('status' in info) {
+      exchange.socketStatus = info.status;
+      return sendSocketError(socket, info.status, info.message);
+    }
+    this.route(req, info, true, exchange).then(
       (prepared) => {
         switch (prepared.kind) {
           case 'respond':
+            exchange.socketStatus = prepared.status;
             return sendSocketError(socket, prepared.status, prepared.message, prepared.headers);
           case 'policy':
+            exchange.socketStatus = prepared.status;
             return sendSocketError(socket, prepared.status, prepared.body, prepared.headers);
           case 'forward':
             return this.engine.upgrade(req, socket, head, prepared.upstream);
@@ -91,16 +118,68 @@ export class RequestDispatcher {
       },
       (error: Error) => {
         this.logger.error(`upgrade dispatch failed: ${error.message}`);
+        exchange.socketStatus = 500;
         sendSocketError(socket, 500, 'the proxy failed to handle this request');
       },
     );
   }
 
-  private async route(req: IncomingMessage, info: PublicRequestInfo, upgrade: boolean): Promise<Prepared> {
+  /** Starts the request's exchange record: id, listener, clocks; counts the stream. */
+  private begin(req: IncomingMessage): Exchange {
+    const listener = listenerOf(req.socket);
+    const exchange: Exchange = { requestId: requestIdFor(req), listener, clientIp: clientAddressOf(req.socket), ts: Date.now(), startedAt: performance.now(), targetHost: NO_HOST, bytesIn: 0, bytesOut: 0 };
+    attachExchange(req, exchange);
+    this.metrics?.streamStarted(listener);
+    return exchange;
+  }
+
+  /**
+   * The request is over (answered, failed or abandoned): one request-log entry and the metrics.
+   * Synchronous and in memory: the writer only appends to its buffer. Status 0 = no answer was
+   * sent (the client left first), logged as 499 like nginx does.
+   */
+  private finish(req: IncomingMessage, exchange: Exchange, sentStatus: number, contentLength: number): void {
+    try {
+      const durationMs = performance.now() - exchange.startedAt;
+      const status = sentStatus || 499;
+      const { listener, targetHost } = exchange;
+      if (this.metrics) {
+        this.metrics.streamEnded(listener);
+        this.metrics.observeRequest({ listener, host: targetHost, status, durationMs });
+        if (exchange.errorKind) this.metrics.upstreamError(targetHost, exchange.errorKind);
+      }
+      if (!this.requestLog) return;
+      const rawUrl = req.url ?? '/';
+      const query = rawUrl.indexOf('?');
+      const contentLengthIn = Number(req.headers['content-length']);
+      this.requestLog.record({
+        ts: exchange.ts,
+        client_ip: exchange.clientIp,
+        host: hostOf(req.headers.host) ?? '',
+        method: req.method ?? 'GET',
+        path: query < 0 ? rawUrl : rawUrl.slice(0, query),
+        status,
+        bytes_in: exchange.bytesIn || (contentLengthIn > 0 ? contentLengthIn : 0),
+        bytes_out: exchange.bytesOut || contentLength,
+        duration_ms: durationMs,
+        upstream: exchange.upstream,
+        auth_user: exchange.identity?.user,
+        oauth_client_id: exchange.identity?.clientId,
+        request_id: exchange.requestId,
+        listener,
+        error: exchange.error ?? (sentStatus === 0 ? 'client closed the connection before the answer' : undefined),
+      });
+    } catch (error) {
+      this.logger.warn(`request not recorded: ${(error as Error).message}`);
+    }
+  }
+
+  private async route(req: IncomingMessage, info: PublicRequestInfo, upgrade: boolean, exchange: Exchange): Promise<Prepared> {
     const { host, secure } = info;
     const rawUrl = req.url ?? '/';
     const table = this.table.current;
     const target = table.target(host);
+    if (target) exchange.targetHost = target.hostname;
     if (!target || !target.enabled) return { kind: 'respond', status: 404, message: `no proxy target is configured for ${host}` };
     if (!secure && target.redirect_http_to_https) {
       const port = this.config.httpsPort === 443 ? '' : `:${this.config.httpsPort}`;
@@ -117,6 +196,7 @@ export class RequestDispatcher {
     let responseHeaders: Record<string, string> | undefined;
     if (this.authPolicy && !resolved.route?.bypass_auth) {
       const decision: AuthDecision = await this.authPolicy.decide(req, resolved, info);
+      if (decision.identity) exchange.identity = decision.identity;
       if (decision.action === 'respond') {
         return { kind: 'policy', status: decision.status, headers: decision.headers ?? {}, body: decision.body ?? '' };
       }
@@ -124,7 +204,7 @@ export class RequestDispatcher {
       removeHeaders = decision.removeHeaders;
       responseHeaders = decision.responseHeaders;
     }
-    return { kind: 'forward', upstream: this.upstream(req, resolved, info, { authHeaders, removeHeaders, responseHeaders }, upgrade) };
+    return { kind: 'forward', upstream: this.upstream(req, resolved, info, { authHeaders, removeHeaders, responseHeaders }, upgrade, exchange) };
   }
 
   private upstream(
@@ -133,25 +213,30 @@ export class RequestDispatcher {
     info: PublicRequestInfo,
     auth: { authHeaders?: Record<string, string>; removeHeaders?: readonly string[]; responseHeaders?: Record<string, string> },
     upgrade: boolean,
+    exchange: Exchange,
   ): UpstreamRequest {
     const url = resolved.upstream as URL;
     const { target } = resolved;
     const upgradeHeader = upgrade ? String(req.headers.upgrade ?? '') : undefined;
+    exchange.upstream = url.href;
+    const headers = upstreamRequestHeaders(req.headers, {
+      clientIp: info.clientIp,
+      proto: info.secure ? 'https' : 'http',
+      originalHost: req.headers.host ?? info.host,
+      hostHeader: target.preserve_host_header ? (req.headers.host ?? info.host) : url.host,
+      customHeaders: target.custom_headers,
+      authHeaders: auth.authHeaders,
+      removeHeaders: auth.removeHeaders,
+      upgrade: upgradeHeader || undefined,
+    });
+    headers['x-request-id'] = exchange.requestId;
     return {
       url,
+      exchange,
       connectTimeoutMs: target.connect_timeout * 1000,
       readTimeoutMs: target.read_timeout * 1000,
       responseHeaders: auth.responseHeaders ? { ...auth.responseHeaders, ...target.custom_response_headers } : target.custom_response_headers,
-      headers: upstreamRequestHeaders(req.headers, {
-        clientIp: info.clientIp,
-        proto: info.secure ? 'https' : 'http',
-        originalHost: req.headers.host ?? info.host,
-        hostHeader: target.preserve_host_header ? (req.headers.host ?? info.host) : url.host,
-        customHeaders: target.custom_headers,
-        authHeaders: auth.authHeaders,
-        removeHeaders: auth.removeHeaders,
-        upgrade: upgradeHeader || undefined,
-      }),
+      headers,
     };
   }
 

@@ -20,6 +20,9 @@ export interface ResolvedTarget {
 
 type Upstream = { url: URL } | { problem: string };
 
+/** Resolutions remembered per table (host + method + path); the table is immutable, so they never go stale. */
+const RESOLVE_CACHE_ENTRIES = 10_000;
+
 /**
  * The in-memory routing table: proxy targets by hostname and compiled routes, with every route's
  * backend resolved once at build time. Rebuilt as a whole when the configuration version moves;
@@ -30,6 +33,8 @@ export class RoutingTable {
   private readonly routes: readonly CompiledRoute[];
   private readonly targetUpstreams = new Map<string, Upstream>();
   private readonly routeUpstreams = new Map<string, Upstream>();
+  /** Memo of `resolve` for tables with routes: route selection is a linear scan (priority order). */
+  private readonly resolved = new Map<string, ResolvedTarget>();
 
   constructor(targets: readonly ProxyTargetRecord[], routes: readonly RouteRecord[], instances: readonly InstanceEntry[], readonly version = 0) {
     this.targets = new Map(targets.map((t) => [t.hostname, t]));
@@ -55,6 +60,22 @@ export class RoutingTable {
   resolve(hostname: string, method: string, path: string): ResolvedTarget | null {
     const target = this.targets.get(hostname);
     if (!target) return null;
+    if (this.routes.length === 0) {
+      const upstream = this.targetUpstreams.get(hostname) ?? { problem: 'no backend' };
+      return 'url' in upstream ? { hostname, target, route: null, upstream: upstream.url } : { hostname, target, route: null, upstream: null, problem: upstream.problem };
+    }
+    if (path.length > 512) return this.select(hostname, target, method, path);
+    const key = `${method} ${hostname} ${path}`;
+    const known = this.resolved.get(key);
+    if (known) return known;
+    const result = this.select(hostname, target, method, path);
+    // Bounded: beyond the limit (many distinct paths) start over rather than grow.
+    if (this.resolved.size >= RESOLVE_CACHE_ENTRIES) this.resolved.clear();
+    this.resolved.set(key, result);
+    return result;
+  }
+
+  private select(hostname: string, target: ProxyTargetRecord, method: string, path: string): ResolvedTarget {
     const route = selectRoute(this.routes, hostname, method, path, target)?.record ?? null;
     const upstream = (route ? this.routeUpstreams.get(route.route_id) : this.targetUpstreams.get(hostname)) ?? { problem: 'no backend' };
     return 'url' in upstream ? { hostname, target, route, upstream: upstream.url } : { hostname, target, route, upstream: null, problem: upstream.problem };

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { RequestIdentity } from './exchange';
 import type { PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 
@@ -11,13 +12,17 @@ export type AuthDecision =
       removeHeaders?: readonly string[];
       /** Headers added to the backend's response (the target's custom_response_headers win). */
       responseHeaders?: Record<string, string>;
+      /** Who the request is from, for the request log. */
+      identity?: RequestIdentity;
     }
-  | { action: 'respond'; status: number; headers?: Record<string, string>; body?: string };
+  | { action: 'respond'; status: number; headers?: Record<string, string>; body?: string; identity?: RequestIdentity };
 
 /**
  * Per-request auth policy, called before forwarding (HTTP and WebSocket) unless the matched route
  * says `bypass_auth`. The OAuth module provides it (`TARGET_AUTH_POLICY`); without one, everything
  * is forwarded. Headers in `setHeaders` are added after the client's identity headers were removed.
+ * `identity` (the OAuth user and client the token belongs to, when known) goes into the request log
+ * as `auth_user` / `oauth_client_id`.
  */
 export interface TargetAuthPolicy {
   decide(req: IncomingMessage, target: ResolvedTarget, info: PublicRequestInfo): AuthDecision | Promise<AuthDecision>;

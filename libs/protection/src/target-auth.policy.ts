@@ -68,7 +68,7 @@ export class ProtectionPolicy implements TargetAuthPolicy {
         }
         // Browser-based MCP clients read the answer cross-origin (bearer tokens, no cookies: '*' is enough).
         const responseHeaders = protection.auth.mode === 'redirect' ? undefined : RESOURCE_CORS_HEADERS;
-        return { action: 'forward', setHeaders, removeHeaders, responseHeaders };
+        return { action: 'forward', setHeaders, removeHeaders, responseHeaders, identity: outcome.subject };
       }
     }
   }

@@ -6,6 +6,12 @@ import { ProxyTargetRecord } from './proxy-target.record';
 @Injectable()
 export class ProxyTargetsRepository {
   private readonly logger = new Logger(ProxyTargetsRepository.name);
+  /**
+   * Records decoded by the last `list()`, with the JSON they came from: the data path rebuilds its
+   * table from `list()` on every configuration change, and validating 10000 unchanged records each
+   * time costs about a second of CPU. A record is reused only when its stored JSON is unchanged.
+   */
+  private decoded = new Map<string, { raw: string; record: ProxyTargetRecord }>();
 
   constructor(
     private readonly redis: RedisConnections,
@@ -32,15 +38,26 @@ export class ProxyTargetsRepository {
     if (names.length === 0) return [];
     const keys = names.map((n) => this.recordKey(n));
     const values = await this.redis.client.mget(...keys);
-    return values.flatMap((raw, i) => {
+    const previous = this.decoded;
+    const decoded = new Map<string, { raw: string; record: ProxyTargetRecord }>();
+    const records = values.flatMap((raw, i) => {
       if (raw === null) return [];
+      const known = previous.get(keys[i]);
+      if (known && known.raw === raw) {
+        decoded.set(keys[i], known);
+        return [known.record];
+      }
       try {
-        return [decodeRecord(ProxyTargetRecord, keys[i], raw)];
+        const record = decodeRecord(ProxyTargetRecord, keys[i], raw);
+        decoded.set(keys[i], { raw, record });
+        return [record];
       } catch (error) {
         this.logger.error((error as Error).message);
         return [];
       }
     });
+    this.decoded = decoded;
+    return records;
   }
 
   /** False when the hostname is taken. */

@@ -1,7 +1,8 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { CertificatesService } from '@app/certificates';
 import { AppConfig } from '@app/config';
 import { Conflict, Invalid, NotFound } from '@app/http';
+import { HostOwnership } from '@app/request-log';
 import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
 import {
   CreateProxyTargetDto,
@@ -27,9 +28,12 @@ export class ProxyTargetsService implements OnModuleInit {
     private readonly ownership: TokenOwnershipRegistry,
     private readonly certificates: CertificatesService,
     private readonly config: AppConfig,
+    @Optional() private readonly hostOwnership?: HostOwnership,
   ) {}
 
   onModuleInit(): void {
+    // Request-log queries by a non-admin token show the hosts of its own proxy targets.
+    this.hostOwnership?.use({ hostsOwnedBy: async (token) => (await this.repository.list()).filter((r) => r.owner === token).map((r) => r.hostname) });
     this.ownership.register({
       kind: 'proxy_targets',
       countOwned: async (token) => (await this.repository.list()).filter((r) => r.owner === token).length,

@@ -4,6 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NO_HOST, ProxyMetrics } from '@app/metrics';
 import { RequestLogWriter } from './request-log.writer';
 
+/** Set by the dispatcher on requests that came through the public listeners (it records those itself). */
+const DATA_PATH_EXCHANGE = Symbol.for('mcp-proxy.exchange');
+
 /** Probes and scrapes: counted in metrics, not written to the request log. */
 const NOT_LOGGED = new Set(['/health', '/metrics']);
 
@@ -27,6 +30,9 @@ export class AdminRequestLogHook implements OnModuleInit {
   }
 
   onResponse(request: FastifyRequest, reply: FastifyReply): void {
+    // Public-surface requests (OAuth, ACME, admin hostname) reached Nest through the dispatcher,
+    // which logs and counts them with their public listener and real client address.
+    if (DATA_PATH_EXCHANGE in request.raw) return;
     const durationMs = reply.elapsedTime;
     const status = reply.statusCode;
     this.metrics.observeRequest({ listener: 'api', host: NO_HOST, status, durationMs });

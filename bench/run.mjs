@@ -1,0 +1,566 @@
+#!/usr/bin/env node
+// The benchmark suite (`npm run bench`): backend reached directly, nginx as a keep-alive reverse
+// proxy, and the built server, side by side in one run on loopback. Prints a table and writes
+// bench/results/latest.{json,md}. `--smoke` runs every scenario briefly (the npm test smoke test);
+// `--only=a,b` picks scenarios. Bounded loops only; nothing leaves 127.0.0.1.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
+import { ensureBuilt, ensureCommands, ensureNodeModules, root } from '../scripts/lib/system.mjs';
+
+const argv = process.argv.slice(2);
+const SMOKE = argv.includes('--smoke');
+const ONLY = (argv.find((a) => a.startsWith('--only=')) ?? '').slice(7).split(',').filter(Boolean);
+const OUT = (argv.find((a) => a.startsWith('--out=')) ?? '').slice(6) || join(root, 'bench', 'results');
+const P = SMOKE
+  ? { duration: 1, connections: 10, sse: 50, broadcasts: 2, wsMessages: 50, propagation: 5, targets: 200, routes: 20, bigConnections: 2 }
+  : { duration: 8, connections: 50, sse: 2000, broadcasts: 5, wsMessages: 2000, propagation: 100, targets: 10_000, routes: 1000, bigConnections: 4 };
+if (process.env.BENCH_DURATION) P.duration = Number(process.env.BENCH_DURATION);
+const HOST = 'bench.example.test';
+const ADMIN = `acm_bench_${randomBytes(12).toString('hex')}`;
+const work = mkdtempSync(join(tmpdir(), 'proxy-bench-'));
+const children = [];
+const log = (...a) => console.error('[bench]', ...a);
+
+// ---------------------------------------------------------------------------------------------
+// processes
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(cmd, args, options = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  children.push(child);
+  child.output = '';
+  child.stdout.on('data', (d) => (child.output += d));
+  child.stderr.on('data', (d) => (child.output += d));
+  return child;
+}
+
+async function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+}
+
+function rssKiB(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+  } catch {
+    return NaN;
+  }
+}
+
+async function until(what, check, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      if (error.message === 'server exited') throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function get(port, path, host, options = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { host, ...options.headers }, agent: options.agent ?? agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const dir = join(work, `redis-${port}`);
+  mkdirSync(dir);
+  start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+  const url = `redis://127.0.0.1:${port}`;
+  await until('redis', () => spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout.toString().includes('PONG'));
+  return { port, url };
+}
+
+async function startBackend() {
+  const child = start(process.execPath, [join(root, 'bench', 'backend.mjs')]);
+  await until('backend', () => /^\d+/.test(child.output));
+  return { child, port: Number(child.output.trim().split('\n')[0]) };
+}
+
+function makeCertificate() {
+  const key = join(work, 'cert.key');
+  const cert = join(work, 'cert.pem');
+  spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${HOST}`, '-addext', `subjectAltName=DNS:${HOST},DNS:*.example.test`], { stdio: 'ignore' });
+  return { key, cert };
+}
+
+async function startNginx(backendPort, certificate) {
+  const port = await freePort();
+  const tlsPort = await freePort();
+  const dir = join(work, 'nginx');
+  mkdirSync(dir, { recursive: true });
+  const conf = `
+user root;
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+worker_rlimit_nofile 20000;
+events { worker_connections 10000; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
+  upstream backend { server 127.0.0.1:${backendPort}; keepalive 256; }
+  server {
+    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${tlsPort} ssl;
+    server_name ${HOST};
+    ssl_certificate ${certificate.cert};
+    ssl_certificate_key ${certificate.key};
+    keepalive_requests 100000;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_buffering off;
+      proxy_read_timeout 300s;
+    }
+  }
+}`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const child = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+  await until('nginx', async () => (await get(port, '/small', HOST)).status === 200);
+  const workerPid = Number(spawnSync('pgrep', ['-P', String(child.pid)]).stdout.toString().trim().split('\n')[0]);
+  return { child, port, tlsPort, workerPid };
+}
+
+async function startServer(redisUrl, prefix, extraEnv = {}) {
+  const [apiPort, httpPort, httpsPort] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    ADMIN_TOKEN: ADMIN,
+    API_PORT: String(apiPort),
+    API_BIND: '127.0.0.1',
+    HTTP_PORT: String(httpPort),
+    HTTPS_PORT: String(httpsPort),
+    PROXY_PROTOCOL_PORT: '0',
+    PUBLIC_BIND: '127.0.0.1',
+    BASE_DOMAIN: 'example.test',
+    LOG_LEVEL: 'warn',
+    STORAGE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    AUTO_CERTIFICATES: 'false',
+    ACME_DIRECTORY_URL: 'https://127.0.0.1:9/directory',
+    ACME_STAGING_URL: 'https://127.0.0.1:9/directory',
+    ...extraEnv,
+  };
+  const startedAt = performance.now();
+  const args = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'dist', 'apps', 'server', 'main.js')];
+  const child = start(process.execPath, args, { env, cwd: work });
+  const server = { child, apiPort, httpPort, httpsPort, prefix, startedAt };
+  await until('server', async () => {
+    if (child.exitCode !== null) throw new Error('server exited');
+    return (await api(server, 'GET', '/health')).status === 200;
+  }, 60_000).catch((e) => {
+    throw new Error(`${e.message}\n${child.output.slice(-3000)}`);
+  });
+  return server;
+}
+
+function api(server, method, path, body) {
+  return get(server.apiPort, path, '127.0.0.1', {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  }).then((r) => ({ status: r.status, body: r.text ? JSON.parse(r.text) : null }));
+}
+
+async function addTarget(server, hostname, target_url) {
+  const res = await api(server, 'POST', '/api/v1/proxy/targets', { hostname, target_url });
+  if (res.status !== 201) throw new Error(`create target ${hostname}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// measurements
+
+async function wrk(url, { host = HOST, connections = P.connections, duration = P.duration, threads = 1 } = {}) {
+  const child = spawn('wrk', [`-t${threads}`, `-c${connections}`, `-d${duration}s`, '--timeout', '10s', '--latency', '-H', `Host: ${host}`, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  await new Promise((resolve) => child.once('close', resolve));
+  const ms = (label) => {
+    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    if (!m) return NaN;
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+  };
+  const bytes = (() => {
+    const m = /Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB)/.exec(out);
+    return m ? Number(m[1]) * { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[m[2]] : NaN;
+  })();
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  const socketErrors = /Socket errors: (.*)/.exec(out);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
+    p50_ms: ms(50),
+    p99_ms: ms(99),
+    mib_per_s: bytes / 1024 ** 2,
+    non_2xx: errors ? Number(errors[1]) : 0,
+    ...(socketErrors ? { socket_errors: socketErrors[1] } : {}),
+  };
+}
+
+/** Runs `fn` while sampling the RSS of `pid` every 50 ms; returns [result, peak KiB]. */
+async function withPeakRss(pid, fn) {
+  let peak = rssKiB(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssKiB(pid))), 50);
+  try {
+    const result = await fn();
+    return [result, peak];
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+
+function quantile(values, q) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+const round = (v, d = 2) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : null);
+
+/** Opens `count` idle SSE streams to port; resolves with the handles once every one got its first bytes. */
+async function openStreams(port, count, host) {
+  const streams = [];
+  const latencies = [];
+  let opened = 0;
+  await new Promise((resolve, reject) => {
+    for (let i = 0; i < count; i++) {
+      const req = http.request({ host: '127.0.0.1', port, path: '/sse', headers: { host, accept: 'text/event-stream' }, agent: false }, (res) => {
+        res.setEncoding('utf8');
+        let first = true;
+        res.on('data', (text) => {
+          if (first) {
+            first = false;
+            if (++opened === count) resolve();
+          }
+          for (const m of text.matchAll(/data: ([\d.]+)/g)) latencies.push(performance.timeOrigin + performance.now() - Number(m[1]));
+        });
+        res.on('error', () => {});
+      });
+      req.on('error', reject);
+      req.end();
+      streams.push(req);
+    }
+  });
+  return { streams, latencies, close: () => streams.forEach((r) => r.destroy()) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// scenarios
+
+const scenarios = {};
+const results = { date: new Date().toISOString(), smoke: SMOKE, machine: {}, scenarios: {} };
+
+scenarios['small-get'] = async ({ backend, nginx, ours }) => {
+  const row = {};
+  row.direct = await wrk(`http://127.0.0.1:${backend.port}/small`);
+  row.nginx = await wrk(`http://127.0.0.1:${nginx.port}/small`);
+  row.ours = await wrk(`http://127.0.0.1:${ours.httpPort}/small`);
+  row.ratio_rps_vs_nginx = round(row.ours.rps / row.nginx.rps);
+  row.ratio_p99_vs_nginx = round(row.ours.p99_ms / row.nginx.p99_ms);
+  return row;
+};
+
+scenarios['stream-1mib'] = async ({ backend, nginx, ours }) => {
+  const opts = { connections: P.bigConnections };
+  const row = {};
+  row.direct = await wrk(`http://127.0.0.1:${backend.port}/1mib`, opts);
+  const [n, nPeak] = await withPeakRss(nginx.workerPid, () => wrk(`http://127.0.0.1:${nginx.port}/1mib`, opts));
+  row.nginx = { ...n, peak_rss_mib: round(nPeak / 1024) };
+  const before = rssKiB(ours.child.pid);
+  const [o, oPeak] = await withPeakRss(ours.child.pid, () => wrk(`http://127.0.0.1:${ours.httpPort}/1mib`, opts));
+  row.ours = { ...o, rss_before_mib: round(before / 1024), peak_rss_mib: round(oPeak / 1024) };
+  return row;
+};
+
+scenarios['auth'] = async ({ ours }) => {
+  // The forward-auth policy comes from the `protect` work: run only when its API exists.
+  const openapi = await get(ours.apiPort, '/openapi.json', '127.0.0.1');
+  const paths = openapi.status === 200 ? Object.keys(JSON.parse(openapi.text).paths ?? {}) : [];
+  const authPath = paths.find((p) => /\/proxy\/targets\/\{[^}]+\}\/auth$/.test(p));
+  if (!authPath) return { skipped: 'needs protect (no /api/v1/proxy/targets/{hostname}/auth in the API yet)' };
+  return { skipped: `the ${authPath} API exists but this bench does not know how to mint a valid JWT for it yet` };
+};
+
+scenarios['https-sni'] = async ({ nginx, ours }) => {
+  const row = {};
+  row.nginx = await wrk(`https://127.0.0.1:${nginx.tlsPort}/small`);
+  row.ours = await wrk(`https://127.0.0.1:${ours.httpsPort}/small`);
+  row.ratio_rps_vs_nginx = round(row.ours.rps / row.nginx.rps);
+  row.note = 'wrk sends SNI from the URL host (127.0.0.1 → none); both answer with an ECDSA P-256 certificate';
+  return row;
+};
+
+scenarios['sse-idle'] = async ({ backend, nginx, ours, redis }) => {
+  const row = {};
+  // A fresh replica for ours: a process that just took a load test shrinks its heap meanwhile,
+  // which would hide the streams' memory in the RSS difference.
+  const fresh = await startServer(redis.url, ours.prefix);
+  await until('fresh replica serves', async () => (await get(fresh.httpPort, '/small', HOST)).status === 200);
+  for (const [name, port, pid] of [
+    ['direct', backend.port, backend.child.pid],
+    ['nginx', nginx.port, nginx.workerPid],
+    ['ours', fresh.httpPort, fresh.child.pid],
+  ]) {
+    await sleep(1000);
+    const before = rssKiB(pid);
+    const s = await openStreams(port, P.sse, HOST);
+    await sleep(2000);
+    const after = rssKiB(pid);
+    for (let i = 0; i < P.broadcasts; i++) {
+      await get(backend.port, '/broadcast', HOST);
+      await sleep(200);
+    }
+    await sleep(300);
+    s.close();
+    row[name] = {
+      streams: P.sse,
+      kib_per_stream: round((after - before) / P.sse),
+      event_latency_p50_ms: round(quantile(s.latencies, 0.5)),
+      event_latency_p99_ms: round(quantile(s.latencies, 0.99)),
+      events: s.latencies.length,
+    };
+    await until('streams closed', async () => (await get(backend.port, '/sse-count', HOST)).text === '0', 20_000);
+  }
+  await stop(fresh.child);
+  return row;
+};
+
+scenarios['websocket-echo'] = async ({ backend, nginx, ours }) => {
+  const row = {};
+  for (const [name, port] of [
+    ['direct', backend.port],
+    ['nginx', nginx.port],
+    ['ours', ours.httpPort],
+  ]) {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { host: HOST } });
+    await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+    const payload = Buffer.alloc(64, 'p');
+    const rtts = [];
+    for (let i = 0; i < P.wsMessages; i++) {
+      const t0 = performance.now();
+      await new Promise((resolve) => {
+        ws.once('message', resolve);
+        ws.send(payload);
+      });
+      rtts.push(performance.now() - t0);
+    }
+    ws.close();
+    row[name] = { messages: rtts.length, rtt_p50_ms: round(quantile(rtts, 0.5), 3), rtt_p99_ms: round(quantile(rtts, 0.99), 3) };
+  }
+  return row;
+};
+
+scenarios['propagation'] = async ({ backend, ours, replicaB }) => {
+  const times = [];
+  const afterWrite = [];
+  const probe = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < P.propagation; i++) {
+    const hostname = `prop-${i}.example.test`;
+    const t0 = performance.now();
+    await addTarget(ours, hostname, `http://127.0.0.1:${backend.port}`);
+    const written = performance.now();
+    for (let n = 0; ; n++) {
+      const res = await get(replicaB.httpPort, '/small', hostname, { agent: probe });
+      if (res.status === 200) break;
+      if (n > 5000) throw new Error(`replica B never served ${hostname}`);
+      await sleep(1);
+    }
+    times.push(performance.now() - t0);
+    afterWrite.push(performance.now() - written);
+    await sleep(20); // writes spaced out, as an operator makes them
+  }
+  return {
+    writes: times.length,
+    p50_ms: round(quantile(times, 0.5)),
+    p99_ms: round(quantile(times, 0.99)),
+    max_ms: round(Math.max(...times)),
+    // from the API's 201 on A to B serving: the pub/sub + rebuild part alone
+    after_write_p50_ms: round(quantile(afterWrite, 0.5)),
+    after_write_p99_ms: round(quantile(afterWrite, 0.99)),
+  };
+};
+
+scenarios['scale'] = async ({ backend, redis, ours }) => {
+  // Fill a fresh key prefix with N targets and M routes straight in Redis (cloning records the API
+  // wrote, so their format is the real one), then start a server on it and measure.
+  const prefix = `bench-scale-${randomBytes(3).toString('hex')}`;
+  const seed = await startServer(redis.url, prefix);
+  await addTarget(seed, 't-0.example.test', `http://127.0.0.1:${backend.port}`);
+  const route = await api(seed, 'POST', '/api/v1/routes', { path_pattern: '/r0/', target_type: 'url', target_value: `http://127.0.0.1:${backend.port}` });
+  if (route.status !== 201) throw new Error(`route: ${route.status} ${JSON.stringify(route.body)}`);
+  await stop(seed.child);
+  const cli = (args, input) => spawnSync('redis-cli', ['-p', String(redis.port), ...args], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const targetJson = JSON.parse(cli(['GET', `{${prefix}}:proxy_target:t-0.example.test`]).stdout);
+  const routeJson = JSON.parse(cli(['GET', `{${prefix}}:route:${route.body.route_id}`]).stdout);
+  const commands = [];
+  const resp = (...args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  for (let i = 1; i < P.targets; i++) {
+    const hostname = `t-${i}.example.test`;
+    commands.push(resp('SET', `{${prefix}}:proxy_target:${hostname}`, JSON.stringify({ ...targetJson, hostname })), resp('SADD', `{${prefix}}:proxy_targets`, hostname));
+  }
+  for (let i = 1; i < P.routes; i++) {
+    const id = `bench-route-${i}`;
+    commands.push(resp('SET', `{${prefix}}:route:${id}`, JSON.stringify({ ...routeJson, route_id: id, path_pattern: `/r${i}/`, created_seq: i + 1 })), resp('SADD', `{${prefix}}:routes`, id));
+  }
+  const piped = cli(['--pipe'], commands.join(''));
+  if (!/errors: 0/.test(piped.stdout)) throw new Error(`loading the scale data set failed: ${piped.stdout}${piped.stderr}`);
+  const host = `t-${Math.floor(P.targets / 2)}.example.test`;
+  const big = await startServer(redis.url, prefix);
+  await until('big table served', async () => (await get(big.httpPort, '/small', host)).status === 200, 60_000);
+  const startupMs = performance.now() - big.startedAt;
+  const oneTarget = await wrk(`http://127.0.0.1:${ours.httpPort}/small`);
+  const many = await wrk(`http://127.0.0.1:${big.httpPort}/small`, { host });
+  await stop(big.child);
+  // Start-up of a server with one target, for comparison.
+  const small = await startServer(redis.url, ours.prefix);
+  await until('small table served', async () => (await get(small.httpPort, '/small', HOST)).status === 200, 60_000);
+  const smallStartupMs = performance.now() - small.startedAt;
+  await stop(small.child);
+  return {
+    targets: P.targets,
+    routes: P.routes,
+    one_target: { ...oneTarget, startup_ms: round(smallStartupMs, 0) },
+    many_targets: { ...many, startup_ms: round(startupMs, 0) },
+    ratio_rps: round(many.rps / oneTarget.rps),
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+function markdown(r) {
+  const f = (v, unit = '') => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${typeof v === 'number' ? Number(v.toFixed(2)) : v}${unit}`);
+  const s = r.scenarios;
+  const lines = [`Run ${r.date}${r.smoke ? ' (smoke: tiny sizes, numbers meaningless)' : ''} — ${r.machine.cpus}× ${r.machine.cpu}, load average before ${r.machine.loadavg_before.join(' / ')}, after ${(r.machine.loadavg_after ?? []).join(' / ')}`, ''];
+  lines.push('| scenario | direct | nginx | ours | ours vs nginx |', '|---|---|---|---|---|');
+  const add = (name, d, n, o, ratio) => lines.push(`| ${name} | ${d} | ${n} | ${o} | ${ratio} |`);
+  if (s['small-get']?.ours) {
+    const x = s['small-get'];
+    add(`small GET, ${P.connections} conns: req/s`, f(x.direct.rps), f(x.nginx.rps), f(x.ours.rps), f(x.ratio_rps_vs_nginx, '×'));
+    add('small GET: p50 / p99 ms', `${f(x.direct.p50_ms)} / ${f(x.direct.p99_ms)}`, `${f(x.nginx.p50_ms)} / ${f(x.nginx.p99_ms)}`, `${f(x.ours.p50_ms)} / ${f(x.ours.p99_ms)}`, `p99 ${f(x.ratio_p99_vs_nginx, '×')}`);
+  }
+  if (s['stream-1mib']?.ours) {
+    const x = s['stream-1mib'];
+    add('1 MiB streamed: MiB/s', f(x.direct.mib_per_s), f(x.nginx.mib_per_s), f(x.ours.mib_per_s), f(x.ours.mib_per_s / x.nginx.mib_per_s, '×'));
+    add('1 MiB streamed: peak RSS MiB', '', f(x.nginx.peak_rss_mib), `${f(x.ours.peak_rss_mib)} (idle ${f(x.ours.rss_before_mib)})`, '');
+  }
+  if (s.auth) add('auth-protected vs open', '', '', s.auth.skipped ?? `${f(s.auth.ratio)}×`, '');
+  if (s['https-sni']?.ours) {
+    const x = s['https-sni'];
+    add('HTTPS keep-alive: req/s', '', f(x.nginx.rps), f(x.ours.rps), f(x.ratio_rps_vs_nginx, '×'));
+    add('HTTPS: p50 / p99 ms', '', `${f(x.nginx.p50_ms)} / ${f(x.nginx.p99_ms)}`, `${f(x.ours.p50_ms)} / ${f(x.ours.p99_ms)}`, '');
+  }
+  if (s['sse-idle']?.ours) {
+    const x = s['sse-idle'];
+    add(`${x.ours.streams} idle SSE streams: KiB per stream`, f(x.direct.kib_per_stream), f(x.nginx.kib_per_stream), f(x.ours.kib_per_stream), '');
+    add('SSE event latency p50 / p99 ms', `${f(x.direct.event_latency_p50_ms)} / ${f(x.direct.event_latency_p99_ms)}`, `${f(x.nginx.event_latency_p50_ms)} / ${f(x.nginx.event_latency_p99_ms)}`, `${f(x.ours.event_latency_p50_ms)} / ${f(x.ours.event_latency_p99_ms)}`, '');
+  }
+  if (s['websocket-echo']?.ours) {
+    const x = s['websocket-echo'];
+    add('WebSocket echo RTT p50 / p99 ms', `${f(x.direct.rtt_p50_ms)} / ${f(x.direct.rtt_p99_ms)}`, `${f(x.nginx.rtt_p50_ms)} / ${f(x.nginx.rtt_p99_ms)}`, `${f(x.ours.rtt_p50_ms)} / ${f(x.ours.rtt_p99_ms)}`, '');
+  }
+  if (s.propagation?.p99_ms !== undefined) {
+    add(`config propagation A→B (${s.propagation.writes} writes) p50 / p99 ms`, '', '', `${f(s.propagation.p50_ms)} / ${f(s.propagation.p99_ms)}`, '');
+    add('… of which after A answered the write, p50 / p99 ms', '', '', `${f(s.propagation.after_write_p50_ms)} / ${f(s.propagation.after_write_p99_ms)}`, '');
+  }
+  if (s.scale?.many_targets) {
+    const x = s.scale;
+    add(`${x.targets} targets + ${x.routes} routes vs 1: req/s`, '', '', `${f(x.many_targets.rps)} vs ${f(x.one_target.rps)}`, `${f(x.ratio_rps, '×')} of one target`);
+    add('start-up to first proxied answer, ms', '', '', `${f(x.many_targets.startup_ms)} vs ${f(x.one_target.startup_ms)}`, '');
+  }
+  for (const [name, v] of Object.entries(s)) if (v?.error) lines.push('', `**${name} failed**: ${v.error}`);
+  return lines.join('\n');
+}
+
+async function main() {
+  ensureNodeModules();
+  ensureCommands({ wrk: 'wrk', nginx: 'nginx', 'redis-server': 'redis-server', 'redis-cli': 'redis-tools', openssl: 'openssl' });
+  ensureBuilt(['server']);
+  results.machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', memory_gib: round(totalmem() / 1024 ** 3, 1), node: process.version, loadavg_before: loadavg().map((v) => round(v)) };
+  const redis = await startRedis();
+  const backend = await startBackend();
+  const certificate = makeCertificate();
+  const nginx = await startNginx(backend.port, certificate);
+  const prefix = `bench-${randomBytes(3).toString('hex')}`;
+  const ours = await startServer(redis.url, prefix);
+  const replicaB = await startServer(redis.url, prefix);
+  await addTarget(ours, HOST, `http://127.0.0.1:${backend.port}`);
+  await until('target served', async () => (await get(ours.httpPort, '/small', HOST)).status === 200);
+  await until('target served on B', async () => (await get(replicaB.httpPort, '/small', HOST)).status === 200);
+  // Warm-up (JIT, pools) for everyone.
+  if (!SMOKE) for (const port of [backend.port, nginx.port, ours.httpPort]) await wrk(`http://127.0.0.1:${port}/small`, { duration: 1 });
+  const ctx = { redis, backend, nginx, ours, replicaB };
+  for (const [name, run] of Object.entries(scenarios)) {
+    if (ONLY.length && !ONLY.includes(name)) continue;
+    log(`${name}...`);
+    try {
+      results.scenarios[name] = await run(ctx);
+    } catch (error) {
+      results.scenarios[name] = { error: error.message };
+      log(`${name} failed: ${error.message}`);
+      for (const [who, server] of [['ours', ours], ['replica B', replicaB]]) {
+        if (server.child.exitCode !== null || server.child.signalCode) log(`${who} exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.child.output.slice(-4000)}`);
+      }
+    }
+  }
+  results.machine.loadavg_after = loadavg().map((v) => round(v));
+  mkdirSync(OUT, { recursive: true });
+  const md = markdown(results);
+  writeFileSync(join(OUT, 'latest.json'), JSON.stringify(results, null, 2));
+  writeFileSync(join(OUT, 'latest.md'), md + '\n');
+  console.log(md);
+}
+
+let code = 0;
+try {
+  await main();
+} catch (error) {
+  console.error(error.stack ?? error);
+  code = 1;
+} finally {
+  agent.destroy();
+  await Promise.all(children.map(stop));
+  rmSync(work, { recursive: true, force: true });
+}
+process.exit(code);

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** The public listener a connection arrived on (metrics and request-log `listener`). */
+export type PublicListenerName = 'http' | 'https' | 'proxy-protocol';
+
+/** How reaching or reading a backend failed (the `kind` label of `proxy_upstream_errors_total`). */
+export type UpstreamErrorKind = 'connect' | 'timeout' | 'reset' | 'tls' | 'dns' | 'protocol';
+
+/** Who the auth policy identified (OAuth user / client), recorded in the request log. */
+export interface RequestIdentity {
+  user?: string;
+  clientId?: string;
+}
+
+/**
+ * What the data path learns about one request while answering it: filled by the dispatcher and the
+ * forwarding engine, read once when the response closes to write the request-log entry and the
+ * metrics. A plain object on the request; nothing here touches Redis.
+ */
+export interface Exchange {
+  requestId: string;
+  listener: PublicListenerName;
+  /** The real client address (PROXY header or TCP peer), read at arrival: the socket may be gone at the end. */
+  clientIp: string;
+  /** Arrival, epoch ms, and a monotonic start for the duration. */
+  ts: number;
+  startedAt: number;
+  /** Matched proxy target hostname (bounded metrics label); '-' when none matched. */
+  targetHost: string;
+  upstream?: string;
+  bytesIn: number;
+  bytesOut: number;
+  /** Status written on a raw socket (upgrades), where there is no ServerResponse. */
+  socketStatus?: number;
+  error?: string;
+  errorKind?: UpstreamErrorKind;
+  identity?: RequestIdentity;
+  /** Called by the engine when an upgrade switched protocols (WebSocket open). */
+  onUpgraded?: () => void;
+}
+
+const EXCHANGE = Symbol.for('mcp-proxy.exchange');
+const LISTENER = Symbol('publicListener');
+type WithExchange = IncomingMessage & { [EXCHANGE]?: Exchange };
+type WithListener = Socket & { [LISTENER]?: PublicListenerName };
+
+/** Marks a connection with the listener it arrived on. */
+export function tagListener(socket: Socket, listener: PublicListenerName): void {
+  (socket as WithListener)[LISTENER] = listener;
+}
+
+export function listenerOf(socket: Socket): PublicListenerName {
+  return (socket as WithListener)[LISTENER] ?? 'http';
+}
+
+export function attachExchange(req: IncomingMessage, exchange: Exchange): void {
+  (req as WithExchange)[EXCHANGE] = exchange;
+}
+
+/** The exchange of a request that came through the public listeners (undefined otherwise). */
+export function exchangeOf(req: IncomingMessage): Exchange | undefined {
+  return (req as WithExchange)[EXCHANGE];
+}
+
+/**
+ * Lets code that answers a public request itself (e.g. the OAuth endpoints reached through the
+ * public surface) name the user or OAuth client for the request log.
+ */
+export function annotateRequest(req: IncomingMessage, identity: RequestIdentity): void {
+  const exchange = exchangeOf(req);
+  if (exchange) exchange.identity = { ...exchange.identity, ...identity };
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/; // the admin API accepts the same
+
+/** The client's X-Request-Id when it is a sane token, else a new UUID. */
+export function requestIdFor(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The request id the data path uses for this request (or a fresh one outside the data path). */
+export function requestIdOf(req: IncomingMessage): string {
+  return exchangeOf(req)?.requestId ?? randomUUID();
+}

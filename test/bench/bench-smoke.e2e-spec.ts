@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface BenchResults {
+  smoke: boolean;
+  scenarios: Record<string, Record<string, unknown> & { error?: string; skipped?: string }>;
+}
+
+/**
+ * The benchmark suite must not rot: `bench/run.mjs --smoke` runs every scenario with tiny sizes
+ * (wrk for 1 s, 50 SSE streams, 200 targets...) against the real backend, nginx and the built
+ * server. Only shapes and counts are checked here, never a timing.
+ */
+describe('bench smoke run', () => {
+  const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('runs every scenario against direct, nginx and ours and writes JSON + Markdown', async () => {
+    const child = spawn(process.execPath, ['bench/run.mjs', '--smoke', `--out=${out}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect({ code, tail: code === 0 ? '' : output.slice(-2000) }).toEqual({ code: 0, tail: '' });
+
+    const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
+    expect(results.smoke).toBe(true);
+    const s = results.scenarios;
+    expect(Object.keys(s).sort()).toEqual(['auth', 'https-sni', 'propagation', 'scale', 'small-get', 'sse-idle', 'stream-1mib', 'websocket-echo']);
+    for (const [name, result] of Object.entries(s)) expect({ name, error: result.error }).toEqual({ name, error: undefined });
+    const served = (row: unknown) => (row as { rps: number; non_2xx: number }).rps > 0 && (row as { non_2xx: number }).non_2xx === 0;
+    for (const who of ['direct', 'nginx', 'ours']) expect({ who, ok: served(s['small-get'][who]) }).toEqual({ who, ok: true });
+    for (const who of ['nginx', 'ours']) expect({ who, ok: served(s['https-sni'][who]) }).toEqual({ who, ok: true });
+    expect((s['stream-1mib'].ours as { mib_per_s: number }).mib_per_s).toBeGreaterThan(0);
+    for (const who of ['direct', 'nginx', 'ours']) {
+      // every stream got every broadcast event; every WebSocket message came back
+      expect((s['sse-idle'][who] as { events: number }).events).toBe(50 * 2);
+      expect((s['websocket-echo'][who] as { messages: number }).messages).toBe(50);
+    }
+    expect(s.propagation.writes).toBe(5);
+    expect(s.scale).toMatchObject({ targets: 200, routes: 20 });
+    expect(served(s.scale.many_targets) && served(s.scale.one_target)).toBe(true);
+    expect(typeof (s.auth.skipped ?? s.auth.ratio)).not.toBe('undefined');
+    expect(readFileSync(join(out, 'latest.md'), 'utf8')).toContain('| small GET, 10 conns: req/s |');
+  }, 180_000);
+});
