@@ -1,4 +1,5 @@
 export { ConfigBus, type ConfigChangeListener } from './config-bus';
+export { ConfiguredRecordStore, type RecordStoreShape } from './configured-record-store';
 export { CorruptRecordError, decodeRecord, encodeRecord } from './record-codec';
 export { RedisConnections, type RedisClient } from './redis-connections';
 export { RedisHealthIndicator, type RedisHealth } from './redis-health';
