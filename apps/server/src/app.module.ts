@@ -17,6 +17,7 @@ import { RedisModule } from '@app/redis';
 import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
 import { TokensModule } from '@app/tokens';
+import { WorkflowModule } from '@app/workflow';
 
 /** Composes the feature libraries into the running server. */
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         RequestLogModule,
+        WorkflowModule,
         CertificatesModule,
         ProxyTargetsModule,
         InstancesModule,
