@@ -90,6 +90,11 @@ export class ServerProcess {
     return this.output;
   }
 
+  /** Process id of the running server (undefined when stopped). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Starts (or restarts) the process and waits until /health answers. */
   async launch(): Promise<void> {
     this.output = '';
