@@ -17,9 +17,9 @@ export class TcpForwarder {
   ) {}
 
   static async start(targets: () => number[]): Promise<TcpForwarder> {
-    let forwarder!: TcpForwarder;
-    const server = createServer((socket) => forwarder.accept(socket));
-    forwarder = new TcpForwarder(server, targets);
+    const server = createServer();
+    const forwarder = new TcpForwarder(server, targets);
+    server.on('connection', (socket: Socket) => forwarder.accept(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return forwarder;
   }
