@@ -112,6 +112,10 @@ export class AppConfig {
   get apiBodyLimit(): number {
     return this.env.API_BODY_LIMIT;
   }
+  /** Replicas a configuration write waits for (WAIT n 1000); 0 for none. */
+  get redisWaitReplicas(): number {
+    return this.env.REDIS_WAIT_REPLICAS;
+  }
   get redisKeyPrefix(): string {
     return this.env.REDIS_KEY_PREFIX;
   }

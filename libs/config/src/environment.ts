@@ -68,6 +68,17 @@ export class Environment {
   @Matches(HOST_PORT_LIST, { message: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:7000,127.0.0.1:7001' })
   REDIS_CLUSTER_NODES?: string;
 
+  /**
+   * Configuration writes wait (WAIT, at most 1 s) until this many replicas have them, so a failover
+   * right after a write does not lose it. 0 (default): no wait.
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of replicas' })
+  @Min(0)
+  @Max(10)
+  REDIS_WAIT_REPLICAS: number = 0;
+
   @IsOptional()
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, _ . -' })
   REDIS_KEY_PREFIX: string = 'proxy';

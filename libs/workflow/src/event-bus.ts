@@ -108,8 +108,10 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
     const fields = ['type', type, 'payload', JSON.stringify(payload), 'published_at', new Date().toISOString(), 'origin', this.consumer];
     if (options.onlyGroup) fields.push('only_group', options.onlyGroup);
     const maxLen = this.config.workflow.streamMaxLen;
-    if (!options.dedupeKey) return (await this.redis.client.xadd(this.keys.events, 'MAXLEN', '~', maxLen, '*', ...fields)) ?? null;
-    const id = await this.redis.client.eval(PUBLISH_ONCE, 2, this.keys.events, this.keys.dedupe(options.dedupeKey), maxLen, options.dedupeSeconds ?? 86400, ...fields);
+    const id = options.dedupeKey
+      ? await this.redis.client.eval(PUBLISH_ONCE, 2, this.keys.events, this.keys.dedupe(options.dedupeKey), maxLen, options.dedupeSeconds ?? 86400, ...fields)
+      : await this.redis.client.xadd(this.keys.events, 'MAXLEN', '~', maxLen, '*', ...fields);
+    await this.redis.waitForReplicas();
     return typeof id === 'string' ? id : null;
   }
 
