@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { ConfigModule, parseEnvironment } from '@app/config';
-import { MetricsModule } from '@app/metrics';
+import { MetricsModule, MetricsRegistry } from '@app/metrics';
 import { RedisModule } from '@app/redis';
 import { ClusterSingleton, EventBus, RetryLater, WorkflowEvent, WorkflowKeys, WorkflowModule, WorkflowService } from '@app/workflow';
 
@@ -113,6 +113,10 @@ describe('workflow event bus (in-process, real Redis)', () => {
     expect(counts).toHaveLength(40);
     expect(counts.every(([, times]) => times === 1)).toBe(true);
     expect(bus.groups).toEqual(['test-counting', 'test-failing', 'test-flaky']);
+    await bus.updateMetrics();
+    const metrics = await replicas[0].get(MetricsRegistry).render();
+    expect(metrics).toMatch(/proxy_event_bus_pending\{stream="workflow:events",group="test-counting"\} 0/);
+    expect(metrics).toMatch(/proxy_event_bus_lag\{stream="workflow:events",group="test-counting"\} 0/);
   });
 
   it('publishes once per dedupe key', async () => {

@@ -143,4 +143,23 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
     expect(issued[0].origin).not.toBe(holderName);
     expect(holder!.pid).toBeUndefined();
   });
+
+  it('serves the workflow API to the admin only, and answers 404 for unknown dead letters', async () => {
+    const user = await live()[0].api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'workflow-user' } });
+    expect(user.status).toBe(201);
+    for (const path of ['/api/v1/workflow/events', '/api/v1/workflow/dead-letters']) {
+      expect((await live()[0].api('GET', path, { token: user.body.token })).status).toBe(403);
+      expect((await live()[0].api('GET', path, { token: null })).status).toBe(401);
+    }
+    const retry = await live()[0].api<{ statusCode: number; message: string }>('POST', '/api/v1/workflow/dead-letters/1-0/retry');
+    expect(retry.status).toBe(404);
+    expect(retry.body.message).toMatch(/dead letter "1-0"/);
+    expect((await live()[0].api('DELETE', '/api/v1/workflow/dead-letters/not-an-id')).status).toBe(404);
+    const bad = await live()[0].api<{ message: string }>('GET', '/api/v1/workflow/events?limit=0');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/limit must be at least 1/);
+    const metrics = await (await fetch(`${live()[0].apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/proxy_event_bus_pending\{stream="workflow:events",group="certificates"\} 0/);
+    expect(metrics).toMatch(/proxy_event_bus_dead_letters\{stream="workflow:dead-letters"\} 0/);
+  });
 });

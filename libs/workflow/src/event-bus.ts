@@ -291,7 +291,7 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
     for (const id of reply[2] ?? []) await this.forget(group, id); // deleted by MAXLEN while pending
   }
 
-  private async updateMetrics(): Promise<void> {
+  async updateMetrics(): Promise<void> {
     const client = this.redis.client;
     const groups = (await client.call('XINFO', 'GROUPS', this.keys.events)) as (string | number | null)[][];
     for (const info of groups) {
