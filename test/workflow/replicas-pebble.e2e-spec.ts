@@ -158,7 +158,12 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
     const bad = await live()[0].api<{ message: string }>('GET', '/api/v1/workflow/events?limit=0');
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/limit must be at least 1/);
-    const metrics = await (await fetch(`${live()[0].apiUrl}/metrics`)).text();
+    // The gauges are refreshed by each replica's sweep (about every second): wait for the settled state.
+    const metrics = await eventually(
+      async () => (await fetch(`${live()[0].apiUrl}/metrics`)).text(),
+      (text) => /proxy_event_bus_pending\{stream="workflow:events",group="certificates"\} 0/.test(text),
+      10_000,
+    );
     expect(metrics).toMatch(/proxy_event_bus_pending\{stream="workflow:events",group="certificates"\} 0/);
     expect(metrics).toMatch(/proxy_event_bus_dead_letters\{stream="workflow:dead-letters"\} 0/);
   });

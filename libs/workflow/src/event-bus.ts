@@ -251,12 +251,14 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
     this.sweeping = true;
     try {
       for (const subscription of this.subscriptions.values()) {
-        await this.retryDue(subscription);
-        await this.takeOver(subscription);
+        try {
+          await this.retryDue(subscription);
+          await this.takeOver(subscription);
+        } catch (error) {
+          this.logger.warn(`workflow ${subscription.group}: sweep failed: ${(error as Error).message}`);
+        }
       }
-      await this.updateMetrics();
-    } catch (error) {
-      this.logger.warn(`workflow sweep failed: ${(error as Error).message}`);
+      await this.updateMetrics().catch((error: Error) => this.logger.warn(`workflow metrics: ${error.message}`));
     } finally {
       this.sweeping = false;
     }
