@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './ports';
+import { freeLowPort } from './ports';
 import { waitForPort } from './redis-server';
 
 const run = promisify(execFile);
@@ -25,12 +25,7 @@ export class RedisCluster {
     const dir = mkdtempSync(join(tmpdir(), 'proxy-test-cluster-'));
     // Client ports and cluster-bus ports (--cluster-port, else port + 10000 which may be taken), all distinct.
     const taken = new Set<number>();
-    const pick = async () => {
-      for (;;) {
-        const port = await freePort();
-        if (!taken.has(port)) return taken.add(port), port;
-      }
-    };
+    const pick = () => freeLowPort(taken);
     const ports: number[] = [];
     const busPorts: number[] = [];
     for (let i = 0; i < 6; i++) {

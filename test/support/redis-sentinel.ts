@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { freePort } from './ports';
+import { freeLowPort } from './ports';
 import { waitForPort } from './redis-server';
 
 export const SENTINEL_MASTER_NAME = 'proxymaster';
@@ -24,7 +24,8 @@ export class RedisSentinelSetup {
 
   static async start(): Promise<RedisSentinelSetup> {
     const dir = mkdtempSync(join(tmpdir(), 'proxy-test-sentinel-'));
-    const setup = new RedisSentinelSetup(dir, [await freePort(), await freePort()], await freePort());
+    const taken = new Set<number>();
+    const setup = new RedisSentinelSetup(dir, [await freeLowPort(taken), await freeLowPort(taken)], await freeLowPort(taken));
     const [primary, replica] = setup.serverPorts;
     setup.spawnServer(primary, []);
     await waitForPort(primary, 10_000);
