@@ -7,6 +7,8 @@ ensureNodeModules();
 // Debian packages the test suite runs for real. Command name -> package.
 ensureCommands({
   'redis-server': 'redis-server',
+  'redis-cli': 'redis-tools',
+  'redis-sentinel': 'redis-sentinel',
   pebble: 'pebble',
   'pebble-challtestsrv': 'pebble',
   openssl: 'openssl',

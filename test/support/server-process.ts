@@ -67,9 +67,17 @@ export class ServerProcess {
   }
 
   static async start(options: ServerOptions = {}): Promise<ServerProcess> {
-    const server = await ServerProcess.prepare(options);
-    await server.launch();
-    return server;
+    // A port that was free when picked can be taken by a parallel suite before the server binds it:
+    // then pick new ports (start() owns them; after prepare() the caller may have used them in env).
+    for (let attempt = 1; ; attempt++) {
+      const server = await ServerProcess.prepare(options);
+      try {
+        await server.launch();
+        return server;
+      } catch (error) {
+        if (attempt >= 3 || !/EADDRINUSE/.test((error as Error).message)) throw error;
+      }
+    }
   }
 
   /**
@@ -88,6 +96,11 @@ export class ServerProcess {
 
   get logs(): string {
     return this.output;
+  }
+
+  /** Process id of the running server (undefined when stopped). */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** Starts (or restarts) the process and waits until /health answers. */

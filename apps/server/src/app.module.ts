@@ -19,6 +19,7 @@ import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
 import { TokensModule } from '@app/tokens';
 import { InstancesServiceRegistry, ProxyTargetsServicePublisher } from './docker-seams';
+import { WorkflowModule } from '@app/workflow';
 
 /** Composes the feature libraries into the running server. */
 @Module({})
@@ -36,6 +37,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         RequestLogModule,
+        WorkflowModule,
         CertificatesModule,
         ProxyTargetsModule,
         InstancesModule,

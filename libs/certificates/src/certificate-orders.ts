@@ -1,24 +1,34 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { HeldLock, RedisLocks } from '@app/redis';
 import { StorageCrypto } from '@app/crypto';
+import { EventBus, RetryLater, WorkflowEvent } from '@app/workflow';
 import { AcmeIssuer } from './acme-issuer';
 import { CertificateRecord } from './certificate.record';
 import { CertificatesRepository } from './certificates.repository';
 
-/** An order lock lives this long unless its holder keeps extending it (a dead replica's expires). */
-export const ORDER_LOCK_TTL_MS = 60_000;
 const MAX_RETRY_MS = 24 * 3600 * 1000;
+/** Workflow event: run the ACME order of a certificate whose record is pending or renewing. */
+export const ORDER_REQUESTED = 'certificate.order_requested';
+/** Workflow events published when an order finished (lifecycle observers). */
+export const CERTIFICATE_ISSUED = 'certificate.issued';
+export const CERTIFICATE_FAILED = 'certificate.failed';
+export const CERTIFICATES_GROUP = 'certificates';
 
 /**
- * Runs ACME orders in the background, one per certificate at a time across all replicas: the caller
- * takes the certificate's lock (`lock:certificate:<name>`, TTL + owner token) and hands it over; the
- * order keeps extending it while it runs and releases it by compare-and-delete at the end.
+ * ACME orders as workflow events. An order is requested by writing the record (pending/renewing)
+ * and publishing `certificate.order_requested` (dedupe key: name + record update time, so a request
+ * republished by the renewal sweep is not a second order). The `certificates` consumer group runs
+ * it on one replica; a replica that dies mid-order stops heartbeating and another takes the event
+ * over. The handler is idempotent: it only orders while the record is still pending/renewing, and
+ * only under the certificate's lock (`lock:certificate:<name>`, TTL = WORKFLOW_CLAIM_TIMEOUT_MS,
+ * extended while running, released by compare-and-delete), so two deliveries never order twice.
  */
 @Injectable()
-export class CertificateOrders {
+export class CertificateOrders implements OnModuleInit {
   private readonly logger = new Logger(CertificateOrders.name);
   private readonly running = new Set<Promise<void>>();
+  private readonly lockTtlMs: number;
 
   constructor(
     private readonly repository: CertificatesRepository,
@@ -26,10 +36,17 @@ export class CertificateOrders {
     private readonly issuer: AcmeIssuer,
     private readonly crypto: StorageCrypto,
     private readonly config: AppConfig,
-  ) {}
+    private readonly bus: EventBus,
+  ) {
+    this.lockTtlMs = config.workflow.claimTimeoutMs;
+  }
+
+  onModuleInit(): void {
+    this.bus.subscribe({ group: CERTIFICATES_GROUP, types: [ORDER_REQUESTED], handle: (event) => this.handle(event) });
+  }
 
   lock(name: string): Promise<HeldLock | null> {
-    return this.locks.tryAcquire(this.repository.lockKey(name), ORDER_LOCK_TTL_MS);
+    return this.locks.tryAcquire(this.repository.lockKey(name), this.lockTtlMs);
   }
 
   async release(lock: HeldLock): Promise<void> {
@@ -40,14 +57,23 @@ export class CertificateOrders {
     return this.locks.isHeld(this.repository.lockKey(name));
   }
 
-  /** Starts the order without waiting for it (the HTTP request returns at once). */
-  startInBackground(name: string, lock: HeldLock): void {
-    void this.run(name, lock);
+  /** Asks the cluster to run the order of a record just written as pending/renewing. */
+  async request(record: CertificateRecord, reason: string): Promise<void> {
+    await this.bus.publish(ORDER_REQUESTED, { cert_name: record.name, reason }, { dedupeKey: `certificate-order:${record.name}:${record.updated_at}` });
   }
 
-  /** Waits for orders this process started (used on shutdown and by the scheduler). */
+  /** Waits for orders this process started (used on shutdown). */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.running]);
+  }
+
+  private async handle(event: WorkflowEvent): Promise<void> {
+    const name = String(event.payload.cert_name ?? '');
+    const record = await this.repository.find(name);
+    if (!record || (record.status !== 'pending' && record.status !== 'renewing')) return; // done already, or deleted
+    const lock = await this.lock(name);
+    if (!lock) throw new RetryLater(`an order for certificate "${name}" is running on another replica`);
+    await this.run(name, lock);
   }
 
   /**
@@ -62,8 +88,8 @@ export class CertificateOrders {
 
   private async order(name: string, lock: HeldLock): Promise<void> {
     const heartbeat = setInterval(() => {
-      this.locks.extend(lock, ORDER_LOCK_TTL_MS).catch((e: Error) => this.logger.warn(`could not extend the lock of ${name}: ${e.message}`));
-    }, ORDER_LOCK_TTL_MS / 3);
+      this.locks.extend(lock, this.lockTtlMs).catch((e: Error) => this.logger.warn(`could not extend the lock of ${name}: ${e.message}`));
+    }, this.lockTtlMs / 3);
     try {
       const record = await this.repository.find(name);
       if (!record || (record.status !== 'pending' && record.status !== 'renewing')) return;
@@ -93,6 +119,11 @@ export class CertificateOrders {
         next = this.failed(record, describeError(error, record.acme_directory_url));
         this.logger.warn(`certificate ${name} order failed: ${next.error}`);
         await this.repository.update(next);
+      }
+      if (next.status === 'failed' || next.error) {
+        await this.bus.publish(CERTIFICATE_FAILED, { cert_name: name, domains: record.domains, error: next.error, renewal: Boolean(record.certificate_pem) });
+      } else {
+        await this.bus.publish(CERTIFICATE_ISSUED, { cert_name: name, domains: record.domains, expires_at: next.expires_at, fingerprint: next.fingerprint });
       }
     } catch (error) {
       this.logger.error(`certificate ${name} order could not be recorded: ${describeError(error)}`);

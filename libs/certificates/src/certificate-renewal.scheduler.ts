@@ -4,14 +4,19 @@ import { AppConfig } from '@app/config';
 import { CertificateRecord } from './certificate.record';
 import { CertificateOrders } from './certificate-orders';
 import { CertificatesRepository } from './certificates.repository';
+import { ClusterSingleton } from '@app/workflow';
 
 const INTERVAL_NAME = 'certificate-renewal';
 const DAY_MS = 24 * 3600 * 1000;
+const SWEEP_LOCK_TTL_MS = 30_000;
 
 /**
- * Every RENEWAL_CHECK_SECONDS: renews certificates within RENEWAL_THRESHOLD_DAYS of expiry (after
- * the backoff of a failed attempt) and resumes orders left pending by a replica that died. Each
- * certificate's order lock makes exactly one replica do each; the others skip it.
+ * Every RENEWAL_CHECK_SECONDS, on one replica at a time (the `certificate-renewal` cluster
+ * singleton: a lock with TTL and owner token; a replica that loses it stops the pass): certificates
+ * within RENEWAL_THRESHOLD_DAYS of expiry (after the backoff of a failed attempt) are marked
+ * `renewing` and a `certificate.order_requested` event is published; a pending/renewing record whose
+ * event was never published (a replica died between the write and the publish) gets it again (the
+ * dedupe key makes that a no-op when the event exists). The `certificates` workflow group runs the orders.
  */
 @Injectable()
 export class CertificateRenewalScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -24,6 +29,7 @@ export class CertificateRenewalScheduler implements OnApplicationBootstrap, Befo
     private readonly orders: CertificateOrders,
     private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
+    private readonly singleton: ClusterSingleton,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,44 +43,41 @@ export class CertificateRenewalScheduler implements OnApplicationBootstrap, Befo
     await this.orders.settle();
   }
 
-  /** One pass over all certificates; returns how many orders this replica ran. */
+  /** One pass over all certificates if this replica holds the sweep lock; returns how many orders it requested. */
   async sweep(now = new Date()): Promise<number> {
     if (this.sweeping) return 0;
     this.sweeping = true;
-    let ran = 0;
+    let requested = 0;
     try {
-      for (const candidate of await this.repository.list()) {
-        if (this.stopping) break;
-        if (!this.needsOrder(candidate, now) || (await this.orders.isRunning(candidate.name))) continue;
-        const lock = await this.orders.lock(candidate.name);
-        if (!lock) continue;
-        // Re-read under the lock: another replica may have renewed it a moment ago.
-        const record = await this.repository.find(candidate.name);
-        if (!record || !this.needsOrder(record, now)) {
-          await this.orders.release(lock);
-          continue;
+      await this.singleton.runExclusive('certificate-renewal', SWEEP_LOCK_TTL_MS, async (signal) => {
+        for (const candidate of await this.repository.list()) {
+          if (this.stopping || signal.aborted) break;
+          if (!this.needsOrder(candidate, now) || (await this.orders.isRunning(candidate.name))) continue;
+          if (candidate.status === 'active') {
+            this.logger.log(`renewing certificate ${candidate.name} (expires ${candidate.expires_at})`);
+            const renewing: CertificateRecord = { ...candidate, status: 'renewing', updated_at: new Date().toISOString() };
+            if (!(await this.repository.update(renewing))) continue;
+            await this.orders.request(renewing, 'renewal');
+          } else {
+            await this.orders.request(candidate, 'resume'); // deduplicated unless the original publish was lost
+          }
+          requested++;
         }
-        if (record.status === 'active') {
-          this.logger.log(`renewing certificate ${record.name} (expires ${record.expires_at})`);
-          await this.repository.update({ ...record, status: 'renewing', updated_at: new Date().toISOString() });
-        }
-        await this.orders.run(record.name, lock);
-        ran++;
-      }
+      });
     } catch (error) {
       this.logger.error(`renewal sweep failed: ${(error as Error).message}`);
     } finally {
       this.sweeping = false;
     }
-    return ran;
+    return requested;
   }
 
-  /** Due for renewal, or an order whose replica is gone (pending/renewing with no lock held). */
+  /** Due for renewal, or an order that is not running (pending/renewing with no lock held). */
   private needsOrder(record: CertificateRecord, now: Date): boolean {
     switch (record.status) {
       case 'pending':
       case 'renewing':
-        return true; // only reached when no lock is held: the replica running it died
+        return true;
       case 'failed':
         return false; // a failed first issuance waits for the user (renew) after fixing the cause
       case 'active': {

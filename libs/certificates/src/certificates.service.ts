@@ -142,6 +142,17 @@ export class CertificatesService implements OnModuleInit {
     return { cert_name: created.cert_name, status: created.status };
   }
 
+  /** For the proxy module (lifecycle state): the certificates of these names that exist. */
+  async findMany(names: string[]): Promise<Map<string, CertificateForHostname & { error: string | null; has_certificate: boolean }>> {
+    const wanted = new Set(names);
+    const found = new Map<string, CertificateForHostname & { error: string | null; has_certificate: boolean }>();
+    if (wanted.size === 0) return found;
+    for (const record of await this.repository.list()) {
+      if (wanted.has(record.name)) found.set(record.name, { cert_name: record.name, status: record.status, error: record.error ?? null, has_certificate: Boolean(record.certificate_pem) });
+    }
+    return found;
+  }
+
   /** For the proxy module: checks that `auth` may use certificate `name` for `hostname` (attach). */
   async checkAttachable(auth: AuthContext, name: string, hostname: string): Promise<CertificateForHostname> {
     const record = await this.require(auth, name);
@@ -176,31 +187,21 @@ export class CertificatesService implements OnModuleInit {
     };
     const taken = () => Conflict(`a certificate named "${name}" already exists: choose another cert_name or delete it first`);
     if (await this.repository.find(name)) throw taken();
-    const lock = await this.orders.lock(name);
-    if (!lock) throw Conflict(`an order for certificate "${name}" is already running`);
-    if (!(await this.repository.create(record))) {
-      await this.orders.release(lock);
-      throw taken();
-    }
-    this.orders.startInBackground(name, lock);
+    if (await this.orders.isRunning(name)) throw Conflict(`an order for certificate "${name}" is already running`);
+    if (!(await this.repository.create(record))) throw taken();
+    await this.orders.request(record, 'issue');
     return toDto(record);
   }
 
-  /** Takes the order lock, moves the record to pending/renewing and starts the order. */
+  /** Moves the record to pending/renewing and publishes the order (run by one replica of the workflow group). */
   private async startOrder(name: string, change: (record: CertificateRecord) => CertificateRecord): Promise<CertificateDto> {
-    const lock = await this.orders.lock(name);
-    if (!lock) throw Conflict(`an order for certificate "${name}" is already running; GET /api/v1/certificates/${name}/status?wait=60 to follow it`);
-    try {
-      const current = await this.repository.find(name);
-      if (!current) throw NotFound(`certificate "${name}"`);
-      const next: CertificateRecord = { ...change(current), status: current.certificate_pem ? 'renewing' : 'pending', updated_at: new Date().toISOString() };
-      await this.repository.update(next);
-      this.orders.startInBackground(name, lock);
-      return toDto(next);
-    } catch (error) {
-      await this.orders.release(lock);
-      throw error;
-    }
+    if (await this.orders.isRunning(name)) throw Conflict(`an order for certificate "${name}" is already running; GET /api/v1/certificates/${name}/status?wait=60 to follow it`);
+    const current = await this.repository.find(name);
+    if (!current) throw NotFound(`certificate "${name}"`);
+    const next: CertificateRecord = { ...change(current), status: current.certificate_pem ? 'renewing' : 'pending', updated_at: new Date().toISOString() };
+    await this.repository.update(next);
+    await this.orders.request(next, current.certificate_pem ? 'renew' : 'issue');
+    return toDto(next);
   }
 
   private async require(auth: AuthContext, name: string): Promise<CertificateRecord> {

@@ -7,6 +7,13 @@ export interface HostPort {
   port: number;
 }
 
+export interface WorkflowSettings {
+  claimTimeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  streamMaxLen: number;
+}
+
 export type RedisTopology =
   | { kind: 'standalone'; url: string; password?: string }
   | { kind: 'sentinel'; sentinels: HostPort[]; name: string; password?: string; sentinelPassword?: string; url?: string }
@@ -105,6 +112,10 @@ export class AppConfig {
   get apiBodyLimit(): number {
     return this.env.API_BODY_LIMIT;
   }
+  /** Replicas a configuration write waits for (WAIT n 1000); 0 for none. */
+  get redisWaitReplicas(): number {
+    return this.env.REDIS_WAIT_REPLICAS;
+  }
   get redisKeyPrefix(): string {
     return this.env.REDIS_KEY_PREFIX;
   }
@@ -131,6 +142,14 @@ export class AppConfig {
       thresholdDays: this.env.RENEWAL_THRESHOLD_DAYS,
       checkMs: this.env.RENEWAL_CHECK_SECONDS * 1000,
       retryMs: this.env.RENEWAL_RETRY_SECONDS * 1000,
+    };
+  }
+  get workflow(): WorkflowSettings {
+    return {
+      claimTimeoutMs: this.env.WORKFLOW_CLAIM_TIMEOUT_MS,
+      maxAttempts: this.env.WORKFLOW_MAX_ATTEMPTS,
+      retryBaseMs: this.env.WORKFLOW_RETRY_BASE_MS,
+      streamMaxLen: this.env.WORKFLOW_STREAM_MAXLEN,
     };
   }
   /** Docker Engine connection: a socket path or a TCP/HTTP(S) address. */

@@ -68,6 +68,17 @@ export class Environment {
   @Matches(HOST_PORT_LIST, { message: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:7000,127.0.0.1:7001' })
   REDIS_CLUSTER_NODES?: string;
 
+  /**
+   * Configuration writes wait (WAIT, at most 1 s) until this many replicas have them, so a failover
+   * right after a write does not lose it. 0 (default): no wait.
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of replicas' })
+  @Min(0)
+  @Max(10)
+  REDIS_WAIT_REPLICAS: number = 0;
+
   @IsOptional()
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, _ . -' })
   REDIS_KEY_PREFIX: string = 'proxy';
@@ -225,6 +236,38 @@ export class Environment {
   @Min(1)
   @Max(86400)
   RENEWAL_RETRY_SECONDS: number = 600;
+
+  /** Workflow bus: a message held this long by a replica that stopped heartbeating is taken over by another. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of milliseconds' })
+  @Min(500)
+  @Max(3600000)
+  WORKFLOW_CLAIM_TIMEOUT_MS: number = 30000;
+
+  /** Workflow bus: attempts per message before it moves to the dead-letter stream. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1)
+  @Max(100)
+  WORKFLOW_MAX_ATTEMPTS: number = 5;
+
+  /** Workflow bus: delay before the first retry of a failed message; doubles per attempt. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of milliseconds' })
+  @Min(10)
+  @Max(3600000)
+  WORKFLOW_RETRY_BASE_MS: number = 2000;
+
+  /** Workflow bus: approximate length cap of the event and dead-letter streams (XADD MAXLEN ~). */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(100)
+  @Max(10000000)
+  WORKFLOW_STREAM_MAXLEN: number = 10000;
   /** Docker Engine address: unix:///path/docker.sock, tcp://host:2375 or http(s)://host:port. Wins over DOCKER_SOCKET_PATH. */
   @IsOptional()
   @Matches(/^(unix:\/\/\/\S+|(tcp|http|https):\/\/[^\s/]+(:\d+)?\/?)$/, { message: 'must be unix:///path/to/docker.sock or tcp://host:port' })

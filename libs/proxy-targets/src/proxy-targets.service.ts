@@ -4,11 +4,13 @@ import { AppConfig } from '@app/config';
 import { Conflict, Invalid, NotFound } from '@app/http';
 import { HostOwnership } from '@app/request-log';
 import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
+import { EventBus } from '@app/workflow';
 import {
   CreateProxyTargetDto,
   ProxyTargetCreatedDto,
   ProxyTargetDeletedDto,
   ProxyTargetDto,
+  ProxyTargetLifecycleDto,
   ProxyTargetRouteSettingsDto,
   ProxyTargetSettingsDto,
   UpdateProxyTargetDto,
@@ -16,6 +18,10 @@ import {
 import { normalizeHostname } from './hostname';
 import { ProxyTargetRecord } from './proxy-target.record';
 import { ProxyTargetsRepository } from './proxy-targets.repository';
+
+/** Workflow events (lifecycle observers; the certificate order itself is `certificate.order_requested`). */
+export const PROXY_CREATED = 'proxy.created';
+export const PROXY_DELETED = 'proxy.deleted';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 /** Headers the proxy manages itself; a target cannot set them through custom headers. */
@@ -28,6 +34,7 @@ export class ProxyTargetsService implements OnModuleInit {
     private readonly ownership: TokenOwnershipRegistry,
     private readonly certificates: CertificatesService,
     private readonly config: AppConfig,
+    private readonly bus: EventBus,
     @Optional() private readonly hostOwnership?: HostOwnership,
   ) {}
 
@@ -78,10 +85,14 @@ export class ProxyTargetsService implements OnModuleInit {
     if (!(await this.repository.create(record))) throw Conflict(`a proxy target for "${hostname}" already exists`);
     try {
       const certificate = await this.certificateFor(auth, record, input);
-      if (!certificate) return { proxy_target: toDto(record), certificate_status: null, cert_name: null };
+      if (!certificate) {
+        await this.bus.publish(PROXY_CREATED, { hostname, cert_name: null });
+        return { proxy_target: (await this.views([record]))[0], certificate_status: null, cert_name: null };
+      }
       const saved = { ...record, cert_name: certificate.cert_name };
       await this.repository.replace(saved);
-      return { proxy_target: toDto(saved), certificate_status: certificate.status, cert_name: certificate.cert_name };
+      await this.bus.publish(PROXY_CREATED, { hostname, cert_name: certificate.cert_name });
+      return { proxy_target: (await this.views([saved]))[0], certificate_status: certificate.status, cert_name: certificate.cert_name };
     } catch (error) {
       // A refused certificate (bad directory, not attachable, no encryption key) leaves no target behind.
       await this.repository.delete([hostname]);
@@ -101,11 +112,21 @@ export class ProxyTargetsService implements OnModuleInit {
   }
 
   async list(auth: AuthContext): Promise<ProxyTargetDto[]> {
-    return (await this.repository.list()).filter((r) => auth.canAccess(r.owner)).map(toDto);
+    return this.views((await this.repository.list()).filter((r) => auth.canAccess(r.owner)));
   }
 
   async show(auth: AuthContext, hostname: string): Promise<ProxyTargetDto> {
-    return toDto(await this.require(auth, hostname));
+    return (await this.views([await this.require(auth, hostname)]))[0];
+  }
+
+  /** API answers: the records with their lifecycle state, derived from their certificates. */
+  private async views(records: ProxyTargetRecord[]): Promise<ProxyTargetDto[]> {
+    const certificates = await this.certificates.findMany(records.flatMap((r) => (r.cert_name ? [r.cert_name] : [])));
+    return records.map((record) => {
+      const dto = toDto(record);
+      dto.lifecycle = lifecycleOf(record, record.cert_name ? certificates.get(record.cert_name) : undefined);
+      return dto;
+    });
   }
 
   /** The stored record, after the ownership check (for modules that extend a target). */
@@ -126,13 +147,14 @@ export class ProxyTargetsService implements OnModuleInit {
       if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
     }
     await this.repository.replace(next);
-    return toDto(next);
+    return (await this.views([next]))[0];
   }
 
   async delete(auth: AuthContext, hostname: string, deleteCertificate = false): Promise<ProxyTargetDeletedDto> {
     const record = await this.require(auth, hostname);
     await this.repository.delete([record.hostname]);
     const certificateDeleted = deleteCertificate ? await this.certificates.deleteForHostname(record.owner, record.hostname) : false;
+    await this.bus.publish(PROXY_DELETED, { hostname: record.hostname, cert_name: record.cert_name ?? null, certificate_deleted: certificateDeleted });
     return { hostname: record.hostname, deleted: true, certificate_deleted: certificateDeleted };
   }
 
@@ -156,6 +178,15 @@ function checkHeaders(input: ProxyTargetSettingsDto): void {
   }
 }
 
+/** The lifecycle state of a target from its certificate (absent: none named, or deleted). */
+export function lifecycleOf(record: ProxyTargetRecord, certificate?: { status: string; error: string | null; has_certificate: boolean }): ProxyTargetLifecycleDto {
+  if (!record.enable_https || !record.cert_name) return { state: 'http_only', reason: null };
+  if (!certificate) return { state: 'http_only', reason: `certificate "${record.cert_name}" does not exist` };
+  if (certificate.has_certificate) return { state: 'ready', reason: null }; // renewing or failed renewals still serve
+  if (certificate.status === 'failed') return { state: 'failed', reason: certificate.error ?? 'the certificate order failed' };
+  return { state: 'pending', reason: null };
+}
+
 export function toDto(r: ProxyTargetRecord): ProxyTargetDto {
   return {
     hostname: r.hostname,
@@ -176,5 +207,6 @@ export function toDto(r: ProxyTargetRecord): ProxyTargetDto {
     disabled_routes: r.disabled_routes,
     created_at: r.created_at,
     updated_at: r.updated_at ?? null,
+    lifecycle: lifecycleOf(r),
   };
 }

@@ -64,6 +64,7 @@ export class ConfigBus implements OnModuleInit, OnApplicationShutdown {
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
     const version = Number(results[results.length - 1][1]);
+    await this.redis.waitForReplicas();
     await this.redis.client.publish(this.channel, String(version));
     // Read-your-writes on this replica: in-memory views are rebuilt before the write returns.
     await this.observe(version);

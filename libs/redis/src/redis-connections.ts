@@ -14,7 +14,10 @@ export class RedisConnections implements OnApplicationShutdown {
   readonly client: RedisClient;
   readonly subscriber: RedisClient;
 
+  private readonly waitReplicas: number;
+
   constructor(config: AppConfig) {
+    this.waitReplicas = config.redisWaitReplicas;
     this.client = connect(config.redis, 'commands');
     this.subscriber = connect(config.redis, 'subscriber');
     for (const [role, connection] of [['commands', this.client], ['subscriber', this.subscriber]] as const) {
@@ -29,6 +32,19 @@ export class RedisConnections implements OnApplicationShutdown {
         lastError = '';
       });
     }
+  }
+
+  /**
+   * With REDIS_WAIT_REPLICAS, waits (at most 1 s) until that many replicas acknowledged every write
+   * this connection made so far, so a Sentinel failover right after it does not lose it. Called after
+   * configuration commits and workflow events. Not on Cluster (WAIT has no key to route it to the
+   * slot's primary); Cluster deployments rely on the replicas' asynchronous copy.
+   */
+  async waitForReplicas(): Promise<void> {
+    const client = this.client;
+    if (this.waitReplicas <= 0 || client instanceof Cluster) return;
+    const acknowledged = await client.wait(this.waitReplicas, 1000);
+    if (acknowledged < this.waitReplicas) this.logger.warn(`write reached ${acknowledged} of ${this.waitReplicas} Redis replicas within 1 s`);
   }
 
   get isCluster(): boolean {

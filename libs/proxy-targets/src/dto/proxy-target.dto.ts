@@ -111,6 +111,22 @@ export class ProxyTargetDto {
   disabled_routes!: string[];
   created_at!: string;
   updated_at!: string | null;
+  /** Where the target is in its lifecycle (HTTPS readiness). */
+  lifecycle!: ProxyTargetLifecycleDto;
+}
+
+export const LIFECYCLE_STATES = ['pending', 'http_only', 'ready', 'failed'] as const;
+export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
+
+export class ProxyTargetLifecycleDto {
+  /**
+   * `pending`: its certificate is being ordered (HTTP serves meanwhile); `http_only`: no certificate
+   * (HTTPS off, or none attached/ordered); `ready`: HTTPS serves its certificate; `failed`: the
+   * certificate could not be obtained (see `reason`).
+   */
+  state!: LifecycleState;
+  /** Why, for `failed` (and `http_only` when a certificate is named but missing). */
+  reason!: string | null;
 }
 
 export class ProxyTargetCreatedDto {
