@@ -42,6 +42,14 @@ function freePort() {
   });
 }
 
+// Whatever ends this process (an error, a signal, a closed stdout pipe), its servers, nginx and
+// backends must not outlive it: kill what is still running on exit.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && !child.signalCode) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(130));
+process.stdout.on('error', () => process.exit(1));
+
 function start(cmd, args, options = {}) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   children.push(child);

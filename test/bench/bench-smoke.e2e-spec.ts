@@ -15,14 +15,20 @@ interface BenchResults {
  */
 describe('bench smoke run', () => {
   const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  let child: ReturnType<typeof spawn> | undefined;
+  afterAll(() => {
+    // A timed-out run is stopped (bench/run.mjs then stops its servers, nginx and backends).
+    if (child && child.exitCode === null) child.kill('SIGTERM');
+    rmSync(out, { recursive: true, force: true });
+  });
 
   it('runs every scenario against direct, nginx and ours and writes JSON + Markdown', async () => {
-    const child = spawn(process.execPath, ['bench/run.mjs', '--smoke', `--out=${out}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawn(process.execPath, ['bench/run.mjs', '--smoke', `--out=${out}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = run;
     let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    run.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    run.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => run.once('exit', resolve));
     expect({ code, tail: code === 0 ? '' : output.slice(-2000) }).toEqual({ code: 0, tail: '' });
 
     const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
