@@ -255,6 +255,17 @@ describe('dashboard resource pages in Chromium', () => {
     await expect(alert.textContent()).resolves.toMatch(/^status /);
   });
 
+  it('workflow page: recent events include the proxy target created above; no dead letters', async () => {
+    await go('Workflow');
+    const section = page.getByRole('region', { name: 'Recent events' });
+    const row = section.getByRole('row', { name: /proxy\.created/ });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allTextContents();
+    expect(JSON.parse(cells[2])).toMatchObject({ hostname: 'app.example.test' });
+    await page.getByRole('region', { name: 'Dead letters' }).getByText('No dead letters yet.').waitFor();
+    await shot('workflow');
+  });
+
   it('deletes the proxy target and had no script or CSP errors', async () => {
     await go('Proxy targets');
     acceptNextDialog();
