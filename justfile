@@ -531,6 +531,24 @@ logs-stats hours="24":
 logs-clear:
     @{{cli}} logs clear
 
+# ---- Workflow bus (admin) ----------------------------------------------------------------------
+
+# Recent workflow events, newest first (type: only this event type, e.g. proxy.created)
+workflow-events limit="50" type="" token="":
+    @{{cli}} workflow events --limit {{quote(limit)}} {{ if type != "" { "--type " + quote(type) } else { "" } }} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Events a worker gave up on (dead letters)
+workflow-dead-letters token="":
+    @{{cli}} workflow dead-letters {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Run a dead letter's event again and remove the dead letter
+workflow-retry id token="":
+    @{{cli}} workflow retry {{quote(id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Drop a dead letter
+workflow-discard id token="":
+    @{{cli}} workflow discard {{quote(id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
 # ---- Overview ----------------------------------------------------------------------------------
 
 # How many of each resource exist, OAuth counts, and the last hour's traffic per host

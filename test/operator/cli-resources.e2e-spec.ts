@@ -189,6 +189,46 @@ describe('proxyctl resources against a running server', () => {
     expect((await json<{ total: number }>('logs', 'search', '--path', '/api/v1/proxy/targets/missing')).total).toBe(0);
   });
 
+  it('workflow: events after a proxy target is created, dead letters, retry and discard of an unknown id', async () => {
+    // The routes the verbs call, as the server documents them.
+    const doc = (await server.api<{ paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json', { token: null })).body;
+    expect(Object.keys(doc.paths['/api/v1/workflow/events'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/api/v1/workflow/dead-letters'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/api/v1/workflow/dead-letters/{id}/retry'])).toEqual(['post']);
+    expect(Object.keys(doc.paths['/api/v1/workflow/dead-letters/{id}'])).toEqual(['delete']);
+
+    await json('proxy', 'create', 'wf.example.test', 'http://127.0.0.1:3999');
+    type Events = { total: number; events: { id: string; type: string; payload: Record<string, unknown> }[] };
+    let events: Events = { total: 0, events: [] };
+    for (let i = 0; i < 50 && !events.events.some((e) => e.payload.hostname === 'wf.example.test'); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      events = await json<Events>('workflow', 'events', '--type', 'proxy.created', '--limit', '10');
+    }
+    expect(events.events).toContainEqual(expect.objectContaining({ type: 'proxy.created', payload: { hostname: 'wf.example.test', cert_name: null } }));
+    expect(events.events.every((e) => e.type === 'proxy.created')).toBe(true);
+
+    const table = await cli('workflow', 'events', '--type', 'proxy.created');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^ID\s+TYPE\s+PUBLISHED\s+ORIGIN\s+PAYLOAD$/m);
+    expect(table.stdout).toMatch(/^\d+-\d+\s+proxy\.created\s+\S+\s+\S+\s+\{"hostname":"wf\.example\.test","cert_name":null\}$/m);
+    const badType = await cli('workflow', 'events', '--type', 'Not A Type');
+    expect(badType.code).toBe(1);
+    expect(badType.stderr).toMatch(/^error: type must be an event type such as certificate\.order_requested \(HTTP 400/);
+
+    expect(await json('workflow', 'dead-letters')).toEqual({ dead_letters: [], total: 0 });
+    const empty = await cli('workflow', 'dead-letters');
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toMatch(/^total\s+0$/m);
+
+    for (const verb of ['retry', 'discard']) {
+      const missing = await cli('workflow', verb, '1-0');
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toBe('');
+      expect(missing.stderr).toMatch(/^error: dead letter "1-0" not found \(HTTP 404, request [\w-]+\)\n$/);
+    }
+    expect((await cli('proxy', 'delete', 'wf.example.test')).code).toBe(0);
+  });
+
   it('logs follow prints requests as they are answered until Ctrl-C, then exits 0', async () => {
     const child = spawn(process.execPath, [CLI_MAIN, 'logs', 'follow', '--path', '/api/v1/instances', '--json'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { GithubStandin } from '../support/github-standin';
 import { OAuthBrowser } from '../support/oauth-browser';
@@ -253,6 +254,50 @@ describe('dashboard resource pages in Chromium', () => {
     const alert = page.locator('form[aria-label="Filter requests"] [role=alert]');
     await alert.waitFor();
     await expect(alert.textContent()).resolves.toMatch(/^status /);
+  });
+
+  it('workflow page: recent events include the proxy target created above; no dead letters', async () => {
+    await go('Workflow');
+    const section = page.getByRole('region', { name: 'Recent events' });
+    const row = section.getByRole('row', { name: /proxy\.created/ });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allTextContents();
+    expect(JSON.parse(cells[2])).toMatchObject({ hostname: 'app.example.test' });
+    await page.getByRole('region', { name: 'Dead letters' }).getByText('No dead letters yet.').waitFor();
+  });
+
+  it('workflow page: retries and discards dead letters', async () => {
+    // Two dead letters exactly as EventBus writes them after WORKFLOW_MAX_ATTEMPTS failures (the
+    // built server has no handler that always fails). Group "test-dashboard" has no consumer, so the
+    // retried event is published and stays unhandled.
+    const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const ids: string[] = [];
+    try {
+      for (const n of [1, 2]) {
+        const fields = ['event_id', `1-${n}`, 'group', 'test-dashboard', 'type', 'test.dashboard', 'payload', JSON.stringify({ n }), 'published_at', new Date().toISOString(), 'attempts', '5', 'error', `boom ${n}`, 'failed_at', new Date().toISOString()];
+        ids.push((await redis.xadd(`{${server.keyPrefix}}:workflow:dead-letters`, '*', ...fields))!);
+      }
+    } finally {
+      redis.disconnect();
+    }
+    await go('Proxy targets');
+    await go('Workflow');
+    const letters = page.getByRole('region', { name: 'Dead letters' });
+    await letters.getByText('2 dead letters').waitFor();
+    await expect(letters.getByRole('row', { name: new RegExp(ids[0]) }).getByRole('cell').nth(3).textContent()).resolves.toBe('boom 1');
+    await shot('workflow');
+
+    await letters.getByRole('button', { name: `Retry dead letter ${ids[0]}` }).click();
+    await letters.getByText(`Retry: dead letter ${ids[0]} done.`).waitFor();
+    await letters.getByText('1 dead letters').waitFor();
+    const events = await server.api<{ events: { type: string; payload: unknown }[] }>('GET', '/api/v1/workflow/events?type=test.dashboard');
+    expect(events.body.events).toEqual([expect.objectContaining({ type: 'test.dashboard', payload: { n: 1 } })]);
+
+    acceptNextDialog();
+    await letters.getByRole('button', { name: `Discard dead letter ${ids[1]}` }).click();
+    await letters.getByText(`Discard: dead letter ${ids[1]} done.`).waitFor();
+    await letters.getByText('No dead letters yet.').waitFor();
+    expect((await server.api('GET', '/api/v1/workflow/dead-letters')).body).toEqual({ dead_letters: [], total: 0 });
   });
 
   it('deletes the proxy target and had no script or CSP errors', async () => {

@@ -23,6 +23,9 @@ const ORIGINAL_RECIPES = [
   ...['stats', 'cleanup-orphaned'],
 ];
 
+/** Recipes of this system's own APIs (not in the original). */
+const OWN_RECIPES = ['mcp-echo-setup', 'mcp-echo-stop', 'workflow-events', 'workflow-dead-letters', 'workflow-retry', 'workflow-discard'];
+
 function just(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(JUST, ['--justfile', join(ROOT, 'justfile'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -51,7 +54,7 @@ describe('justfile recipes', () => {
     expect(list.code).toBe(0);
     const names = list.stdout.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[0]).filter(Boolean);
     expect(names).toEqual(expect.arrayContaining(ORIGINAL_RECIPES));
-    expect(names).toEqual(expect.arrayContaining(['mcp-echo-setup', 'mcp-echo-stop']));
+    expect(names).toEqual(expect.arrayContaining(OWN_RECIPES));
   });
 
   it('creates, lists, shows and deletes a token through the recipes', async () => {
@@ -155,6 +158,24 @@ describe('justfile recipes', () => {
     expect((await just(['proxy-auth-disable', host], env)).code).toBe(0);
     expect((await server.api('GET', `/api/v1/proxy/targets/${host}/auth`)).status).toBe(404);
     expect((await server.api('DELETE', `/api/v1/proxy/targets/${host}`)).status).toBe(200);
+  });
+
+  it('lists workflow events and dead letters, and relays the 404 of an unknown dead letter', async () => {
+    await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'wf-just.example.test', target_url: 'http://127.0.0.1:3999' } });
+    // The admin token as the last argument, as in the other recipes.
+    const noEnvToken = { PROXY_API_URL: server.apiUrl };
+    const events = await just(['workflow-events', '10', 'proxy.created', server.adminToken], noEnvToken);
+    expect(events.code).toBe(0);
+    expect(events.stdout).toMatch(/^\d+-\d+\s+proxy\.created\s+.*"hostname":"wf-just\.example\.test"/m);
+    const letters = await just(['workflow-dead-letters', server.adminToken], noEnvToken);
+    expect(letters.code).toBe(0);
+    expect(letters.stdout).toMatch(/^total\s+0$/m);
+    const retry = await just(['workflow-retry', '1-0'], env);
+    expect(retry.code).not.toBe(0);
+    expect(retry.stderr).toMatch(/^error: dead letter "1-0" not found \(HTTP 404/m);
+    const discard = await just(['workflow-discard', '1-0'], env);
+    expect(discard.code).not.toBe(0);
+    expect(discard.stderr).toMatch(/^error: dead letter "1-0" not found \(HTTP 404/m);
   });
 
   it('generates an OAuth signing key the server accepts', async () => {

@@ -186,6 +186,19 @@ function logSearch(verb: string, summary: string, path: string, args: ArgSpec[] 
   return { verb, summary, method: 'GET', path, args, options: [...logFilters.filter((o) => !pinned.has(o.flag.replace(/-/g, '_'))), ...logPaging], listKey: 'entries', columns: logColumns };
 }
 
+// ---- Workflow -------------------------------------------------------------------------------------
+
+const deadLetterArg = { name: 'id', description: 'dead letter id (from workflow dead-letters)' };
+const deadLetterColumns: ColumnSpec[] = [
+  { header: 'ID', key: 'id' },
+  { header: 'GROUP', key: 'group' },
+  { header: 'TYPE', key: 'type' },
+  { header: 'ATTEMPTS', key: 'attempts' },
+  { header: 'FAILED', key: 'failed_at' },
+  { header: 'ERROR', key: 'error' },
+  { header: 'PAYLOAD', key: 'payload', format: (v) => JSON.stringify(v ?? {}) },
+];
+
 // ---- Protection and the resource registry ---------------------------------------------------------
 
 /** Body of POST /api/v1/proxy/targets/{hostname}/auth (SetTargetAuthDto); every field optional. */
@@ -939,6 +952,42 @@ export const COMMANDS: ResourceSpec[] = [
         columns: logColumns,
       },
       { verb: 'clear', summary: 'Delete the whole request log (admin)', method: 'DELETE', path: '/api/v1/logs' },
+    ],
+  },
+  {
+    resource: 'workflow',
+    summary: 'The workflow event bus: recent events and dead letters (admin)',
+    defaultVerb: 'events',
+    verbs: [
+      {
+        verb: 'events',
+        summary: 'Recent events on the bus, newest first',
+        method: 'GET',
+        path: '/api/v1/workflow/events',
+        options: [
+          { flag: 'limit', type: 'integer', description: 'at most this many (1-500, default 50)' },
+          { flag: 'type', type: 'string', description: 'only this event type, e.g. proxy.created' },
+        ],
+        listKey: 'events',
+        columns: [
+          { header: 'ID', key: 'id' },
+          { header: 'TYPE', key: 'type' },
+          { header: 'PUBLISHED', key: 'published_at' },
+          { header: 'ORIGIN', key: 'origin' },
+          { header: 'PAYLOAD', key: 'payload', format: (v) => JSON.stringify(v ?? {}) },
+        ],
+      },
+      {
+        verb: 'dead-letters',
+        summary: 'Events a worker gave up on after its attempts, newest first',
+        method: 'GET',
+        path: '/api/v1/workflow/dead-letters',
+        options: [{ flag: 'limit', type: 'integer', description: 'at most this many (1-500, default 50)' }],
+        listKey: 'dead_letters',
+        columns: deadLetterColumns,
+      },
+      { verb: 'retry', summary: "Run a dead letter's event again (for the group that gave up) and remove the dead letter", method: 'POST', path: '/api/v1/workflow/dead-letters/{id}/retry', args: [deadLetterArg] },
+      { verb: 'discard', summary: 'Drop a dead letter', method: 'DELETE', path: '/api/v1/workflow/dead-letters/{id}', args: [deadLetterArg] },
     ],
   },
   {

@@ -575,6 +575,72 @@ function renderLog(answer) {
   );
 }
 
+// ---- Workflow bus -------------------------------------------------------------------------------
+
+const payloadText = (payload) => h('code', {}, JSON.stringify(payload ?? {}));
+
+const workflowEventsSection = resourcePage({
+  id: 'workflow-events',
+  title: 'Recent events',
+  headingLevel: 2,
+  noun: 'event',
+  plural: 'events',
+  description: 'The newest events on the bus (the stream is capped at WORKFLOW_STREAM_MAXLEN).',
+  listPath: '/api/v1/workflow/events?limit=100',
+  rows: (body) => body.events,
+  rowLabel: (row) => `event ${row.id}`,
+  columns: [
+    { label: 'Type', key: 'type' },
+    { label: 'Published', key: 'published_at' },
+    { label: 'Origin', key: 'origin' },
+    { label: 'Payload', key: 'payload', format: payloadText },
+    { label: 'Id', key: 'id' },
+  ],
+});
+
+const deadLettersSection = resourcePage({
+  id: 'workflow-dead-letters',
+  title: 'Dead letters',
+  headingLevel: 2,
+  noun: 'dead letter',
+  plural: 'dead letters',
+  description: 'Events a worker gave up on after WORKFLOW_MAX_ATTEMPTS attempts. Retry runs the event again for that worker only.',
+  listPath: '/api/v1/workflow/dead-letters',
+  rows: (body) => body.dead_letters,
+  itemPath: (row) => `/api/v1/workflow/dead-letters/${enc(row.id)}`,
+  rowLabel: (row) => `dead letter ${row.id}`,
+  columns: [
+    { label: 'Type', key: 'type' },
+    { label: 'Worker group', key: 'group' },
+    { label: 'Attempts', key: 'attempts' },
+    { label: 'Failed', key: 'failed_at' },
+    { label: 'Error', key: 'error' },
+    { label: 'Payload', key: 'payload', format: payloadText },
+    { label: 'Id', key: 'id' },
+  ],
+  actions: [
+    { label: 'Retry', method: 'POST', path: (row) => `/api/v1/workflow/dead-letters/${enc(row.id)}/retry` },
+    {
+      label: 'Discard',
+      method: 'DELETE',
+      path: (row) => `/api/v1/workflow/dead-letters/${enc(row.id)}`,
+      danger: true,
+      confirm: (row) => `Discard dead letter ${row.id} (${row.type})? Its event will not run again.`,
+    },
+  ],
+});
+
+const workflowPage = {
+  id: 'workflow',
+  title: 'Workflow',
+  async render(container) {
+    const events = h('section', { 'aria-label': 'Recent events' });
+    const deadLetters = h('section', { 'aria-label': 'Dead letters' });
+    container.append(h('h1', {}, 'Workflow'), h('p', {}, 'Multi-step work (certificate orders, proxy lifecycle) runs as events on a Redis Stream, once across all replicas.'), deadLetters, events);
+    await Promise.all([deadLettersSection.render(deadLetters), workflowEventsSection.render(events)]);
+  },
+};
+
 /** `admin: true` pages are listed only for the admin token (the API refuses others anyway). */
 export const PAGES = [
   { ...healthPage, admin: false },
@@ -587,5 +653,6 @@ export const PAGES = [
   { ...oauthClientsPage, admin: true },
   { ...oauthSessionsPage, admin: true },
   { ...logsPage, admin: false },
+  { ...workflowPage, admin: true },
   { ...tokensPage, admin: true },
 ];

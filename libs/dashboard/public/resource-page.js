@@ -29,6 +29,7 @@ import { dataForm } from './form.js';
  *   through values(loaded, row) when the answer is not the form's shape; `remove` adds a button
  *   sending DELETE to its path (e.g. "Turn protection off")
  * @param {boolean | ((row) => boolean)} [spec.deletable]   adds a Delete action
+ * @param {number} [spec.headingLevel]  level of the title heading (default 1; 2 for a section of a larger page)
  * @param {{label: string, method: string, path: string, afterAction?: (result) => Node | undefined}[]} [spec.pageActions]
  *   buttons for the whole collection (e.g. "Discover resources"), above the table
  */
@@ -42,7 +43,8 @@ async function renderResourcePage(spec, container) {
   const status = h('div', { role: 'status', 'aria-live': 'polite' });
   const editHolder = h('div');
   const tableHolder = h('div');
-  container.append(h('h1', {}, spec.title), spec.description ? h('p', {}, spec.description) : null);
+  const level = spec.headingLevel ?? 1;
+  container.append(h(`h${level}`, {}, spec.title), spec.description ? h('p', {}, spec.description) : null);
   if (spec.createPath && spec.fields) {
     container.append(
       dataForm({
@@ -78,7 +80,7 @@ async function renderResourcePage(spec, container) {
     ),
   );
   if (pageButtons.length) container.append(h('div', { class: 'buttons' }, ...pageButtons));
-  container.append(status, editHolder, h('h2', {}, `All ${pluralOf(spec)}`), tableHolder);
+  container.append(status, editHolder, h(`h${level + 1}`, {}, `All ${pluralOf(spec)}`), tableHolder);
 
   async function reload() {
     tableHolder.replaceChildren(h('p', { class: 'empty' }, 'Loading...'));
