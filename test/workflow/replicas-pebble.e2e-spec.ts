@@ -133,12 +133,16 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
 
     const done = await eventually(() => certificate(live()[0], name), (c) => c.status === 'active', 60_000);
     expect(done).toMatchObject({ status: 'active', error: null });
-    // Another replica took the message over and acknowledged it.
-    const after = (await redis.xpending(stream, 'certificates', '-', '+', 10)) as unknown[];
+    // Another replica took the message over and acknowledged it (the record turns active just before the ack).
+    const after = await eventually(async () => (await redis.xpending(stream, 'certificates', '-', '+', 10)) as unknown[], (p) => p.length === 0, 10_000);
     expect(after).toEqual([]);
     const target = (await live()[0].api<Target>('GET', `/api/v1/proxy/targets/${host}`)).body;
     expect(target.lifecycle).toEqual({ state: 'ready', reason: null });
-    const issued = (await live()[1].api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=certificate.issued')).body.events.filter((e) => e.payload.cert_name === name);
+    const issued = await eventually(
+      async () => (await live()[1].api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=certificate.issued')).body.events.filter((e) => e.payload.cert_name === name),
+      (events) => events.length > 0,
+      10_000,
+    );
     expect(issued).toHaveLength(1);
     expect(issued[0].origin).not.toBe(holderName);
     expect(holder!.pid).toBeUndefined();
