@@ -99,7 +99,9 @@ export class ProtectionDecider {
     if (request.method === 'OPTIONS') return { kind: 'preflight' };
     if (isExcludedPath(request.path, auth.excluded_paths)) return { kind: 'allow', identity: {}, authenticated: false };
 
-    const resource = this.catalog.resourceFor(protection, request.path) ?? protection.resources[protection.resources.length - 1];
+    // The resource the path belongs to; a path outside every registered endpoint accepts any of this host's resources.
+    const matched = this.catalog.resourceFor(protection, request.path);
+    const resource = matched ?? protection.resources[protection.resources.length - 1];
     const requiredScopes = resource.scopes;
     const scopeHint = (requiredScopes.length > 0 ? requiredScopes : auth.allowed_scopes).join(' ');
     const resourceMetadata = metadataUrl(request.origin, resource);
@@ -133,8 +135,6 @@ export class ProtectionDecider {
     }
     if (!token) return passthrough ? anonymous : browser ? { kind: 'login', resource } : deny(401, undefined, 'this resource needs an access token');
 
-    // The resource the path belongs to; a path outside every registered endpoint accepts any of this host's resources.
-    const matched = this.catalog.resourceFor(protection, request.path);
     const audiences = [...auth.allowed_audiences, ...(matched ? [] : protection.resources.map((r) => r.uri))];
     const verdict = this.verifier.verify(token, { resource: matched?.uri, allowedAudiences: audiences, requiredScopes, allowedUsers: '*', headerPrefix: auth.header_prefix });
     if (!verdict.allowed) {
