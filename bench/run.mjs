@@ -339,6 +339,7 @@ scenarios['auth'] = async ({ backend, ours }) => {
   // with a scope, any signed-in user). wrk sends the same valid token on every request.
   const openHost = 'open.example.test';
   const authHost = 'protected.example.test';
+  const controlHost = 'control.example.test';
   for (const h of [openHost, authHost]) await addTarget(ours, h, `http://127.0.0.1:${backend.port}`);
   const auth = await api(ours, 'POST', `/api/v1/proxy/targets/${authHost}/auth`, { enabled: true, mode: 'forward', required_users: ['*'] });
   if (auth.status !== 200) throw new Error(`set auth: ${auth.status} ${JSON.stringify(auth.body)}`);
@@ -366,13 +367,22 @@ scenarios['auth'] = async ({ backend, ours }) => {
   });
   const withoutToken = await get(ours.httpPort, '/small', authHost);
   if (withoutToken.status !== 401) throw new Error(`the protected target answered ${withoutToken.status} without a token`);
+  // Control: an open target that moves the same bytes as the protected one (the client sends the
+  // same Authorization header; the backend gets the same identity headers, the client the same CORS
+  // headers, set as the target's custom headers), so protected vs control is the auth logic alone.
+  const identity = { 'X-Auth-User-Id': '4242', 'X-Auth-User-Name': 'bench-user', 'X-Auth-Scopes': 'mcp:read mcp:write', 'X-Auth-Client-Id': 'bench-client', authorization: '-' };
+  const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id' };
+  const control = await api(ours, 'POST', '/api/v1/proxy/targets', { hostname: controlHost, target_url: `http://127.0.0.1:${backend.port}`, custom_headers: identity, custom_response_headers: cors });
+  if (control.status !== 201) throw new Error(`create target ${controlHost}: ${control.status} ${JSON.stringify(control.body)}`);
+  await until('control target served', async () => (await get(ours.httpPort, '/small', controlHost)).status === 200);
   const row = { resource: resource.body.uri, status_with_token: withToken.status, status_without_token: withoutToken.status };
   // Interleaved halves (open, protected, open, protected) so a load change on the machine hits both.
   const half = Math.max(1, Math.round(P.duration / 2));
-  const runs = { open: [], protected: [] };
+  const runs = { open: [], protected: [], control: [] };
   for (let i = 0; i < 2; i++) {
     runs.open.push(await wrk(`http://127.0.0.1:${ours.httpPort}/small`, { host: openHost, duration: half }));
     runs.protected.push(await wrk(`http://127.0.0.1:${ours.httpPort}/small`, { host: authHost, duration: half, headers: [bearer] }));
+    runs.control.push(await wrk(`http://127.0.0.1:${ours.httpPort}/small`, { host: controlHost, duration: half, headers: [bearer] }));
   }
   const merge = (list) => ({
     rps: round(list.reduce((a, r) => a + r.rps, 0) / list.length),
@@ -383,8 +393,10 @@ scenarios['auth'] = async ({ backend, ours }) => {
   });
   row.open = merge(runs.open);
   row.protected = merge(runs.protected);
+  row.control_same_bytes = merge(runs.control);
   row.ratio = round(row.protected.rps / row.open.rps);
   row.ratio_p99 = round(row.protected.p99_ms / row.open.p99_ms);
+  row.ratio_vs_control = round(row.protected.rps / row.control_same_bytes.rps);
   return row;
 };
 
@@ -556,6 +568,7 @@ function markdown(r) {
     const x = s.auth;
     add(`auth-protected (forward, valid JWT) vs open target: req/s`, '', '', `${f(x.protected.rps)} vs ${f(x.open.rps)}`, `${f(x.ratio, '×')} of open`);
     add('auth-protected vs open: p50 / p99 ms', '', '', `${f(x.protected.p50_ms)} / ${f(x.protected.p99_ms)} vs ${f(x.open.p50_ms)} / ${f(x.open.p99_ms)}`, `p99 ${f(x.ratio_p99, '×')}`);
+    add('… open target moving the same header bytes (control): req/s', '', '', `${f(x.protected.rps)} vs ${f(x.control_same_bytes.rps)}`, `${f(x.ratio_vs_control, '×')} of control`);
   }
   if (s['https-sni']?.ours) {
     const x = s['https-sni'];
