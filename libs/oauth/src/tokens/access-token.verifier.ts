@@ -74,6 +74,14 @@ export class AccessTokenVerifier {
     return this.verified.size;
   }
 
+  /**
+   * Whether a token that was allowed before is still good now: not expired and not revoked (the
+   * checks that change with time). For callers that remember a whole decision (ProtectionDecider).
+   */
+  stillValid(jti: string, exp: number, now = Date.now()): boolean {
+    return exp * 1000 > now && !this.revoked.isRevoked(jti);
+  }
+
   verify(token: string, requirements: AccessRequirements = {}, now = Date.now()): AccessDecision {
     let entry = this.verified.get(token);
     if (entry === undefined) {
