@@ -270,6 +270,11 @@ function quantile(values, q) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const round = (v, d = 2) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : null);
 
 /** Opens `count` idle SSE streams to port; resolves with the handles once every one got its first bytes. */
@@ -398,10 +403,10 @@ scenarios['auth'] = async ({ backend, ours }) => {
   row.control_same_bytes = merge(runs.control);
   const perRound = (a, b) => a.map((r, i) => r.rps / b[i].rps);
   row.round_ratios = perRound(runs.protected, runs.open).map((v) => round(v));
-  row.ratio = round(quantile(perRound(runs.protected, runs.open), 0.5));
+  row.ratio = round(median(perRound(runs.protected, runs.open)));
   row.ratio_of_means = round(row.protected.rps / row.open.rps);
   row.ratio_p99 = round(row.protected.p99_ms / row.open.p99_ms);
-  row.ratio_vs_control = round(quantile(perRound(runs.protected, runs.control), 0.5));
+  row.ratio_vs_control = round(median(perRound(runs.protected, runs.control)));
   return row;
 };
 
