@@ -58,9 +58,10 @@ describe('protected proxy targets', () => {
 
     // The request log knows who it was (written in batches: poll briefly).
     const requestId = String(res.headers['x-request-id']);
-    let entry: { auth_user?: string; oauth_client_id?: string; host?: string; status?: number } | undefined;
+    type LogEntry = { request_id: string; auth_user?: string; oauth_client_id?: string; host?: string; status?: number };
+    let entry: LogEntry | undefined;
     for (let i = 0; i < 50 && !entry; i++) {
-      const found = await server.api<{ entries: { request_id: string }[] }>('GET', '/api/v1/logs?hostname=a.example.test&user=alice');
+      const found = await server.api<{ entries: LogEntry[] }>('GET', '/api/v1/logs?hostname=a.example.test&user=alice');
       entry = found.body.entries?.find((e) => e.request_id === requestId);
       if (!entry) await new Promise((r) => setTimeout(r, 100));
     }
