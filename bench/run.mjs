@@ -4,7 +4,7 @@
 // bench/results/latest.{json,md}. `--smoke` runs every scenario briefly (the npm test smoke test);
 // `--only=a,b` picks scenarios. Bounded loops only; nothing leaves 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { createServer } from 'node:net';
@@ -27,6 +27,16 @@ const ADMIN = `acm_bench_${randomBytes(12).toString('hex')}`;
 const work = mkdtempSync(join(tmpdir(), 'proxy-bench-'));
 const children = [];
 const log = (...a) => console.error('[bench]', ...a);
+// The OAuth signing key of every server the bench starts (as in production: configured, not generated
+// at boot), so the bench can mint access tokens the servers accept.
+const AUTH_HOSTNAME = 'auth.example.test';
+const ISSUER = `https://${AUTH_HOSTNAME}`;
+const SIGNING_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+/** RFC 7638 thumbprint of the public key: the `kid` the server derives from it and publishes at /jwks. */
+const KID = (() => {
+  const { e, n } = SIGNING_KEY.export({ format: 'jwk' });
+  return createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+})();
 
 // ---------------------------------------------------------------------------------------------
 // processes
@@ -189,6 +199,9 @@ async function startServer(redisUrl, prefix, extraEnv = {}) {
     AUTO_CERTIFICATES: 'false',
     ACME_DIRECTORY_URL: 'https://127.0.0.1:9/directory',
     ACME_STAGING_URL: 'https://127.0.0.1:9/directory',
+    AUTH_HOSTNAME,
+    OAUTH_ISSUER: ISSUER,
+    OAUTH_JWT_PRIVATE_KEY_B64: Buffer.from(SIGNING_KEY.export({ type: 'pkcs8', format: 'pem' })).toString('base64'),
     ...extraEnv,
   };
   const startedAt = performance.now();
@@ -220,8 +233,9 @@ async function addTarget(server, hostname, target_url) {
 // ---------------------------------------------------------------------------------------------
 // measurements
 
-async function wrk(url, { host = HOST, connections = P.connections, duration = P.duration, threads = 1 } = {}) {
-  const child = spawn('wrk', [`-t${threads}`, `-c${connections}`, `-d${duration}s`, '--timeout', '10s', '--latency', '-H', `Host: ${host}`, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function wrk(url, { host = HOST, connections = P.connections, duration = P.duration, threads = 1, headers = [] } = {}) {
+  const extra = headers.flatMap((h) => ['-H', h]);
+  const child = spawn('wrk', [`-t${threads}`, `-c${connections}`, `-d${duration}s`, '--timeout', '10s', '--latency', '-H', `Host: ${host}`, ...extra, url], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   await new Promise((resolve) => child.once('close', resolve));
@@ -264,6 +278,11 @@ function quantile(values, q) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const round = (v, d = 2) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : null);
 
 /** Opens `count` idle SSE streams to port; resolves with the handles once every one got its first bytes. */
@@ -321,13 +340,82 @@ scenarios['stream-1mib'] = async ({ backend, nginx, ours }) => {
   return row;
 };
 
-scenarios['auth'] = async ({ ours }) => {
-  // The forward-auth policy comes from the `protect` work: run only when its API exists.
-  const openapi = await get(ours.apiPort, '/openapi.json', '127.0.0.1');
-  const paths = openapi.status === 200 ? Object.keys(JSON.parse(openapi.text).paths ?? {}) : [];
-  const authPath = paths.find((p) => /\/proxy\/targets\/\{[^}]+\}\/auth$/.test(p));
-  if (!authPath) return { skipped: 'needs protect (no /api/v1/proxy/targets/{hostname}/auth in the API yet)' };
-  return { skipped: `the ${authPath} API exists but this bench does not know how to mint a valid JWT for it yet` };
+/** An RS256 access token as the server's token endpoint issues it (the claims AccessTokenVerifier checks). */
+function mintAccessToken(claims) {
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const input = `${b64({ alg: 'RS256', typ: 'at+jwt', kid: KID })}.${b64(claims)}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(SIGNING_KEY).toString('base64url')}`;
+}
+
+scenarios['auth'] = async ({ backend, ours }) => {
+  // Two targets to the same backend: one open, one protected (forward mode, a registered resource
+  // with a scope, any signed-in user). wrk sends the same valid token on every request.
+  const openHost = 'open.example.test';
+  const authHost = 'protected.example.test';
+  const controlHost = 'control.example.test';
+  for (const h of [openHost, authHost]) await addTarget(ours, h, `http://127.0.0.1:${backend.port}`);
+  const auth = await api(ours, 'POST', `/api/v1/proxy/targets/${authHost}/auth`, { enabled: true, mode: 'forward', required_users: ['*'] });
+  if (auth.status !== 200) throw new Error(`set auth: ${auth.status} ${JSON.stringify(auth.body)}`);
+  const resource = await api(ours, 'POST', `/api/v1/proxy/targets/${authHost}/resource`, { endpoint: '/', scopes: ['mcp:read'] });
+  if (resource.status !== 200) throw new Error(`set resource: ${resource.status} ${JSON.stringify(resource.body)}`);
+  const jwks = await api(ours, 'GET', '/jwks');
+  if (jwks.body?.keys?.[0]?.kid !== KID) throw new Error(`the server publishes kid ${jwks.body?.keys?.[0]?.kid}, the bench computed ${KID}`);
+  const now = Math.floor(Date.now() / 1000);
+  const token = mintAccessToken({
+    iss: ISSUER,
+    sub: '4242',
+    aud: resource.body.uri,
+    scope: 'mcp:read mcp:write',
+    client_id: 'bench-client',
+    exp: now + 3600,
+    iat: now,
+    jti: randomBytes(16).toString('hex'),
+    login: 'bench-user',
+  });
+  const bearer = `authorization: Bearer ${token}`;
+  await until('open target served', async () => (await get(ours.httpPort, '/small', openHost)).status === 200);
+  let withToken;
+  await until('protected target accepts the token', async () => (withToken = await get(ours.httpPort, '/small', authHost, { headers: { authorization: `Bearer ${token}` } })).status === 200, 10_000).catch((e) => {
+    throw new Error(`${e.message}: last answer ${withToken?.status} ${withToken?.text}`);
+  });
+  const withoutToken = await get(ours.httpPort, '/small', authHost);
+  if (withoutToken.status !== 401) throw new Error(`the protected target answered ${withoutToken.status} without a token`);
+  // Control: an open target that moves the same bytes as the protected one (the client sends the
+  // same Authorization header; the backend gets the same identity headers, the client the same CORS
+  // headers, set as the target's custom headers), so protected vs control is the auth logic alone.
+  const identity = { 'X-Auth-User-Id': '4242', 'X-Auth-User-Name': 'bench-user', 'X-Auth-Scopes': 'mcp:read mcp:write', 'X-Auth-Client-Id': 'bench-client', authorization: '-' };
+  const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id' };
+  const control = await api(ours, 'POST', '/api/v1/proxy/targets', { hostname: controlHost, target_url: `http://127.0.0.1:${backend.port}`, custom_headers: identity, custom_response_headers: cors });
+  if (control.status !== 201) throw new Error(`create target ${controlHost}: ${control.status} ${JSON.stringify(control.body)}`);
+  await until('control target served', async () => (await get(ours.httpPort, '/small', controlHost)).status === 200);
+  const row = { resource: resource.body.uri, status_with_token: withToken.status, status_without_token: withoutToken.status };
+  // Interleaved rounds (open, protected, control, open, ...) so a load change on the machine hits all
+  // three; the ratio is the median of the per-round ratios (as bench/ab.mjs does).
+  const half = Math.max(1, Math.round(P.duration / 2));
+  const rounds = SMOKE ? 1 : 4;
+  const runs = { open: [], protected: [], control: [] };
+  for (let i = 0; i < rounds; i++) {
+    runs.open.push(await wrk(`http://127.0.0.1:${ours.httpPort}/small`, { host: openHost, duration: half }));
+    runs.protected.push(await wrk(`http://127.0.0.1:${ours.httpPort}/small`, { host: authHost, duration: half, headers: [bearer] }));
+    runs.control.push(await wrk(`http://127.0.0.1:${ours.httpPort}/small`, { host: controlHost, duration: half, headers: [bearer] }));
+  }
+  const merge = (list) => ({
+    rps: round(list.reduce((a, r) => a + r.rps, 0) / list.length),
+    p50_ms: round(Math.max(...list.map((r) => r.p50_ms))),
+    p99_ms: round(Math.max(...list.map((r) => r.p99_ms))),
+    non_2xx: list.reduce((a, r) => a + r.non_2xx, 0),
+    runs_rps: list.map((r) => round(r.rps)),
+  });
+  row.open = merge(runs.open);
+  row.protected = merge(runs.protected);
+  row.control_same_bytes = merge(runs.control);
+  const perRound = (a, b) => a.map((r, i) => r.rps / b[i].rps);
+  row.round_ratios = perRound(runs.protected, runs.open).map((v) => round(v));
+  row.ratio = round(median(perRound(runs.protected, runs.open)));
+  row.ratio_of_means = round(row.protected.rps / row.open.rps);
+  row.ratio_p99 = round(row.protected.p99_ms / row.open.p99_ms);
+  row.ratio_vs_control = round(median(perRound(runs.protected, runs.control)));
+  return row;
 };
 
 scenarios['https-sni'] = async ({ nginx, ours }) => {
@@ -493,7 +581,13 @@ function markdown(r) {
     add('1 MiB streamed: MiB/s', f(x.direct.mib_per_s), f(x.nginx.mib_per_s), f(x.ours.mib_per_s), f(x.ours.mib_per_s / x.nginx.mib_per_s, '×'));
     add('1 MiB streamed: peak RSS MiB', '', f(x.nginx.peak_rss_mib), `${f(x.ours.peak_rss_mib)} (idle ${f(x.ours.rss_before_mib)})`, '');
   }
-  if (s.auth) add('auth-protected vs open', '', '', s.auth.skipped ?? `${f(s.auth.ratio)}×`, '');
+  if (s.auth?.skipped) add('auth-protected vs open', '', '', s.auth.skipped, '');
+  if (s.auth?.protected) {
+    const x = s.auth;
+    add(`auth-protected (forward, valid JWT) vs open target: req/s`, '', '', `${f(x.protected.rps)} vs ${f(x.open.rps)}`, `${f(x.ratio, '×')} of open (median of ${x.round_ratios.length} interleaved rounds: ${x.round_ratios.join(', ')})`);
+    add('auth-protected vs open: p50 / p99 ms', '', '', `${f(x.protected.p50_ms)} / ${f(x.protected.p99_ms)} vs ${f(x.open.p50_ms)} / ${f(x.open.p99_ms)}`, `p99 ${f(x.ratio_p99, '×')}`);
+    add('… open target moving the same header bytes (control): req/s', '', '', `${f(x.protected.rps)} vs ${f(x.control_same_bytes.rps)}`, `${f(x.ratio_vs_control, '×')} of control (median)`);
+  }
   if (s['https-sni']?.ours) {
     const x = s['https-sni'];
     add('HTTPS keep-alive: req/s', '', f(x.nginx.rps), f(x.ours.rps), f(x.ratio_rps_vs_nginx, '×'));

@@ -77,6 +77,17 @@ export function metadataUrl(origin: string, resource: ServedResource): string {
   return `${origin}/.well-known/oauth-protected-resource${resource.endpoint}`;
 }
 
+/** How many allowed tokens each resource of a protected host remembers (oldest evicted first). */
+export const ALLOWED_TOKENS_PER_RESOURCE = 1000;
+
+/** An allowed decision, remembered per resource view and token: the parts that do not change with time. */
+interface AllowedToken {
+  identity: Record<string, string>;
+  subject: { user: string; clientId: string };
+  jti: string;
+  exp: number;
+}
+
 /**
  * The protection decision for one request, in memory: excluded paths, preflight, bearer token
  * (header only), signature/expiry/revocation/audience/scopes through AccessTokenVerifier, then the
@@ -84,6 +95,14 @@ export function metadataUrl(origin: string, resource: ServedResource): string {
  */
 @Injectable()
 export class ProtectionDecider {
+  /**
+   * Allowed tokens per resource (or per host for paths outside every endpoint): the audience, scope
+   * and allowlist verdict depends only on the token and the host's settings, which are immutable
+   * objects replaced as a whole when the configuration changes (so the WeakMap forgets with them).
+   * A hit still checks expiry and revocation on every request (AccessTokenVerifier.stillValid).
+   */
+  private readonly allowedTokens = new WeakMap<object, Map<string, AllowedToken>>();
+
   constructor(
     private readonly catalog: ProtectionCatalog,
     private readonly verifier: AccessTokenVerifier,
@@ -99,10 +118,10 @@ export class ProtectionDecider {
     if (request.method === 'OPTIONS') return { kind: 'preflight' };
     if (isExcludedPath(request.path, auth.excluded_paths)) return { kind: 'allow', identity: {}, authenticated: false };
 
-    const resource = this.catalog.resourceFor(protection, request.path) ?? protection.resources[protection.resources.length - 1];
+    // The resource the path belongs to; a path outside every registered endpoint accepts any of this host's resources.
+    const matched = this.catalog.resourceFor(protection, request.path);
+    const resource = matched ?? protection.resources[protection.resources.length - 1];
     const requiredScopes = resource.scopes;
-    const scopeHint = (requiredScopes.length > 0 ? requiredScopes : auth.allowed_scopes).join(' ');
-    const resourceMetadata = metadataUrl(request.origin, resource);
     const deny = (status: 400 | 401 | 403, error: string | undefined, description: string): ProtectionOutcome => ({
       kind: 'deny',
       status,
@@ -110,7 +129,12 @@ export class ProtectionDecider {
       description,
       headers: {
         ...RESOURCE_CORS_HEADERS,
-        'www-authenticate': challenge({ resource_metadata: resourceMetadata, scope: scopeHint, error, error_description: error ? description : undefined }),
+        'www-authenticate': challenge({
+          resource_metadata: metadataUrl(request.origin, resource),
+          scope: (requiredScopes.length > 0 ? requiredScopes : auth.allowed_scopes).join(' '),
+          error,
+          error_description: error ? description : undefined,
+        }),
         'cache-control': 'no-store',
       },
     });
@@ -133,8 +157,12 @@ export class ProtectionDecider {
     }
     if (!token) return passthrough ? anonymous : browser ? { kind: 'login', resource } : deny(401, undefined, 'this resource needs an access token');
 
-    // The resource the path belongs to; a path outside every registered endpoint accepts any of this host's resources.
-    const matched = this.catalog.resourceFor(protection, request.path);
+    const scope = matched ?? protection;
+    let remembered = this.allowedTokens.get(scope);
+    const hit = remembered?.get(token);
+    if (hit && this.verifier.stillValid(hit.jti, hit.exp)) return { kind: 'allow', identity: hit.identity, authenticated: true, fromCookie, subject: hit.subject };
+    if (hit) remembered?.delete(token);
+
     const audiences = [...auth.allowed_audiences, ...(matched ? [] : protection.resources.map((r) => r.uri))];
     const verdict = this.verifier.verify(token, { resource: matched?.uri, allowedAudiences: audiences, requiredScopes, allowedUsers: '*', headerPrefix: auth.header_prefix });
     if (!verdict.allowed) {
@@ -148,6 +176,13 @@ export class ProtectionDecider {
     const login = typeof verdict.claims.login === 'string' ? verdict.claims.login : '';
     const email = typeof verdict.claims.email === 'string' ? verdict.claims.email : undefined;
     if (!userAllowed(auth, login, email)) return passthrough ? anonymous : deny(403, 'access_denied', `user ${login || verdict.claims.sub} is not allowed on ${protection.hostname}`);
-    return { kind: 'allow', identity: auth.pass_headers ? verdict.headers : {}, authenticated: true, fromCookie, subject: { user: login, clientId: verdict.claims.client_id } };
+    const allowed: AllowedToken = { identity: Object.freeze(auth.pass_headers ? verdict.headers : {}), subject: Object.freeze({ user: login, clientId: verdict.claims.client_id }), jti: verdict.claims.jti, exp: verdict.claims.exp };
+    if (!remembered) this.allowedTokens.set(scope, (remembered = new Map()));
+    if (remembered.size >= ALLOWED_TOKENS_PER_RESOURCE) {
+      const oldest = remembered.keys().next().value;
+      if (oldest !== undefined) remembered.delete(oldest);
+    }
+    remembered.set(token, allowed);
+    return { kind: 'allow', identity: allowed.identity, authenticated: true, fromCookie, subject: allowed.subject };
   }
 }

@@ -7,6 +7,9 @@ import type { HostProtection, ServedResource } from './protection-catalog';
 import { PREFLIGHT_HEADERS, ProtectionDecider, RESOURCE_CORS_HEADERS, withoutCookie } from './protection-decider';
 import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
 
+/** Client headers with this prefix are removed by the dispatcher before any policy runs (forwarded-headers.ts). */
+const DISPATCHER_IDENTITY_PREFIX = 'x-auth-';
+
 /** Redirect mode's flow cookie: state, PKCE verifier and where to return, for the callback on the target host. */
 export interface RedirectFlow {
   s: string;
@@ -58,8 +61,15 @@ export class ProtectionPolicy implements TargetAuthPolicy {
         return this.login(protection, outcome.resource, rawUrl, info.secure);
       case 'allow': {
         const prefix = protection.auth.header_prefix.toLowerCase();
-        const removeHeaders = Object.keys(req.headers).filter((name) => name.startsWith(prefix) || (name === 'authorization' && !protection.auth.forward_authorization));
-        const setHeaders = { ...outcome.identity };
+        const keepAuthorization = protection.auth.forward_authorization;
+        // The dispatcher drops client X-Auth-* headers itself: with the default prefix only Authorization is left to remove.
+        const removeHeaders =
+          prefix === DISPATCHER_IDENTITY_PREFIX
+            ? keepAuthorization
+              ? []
+              : ['authorization']
+            : Object.keys(req.headers).filter((name) => name.startsWith(prefix) || (name === 'authorization' && !keepAuthorization));
+        const setHeaders = outcome.fromCookie ? { ...outcome.identity } : outcome.identity;
         if (outcome.fromCookie) {
           // The session cookie holds an access token: it does not go to the backend either.
           const rest = withoutCookie(req.headers.cookie, protection.auth.cookie_name);

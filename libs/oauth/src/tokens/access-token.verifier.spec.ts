@@ -1,6 +1,7 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { AppConfig, parseEnvironment } from '@app/config';
-import { AccessTokenVerifier } from './access-token.verifier';
+import { AccessTokenVerifier, VERIFIED_TOKENS_MAX } from './access-token.verifier';
+import * as jwt from './jwt';
 import { signRs256 } from './jwt';
 import { RevokedTokens } from './revoked-tokens';
 import { OAuthSigningKey, rsaThumbprint } from './signing-key';
@@ -76,5 +77,85 @@ describe('AccessTokenVerifier', () => {
   it('derives the kid from the key (RFC 7638 thumbprint) and publishes it', () => {
     expect(key.kid).toBe(rsaThumbprint(key.publicKey));
     expect(key.jwk).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: key.kid });
+  });
+
+  describe('cache of verified tokens', () => {
+    const fresh = () => new AccessTokenVerifier(key, revoked, config);
+
+    it('verifies the signature once per token string and still answers each request on its own', () => {
+      const v = fresh();
+      const spy = jest.spyOn(jwt, 'verifyRs256');
+      try {
+        const t = token({ jti: 'jti-cache-1' });
+        for (let i = 0; i < 3; i++) expect(v.verify(t, { resource: RESOURCE_A, requiredScopes: ['mcp:read'] })).toMatchObject({ allowed: true, headers: { 'X-Auth-User-Name': 'alice' } });
+        expect(spy).toHaveBeenCalledTimes(1);
+        expect(v.cachedTokens).toBe(1);
+        // per-request requirements are applied to the cached token
+        expect(v.verify(t, { resource: RESOURCE_A, requiredScopes: ['mcp:admin'] })).toMatchObject({ allowed: false, status: 403, error: 'insufficient_scope' });
+        expect(v.verify(t, { resource: RESOURCE_A, allowedUsers: ['bob'] })).toMatchObject({ allowed: false, status: 403, error: 'access_denied' });
+        expect(v.verify(t, { resource: RESOURCE_A, headerPrefix: 'X-User-' })).toMatchObject({ allowed: true, headers: { 'X-User-User-Id': '1001' } });
+        expect(spy).toHaveBeenCalledTimes(1);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it('never serves a cached token past its exp', () => {
+      const v = fresh();
+      const t = token({ jti: 'jti-cache-exp', exp: now + 60 });
+      expect(v.verify(t, { resource: RESOURCE_A }, now * 1000)).toMatchObject({ allowed: true });
+      expect(v.cachedTokens).toBe(1);
+      expect(v.verify(t, { resource: RESOURCE_A }, (now + 59) * 1000 + 999)).toMatchObject({ allowed: true });
+      expect(v.verify(t, { resource: RESOURCE_A }, (now + 60) * 1000)).toEqual({ allowed: false, status: 401, error: 'invalid_token', description: 'the token has expired' });
+      expect(v.cachedTokens).toBe(0);
+      // an already expired token is not remembered at all
+      expect(v.verify(token({ jti: 'jti-cache-old', exp: now - 1 }), { resource: RESOURCE_A })).toMatchObject({ allowed: false, description: 'the token has expired' });
+      expect(v.cachedTokens).toBe(0);
+    });
+
+    it('refuses a token revoked after it was cached, on the very next request', () => {
+      const v = fresh();
+      const t = token({ jti: 'jti-cache-revoked-later' });
+      expect(v.verify(t, { resource: RESOURCE_A })).toMatchObject({ allowed: true });
+      expect(v.cachedTokens).toBe(1);
+      revokedSet.add('jti-cache-revoked-later');
+      expect(v.verify(t, { resource: RESOURCE_A })).toEqual({ allowed: false, status: 401, error: 'invalid_token', description: 'the token has been revoked' });
+    });
+
+    it('checks the audience per request: a token cached for resource A is refused at resource B', () => {
+      const v = fresh();
+      const t = token({ jti: 'jti-cache-aud' });
+      expect(v.verify(t, { resource: RESOURCE_A })).toMatchObject({ allowed: true });
+      expect(v.verify(t, { resource: RESOURCE_B })).toEqual({ allowed: false, status: 401, error: 'invalid_token', description: 'the token was issued for another resource (aud)' });
+      expect(v.verify(t, { resource: RESOURCE_B, allowedAudiences: [`${RESOURCE_A}/`] })).toMatchObject({ allowed: true });
+      expect(v.verify(t, { resource: `${RESOURCE_A}/` })).toMatchObject({ allowed: true });
+    });
+
+    it('does not remember refused tokens, and a tampered copy of a cached token is still refused', () => {
+      const v = fresh();
+      const t = token({ jti: 'jti-cache-tamper' });
+      expect(v.verify(t, { resource: RESOURCE_A })).toMatchObject({ allowed: true });
+      const [h, , s] = t.split('.');
+      const tampered = `${h}.${b64({ ...claims, jti: 'jti-cache-tamper', login: 'mallory' })}.${s}`;
+      expect(v.verify(tampered, { resource: RESOURCE_A })).toMatchObject({ allowed: false, description: 'the token signature is invalid' });
+      expect(v.verify(token({ iss: 'https://evil.example' }), { resource: RESOURCE_A })).toMatchObject({ allowed: false });
+      expect(v.cachedTokens).toBe(1);
+    });
+
+    it('is bounded: the oldest token goes first', () => {
+      const v = fresh();
+      const spy = jest.spyOn(jwt, 'verifyRs256').mockImplementation((t: string) => ({ payload: { ...claims, jti: t } }));
+      try {
+        for (let i = 0; i <= VERIFIED_TOKENS_MAX; i++) expect(v.verify(`t${i}`, { resource: RESOURCE_A })).toMatchObject({ allowed: true });
+        expect(v.cachedTokens).toBe(VERIFIED_TOKENS_MAX);
+        spy.mockClear();
+        v.verify(`t${VERIFIED_TOKENS_MAX}`, { resource: RESOURCE_A });
+        expect(spy).not.toHaveBeenCalled();
+        v.verify('t0', { resource: RESOURCE_A });
+        expect(spy).toHaveBeenCalledTimes(1);
+      } finally {
+        spy.mockRestore();
+      }
+    });
   });
 });
