@@ -22,9 +22,9 @@ export class ExternalServiceRecord {
 }
 
 /**
- * Where external services live. They share the instances registry (name → URL); that module is
- * built separately, so this library only states what it needs. The default implementation below
- * stores `instance:<name>` + `instances` itself until the lead binds the instances registry here.
+ * Where external services live. They share the instances registry (name → URL): the server binds
+ * it in app.module (apps/server/src/docker-seams.ts). The default implementation below, used only
+ * when DockerModule is registered without one, stores `instance:<name>` + `instances` itself.
  */
 export interface ExternalServiceRegistry {
   find(name: string): Promise<ExternalServiceRecord | null>;
