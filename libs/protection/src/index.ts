@@ -4,3 +4,4 @@ export { ProtectionDecider, type ProtectedRequest, type ProtectionOutcome } from
 export { PRM_PATH, protectedResourceMetadata } from './protected-resource-metadata';
 export { authConfigOf, type TargetAuthConfig, type AuthMode } from './target-auth.config';
 export { forwardedRequest } from './verify.controller';
+export { PROXY_CLEANUP_GROUP, ProxyCleanupWorker } from './proxy-cleanup.worker';

@@ -5,6 +5,7 @@ import { ProxyTargetsModule } from '@app/proxy-targets';
 import { TokensModule } from '@app/tokens';
 import { AuthHostnameHandler } from './auth-hostname.handler';
 import { ProtectedResourceMetadataHandler } from './protected-resource-metadata';
+import { ProxyCleanupWorker } from './proxy-cleanup.worker';
 import { ProtectionCatalog } from './protection-catalog';
 import { ProtectionDecider } from './protection-decider';
 import { RedirectCallbackHandler } from './redirect-callback.handler';
@@ -28,10 +29,10 @@ import { VerifyController } from './verify.controller';
 })
 export class ProtectionCoreModule {}
 
-/** Protection of proxy targets (issue 5), the resource registry (issue 8), /verify, the auth hostname and resource metadata on the public listeners. */
+/** Protection of proxy targets (issue 5), the resource registry (issue 8), the cleanup after a deleted target (issue 6, `proxy-cleanup` workflow group), /verify, the auth hostname and resource metadata on the public listeners. */
 @Module({
   imports: [ProtectionCoreModule, OAuthModule, ProxyTargetsModule, TokensModule, DispatcherModule],
   controllers: [TargetProtectionController, ResourcesController, VerifyController],
-  providers: [ResourcesService, ResourceValidator, AuthHostnameHandler, ProtectedResourceMetadataHandler, RedirectCallbackHandler],
+  providers: [ResourcesService, ResourceValidator, ProxyCleanupWorker, AuthHostnameHandler, ProtectedResourceMetadataHandler, RedirectCallbackHandler],
 })
 export class ProtectionModule {}

@@ -2,4 +2,4 @@ export * from './dto/proxy-target.dto';
 export { normalizeHostname } from './hostname';
 export { ProxyTargetRecord, ROUTE_MODES, type RouteMode } from './proxy-target.record';
 export { ProxyTargetsModule } from './proxy-targets.module';
-export { ProxyTargetsService } from './proxy-targets.service';
+export { PROXY_CREATED, PROXY_DELETED, ProxyTargetsService } from './proxy-targets.service';

@@ -45,8 +45,9 @@ export class ProxyTargetsService implements OnModuleInit {
       kind: 'proxy_targets',
       countOwned: async (token) => (await this.repository.list()).filter((r) => r.owner === token).length,
       deleteOwned: async (token) => {
-        const owned = (await this.repository.list()).filter((r) => r.owner === token).map((r) => r.hostname);
-        await this.repository.delete(owned);
+        const owned = (await this.repository.list()).filter((r) => r.owner === token);
+        await this.repository.delete(owned.map((r) => r.hostname));
+        for (const record of owned) await this.publishDeleted(record, false);
         return owned.length;
       },
     });
@@ -154,8 +155,22 @@ export class ProxyTargetsService implements OnModuleInit {
     const record = await this.require(auth, hostname);
     await this.repository.delete([record.hostname]);
     const certificateDeleted = deleteCertificate ? await this.certificates.deleteForHostname(record.owner, record.hostname) : false;
-    await this.bus.publish(PROXY_DELETED, { hostname: record.hostname, cert_name: record.cert_name ?? null, certificate_deleted: certificateDeleted });
+    await this.publishDeleted(record, certificateDeleted);
     return { hostname: record.hostname, deleted: true, certificate_deleted: certificateDeleted };
+  }
+
+  /**
+   * `proxy.deleted` carries what the other modules need to clean up after the target (the
+   * `proxy-cleanup` group in @app/protection): its creation time and its opaque auth configuration.
+   */
+  private async publishDeleted(record: ProxyTargetRecord, certificateDeleted: boolean): Promise<void> {
+    await this.bus.publish(PROXY_DELETED, {
+      hostname: record.hostname,
+      cert_name: record.cert_name ?? null,
+      certificate_deleted: certificateDeleted,
+      created_at: record.created_at,
+      auth: record.auth ?? null,
+    });
   }
 
   routeSettings(record: ProxyTargetRecord): ProxyTargetRouteSettingsDto {
