@@ -10,11 +10,12 @@ interface Allocation {
 
 /** A block of host ports unlikely to be used by another suite running at the same time. */
 /**
- * A block of 60 ports for this run, below the kernel's ephemeral range (32768+), where free ports for
- * test servers and outgoing connections come from, so nothing else on the machine takes ours.
+ * A block of 60 ports for this run in 30000-32759: below the kernel's ephemeral range (32768+, used
+ * by outgoing connections), above freeLowPort's 20000-29999 and below freePort's range (above the
+ * ephemeral range), so nothing else in the suite takes ours.
  */
 function portBlock(): number {
-  return 21000 + Math.floor(Math.random() * 110) * 100;
+  return 30000 + Math.floor(Math.random() * 27) * 100;
 }
 
 describe('port allocation (Redis-side, across replicas)', () => {

@@ -1,16 +1,44 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports above the kernel's ephemeral range (default 32768-60999). A port the kernel hands out for
+ * `listen(0)` comes from the ephemeral range, where every outgoing connection of every parallel
+ * suite also takes its local port: between our probe and the server's bind it was sometimes taken
+ * (EADDRINUSE). Above the range only other tests' random picks can collide, which is rare.
+ */
+const HIGH_RANGE = (() => {
+  try {
+    const [, last] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return last + 1 <= 63535 ? { first: last + 1, last: 65535 } : null;
+  } catch {
+    return null;
+  }
+})();
+
+function tryListen(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : null;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  if (HIGH_RANGE) {
+    for (let i = 0; i < 50; i++) {
+      const port = HIGH_RANGE.first + Math.floor(Math.random() * (HIGH_RANGE.last - HIGH_RANGE.first + 1));
+      if ((await tryListen(port)) !== null) return port;
+    }
+  }
+  const port = await tryListen(0);
+  if (port === null) throw new Error('no free port on 127.0.0.1');
+  return port;
 }
 
 /**
