@@ -1,7 +1,6 @@
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,7 @@ import { join } from 'node:path';
 import { runCliProcess } from '../support/cli-process';
 import { GithubStandin } from '../support/github-standin';
 import { loopbackFetch } from '../support/loopback-fetch';
-import { OAuthBrowser } from '../support/oauth-browser';
+import { HeadlessProvider } from '../support/mcp-headless-provider';
 import { freePort } from '../support/ports';
 import { ServerProcess } from '../support/server-process';
 
@@ -34,43 +33,6 @@ function stopEchoServers(dataDir: string): void {
 }
 
 const pidOf = (dataDir: string, mode: string) => Number(readFileSync(join(dataDir, `mcp-echo-${mode}.pid`), 'utf8').trim());
-
-
-/** An SDK OAuth client provider with nothing configured in advance; the "browser" is headless. */
-class HeadlessProvider implements OAuthClientProvider {
-  info?: OAuthClientInformationMixed;
-  saved?: OAuthTokens;
-  verifier = '';
-  code?: string;
-  readonly redirectUrl = 'http://localhost:43219/callback';
-
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'echo-setup e2e', redirect_uris: [this.redirectUrl], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
-  }
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  saveCodeVerifier(v: string) {
-    this.verifier = v;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-  async redirectToAuthorization(url: URL) {
-    const flow = await new OAuthBrowser({ fetch: loopbackFetch }).authorize(url, this.redirectUrl);
-    this.code = flow.callback?.searchParams.get('code') ?? undefined;
-    if (!this.code) throw new Error(`authorization did not produce a code: ${flow.page?.status} ${flow.page?.body.slice(0, 300)}`);
-  }
-}
 
 /** 401 → discovery, DCR, GitHub (stand-in) login, consent, token; then a connected client. */
 async function connectWithLogin(url: string, provider: HeadlessProvider): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
@@ -140,7 +102,7 @@ describe('mcp echo-setup end to end: fresh Redis → SDK client through the prox
   });
 
   it.each(['stateless', 'stateful'] as const)('%s: echo, whoami (the GitHub login), progress before the result', async (mode) => {
-    const provider = new HeadlessProvider();
+    const provider = new HeadlessProvider('http://localhost:43219/callback', 'echo-setup e2e');
     const { client } = await connectWithLogin(url(mode), provider);
     expect(await client.callTool({ name: 'echo', arguments: { text: 'through the proxy' } })).toMatchObject({ content: [{ text: 'through the proxy' }] });
     const who = (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as Record<string, string | null>;
@@ -151,7 +113,7 @@ describe('mcp echo-setup end to end: fresh Redis → SDK client through the prox
   });
 
   it('stateful: the session survives across requests and DELETE ends it', async () => {
-    const provider = new HeadlessProvider();
+    const provider = new HeadlessProvider('http://localhost:43219/callback', 'echo-setup e2e');
     const { client, transport } = await connectWithLogin(url('stateful'), provider);
     const id = transport.sessionId!;
     expect(id).toBeTruthy();

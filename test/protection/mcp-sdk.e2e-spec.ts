@@ -1,50 +1,13 @@
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { GithubStandin } from '../support/github-standin';
 import type { Backend } from '../support/loopback';
 import { loopbackFetch } from '../support/loopback-fetch';
-import { OAuthBrowser } from '../support/oauth-browser';
+import { HeadlessProvider } from '../support/mcp-headless-provider';
 import type { ServerProcess } from '../support/server-process';
 import { protectTarget, startMcpServer, startProtectedServer } from './protection-fixture';
-
-/** An SDK OAuth client provider with nothing configured in advance; the "browser" is headless. */
-class HeadlessProvider implements OAuthClientProvider {
-  info?: OAuthClientInformationMixed;
-  saved?: OAuthTokens;
-  verifier = '';
-  code?: string;
-  readonly redirectUrl = 'http://127.0.0.1:43210/callback';
-
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'MCP SDK e2e', redirect_uris: [this.redirectUrl], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
-  }
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  saveCodeVerifier(v: string) {
-    this.verifier = v;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-  /** Follows the redirects (fetch, redirect: 'manual', cookies) through GitHub login and consent to the redirect URI. */
-  async redirectToAuthorization(url: URL) {
-    const flow = await new OAuthBrowser({ fetch: loopbackFetch }).authorize(url, this.redirectUrl);
-    this.code = flow.callback?.searchParams.get('code') ?? undefined;
-    if (!this.code) throw new Error(`authorization did not produce a code: ${flow.page?.status} ${flow.page?.body.slice(0, 300)}`);
-  }
-}
 
 /** loopbackFetch that records what the SDK asked for. */
 function recordingFetch(log: { method: string; url: string; status: number; body?: string }[]): typeof fetch {
