@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createSecureContext, SecureContext } from 'node:tls';
 import { StorageCrypto } from '@app/crypto';
-import { ConfigBus } from '@app/redis';
+import { CoalescedRun, ConfigBus } from '@app/redis';
 import { CertificatesRepository } from './certificates.repository';
 
 /** The seam the HTTPS listener uses: SNI hostname → context, from memory only. */
@@ -29,8 +29,7 @@ export class CertificateContextCache implements TlsContextProvider, OnModuleInit
   private readonly logger = new Logger(CertificateContextCache.name);
   private byName = new Map<string, CachedCertificate>();
   private byHost = new Map<string, SecureContext>();
-  private refreshing?: Promise<void>;
-  private again = false;
+  private readonly reload = new CoalescedRun(() => this.load());
 
   constructor(
     private readonly repository: CertificatesRepository,
@@ -56,21 +55,7 @@ export class CertificateContextCache implements TlsContextProvider, OnModuleInit
 
   /** Reloads from Redis; concurrent calls coalesce into one more run. */
   refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.again = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.load();
-        } while (this.again);
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
+    return this.reload.run();
   }
 
   private async load(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InstancesService } from '@app/instances';
 import { ProxyTargetsService } from '@app/proxy-targets';
-import { ConfigBus } from '@app/redis';
+import { CoalescedRun, ConfigBus } from '@app/redis';
 import { RoutesService } from '@app/routes';
 import { RoutingTable } from './routing-table';
 
@@ -14,8 +14,7 @@ import { RoutingTable } from './routing-table';
 export class RoutingTableStore implements OnModuleInit {
   private readonly logger = new Logger(RoutingTableStore.name);
   private table = RoutingTable.empty();
-  private running?: Promise<void>;
-  private again = false;
+  private readonly reload = new CoalescedRun(() => this.load());
 
   constructor(
     private readonly bus: ConfigBus,
@@ -34,21 +33,7 @@ export class RoutingTableStore implements OnModuleInit {
 
   /** Rebuilds now; concurrent calls coalesce into one more rebuild after the running one. */
   rebuild(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.load();
-        } while (this.again);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    return this.reload.run();
   }
 
   private async load(): Promise<void> {

@@ -1,3 +1,4 @@
+export { CoalescedRun } from './coalesced-run';
 export { ConfigBus, type ConfigChangeListener } from './config-bus';
 export { ConfiguredRecordStore, type RecordStoreShape } from './configured-record-store';
 export { CorruptRecordError, decodeRecord, encodeRecord } from './record-codec';
