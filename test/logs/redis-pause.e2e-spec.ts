@@ -101,11 +101,12 @@ describe('request log while Redis is frozen', () => {
       const dropped = scrape.value('proxy_request_log_dropped_total', { reason: 'buffer_full' });
       const logged = await loggedIds(server, ids, ids.length - dropped);
       expect(logged.length + dropped).toBe(ids.length);
-      // At most one stuck batch (at most a full buffer) plus a full buffer got in; the first
-      // request is in the log, the last one was dropped.
+      // At most one stuck batch (at most a full buffer) plus a full buffer got in; the first request
+      // is in the log and the overflow was dropped. (Which later ones got in depends on when the
+      // freeze ended relative to the requests, so only the count is asserted.)
+      expect(dropped).toBeGreaterThan(0);
       expect(logged.length).toBeLessThanOrEqual(2 * 3);
       expect(logged).toContain(ids[0]);
-      expect(logged).not.toContain(ids[ids.length - 1]);
     } finally {
       await server.stop();
     }
