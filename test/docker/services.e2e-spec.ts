@@ -34,7 +34,10 @@ async function fetchWhenUp(url: string): Promise<Response> {
 const HTTPD = ['/bin/busybox', 'httpd', '-f', '-vv', '-p', '80', '-h', '/www'];
 
 describe('Docker services against the real engine', () => {
-  const base = 25000 + Math.floor(Math.random() * 300) * 100;
+  // A block of 100 ports in 12000-19999: outside the kernel's ephemeral range (32768+, outgoing
+  // connections) and the other suites' ranges (test/support/ports.ts, test/docker/ports), so the
+  // first allocation is `base` unless something outside the suite holds it.
+  const base = 12000 + Math.floor(Math.random() * 80) * 100;
   let server: ServerProcess;
   let web: Service;
 
