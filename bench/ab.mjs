@@ -2,6 +2,7 @@
 // Interleaved A/B of two server builds (noisy shared machines): copy dist/ to .dist-A before a change,
 // rebuild, start a Redis and bench/backend.mjs, then:
 //   node bench/ab.mjs .dist-A dist redis://127.0.0.1:<port> <backend port>
+// AB_NODE_ARGS_A / AB_NODE_ARGS_B add node flags to one side (the same dist twice compares flags).
 // Both servers run side by side; short wrk runs alternate A,B / B,A and the per-pair ratio is printed.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,19 +11,27 @@ const [distA, distB, redisUrl, backendPort] = process.argv.slice(2);
 const ADMIN = 'acm_ab_' + randomBytes(8).toString('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const req = (port, path, host, method = 'GET', body) => new Promise((res, rej) => { const r = http.request({ host: '127.0.0.1', port, path, method, headers: { host, authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, agent: false }, (x) => { x.resume(); x.on('end', () => res(x.statusCode)); }); r.on('error', rej); r.end(body); });
-async function start(dist, base) {
+async function start(dist, base, nodeArgs = '') {
   const env = { PATH: process.env.PATH, NODE_ENV: 'production', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'ab-' + base, ADMIN_TOKEN: ADMIN, API_PORT: String(base), API_BIND: '127.0.0.1', HTTP_PORT: String(base + 1), HTTPS_PORT: String(base + 2), PROXY_PROTOCOL_PORT: '0', PUBLIC_BIND: '127.0.0.1', BASE_DOMAIN: 'example.test', LOG_LEVEL: 'warn', STORAGE_ENCRYPTION_KEY: randomBytes(32).toString('base64'), AUTO_CERTIFICATES: 'false' };
-  const child = spawn(process.execPath, [dist + '/apps/server/main.js'], { env, stdio: 'ignore' });
+  const child = spawn(process.execPath, [...nodeArgs.split(' ').filter(Boolean), dist + '/apps/server/main.js'], { env, stdio: 'ignore' });
   for (;;) { try { if ((await req(base, '/health', '127.0.0.1')) === 200) break; } catch {} await sleep(100); }
   await req(base, '/api/v1/proxy/targets', '127.0.0.1', 'POST', JSON.stringify({ hostname: 'ab.test', target_url: `http://127.0.0.1:${backendPort}` }));
   for (;;) { try { if ((await req(base + 1, '/small', 'ab.test')) === 200) break; } catch {} await sleep(50); }
   return child;
 }
-const a = await start(distA, 31000); const b = await start(distB, 32000);
-const rps = (port) => Number(/Requests\/sec:\s+([\d.]+)/.exec(spawnSync('wrk', ['-t1', '-c50', '-d3s', '-H', 'Host: ab.test', `http://127.0.0.1:${port}/small`], { encoding: 'utf8' }).stdout)[1]);
-rps(31001); rps(32001);
+// Ports 10100-10299: outside the kernel's ephemeral range and the test suites' port blocks.
+const a = await start(distA, 10100, process.env.AB_NODE_ARGS_A); const b = await start(distB, 10200, process.env.AB_NODE_ARGS_B);
+const P99 = { 10101: [], 10201: [] };
+const rps = (port) => {
+  const out = spawnSync('wrk', ['-t1', '-c50', '-d3s', '--latency', '-H', 'Host: ab.test', `http://127.0.0.1:${port}/small`], { encoding: 'utf8' }).stdout;
+  const p99 = /^\s*99%\s+([\d.]+)(us|ms|s)/m.exec(out);
+  if (p99) P99[port].push(Number(p99[1]) * { us: 0.001, ms: 1, s: 1000 }[p99[2]]);
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+};
+rps(10101); rps(10201); P99[10101].length = 0; P99[10201].length = 0; // warm-up (JIT), not counted
 const A = [], B = [];
-for (let i = 0; i < 6; i++) { if (i % 2) { B.push(rps(32001)); A.push(rps(31001)); } else { A.push(rps(31001)); B.push(rps(32001)); } }
+for (let i = 0; i < 6; i++) { if (i % 2) { B.push(rps(10201)); A.push(rps(10101)); } else { A.push(rps(10101)); B.push(rps(10201)); } }
 console.log('A', A.map(Math.round).join(' '), 'B', B.map(Math.round).join(' '));
 console.log('B/A per pair', A.map((x, i) => (B[i] / x).toFixed(2)).join(' '));
+console.log('p99 ms A', P99[10101].map((x) => x.toFixed(1)).join(' '), 'B', P99[10201].map((x) => x.toFixed(1)).join(' '));
 a.kill(); b.kill();
