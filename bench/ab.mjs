@@ -2,18 +2,20 @@
 // Interleaved A/B of two server builds (noisy shared machines): copy dist/ to .dist-A before a change,
 // rebuild, start a Redis and bench/backend.mjs, then:
 //   node bench/ab.mjs .dist-A dist redis://127.0.0.1:<port> <backend port>
-// AB_NODE_ARGS_A / AB_NODE_ARGS_B add node flags to one side (the same dist twice compares flags).
+// Both sides get the server's launch flags (apps/server/node-flags.json); AB_NODE_ARGS_A / AB_NODE_ARGS_B
+// add node flags to one side (the same dist twice compares flags).
 // Both servers run side by side; short wrk runs alternate A,B / B,A and the per-pair ratio is printed.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
+import { SERVER_NODE_FLAGS } from '../scripts/lib/system.mjs';
 const [distA, distB, redisUrl, backendPort] = process.argv.slice(2);
 const ADMIN = 'acm_ab_' + randomBytes(8).toString('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const req = (port, path, host, method = 'GET', body) => new Promise((res, rej) => { const r = http.request({ host: '127.0.0.1', port, path, method, headers: { host, authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, agent: false }, (x) => { x.resume(); x.on('end', () => res(x.statusCode)); }); r.on('error', rej); r.end(body); });
 async function start(dist, base, nodeArgs = '') {
   const env = { PATH: process.env.PATH, NODE_ENV: 'production', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'ab-' + base, ADMIN_TOKEN: ADMIN, API_PORT: String(base), API_BIND: '127.0.0.1', HTTP_PORT: String(base + 1), HTTPS_PORT: String(base + 2), PROXY_PROTOCOL_PORT: '0', PUBLIC_BIND: '127.0.0.1', BASE_DOMAIN: 'example.test', LOG_LEVEL: 'warn', STORAGE_ENCRYPTION_KEY: randomBytes(32).toString('base64'), AUTO_CERTIFICATES: 'false' };
-  const child = spawn(process.execPath, [...nodeArgs.split(' ').filter(Boolean), dist + '/apps/server/main.js'], { env, stdio: 'ignore' });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs.split(' ').filter(Boolean), dist + '/apps/server/main.js'], { env, stdio: 'ignore' });
   for (;;) { try { if ((await req(base, '/health', '127.0.0.1')) === 200) break; } catch {} await sleep(100); }
   await req(base, '/api/v1/proxy/targets', '127.0.0.1', 'POST', JSON.stringify({ hostname: 'ab.test', target_url: `http://127.0.0.1:${backendPort}` }));
   for (;;) { try { if ((await req(base + 1, '/small', 'ab.test')) === 200) break; } catch {} await sleep(50); }

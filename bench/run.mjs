@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { ensureBuilt, ensureCommands, ensureNodeModules, root } from '../scripts/lib/system.mjs';
+import { ensureBuilt, ensureCommands, ensureNodeModules, root, SERVER_NODE_FLAGS } from '../scripts/lib/system.mjs';
 
 const argv = process.argv.slice(2);
 const SMOKE = argv.includes('--smoke');
@@ -205,7 +205,7 @@ async function startServer(redisUrl, prefix, extraEnv = {}) {
     ...extraEnv,
   };
   const startedAt = performance.now();
-  const args = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'dist', 'apps', 'server', 'main.js')];
+  const args = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'dist', 'apps', 'server', 'main.js')];
   const child = start(process.execPath, args, { env, cwd: work });
   const server = { child, apiPort, httpPort, httpsPort, prefix, startedAt };
   await until('server', async () => {

@@ -8,7 +8,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ensureBuilt, ensureCommands, ensureNodeModules, root } from './lib/system.mjs';
+import { ensureBuilt, ensureCommands, ensureNodeModules, root, SERVER_NODE_FLAGS } from './lib/system.mjs';
 
 const dataDir = join(root, 'data');
 const secretsFile = join(dataDir, 'dev-secrets.env');
@@ -112,7 +112,7 @@ async function main() {
     `\nAdmin token: ${env.ADMIN_TOKEN}\nAdmin API:   ${apiUrl}/api/v1\nAPI docs:    ${apiUrl}/docs\nHealth:      ${apiUrl}/health\nPublic:      ${publicPorts} (on ${env.PUBLIC_BIND ?? '0.0.0.0'})\n`,
   );
 
-  const server = spawn(process.execPath, [join(root, 'dist', 'apps', 'server', 'main.js')], { env, stdio: 'inherit' });
+  const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(root, 'dist', 'apps', 'server', 'main.js')], { env, stdio: 'inherit' });
   children.push(server);
   server.on('exit', (code) => {
     if (!stopping) {

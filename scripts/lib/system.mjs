@@ -1,6 +1,6 @@
 // Helpers shared by the start, test and bench scripts: run commands, install Debian packages.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -58,6 +58,9 @@ function newestMtime(dir) {
   }
   return newest;
 }
+
+/** The V8 flags the server is launched with (apps/server/node-flags.json says why). */
+export const SERVER_NODE_FLAGS = JSON.parse(readFileSync(join(root, 'apps', 'server', 'node-flags.json'), 'utf8')).flags;
 
 /** Builds the given Nest apps when their output is missing or older than any source file. */
 export function ensureBuilt(apps) {

@@ -1,11 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports';
 
 const ROOT = join(__dirname, '..', '..');
 export const SERVER_MAIN = join(ROOT, 'dist', 'apps', 'server', 'main.js');
+/** The V8 flags the server is launched with in production (apps/server/node-flags.json). */
+export const SERVER_NODE_FLAGS = (JSON.parse(readFileSync(join(ROOT, 'apps', 'server', 'node-flags.json'), 'utf8')) as { flags: string[] }).flags;
 /** One storage encryption key per test worker, so replicas sharing a key prefix open each other's secrets. */
 export const TEST_STORAGE_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
@@ -106,7 +108,7 @@ export class ServerProcess {
   /** Starts (or restarts) the process and waits until /health answers. */
   async launch(): Promise<void> {
     this.output = '';
-    const child = spawn(process.execPath, [SERVER_MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
@@ -163,7 +165,7 @@ export class ServerProcess {
 /** Runs the built server once with the given environment and returns its exit code and output. */
 export async function runServerExpectingExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER_MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
