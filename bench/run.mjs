@@ -318,14 +318,57 @@ async function openStreams(port, count, host) {
 const scenarios = {};
 const results = { date: new Date().toISOString(), smoke: SMOKE, machine: {}, scenarios: {} };
 
+/**
+ * Runs each wrk measurement of `runners` in interleaved rounds (the order rotates every round), after
+ * one warm-up run each that is not counted (the JIT compiles the data path in the first seconds; nginx
+ * needs none, so a cold start would measure the compiler, not the proxy). On a shared machine the
+ * load changes within seconds; interleaving makes every change hit all of them, and the comparison
+ * is the median of the per-round ratios. Per runner: the median rps / p50 / p99 of the rounds.
+ */
+async function interleaved(runners, { rounds = SMOKE ? 1 : 4, duration = Math.max(1, Math.round(P.duration / 2)) } = {}) {
+  const names = Object.keys(runners);
+  if (!SMOKE) for (const name of names) await runners[name](Math.min(2, duration));
+  const runs = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length];
+      runs[name].push(await runners[name](duration));
+    }
+  }
+  const summary = Object.fromEntries(
+    names.map((n) => [
+      n,
+      {
+        rps: round(median(runs[n].map((r) => r.rps))),
+        p50_ms: round(median(runs[n].map((r) => r.p50_ms))),
+        p99_ms: round(median(runs[n].map((r) => r.p99_ms))),
+        non_2xx: runs[n].reduce((a, r) => a + r.non_2xx, 0),
+        runs_rps: runs[n].map((r) => round(r.rps)),
+        runs_p99_ms: runs[n].map((r) => round(r.p99_ms)),
+      },
+    ]),
+  );
+  /** Median over rounds of a[i].metric / b[i].metric. */
+  const ratio = (a, b, metric = 'rps') => round(median(runs[a].map((r, i) => r[metric] / runs[b][i][metric])));
+  const roundRatios = (a, b, metric = 'rps') => runs[a].map((r, i) => round(r[metric] / runs[b][i][metric]));
+  return { summary, ratio, roundRatios, rounds };
+}
+
 scenarios['small-get'] = async ({ backend, nginx, ours }) => {
-  const row = {};
-  row.direct = await wrk(`http://127.0.0.1:${backend.port}/small`);
-  row.nginx = await wrk(`http://127.0.0.1:${nginx.port}/small`);
-  row.ours = await wrk(`http://127.0.0.1:${ours.httpPort}/small`);
-  row.ratio_rps_vs_nginx = round(row.ours.rps / row.nginx.rps);
-  row.ratio_p99_vs_nginx = round(row.ours.p99_ms / row.nginx.p99_ms);
-  return row;
+  const m = await interleaved({
+    direct: (duration) => wrk(`http://127.0.0.1:${backend.port}/small`, { duration }),
+    nginx: (duration) => wrk(`http://127.0.0.1:${nginx.port}/small`, { duration }),
+    ours: (duration) => wrk(`http://127.0.0.1:${ours.httpPort}/small`, { duration }),
+  });
+  return {
+    ...m.summary,
+    rounds: m.rounds,
+    ratio_rps_vs_nginx: m.ratio('ours', 'nginx'),
+    ratio_p99_vs_nginx: m.ratio('ours', 'nginx', 'p99_ms'),
+    round_ratios_rps_vs_nginx: m.roundRatios('ours', 'nginx'),
+    round_ratios_p99_vs_nginx: m.roundRatios('ours', 'nginx', 'p99_ms'),
+    ratio_rps_vs_direct: m.ratio('ours', 'direct'),
+  };
 };
 
 scenarios['stream-1mib'] = async ({ backend, nginx, ours }) => {
@@ -389,42 +432,36 @@ scenarios['auth'] = async ({ backend, ours }) => {
   if (control.status !== 201) throw new Error(`create target ${controlHost}: ${control.status} ${JSON.stringify(control.body)}`);
   await until('control target served', async () => (await get(ours.httpPort, '/small', controlHost)).status === 200);
   const row = { resource: resource.body.uri, status_with_token: withToken.status, status_without_token: withoutToken.status };
-  // Interleaved rounds (open, protected, control, open, ...) so a load change on the machine hits all
-  // three; the ratio is the median of the per-round ratios (as bench/ab.mjs does).
-  const half = Math.max(1, Math.round(P.duration / 2));
-  const rounds = SMOKE ? 1 : 4;
-  const runs = { open: [], protected: [], control: [] };
-  for (let i = 0; i < rounds; i++) {
-    runs.open.push(await wrk(`http://127.0.0.1:${ours.httpPort}/small`, { host: openHost, duration: half }));
-    runs.protected.push(await wrk(`http://127.0.0.1:${ours.httpPort}/small`, { host: authHost, duration: half, headers: [bearer] }));
-    runs.control.push(await wrk(`http://127.0.0.1:${ours.httpPort}/small`, { host: controlHost, duration: half, headers: [bearer] }));
-  }
-  const merge = (list) => ({
-    rps: round(list.reduce((a, r) => a + r.rps, 0) / list.length),
-    p50_ms: round(Math.max(...list.map((r) => r.p50_ms))),
-    p99_ms: round(Math.max(...list.map((r) => r.p99_ms))),
-    non_2xx: list.reduce((a, r) => a + r.non_2xx, 0),
-    runs_rps: list.map((r) => round(r.rps)),
+  // Interleaved rounds (see interleaved()) so a load change on the machine hits all three; the
+  // ratio is the median of the per-round ratios.
+  const url = `http://127.0.0.1:${ours.httpPort}/small`;
+  const m = await interleaved({
+    open: (duration) => wrk(url, { host: openHost, duration }),
+    protected: (duration) => wrk(url, { host: authHost, duration, headers: [bearer] }),
+    control: (duration) => wrk(url, { host: controlHost, duration, headers: [bearer] }),
   });
-  row.open = merge(runs.open);
-  row.protected = merge(runs.protected);
-  row.control_same_bytes = merge(runs.control);
-  const perRound = (a, b) => a.map((r, i) => r.rps / b[i].rps);
-  row.round_ratios = perRound(runs.protected, runs.open).map((v) => round(v));
-  row.ratio = round(median(perRound(runs.protected, runs.open)));
-  row.ratio_of_means = round(row.protected.rps / row.open.rps);
-  row.ratio_p99 = round(row.protected.p99_ms / row.open.p99_ms);
-  row.ratio_vs_control = round(median(perRound(runs.protected, runs.control)));
+  row.open = m.summary.open;
+  row.protected = m.summary.protected;
+  row.control_same_bytes = m.summary.control;
+  row.round_ratios = m.roundRatios('protected', 'open');
+  row.ratio = m.ratio('protected', 'open');
+  row.ratio_p99 = m.ratio('protected', 'open', 'p99_ms');
+  row.ratio_vs_control = m.ratio('protected', 'control');
   return row;
 };
 
 scenarios['https-sni'] = async ({ nginx, ours }) => {
-  const row = {};
-  row.nginx = await wrk(`https://127.0.0.1:${nginx.tlsPort}/small`);
-  row.ours = await wrk(`https://127.0.0.1:${ours.httpsPort}/small`);
-  row.ratio_rps_vs_nginx = round(row.ours.rps / row.nginx.rps);
-  row.note = 'wrk sends SNI from the URL host (127.0.0.1 → none); both answer with an ECDSA P-256 certificate';
-  return row;
+  const m = await interleaved({
+    nginx: (duration) => wrk(`https://127.0.0.1:${nginx.tlsPort}/small`, { duration }),
+    ours: (duration) => wrk(`https://127.0.0.1:${ours.httpsPort}/small`, { duration }),
+  });
+  return {
+    ...m.summary,
+    rounds: m.rounds,
+    ratio_rps_vs_nginx: m.ratio('ours', 'nginx'),
+    round_ratios_rps_vs_nginx: m.roundRatios('ours', 'nginx'),
+    note: 'wrk sends SNI from the URL host (127.0.0.1 → none); both answer with an ECDSA P-256 certificate',
+  };
 };
 
 scenarios['sse-idle'] = async ({ backend, nginx, ours, redis }) => {
@@ -573,8 +610,9 @@ function markdown(r) {
   const add = (name, d, n, o, ratio) => lines.push(`| ${name} | ${d} | ${n} | ${o} | ${ratio} |`);
   if (s['small-get']?.ours) {
     const x = s['small-get'];
-    add(`small GET, ${P.connections} conns: req/s`, f(x.direct.rps), f(x.nginx.rps), f(x.ours.rps), f(x.ratio_rps_vs_nginx, '×'));
-    add('small GET: p50 / p99 ms', `${f(x.direct.p50_ms)} / ${f(x.direct.p99_ms)}`, `${f(x.nginx.p50_ms)} / ${f(x.nginx.p99_ms)}`, `${f(x.ours.p50_ms)} / ${f(x.ours.p99_ms)}`, `p99 ${f(x.ratio_p99_vs_nginx, '×')}`);
+    const rounds = `median of ${x.rounds} interleaved rounds after a warm-up`;
+    add(`small GET, ${P.connections} conns: req/s`, f(x.direct.rps), f(x.nginx.rps), f(x.ours.rps), `${f(x.ratio_rps_vs_nginx, '×')} (${rounds}: ${x.round_ratios_rps_vs_nginx.join(', ')})`);
+    add('small GET: p50 / p99 ms', `${f(x.direct.p50_ms)} / ${f(x.direct.p99_ms)}`, `${f(x.nginx.p50_ms)} / ${f(x.nginx.p99_ms)}`, `${f(x.ours.p50_ms)} / ${f(x.ours.p99_ms)}`, `p99 ${f(x.ratio_p99_vs_nginx, '×')} (rounds: ${x.round_ratios_p99_vs_nginx.join(', ')})`);
   }
   if (s['stream-1mib']?.ours) {
     const x = s['stream-1mib'];
@@ -590,7 +628,7 @@ function markdown(r) {
   }
   if (s['https-sni']?.ours) {
     const x = s['https-sni'];
-    add('HTTPS keep-alive: req/s', '', f(x.nginx.rps), f(x.ours.rps), f(x.ratio_rps_vs_nginx, '×'));
+    add('HTTPS keep-alive: req/s', '', f(x.nginx.rps), f(x.ours.rps), `${f(x.ratio_rps_vs_nginx, '×')} (median of ${x.rounds} rounds: ${x.round_ratios_rps_vs_nginx.join(', ')})`);
     add('HTTPS: p50 / p99 ms', '', `${f(x.nginx.p50_ms)} / ${f(x.nginx.p99_ms)}`, `${f(x.ours.p50_ms)} / ${f(x.ours.p99_ms)}`, '');
   }
   if (s['sse-idle']?.ours) {
