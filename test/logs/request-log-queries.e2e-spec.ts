@@ -259,4 +259,15 @@ describe('request log queries (in process, real Redis)', () => {
     expect(ids((await get('/api/v1/logs?ip=10.1.1.1')).body)).toEqual(['recent']);
     clock.offsetMs = 0;
   });
+
+  it('runs the scheduled retention sweep on one replica at a time (cluster-wide singleton lock)', async () => {
+    const redis = app.get(RedisConnections).client;
+    const lock = app.get(RedisKeys).key('lock', 'singleton', 'request-log-retention');
+    await redis.set(lock, 'another-replica', 'PX', 30_000);
+    expect(await app.get(RequestLogRetention).scheduledSweep()).toBe(false);
+    expect(await redis.get(lock)).toBe('another-replica');
+    await redis.del(lock);
+    expect(await app.get(RequestLogRetention).scheduledSweep()).toBe(true);
+    expect(await redis.exists(lock)).toBe(0); // released after the sweep
+  });
 });
