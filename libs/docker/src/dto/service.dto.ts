@@ -16,6 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 import { BIND_ADDRESSES, BindAddress, PORT_PROTOCOLS, PortAllocationDto, PortProtocol } from '@app/ports';
 import { CAPABILITY_PATTERN, IMAGE_PATTERN, MEMORY_PATTERN, SERVICE_NAME_PATTERN, USER_PATTERN } from '../container-rules';
 import { MAX_CREATE_WAIT_SECONDS } from '../service-lifecycle';
@@ -242,7 +243,7 @@ export class ServiceLifecycleDto {
    * exists and was started (final without auto_proxy); `proxied`: `<name>.<BASE_DOMAIN>` points at
    * it; `failed`: see `reason` (no container is left, ports are released; delete the service).
    */
-  @IsIn(SERVICE_LIFECYCLE_STATES)
+  @ApiProperty({ enum: SERVICE_LIFECYCLE_STATES })
   state!: ServiceLifecycleState;
   /** Why, for `failed`. */
   reason!: string | null;
