@@ -133,15 +133,18 @@ export class ServicesService implements OnModuleInit {
 
   /** Creates `<name>.<BASE_DOMAIN>` → the service through the proxy-targets seam. */
   async publishProxy(auth: AuthContext, name: string): Promise<ServiceDto> {
-    const record = await this.require(auth, name);
-    if (!this.proxy) throw new DomainError('unavailable', PROXY_UNAVAILABLE.replace('; create the service without auto_proxy', ''));
-    const target = this.targetUrl(record);
-    if (!target) throw Invalid(`service "${name}" publishes no port for the proxy to reach; add one with POST /api/v1/services/${name}/ports`);
-    const hostname = this.hostnameFor(name);
-    await this.proxy.publish(record.owner, hostname, target);
-    record.proxy_hostname = hostname;
-    if (record.lifecycle.state === 'started') record.lifecycle = lifecycle('proxied');
-    await this.services.update(record);
+    const proxy = this.proxy;
+    if (!proxy) throw new DomainError('unavailable', PROXY_UNAVAILABLE.replace('; create the service without auto_proxy', ''));
+    const record = await this.locked(auth, name, async (record) => {
+      const target = this.targetUrl(record);
+      if (!target) throw Invalid(`service "${name}" publishes no port for the proxy to reach; add one with POST /api/v1/services/${name}/ports`);
+      const hostname = this.hostnameFor(name);
+      await proxy.publish(record.owner, hostname, target);
+      record.proxy_hostname = hostname;
+      if (record.lifecycle.state === 'started') record.lifecycle = lifecycle('proxied');
+      await this.services.update(record);
+      return record;
+    });
     return this.describe(record);
   }
 
@@ -152,7 +155,12 @@ export class ServicesService implements OnModuleInit {
 
   /** Publishes one more port: Docker cannot add a binding to a container, so it is recreated. */
   async addPort(auth: AuthContext, name: string, input: AddServicePortDto): Promise<PortAllocationRecord> {
-    const record = await this.require(auth, name);
+    return this.locked(auth, name, (record) => this.addPortLocked(auth, record, input));
+  }
+
+  private async addPortLocked(auth: AuthContext, record: ServiceRecord, input: AddServicePortDto): Promise<PortAllocationRecord> {
+    const name = record.name;
+    this.assertHasContainer(record);
     if (record.ports.some((p) => p.name === input.name)) throw Conflict(`service "${name}" already has a port named "${input.name}"`);
     this.ports.assertBindAllowed(auth, input.bind ?? '127.0.0.1');
     await this.containers.ping();
@@ -167,7 +175,12 @@ export class ServicesService implements OnModuleInit {
   }
 
   async removePort(auth: AuthContext, name: string, portName: string): Promise<PortAllocationRecord> {
-    const record = await this.require(auth, name);
+    return this.locked(auth, name, (record) => this.removePortLocked(record, portName));
+  }
+
+  private async removePortLocked(record: ServiceRecord, portName: string): Promise<PortAllocationRecord> {
+    const name = record.name;
+    this.assertHasContainer(record);
     const port = record.ports.find((p) => p.name === portName);
     if (!port) throw NotFound(`port "${portName}" of service "${name}"`);
     const allocation = (await this.ports.forService(name)).find((p) => p.port === port.host_port);
@@ -305,8 +318,20 @@ export class ServicesService implements OnModuleInit {
 
   private async requireWithContainer(auth: AuthContext, name: string): Promise<ServiceRecord> {
     const record = await this.require(auth, name);
-    if (!record.container_id) throw Conflict(`service "${name}" has no container (lifecycle ${record.lifecycle.state}${record.lifecycle.reason ? `: ${record.lifecycle.reason}` : ''})`);
+    this.assertHasContainer(record);
     return record;
+  }
+
+  private assertHasContainer(record: ServiceRecord): void {
+    const { state, reason } = record.lifecycle;
+    if (!record.container_id || state === 'requested' || state === 'failed') {
+      throw Conflict(`service "${record.name}" has no container (lifecycle ${state}${reason ? `: ${reason}` : ''})`);
+    }
+  }
+
+  /** Runs a change of the record under the service's lock (never beside a worker's step), on the record read under it. */
+  private locked<T>(auth: AuthContext, name: string, change: (record: ServiceRecord) => Promise<T>): Promise<T> {
+    return this.lifecycle.withLock(name, async () => change(await this.require(auth, name)));
   }
 
   private async describe(record: ServiceRecord): Promise<ServiceDto> {
