@@ -125,7 +125,9 @@ describe('Docker services on the workflow bus across two replicas', () => {
     const holder = replicas.find((r) => r.pid !== undefined && holderName.includes(`-${r.pid}-`));
     expect(holder).toBeDefined();
     await holder!.stop('SIGKILL');
-    gate.release(); // the dead replica's request is dropped; the survivor's calls pass
+    // Its connection closes and the held request is dropped: the engine never starts the container for it.
+    expect(await eventually(async () => gate.holding, (n) => n === 0, 10_000)).toBe(0);
+    gate.release(); // the survivor's calls pass
 
     const survivor = live()[0];
     const done = await eventually(async () => (await survivor.api<Service>('GET', '/api/v1/services/takeover')).body, (s) => s.lifecycle.state !== 'requested');

@@ -50,6 +50,11 @@ export class DockerApiGate {
     return [...this.heldLines];
   }
 
+  /** Connections that hold a request now (a killed client's connection stops counting once it is closed). */
+  get holding(): number {
+    return [...this.links].filter((link) => link.held !== null).length;
+  }
+
   hold(pattern: RegExp): void {
     this.pattern = pattern;
     this.heldLines.length = 0;

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { AppConfig } from '@app/config';
 import { Conflict, DomainError } from '@app/http';
 import type { PortsService } from '@app/ports';
@@ -124,6 +125,9 @@ const requested = (attempt = 1, generation = 'g1') => event('container.requested
 const started = (attempt = 1) => event('container.started', { service_name: 'web', generation: 'g1' }, attempt);
 
 describe('ServiceLifecycleWorker (container.requested → started → proxied)', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
   it('subscribes one group per kind of worker', () => {
     const t = setup(null);
     t.worker.onModuleInit();
