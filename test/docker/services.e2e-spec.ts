@@ -12,6 +12,11 @@ interface Service {
   ports: { name: string; container_port: number; host_port: number; bind_address: string; protocol: string }[];
   target_url: string | null;
   proxy_hostname: string | null;
+  lifecycle: { state: string; reason: string | null };
+}
+interface WorkflowEvent {
+  type: string;
+  payload: Record<string, unknown>;
 }
 interface ErrorBody {
   statusCode: number;
@@ -32,6 +37,8 @@ async function fetchWhenUp(url: string): Promise<Response> {
 }
 
 const HTTPD = ['/bin/busybox', 'httpd', '-f', '-vv', '-p', '80', '-h', '/www'];
+/** What this engine answers when a container's user does not exist: the API passes its status on (a 5xx as 502). */
+const FAILED_START_STATUS = 502;
 
 describe('Docker services against the real engine', () => {
   // A block of 100 ports in 12000-19999: outside the kernel's ephemeral range (32768+, outgoing
@@ -69,7 +76,15 @@ describe('Docker services against the real engine', () => {
     });
     expect(res.status).toBe(201);
     web = res.body;
-    expect(web).toMatchObject({ service_name: 'web', owner: 'ADMIN', status: 'running', container_name: `mcp-${server.keyPrefix}-web`, proxy_hostname: null });
+    expect(web).toMatchObject({
+      service_name: 'web',
+      owner: 'ADMIN',
+      status: 'running',
+      container_name: `mcp-${server.keyPrefix}-web`,
+      proxy_hostname: null,
+      auto_proxy: false,
+      lifecycle: { state: 'started', reason: null },
+    });
     expect(web.ports).toEqual([{ name: 'main', container_port: 80, host_port: base, bind_address: '127.0.0.1', protocol: 'tcp' }]);
     expect(web.target_url).toBe(`http://127.0.0.1:${base}`);
 
@@ -96,6 +111,7 @@ describe('Docker services against the real engine', () => {
       'io.mcp-proxy.owner': 'ADMIN',
       'io.mcp-proxy.service': 'web',
       'io.mcp-proxy.deployment': server.keyPrefix,
+      'io.mcp-proxy.generation': expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     expect(info.Config.Env).toContain('GREETING=hello');
   });
@@ -177,7 +193,7 @@ describe('Docker services against the real engine', () => {
   it('auto_proxy publishes <name>.<BASE_DOMAIN> on the proxy; deleting the service removes it again', async () => {
     const created = await server.api<Service>('POST', '/api/v1/services', { body: { service_name: 'auto', image: TEST_IMAGE, command: HTTPD, internal_port: 80, auto_proxy: true } });
     expect(created.status).toBe(201);
-    expect(created.body.proxy_hostname).toBe('auto.example.test');
+    expect(created.body).toMatchObject({ proxy_hostname: 'auto.example.test', auto_proxy: true, lifecycle: { state: 'proxied', reason: null } });
     const target = await server.api<{ hostname: string; target_url: string; owner: string }>('GET', '/api/v1/proxy/targets/auto.example.test');
     expect(target.body).toMatchObject({ hostname: 'auto.example.test', target_url: created.body.target_url, owner: 'ADMIN' });
 
@@ -208,20 +224,63 @@ describe('Docker services against the real engine', () => {
     expect(await page.text()).toBe(TEST_PAGE);
   });
 
-  it('undoes container, ports and record when the proxy cannot be published (hostname owned by another token)', async () => {
+  it('fails the lifecycle when the proxy cannot be published (hostname owned by another token): 409, no container, ports released', async () => {
     const name = `svc-other-${randomBytes(3).toString('hex')}`;
     const token = (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name } })).body.token;
     expect((await server.api('POST', '/api/v1/proxy/targets', { token, body: { hostname: 'taken.example.test', target_url: 'http://127.0.0.1:1', enable_https: false } })).status).toBe(201);
     const portsBefore = (await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body;
     const failed = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'taken', image: TEST_IMAGE, command: HTTPD, internal_port: 80, auto_proxy: true } });
     expect(failed.status).toBe(409);
-    expect(failed.body.message).toContain('proxy target "taken.example.test" already exists and belongs to another token');
+    expect(failed.body.message).toBe('proxy target "taken.example.test" already exists and belongs to another token; delete it first or choose another service_name');
     expect(inspectContainer(`mcp-${server.keyPrefix}-taken`)).toBeNull();
     expect((await server.api('GET', '/api/v1/ports')).body).toEqual(portsBefore);
+    // The record stays, failed with the reason, until it is deleted.
+    const record = await server.api<Service>('GET', '/api/v1/services/taken');
+    expect(record.body).toMatchObject({ status: 'missing', container_id: null, ports: [], proxy_hostname: null, lifecycle: { state: 'failed', reason: failed.body.message } });
+    const again = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'taken', image: TEST_IMAGE, internal_port: 80 } });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toBe(`a service named "taken" already exists (it failed: ${failed.body.message}; delete it first)`);
+    const events = (await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=container.failed')).body.events.filter((e) => e.payload.service_name === 'taken');
+    expect(events.map((e) => e.payload)).toEqual([{ service_name: 'taken', generation: expect.any(String), step: 'proxy', error: failed.body.message }]);
+    expect((await server.api('DELETE', '/api/v1/services/taken')).body).toEqual({ service_name: 'taken', container_removed: false, ports_released: [], proxy: 'none' });
     expect((await server.api('GET', '/api/v1/services/taken')).status).toBe(404);
     // The other token's target is untouched.
     expect((await server.api('GET', '/api/v1/proxy/targets/taken.example.test', { token })).body).toMatchObject({ owner: name, target_url: 'http://127.0.0.1:1' });
     await server.api('DELETE', `/api/v1/tokens/${name}`);
+  });
+
+  it('fails the lifecycle when the container cannot start (unknown user): reason kept, no container left', async () => {
+    const failed = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'baduser', image: TEST_IMAGE, command: HTTPD, internal_port: 80, user: 'nosuchuser' } });
+    expect({ status: failed.status, message: failed.body.message }).toEqual({ status: FAILED_START_STATUS, message: expect.stringContaining('unable to find user nosuchuser') });
+    expect(failed.body.message).toMatch(/^Docker Engine: /);
+    expect(docker(['ps', '-aq', '--filter', `label=io.mcp-proxy.deployment=${server.keyPrefix}`, '--filter', 'label=io.mcp-proxy.service=baduser']).stdout.trim()).toBe('');
+    const record = (await server.api<Service>('GET', '/api/v1/services/baduser')).body;
+    expect(record).toMatchObject({ container_id: null, ports: [], lifecycle: { state: 'failed', reason: failed.body.message } });
+    expect((await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body.map((p) => p.port)).toEqual([base]);
+    const types = (await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?limit=500')).body.events.filter((e) => e.payload.service_name === 'baduser').map((e) => e.type);
+    expect(types).toEqual(['container.failed', 'container.requested']);
+    expect((await server.api('DELETE', '/api/v1/services/baduser')).status).toBe(200);
+  });
+
+  it('answers 202 with the requested service for wait=0; the bus starts it and lists its events', async () => {
+    const accepted = await server.api<Service>('POST', '/api/v1/services?wait=0', { body: { service_name: 'later', image: TEST_IMAGE, command: HTTPD, internal_port: 80 } });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ service_name: 'later', container_id: null, lifecycle: { state: 'requested', reason: null } });
+    expect(accepted.body.ports).toHaveLength(1);
+    let current = accepted.body;
+    for (let i = 0; i < 150 && current.lifecycle.state === 'requested'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      current = (await server.api<Service>('GET', '/api/v1/services/later')).body;
+    }
+    expect(current).toMatchObject({ status: 'running', lifecycle: { state: 'started', reason: null } });
+    const events = (await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?limit=500')).body.events.filter((e) => e.payload.service_name === 'later');
+    expect(events.map((e) => e.type)).toEqual(['container.started', 'container.requested']);
+    expect(events[0].payload).toMatchObject({ container_id: current.container_id, container_name: `mcp-${server.keyPrefix}-later` });
+    expect((await server.api<ErrorBody>('POST', '/api/v1/services?wait=121', { body: { service_name: 'x', image: TEST_IMAGE } })).body.message).toContain('wait must be 0-120 seconds');
+    const deleted = await server.api('DELETE', '/api/v1/services/later');
+    expect(deleted.body).toMatchObject({ service_name: 'later', container_removed: true, proxy: 'none' });
+    expect((await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=container.deleted')).body.events.filter((e) => e.payload.service_name === 'later')).toHaveLength(1);
+    expect((await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body.map((p) => p.port)).toEqual([base]);
   });
 
   it('keeps services to their owner and 0.0.0.0 to the admin', async () => {

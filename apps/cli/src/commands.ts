@@ -118,9 +118,16 @@ const certNameArg = { name: 'cert_name', description: 'certificate name' };
 
 // ---- Services and ports ---------------------------------------------------------------------------
 
+/** `state` or `state: reason` of a `lifecycle: {state, reason}` field. */
+function lifecycleText(value: unknown): string {
+  if (!value || typeof value !== 'object') return '-';
+  const { state, reason } = value as { state?: unknown; reason?: unknown };
+  return reason ? `${String(state)}: ${String(reason)}` : String(state);
+}
 const serviceColumns: ColumnSpec[] = [
   { header: 'NAME', key: 'service_name' },
   { header: 'IMAGE', key: 'image' },
+  { header: 'LIFECYCLE', key: 'lifecycle', format: (v) => lifecycleText(v) },
   { header: 'STATUS', key: 'status' },
   { header: 'TARGET', key: 'target_url' },
   { header: 'PROXY', key: 'proxy_hostname' },
@@ -624,7 +631,7 @@ export const COMMANDS: ResourceSpec[] = [
     verbs: [
       {
         verb: 'create',
-        summary: 'Create (and start) a Docker service',
+        summary: 'Create (and start) a Docker service; waits for the workflow bus to start (and proxy) it',
         method: 'POST',
         path: '/api/v1/services',
         args: [
@@ -647,6 +654,7 @@ export const COMMANDS: ResourceSpec[] = [
           { flag: 'bind-address', type: 'string', description: '127.0.0.1 (default) or 0.0.0.0 (admin only)' },
           { flag: 'auto-proxy', type: 'boolean', description: 'also publish <name>.<BASE_DOMAIN> through the proxy' },
           { flag: 'start', type: 'boolean', description: 'start at once (default true)' },
+          { flag: 'wait', type: 'integer', in: 'query', description: 'seconds to wait for the container (0-120, default 30; 0: answer 202 at once)' },
         ],
       },
       { verb: 'list', summary: 'List Docker services', method: 'GET', path: '/api/v1/services', columns: serviceColumns },

@@ -423,6 +423,11 @@ const servicesPage = resourcePage({
   columns: [
     { label: 'Name', key: 'service_name' },
     { label: 'Image', key: 'image' },
+    {
+      label: 'Lifecycle',
+      key: 'lifecycle',
+      format: (v) => h('span', { class: v?.state === 'failed' ? 'status-bad' : v?.state === 'requested' ? undefined : 'status-ok' }, v ? `${v.state}${v.reason ? `: ${v.reason}` : ''}` : '-'),
+    },
     { label: 'Status', key: 'status', format: (v) => h('span', { class: v === 'running' ? 'status-ok' : 'status-bad' }, text(v)) },
     { label: 'Target', key: 'target_url' },
     { label: 'Proxy', key: 'proxy_hostname' },
@@ -636,7 +641,7 @@ const workflowPage = {
   async render(container) {
     const events = h('section', { 'aria-label': 'Recent events' });
     const deadLetters = h('section', { 'aria-label': 'Dead letters' });
-    container.append(h('h1', {}, 'Workflow'), h('p', {}, 'Multi-step work (certificate orders, proxy lifecycle) runs as events on a Redis Stream, once across all replicas.'), deadLetters, events);
+    container.append(h('h1', {}, 'Workflow'), h('p', {}, 'Multi-step work (certificate orders, proxy and container lifecycles) runs as events on a Redis Stream, once across all replicas.'), deadLetters, events);
     await Promise.all([deadLettersSection.render(deadLetters), workflowEventsSection.render(events)]);
   },
 };

@@ -19,6 +19,8 @@ export const LABELS = {
   owner: 'io.mcp-proxy.owner',
   service: 'io.mcp-proxy.service',
   deployment: 'io.mcp-proxy.deployment',
+  /** The service record's `generation`: which creation of the name the container belongs to. */
+  generation: 'io.mcp-proxy.generation',
 } as const;
 export const RESERVED_LABEL_PREFIX = 'io.mcp-proxy.';
 

@@ -5,6 +5,8 @@ import { DockerEngine } from './docker-engine';
 import { EXTERNAL_SERVICE_REGISTRY, RedisExternalServiceRegistry } from './external-service.registry';
 import { ExternalServicesService } from './external-services.service';
 import { ServiceContainers } from './service-containers';
+import { ServiceLifecycle } from './service-lifecycle';
+import { ServiceLifecycleWorker } from './service-lifecycle.worker';
 import { ServiceReconciler } from './service-reconciler';
 import { ServiceTelemetryService } from './service-telemetry.service';
 import { ServicesController } from './services.controller';
@@ -33,6 +35,8 @@ export class DockerModule {
         ServicesRepository,
         ServiceContainers,
         ServicesService,
+        ServiceLifecycle,
+        ServiceLifecycleWorker,
         ServiceTelemetryService,
         ExternalServicesService,
         ServiceReconciler,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ContainerCreateOptions, ContainerInfo, ContainerStats } from 'dockerode';
 import { PassThrough, Readable } from 'node:stream';
 import { AppConfig } from '@app/config';
+import { Conflict, DomainError } from '@app/http';
 import { demuxDockerLog, LABELS, LogLine, parseMemoryLimit } from './container-rules';
 import { DockerEngine, statusOf } from './docker-engine';
 import { ServiceRecord } from './service.record';
@@ -43,6 +44,7 @@ export function containerOptions(record: ServiceRecord, deployment: string): Con
       [LABELS.owner]: record.owner,
       [LABELS.service]: record.name,
       [LABELS.deployment]: deployment,
+      [LABELS.generation]: record.generation,
     },
     HostConfig: {
       PortBindings: bindings,
@@ -91,6 +93,44 @@ export class ServiceContainers {
   async assertNetworkExists(network: string): Promise<void> {
     const found = await this.engine.maybe(`network ${network}`, (d) => d.getNetwork(network).inspect());
     if (!found) throw this.engine.translate({ statusCode: 400, message: `network "${network}" (DOCKER_NETWORK) does not exist on the Docker host` }, network);
+  }
+
+  /**
+   * The container of this record's generation, made at most once: an existing container with the
+   * record's name and labels (a redelivered event, or a takeover after the replica that created it
+   * died) is reused and started when asked; a leftover of an earlier service of the same name is
+   * removed first. Returns its id.
+   */
+  async ensure(record: ServiceRecord, start: boolean): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.engine.maybe(`container ${record.container_name}`, (d) => d.getContainer(record.container_name).inspect());
+      if (existing) {
+        const labels = existing.Config.Labels ?? {};
+        const ours = labels[LABELS.deployment] === this.deployment && labels[LABELS.service] === record.name;
+        if (!ours) throw Conflict(`a container named "${record.container_name}" exists on the Docker host and was not made by this deployment; remove it`);
+        if (labels[LABELS.generation] === record.generation) {
+          if (start && !existing.State.Running) await this.start(existing.Id, record.name);
+          return existing.Id;
+        }
+        await this.remove(existing.Id); // an earlier service of this name
+      }
+      try {
+        return await this.create(record, start);
+      } catch (error) {
+        // Another replica created it between our look and our create: look again (once).
+        if (attempt === 1 && error instanceof DomainError && error.code === 'conflict' && /already in use/.test(error.message)) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** Removes the container of this record's generation (by id, else by name when its labels say it is this generation's); false when there was none. */
+  async removeOwn(record: ServiceRecord): Promise<boolean> {
+    if (record.container_id) return this.remove(record.container_id);
+    const existing = await this.engine.maybe(`container ${record.container_name}`, (d) => d.getContainer(record.container_name).inspect());
+    const labels = existing?.Config.Labels ?? {};
+    if (!existing || labels[LABELS.deployment] !== this.deployment || labels[LABELS.generation] !== record.generation) return false;
+    return this.remove(existing.Id);
   }
 
   /** Creates the container (and starts it when asked); returns its id. */

@@ -7,7 +7,7 @@ import { CleanupResultDto, ReconciliationReportDto } from './dto/service.dto';
 import { ServiceContainers } from './service-containers';
 import { ServicesService } from './services.service';
 
-/** A record still being created is not "vanished" during this grace period. */
+/** A record still `requested` (its container being made by a worker) is not "vanished" during this grace period. */
 const CREATING_GRACE_MS = 2 * 60 * 1000;
 
 /**
@@ -49,7 +49,7 @@ export class ServiceReconciler implements OnApplicationBootstrap {
     const report: ReconciliationReportDto = {
       scanned_at: new Date(now).toISOString(),
       orphan_containers: containers
-        .filter((c) => !records.some((r) => r.container_id === c.Id || (r.state === 'creating' && r.name === c.Labels[LABELS.service])))
+        .filter((c) => !records.some((r) => r.container_id === c.Id || (r.lifecycle.state === 'requested' && r.name === c.Labels[LABELS.service] && r.generation === c.Labels[LABELS.generation])))
         .map((c) => ({
           container_id: c.Id,
           container_name: (c.Names[0] ?? '').replace(/^\//, ''),
@@ -58,6 +58,8 @@ export class ServiceReconciler implements OnApplicationBootstrap {
           state: c.State,
         })),
       vanished_containers: records
+        // A failed service has no container on purpose (its reason stays readable until it is deleted).
+        .filter((r) => r.lifecycle.state !== 'failed')
         .filter((r) => (r.container_id ? !ids.has(r.container_id) : !byName.has(r.name) && now - Date.parse(r.created_at) > CREATING_GRACE_MS))
         .map((r) => ({ service_name: r.name, owner: r.owner, container_id: r.container_id ?? null })),
       orphan_ports: allocations.filter((p) => p.service && !names.has(p.service)).map((p) => ({ port: p.port, service: p.service! })),

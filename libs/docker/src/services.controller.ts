@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PortAllocationDto, toPortDto } from '@app/ports';
 import { Auth, Authenticated, AuthContext } from '@app/tokens';
@@ -8,6 +8,7 @@ import {
   CleanupResultDto,
   CreateExternalServiceDto,
   CreateServiceDto,
+  CreateServiceQueryDto,
   DeleteServiceQueryDto,
   ExternalServiceDto,
   LogsQueryDto,
@@ -19,6 +20,7 @@ import {
   ServiceStatsDto,
 } from './dto/service.dto';
 import { ExternalServicesService } from './external-services.service';
+import { DEFAULT_CREATE_WAIT_SECONDS } from './service-lifecycle';
 import { ServiceReconciler } from './service-reconciler';
 import { ServiceTelemetryService } from './service-telemetry.service';
 import { ServicesService } from './services.service';
@@ -33,11 +35,20 @@ export class ServicesController {
     private readonly reconciler: ServiceReconciler,
   ) {}
 
-  /** Creates a container from an allowed image, publishes its ports, optionally its proxy hostname. */
+  /**
+   * Creates a service from an allowed image: validated and stored at once, then made, started and
+   * (auto_proxy) proxied by the workflow bus. Waits for that (`wait`, default 30 s): 201 with the
+   * service, or the failure's status and reason; 202 with the `requested` service when it is still
+   * in progress (follow it with GET /api/v1/services/{name}).
+   */
   @Post()
   @Authenticated()
-  create(@Auth() auth: AuthContext, @Body() body: CreateServiceDto): Promise<ServiceDto> {
-    return this.services.create(auth, body);
+  @ApiResponse({ status: 201, type: ServiceDto, description: 'created: lifecycle started (or proxied with auto_proxy)' })
+  @ApiResponse({ status: 202, type: ServiceDto, description: 'accepted: still in progress after `wait` seconds (lifecycle requested or started)' })
+  async create(@Auth() auth: AuthContext, @Body() body: CreateServiceDto, @Query() query: CreateServiceQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<ServiceDto> {
+    const { service, settled } = await this.services.createAndWait(auth, body, query.wait ?? DEFAULT_CREATE_WAIT_SECONDS);
+    if (!settled) void reply.status(202);
+    return service;
   }
 
   /** Docker services: the caller's own; the admin sees all. */

@@ -17,10 +17,15 @@ export class ServicesRepository {
     return this.keys.key('services');
   }
 
+  /** Held while a service's container is made, proxied or torn down (one replica at a time). */
+  lockKey(name: string): string {
+    return this.keys.key('lock', 'service', name);
+  }
+
   async find(name: string): Promise<ServiceRecord | null> {
     const key = this.recordKey(name);
     const raw = await this.redis.client.get(key);
-    return raw === null ? null : decodeRecord(ServiceRecord, key, raw);
+    return raw === null ? null : withLifecycle(decodeRecord(ServiceRecord, key, raw));
   }
 
   async list(): Promise<ServiceRecord[]> {
@@ -28,7 +33,7 @@ export class ServicesRepository {
     if (names.length === 0) return [];
     const keys = names.map((n) => this.recordKey(n));
     const values = await this.redis.client.mget(...keys);
-    return values.flatMap((raw, i) => (raw === null ? [] : [decodeRecord(ServiceRecord, keys[i], raw)]));
+    return values.flatMap((raw, i) => (raw === null ? [] : [withLifecycle(decodeRecord(ServiceRecord, keys[i], raw))]));
   }
 
   /** Stores a new record; false when the name is taken. */
@@ -55,4 +60,15 @@ export class ServicesRepository {
   async delete(name: string): Promise<void> {
     await this.redis.client.multi().del(this.recordKey(name)).srem(this.indexKey, name).exec();
   }
+}
+
+/** Records written before the workflow bus carry `state` (creating | ready) instead of `lifecycle`. */
+function withLifecycle(record: ServiceRecord): ServiceRecord {
+  if (!record.lifecycle) {
+    const state = record.state === 'creating' ? 'requested' : record.proxy_hostname ? 'proxied' : 'started';
+    record.lifecycle = { state, reason: null };
+  }
+  record.generation ||= `legacy-${record.created_at}`;
+  delete record.state;
+  return record;
 }

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { AppConfig } from '@app/config';
 import { Conflict, DomainError, Forbidden, Invalid, NotFound } from '@app/http';
 import { BindAddress, PortAllocationRecord, PortsService } from '@app/ports';
@@ -7,8 +8,9 @@ import { containerName, ENV_NAME_PATTERN, imageAllowed, LABEL_KEY_PATTERN, MAX_M
 import { AddServicePortDto, CreateServiceDto, PortConfigDto, ServiceDeletedDto, ServiceDto } from './dto/service.dto';
 import { EXTERNAL_SERVICE_REGISTRY, ExternalServiceRegistry } from './external-service.registry';
 import { ServiceContainers } from './service-containers';
+import { failureError, isSettled, lifecycle, ServiceLifecycle } from './service-lifecycle';
 import { SERVICE_PROXY_PUBLISHER, ServiceProxyPublisher } from './service-proxy.publisher';
-import { ServicePortRecord, ServiceRecord } from './service.record';
+import { ServicePortRecord, ServiceRecord, serviceTargetUrl } from './service.record';
 import { ServicesRepository } from './services.repository';
 
 /** Names that are API paths under /api/v1/services. */
@@ -19,14 +21,13 @@ const PROXY_UNAVAILABLE = 'proxy targets are not available in this server build 
 /** Docker services: validation and policy, records, ports, containers, and the proxy seam. */
 @Injectable()
 export class ServicesService implements OnModuleInit {
-  private readonly logger = new Logger(ServicesService.name);
-
   constructor(
     private readonly services: ServicesRepository,
     private readonly containers: ServiceContainers,
     private readonly ports: PortsService,
     private readonly config: AppConfig,
     private readonly ownership: TokenOwnershipRegistry,
+    private readonly lifecycle: ServiceLifecycle,
     @Inject(EXTERNAL_SERVICE_REGISTRY) private readonly external: ExternalServiceRegistry,
     @Optional() @Inject(SERVICE_PROXY_PUBLISHER) private readonly proxy?: ServiceProxyPublisher,
   ) {}
@@ -47,7 +48,12 @@ export class ServicesService implements OnModuleInit {
     return this.proxy !== undefined;
   }
 
-  async create(auth: AuthContext, input: CreateServiceDto): Promise<ServiceDto> {
+  /**
+   * Validates the request, stores the record (`requested`, ports allocated) and publishes
+   * `container.requested`; the workers of any replica make, start and proxy the container. Every
+   * refusal happens here, before anything is stored (or with everything undone).
+   */
+  async create(auth: AuthContext, input: CreateServiceDto): Promise<ServiceRecord> {
     const record = this.validate(auth, input);
     const portConfigs = input.port_configs ?? (input.internal_port ? [{ name: 'main', container: input.internal_port }] : []);
     const names = new Set<string>();
@@ -63,29 +69,35 @@ export class ServicesService implements OnModuleInit {
     await this.containers.ping();
     await this.containers.assertImagePresent(record.image);
     if (record.network) await this.containers.assertNetworkExists(record.network);
-    if (!(await this.services.create(record))) throw Conflict(`a service named "${record.name}" already exists`);
-
-    let containerId: string | undefined;
+    if (!(await this.services.create(record))) {
+      const existing = await this.services.find(record.name);
+      const failed = existing?.lifecycle.state === 'failed' ? ` (it failed: ${existing.lifecycle.reason}; delete it first)` : '';
+      throw Conflict(`a service named "${record.name}" already exists${failed}`);
+    }
     try {
       for (const p of portConfigs) record.ports.push(await this.allocatePort(record, p, input.bind_address));
       record.internal_port ??= record.ports[0]?.container_port;
-      containerId = await this.containers.create(record, input.start ?? true);
-      record.container_id = containerId;
-      record.state = 'ready';
-      if (input.auto_proxy) {
-        const hostname = this.hostnameFor(record.name);
-        await this.proxy!.publish(record.owner, hostname, this.targetUrl(record)!);
-        record.proxy_hostname = hostname;
-      }
       await this.services.update(record);
+      await this.lifecycle.request(record);
     } catch (error) {
-      // Undo in reverse: container, ports, record. Nothing half-made stays behind.
-      if (containerId) await this.containers.remove(containerId).catch((e: Error) => this.logger.warn(`undo: removing container failed: ${e.message}`));
+      // Nothing half-made stays behind: ports, record.
       await this.ports.release(record.ports.map((p) => p.host_port)).catch(() => 0);
       await this.services.delete(record.name).catch(() => undefined);
       throw error;
     }
-    return this.describe(record);
+    return record;
+  }
+
+  /**
+   * Creates the service, then waits up to `waitSeconds` until its lifecycle settles on whichever
+   * replica runs it. `settled` false: still in progress (the API answers 202). A failed lifecycle
+   * throws the failure with its reason.
+   */
+  async createAndWait(auth: AuthContext, input: CreateServiceDto, waitSeconds: number): Promise<{ service: ServiceDto; settled: boolean }> {
+    const requested = await this.create(auth, input);
+    const record = waitSeconds > 0 ? await this.lifecycle.waitUntilSettled(requested, waitSeconds) : requested;
+    if (record.lifecycle.state === 'failed') throw failureError(record);
+    return { service: await this.describe(record), settled: isSettled(record) };
   }
 
   async list(auth: AuthContext): Promise<ServiceDto[]> {
@@ -121,14 +133,18 @@ export class ServicesService implements OnModuleInit {
 
   /** Creates `<name>.<BASE_DOMAIN>` → the service through the proxy-targets seam. */
   async publishProxy(auth: AuthContext, name: string): Promise<ServiceDto> {
-    const record = await this.require(auth, name);
-    if (!this.proxy) throw new DomainError('unavailable', PROXY_UNAVAILABLE.replace('; create the service without auto_proxy', ''));
-    const target = this.targetUrl(record);
-    if (!target) throw Invalid(`service "${name}" publishes no port for the proxy to reach; add one with POST /api/v1/services/${name}/ports`);
-    const hostname = this.hostnameFor(name);
-    await this.proxy.publish(record.owner, hostname, target);
-    record.proxy_hostname = hostname;
-    await this.services.update(record);
+    const proxy = this.proxy;
+    if (!proxy) throw new DomainError('unavailable', PROXY_UNAVAILABLE.replace('; create the service without auto_proxy', ''));
+    const record = await this.locked(auth, name, async (record) => {
+      const target = this.targetUrl(record);
+      if (!target) throw Invalid(`service "${name}" publishes no port for the proxy to reach; add one with POST /api/v1/services/${name}/ports`);
+      const hostname = this.hostnameFor(name);
+      await proxy.publish(record.owner, hostname, target);
+      record.proxy_hostname = hostname;
+      if (record.lifecycle.state === 'started') record.lifecycle = lifecycle('proxied');
+      await this.services.update(record);
+      return record;
+    });
     return this.describe(record);
   }
 
@@ -139,7 +155,12 @@ export class ServicesService implements OnModuleInit {
 
   /** Publishes one more port: Docker cannot add a binding to a container, so it is recreated. */
   async addPort(auth: AuthContext, name: string, input: AddServicePortDto): Promise<PortAllocationRecord> {
-    const record = await this.require(auth, name);
+    return this.locked(auth, name, (record) => this.addPortLocked(auth, record, input));
+  }
+
+  private async addPortLocked(auth: AuthContext, record: ServiceRecord, input: AddServicePortDto): Promise<PortAllocationRecord> {
+    const name = record.name;
+    this.assertHasContainer(record);
     if (record.ports.some((p) => p.name === input.name)) throw Conflict(`service "${name}" already has a port named "${input.name}"`);
     this.ports.assertBindAllowed(auth, input.bind ?? '127.0.0.1');
     await this.containers.ping();
@@ -154,7 +175,12 @@ export class ServicesService implements OnModuleInit {
   }
 
   async removePort(auth: AuthContext, name: string, portName: string): Promise<PortAllocationRecord> {
-    const record = await this.require(auth, name);
+    return this.locked(auth, name, (record) => this.removePortLocked(record, portName));
+  }
+
+  private async removePortLocked(record: ServiceRecord, portName: string): Promise<PortAllocationRecord> {
+    const name = record.name;
+    this.assertHasContainer(record);
     const port = record.ports.find((p) => p.name === portName);
     if (!port) throw NotFound(`port "${portName}" of service "${name}"`);
     const allocation = (await this.ports.forService(name)).find((p) => p.port === port.host_port);
@@ -164,8 +190,22 @@ export class ServicesService implements OnModuleInit {
     return allocation ?? { port: port.host_port, bind_address: port.bind_address, protocol: port.protocol, owner: record.owner, service: name, name: portName, allocated_at: record.created_at };
   }
 
-  /** Removes the container, the ports, the proxy (through the seam) and the record. */
+  /**
+   * Removes the container, the ports, the proxy (through the seam) and the record, in any lifecycle
+   * state: under the service's lock, so a worker's step on another replica finishes first (and then
+   * finds no record) or starts after (and finds none). Publishes `container.deleted`.
+   */
   async destroy(record: ServiceRecord, options: { deleteProxy: boolean; deleteCertificate: boolean }): Promise<ServiceDeletedDto> {
+    const result = await this.lifecycle.withLock(record.name, async () => {
+      const current = await this.services.find(record.name);
+      if (!current) throw NotFound(`service "${record.name}"`);
+      return this.teardown(current, options);
+    });
+    await this.lifecycle.deleted({ ...result, generation: record.generation });
+    return result;
+  }
+
+  private async teardown(record: ServiceRecord, options: { deleteProxy: boolean; deleteCertificate: boolean }): Promise<ServiceDeletedDto> {
     const containerRemoved = await this.containers.remove(record.container_id ?? record.container_name);
     let proxy: ServiceDeletedDto['proxy'] = 'none';
     if (record.proxy_hostname) {
@@ -188,8 +228,7 @@ export class ServicesService implements OnModuleInit {
   }
 
   targetUrl(record: ServiceRecord): string | null {
-    const port = record.ports.find((p) => p.container_port === record.internal_port && p.protocol === 'tcp') ?? record.ports.find((p) => p.protocol === 'tcp');
-    return port ? `http://127.0.0.1:${port.host_port}` : null;
+    return serviceTargetUrl(record);
   }
 
   private hostnameFor(name: string): string {
@@ -262,7 +301,10 @@ export class ServicesService implements OnModuleInit {
       internal_port: input.internal_port,
       ports: [],
       container_name: containerName(this.config.redisKeyPrefix, input.service_name),
-      state: 'creating',
+      lifecycle: lifecycle('requested'),
+      generation: randomBytes(8).toString('hex'),
+      auto_proxy: input.auto_proxy ?? false,
+      start: input.start ?? true,
       created_at: new Date().toISOString(),
     };
   }
@@ -276,8 +318,20 @@ export class ServicesService implements OnModuleInit {
 
   private async requireWithContainer(auth: AuthContext, name: string): Promise<ServiceRecord> {
     const record = await this.require(auth, name);
-    if (!record.container_id) throw Conflict(`service "${name}" has no container yet (state ${record.state})`);
+    this.assertHasContainer(record);
     return record;
+  }
+
+  private assertHasContainer(record: ServiceRecord): void {
+    const { state, reason } = record.lifecycle;
+    if (!record.container_id || state === 'requested' || state === 'failed') {
+      throw Conflict(`service "${record.name}" has no container (lifecycle ${state}${reason ? `: ${reason}` : ''})`);
+    }
+  }
+
+  /** Runs a change of the record under the service's lock (never beside a worker's step), on the record read under it. */
+  private locked<T>(auth: AuthContext, name: string, change: (record: ServiceRecord) => Promise<T>): Promise<T> {
+    return this.lifecycle.withLock(name, async () => change(await this.require(auth, name)));
   }
 
   private async describe(record: ServiceRecord): Promise<ServiceDto> {
@@ -311,6 +365,8 @@ export class ServicesService implements OnModuleInit {
       status,
       target_url: this.targetUrl(record),
       proxy_hostname: record.proxy_hostname ?? null,
+      auto_proxy: Boolean(record.auto_proxy),
+      lifecycle: { state: record.lifecycle.state, reason: record.lifecycle.reason ?? null },
       created_at: record.created_at,
     };
   }

@@ -16,9 +16,11 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 import { BIND_ADDRESSES, BindAddress, PORT_PROTOCOLS, PortAllocationDto, PortProtocol } from '@app/ports';
 import { CAPABILITY_PATTERN, IMAGE_PATTERN, MEMORY_PATTERN, SERVICE_NAME_PATTERN, USER_PATTERN } from '../container-rules';
-import { RESTART_POLICIES, RestartPolicy } from '../service.record';
+import { MAX_CREATE_WAIT_SECONDS } from '../service-lifecycle';
+import { RESTART_POLICIES, RestartPolicy, SERVICE_LIFECYCLE_STATES, ServiceLifecycleState } from '../service.record';
 
 const NAME_MESSAGE = 'must be a DNS label: 1-63 lower-case letters, digits or -, not starting or ending with -';
 
@@ -228,7 +230,37 @@ export class ServiceDto {
   /** URL the proxy forwards to (the published internal port on 127.0.0.1). */
   target_url!: string | null;
   proxy_hostname!: string | null;
+  /** Publish `<name>.<BASE_DOMAIN>` once the container runs. */
+  auto_proxy!: boolean;
+  /** Where the service is in its lifecycle on the workflow bus. */
+  lifecycle!: ServiceLifecycleDto;
   created_at!: string;
+}
+
+export class ServiceLifecycleDto {
+  /**
+   * `requested`: stored, waiting for a replica to make the container; `started`: the container
+   * exists and was started (final without auto_proxy); `proxied`: `<name>.<BASE_DOMAIN>` points at
+   * it; `failed`: see `reason` (no container is left, ports are released; delete the service).
+   */
+  @ApiProperty({ enum: SERVICE_LIFECYCLE_STATES })
+  state!: ServiceLifecycleState;
+  /** Why, for `failed`. */
+  reason!: string | null;
+}
+
+export class CreateServiceQueryDto {
+  /**
+   * Seconds to wait (0-120, default 30) for the container to be started (and proxied with
+   * auto_proxy) by whichever replica runs it: then 201 with the service, or the failure's status
+   * and reason. Still in progress after that (or wait=0): 202 with the `requested` service.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'wait must be a whole number of seconds' })
+  @Min(0, { message: 'wait must be 0-120 seconds' })
+  @Max(MAX_CREATE_WAIT_SECONDS, { message: 'wait must be 0-120 seconds' })
+  wait?: number;
 }
 
 export class ServiceDeletedDto {
