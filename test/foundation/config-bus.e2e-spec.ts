@@ -1,8 +1,9 @@
 import { AppConfig, parseEnvironment } from '@app/config';
 import { ConfigBus, RedisConnections, RedisKeys } from '@app/redis';
+import { testRedisEnv } from '../support/test-redis';
 
 function replica(prefix: string) {
-  const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_bus_test_0123456789', REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, CONFIG_POLL_SECONDS: '60' }));
+  const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_bus_test_0123456789', ...testRedisEnv(), REDIS_KEY_PREFIX: prefix, CONFIG_POLL_SECONDS: '60' }));
   const connections = new RedisConnections(config);
   const keys = new RedisKeys(config);
   const bus = new ConfigBus(connections, keys, config);
