@@ -24,10 +24,32 @@ ensureCommands({
   'redis-cli': 'redis-tools',
 });
 ensureBuilt(['server', 'cli', 'mcp-echo']);
-run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
-run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
-try {
-  run(`${root}/node_modules/.bin/jest`, ['--maxWorkers=2', ...process.argv.slice(2)]);
-} catch {
+// `npm run test:cluster` (= `npm test -- --cluster-only`): only the Redis Cluster pass below.
+const clusterOnly = process.argv.includes('--cluster-only');
+const jestArgs = process.argv.slice(2).filter((arg) => arg !== '--cluster-only');
+if (!clusterOnly) {
+  run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
+  run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
+}
+const passes = [
+  // Unit specs and the e2e project against one redis-server.
+  ...(clusterOnly ? [] : [{ name: 'unit + e2e (standalone Redis)', args: [], env: {} }]),
+  // The e2e project again against a six-node Redis Cluster (test/support/global-setup.ts starts it;
+  // jest.config.js lists the few suites left out of this pass and why).
+  { name: 'e2e on a Redis Cluster', args: ['--selectProjects', 'e2e'], env: { TEST_REDIS_TOPOLOGY: 'cluster' } },
+];
+const failed = [];
+for (const pass of passes) {
+  const started = Date.now();
+  process.stdout.write(`\n=== jest: ${pass.name}\n`);
+  try {
+    run(`${root}/node_modules/.bin/jest`, ['--maxWorkers=2', ...pass.args, ...jestArgs], { env: { ...process.env, ...pass.env } });
+  } catch {
+    failed.push(pass.name);
+  }
+  process.stdout.write(`=== jest: ${pass.name}: ${failed.includes(pass.name) ? 'FAILED' : 'passed'} in ${Math.round((Date.now() - started) / 1000)} s\n`);
+}
+if (failed.length > 0) {
+  process.stderr.write(`failed: ${failed.join('; ')}\n`);
   process.exit(1);
 }

@@ -1,6 +1,6 @@
-import Redis from 'ioredis';
 import { freePort } from '../support/ports';
 import { ServerProcess } from '../support/server-process';
+import { testRedisClient, TestRedisClient } from '../support/test-redis';
 
 interface Certificate {
   cert_name: string;
@@ -25,7 +25,7 @@ jest.setTimeout(90_000);
  */
 describe('certificates API', () => {
   let server: ServerProcess;
-  let redis: Redis;
+  let redis: TestRedisClient;
   let directory: string;
   let userToken: string;
 
@@ -38,7 +38,7 @@ describe('certificates API', () => {
   beforeAll(async () => {
     directory = `https://127.0.0.1:${await freePort()}/directory`; // nothing listens there
     server = await ServerProcess.start({ env: { ACME_DIRECTORY_URL: directory, ADMIN_EMAIL: 'admin@example.org', RENEWAL_CHECK_SECONDS: '3600' } });
-    redis = new Redis(process.env.TEST_REDIS_URL ?? '');
+    redis = testRedisClient();
     const token = await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'cert-user', cert_email: 'user@example.org' } });
     userToken = token.body.token;
   });

@@ -4,13 +4,13 @@ import { createServer as createHttpServer } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { connect, createServer, Server } from 'node:tls';
-import Redis from 'ioredis';
 import { TLS_CONTEXT_PROVIDER, TlsContextModule, type TlsContextProvider } from '@app/certificates';
 import { ConfigModule, parseEnvironment } from '@app/config';
 import { CryptoModule } from '@app/crypto';
 import { RedisModule } from '@app/redis';
 import { challengePortOf, Pebble } from '../support/pebble';
 import { ServerProcess, TEST_STORAGE_ENCRYPTION_KEY } from '../support/server-process';
+import { scanKeys, testRedisClient, testRedisEnv, TestRedisClient } from '../support/test-redis';
 
 jest.setTimeout(120_000);
 
@@ -61,7 +61,7 @@ describe('certificates from a real ACME CA (Pebble)', () => {
   let sni: TestingModule;
   let provider: TlsContextProvider;
   let tlsServer: Server;
-  let redis: Redis;
+  let redis: TestRedisClient;
 
   const serve = (servername: string): Promise<Served> =>
     new Promise((resolve, reject) => {
@@ -84,7 +84,7 @@ describe('certificates from a real ACME CA (Pebble)', () => {
 
     const sniEnv = parseEnvironment({
       ADMIN_TOKEN: 'acm_sni_test_0123456789',
-      REDIS_URL: process.env.TEST_REDIS_URL,
+      ...testRedisEnv(),
       REDIS_KEY_PREFIX: a.keyPrefix,
       STORAGE_ENCRYPTION_KEY: TEST_STORAGE_ENCRYPTION_KEY,
       CONFIG_POLL_SECONDS: '1',
@@ -102,7 +102,7 @@ describe('certificates from a real ACME CA (Pebble)', () => {
       },
     });
     await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
-    redis = new Redis(process.env.TEST_REDIS_URL ?? '');
+    redis = testRedisClient();
   });
 
   afterAll(async () => {
@@ -165,7 +165,7 @@ describe('certificates from a real ACME CA (Pebble)', () => {
   });
 
   it('stores private keys only sealed: no Redis value holds a PEM private key, the admin can still read it', async () => {
-    const keys = await redis.keys(`{${a.keyPrefix}}:*`);
+    const keys = await scanKeys(redis, `{${a.keyPrefix}}:*`);
     expect(keys.filter((k) => k.includes(':acme-account:'))).toHaveLength(1);
     let strings = 0;
     for (const key of keys) {
@@ -235,7 +235,12 @@ describe('certificates from a real ACME CA (Pebble)', () => {
       (c) => c.status === 'active' && c.fingerprint !== before.fingerprint,
     );
     await b.stop(); // stop renewing everything every second
-    const after = await show(a, 'proxy-single-example-test');
+    // B may have marked it renewing (and published the order) once more before it stopped: A then
+    // runs that order. Wait for it to settle so the next test starts from a quiet certificate.
+    const after = await eventually(
+      () => show(a, 'proxy-single-example-test'),
+      (c) => c.status !== 'renewing',
+    );
     expect(renewed.fingerprint).not.toBe(before.fingerprint);
     expect(after).toMatchObject({ status: 'active', error: null, renewal_failures: 0 });
     const served = await eventually(() => serve('single.example.test'), (s) => s.fingerprint === after.fingerprint);

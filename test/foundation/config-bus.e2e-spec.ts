@@ -1,24 +1,24 @@
 import { AppConfig, parseEnvironment } from '@app/config';
 import { ConfigBus, RedisConnections, RedisKeys } from '@app/redis';
+import { testRedisEnv } from '../support/test-redis';
 
-function replica(prefix: string) {
-  const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_bus_test_0123456789', REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, CONFIG_POLL_SECONDS: '60' }));
+async function replica(prefix: string) {
+  const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_bus_test_0123456789', ...testRedisEnv(), REDIS_KEY_PREFIX: prefix, CONFIG_POLL_SECONDS: '60' }));
   const connections = new RedisConnections(config);
   const keys = new RedisKeys(config);
   const bus = new ConfigBus(connections, keys, config);
-  bus.onModuleInit();
+  await bus.onModuleInit(); // resolves once Redis confirmed the subscription
   return { connections, keys, bus };
 }
 
 describe('configuration change bus', () => {
   it('bumps config:version atomically with the write and tells every replica', async () => {
     const prefix = `${process.env.TEST_REDIS_PREFIX}-bus`;
-    const a = replica(prefix);
-    const b = replica(prefix);
+    const a = await replica(prefix);
+    const b = await replica(prefix);
     try {
       const seenByB: number[] = [];
       b.bus.onChange((v) => void seenByB.push(v));
-      await new Promise((r) => setTimeout(r, 300)); // let B subscribe and see the initial version
       const before = await a.bus.currentVersion();
       const results = await a.bus.commit((tx) => tx.set(a.keys.key('demo', 'x'), 'value'));
       expect(results).toEqual([[null, 'OK']]);

@@ -5,6 +5,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { parseEnvironment } from '@app/config';
 import { AUTHENTICATED_ROUTE, PUBLIC_ROUTE } from '@app/tokens';
 import { AppModule } from '../../apps/server/src/app.module';
+import { testRedisEnv } from '../support/test-redis';
 
 /**
  * Every route of every controller in the real server module must be either @Public() or
@@ -12,7 +13,7 @@ import { AppModule } from '../../apps/server/src/app.module';
  */
 describe('route inventory', () => {
   it('has no route that is neither authenticated nor deliberately public', async () => {
-    const env = parseEnvironment({ ADMIN_TOKEN: 'acm_inventory_0123456789', REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-inventory`, LOG_LEVEL: 'silent' });
+    const env = parseEnvironment({ ADMIN_TOKEN: 'acm_inventory_0123456789', ...testRedisEnv(), REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-inventory`, LOG_LEVEL: 'silent' });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(env), DiscoveryModule] }).compile();
     const app = moduleRef.createNestApplication(new FastifyAdapter());
     await app.init();

@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
 import { ServerProcess } from '../support/server-process';
+import { scanKeys, testRedisClient, TestRedisClient } from '../support/test-redis';
 
 interface TokenBody {
   name: string;
@@ -11,11 +11,11 @@ interface TokenBody {
 
 describe('API tokens (/api/v1/tokens)', () => {
   let server: ServerProcess;
-  let redis: Redis;
+  let redis: TestRedisClient;
 
   beforeAll(async () => {
     server = await ServerProcess.start();
-    redis = new Redis(process.env.TEST_REDIS_URL!);
+    redis = testRedisClient();
   });
   afterAll(async () => {
     await server.stop();
@@ -29,7 +29,7 @@ describe('API tokens (/api/v1/tokens)', () => {
     const secret = created.body.token!;
 
     // Nothing stored under this server's prefix contains the plaintext.
-    const keys = await redis.keys(`{${server.keyPrefix}}:*`);
+    const keys = await scanKeys(redis, `{${server.keyPrefix}}:*`);
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
       const type = await redis.type(key);

@@ -5,6 +5,7 @@ import { ApiExceptionFilter, createValidationPipe } from '@app/http';
 import { RedisConnections, RedisKeys } from '@app/redis';
 import { HostOwnership, LogClock, RequestLogEntry, RequestLogRetention, RequestLogWriter } from '@app/request-log';
 import { AppModule } from '../../apps/server/src/app.module';
+import { testRedisEnv } from '../support/test-redis';
 
 /**
  * The request log's store and queries in process, against the suite's real Redis, fed with
@@ -77,7 +78,7 @@ describe('request log queries (in process, real Redis)', () => {
   const ids = (page: Page) => page.entries.map((e) => e.request_id);
 
   beforeAll(async () => {
-    const env = parseEnvironment({ ADMIN_TOKEN: ADMIN, REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent' });
+    const env = parseEnvironment({ ADMIN_TOKEN: ADMIN, ...testRedisEnv(), REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent' });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(env)] })
       .overrideProvider(LogClock)
       .useValue(clock)

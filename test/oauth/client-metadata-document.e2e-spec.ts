@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import Redis from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:https';
@@ -10,6 +9,7 @@ import { GithubStandin } from '../support/github-standin';
 import { OAuthBrowser } from '../support/oauth-browser';
 import { ServerProcess } from '../support/server-process';
 import { form, startOAuthServer } from './oauth-fixture';
+import { testRedisClient } from '../support/test-redis';
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
@@ -104,7 +104,7 @@ describe('Client ID Metadata Documents', () => {
     expect(await last!.json()).toEqual({ error: 'slow_down', error_description: 'too many registrations from this address; at most 3 a minute' });
     const clients = await refusing.api<{ client_id: string; used: boolean }[]>('GET', '/api/v1/oauth/clients');
     expect(clients.body.map((c) => c.used)).toEqual([false, false, false]);
-    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    const redis = testRedisClient();
     try {
       const ttl = await redis.ttl(`{${refusing.keyPrefix}}:oauth:client:${clients.body[0].client_id}`);
       expect(ttl).toBeGreaterThan(86000);

@@ -1,17 +1,17 @@
-import Redis from 'ioredis';
 import { AppConfig, parseEnvironment } from '@app/config';
 import { RedisConnections, RedisKeys } from '@app/redis';
 import { RevokedTokens } from '@app/oauth';
+import { testRedisClient, testRedisEnv } from '../support/test-redis';
 
 /** The in-memory revoked-jti list of two "replicas", kept current through real Redis pub/sub. */
 describe('RevokedTokens across replicas', () => {
   const config = new AppConfig(
-    parseEnvironment({ ADMIN_TOKEN: 'acm_0123456789abcdef0123', REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-revoked`, OAUTH_REVOCATION_SYNC_SECONDS: '3600' }),
+    parseEnvironment({ ADMIN_TOKEN: 'acm_0123456789abcdef0123', ...testRedisEnv(), REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-revoked`, OAUTH_REVOCATION_SYNC_SECONDS: '3600' }),
   );
   const keys = new RedisKeys(config);
   const connections = [new RedisConnections(config), new RedisConnections(config)];
   const [one, two] = connections.map((c) => new RevokedTokens(c, keys, config));
-  const raw = new Redis(process.env.TEST_REDIS_URL!);
+  const raw = testRedisClient();
 
   beforeAll(async () => {
     await one.onModuleInit();

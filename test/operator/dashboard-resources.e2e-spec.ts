@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { GithubStandin } from '../support/github-standin';
 import { OAuthBrowser } from '../support/oauth-browser';
 import { ServerProcess } from '../support/server-process';
+import { testRedisClient } from '../support/test-redis';
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
@@ -270,7 +270,7 @@ describe('dashboard resource pages in Chromium', () => {
     // Two dead letters exactly as EventBus writes them after WORKFLOW_MAX_ATTEMPTS failures (the
     // built server has no handler that always fails). Group "test-dashboard" has no consumer, so the
     // retried event is published and stays unhandled.
-    const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const redis = testRedisClient();
     const ids: string[] = [];
     try {
       for (const n of [1, 2]) {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/ports';
 import { runCliProcess } from '../support/cli-process';
+import { testRedisEnv } from '../support/test-redis';
 
 const ROOT = join(__dirname, '..', '..');
 const NODE_IMAGE = 'node:20-bookworm-slim';
@@ -97,7 +98,7 @@ describe('Dockerfile', () => {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'production',
-        REDIS_URL: process.env.TEST_REDIS_URL ?? '',
+        ...testRedisEnv(),
         REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-prod`,
         ADMIN_TOKEN: 'acm_prod_deps_0123456789abcdef',
         API_PORT: String(port),
@@ -145,7 +146,7 @@ describe('Dockerfile', () => {
     const name = `proxy-test-${process.pid}`;
     const run = spawnSync(
       'docker',
-      ['run', '-d', '--rm', '--name', name, '--network', 'host', '-e', `API_PORT=${port}`, '-e', `REDIS_URL=${process.env.TEST_REDIS_URL}`, '-e', `REDIS_KEY_PREFIX=${process.env.TEST_REDIS_PREFIX}-docker`, '-e', 'ADMIN_TOKEN=acm_docker_0123456789abcdef', '-e', 'HTTP_PORT=0', '-e', 'HTTPS_PORT=0', tag],
+      ['run', '-d', '--rm', '--name', name, '--network', 'host', '-e', `API_PORT=${port}`, ...Object.entries(testRedisEnv()).flatMap(([name, value]) => ['-e', `${name}=${value}`]), '-e', `REDIS_KEY_PREFIX=${process.env.TEST_REDIS_PREFIX}-docker`, '-e', 'ADMIN_TOKEN=acm_docker_0123456789abcdef', '-e', 'HTTP_PORT=0', '-e', 'HTTPS_PORT=0', tag],
       { encoding: 'utf8' },
     );
     expect(run.status).toBe(0);

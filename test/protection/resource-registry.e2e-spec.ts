@@ -126,6 +126,8 @@ describe('MCP resource registry', () => {
       expect((await server.api('POST', '/api/v1/proxy/targets/replica.example.test/auth', { body: { required_users: ['*'] } })).status).toBe(200);
       expect((await server.api('POST', '/api/v1/proxy/targets/replica.example.test/resource', { body: { endpoint: '/mcp' } })).status).toBe(200);
       expect(await eventually(async () => (await viaReplica()).status === 401, 1000)).toBe(true);
+      // 401 already follows from the auth change; the resource entry is the next commit: wait for it too.
+      expect(await eventually(async () => (await viaReplica('/.well-known/oauth-protected-resource/mcp')).status === 200, 1000)).toBe(true);
       expect((await viaReplica('/.well-known/oauth-protected-resource/mcp')).json()).toMatchObject({ resource: `${origin('replica.example.test')}/mcp` });
       expect((await server.api('DELETE', '/api/v1/proxy/targets/replica.example.test/auth')).status).toBe(200);
       expect(await eventually(async () => (await viaReplica()).status === 200, 1000)).toBe(true);

@@ -1,7 +1,10 @@
 import { stopDockerEngineIfStarted } from './docker-engine';
+import type { RedisCluster } from './redis-cluster';
 import type { RedisServer } from './redis-server';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __TEST_REDIS__?: RedisServer }).__TEST_REDIS__?.destroy();
+  const redis = (globalThis as { __TEST_REDIS__?: RedisServer | RedisCluster }).__TEST_REDIS__;
+  if (redis && 'destroy' in redis) await redis.destroy();
+  else await redis?.stop();
   await stopDockerEngineIfStarted();
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { testRedisEnv } from './test-redis';
 
 const ROOT = join(__dirname, '..', '..');
 export const SERVER_MAIN = join(ROOT, 'dist', 'apps', 'server', 'main.js');
@@ -27,7 +28,8 @@ export interface ApiResponse<T = unknown> {
 
 /**
  * The real, built server (`dist/apps/server/main.js`) as a child process on free loopback ports,
- * against the suite's Redis (started by global-setup). `npm test` builds it first.
+ * against the suite's Redis (started by global-setup; one redis-server or, with
+ * TEST_REDIS_TOPOLOGY=cluster, a Redis Cluster). `npm test` builds it first.
  */
 export class ServerProcess {
   readonly adminToken = `acm_test_admin_${randomBytes(12).toString('hex')}`;
@@ -45,7 +47,9 @@ export class ServerProcess {
   ) {
     this.env = {
       PATH: process.env.PATH ?? '',
-      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      // The suite's Redis (REDIS_URL, or REDIS_CLUSTER_NODES on a cluster run), unless the suite
+      // brings its own Redis (then only that one: REDIS_CLUSTER_NODES would win over REDIS_URL).
+      ...(ownRedis(extraEnv) ? {} : testRedisEnv()),
       REDIS_KEY_PREFIX: keyPrefix,
       ADMIN_TOKEN: this.adminToken,
       API_PORT: String(apiPort),
@@ -160,6 +164,10 @@ export class ServerProcess {
       child.kill(signal);
     });
   }
+}
+
+function ownRedis(env: Record<string, string>): boolean {
+  return ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].some((name) => name in env);
 }
 
 /** Runs the built server once with the given environment and returns its exit code and output. */

@@ -1,11 +1,11 @@
 import { Injectable, Module, OnModuleInit, INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import { ConfigModule, parseEnvironment } from '@app/config';
 import { MetricsModule, MetricsRegistry } from '@app/metrics';
 import { RedisModule } from '@app/redis';
 import { ClusterSingleton, EventBus, RetryLater, WorkflowEvent, WorkflowKeys, WorkflowModule, WorkflowService } from '@app/workflow';
+import { testRedisClient, testRedisEnv, TestRedisClient } from '../support/test-redis';
 
 /**
  * The workflow bus in-process, against the suite's real Redis, with two "replicas" (two Nest
@@ -61,13 +61,13 @@ describe('workflow event bus (in-process, real Redis)', () => {
   const prefix = `wf-${randomBytes(4).toString('hex')}`;
   const calls: Calls = { handled: new Map(), flaky: new Map() };
   let replicas: INestApplicationContext[] = [];
-  let redis: Redis;
+  let redis: TestRedisClient;
   let keys: WorkflowKeys;
 
   async function replica(): Promise<INestApplicationContext> {
     const env = parseEnvironment({
       ADMIN_TOKEN: 'acm_0123456789abcdef0123',
-      REDIS_URL: process.env.TEST_REDIS_URL,
+      ...testRedisEnv(),
       REDIS_KEY_PREFIX: prefix,
       LOG_LEVEL: 'silent',
       WORKFLOW_CLAIM_TIMEOUT_MS: '600',
@@ -93,7 +93,7 @@ describe('workflow event bus (in-process, real Redis)', () => {
   };
 
   beforeAll(async () => {
-    redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    redis = testRedisClient();
     replicas = [await replica(), await replica()];
     keys = replicas[0].get(WorkflowKeys);
   });

@@ -1,7 +1,7 @@
-import Redis from 'ioredis';
 import { Pebble } from '../support/pebble';
 import { ServerProcess } from '../support/server-process';
 import { TcpForwarder } from '../support/tcp-forwarder';
+import { testRedisClient, TestRedisClient } from '../support/test-redis';
 
 jest.setTimeout(120_000);
 
@@ -48,7 +48,7 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
   let acmeGate: TcpForwarder;
   let balancer: TcpForwarder;
   let replicas: ServerProcess[] = [];
-  let redis: Redis;
+  let redis: TestRedisClient;
 
   const orderCount = () => (pebble.logs.match(/Added order/g) ?? []).length;
   const live = () => replicas.filter((r) => r.pid !== undefined);
@@ -57,7 +57,7 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
   const certificate = async (server: ServerProcess, name: string) => (await server.api<Certificate>('GET', `/api/v1/certificates/${name}`)).body;
 
   beforeAll(async () => {
-    redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    redis = testRedisClient();
     pebble = await Pebble.prepare();
     acmeGate = await TcpForwarder.start(() => [pebble.acmePort]);
     balancer = await TcpForwarder.start(() => live().map((r) => r.httpPort));

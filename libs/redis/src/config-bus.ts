@@ -9,7 +9,7 @@ export type ConfigChangeListener = (version: number) => void | Promise<void>;
 /**
  * The configuration change bus. Every configuration write runs in one MULTI with an INCR of
  * `config:version`, then the new version is published. Replicas rebuild their in-memory view on the
- * message, after a reconnect, and on a slow periodic check (a lost message costs at most one poll).
+ * message, after a reconnect or re-subscription, and on a slow periodic check (the backstop).
  */
 @Injectable()
 export class ConfigBus implements OnModuleInit, OnApplicationShutdown {
@@ -30,14 +30,12 @@ export class ConfigBus implements OnModuleInit, OnApplicationShutdown {
     this.channel = keys.key('config', 'changed');
   }
 
-  onModuleInit(): void {
-    const { subscriber, client } = this.redis;
-    subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.channel) void this.observe(Number(message));
-    });
-    // ioredis re-subscribes after a reconnect; a version check on 'ready' catches what was missed.
-    subscriber.subscribe(this.channel).catch((e: Error) => this.logger.warn(`subscribe failed: ${e.message}`));
-    client.on('ready', () => void this.check());
+  async onModuleInit(): Promise<void> {
+    // Subscribed (confirmed by Redis) before the server starts answering; after a reconnect or a
+    // Cluster subscriber move, RedisConnections subscribes again and the version check catches up
+    // on what was published meanwhile.
+    await this.redis.subscribe(this.channel, { message: (message) => void this.observe(Number(message)), resubscribed: () => this.check() });
+    this.redis.client.on('ready', () => void this.check());
     this.poll = setInterval(() => void this.check(), this.config.configPollMs);
     this.poll.unref();
   }

@@ -1,8 +1,19 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { Cluster, RedisOptions } from 'ioredis';
 import { AppConfig, RedisTopology } from '@app/config';
+import { CoalescedRun } from './coalesced-run';
 
 export type RedisClient = Redis | Cluster;
+
+/** A pub/sub channel's handlers: each message, and a catch-up after every (re)subscription. */
+export interface ChannelHandlers {
+  message(message: string): void;
+  /**
+   * Called once the channel is subscribed again after the subscriber connection moved or
+   * reconnected: messages published in between are lost, so re-read what they announce.
+   */
+  resubscribed(): void | Promise<void>;
+}
 
 /**
  * Owns every Redis connection of the process: one for commands, one for subscriptions (a
@@ -15,6 +26,9 @@ export class RedisConnections implements OnApplicationShutdown {
   readonly subscriber: RedisClient;
 
   private readonly waitReplicas: number;
+  private closing = false;
+  private readonly channels = new Map<string, ChannelHandlers>();
+  private readonly resubscribing = new CoalescedRun(() => this.resubscribeAll());
 
   constructor(config: AppConfig) {
     this.waitReplicas = config.redisWaitReplicas;
@@ -32,6 +46,53 @@ export class RedisConnections implements OnApplicationShutdown {
         lastError = '';
       });
     }
+    this.subscriber.on('message', (channel: string, message: string) => this.channels.get(channel)?.message(message));
+    // Standalone / Sentinel: ioredis re-subscribes after a reconnect, but messages published while
+    // it was away are lost. Cluster: ioredis's subscriber connection goes to one node and MOVES to
+    // another when that node leaves the pool ('-node'; e.g. the first slot refresh on a young cluster
+    // drops replicas that CLUSTER SLOTS does not list yet, or a failover): it re-subscribes only the
+    // channels the old node had already confirmed, and nothing published in between arrives. So on
+    // every (re)connect and node change: SUBSCRIBE again (idempotent), then let each channel catch up.
+    this.subscriber.on('ready', () => void this.resubscribing.run());
+    if (this.subscriber instanceof Cluster) {
+      // setImmediate: ioredis moves its subscriber in its own listener of the same event, after ours.
+      for (const event of ['-node', '+node']) this.subscriber.on(event, () => setImmediate(() => void this.resubscribing.run()));
+    }
+  }
+
+  /**
+   * Subscribes `channel` on the subscriber connection; resolves once Redis confirmed it (so a
+   * message published after this resolves reaches `handlers.message`). Keeps it subscribed across
+   * reconnects and Cluster node changes, calling `handlers.resubscribed` after each.
+   */
+  async subscribe(channel: string, handlers: ChannelHandlers): Promise<void> {
+    this.channels.set(channel, handlers);
+    try {
+      await this.subscriber.subscribe(channel);
+    } catch (error) {
+      // E.g. the Cluster subscriber connection moved while SUBSCRIBE was in flight: try again.
+      if (this.closing) return;
+      this.logger.warn(`subscribe ${channel} failed, retrying in 1 s: ${(error as Error).message}`);
+      setTimeout(() => void this.resubscribing.run(), 1000).unref();
+    }
+  }
+
+  private async resubscribeAll(): Promise<void> {
+    if (this.channels.size === 0 || this.closing) return;
+    try {
+      await this.subscriber.subscribe(...this.channels.keys());
+    } catch (error) {
+      if (this.closing) return;
+      this.logger.warn(`re-subscribe failed (retried on the next reconnect or node change): ${(error as Error).message}`);
+      return;
+    }
+    await Promise.all(
+      [...this.channels.entries()].map(([channel, handlers]) =>
+        Promise.resolve()
+          .then(() => handlers.resubscribed())
+          .catch((e: Error) => this.logger.warn(`catching up on ${channel} failed: ${e.message}`)),
+      ),
+    );
   }
 
   /**
@@ -52,6 +113,7 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
     await Promise.all([this.client, this.subscriber].map((c) => c.quit().catch(() => c.disconnect())));
   }
 }

@@ -35,14 +35,15 @@ export class RevokedTokens implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    this.redis.subscriber.on('message', (channel: string, message: string) => {
-      if (channel !== this.channel) return;
-      for (const entry of message.split(',')) {
-        const [jti, exp] = entry.split(' ');
-        if (jti && Number.isFinite(Number(exp))) this.revoked.set(jti, Number(exp));
-      }
+    await this.redis.subscribe(this.channel, {
+      message: (message) => {
+        for (const entry of message.split(',')) {
+          const [jti, exp] = entry.split(' ');
+          if (jti && Number.isFinite(Number(exp))) this.revoked.set(jti, Number(exp));
+        }
+      },
+      resubscribed: () => this.sync(),
     });
-    await this.redis.subscriber.subscribe(this.channel).catch((e: Error) => this.logger.warn(`subscribe failed: ${e.message}`));
     this.redis.client.on('ready', () => void this.sync());
     await this.sync();
     this.timer = setInterval(() => void this.sync(), this.config.oauth.revocationSyncMs);
