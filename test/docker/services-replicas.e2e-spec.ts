@@ -1,8 +1,8 @@
-import Redis from 'ioredis';
 import { DockerApiGate } from '../support/docker-api-gate';
 import { docker, ensureDockerEngine, ensureTestImage, removeDeploymentContainers, TEST_IMAGE, TEST_PAGE } from '../support/docker-engine';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { ServerProcess } from '../support/server-process';
+import { testRedisClient, type TestRedisClient } from '../support/test-redis';
 
 jest.setTimeout(120_000);
 
@@ -55,13 +55,13 @@ describe('Docker services on the workflow bus across two replicas', () => {
   const base = 12000 + Math.floor(Math.random() * 80) * 100;
   let gate: DockerApiGate;
   let replicas: ServerProcess[] = [];
-  let redis: Redis;
+  let redis: TestRedisClient;
   const live = () => replicas.filter((r) => r.pid !== undefined);
 
   beforeAll(async () => {
     await ensureDockerEngine();
     ensureTestImage();
-    redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    redis = testRedisClient();
     gate = await DockerApiGate.start();
     const env = {
       DOCKER_HOST: gate.dockerHost,
