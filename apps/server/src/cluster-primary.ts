@@ -59,14 +59,20 @@ export class ClusterPrimary {
   private everServed = false;
   private stopping?: NodeJS.Signals;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly options: { roundRobin: boolean },
+  ) {
     this.logger = pino({ level: config.logLevel }).child({ context: 'ClusterPrimary' });
     this.slots = Array.from({ length: config.workers }, (_, index) => ({ index, startedAt: 0, failures: 0 }));
   }
 
   async run(): Promise<void> {
-    // Round-robin: the primary accepts and hands connections out in turn (see docs/performance.md
-    // "Workers" for SCHED_RR vs SCHED_NONE here). NODE_CLUSTER_SCHED_POLICY=none still overrides.
+    // SCHED_NONE: the workers accept on the shared listening sockets themselves and the kernel
+    // spreads the connections; the primary stays off the data path. Node's round-robin (SCHED_RR,
+    // the primary accepts and passes each connection over IPC) measured slower here, up to 4x on
+    // new connections (docs/performance.md "Workers"); NODE_CLUSTER_SCHED_POLICY=rr selects it.
+    cluster.schedulingPolicy = this.options.roundRobin ? cluster.SCHED_RR : cluster.SCHED_NONE;
     this.workerEnv = await sharedWorkerEnvironment(this.config, this.logger);
     new ClusterMetricsAggregator(cluster, (worker) => this.ready.has(worker.id));
     cluster.on('message', (worker, message: unknown) => this.onMessage(worker, message));

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   // primary never loads Nest, Fastify and the feature modules: it only forks and supervises.
   if (cluster.isPrimary && new AppConfig(env).workers > 1) {
     const { ClusterPrimary } = await import('./cluster-primary');
-    await new ClusterPrimary(new AppConfig(env)).run();
+    // Kernel-distributed accepts unless NODE_CLUSTER_SCHED_POLICY=rr asks for Node's round-robin.
+    await new ClusterPrimary(new AppConfig(env), { roundRobin: process.env.NODE_CLUSTER_SCHED_POLICY === 'rr' }).run();
     return;
   }
   const { startServer } = await import('./server');
