@@ -4,25 +4,34 @@
 //   node bench/ab.mjs .dist-A dist redis://127.0.0.1:<port> <backend port>
 // Both sides get the server's launch flags (apps/server/node-flags.json); AB_NODE_ARGS_A / AB_NODE_ARGS_B
 // add node flags to one side (the same dist twice compares flags).
+// AB_ENV_A / AB_ENV_B add environment variables to one side, space-separated NAME=value
+// (e.g. AB_ENV_B=WORKERS=2 compares one process with two workers on the same dist).
 // Both servers run side by side; short wrk runs alternate A,B / B,A and the per-pair ratio is printed.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
+import { availableParallelism } from 'node:os';
 import { SERVER_NODE_FLAGS } from '../scripts/lib/system.mjs';
 const [distA, distB, redisUrl, backendPort] = process.argv.slice(2);
 const ADMIN = 'acm_ab_' + randomBytes(8).toString('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const req = (port, path, host, method = 'GET', body) => new Promise((res, rej) => { const r = http.request({ host: '127.0.0.1', port, path, method, headers: { host, authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, agent: false }, (x) => { x.resume(); x.on('end', () => res(x.statusCode)); }); r.on('error', rej); r.end(body); });
-async function start(dist, base, nodeArgs = '') {
-  const env = { PATH: process.env.PATH, NODE_ENV: 'production', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'ab-' + base, ADMIN_TOKEN: ADMIN, API_PORT: String(base), API_BIND: '127.0.0.1', HTTP_PORT: String(base + 1), HTTPS_PORT: String(base + 2), PROXY_PROTOCOL_PORT: '0', PUBLIC_BIND: '127.0.0.1', BASE_DOMAIN: 'example.test', LOG_LEVEL: 'warn', STORAGE_ENCRYPTION_KEY: randomBytes(32).toString('base64'), AUTO_CERTIFICATES: 'false' };
+const get = (port, path, host, method = 'GET', body) => new Promise((res, rej) => { const r = http.request({ host: '127.0.0.1', port, path, method, headers: { host, authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, agent: false }, (x) => { let text = ''; x.on('data', (c) => (text += c)); x.on('end', () => res({ status: x.statusCode, text })); }); r.on('error', rej); r.end(body); });
+const req = async (...args) => (await get(...args)).status;
+const parseEnv = (text = '') => Object.fromEntries(text.split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+async function start(dist, base, nodeArgs = '', extraEnv = {}) {
+  const env = { PATH: process.env.PATH, NODE_ENV: 'production', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'ab-' + base, ADMIN_TOKEN: ADMIN, API_PORT: String(base), API_BIND: '127.0.0.1', HTTP_PORT: String(base + 1), HTTPS_PORT: String(base + 2), PROXY_PROTOCOL_PORT: '0', PUBLIC_BIND: '127.0.0.1', BASE_DOMAIN: 'example.test', LOG_LEVEL: 'warn', STORAGE_ENCRYPTION_KEY: randomBytes(32).toString('base64'), AUTO_CERTIFICATES: 'false', ...extraEnv };
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs.split(' ').filter(Boolean), dist + '/apps/server/main.js'], { env, stdio: 'ignore' });
-  for (;;) { try { if ((await req(base, '/health', '127.0.0.1')) === 200) break; } catch {} await sleep(100); }
+  // With WORKERS > 1, wait until every worker has answered /health (each fresh connection may reach another one).
+  const workers = env.WORKERS === 'auto' ? availableParallelism() : Number(env.WORKERS ?? 1);
+  const pids = new Set();
+  while (pids.size < workers) { try { const h = await get(base, '/health', '127.0.0.1'); if (h.status === 200) pids.add(JSON.parse(h.text).worker?.pid ?? 0); } catch {} if (pids.size < workers) await sleep(100); }
   await req(base, '/api/v1/proxy/targets', '127.0.0.1', 'POST', JSON.stringify({ hostname: 'ab.test', target_url: `http://127.0.0.1:${backendPort}` }));
   for (;;) { try { if ((await req(base + 1, '/small', 'ab.test')) === 200) break; } catch {} await sleep(50); }
   return child;
 }
 // Ports 10100-10299: outside the kernel's ephemeral range and the test suites' port blocks.
-const a = await start(distA, 10100, process.env.AB_NODE_ARGS_A); const b = await start(distB, 10200, process.env.AB_NODE_ARGS_B);
+const a = await start(distA, 10100, process.env.AB_NODE_ARGS_A, parseEnv(process.env.AB_ENV_A)); const b = await start(distB, 10200, process.env.AB_NODE_ARGS_B, parseEnv(process.env.AB_ENV_B));
+console.log('A', distA, process.env.AB_NODE_ARGS_A ?? '', process.env.AB_ENV_A ?? '', '| B', distB, process.env.AB_NODE_ARGS_B ?? '', process.env.AB_ENV_B ?? '');
 const P99 = { 10101: [], 10201: [] };
 const rps = (port) => {
   const out = spawnSync('wrk', ['-t1', '-c50', '-d3s', '--latency', '-H', 'Host: ab.test', `http://127.0.0.1:${port}/small`], { encoding: 'utf8' }).stdout;

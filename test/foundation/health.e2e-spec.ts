@@ -6,6 +6,7 @@ interface Health {
   redis: { status: string; latency_ms: number | null };
   version: string;
   uptime_s: number;
+  worker: { id: number; pid: number };
 }
 
 async function waitForHealth(server: ServerProcess, status: number): Promise<Health> {
@@ -24,7 +25,7 @@ describe('GET /health', () => {
     const server = await ServerProcess.start({ env: { REDIS_URL: redis.url } });
     try {
       const up = await waitForHealth(server, 200);
-      expect(up).toEqual({ status: 'ok', redis: { status: 'up', latency_ms: expect.any(Number) }, version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptime_s: expect.any(Number) });
+      expect(up).toEqual({ status: 'ok', redis: { status: 'up', latency_ms: expect.any(Number) }, version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptime_s: expect.any(Number), worker: { id: 0, pid: server.pid } });
 
       await redis.stop();
       const down = await waitForHealth(server, 503);

@@ -1,15 +1,11 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { AppConfig, ConfigError, parseEnvironment } from '@app/config';
-import { PublicListeners } from '@app/dispatcher';
-import { createAdminApp } from '@app/http';
-import { AppModule } from './app.module';
+import cluster from 'node:cluster';
+import { AppConfig, ConfigError, Environment, parseEnvironment } from '@app/config';
 
-async function bootstrap(): Promise<void> {
-  let env;
+function readEnvironment(): Environment {
   try {
     // The one place that reads process.env; everything else gets AppConfig.
-    env = parseEnvironment(process.env);
+    return parseEnvironment(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`configuration error: ${error.message}\n`);
@@ -17,18 +13,23 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const app = await createAdminApp(AppModule.forRoot(env), new AppConfig(env));
-  const config = app.get(AppConfig);
-  // The public listeners hand some paths to the Nest app (ACME challenge, OAuth, ADMIN_HOSTNAME),
-  // so it must be ready first; they open before the admin listener, so /health means "serving".
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  await app.get(PublicListeners).start();
-  await app.listen({ port: config.apiPort, host: config.apiBind });
-  new Logger('Bootstrap').log(`admin API listening on http://${config.apiBind}:${config.apiPort} (docs at /docs)`);
 }
 
-bootstrap().catch((error: Error) => {
+async function main(): Promise<void> {
+  const env = readEnvironment();
+  // Loaded lazily (webpack keeps them in this bundle, evaluated on first use), so the cluster
+  // primary never loads Nest, Fastify and the feature modules: it only forks and supervises.
+  if (cluster.isPrimary && new AppConfig(env).workers > 1) {
+    const { ClusterPrimary } = await import('./cluster-primary');
+    // Kernel-distributed accepts unless NODE_CLUSTER_SCHED_POLICY=rr asks for Node's round-robin.
+    await new ClusterPrimary(new AppConfig(env), { roundRobin: process.env.NODE_CLUSTER_SCHED_POLICY === 'rr' }).run();
+    return;
+  }
+  const { startServer } = await import('./server');
+  await startServer(env);
+}
+
+main().catch((error: Error) => {
   process.stderr.write(`failed to start: ${error.message}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Environment, LogLevel } from './environment';
+import { availableParallelism } from 'node:os';
+import { Environment, LogLevel, splitPemBundle } from './environment';
 import { version } from '../../../package.json';
 
 export interface HostPort {
@@ -118,6 +119,14 @@ export class AppConfig {
   }
   get redisKeyPrefix(): string {
     return this.env.REDIS_KEY_PREFIX;
+  }
+  /** Server processes sharing the listeners; `WORKERS=auto` resolves to the available CPUs. 1: no cluster. */
+  get workers(): number {
+    return this.env.WORKERS === 'auto' ? availableParallelism() : this.env.WORKERS;
+  }
+  /** TLS_FALLBACK_PEM_B64 split into key and certificate chain; undefined when unset (generate one). */
+  get tlsFallback(): { key: string; cert: string } | undefined {
+    return this.env.TLS_FALLBACK_PEM_B64 ? splitPemBundle(Buffer.from(this.env.TLS_FALLBACK_PEM_B64, 'base64').toString('utf8')) : undefined;
   }
   get configPollMs(): number {
     return this.env.CONFIG_POLL_SECONDS * 1000;

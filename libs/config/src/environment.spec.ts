@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { generateFallbackCertificate } from '@app/dispatcher/fallback-certificate';
 import { AppConfig } from './app-config';
 import { ConfigError, parseEnvironment } from './environment';
 
@@ -89,5 +91,23 @@ describe('parseEnvironment', () => {
     expect(problem({ ...base, OAUTH_JWT_PRIVATE_KEY_B64: Buffer.from('not a key').toString('base64') })).toBe('OAUTH_JWT_PRIVATE_KEY_B64 must be a base64-encoded PEM RSA private key (npm start generates one)');
     expect(problem({ ...base, OAUTH_ISSUER: 'https://auth.example.com/' })).toMatch(/^OAUTH_ISSUER must be an http\(s\) URL without query, fragment or trailing slash/);
     expect(problem({ ...base, OAUTH_ALLOWED_GITHUB_USERS: 'alice; bob' })).toMatch(/^OAUTH_ALLOWED_GITHUB_USERS must be "\*" or a comma-separated list/);
+  });
+
+  it('reads WORKERS: a positive number or auto (one per CPU), default 1', () => {
+    expect(new AppConfig(parseEnvironment(base)).workers).toBe(1);
+    expect(new AppConfig(parseEnvironment({ ...base, WORKERS: '3' })).workers).toBe(3);
+    expect(new AppConfig(parseEnvironment({ ...base, WORKERS: ' Auto ' })).workers).toBe(availableParallelism());
+    for (const bad of ['0', '-1', 'two', '1.5']) {
+      expect(problem({ ...base, WORKERS: bad })).toBe(`WORKERS must be a positive whole number or "auto" (one worker per CPU) (got "${bad}")`);
+    }
+    expect(problem({ ...base, WORKERS: '1000' })).toBe('WORKERS must be at most 256 (got "1000")');
+  });
+
+  it('checks TLS_FALLBACK_PEM_B64 and splits it into key and certificate', async () => {
+    const { key, cert } = await generateFallbackCertificate('example.test');
+    const config = new AppConfig(parseEnvironment({ ...base, TLS_FALLBACK_PEM_B64: Buffer.from(`${key}\n${cert}\n`).toString('base64') }));
+    expect(config.tlsFallback).toEqual({ key: key.trim(), cert: cert.trim() });
+    expect(new AppConfig(parseEnvironment(base)).tlsFallback).toBeUndefined();
+    expect(problem({ ...base, TLS_FALLBACK_PEM_B64: Buffer.from(key).toString('base64') })).toMatch(/^TLS_FALLBACK_PEM_B64 must be base64 of a PEM private key followed by its certificate/);
   });
 });

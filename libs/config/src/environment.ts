@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { createPrivateKey, KeyObject } from 'node:crypto';
+import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -172,6 +172,27 @@ export class Environment {
   @Min(1024)
   @Max(100 * 1024 * 1024)
   API_BODY_LIMIT: number = 1024 * 1024;
+
+  /**
+   * Server processes sharing the listeners (node:cluster): a positive number or `auto` (one per
+   * available CPU). 1 (default): one process, no cluster primary.
+   */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim().toLowerCase() === 'auto' ? 'auto' : toInt({ value })))
+  @IsOptional()
+  @ValidateIf((env: Environment) => env.WORKERS !== 'auto')
+  @IsInt({ message: 'must be a positive whole number or "auto" (one worker per CPU)' })
+  @Min(1, { message: 'must be a positive whole number or "auto" (one worker per CPU)' })
+  @Max(256, { message: 'must be at most 256' })
+  WORKERS: number | 'auto' = 1;
+
+  /**
+   * The certificate served when no stored certificate matches the SNI name: base64 of a PEM bundle,
+   * private key then certificate(s). Unset: a self-signed one is generated at start (by the cluster
+   * primary when WORKERS > 1, so every worker presents the same one).
+   */
+  @IsOptional()
+  @IsString()
+  TLS_FALLBACK_PEM_B64?: string;
 
   /** Seconds between the slow configuration-version checks (a safety net behind pub/sub). */
   @Transform(toInt)
@@ -487,6 +508,7 @@ export function parseEnvironment(raw: Record<string, string | undefined>): Envir
     throw new ConfigError('REDIS_CLUSTER_NODES', 'cannot be combined with REDIS_SENTINELS: choose one Redis topology');
   }
   if (env.OAUTH_JWT_PRIVATE_KEY_B64) checkRsaPrivateKey(env.OAUTH_JWT_PRIVATE_KEY_B64);
+  if (env.TLS_FALLBACK_PEM_B64) checkFallbackPem(env.TLS_FALLBACK_PEM_B64);
   return env;
 }
 
@@ -505,6 +527,23 @@ function checkRsaPrivateKey(b64: string): void {
   }
   if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
     throw new ConfigError('OAUTH_JWT_PRIVATE_KEY_B64', 'must be an RSA private key of at least 2048 bits (tokens are signed RS256)');
+  }
+}
+
+/** Splits a PEM bundle into its private key and its certificate chain. */
+export function splitPemBundle(pem: string): { key: string; cert: string } {
+  const key = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/.exec(pem)?.[0] ?? '';
+  const cert = (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).join('\n');
+  return { key, cert };
+}
+
+function checkFallbackPem(b64: string): void {
+  const { key, cert } = splitPemBundle(Buffer.from(b64, 'base64').toString('utf8'));
+  try {
+    createPrivateKey(key);
+    new X509Certificate(cert);
+  } catch {
+    throw new ConfigError('TLS_FALLBACK_PEM_B64', 'must be base64 of a PEM private key followed by its certificate, e.g. from: cat key.pem cert.pem | base64 -w0');
   }
 }
 

@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { generate } from 'selfsigned';
 import { TLS_CONTEXT_PROVIDER, type TlsContextProvider } from '@app/certificates';
 import { AppConfig } from '@app/config';
+import { generateFallbackCertificate } from './fallback-certificate';
 
 /**
  * Chooses the TLS context for each handshake: the provider's certificate for the name when it has
- * one, else a self-signed certificate generated at start (for BASE_DOMAIN, *.BASE_DOMAIN and
- * localhost), so HTTPS works before any certificate is issued.
+ * one, else the fallback: TLS_FALLBACK_PEM_B64 when set (the cluster primary sets it for its
+ * workers), otherwise a self-signed certificate generated at start (for BASE_DOMAIN, *.BASE_DOMAIN
+ * and localhost), so HTTPS works before any certificate is issued.
  */
 @Injectable()
 export class TlsContexts {
@@ -21,28 +22,13 @@ export class TlsContexts {
 
   async init(): Promise<void> {
     if (this.fallbackContext) return;
+    const configured = this.config.tlsFallback;
+    if (configured) {
+      this.fallbackContext = createSecureContext(configured);
+      return;
+    }
     const domain = this.config.baseDomain;
-    const pems = await generate([{ name: 'commonName', value: domain }], {
-      keyType: 'ec',
-      curve: 'P-256',
-      algorithm: 'sha256',
-      notAfterDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
-      extensions: [
-        { name: 'basicConstraints', cA: false },
-        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-        { name: 'extKeyUsage', serverAuth: true },
-        {
-          name: 'subjectAltName',
-          altNames: [
-            { type: 2, value: domain },
-            { type: 2, value: `*.${domain}` },
-            { type: 2, value: 'localhost' },
-            { type: 7, ip: '127.0.0.1' },
-          ],
-        },
-      ],
-    });
-    this.fallbackContext = createSecureContext({ key: pems.private, cert: pems.cert });
+    this.fallbackContext = createSecureContext(await generateFallbackCertificate(domain));
     this.logger.log(`self-signed fallback certificate generated for ${domain}, *.${domain}, localhost`);
   }
 

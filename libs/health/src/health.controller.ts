@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import cluster from 'node:cluster';
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@app/config';
 import { RedisHealthIndicator } from '@app/redis';
@@ -23,6 +24,10 @@ export class HealthController {
     const redis = await this.redis.check();
     const status = redis.status === 'up' ? 'ok' : 'degraded';
     void reply.status(status === 'ok' ? 200 : 503).header('cache-control', 'no-store');
-    return { status, redis, version: this.config.version, uptime_s: Math.floor((Date.now() - this.startedAt) / 1000) };
+    return {
+      status,
+      redis, version: this.config.version, uptime_s: Math.floor((Date.now() - this.startedAt) / 1000),
+      worker: { id: cluster.worker?.id ?? 0, pid: process.pid },
+    };
   }
 }

@@ -17,6 +17,8 @@ export class CertificateMetrics {
       name: 'proxy_certificate_expiry_seconds',
       help: 'Seconds until the certificate expires (negative once expired)',
       labelNames: ['certificate', 'domain'],
+      // Every worker (WORKERS > 1) reports the same certificates: the soonest expiry, not a sum.
+      aggregator: 'min',
       registers: [metrics.registry],
       collect() {
         this.reset();

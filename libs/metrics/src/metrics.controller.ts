@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Res, UnauthorizedException } from '@nestjs/common';
+import { Controller, Get, Headers, Res, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@app/config';
@@ -18,7 +18,7 @@ export class MetricsController {
   ) {}
 
   /**
-   * Prometheus metrics of this replica (text format 0.0.4). Public on the admin listener, like
+   * Prometheus metrics of this replica, all its worker processes together (text format 0.0.4). Public on the admin listener, like
    * /health, unless METRICS_TOKEN is set: then it needs `Authorization: Bearer <METRICS_TOKEN>`.
    */
   @Get('metrics')
@@ -32,6 +32,11 @@ export class MetricsController {
       if (!given || !secretsEqual(given, required)) throw new MetricsChallenge('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
     }
     void reply.header('content-type', this.metrics.contentType).header('cache-control', 'no-store');
-    return this.metrics.render();
+    try {
+      return await this.metrics.render();
+    } catch (error) {
+      // Only in a cluster worker: the primary did not answer.
+      throw new ServiceUnavailableException(`metrics unavailable: ${(error as Error).message}`);
+    }
   }
 }

@@ -10,6 +10,8 @@ export class RedisMetrics {
     new Gauge({
       name: 'proxy_redis_up',
       help: '1 when Redis answered PING at scrape time',
+      // Across workers (WORKERS > 1): 0 when any of them cannot reach Redis.
+      aggregator: 'min',
       registers: [metrics.registry],
       async collect() {
         this.set((await health.check(500)).status === 'up' ? 1 : 0);
@@ -18,6 +20,7 @@ export class RedisMetrics {
     new Gauge({
       name: 'proxy_redis_latency_seconds',
       help: 'PING round trip to Redis at scrape time (absent while Redis does not answer)',
+      aggregator: 'max',
       registers: [metrics.registry],
       async collect() {
         this.reset();
