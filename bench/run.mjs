@@ -22,6 +22,8 @@ const P = SMOKE
   ? { duration: 1, connections: 10, sse: 50, broadcasts: 2, wsMessages: 50, propagation: 5, targets: 200, routes: 20, bigConnections: 2 }
   : { duration: 8, connections: 50, sse: 2000, broadcasts: 5, wsMessages: 2000, propagation: 100, targets: 10_000, routes: 1000, bigConnections: 4 };
 if (process.env.BENCH_DURATION) P.duration = Number(process.env.BENCH_DURATION);
+// BENCH_WORKERS=N: nginx with N worker processes and ours with WORKERS=N (default 1 each: one core each).
+const WORKERS = Math.max(1, Number(process.env.BENCH_WORKERS ?? 1));
 const HOST = 'bench.example.test';
 const ADMIN = `acm_bench_${randomBytes(12).toString('hex')}`;
 const work = mkdtempSync(join(tmpdir(), 'proxy-bench-'));
@@ -76,13 +78,21 @@ async function stop(child) {
   await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
 }
 
-function rssKiB(pid) {
+function ownRssKiB(pid) {
   try {
     return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
   } catch {
     return NaN;
   }
 }
+const childPids = (pid) => spawnSync('pgrep', ['-P', String(pid)]).stdout.toString().trim().split('\n').filter(Boolean).map(Number);
+/** RSS of a process; with `children`, of its child processes instead (nginx's workers, ours' WORKERS > 1). */
+function rssKiB(pid, children = false) {
+  if (!children) return ownRssKiB(pid);
+  return childPids(pid).reduce((sum, child) => sum + ownRssKiB(child), 0);
+}
+/** Ours: the server process, or the sum of its workers (the primary only supervises) when WORKERS > 1. */
+const oursRssKiB = (pid) => (WORKERS > 1 ? rssKiB(pid, true) + ownRssKiB(pid) : ownRssKiB(pid));
 
 async function until(what, check, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -141,7 +151,7 @@ async function startNginx(backendPort, certificate) {
   mkdirSync(dir, { recursive: true });
   const conf = `
 user root;
-worker_processes 1;
+worker_processes ${WORKERS};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -175,8 +185,7 @@ http {
   writeFileSync(join(dir, 'nginx.conf'), conf);
   const child = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
   await until('nginx', async () => (await get(port, '/small', HOST)).status === 200);
-  const workerPid = Number(spawnSync('pgrep', ['-P', String(child.pid)]).stdout.toString().trim().split('\n')[0]);
-  return { child, port, tlsPort, workerPid };
+  return { child, port, tlsPort };
 }
 
 async function startServer(redisUrl, prefix, extraEnv = {}) {
@@ -202,15 +211,20 @@ async function startServer(redisUrl, prefix, extraEnv = {}) {
     AUTH_HOSTNAME,
     OAUTH_ISSUER: ISSUER,
     OAUTH_JWT_PRIVATE_KEY_B64: Buffer.from(SIGNING_KEY.export({ type: 'pkcs8', format: 'pem' })).toString('base64'),
+    WORKERS: String(WORKERS),
     ...extraEnv,
   };
   const startedAt = performance.now();
   const args = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'dist', 'apps', 'server', 'main.js')];
   const child = start(process.execPath, args, { env, cwd: work });
   const server = { child, apiPort, httpPort, httpsPort, prefix, startedAt };
+  // With WORKERS > 1, until every worker has answered /health (fresh connections reach any of them).
+  const pids = new Set();
   await until('server', async () => {
     if (child.exitCode !== null) throw new Error('server exited');
-    return (await api(server, 'GET', '/health')).status === 200;
+    const health = await api(server, 'GET', '/health');
+    if (health.status === 200) pids.add(health.body?.worker?.pid ?? 0);
+    return pids.size >= WORKERS;
   }, 60_000).catch((e) => {
     throw new Error(`${e.message}\n${child.output.slice(-3000)}`);
   });
@@ -260,10 +274,10 @@ async function wrk(url, { host = HOST, connections = P.connections, duration = P
   };
 }
 
-/** Runs `fn` while sampling the RSS of `pid` every 50 ms; returns [result, peak KiB]. */
-async function withPeakRss(pid, fn) {
-  let peak = rssKiB(pid);
-  const timer = setInterval(() => (peak = Math.max(peak, rssKiB(pid))), 50);
+/** Runs `fn` while sampling `measure()` (an RSS in KiB) every 50 ms; returns [result, peak KiB]. */
+async function withPeakRss(measure, fn) {
+  let peak = measure();
+  const timer = setInterval(() => (peak = Math.max(peak, measure())), 50);
   try {
     const result = await fn();
     return [result, peak];
@@ -375,10 +389,10 @@ scenarios['stream-1mib'] = async ({ backend, nginx, ours }) => {
   const opts = { connections: P.bigConnections };
   const row = {};
   row.direct = await wrk(`http://127.0.0.1:${backend.port}/1mib`, opts);
-  const [n, nPeak] = await withPeakRss(nginx.workerPid, () => wrk(`http://127.0.0.1:${nginx.port}/1mib`, opts));
+  const [n, nPeak] = await withPeakRss(() => rssKiB(nginx.child.pid, true), () => wrk(`http://127.0.0.1:${nginx.port}/1mib`, opts));
   row.nginx = { ...n, peak_rss_mib: round(nPeak / 1024) };
-  const before = rssKiB(ours.child.pid);
-  const [o, oPeak] = await withPeakRss(ours.child.pid, () => wrk(`http://127.0.0.1:${ours.httpPort}/1mib`, opts));
+  const before = oursRssKiB(ours.child.pid);
+  const [o, oPeak] = await withPeakRss(() => oursRssKiB(ours.child.pid), () => wrk(`http://127.0.0.1:${ours.httpPort}/1mib`, opts));
   row.ours = { ...o, rss_before_mib: round(before / 1024), peak_rss_mib: round(oPeak / 1024) };
   return row;
 };
@@ -470,16 +484,16 @@ scenarios['sse-idle'] = async ({ backend, nginx, ours, redis }) => {
   // which would hide the streams' memory in the RSS difference.
   const fresh = await startServer(redis.url, ours.prefix);
   await until('fresh replica serves', async () => (await get(fresh.httpPort, '/small', HOST)).status === 200);
-  for (const [name, port, pid] of [
-    ['direct', backend.port, backend.child.pid],
-    ['nginx', nginx.port, nginx.workerPid],
-    ['ours', fresh.httpPort, fresh.child.pid],
+  for (const [name, port, measure] of [
+    ['direct', backend.port, () => ownRssKiB(backend.child.pid)],
+    ['nginx', nginx.port, () => rssKiB(nginx.child.pid, true)],
+    ['ours', fresh.httpPort, () => oursRssKiB(fresh.child.pid)],
   ]) {
     await sleep(1000);
-    const before = rssKiB(pid);
+    const before = measure();
     const s = await openStreams(port, P.sse, HOST);
     await sleep(2000);
-    const after = rssKiB(pid);
+    const after = measure();
     for (let i = 0; i < P.broadcasts; i++) {
       await get(backend.port, '/broadcast', HOST);
       await sleep(200);
@@ -605,7 +619,7 @@ scenarios['scale'] = async ({ backend, redis, ours }) => {
 function markdown(r) {
   const f = (v, unit = '') => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${typeof v === 'number' ? Number(v.toFixed(2)) : v}${unit}`);
   const s = r.scenarios;
-  const lines = [`Run ${r.date}${r.smoke ? ' (smoke: tiny sizes, numbers meaningless)' : ''} — ${r.machine.cpus}× ${r.machine.cpu}, load average before ${r.machine.loadavg_before.join(' / ')}, after ${(r.machine.loadavg_after ?? []).join(' / ')}`, ''];
+  const lines = [`Run ${r.date}${r.smoke ? ' (smoke: tiny sizes, numbers meaningless)' : ''} — ${r.machine.cpus}× ${r.machine.cpu}, load average before ${r.machine.loadavg_before.join(' / ')}, after ${(r.machine.loadavg_after ?? []).join(' / ')}; nginx worker_processes ${r.machine.workers ?? 1}, ours WORKERS=${r.machine.workers ?? 1}`, ''];
   lines.push('| scenario | direct | nginx | ours | ours vs nginx |', '|---|---|---|---|---|');
   const add = (name, d, n, o, ratio) => lines.push(`| ${name} | ${d} | ${n} | ${o} | ${ratio} |`);
   if (s['small-get']?.ours) {
@@ -657,7 +671,7 @@ async function main() {
   ensureNodeModules();
   ensureCommands({ wrk: 'wrk', nginx: 'nginx', 'redis-server': 'redis-server', 'redis-cli': 'redis-tools', openssl: 'openssl' });
   ensureBuilt(['server']);
-  results.machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', memory_gib: round(totalmem() / 1024 ** 3, 1), node: process.version, loadavg_before: loadavg().map((v) => round(v)) };
+  results.machine = { workers: WORKERS, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', memory_gib: round(totalmem() / 1024 ** 3, 1), node: process.version, loadavg_before: loadavg().map((v) => round(v)) };
   const redis = await startRedis();
   const backend = await startBackend();
   const certificate = makeCertificate();

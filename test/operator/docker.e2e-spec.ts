@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/ports';
 import { runCliProcess } from '../support/cli-process';
+import { SERVER_NODE_FLAGS } from '../support/server-process';
 import { testRedisEnv } from '../support/test-redis';
 
 const ROOT = join(__dirname, '..', '..');
@@ -74,7 +75,8 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/apps\/server\/main\.js"\]$/m);
+    // The launch flags (apps/server/node-flags.json) between node and the entry point: node-flags.e2e-spec.
+    expect(dockerfile).toMatch(/^CMD \["node", ("--[^"]+", )*"dist\/apps\/server\/main\.js"\]$/m);
   });
 
   it('runs the built server and CLI with production dependencies only (what the image installs)', async () => {
@@ -93,7 +95,7 @@ describe('Dockerfile', () => {
     for (const app of ['server', 'cli']) expect(spawnSync('cp', ['-r', join(ROOT, 'dist', 'apps', app), join(dir, 'dist', 'apps', app)]).status).toBe(0);
 
     const port = await freePort();
-    const child = spawn(process.execPath, [join(dir, 'dist', 'apps', 'server', 'main.js')], {
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(dir, 'dist', 'apps', 'server', 'main.js')], {
       cwd: dir,
       env: {
         PATH: process.env.PATH ?? '',
