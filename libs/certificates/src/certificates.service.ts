@@ -82,11 +82,16 @@ export class CertificatesService implements OnModuleInit {
   async status(auth: AuthContext, name: string, waitSeconds = 0): Promise<CertificateStatusDto> {
     let record = await this.require(auth, name);
     const deadline = Date.now() + waitSeconds * 1000;
-    while ((record.status === 'pending' || record.status === 'renewing') && Date.now() < deadline) {
+    // The order writes its outcome, then releases its lock: a waiting caller waits for both, so the
+    // answer never says "failed" (or "active") while order_running is still true.
+    let running = await this.orders.isRunning(name);
+    const settled = () => record.status !== 'pending' && record.status !== 'renewing' && !running;
+    while (waitSeconds > 0 && !settled() && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       const latest = await this.repository.find(name);
       if (!latest) throw NotFound(`certificate "${name}"`);
       record = latest;
+      running = await this.orders.isRunning(name);
     }
     return {
       cert_name: record.name,
@@ -95,7 +100,7 @@ export class CertificatesService implements OnModuleInit {
       expires_at: record.expires_at ?? null,
       fingerprint: record.fingerprint ?? null,
       updated_at: record.updated_at,
-      order_running: await this.orders.isRunning(name),
+      order_running: running,
     };
   }
 
