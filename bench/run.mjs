@@ -222,8 +222,9 @@ async function startServer(redisUrl, prefix, extraEnv = {}) {
   const pids = new Set();
   await until('server', async () => {
     if (child.exitCode !== null) throw new Error('server exited');
-    const health = await api(server, 'GET', '/health');
-    if (health.status === 200) pids.add(health.body?.worker?.pid ?? 0);
+    // A fresh connection each time: a kept-alive one would always reach the same worker.
+    const health = await get(apiPort, '/health', '127.0.0.1', { agent: false });
+    if (health.status === 200) pids.add(JSON.parse(health.text).worker?.pid ?? 0);
     return pids.size >= WORKERS;
   }, 60_000).catch((e) => {
     throw new Error(`${e.message}\n${child.output.slice(-3000)}`);
