@@ -24,6 +24,28 @@ export function hostOf(header: string | undefined): string | null {
   return match ? match[1].toLowerCase().replace(/\.$/, '') : null;
 }
 
+/**
+ * Runs `produce`; hands its value (now, or when its promise settles) to `apply`, and a throw or a
+ * rejection of either to `fail`. No promise is made when `produce` answers synchronously.
+ */
+function settle<T>(produce: () => T | Promise<T>, apply: (value: T) => void, fail: (error: Error) => void): void {
+  const applySafely = (value: T): void => {
+    try {
+      apply(value);
+    } catch (error) {
+      fail(error as Error);
+    }
+  };
+  let value: T | Promise<T>;
+  try {
+    value = produce();
+  } catch (error) {
+    return fail(error as Error);
+  }
+  if (value instanceof Promise) value.then(applySafely, fail);
+  else applySafely(value);
+}
+
 type Prepared =
   | { kind: 'respond'; status: number; message: string; headers?: Record<string, string> }
   | { kind: 'policy'; status: number; headers: Record<string, string>; body: string }
@@ -67,23 +89,22 @@ export class RequestDispatcher {
       req.headers['x-request-id'] = exchange.requestId;
       return this.runPublicHandler(handler.name, req, res, () => handler.handle(req, res, info));
     }
-    this.route(req, info, false, exchange).then(
-      (prepared) => {
-        switch (prepared.kind) {
-          case 'respond':
-            return sendError(req, res, prepared.status, prepared.message, prepared.headers);
-          case 'policy':
-            res.writeHead(prepared.status, { 'content-length': Buffer.byteLength(prepared.body), 'x-request-id': exchange.requestId, ...prepared.headers });
-            return void res.end(prepared.body);
-          case 'forward':
-            return this.engine.forward(req, res, prepared.upstream);
-        }
-      },
-      (error: Error) => {
-        this.logger.error(`dispatch failed: ${error.message}`);
-        sendError(req, res, 500, 'the proxy failed to handle this request');
-      },
-    );
+    const apply = (prepared: Prepared): void => {
+      switch (prepared.kind) {
+        case 'respond':
+          return sendError(req, res, prepared.status, prepared.message, prepared.headers);
+        case 'policy':
+          res.writeHead(prepared.status, { 'content-length': Buffer.byteLength(prepared.body), 'x-request-id': exchange.requestId, ...prepared.headers });
+          return void res.end(prepared.body);
+        case 'forward':
+          return this.engine.forward(req, res, prepared.upstream);
+      }
+    };
+    const fail = (error: Error): void => {
+      this.logger.error(`dispatch failed: ${error.message}`);
+      sendError(req, res, 500, 'the proxy failed to handle this request');
+    };
+    settle(() => this.route(req, info, false, exchange), apply, fail);
   }
 
   /** WebSocket (and other) upgrades: proxy targets and routes only; the public surface has none. */
@@ -103,25 +124,24 @@ export class RequestDispatcher {
       exchange.socketStatus = info.status;
       return sendSocketError(socket, info.status, info.message);
     }
-    this.route(req, info, true, exchange).then(
-      (prepared) => {
-        switch (prepared.kind) {
-          case 'respond':
-            exchange.socketStatus = prepared.status;
-            return sendSocketError(socket, prepared.status, prepared.message, prepared.headers);
-          case 'policy':
-            exchange.socketStatus = prepared.status;
-            return sendSocketError(socket, prepared.status, prepared.body, prepared.headers);
-          case 'forward':
-            return this.engine.upgrade(req, socket, head, prepared.upstream);
-        }
-      },
-      (error: Error) => {
-        this.logger.error(`upgrade dispatch failed: ${error.message}`);
-        exchange.socketStatus = 500;
-        sendSocketError(socket, 500, 'the proxy failed to handle this request');
-      },
-    );
+    const apply = (prepared: Prepared): void => {
+      switch (prepared.kind) {
+        case 'respond':
+          exchange.socketStatus = prepared.status;
+          return sendSocketError(socket, prepared.status, prepared.message, prepared.headers);
+        case 'policy':
+          exchange.socketStatus = prepared.status;
+          return sendSocketError(socket, prepared.status, prepared.body, prepared.headers);
+        case 'forward':
+          return this.engine.upgrade(req, socket, head, prepared.upstream);
+      }
+    };
+    const fail = (error: Error): void => {
+      this.logger.error(`upgrade dispatch failed: ${error.message}`);
+      exchange.socketStatus = 500;
+      sendSocketError(socket, 500, 'the proxy failed to handle this request');
+    };
+    settle(() => this.route(req, info, true, exchange), apply, fail);
   }
 
   /** Starts the request's exchange record: id, listener, clocks; counts the stream. */
@@ -174,7 +194,8 @@ export class RequestDispatcher {
     }
   }
 
-  private async route(req: IncomingMessage, info: PublicRequestInfo, upgrade: boolean, exchange: Exchange): Promise<Prepared> {
+  /** Synchronous unless the auth policy answers with a promise (no promise per request otherwise). */
+  private route(req: IncomingMessage, info: PublicRequestInfo, upgrade: boolean, exchange: Exchange): Prepared | Promise<Prepared> {
     const { host, secure } = info;
     const rawUrl = req.url ?? '/';
     const table = this.table.current;
@@ -191,20 +212,14 @@ export class RequestDispatcher {
     if (!resolved) return { kind: 'respond', status: 404, message: `no proxy target is configured for ${host}` };
     if (!resolved.upstream) return { kind: 'respond', status: 502, message: resolved.problem ?? 'no backend for this request' };
 
-    let authHeaders: Record<string, string> | undefined;
-    let removeHeaders: readonly string[] | undefined;
-    let responseHeaders: Record<string, string> | undefined;
-    if (this.authPolicy && !resolved.route?.bypass_auth) {
-      const decision: AuthDecision = await this.authPolicy.decide(req, resolved, info);
-      if (decision.identity) exchange.identity = decision.identity;
-      if (decision.action === 'respond') {
-        return { kind: 'policy', status: decision.status, headers: decision.headers ?? {}, body: decision.body ?? '' };
-      }
-      authHeaders = decision.setHeaders;
-      removeHeaders = decision.removeHeaders;
-      responseHeaders = decision.responseHeaders;
-    }
-    return { kind: 'forward', upstream: this.upstream(req, resolved, info, { authHeaders, removeHeaders, responseHeaders }, upgrade, exchange) };
+    if (!this.authPolicy || resolved.route?.bypass_auth) return { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
+    const decision = this.authPolicy.decide(req, resolved, info);
+    const decided = (d: AuthDecision): Prepared => {
+      if (d.identity) exchange.identity = d.identity;
+      if (d.action === 'respond') return { kind: 'policy', status: d.status, headers: d.headers ?? {}, body: d.body ?? '' };
+      return { kind: 'forward', upstream: this.upstream(req, resolved, info, { authHeaders: d.setHeaders, removeHeaders: d.removeHeaders, responseHeaders: d.responseHeaders }, upgrade, exchange) };
+    };
+    return decision instanceof Promise ? decision.then(decided) : decided(decision);
   }
 
   private upstream(
