@@ -1,28 +1,21 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DaemonProcess } from './daemon-process';
 import { freePort } from './ports';
 
 /**
  * Debian's nginx (foreground, temp prefix) with a config the test writes: `server(port, dir)` returns
  * the `server { ... }` blocks. Only loopback.
  */
-export class NginxProcess {
-  private output = '';
-
+export class NginxProcess extends DaemonProcess {
   private constructor(
-    private readonly child: ChildProcess,
-    private readonly dir: string,
+    child: ChildProcess,
+    dir: string,
     readonly port: number,
   ) {
-    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
-  }
-
-  get logs(): string {
-    return this.output;
+    super(child, dir);
   }
 
   static async start(servers: (port: number) => string): Promise<NginxProcess> {
@@ -44,36 +37,8 @@ export class NginxProcess {
         '',
       ].join('\n'),
     );
-    const binary = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
-    const child = spawn(binary, ['-p', dir, '-e', 'stderr', '-c', config, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const nginx = new NginxProcess(child, dir, port);
-    const deadline = Date.now() + 10_000;
-    while (!(await accepts(port))) {
-      if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}:\n${nginx.output}`);
-      if (Date.now() > deadline) throw new Error(`nginx did not listen within 10 s:\n${nginx.output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const nginx = new NginxProcess(DaemonProcess.spawn('nginx', ['-p', dir, '-e', 'stderr', '-c', config, '-g', 'daemon off;']), dir, port);
+    await nginx.listening('nginx', [port]);
     return nginx;
   }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
-      await new Promise<void>((resolve) => {
-        this.child.once('exit', () => resolve());
-        this.child.kill('SIGTERM');
-      });
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
