@@ -1,15 +1,7 @@
-import { runCli } from '../../apps/cli/src/cli';
 import { COMMANDS } from '../../apps/cli/src/commands';
-import { CliResult, runCliProcess } from '../support/cli-process';
+import { runCliInProcess, runCliProcess } from '../support/cli-process';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { ServerProcess } from '../support/server-process';
-
-async function runInProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 /**
  * proxyctl's target protection (`proxy auth-*`, `proxy resource-*`) and resource registry
@@ -20,7 +12,7 @@ async function runInProcess(args: string[], env: Record<string, string>): Promis
 describe('proxyctl target protection and resource registry', () => {
   let server: ServerProcess;
   let env: Record<string, string>;
-  const cli = (...args: string[]) => runInProcess(args, env);
+  const cli = (...args: string[]) => runCliInProcess(args, env);
   const json = async <T = unknown>(...args: string[]): Promise<T> => {
     const result = await cli(...args, '--json');
     if (result.code !== 0) throw new Error(`proxyctl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);

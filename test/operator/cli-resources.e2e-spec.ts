@@ -1,29 +1,19 @@
 import { spawn } from 'node:child_process';
-import { runCli } from '../../apps/cli/src/cli';
-import { CLI_MAIN, CliResult, runCliProcess } from '../support/cli-process';
+import { CLI_MAIN, runCliInProcess, runCliProcess } from '../support/cli-process';
 import { ServerProcess } from '../support/server-process';
 
 /**
- * proxyctl's own code in this process (fast: no node start per command); the built binary is run
- * as a process for the first and the streaming test, and throughout test/operator/cli.e2e-spec.ts.
- */
-async function runInProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
-
-/**
  * proxyctl against the real built server for every resource type: create, list (table and
- * --json), show, delete, and the verbs around them. Certificates are ordered from a closed loopback
+ * --json), show, delete, and the verbs around them. Mostly proxyctl's own code in this process
+ * (fast: no node start per command); the built binary runs as a process for the first and the
+ * streaming test, and throughout test/operator/cli.e2e-spec.ts. Certificates are ordered from a closed loopback
  * port (AUTO_CERTIFICATES off), so they end `failed`; services run without a Docker Engine (a
  * socket path that does not exist), so the API's 503 is what the CLI must relay.
  */
 describe('proxyctl resources against a running server', () => {
   let server: ServerProcess;
   let env: Record<string, string>;
-  const cli = (...args: string[]) => runInProcess(args, env);
+  const cli = (...args: string[]) => runCliInProcess(args, env);
   const json = async <T = unknown>(...args: string[]): Promise<T> => {
     const result = await cli(...args, '--json');
     if (result.code !== 0) throw new Error(`proxyctl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);

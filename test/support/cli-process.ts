@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCli } from '../../apps/cli/src/cli';
 
 export const CLI_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'main.js');
 
@@ -22,4 +23,12 @@ export function runCliProcess(args: string[], env: Record<string, string> = {}):
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Runs proxyctl in this process (same code as the built CLI, no child process); output captured. */
+export async function runCliInProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
 import type { ServerProcess } from './server-process';
+import { stopChildren } from './child-processes';
 
 /**
  * The port on which Pebble validates HTTP-01 challenges for a server: its public HTTP listener,
@@ -105,16 +106,7 @@ export class Pebble {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await stopChildren(this.children, 'SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });
   }
 

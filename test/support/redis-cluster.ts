@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freeLowPort } from './ports';
 import { waitForPort } from './redis-server';
+import { stopChildren } from './child-processes';
 
 const run = promisify(execFile);
 
@@ -73,16 +74,7 @@ export class RedisCluster {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGKILL');
-          }),
-      ),
-    );
+    await stopChildren(this.children, 'SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { freeLowPort } from './ports';
 import { waitForPort } from './redis-server';
+import { stopChildren } from './child-processes';
 
 export const SENTINEL_MASTER_NAME = 'proxymaster';
 
@@ -95,16 +96,7 @@ export class RedisSentinelSetup {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      [...this.children.values()].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGKILL');
-          }),
-      ),
-    );
+    await stopChildren(this.children.values(), 'SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
 
