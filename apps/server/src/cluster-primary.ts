@@ -63,7 +63,9 @@ export class ClusterPrimary {
     private readonly config: AppConfig,
     private readonly options: { roundRobin: boolean },
   ) {
-    this.logger = pino({ level: config.logLevel }).child({ context: 'ClusterPrimary' });
+    // Synchronous writes: the primary logs little, and it leaves by re-raising a signal (no 'exit'
+    // event), which would drop lines still buffered in an asynchronous stream (the last worker's).
+    this.logger = pino({ level: config.logLevel }, pino.destination({ fd: 1, sync: true })).child({ context: 'ClusterPrimary' });
     this.slots = Array.from({ length: config.workers }, (_, index) => ({ index, startedAt: 0, failures: 0 }));
   }
 
