@@ -7,6 +7,7 @@ import { RoutesModule } from '@app/routes';
 import { BuiltinPublicHandlers } from './builtin-public-handlers';
 import { FORWARDING_ENGINE, NodeHttpForwardingEngine } from './forwarding-engine';
 import { NestAppForwarder } from './nest-app-forwarder';
+import { Http1ForwardingEngine } from './http1-forwarding-engine';
 import { UndiciForwardingEngine } from './undici-forwarding-engine';
 import { PublicListeners } from './public-listeners';
 import { PublicSurfaceRegistry } from './public-surface.registry';
@@ -29,8 +30,10 @@ import { TlsContexts } from './tls-contexts';
     TlsContexts,
     NodeHttpForwardingEngine,
     UndiciForwardingEngine,
-    // undici for requests (faster: docs/performance.md); WebSocket upgrades stay on node:http.
-    { provide: FORWARDING_ENGINE, useExisting: UndiciForwardingEngine },
+    Http1ForwardingEngine,
+    // Our HTTP/1.1 client for plain-HTTP backends (fastest: docs/performance.md), undici for HTTPS
+    // backends and chunked request bodies, node:http for WebSocket upgrades.
+    { provide: FORWARDING_ENGINE, useExisting: Http1ForwardingEngine },
     RequestDispatcher,
     PublicListeners,
   ],

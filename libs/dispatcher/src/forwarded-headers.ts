@@ -75,35 +75,39 @@ export function downstreamResponseHeaders(incoming: IncomingHttpHeaders, custom:
 }
 
 /**
- * The same as `downstreamResponseHeaders`, from raw header pairs (undici's `Buffer[]`) straight to
+ * The same as `downstreamResponseHeaders`, from raw header pairs (undici's `Buffer[]`, or strings) straight to
  * the flat `[name, value, ...]` list `writeHead` takes without building header objects. The
  * target's extra headers and `extra` (e.g. X-Request-Id) replace the backend's of the same name.
  * Also returns the content type (to spot event streams).
  */
-export function downstreamRawHeaders(raw: readonly Buffer[], custom: Record<string, string> | undefined, extra: Record<string, string>): { headers: string[]; contentType: string } {
+export function downstreamRawHeaders(raw: readonly (Buffer | string)[], custom: Record<string, string> | undefined, extra: Record<string, string>): { headers: string[]; contentType: string } {
   const headers: string[] = [];
   let contentType = '';
   let listed: Set<string> | null = null;
   const names: string[] = new Array<string>(raw.length / 2);
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1').toLowerCase();
+    const name = latin1(raw[i]).toLowerCase();
     names[i / 2] = name;
     if (name === 'connection') {
       listed ??= new Set();
-      for (const token of raw[i + 1].toString('latin1').split(',')) if (token.trim()) listed.add(token.trim().toLowerCase());
+      for (const token of latin1(raw[i + 1]).split(',')) if (token.trim()) listed.add(token.trim().toLowerCase());
     }
   }
   for (let i = 0; i < raw.length; i += 2) {
     const name = names[i / 2];
     if (HOP_BY_HOP.has(name) || listed?.has(name) || name === 'connection') continue;
     if ((custom && hasLower(custom, name)) || name in extra) continue;
-    const value = raw[i + 1].toString('latin1');
+    const value = latin1(raw[i + 1]);
     if (name === 'content-type') contentType = value;
     headers.push(name, value);
   }
   if (custom) for (const name in custom) headers.push(name.toLowerCase(), custom[name]);
   for (const name in extra) headers.push(name, extra[name]);
   return { headers, contentType };
+}
+
+function latin1(value: Buffer | string): string {
+  return typeof value === 'string' ? value : value.toString('latin1');
 }
 
 function hasLower(custom: Record<string, string>, lowerName: string): boolean {

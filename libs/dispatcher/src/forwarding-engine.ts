@@ -34,7 +34,8 @@ export interface ForwardingEngine {
 
 export const FORWARDING_ENGINE = Symbol('FORWARDING_ENGINE');
 
-class UpstreamTimeout extends Error {
+/** A connect or read deadline passed (504). */
+export class UpstreamTimeout extends Error {
   constructor(readonly phase: 'connect' | 'read') {
     super(phase === 'connect' ? 'the backend did not accept the connection in time' : 'the backend did not answer in time');
   }

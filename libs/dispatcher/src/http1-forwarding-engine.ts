@@ -1,0 +1,242 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { sendError } from './error-responses';
+import { downstreamRawHeaders } from './forwarded-headers';
+import { describeUpstreamError, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
+import type { ResponseHead } from './http1/response-parser';
+import { UpstreamPool, type Exchanger, type UpstreamConnection } from './http1/upstream-pool';
+import type { EndOutcome } from './http1/response-parser';
+import { UndiciForwardingEngine } from './undici-forwarding-engine';
+
+/** A header value that would end its line early (we never send a header the backend reads differently). */
+const LINE_BREAKING = /[\r\n\0]/;
+
+/** No request body announced (so the request can be replayed). */
+function hasNoBody(req: http.IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+}
+
+/** The request line and headers for the backend, or null when a value would break a line. */
+function requestHead(req: http.IncomingMessage, upstream: UpstreamRequest): string | null {
+  const url = upstream.url;
+  const base = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  let head = `${req.method ?? 'GET'} ${base}${req.url ?? '/'} HTTP/1.1\r\n`;
+  const headers = upstream.headers;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        if (LINE_BREAKING.test(item)) return null;
+        head += `${name}: ${item}\r\n`;
+      }
+    } else {
+      const text = typeof value === 'string' ? value : String(value);
+      if (LINE_BREAKING.test(text)) return null;
+      head += `${name}: ${text}\r\n`;
+    }
+  }
+  return `${head}\r\n`;
+}
+
+/**
+ * One client request forwarded over a pooled upstream connection: writes the request, turns the
+ * parsed answer into the client's response (headers and a small body leave in one write), passes
+ * backpressure both ways, replays a body-less request once when a kept-alive connection turns out
+ * to be closed, and answers 502/504 itself when the backend fails before answering.
+ */
+class ForwardCall implements Exchanger {
+  private connection: UpstreamConnection | null = null;
+  private reusedConnection = false;
+  private head: ResponseHead | null = null;
+  private headWritten = false;
+  private firstBody: Buffer | null = null;
+  private over = false;
+  private retried = false;
+  private stopBody: (() => void) | null = null;
+  private readonly bodiless: boolean;
+  private readonly resumeUpstream = () => this.connection?.socket.resume();
+
+  constructor(
+    private readonly pool: UpstreamPool,
+    private readonly req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+    private readonly upstream: UpstreamRequest,
+    private readonly requestText: string,
+  ) {
+    this.bodiless = hasNoBody(req);
+    res.once('close', () => {
+      if (this.over || res.writableFinished) return;
+      // The client left before the answer was complete: the backend connection goes too.
+      this.over = true;
+      this.endBody();
+      this.connection?.abandon();
+      this.connection = null;
+    });
+  }
+
+  start(fresh: boolean): void {
+    const url = this.upstream.url;
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const connection = this.pool.acquire(host, Number(url.port) || 80, this.upstream.connectTimeoutMs, fresh);
+    this.connection = connection;
+    this.reusedConnection = connection.reused;
+    connection.attach(this, this.req.method === 'HEAD', this.upstream.readTimeoutMs);
+    connection.socket.write(this.requestText, 'latin1');
+    if (!this.bodiless) this.sendBody(connection);
+  }
+
+  onHead(head: ResponseHead): void {
+    this.head = head;
+  }
+
+  onBody(chunk: Buffer): void {
+    const exchange = this.upstream.exchange;
+    if (exchange) exchange.bytesOut += chunk.length;
+    if (!this.headWritten) {
+      if (this.firstBody === null) {
+        this.firstBody = chunk; // with the headers in one write, when the answer completes in this read
+        return;
+      }
+      this.flushHead();
+    }
+    this.write(chunk);
+  }
+
+  onReadEnd(): void {
+    if (this.head && !this.headWritten) this.flushHead();
+  }
+
+  onComplete(): void {
+    this.over = true;
+    this.connection = null;
+    this.endBody();
+    if (this.headWritten) return void this.res.end();
+    if (!this.writeHead()) return;
+    const body = this.firstBody;
+    this.firstBody = null;
+    if (body) this.res.end(body);
+    else this.res.end();
+  }
+
+  onFailure(error: Error & { code?: string }, outcome: EndOutcome | 'error'): void {
+    if (this.over) return;
+    this.connection = null;
+    this.endBody();
+    // A kept-alive connection the backend had closed meanwhile: replay a body-less request once on a new one.
+    const stale = outcome === 'nothing-received' || (outcome === 'error' && (error.code === 'ECONNRESET' || error.code === 'EPIPE'));
+    if (!this.retried && this.reusedConnection && this.bodiless && !this.head && stale) {
+      this.retried = true;
+      return this.start(true);
+    }
+    this.fail(error);
+  }
+
+  private fail(error: Error & { code?: string }): void {
+    this.over = true;
+    const failure = describeUpstreamError(error);
+    const exchange = this.upstream.exchange;
+    if (exchange) {
+      exchange.errorKind = failure.kind;
+      exchange.error = `upstream ${failure.kind}${error.code ? ` ${error.code}` : ''}: ${failure.message}`;
+    }
+    sendError(this.req, this.res, failure.status, failure.message); // destroys the response when headers were already sent
+  }
+
+  /** Headers now, with the first body bytes if some came (an event stream or slow body must not wait). */
+  private flushHead(): void {
+    if (!this.writeHead()) return;
+    const body = this.firstBody;
+    this.firstBody = null;
+    if (body) this.write(body);
+    else this.res.flushHeaders();
+  }
+
+  private writeHead(): boolean {
+    const head = this.head as ResponseHead;
+    this.headWritten = true;
+    const exchange = this.upstream.exchange;
+    const { headers } = downstreamRawHeaders(head.headers, this.upstream.responseHeaders, exchange ? { 'x-request-id': exchange.requestId } : {});
+    try {
+      this.res.writeHead(head.status, head.reason || undefined, headers);
+      return true;
+    } catch (error) {
+      // node:http refused a header the parser let through: the backend's answer cannot be passed on.
+      this.connection?.abandon();
+      this.connection = null;
+      this.headWritten = false;
+      this.fail(Object.assign(error as Error, { code: 'HPE_UPSTREAM_RESPONSE' }));
+      return false;
+    }
+  }
+
+  private write(chunk: Buffer): void {
+    if (this.res.write(chunk)) return;
+    const connection = this.connection;
+    if (!connection) return;
+    connection.socket.pause();
+    this.res.once('drain', this.resumeUpstream);
+  }
+
+  /** Streams the request body (Content-Length framed: chunked ones go to the fallback engine). */
+  private sendBody(connection: UpstreamConnection): void {
+    const req = this.req;
+    connection.requestPending = true;
+    const onData = (chunk: Buffer) => {
+      if (connection.socket.write(chunk)) return;
+      req.pause();
+      connection.socket.once('drain', () => req.resume());
+    };
+    const onEnd = () => {
+      connection.requestPending = false;
+      this.stopBody = null;
+      req.removeListener('data', onData);
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    this.stopBody = () => {
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.resume(); // the rest is read and dropped, so the client's connection stays usable
+    };
+  }
+
+  private endBody(): void {
+    this.stopBody?.();
+    this.stopBody = null;
+  }
+}
+
+/**
+ * The forwarding engine for plain-HTTP backends: our own HTTP/1.1 client on pooled keep-alive
+ * connections (http1/upstream-pool.ts, http1/response-parser.ts) — about twice the requests/s of
+ * undici's for small answers on this machine (docs/performance.md), because it does only what a
+ * proxy needs: one string for the request head, the answer's headers straight into `writeHead`.
+ * HTTPS backends, chunked request bodies and `Expect: 100-continue` go to the undici engine;
+ * WebSocket upgrades to the node:http one.
+ */
+@Injectable()
+export class Http1ForwardingEngine implements ForwardingEngine, OnApplicationShutdown {
+  private readonly pool = new UpstreamPool();
+
+  constructor(private readonly fallback: UndiciForwardingEngine) {}
+
+  onApplicationShutdown(): void {
+    this.pool.close();
+  }
+
+  forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: UpstreamRequest): void {
+    if (upstream.url.protocol !== 'http:' || req.headers['transfer-encoding'] !== undefined || req.headers.expect !== undefined) {
+      return this.fallback.forward(req, res, upstream);
+    }
+    const text = requestHead(req, upstream);
+    if (text === null) return sendError(req, res, 502, 'a header for the backend contains a line break');
+    new ForwardCall(this.pool, req, res, upstream, text).start(false);
+  }
+
+  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, upstream: UpstreamRequest): void {
+    this.fallback.upgrade(req, socket, head, upstream);
+  }
+}
