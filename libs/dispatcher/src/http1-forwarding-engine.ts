@@ -92,7 +92,9 @@ class ForwardCall implements Exchanger {
     this.head = head;
   }
 
-  onBody(chunk: Buffer): void {
+  onBody(view: Buffer): void {
+    // A view of the pool's shared read buffer: the response may hold on to what it is given.
+    const chunk = Buffer.from(view);
     const exchange = this.upstream.exchange;
     if (exchange) exchange.bytesOut += chunk.length;
     if (!this.headWritten) {

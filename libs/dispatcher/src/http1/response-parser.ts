@@ -37,6 +37,7 @@ export interface ResponseHead {
 
 export interface ResponseEvents {
   onHead(head: ResponseHead): void;
+  /** A view of the bytes fed: valid only during this call (copy what is kept). */
   onBody(chunk: Buffer): void;
   /** The message is over; `reusable` = the connection may carry another request. */
   onComplete(reusable: boolean): void;
