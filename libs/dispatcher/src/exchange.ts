@@ -39,6 +39,8 @@ export interface Exchange {
   identity?: RequestIdentity;
   /** Called by the engine when an upgrade switched protocols (WebSocket open). */
   onUpgraded?: () => void;
+  /** Set by the engine: called first when the client's response closes (one 'close' listener per request, not two). */
+  onResponseClose?: () => void;
 }
 
 const EXCHANGE = Symbol.for('mcp-proxy.exchange');

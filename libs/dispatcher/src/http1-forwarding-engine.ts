@@ -67,14 +67,18 @@ class ForwardCall implements Exchanger {
     private readonly requestText: string,
   ) {
     this.bodiless = hasNoBody(req);
-    res.once('close', () => {
-      if (this.over || res.writableFinished) return;
-      // The client left before the answer was complete: the backend connection goes too.
-      this.over = true;
-      this.endBody();
-      this.connection?.abandon();
-      this.connection = null;
-    });
+    const onClose = () => this.responseClosed();
+    if (upstream.exchange) upstream.exchange.onResponseClose = onClose;
+    else res.once('close', onClose);
+  }
+
+  private responseClosed(): void {
+    if (this.over || this.res.writableFinished) return;
+    // The client left before the answer was complete: the backend connection goes too.
+    this.over = true;
+    this.endBody();
+    this.connection?.abandon();
+    this.connection = null;
   }
 
   start(fresh: boolean): void {

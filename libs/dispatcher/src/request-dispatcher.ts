@@ -80,7 +80,10 @@ export class RequestDispatcher {
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const exchange = this.begin(req);
-    res.once('close', () => this.finish(req, exchange, res.headersSent ? res.statusCode : 0, Number(res.getHeader('content-length')) || 0));
+    res.once('close', () => {
+      exchange.onResponseClose?.();
+      this.finish(req, exchange, res.headersSent ? res.statusCode : 0, Number(res.getHeader('content-length')) || 0);
+    });
     const info = describeRequest(req);
     if ('status' in info) return sendError(req, res, info.status, info.message);
     const handler = this.surface.find(info);
