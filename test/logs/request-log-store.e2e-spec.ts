@@ -118,4 +118,20 @@ describe('request log store: one batch, one script', () => {
     const newest = await connections.client.xrevrange(store.streamKey, '+', '-', 'COUNT', 1);
     expect(newest[0][0]).toBe(`${now - 60_000 + 1499}-0`);
   });
+
+  it('writes a batch bigger than one ZADD slice (the script adds members 1000 at a time)', async () => {
+    const now = Date.now();
+    const ts = now - 60_000;
+    const batch = Array.from({ length: 5_000 }, (_, i) => entry(`big${i}`, ts, { client_ip: i % 2 ? '192.0.2.8' : '192.0.2.9' }));
+    expect(await store.writeBatch(batch, now)).toBe(5_000);
+    const hour = Math.floor(ts / HOUR);
+    expect(await connections.client.zcard(store.indexKey('host', 'app.example.test', hour))).toBe(5_000);
+    expect(await connections.client.zcard(store.indexKey('ip', '192.0.2.8', hour))).toBe(2_500);
+    const ids = (await stream()).map(([id]) => id);
+    // Trimmed to about LOG_MAX_ENTRIES, the newest kept.
+    expect(ids.length).toBeGreaterThanOrEqual(1000);
+    expect(ids.length).toBeLessThan(1100);
+    expect(ids[ids.length - 1]).toBe(`${ts}-4999`);
+    expect(await connections.client.zscore(store.indexKey('ip', '192.0.2.8', hour), `${ts}-4999`)).toBe(String(ts));
+  });
 });

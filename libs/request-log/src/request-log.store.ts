@@ -59,6 +59,10 @@ for i = 5, #ARGV, 2 do
   written = written + 1
   ids[written] = id
 end
+-- unpack() has a stack limit (a few thousand values): ZADD in slices of 1000 members.
+local function zadd(key, args)
+  for i = 1, #args, 2000 do redis.call('ZADD', key, unpack(args, i, math.min(i + 1999, #args))) end
+end
 local groups = cjson.decode(ARGV[4])
 local registry = {}
 for j, g in ipairs(groups) do
@@ -69,12 +73,12 @@ for j, g in ipairs(groups) do
     members[2 * k - 5] = ARGV[3 + 2 * e]
     members[2 * k - 4] = ids[e]
   end
-  redis.call('ZADD', key, unpack(members))
+  zadd(key, members)
   redis.call('PEXPIREAT', key, g[2])
   registry[2 * j - 1] = g[1]
   registry[2 * j] = key
 end
-if #registry > 0 then redis.call('ZADD', KEYS[2], unpack(registry)) end
+zadd(KEYS[2], registry)
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[1])
 redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
