@@ -35,8 +35,11 @@ export interface StoredLogEntry extends RequestLogEntry {
   id: string;
 }
 
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/** `2xx`, `4xx`... for a status code; `other` outside 100-599. */
 export function statusClassOf(status: number): string {
-  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
+  return status >= 100 && status < 600 ? STATUS_CLASSES[Math.floor(status / 100) - 1] : 'other';
 }
 
 /** "Error" in the request log: any 4xx/5xx answer, or a failure noted by the proxy. */
@@ -95,7 +98,7 @@ export function normaliseEntry(entry: RequestLogEntry): RequestLogEntry {
     client_ip: clip(entry.client_ip, 64),
     host: clip(entry.host.toLowerCase(), 255),
     method: clip(entry.method.toUpperCase(), 16),
-    path: clip(entry.path.split('?')[0], 2048),
+    path: clip(withoutQuery(entry.path), 2048),
     status: entry.status,
     bytes_out: entry.bytes_out,
     duration_ms: Math.round(entry.duration_ms * 100) / 100,
@@ -108,6 +111,11 @@ export function normaliseEntry(entry: RequestLogEntry): RequestLogEntry {
   if (entry.oauth_client_id) out.oauth_client_id = clip(entry.oauth_client_id, 128);
   if (entry.error) out.error = clip(entry.error, 512);
   return out;
+}
+
+function withoutQuery(path: string): string {
+  const query = path.indexOf('?');
+  return query < 0 ? path : path.slice(0, query);
 }
 
 function clip(value: string, max: number): string {

@@ -8,51 +8,130 @@ const HOUR = 3_600_000;
 /** Secondary indexes: one sorted set per (kind, value, hour) with member = stream id, score = ts. */
 export type IndexKind = 'ip' | 'host' | 'user' | 'client' | 'status' | 'errors';
 
+/** Receives an entry's index memberships, one call per index (see `RequestLogStore.forEachIndex`). */
+export interface IndexVisitor {
+  index(kind: IndexKind, value: string): void;
+}
+
 /**
  * Writes one batch atomically: each entry XADDed with an id of its own timestamp (clamped so ids
- * stay increasing across replicas), its index members ZADDed, index keys given an absolute expiry
- * (hour bucket end + retention) and recorded in the registry, then the stream trimmed by age.
+ * stay increasing across replicas and within the batch), then ONE `ZADD key s1 id1 s2 id2 ...` per
+ * index key with all of the batch's members of that key, each index key given an absolute expiry
+ * (hour bucket end + retention) and recorded in the registry (one ZADD for all of them), then the
+ * stream trimmed by length and by age (once per batch: the script is atomic, so no reader ever sees
+ * the stream longer than without the per-XADD MAXLEN it replaces).
  *
  * KEYS[1] stream, KEYS[2] registry, KEYS[3..] index keys.
  * ARGV[1] MAXLEN (~), ARGV[2] MINID (ms, ~), ARGV[3] registry TTL (ms),
- * ARGV[4] JSON [[ts, [index key positions]], ...], ARGV[5] JSON [[bucket start ms, expire-at ms], ...] per index key,
- * ARGV[6..] the entries' JSON, one argument each (not nested in ARGV[4]: that would JSON-escape
- * every entry a second time on the data path's event loop, and cjson-decode it again in Redis).
+ * ARGV[4] JSON, per index key in KEYS order: [bucket start ms, expire-at ms, entry number, entry number, ...]
+ *   (entry numbers from 1, in batch order),
+ * ARGV[5], ARGV[6]: the first entry's ts (ms, decimal) and JSON; ARGV[7], ARGV[8]: the second's... (the
+ * entries are arguments of their own, not nested in ARGV[4]: that would JSON-escape every entry a
+ * second time on the data path's event loop, and cjson-decode it again in Redis).
  */
 const WRITE_BATCH = `
-local entries = cjson.decode(ARGV[4])
-local meta = cjson.decode(ARGV[5])
-local floor = 0
 local function lastms()
   local info = redis.call('XINFO', 'STREAM', KEYS[1])
   for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then return tonumber(string.match(info[i + 1], '^(%d+)')) end
+    if info[i] == 'last-generated-id' then return string.match(info[i + 1], '^(%d+)') end
   end
-  return 0
+  return '0'
 end
+local floor, floortext = 0, '0'
+local ids = {}
 local written = 0
-for i, e in ipairs(entries) do
-  local fields = ARGV[5 + i]
-  local ms = tonumber(e[1])
-  if ms < floor then ms = floor end
-  local id = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], string.format('%d-*', ms), 'e', fields)
-  if type(id) == 'table' and id.err then
-    ms = lastms()
-    id = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], string.format('%d-*', ms), 'e', fields)
-    if type(id) == 'table' and id.err then id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', fields) end
+for i = 5, #ARGV, 2 do
+  local text = ARGV[i]
+  local ms = tonumber(text)
+  if ms < floor then ms, text = floor, floortext end
+  local id = redis.pcall('XADD', KEYS[1], text .. '-*', 'e', ARGV[i + 1])
+  if type(id) == 'table' then
+    -- Older than the stream's newest entry (another replica's, or the previous batch's): at its time.
+    text = lastms()
+    id = redis.pcall('XADD', KEYS[1], text .. '-*', 'e', ARGV[i + 1])
+    if type(id) == 'table' then
+      id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i + 1])
+      text = string.match(id, '^(%d+)')
+    end
+    ms = tonumber(text)
   end
-  floor = tonumber(string.match(id, '^(%d+)'))
-  for _, k in ipairs(e[2]) do redis.call('ZADD', KEYS[k + 2], e[1], id) end
+  floor, floortext = ms, text
   written = written + 1
+  ids[written] = id
 end
-for j, m in ipairs(meta) do
-  redis.call('PEXPIREAT', KEYS[j + 2], m[2])
-  redis.call('ZADD', KEYS[2], m[1], KEYS[j + 2])
+-- unpack() has a stack limit (a few thousand values): ZADD in slices of 1000 members.
+local function zadd(key, args)
+  for i = 1, #args, 2000 do redis.call('ZADD', key, unpack(args, i, math.min(i + 1999, #args))) end
 end
+local groups = cjson.decode(ARGV[4])
+local registry = {}
+for j, g in ipairs(groups) do
+  local key = KEYS[j + 2]
+  local members = {}
+  for k = 3, #g do
+    local e = g[k]
+    members[2 * k - 5] = ARGV[3 + 2 * e]
+    members[2 * k - 4] = ids[e]
+  end
+  zadd(key, members)
+  redis.call('PEXPIREAT', key, g[2])
+  registry[2 * j - 1] = g[1]
+  registry[2 * j] = key
+end
+zadd(KEYS[2], registry)
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[1])
 redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
 return written
 `;
+
+/**
+ * The index keys of one batch and, per key, `[bucket start, expire-at, entry numbers...]` (ARGV[4]
+ * of WRITE_BATCH). Keys are looked up hour → kind → value in nested maps: no key string is built
+ * for an index a batch already has (one per distinct key, not one per entry and index).
+ */
+class BatchIndexes implements IndexVisitor {
+  readonly keys: string[] = [];
+  readonly groups: number[][] = [];
+  private readonly byHour = new Map<number, Map<IndexKind, Map<string, number[]>>>();
+  private byKind!: Map<IndexKind, Map<string, number[]>>;
+  private hour = 0;
+  private entryNumber = 0;
+
+  constructor(
+    private readonly store: RequestLogStore,
+    private readonly retentionMs: number,
+  ) {}
+
+  /** The next entry (numbered from 1) is in this hour bucket. */
+  next(hour: number): void {
+    this.entryNumber += 1;
+    if (this.byKind !== undefined && hour === this.hour) return;
+    this.hour = hour;
+    let byKind = this.byHour.get(hour);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.byHour.set(hour, byKind);
+    }
+    this.byKind = byKind;
+  }
+
+  index(kind: IndexKind, value: string): void {
+    let byValue = this.byKind.get(kind);
+    if (byValue === undefined) {
+      byValue = new Map();
+      this.byKind.set(kind, byValue);
+    }
+    let group = byValue.get(value);
+    if (group === undefined) {
+      group = [this.hour * HOUR, (this.hour + 1) * HOUR + this.retentionMs];
+      byValue.set(value, group);
+      this.keys.push(this.store.indexKey(kind, value, this.hour));
+      this.groups.push(group);
+    }
+    group.push(this.entryNumber);
+  }
+}
 
 export interface IndexedId {
   id: string;
@@ -79,54 +158,44 @@ export class RequestLogStore {
     return this.keys.key('reqlog', 'idx', kind, value, hour);
   }
 
+  /** The indexes an entry belongs to: `visitor.index(kind, value)` for each (no array per entry). */
+  static forEachIndex(entry: RequestLogEntry, visitor: IndexVisitor): void {
+    visitor.index('ip', entry.client_ip);
+    visitor.index('host', entry.host);
+    visitor.index('status', statusClassOf(entry.status));
+    if (entry.auth_user) visitor.index('user', entry.auth_user);
+    if (entry.oauth_client_id) visitor.index('client', entry.oauth_client_id);
+    if (isErrorEntry(entry)) visitor.index('errors', 'all');
+  }
+
   /** The index keys an entry belongs to, as [kind, value]. */
   static indexesOf(entry: RequestLogEntry): [IndexKind, string][] {
-    const out: [IndexKind, string][] = [
-      ['ip', entry.client_ip],
-      ['host', entry.host],
-      ['status', statusClassOf(entry.status)],
-    ];
-    if (entry.auth_user) out.push(['user', entry.auth_user]);
-    if (entry.oauth_client_id) out.push(['client', entry.oauth_client_id]);
-    if (isErrorEntry(entry)) out.push(['errors', 'all']);
+    const out: [IndexKind, string][] = [];
+    RequestLogStore.forEachIndex(entry, { index: (kind, value) => out.push([kind, value]) });
     return out;
   }
 
   /** Writes entries (already normalised, ts within retention) in one script call; returns how many were written. */
   async writeBatch(entries: RequestLogEntry[], now: number): Promise<number> {
     const retention = this.config.logRetentionMs;
-    const keyPositions = new Map<string, number>();
-    const keys: string[] = [];
-    const meta: [number, number][] = [];
-    const fields: string[] = [];
-    const rows = entries.map((entry) => {
-      const hour = Math.floor(entry.ts / HOUR);
-      const positions = RequestLogStore.indexesOf(entry).map(([kind, value]) => {
-        const key = this.indexKey(kind, value, hour);
-        let position = keyPositions.get(key);
-        if (position === undefined) {
-          keys.push(key);
-          meta.push([hour * HOUR, (hour + 1) * HOUR + retention]);
-          position = keys.length;
-          keyPositions.set(key, position);
-        }
-        return position;
-      });
-      fields.push(JSON.stringify(entry));
-      return [String(entry.ts), positions];
-    });
+    const indexes = new BatchIndexes(this, retention);
+    const args: (string | number)[] = [];
+    for (const entry of entries) {
+      indexes.next(Math.floor(entry.ts / HOUR));
+      RequestLogStore.forEachIndex(entry, indexes);
+      args.push(String(entry.ts), JSON.stringify(entry));
+    }
     const result = await this.redis.client.eval(
       WRITE_BATCH,
-      keys.length + 2,
+      indexes.keys.length + 2,
       this.streamKey,
       this.registryKey,
-      ...keys,
+      ...indexes.keys,
       this.config.logMaxEntries,
       Math.max(0, now - retention),
       retention + 2 * HOUR,
-      JSON.stringify(rows),
-      JSON.stringify(meta),
-      ...fields,
+      JSON.stringify(indexes.groups),
+      ...args,
     );
     return Number(result);
   }

@@ -116,4 +116,38 @@ describe('RequestLogWriter', () => {
     expect(store.batches).toEqual([]);
     expect(writer.pending).toBe(0);
   });
+
+  it('does nothing per entry but keep it: normalises at flush, and reads the buffered gauge at scrape time', async () => {
+    const given = entry('a');
+    writer.record(given);
+    expect(given.host).toBe('App.Example.Test'); // the caller's object, untouched
+    writer.record(entry('b'));
+    expect(await counter('proxy_request_log_buffered')).toBe(2);
+    const flushed = writer.flush();
+    expect(await counter('proxy_request_log_buffered')).toBe(0); // both in flight
+    expect(store.batches[0][0]).not.toBe(given);
+    expect(store.batches[0][0]).toEqual({ ...given, host: 'app.example.test', method: 'GET', path: '/x', duration_ms: 1.23 });
+    store.fail('Connection is closed.');
+    await flushed;
+    expect(await counter('proxy_request_log_buffered')).toBe(2); // back in the buffer
+    const retried = writer.flush();
+    // The same normalised objects again, not normalised a second time.
+    expect(store.batches[1][0]).toBe(store.batches[0][0]);
+    expect(store.batches[1][1]).toBe(store.batches[0][1]);
+    store.complete();
+    await retried;
+    expect(await counter('proxy_request_log_buffered')).toBe(0);
+    expect(await counter('proxy_request_log_written_total')).toBe(2);
+  });
+
+  it('skips an entry that is not one at flush time and writes the rest of its batch', async () => {
+    writer.record(entry('a'));
+    writer.record({ ts: Date.now() } as unknown as RequestLogEntry);
+    writer.record(entry('b'));
+    const flushed = writer.flush();
+    expect(store.batches[0].map((e) => e.request_id)).toEqual(['a', 'b']);
+    store.complete();
+    await flushed;
+    expect(writer.pending).toBe(0);
+  });
 });

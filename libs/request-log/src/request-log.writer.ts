@@ -10,24 +10,25 @@ const BATCH_SIZE = 100;
 const MAX_ATTEMPTS = 3;
 const SHUTDOWN_FLUSH_MS = 2000;
 
-interface Pending {
-  entry: RequestLogEntry;
-  attempts: number;
-}
-
 /**
- * The request log's write side. `record()` only appends to an in-memory buffer: it never awaits
- * Redis and never throws, so the data path does not wait on the log. A timer flushes the buffer
- * every 100 ms (sooner when 100 entries are waiting) in one pipelined script call; only one flush
- * runs at a time. The buffer is bounded (LOG_BUFFER_ENTRIES): while Redis is slow or down, entries
- * beyond it are dropped and counted (`proxy_request_log_dropped_total`); a failed batch goes back to
- * the front of the buffer and is dropped after three failed attempts.
+ * The request log's write side. `record()` only appends the entry as given to an in-memory buffer:
+ * it never awaits Redis, never throws, and does nothing else per request (normalising and encoding
+ * happen at flush time, a batch at a time). A timer flushes the buffer every 100 ms (sooner when 100
+ * entries are waiting) in one script call; only one flush runs at a time. The buffer is bounded
+ * (LOG_BUFFER_ENTRIES): while Redis is slow or down, entries beyond it are dropped and counted
+ * (`proxy_request_log_dropped_total`); a failed batch goes back to the front of the buffer and is
+ * dropped after three failed attempts.
  */
 @Injectable()
 export class RequestLogWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(RequestLogWriter.name);
-  private buffer: Pending[] = [];
+  /** Entries as recorded, except those of a failed batch: already normalised, with their attempts in `failures`. */
+  private buffer: RequestLogEntry[] = [];
+  /** Failed attempts of the (normalised) entries that went back to the buffer after a failed write. */
+  private readonly failures = new Map<RequestLogEntry, number>();
+  private readonly capacity: number;
   private flushing: Promise<void> | null = null;
+  private flushSoon = false;
   private timer?: NodeJS.Timeout;
   private lastFailure = '';
 
@@ -36,7 +37,10 @@ export class RequestLogWriter implements OnModuleInit, BeforeApplicationShutdown
     private readonly metrics: RequestLogMetrics,
     private readonly config: AppConfig,
     private readonly clock: LogClock,
-  ) {}
+  ) {
+    this.capacity = config.logBufferEntries;
+    metrics.trackBuffered(() => this.buffer.length);
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
@@ -50,18 +54,19 @@ export class RequestLogWriter implements OnModuleInit, BeforeApplicationShutdown
     await Promise.race([this.drain(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref())]);
   }
 
-  /** Queues one entry. Synchronous; never throws. */
+  /** Queues one entry (the caller hands it over: it must not change it afterwards). Synchronous; never throws. */
   record(entry: RequestLogEntry): void {
-    try {
-      if (this.buffer.length >= this.config.logBufferEntries) {
-        this.metrics.dropped.inc({ reason: 'buffer_full' });
-        return;
-      }
-      this.buffer.push({ entry: normaliseEntry(entry), attempts: 0 });
-      this.metrics.buffered.set(this.buffer.length);
-      if (this.buffer.length >= BATCH_SIZE && !this.flushing) setImmediate(() => void this.flush());
-    } catch (error) {
-      this.logger.warn(`request-log entry not recorded: ${(error as Error).message}`);
+    if (this.buffer.length >= this.capacity) {
+      this.metrics.dropped.inc({ reason: 'buffer_full' });
+      return;
+    }
+    this.buffer.push(entry);
+    if (this.buffer.length >= BATCH_SIZE && !this.flushing && !this.flushSoon) {
+      this.flushSoon = true;
+      setImmediate(() => {
+        this.flushSoon = false;
+        void this.flush();
+      });
     }
   }
 
@@ -98,33 +103,52 @@ export class RequestLogWriter implements OnModuleInit, BeforeApplicationShutdown
     const now = this.clock.now();
     const oldest = now - this.config.logRetentionMs;
     // Entries already past retention (a clock far behind) would be trimmed at once: not written.
-    const live = batch.filter((p) => p.entry.ts >= oldest);
+    const live: RequestLogEntry[] = [];
+    for (const recorded of batch) {
+      const entry = this.failures.has(recorded) ? recorded : this.normalised(recorded);
+      if (entry && entry.ts >= oldest) live.push(entry);
+      else if (entry) this.failures.delete(entry);
+    }
     const stopTimer = this.metrics.flushDuration.startTimer();
     try {
       if (live.length > 0) {
-        const written = await this.store.writeBatch(
-          live.map((p) => p.entry),
-          now,
-        );
+        const written = await this.store.writeBatch(live, now);
         this.metrics.written.inc(written);
       }
       stopTimer();
+      for (const entry of live) this.failures.delete(entry);
       if (this.lastFailure) this.logger.log('request-log writes to Redis resumed');
       this.lastFailure = '';
     } catch (error) {
       const message = (error as Error).message;
       if (message !== this.lastFailure) this.logger.warn(`request-log write failed (will retry): ${message}`);
       this.lastFailure = message;
-      const retry = live.filter((p) => ++p.attempts < MAX_ATTEMPTS);
+      const retry: RequestLogEntry[] = [];
+      for (const entry of live) {
+        const attempts = (this.failures.get(entry) ?? 0) + 1;
+        if (attempts < MAX_ATTEMPTS) {
+          this.failures.set(entry, attempts);
+          retry.push(entry);
+        } else this.failures.delete(entry);
+      }
       const failedForGood = live.length - retry.length;
       if (failedForGood > 0) this.metrics.dropped.inc({ reason: 'write_failed' }, failedForGood);
       // Back to the front, within the bound; the newest overflow is dropped.
-      const room = Math.max(0, this.config.logBufferEntries - this.buffer.length);
+      const room = Math.max(0, this.capacity - this.buffer.length);
       const kept = retry.slice(0, room);
+      for (const entry of retry.slice(room)) this.failures.delete(entry);
       if (retry.length > kept.length) this.metrics.dropped.inc({ reason: 'buffer_full' }, retry.length - kept.length);
       this.buffer = [...kept, ...this.buffer];
-    } finally {
-      this.metrics.buffered.set(this.buffer.length);
+    }
+  }
+
+  /** The entry as stored; null (and a warning) for one that cannot be (not an entry at all). */
+  private normalised(recorded: RequestLogEntry): RequestLogEntry | null {
+    try {
+      return normaliseEntry(recorded);
+    } catch (error) {
+      this.logger.warn(`request-log entry not recorded: ${(error as Error).message}`);
+      return null;
     }
   }
 }
