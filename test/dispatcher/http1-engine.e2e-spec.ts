@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { publicRequest, type PublicRequestOptions } from '../support/loopback';
@@ -197,6 +198,28 @@ describe('HTTP/1.1 forwarding engine', () => {
     await serve(() => ['HTTP/1.1 100 Continue\r\n\r\n', 'HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n', 10, ok('final')]);
     const res = await request();
     expect([res.status, res.text]).toEqual([200, 'final']);
+  });
+
+  it('passes a many-chunk answer to a slow client whole, pausing the backend without piling up listeners', async () => {
+    const chunk = `400\r\n${'c'.repeat(1024)}\r\n`;
+    const body = chunk.repeat(2048); // 2 MiB in 1 KiB chunks, written in big slices
+    await serve(() => ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', body.slice(0, body.length / 2), body.slice(body.length / 2), '0\r\n\r\n']);
+    const received = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.httpPort, path: '/', headers: { host }, agent: false }, (res) => {
+        let length = 0;
+        res.on('data', (c: Buffer) => {
+          length += c.length;
+          res.pause(); // a slow reader: the proxy's writes back up
+          setTimeout(() => res.resume(), 1);
+        });
+        res.on('end', () => resolve(length));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(received).toBe(2048 * 1024);
+    expect(server.logs).not.toContain('MaxListenersExceededWarning');
   });
 
   it('passes request bodies with Content-Length and chunked ones byte for byte', async () => {

@@ -57,7 +57,11 @@ class ForwardCall implements Exchanger {
   private retried = false;
   private stopBody: (() => void) | null = null;
   private readonly bodiless: boolean;
-  private readonly resumeUpstream = () => this.connection?.socket.resume();
+  private awaitingDrain = false;
+  private readonly resumeUpstream = () => {
+    this.awaitingDrain = false;
+    this.connection?.socket.resume();
+  };
 
   constructor(
     private readonly pool: UpstreamPool,
@@ -181,7 +185,9 @@ class ForwardCall implements Exchanger {
   private write(chunk: Buffer): void {
     if (this.res.write(chunk)) return;
     const connection = this.connection;
-    if (!connection) return;
+    // Several chunks of one read may each find the client's buffer full: one 'drain' listener is enough.
+    if (!connection || this.awaitingDrain) return;
+    this.awaitingDrain = true;
     connection.socket.pause();
     this.res.once('drain', this.resumeUpstream);
   }
@@ -190,10 +196,15 @@ class ForwardCall implements Exchanger {
   private sendBody(connection: UpstreamConnection): void {
     const req = this.req;
     connection.requestPending = true;
+    let paused = false;
     const onData = (chunk: Buffer) => {
-      if (connection.socket.write(chunk)) return;
+      if (connection.socket.write(chunk) || paused) return;
+      paused = true;
       req.pause();
-      connection.socket.once('drain', () => req.resume());
+      connection.socket.once('drain', () => {
+        paused = false;
+        req.resume();
+      });
     };
     const onEnd = () => {
       connection.requestPending = false;
