@@ -90,14 +90,14 @@ export function describeUpstreamError(error: Error & { code?: string }): Upstrea
 }
 
 /** Notes a failure on the exchange (request log `error`, `proxy_upstream_errors_total`). */
-function report(exchange: Exchange | undefined, failure: UpstreamFailure, error: Error & { code?: string }): void {
+export function report(exchange: Exchange | undefined, failure: UpstreamFailure, error: Error & { code?: string }): void {
   if (!exchange) return;
   exchange.errorKind = failure.kind;
   exchange.error = `upstream ${failure.kind}${error.code ? ` ${error.code}` : ''}: ${failure.message}`;
 }
 
 /** No request body announced (so the request can be replayed). */
-function hasNoBody(req: http.IncomingMessage): boolean {
+export function hasNoBody(req: http.IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }

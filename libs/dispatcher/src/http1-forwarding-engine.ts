@@ -3,7 +3,7 @@ import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { sendError } from './error-responses';
 import { downstreamRawHeaders } from './forwarded-headers';
-import { describeUpstreamError, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
+import { describeUpstreamError, hasNoBody, report, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
 import type { ResponseHead } from './http1/response-parser';
 import { UpstreamPool, type Exchanger, type UpstreamConnection } from './http1/upstream-pool';
 import type { EndOutcome } from './http1/response-parser';
@@ -12,11 +12,6 @@ import { UndiciForwardingEngine } from './undici-forwarding-engine';
 /** A header value that would end its line early (we never send a header the backend reads differently). */
 const LINE_BREAKING = /[\r\n\0]/;
 
-/** No request body announced (so the request can be replayed). */
-function hasNoBody(req: http.IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
-}
 
 /** The request line and headers for the backend, or null when a value would break a line. */
 function requestHead(req: http.IncomingMessage, upstream: UpstreamRequest): string | null {
@@ -147,11 +142,7 @@ class ForwardCall implements Exchanger {
   private fail(error: Error & { code?: string }): void {
     this.over = true;
     const failure = describeUpstreamError(error);
-    const exchange = this.upstream.exchange;
-    if (exchange) {
-      exchange.errorKind = failure.kind;
-      exchange.error = `upstream ${failure.kind}${error.code ? ` ${error.code}` : ''}: ${failure.message}`;
-    }
+    report(this.upstream.exchange, failure, error);
     sendError(this.req, this.res, failure.status, failure.message); // destroys the response when headers were already sent
   }
 

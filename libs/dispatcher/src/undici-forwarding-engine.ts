@@ -3,9 +3,8 @@ import type * as http from 'node:http';
 import { pipeline, Transform, type Duplex, type Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { sendError } from './error-responses';
-import type { Exchange, UpstreamErrorKind } from './exchange';
 import { downstreamRawHeaders } from './forwarded-headers';
-import { describeUpstreamError, NodeHttpForwardingEngine, type ForwardingEngine, type UpstreamFailure, type UpstreamRequest } from './forwarding-engine';
+import { describeUpstreamError, hasNoBody, NodeHttpForwardingEngine, report, type ForwardingEngine, type UpstreamFailure, type UpstreamRequest } from './forwarding-engine';
 
 /** undici refuses these on a request (it manages them itself); the dispatcher already drops the hop-by-hop ones. */
 const UNDICI_MANAGED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect']);
@@ -31,17 +30,7 @@ function undiciFailure(error: Error & { code?: string }): UpstreamFailure {
   }
 }
 
-function report(exchange: Exchange | undefined, failure: UpstreamFailure, error: Error & { code?: string }): void {
-  if (!exchange) return;
-  exchange.errorKind = failure.kind satisfies UpstreamErrorKind;
-  exchange.error = `upstream ${failure.kind}${error.code ? ` ${error.code}` : ''}: ${failure.message}`;
-}
 
-/** No request body announced (so the request can be replayed). */
-function hasNoBody(req: http.IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
-}
 
 /**
  * The forwarding engine on undici: one keep-alive pool per backend origin (per connect timeout),
