@@ -4,14 +4,12 @@ import type { Duplex } from 'node:stream';
 import { sendError } from './error-responses';
 import { downstreamRawHeaders } from './forwarded-headers';
 import { describeUpstreamError, hasNoBody, report, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
-import type { ResponseHead } from './http1/response-parser';
+import type { EndOutcome, ResponseHead } from './http1/response-parser';
 import { UpstreamPool, type Exchanger, type UpstreamConnection } from './http1/upstream-pool';
-import type { EndOutcome } from './http1/response-parser';
 import { UndiciForwardingEngine } from './undici-forwarding-engine';
 
 /** A header value that would end its line early (we never send a header the backend reads differently). */
 const LINE_BREAKING = /[\r\n\0]/;
-
 
 /** The request line and headers for the backend, or null when a value would break a line. */
 function requestHead(req: http.IncomingMessage, upstream: UpstreamRequest): string | null {
