@@ -1,4 +1,4 @@
-import { freePort } from '../support/ports';
+import { AddressInfo, createServer, Server } from 'node:net';
 import { ServerProcess } from '../support/server-process';
 import { testRedisClient, TestRedisClient } from '../support/test-redis';
 
@@ -21,12 +21,15 @@ jest.setTimeout(90_000);
 
 /**
  * The certificates API without a reachable CA: validation, ownership, the order lock, the HTTP-01
- * answer route, and an unreachable ACME directory (a closed loopback port) ending in `failed`.
+ * answer route, and an unreachable ACME directory ending in `failed`. The directory's port is held by
+ * a listener that resets every connection: a port merely closed a moment ago could be taken by a
+ * parallel suite's server before the order runs (CI once saw a TLS reset instead of a refusal).
  */
 describe('certificates API', () => {
   let server: ServerProcess;
   let redis: TestRedisClient;
   let directory: string;
+  let resetter: Server;
   let userToken: string;
 
   const post = <T = Certificate>(path: string, body: unknown, token?: string) => server.api<T>('POST', `/api/v1/certificates${path}`, { body, token });
@@ -36,7 +39,9 @@ describe('certificates API', () => {
   };
 
   beforeAll(async () => {
-    directory = `https://127.0.0.1:${await freePort()}/directory`; // nothing listens there
+    resetter = createServer((socket) => socket.resetAndDestroy());
+    await new Promise<void>((resolve) => resetter.listen(0, '127.0.0.1', resolve));
+    directory = `https://127.0.0.1:${(resetter.address() as AddressInfo).port}/directory`;
     server = await ServerProcess.start({ env: { ACME_DIRECTORY_URL: directory, ADMIN_EMAIL: 'admin@example.org', RENEWAL_CHECK_SECONDS: '3600' } });
     redis = testRedisClient();
     const token = await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'cert-user', cert_email: 'user@example.org' } });
@@ -45,6 +50,7 @@ describe('certificates API', () => {
   afterAll(async () => {
     redis?.disconnect();
     await server?.stop();
+    resetter?.close();
   });
 
   describe('bad input says what to fix', () => {
@@ -87,7 +93,7 @@ describe('certificates API', () => {
     expect(created.body).toMatchObject({ cert_name: 'proxy-down-example-org', status: 'pending', email: 'admin@example.org', acme_directory_url: directory });
     const status = await server.api<Certificate>('GET', '/api/v1/certificates/proxy-down-example-org/status?wait=60');
     expect(status.body).toMatchObject({ status: 'failed', order_running: false });
-    expect(status.body.error).toMatch(new RegExp(`could not reach the ACME server at ${directory.replace(/[.]/g, '\\.')}: .*ECONNREFUSED`));
+    expect(status.body.error).toMatch(new RegExp(`could not reach the ACME server at ${directory.replace(/[.]/g, '\\.')}: .*ECONNRESET`));
 
     // A failed certificate can be retried with renew (no force needed); it fails the same way.
     const retry = await post('/proxy-down-example-org/renew', undefined);

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:net';
 import { Backend, echoBackend, publicRequest } from '../support/loopback';
-import { freePort } from '../support/ports';
 import { ServerProcess } from '../support/server-process';
 
 /**
@@ -115,8 +114,8 @@ describe('proxy targets and forwarding', () => {
   });
 
   it('answers 502 when the backend refuses and 504 when it does not answer in time', async () => {
-    const closedPort = await freePort();
-    await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'refused.test', target_url: `http://127.0.0.1:${closedPort}` } });
+    // Port 1 (privileged, nothing listens): a port freed a moment ago could be taken by a parallel suite.
+    await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'refused.test', target_url: 'http://127.0.0.1:1' } });
     const refused = await get('refused.test', '/', { accept: 'application/json' });
     expect([refused.status, refused.json<{ message: string }>().message]).toEqual([502, 'the backend refused the connection']);
 

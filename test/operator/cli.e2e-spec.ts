@@ -99,9 +99,7 @@ describe('proxyctl against a running server', () => {
   it('exits 2 for usage errors and 3 when the server cannot be reached', async () => {
     const usage = await runCliProcess(['token', 'create'], env);
     expect(usage).toEqual({ code: 2, stdout: '', stderr: 'proxyctl: missing <name>; usage: proxyctl token create <name> [options]\nRun "proxyctl --help" for usage.\n' });
-    const stopped = await ServerProcess.start();
-    const url = stopped.apiUrl;
-    await stopped.stop();
+    const url = 'http://127.0.0.1:2'; // privileged and closed (fetch refuses port 1): no parallel suite can be listening there
     const unreachable = await runCliProcess(['token', 'list'], { PROXY_API_URL: url, PROXY_API_TOKEN: server.adminToken });
     expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toBe(`error: cannot reach the API at ${url} (ECONNREFUSED); is the server running? Set PROXY_API_URL or --url\n`);
