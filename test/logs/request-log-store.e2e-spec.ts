@@ -2,7 +2,7 @@ import { AppConfig, parseEnvironment } from '@app/config';
 import { RedisConnections, RedisKeys } from '@app/redis';
 import { RequestLogEntry } from '@app/request-log';
 import { normaliseEntry } from '../../libs/request-log/src/request-log-entry';
-import { RequestLogStore } from '../../libs/request-log/src/request-log.store';
+import { IndexKind, RequestLogStore, RUN_SPAN_MS } from '../../libs/request-log/src/request-log.store';
 import { testRedisEnv } from '../support/test-redis';
 
 const HOUR = 3_600_000;
@@ -58,35 +58,36 @@ describe('request log store: one batch, one script', () => {
     expect(ids[2]).toBe(`${t0 + 1_000}-1`);
     expect(ids[4]).toBe(`${hourStart + 10}-1`);
 
-    // What each index key must hold: every entry's own indexes, member = its id, score = its ts.
-    const expected = new Map<string, [string, string][]>();
-    batch.forEach((e, i) => {
+    // What each index key must lead to: every entry with that index, and nothing else.
+    const expected = new Map<string, string[]>();
+    batch.forEach((e) => {
       for (const [kind, value] of RequestLogStore.indexesOf(e)) {
         const key = store.indexKey(kind, value, Math.floor(e.ts / HOUR));
-        expected.set(key, [...(expected.get(key) ?? []), [ids[i], String(e.ts)]]);
+        expected.set(key, [...(expected.get(key) ?? []), e.request_id]);
       }
     });
     expect(expected.size).toBe(17);
-    const previousHour = hourStart / HOUR - 1;
-    expect(expected.get(store.indexKey('errors', 'all', previousHour))).toEqual([
-      [ids[1], String(t0 + 1_000)],
-      [ids[2], String(t0 + 500)],
-    ]);
     const registry = await connections.client.zrange(store.registryKey, 0, -1, 'WITHSCORES');
     const registered = new Map<string, string>();
     for (let i = 0; i < registry.length; i += 2) registered.set(registry[i], registry[i + 1]);
     expect([...registered.keys()].sort()).toEqual([...expected.keys()].sort());
     const retention = config.logRetentionMs;
-    for (const [key, members] of expected) {
-      const flat = await connections.client.zrange(key, 0, -1, 'WITHSCORES');
-      const actual: [string, string][] = [];
-      for (let i = 0; i < flat.length; i += 2) actual.push([flat[i], flat[i + 1]]);
-      const byScore = [...members].sort((x, y) => Number(x[1]) - Number(y[1]) || (x[0] < y[0] ? -1 : 1));
-      expect({ key, members: actual }).toEqual({ key, members: byScore });
-      const hour = Number(key.split(':').pop());
+    for (const [key, requestIds] of expected) {
+      const [kind, value, hourText] = key.split(':').slice(-3) as [IndexKind, string, string];
+      const hour = Number(hourText);
+      const members = await connections.client.zrange(key, 0, -1);
+      const found = (await store.fetchIndexed({ hour, members })).filter((e) => RequestLogStore.indexesOf(e).some(([k, v]) => k === kind && v === value));
+      expect({ key, found: found.map((e) => e.request_id).sort() }).toEqual({ key, found: [...requestIds].sort() });
       expect({ key, bucket: registered.get(key) }).toEqual({ key, bucket: String(hour * HOUR) });
       expect({ key, expireAt: await connections.client.pexpiretime(key) }).toEqual({ key, expireAt: (hour + 1) * HOUR + retention });
     }
+    // Neighbours of one key in a batch are one run member, scored by their earliest ts: b and c (c
+    // arrived first) are the errors of the previous hour, d and e the host's entries of this hour.
+    const previousHour = hourStart / HOUR - 1;
+    expect(await connections.client.zrange(store.indexKey('errors', 'all', previousHour), 0, -1, 'WITHSCORES')).toEqual([`${ids[1]}/${ids[2]}`, String(t0 + 500)]);
+    expect(await connections.client.zrange(store.indexKey('host', 'app.example.test', hourStart / HOUR), 0, -1, 'WITHSCORES')).toEqual([`${ids[3]}/${ids[4]}`, String(hourStart + 10)]);
+    // Entries further apart, or more than RUN_SPAN_MS apart in time, stay single ids.
+    expect(await connections.client.zrange(store.indexKey('ip', '203.0.113.7', previousHour), 0, -1, 'WITHSCORES')).toEqual([ids[0], String(t0)]);
     const registryTtl = await connections.client.pttl(store.registryKey);
     expect(registryTtl).toBeGreaterThan(retention);
     expect(registryTtl).toBeLessThanOrEqual(retention + 2 * HOUR);
@@ -121,17 +122,47 @@ describe('request log store: one batch, one script', () => {
 
   it('writes a batch bigger than one ZADD slice (the script adds members 1000 at a time)', async () => {
     const now = Date.now();
-    const ts = now - 60_000;
-    const batch = Array.from({ length: 5_000 }, (_, i) => entry(`big${i}`, ts, { client_ip: i % 2 ? '192.0.2.8' : '192.0.2.9' }));
+    const ts = Math.floor((now - 60_000) / HOUR) * HOUR + 1_000; // the whole batch in one hour bucket
+    // Neighbours more than RUN_SPAN_MS apart: 5,000 single members for the host; the odd ones share a time, one run for their IP.
+    const later = ts + RUN_SPAN_MS + 1;
+    const batch = Array.from({ length: 5_000 }, (_, i) => entry(`big${i}`, i % 2 ? later : ts, { client_ip: i % 2 ? '192.0.2.8' : '192.0.2.9' }));
     expect(await store.writeBatch(batch, now)).toBe(5_000);
     const hour = Math.floor(ts / HOUR);
     expect(await connections.client.zcard(store.indexKey('host', 'app.example.test', hour))).toBe(5_000);
-    expect(await connections.client.zcard(store.indexKey('ip', '192.0.2.8', hour))).toBe(2_500);
+    expect(await connections.client.zcard(store.indexKey('ip', '192.0.2.8', hour))).toBe(1);
     const ids = (await stream()).map(([id]) => id);
-    // Trimmed to about LOG_MAX_ENTRIES, the newest kept.
+    // Trimmed to about LOG_MAX_ENTRIES, the newest kept (the even entries clamped up to the odd ones' time).
     expect(ids.length).toBeGreaterThanOrEqual(1000);
     expect(ids.length).toBeLessThan(1100);
-    expect(ids[ids.length - 1]).toBe(`${ts}-4999`);
-    expect(await connections.client.zscore(store.indexKey('ip', '192.0.2.8', hour), `${ts}-4999`)).toBe(String(ts));
+    const last = ids[ids.length - 1];
+    expect(last).toBe(`${later}-4998`);
+    expect(await connections.client.zscore(store.indexKey('host', 'app.example.test', hour), last)).toBe(String(later));
+    // The run still leads to the odd entries the stream kept, newest first (the filter drops the even ones between them).
+    const members = await connections.client.zrange(store.indexKey('ip', '192.0.2.8', hour), 0, -1);
+    const found = (await store.fetchIndexed({ hour, members })).filter((e) => e.client_ip === '192.0.2.8');
+    expect(found).toHaveLength(Math.ceil(ids.length / 2));
+    expect(found[0].request_id).toBe('big4999');
+  });
+
+  it('sweeps index members of entries LOG_MAX_ENTRIES trimmed from the stream (index memory follows the stream)', async () => {
+    const now = Date.now();
+    const start = Math.floor((now - 120_000) / HOUR) * HOUR + 1_000; // all 1,500 in one hour bucket
+    // 200 IPs taking turns: every member a single id, 1,500 in all, while the stream keeps about 1,000.
+    const ipKeys = Array.from({ length: 200 }, (_, n) => store.indexKey('ip', `198.51.100.${n}`, Math.floor(start / HOUR)));
+    for (let b = 0; b < 15; b++) {
+      await store.writeBatch(Array.from({ length: 100 }, (_, i) => entry(`s${b * 100 + i}`, start + b * 100 + i, { client_ip: `198.51.100.${(b * 100 + i) % 200}` })), now);
+    }
+    const count = async (min: string) => {
+      let sum = 0;
+      for (const key of ipKeys) sum += await connections.client.zcount(key, min, '+inf');
+      return sum;
+    };
+    expect(await count('-inf')).toBe(1_500);
+    const kept = (await stream()).map(([id]) => msOf(id));
+    expect(kept.length).toBeLessThan(1_100);
+    await store.sweep(now - config.logRetentionMs);
+    // Exactly the entries the stream still holds (each id's time is its entry's ts here).
+    expect(await count('-inf')).toBe(kept.length);
+    expect(await count(String(kept[0]))).toBe(kept.length);
   });
 });

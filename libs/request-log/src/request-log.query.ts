@@ -145,13 +145,11 @@ export class RequestLogQuery {
     let examined = 0;
     const index = pickIndex(filter);
     if (index) {
-      // One more than the cap, to know whether the cap cut the answer short.
-      for await (const bucket of this.store.indexIds(index[0], index[1], filter.sinceMs, filter.untilMs, MAX_SCAN + 1)) {
-        for (let i = 0; i < bucket.length; i += 500) {
-          const chunk = bucket.slice(i, i + 500);
-          if (examined + chunk.length > MAX_SCAN) return true;
-          examined += chunk.length;
-          for (const entry of await this.store.fetch(chunk.map((c) => c.id))) if (matches(filter, entry)) visit(entry);
+      // Members (single ids or runs) up to one more entry than the cap: the cap is on entries examined.
+      for await (const bucket of this.store.indexMembers(index[0], index[1], filter.sinceMs, filter.untilMs, MAX_SCAN + 1)) {
+        for (const entry of await this.store.fetchIndexed(bucket)) {
+          if (examined++ >= MAX_SCAN) return true;
+          if (matches(filter, entry)) visit(entry);
         }
       }
       return false;

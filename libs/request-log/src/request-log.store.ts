@@ -4,8 +4,21 @@ import { RedisConnections, RedisKeys } from '@app/redis';
 import { decodeLogEntry, isErrorEntry, RequestLogEntry, statusClassOf, StoredLogEntry } from './request-log-entry';
 
 const HOUR = 3_600_000;
+/**
+ * Entries of one index key that one batch wrote at most this many stream positions apart share one
+ * index member, a run: reading a run reads at most twice the entries it indexes.
+ */
+const RUN_GAP = 2;
+/** A run's entries arrived within this span; its score is the earliest `ts` (queries widen their lower bound by it). */
+export const RUN_SPAN_MS = 1_000;
+/** A run member is `<first id>/<last id>`, the stream range its entries lie in. */
+const RUN_SEPARATOR = '/';
 
-/** Secondary indexes: one sorted set per (kind, value, hour) with member = stream id, score = ts. */
+/**
+ * Secondary indexes: one sorted set per (kind, value, hour), score = `ts`. A member is a stream id,
+ * or a run `<first id>/<last id>` of entries of that key written close together by one batch (one
+ * member for a busy host, IP or user instead of one per request: the indexes' Redis CPU and memory).
+ */
 export type IndexKind = 'ip' | 'host' | 'user' | 'client' | 'status' | 'errors';
 
 /** Receives an entry's index memberships, one call per index (see `RequestLogStore.forEachIndex`). */
@@ -15,16 +28,18 @@ export interface IndexVisitor {
 
 /**
  * Writes one batch atomically: each entry XADDed with an id of its own timestamp (clamped so ids
- * stay increasing across replicas and within the batch), then ONE `ZADD key s1 id1 s2 id2 ...` per
- * index key with all of the batch's members of that key, each index key given an absolute expiry
+ * stay increasing across replicas and within the batch), then ONE `ZADD key s1 m1 s2 m2 ...` per
+ * index key with all of the batch's members of that key (single ids and runs: the script's XADDs
+ * are consecutive in the stream, so a run's range holds only this batch's entries), each index key given an absolute expiry
  * (hour bucket end + retention) and recorded in the registry (one ZADD for all of them), then the
  * stream trimmed by length and by age (once per batch: the script is atomic, so no reader ever sees
  * the stream longer than without the per-XADD MAXLEN it replaces).
  *
  * KEYS[1] stream, KEYS[2] registry, KEYS[3..] index keys.
  * ARGV[1] MAXLEN (~), ARGV[2] MINID (ms, ~), ARGV[3] registry TTL (ms),
- * ARGV[4] JSON, per index key in KEYS order: [bucket start ms, expire-at ms, entry number, entry number, ...]
- *   (entry numbers from 1, in batch order),
+ * ARGV[4] JSON, per index key in KEYS order: [bucket start ms, expire-at ms, member, member, ...]
+ *   where a member is an entry number (from 1, in batch order) or a run `-first, last, earliest`
+ *   (entry numbers: the run's first and last entry and the one whose ts is its score),
  * ARGV[5], ARGV[6]: the first entry's ts (ms, decimal) and JSON; ARGV[7], ARGV[8]: the second's... (the
  * entries are arguments of their own, not nested in ARGV[4]: that would JSON-escape every entry a
  * second time on the data path's event loop, and cjson-decode it again in Redis).
@@ -68,10 +83,17 @@ local registry = {}
 for j, g in ipairs(groups) do
   local key = KEYS[j + 2]
   local members = {}
-  for k = 3, #g do
+  local k, n = 3, 0
+  while k <= #g do
     local e = g[k]
-    members[2 * k - 5] = ARGV[3 + 2 * e]
-    members[2 * k - 4] = ids[e]
+    if e > 0 then
+      members[n + 1], members[n + 2] = ARGV[3 + 2 * e], ids[e]
+      k = k + 1
+    else
+      members[n + 1], members[n + 2] = ARGV[3 + 2 * g[k + 2]], ids[-e] .. '${RUN_SEPARATOR}' .. ids[g[k + 1]]
+      k = k + 3
+    end
+    n = n + 2
   end
   zadd(key, members)
   redis.call('PEXPIREAT', key, g[2])
@@ -86,13 +108,15 @@ return written
 `;
 
 /**
- * The index keys of one batch and, per key, `[bucket start, expire-at, entry numbers...]` (ARGV[4]
- * of WRITE_BATCH). Keys are looked up hour → kind → value in nested maps: no key string is built
- * for an index a batch already has (one per distinct key, not one per entry and index).
+ * The index keys of one batch and, per key, `[bucket start, expire-at, entry numbers...]`, turned
+ * into ARGV[4] of WRITE_BATCH by `members()`. Keys are looked up hour → kind → value in nested maps:
+ * no key string is built for an index a batch already has (one per distinct key, not one per entry and index).
  */
 class BatchIndexes implements IndexVisitor {
   readonly keys: string[] = [];
   readonly groups: number[][] = [];
+  /** `ts` of each entry, by entry number. */
+  private readonly times: number[] = [0];
   private readonly byHour = new Map<number, Map<IndexKind, Map<string, number[]>>>();
   private byKind!: Map<IndexKind, Map<string, number[]>>;
   private hour = 0;
@@ -103,9 +127,11 @@ class BatchIndexes implements IndexVisitor {
     private readonly retentionMs: number,
   ) {}
 
-  /** The next entry (numbered from 1) is in this hour bucket. */
-  next(hour: number): void {
+  /** The next entry (numbered from 1) arrived at `ts`. */
+  next(ts: number): void {
+    const hour = Math.floor(ts / HOUR);
     this.entryNumber += 1;
+    this.times.push(ts);
     if (this.byKind !== undefined && hour === this.hour) return;
     this.hour = hour;
     let byKind = this.byHour.get(hour);
@@ -131,11 +157,37 @@ class BatchIndexes implements IndexVisitor {
     }
     group.push(this.entryNumber);
   }
+
+  /** ARGV[4] of WRITE_BATCH: each key's entries with runs of nearby ones (RUN_GAP, RUN_SPAN_MS) as one member. */
+  members(): number[][] {
+    return this.groups.map((group) => {
+      const out = [group[0], group[1]];
+      let i = 2;
+      while (i < group.length) {
+        let earliest = group[i];
+        let low = this.times[earliest];
+        let high = low;
+        let j = i;
+        while (j + 1 < group.length && group[j + 1] - group[j] <= RUN_GAP) {
+          const ts = this.times[group[j + 1]];
+          if (Math.max(high, ts) - Math.min(low, ts) > RUN_SPAN_MS) break;
+          if (ts < low) [low, earliest] = [ts, group[j + 1]];
+          high = Math.max(high, ts);
+          j++;
+        }
+        if (j === i) out.push(group[i]);
+        else out.push(-group[i], group[j], earliest);
+        i = j + 1;
+      }
+      return out;
+    });
+  }
 }
 
-export interface IndexedId {
-  id: string;
-  ts: number;
+/** Index members of one hour bucket: stream ids and runs (`<first id>/<last id>`), highest score first. */
+export interface IndexBucket {
+  hour: number;
+  members: string[];
 }
 
 /** The request log in Redis: a stream of entries plus hourly index sorted sets, all under the key prefix. */
@@ -181,7 +233,7 @@ export class RequestLogStore {
     const indexes = new BatchIndexes(this, retention);
     const args: (string | number)[] = [];
     for (const entry of entries) {
-      indexes.next(Math.floor(entry.ts / HOUR));
+      indexes.next(entry.ts);
       RequestLogStore.forEachIndex(entry, indexes);
       args.push(String(entry.ts), JSON.stringify(entry));
     }
@@ -194,7 +246,7 @@ export class RequestLogStore {
       this.config.logMaxEntries,
       Math.max(0, now - retention),
       retention + 2 * HOUR,
-      JSON.stringify(indexes.groups),
+      JSON.stringify(indexes.members()),
       ...args,
     );
     return Number(result);
@@ -224,41 +276,55 @@ export class RequestLogStore {
     return page[0]?.[0] ?? '0-0';
   }
 
-  /** Entries by id, in the given order; ids already trimmed away are skipped. */
-  async fetch(ids: string[]): Promise<StoredLogEntry[]> {
+  /**
+   * The entries behind index members of one hour bucket (ids already trimmed away are skipped), newest
+   * first. A run's range can hold other entries of the batch: those of another hour bucket are dropped
+   * here (they are indexed there); the caller's filter drops those of other values.
+   */
+  async fetchIndexed(bucket: IndexBucket): Promise<StoredLogEntry[]> {
     const out: StoredLogEntry[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      const pipeline = this.redis.client.pipeline();
-      for (const id of ids.slice(i, i + 500)) pipeline.xrange(this.streamKey, id, id);
-      const results = (await pipeline.exec()) ?? [];
-      for (const [error, page] of results) {
-        if (error) throw error;
-        out.push(...this.decode(page as [string, string[]][]));
-      }
+    const pipeline = this.redis.client.pipeline();
+    for (const member of bucket.members) {
+      const run = member.indexOf(RUN_SEPARATOR);
+      if (run < 0) pipeline.xrange(this.streamKey, member, member);
+      else pipeline.xrevrange(this.streamKey, member.slice(run + 1), member.slice(0, run));
     }
-    return out;
+    for (const [error, page] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      for (const entry of this.decode(page as [string, string[]][])) if (Math.floor(entry.ts / HOUR) === bucket.hour) out.push(entry);
+    }
+    // Runs are scored by their earliest entry: order the chunk by time, as single ids are.
+    return out.sort((a, b) => b.ts - a.ts || compareIds(b.id, a.id));
   }
 
   /**
-   * Ids in one index between two times, newest first, one hour bucket at a time (buckets split by
-   * `ts`, so bucket order is time order); at most `limit` in all.
+   * Members of one index between two times, newest bucket first, in chunks of `chunk`; at most
+   * `limit` in all (each bucket read in one call, so members added meanwhile shift nothing). The
+   * lower bound is widened by RUN_SPAN_MS (a run is scored by its earliest entry): the caller
+   * filters entries on `ts`.
    */
-  async *indexIds(kind: IndexKind, value: string, sinceMs: number, untilMs: number, limit: number): AsyncGenerator<IndexedId[]> {
+  async *indexMembers(kind: IndexKind, value: string, sinceMs: number, untilMs: number, limit: number, chunk = 500): AsyncGenerator<IndexBucket> {
     let left = limit;
-    for (let hour = Math.floor(untilMs / HOUR); hour >= Math.floor(sinceMs / HOUR) && left > 0; hour--) {
-      const flat = await this.redis.client.zrevrangebyscore(this.indexKey(kind, value, hour), untilMs, sinceMs, 'WITHSCORES', 'LIMIT', 0, left);
-      const ids: IndexedId[] = [];
-      for (let i = 0; i < flat.length; i += 2) ids.push({ id: flat[i], ts: Number(flat[i + 1]) });
-      left -= ids.length;
-      if (ids.length > 0) yield ids;
+    for (let hour = Math.floor(untilMs / HOUR); hour >= Math.floor((sinceMs - RUN_SPAN_MS) / HOUR) && left > 0; hour--) {
+      const members = await this.redis.client.zrevrangebyscore(this.indexKey(kind, value, hour), untilMs, sinceMs - RUN_SPAN_MS, 'LIMIT', 0, left);
+      left -= members.length;
+      for (let i = 0; i < members.length; i += chunk) yield { hour, members: members.slice(i, i + chunk) };
     }
   }
 
-  /** Removes entries older than `cutoffMs` from the stream (exactly) and from every index. */
+  /**
+   * Removes entries older than `cutoffMs` from the stream (exactly), and from every index the
+   * members older than the stream's oldest entry: those the stream lost to LOG_MAX_ENTRIES go too, so
+   * index memory follows the stream's length, not a whole retention window of traffic. (An entry
+   * whose id was clamped far above its `ts` — a long request — can leave the indexes a little
+   * before it leaves the stream.)
+   */
   async sweep(cutoffMs: number): Promise<{ entries: number; index_keys: number }> {
     const client = this.redis.client;
     const entries = Number(await client.xtrim(this.streamKey, 'MINID', cutoffMs));
-    const cutoffHour = Math.floor(cutoffMs / HOUR) * HOUR;
+    const oldest = (await client.xrange(this.streamKey, '-', '+', 'COUNT', 1)) as [string, string[]][];
+    const indexCutoff = oldest.length > 0 ? Math.max(cutoffMs, Number(oldest[0][0].split('-')[0])) : cutoffMs;
+    const cutoffHour = Math.floor(indexCutoff / HOUR) * HOUR;
     // Buckets that ended before the cutoff go whole; the bucket holding the cutoff loses its older members.
     const expired = await client.zrangebyscore(this.registryKey, '-inf', `(${cutoffHour}`);
     const straddling = await client.zrangebyscore(this.registryKey, cutoffHour, cutoffHour);
@@ -267,7 +333,7 @@ export class RequestLogStore {
       tx.del(...expired);
       tx.zrem(this.registryKey, ...expired);
     }
-    for (const key of straddling) tx.zremrangebyscore(key, '-inf', `(${cutoffMs}`);
+    for (const key of straddling) tx.zremrangebyscore(key, '-inf', `(${indexCutoff}`);
     await tx.exec();
     return { entries, index_keys: expired.length };
   }
