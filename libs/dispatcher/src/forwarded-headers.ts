@@ -8,10 +8,13 @@ function isIdentityHeader(name: string): boolean {
   return name.startsWith('x-forwarded-') || name.startsWith('x-auth-') || name === 'x-real-ip' || name === 'forwarded';
 }
 
+const NONE_LISTED: ReadonlySet<string> = new Set();
+
 /** Header names listed in Connection are hop-by-hop for this message too. */
-function connectionListed(headers: IncomingHttpHeaders): Set<string> {
+function connectionListed(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;
-  const list = Array.isArray(value) ? value.join(',') : (value ?? '');
+  if (value === undefined) return NONE_LISTED;
+  const list = Array.isArray(value) ? value.join(',') : value;
   return new Set(
     list
       .split(',')
@@ -42,10 +45,12 @@ export interface UpstreamHeaderContext {
  */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, ctx: UpstreamHeaderContext): OutgoingHttpHeaders {
   const listed = connectionListed(incoming);
-  const removed = new Set(ctx.removeHeaders ?? []);
+  const removed = ctx.removeHeaders;
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name) || isIdentityHeader(name) || removed.has(name) || name === 'host') continue;
+  // for..in and includes() on the policy's one or two names: no entries arrays or Sets per request.
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name) || isIdentityHeader(name) || removed?.includes(name) || name === 'host') continue;
     out[name] = value;
   }
   out.host = ctx.hostHeader;
@@ -53,8 +58,10 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, ctx: Upstr
   out['x-forwarded-proto'] = ctx.proto;
   out['x-forwarded-host'] = ctx.originalHost;
   out['x-real-ip'] = ctx.clientIp;
-  for (const [name, value] of Object.entries(ctx.customHeaders ?? {})) out[name.toLowerCase()] = value;
-  for (const [name, value] of Object.entries(ctx.authHeaders ?? {})) out[name.toLowerCase()] = value;
+  const custom = ctx.customHeaders;
+  if (custom) for (const name in custom) out[name.toLowerCase()] = custom[name];
+  const auth = ctx.authHeaders;
+  if (auth) for (const name in auth) out[name.toLowerCase()] = auth[name];
   if (ctx.upgrade) {
     out.connection = 'Upgrade';
     out.upgrade = ctx.upgrade;
@@ -84,6 +91,7 @@ export function downstreamRawHeaders(raw: readonly (Buffer | string)[], custom: 
   const headers: string[] = [];
   let contentType = '';
   let listed: Set<string> | null = null;
+  const customNames = custom && lowerCaseNames(custom);
   const names: string[] = new Array<string>(raw.length / 2);
   for (let i = 0; i < raw.length; i += 2) {
     const name = latin1(raw[i]).toLowerCase();
@@ -96,7 +104,7 @@ export function downstreamRawHeaders(raw: readonly (Buffer | string)[], custom: 
   for (let i = 0; i < raw.length; i += 2) {
     const name = names[i / 2];
     if (HOP_BY_HOP.has(name) || listed?.has(name) || name === 'connection') continue;
-    if ((custom && hasLower(custom, name)) || name in extra) continue;
+    if (customNames?.has(name) || name in extra) continue;
     const value = latin1(raw[i + 1]);
     if (name === 'content-type') contentType = value;
     headers.push(name, value);
@@ -110,7 +118,14 @@ function latin1(value: Buffer | string): string {
   return typeof value === 'string' ? value : value.toString('latin1');
 }
 
-function hasLower(custom: Record<string, string>, lowerName: string): boolean {
-  for (const name in custom) if (name.toLowerCase() === lowerName) return true;
-  return false;
+const lowerCaseNamesOf = new WeakMap<Record<string, string>, ReadonlySet<string>>();
+
+/** The lower-case names of a target's extra headers, computed once per (immutable) header object. */
+function lowerCaseNames(custom: Record<string, string>): ReadonlySet<string> {
+  let names = lowerCaseNamesOf.get(custom);
+  if (names === undefined) {
+    names = new Set(Object.keys(custom).map((name) => name.toLowerCase()));
+    lowerCaseNamesOf.set(custom, names);
+  }
+  return names;
 }

@@ -253,7 +253,7 @@ export class RequestDispatcher {
       exchange,
       connectTimeoutMs: target.connect_timeout * 1000,
       readTimeoutMs: target.read_timeout * 1000,
-      responseHeaders: auth.responseHeaders ? { ...auth.responseHeaders, ...target.custom_response_headers } : target.custom_response_headers,
+      responseHeaders: auth.responseHeaders && hasAny(target.custom_response_headers) ? { ...auth.responseHeaders, ...target.custom_response_headers } : (auth.responseHeaders ?? target.custom_response_headers),
       headers,
     };
   }
@@ -270,4 +270,9 @@ export class RequestDispatcher {
       fail(error as Error);
     }
   }
+}
+
+function hasAny(headers: Record<string, string> | undefined): boolean {
+  for (const _ in headers) return true;
+  return false;
 }

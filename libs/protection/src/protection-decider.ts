@@ -45,7 +45,24 @@ export type ProtectionOutcome =
   | { kind: 'login'; resource: ServedResource }
   | { kind: 'deny'; status: 400 | 401 | 403; error: string; description: string; headers: Record<string, string> };
 
-const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
+/** RFC 6750 b64token: what may follow `Bearer `. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const BEARER_SCHEME = 'bearer';
+
+/**
+ * The credentials of `Bearer <token>` (the scheme in any case, one or more spaces, trailing
+ * whitespace ignored) without checking their syntax, or undefined for another scheme. Callers test
+ * B64TOKEN only when the token is not already known (a remembered token passed it): a regex over a
+ * ~700-character JWT on every request was the decider's largest cost.
+ */
+export function bearerCredentials(header: string): string | undefined {
+  if (header.length < 8 || header.charCodeAt(6) !== 0x20) return undefined;
+  // `| 0x20` lower-cases ASCII letters; only 'B'/'b' map onto 'b' and so on.
+  for (let i = 0; i < 6; i++) if ((header.charCodeAt(i) | 0x20) !== BEARER_SCHEME.charCodeAt(i)) return undefined;
+  let start = 7;
+  while (header.charCodeAt(start) === 0x20) start++;
+  return header.slice(start).trimEnd() || undefined;
+}
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
@@ -148,9 +165,10 @@ export class ProtectionDecider {
     const browser = auth.mode === 'redirect' && (request.method === 'GET' || request.method === 'HEAD');
     let token: string | undefined;
     let fromCookie = false;
+    const malformed = () => (passthrough ? anonymous : deny(401, 'invalid_request', 'the Authorization header must be "Bearer <access token>"'));
     if (header) {
-      token = BEARER.exec(header)?.[1];
-      if (!token) return passthrough ? anonymous : deny(401, 'invalid_request', 'the Authorization header must be "Bearer <access token>"');
+      token = bearerCredentials(header);
+      if (!token) return malformed();
     } else if (auth.mode === 'redirect') {
       token = readCookie(request.cookie, auth.cookie_name);
       fromCookie = !!token;
@@ -162,6 +180,7 @@ export class ProtectionDecider {
     const hit = remembered?.get(token);
     if (hit && this.verifier.stillValid(hit.jti, hit.exp)) return { kind: 'allow', identity: hit.identity, authenticated: true, fromCookie, subject: hit.subject };
     if (hit) remembered?.delete(token);
+    if (header && !B64TOKEN.test(token)) return malformed();
 
     const audiences = [...auth.allowed_audiences, ...(matched ? [] : protection.resources.map((r) => r.uri))];
     const verdict = this.verifier.verify(token, { resource: matched?.uri, allowedAudiences: audiences, requiredScopes, allowedUsers: '*', headerPrefix: auth.header_prefix });

@@ -1,6 +1,6 @@
 import type { AccessTokenVerifier, AccessDecision } from '@app/oauth';
 import type { ProtectionCatalog, HostProtection } from './protection-catalog';
-import { ProtectionDecider, readCookie, withoutCookie } from './protection-decider';
+import { bearerCredentials, ProtectionDecider, readCookie, withoutCookie } from './protection-decider';
 import { resourceForMetadataPath } from './protected-resource-metadata';
 import { authConfigFrom, authConfigOf, isExcludedPath, userAllowed } from './target-auth.config';
 import { forwardedRequest } from './verify.controller';
@@ -73,6 +73,7 @@ describe('ProtectionDecider', () => {
     const d = decider(protection(), allowed);
     expect(d.decide({ ...request, query: 'a=1&access_token=x' })).toMatchObject({ status: 400, error: 'invalid_request' });
     expect(d.decide({ ...request, authorization: 'Basic abc' })).toMatchObject({ status: 401, error: 'invalid_request' });
+    expect(d.decide({ ...request, authorization: 'Bearer a"b' })).toMatchObject({ status: 401, error: 'invalid_request' });
   });
 
   it('verifies against the matched resource and its scopes, then applies the allowlist', () => {
@@ -102,6 +103,22 @@ describe('ProtectionDecider', () => {
 });
 
 describe('helpers', () => {
+  it('reads Bearer credentials exactly as the RFC 6750 pattern does, without a regex over the token', () => {
+    const reference = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
+    const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl-_';
+    const headers = [
+      `Bearer ${jwt}`, `bearer ${jwt}`, `BEARER ${jwt}`, `BeArEr   ${jwt}`, `Bearer ${jwt}  `, `Bearer ${jwt}\t`, `Bearer ${jwt}\u00a0`,
+      'Bearer abc==', 'Bearer abc=d', 'Bearer a b', 'Bearer ', 'Bearer  ', 'Bearer', 'Bearerx abc', 'Bearer\tabc', ' Bearer abc',
+      'Basic dXNlcjpwYXNz', 'Bearer% abc', 'Bearer abc,def', 'Bearer ab"c', 'Bearer é', 'Cearer abc', 'Bdarer abc', 'bEARER x', 'Bearer\u00a0abc', 'Bearer @bc',
+    ];
+    for (const header of headers) {
+      const credentials = bearerCredentials(header);
+      const ours = credentials !== undefined && b64token.test(credentials) ? credentials : undefined;
+      expect({ header, token: ours }).toEqual({ header, token: reference.exec(header)?.[1] });
+    }
+  });
+
   it('reads and removes one cookie', () => {
     expect(readCookie('a=1; proxy_session=xyz; b=2', 'proxy_session')).toBe('xyz');
     expect(withoutCookie('a=1; proxy_session=xyz; b=2', 'proxy_session')).toBe('a=1; b=2');

@@ -9,6 +9,8 @@ import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
 
 /** Client headers with this prefix are removed by the dispatcher before any policy runs (forwarded-headers.ts). */
 const DISPATCHER_IDENTITY_PREFIX = 'x-auth-';
+const NOTHING: readonly string[] = Object.freeze([]);
+const AUTHORIZATION: readonly string[] = Object.freeze(['authorization']);
 
 /** Redirect mode's flow cookie: state, PKCE verifier and where to return, for the callback on the target host. */
 export interface RedirectFlow {
@@ -63,18 +65,18 @@ export class ProtectionPolicy implements TargetAuthPolicy {
         const prefix = protection.auth.header_prefix.toLowerCase();
         const keepAuthorization = protection.auth.forward_authorization;
         // The dispatcher drops client X-Auth-* headers itself: with the default prefix only Authorization is left to remove.
-        const removeHeaders =
+        let removeHeaders: readonly string[] =
           prefix === DISPATCHER_IDENTITY_PREFIX
             ? keepAuthorization
-              ? []
-              : ['authorization']
+              ? NOTHING
+              : AUTHORIZATION
             : Object.keys(req.headers).filter((name) => name.startsWith(prefix) || (name === 'authorization' && !keepAuthorization));
-        const setHeaders = outcome.fromCookie ? { ...outcome.identity } : outcome.identity;
+        let setHeaders = outcome.identity;
         if (outcome.fromCookie) {
           // The session cookie holds an access token: it does not go to the backend either.
           const rest = withoutCookie(req.headers.cookie, protection.auth.cookie_name);
-          if (rest) setHeaders.cookie = rest;
-          else removeHeaders.push('cookie');
+          if (rest) setHeaders = { ...setHeaders, cookie: rest };
+          else removeHeaders = [...removeHeaders, 'cookie'];
         }
         // Browser-based MCP clients read the answer cross-origin (bearer tokens, no cookies: '*' is enough).
         const responseHeaders = protection.auth.mode === 'redirect' ? undefined : RESOURCE_CORS_HEADERS;
