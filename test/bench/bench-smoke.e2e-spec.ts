@@ -37,7 +37,7 @@ describe('bench smoke run', () => {
     expect(Object.keys(s).sort()).toEqual(['auth', 'https-sni', 'propagation', 'scale', 'small-get', 'sse-idle', 'stream-1mib', 'websocket-echo']);
     for (const [name, result] of Object.entries(s)) expect({ name, error: result.error }).toEqual({ name, error: undefined });
     const served = (row: unknown) => (row as { rps: number; non_2xx: number }).rps > 0 && (row as { non_2xx: number }).non_2xx === 0;
-    for (const who of ['direct', 'nginx', 'ours']) expect({ who, ok: served(s['small-get'][who]) }).toEqual({ who, ok: true });
+    for (const who of ['direct', 'nginx', 'nginx_access_log', 'ours']) expect({ who, ok: served(s['small-get'][who]) }).toEqual({ who, ok: true });
     for (const who of ['nginx', 'ours']) expect({ who, ok: served(s['https-sni'][who]) }).toEqual({ who, ok: true });
     expect((s['stream-1mib'].ours as { mib_per_s: number }).mib_per_s).toBeGreaterThan(0);
     for (const who of ['direct', 'nginx', 'ours']) {
@@ -52,9 +52,10 @@ describe('bench smoke run', () => {
     // request wrk sent with it was answered 2xx
     expect(s.auth.skipped).toBeUndefined();
     expect(s.auth).toMatchObject({ status_with_token: 200, status_without_token: 401 });
-    for (const who of ['open', 'protected', 'control_same_bytes']) expect({ who, ok: served(s.auth[who]) }).toEqual({ who, ok: true });
+    for (const who of ['open', 'open_without_token', 'protected', 'control_same_bytes']) expect({ who, ok: served(s.auth[who]) }).toEqual({ who, ok: true });
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
     expect(md).toContain('| small GET, 10 conns: req/s |');
-    expect(md).toContain('| auth-protected (forward, valid JWT) vs open target: req/s |');
+    expect(md).toContain('| auth-protected (forward, valid JWT) vs open target, same requests: req/s |');
+    expect(md).toContain('| … nginx with its access log on (ours logs every request too): req/s, p99 ms |');
   }, 180_000);
 });
