@@ -144,6 +144,24 @@ describe('request log store: one batch, one script', () => {
     expect(found[0].request_id).toBe('big4999');
   });
 
+  it('reads an index newest first across chunks, though a run is scored by its earliest entry', async () => {
+    const now = Date.now();
+    const t = Math.floor((now - 60_000) / HOUR) * HOUR + 1_000;
+    const host = { host: 'order.example.test' };
+    // A and B (900 ms later) are one run scored at A's time; C and D are single ids, later batches.
+    await store.writeBatch([entry('A', t, host), entry('B', t + 900, host)], now);
+    await store.writeBatch([entry('C', t + 500, host)], now);
+    await store.writeBatch([entry('D', t + 2_000, host)], now);
+    expect(await connections.client.zrevrange(store.indexKey('host', 'order.example.test', Math.floor(t / HOUR)), 0, -1, 'WITHSCORES')).toEqual([
+      expect.stringMatching(/^\d+-\d+$/), String(t + 2_000), expect.stringMatching(/^\d+-\d+$/), String(t + 500), expect.stringMatching(/^\d+-\d+\/\d+-\d+$/), String(t),
+    ]);
+    for (const chunk of [1, 2, 500]) {
+      const order: string[] = [];
+      for await (const entries of store.indexedEntries('host', 'order.example.test', t - 10_000, now, 100, chunk)) order.push(...entries.map((e) => e.request_id));
+      expect({ chunk, order }).toEqual({ chunk, order: ['D', 'B', 'C', 'A'] });
+    }
+  });
+
   it('sweeps index members of entries LOG_MAX_ENTRIES trimmed from the stream (index memory follows the stream)', async () => {
     const now = Date.now();
     const start = Math.floor((now - 120_000) / HOUR) * HOUR + 1_000; // all 1,500 in one hour bucket

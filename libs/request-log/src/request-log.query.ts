@@ -146,8 +146,8 @@ export class RequestLogQuery {
     const index = pickIndex(filter);
     if (index) {
       // Members (single ids or runs) up to one more entry than the cap: the cap is on entries examined.
-      for await (const bucket of this.store.indexMembers(index[0], index[1], filter.sinceMs, filter.untilMs, MAX_SCAN + 1)) {
-        for (const entry of await this.store.fetchIndexed(bucket)) {
+      for await (const entries of this.store.indexedEntries(index[0], index[1], filter.sinceMs, filter.untilMs, MAX_SCAN + 1)) {
+        for (const entry of entries) {
           if (examined++ >= MAX_SCAN) return true;
           if (matches(filter, entry)) visit(entry);
         }

@@ -11,6 +11,8 @@ const HOUR = 3_600_000;
 const RUN_GAP = 2;
 /** A run's entries arrived within this span; its score is the earliest `ts` (queries widen their lower bound by it). */
 export const RUN_SPAN_MS = 1_000;
+/** Most entries `indexedEntries` holds back for ordering (beyond, it releases them as they are). */
+const MAX_HELD = 20_000;
 /** A run member is `<first id>/<last id>`, the stream range its entries lie in. */
 const RUN_SEPARATOR = '/';
 
@@ -190,6 +192,11 @@ export interface IndexBucket {
   members: string[];
 }
 
+/** Newest first: by `ts`, then by stream id. */
+function newestFirst(a: StoredLogEntry, b: StoredLogEntry): number {
+  return b.ts - a.ts || compareIds(b.id, a.id);
+}
+
 /** The request log in Redis: a stream of entries plus hourly index sorted sets, all under the key prefix. */
 @Injectable()
 export class RequestLogStore {
@@ -293,8 +300,38 @@ export class RequestLogStore {
       if (error) throw error;
       for (const entry of this.decode(page as [string, string[]][])) if (Math.floor(entry.ts / HOUR) === bucket.hour) out.push(entry);
     }
-    // Runs are scored by their earliest entry: order the chunk by time, as single ids are.
-    return out.sort((a, b) => b.ts - a.ts || compareIds(b.id, a.id));
+    return out.sort(newestFirst);
+  }
+
+  /**
+   * The entries one index leads to between two times (members up to `limit`), newest first. A run
+   * is scored by its earliest entry and holds entries up to RUN_SPAN_MS later, so a chunk's entries
+   * no later than its lowest score + RUN_SPAN_MS are held back and merged with the next chunk's
+   * (a later chunk can hold entries up to that time, no later); hour buckets hold only their own
+   * hour's entries, so a new bucket releases everything held.
+   */
+  async *indexedEntries(kind: IndexKind, value: string, sinceMs: number, untilMs: number, limit: number, chunk = 500): AsyncGenerator<StoredLogEntry[]> {
+    let held: StoredLogEntry[] = [];
+    let hour: number | null = null;
+    for await (const bucket of this.indexMembers(kind, value, sinceMs, untilMs, limit, chunk)) {
+      if (bucket.hour !== hour && held.length > 0) {
+        yield held;
+        held = [];
+      }
+      hour = bucket.hour;
+      const fetched = await this.fetchIndexed(bucket);
+      held = held.length > 0 ? [...held, ...fetched].sort(newestFirst) : fetched;
+      const floor = bucket.lowestScore + RUN_SPAN_MS;
+      let safe = 0;
+      while (safe < held.length && held[safe].ts > floor) safe++;
+      // More than a second of very busy traffic in one bucket: release it rather than hold it all.
+      if (held.length > MAX_HELD) safe = held.length;
+      if (safe > 0) {
+        yield held.slice(0, safe);
+        held = held.slice(safe);
+      }
+    }
+    if (held.length > 0) yield held;
   }
 
   /**
@@ -303,12 +340,17 @@ export class RequestLogStore {
    * lower bound is widened by RUN_SPAN_MS (a run is scored by its earliest entry): the caller
    * filters entries on `ts`.
    */
-  async *indexMembers(kind: IndexKind, value: string, sinceMs: number, untilMs: number, limit: number, chunk = 500): AsyncGenerator<IndexBucket> {
+  async *indexMembers(kind: IndexKind, value: string, sinceMs: number, untilMs: number, limit: number, chunk = 500): AsyncGenerator<IndexBucket & { lowestScore: number }> {
     let left = limit;
     for (let hour = Math.floor(untilMs / HOUR); hour >= Math.floor((sinceMs - RUN_SPAN_MS) / HOUR) && left > 0; hour--) {
-      const members = await this.redis.client.zrevrangebyscore(this.indexKey(kind, value, hour), untilMs, sinceMs - RUN_SPAN_MS, 'LIMIT', 0, left);
-      left -= members.length;
-      for (let i = 0; i < members.length; i += chunk) yield { hour, members: members.slice(i, i + chunk) };
+      const flat = await this.redis.client.zrevrangebyscore(this.indexKey(kind, value, hour), untilMs, sinceMs - RUN_SPAN_MS, 'WITHSCORES', 'LIMIT', 0, left);
+      left -= flat.length / 2;
+      for (let i = 0; i < flat.length; i += 2 * chunk) {
+        const members: string[] = [];
+        const end = Math.min(flat.length, i + 2 * chunk);
+        for (let j = i; j < end; j += 2) members.push(flat[j]);
+        yield { hour, members, lowestScore: Number(flat[end - 1]) };
+      }
     }
   }
 
