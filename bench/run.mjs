@@ -152,6 +152,17 @@ async function startNginx(backendPort, certificate) {
   const loggingPort = await freePort();
   const dir = join(work, 'nginx');
   mkdirSync(dir, { recursive: true });
+  const location = `    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_buffering off;
+      proxy_read_timeout 300s;
+    }`;
   const conf = `
 user root;
 worker_processes ${WORKERS};
@@ -172,34 +183,14 @@ http {
     ssl_certificate ${certificate.cert};
     ssl_certificate_key ${certificate.key};
     keepalive_requests 100000;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Host $host;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_buffering off;
-      proxy_read_timeout 300s;
-    }
+${location}
   }
   server {
     listen 127.0.0.1:${loggingPort};
     server_name ${HOST};
     keepalive_requests 100000;
     access_log ${dir}/access.log;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Host $host;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_buffering off;
-      proxy_read_timeout 300s;
-    }
+${location}
   }
 }`;
   writeFileSync(join(dir, 'nginx.conf'), conf);
