@@ -128,6 +128,6 @@ describe('identity and forwarding header spellings', () => {
 
     const custom = echoed(await rawExchange(server.httpPort, raw(CUSTOM, await tokenFor(CUSTOM))));
     expectNoClientIdentity(custom);
-    expect(custom['x-user-name']).toBe('alice');
+    expect(custom['x-user-user-name']).toBe('alice'); // the prefix + User-Name
   });
 });
