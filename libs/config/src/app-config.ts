@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
-import { Environment, LogLevel, splitPemBundle } from './environment';
+import { Environment, ForwardingEngineName, LogLevel, splitPemBundle } from './environment';
 import { version } from '../../../package.json';
 
 export interface HostPort {
@@ -72,6 +72,10 @@ export class AppConfig {
   }
   get baseDomain(): string {
     return this.env.BASE_DOMAIN;
+  }
+  /** The forwarding engine for plain-HTTP backends (FORWARDING_ENGINE). */
+  get forwardingEngine(): ForwardingEngineName {
+    return this.env.FORWARDING_ENGINE;
   }
   get logLevel(): LogLevel {
     return this.env.LOG_LEVEL;

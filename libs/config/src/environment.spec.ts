@@ -53,6 +53,12 @@ describe('parseEnvironment', () => {
     expect(problem({ ...base, LOG_LEVEL: 'loud' })).toMatch(/^LOG_LEVEL must be one of/);
   });
 
+  it('reads FORWARDING_ENGINE (default http1) and names a bad one', () => {
+    expect(parseEnvironment(base).FORWARDING_ENGINE).toBe('http1');
+    expect(parseEnvironment({ ...base, FORWARDING_ENGINE: 'Undici' }).FORWARDING_ENGINE).toBe('undici');
+    expect(problem({ ...base, FORWARDING_ENGINE: 'curl' })).toMatch(/^FORWARDING_ENGINE must be one of http1, undici, node/);
+  });
+
   it('requires a sentinel name with sentinels and refuses two topologies', () => {
     expect(problem({ ...base, REDIS_SENTINELS: '127.0.0.1:26379' })).toMatch(/^REDIS_SENTINEL_NAME is required/);
     expect(problem({ ...base, REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'mymaster', REDIS_CLUSTER_NODES: '127.0.0.1:7000' })).toMatch(/^REDIS_CLUSTER_NODES cannot be combined/);

@@ -20,6 +20,10 @@ import {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Forwarding engines for plain-HTTP backends (HTTPS backends always use undici, upgrades node:http). */
+export const FORWARDING_ENGINES = ['http1', 'undici', 'node'] as const;
+export type ForwardingEngineName = (typeof FORWARDING_ENGINES)[number];
+
 const HOST_PORT_LIST = /^\s*[A-Za-z0-9.\-[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-[\]:]+:\d{1,5}\s*)*$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -193,6 +197,12 @@ export class Environment {
   @IsOptional()
   @IsString()
   TLS_FALLBACK_PEM_B64?: string;
+
+  /** The forwarding engine for plain-HTTP backends: http1 (ours, fastest), undici or node (node:http). */
+  @Transform(toLower)
+  @IsOptional()
+  @IsIn(FORWARDING_ENGINES, { message: `must be one of ${FORWARDING_ENGINES.join(', ')}` })
+  FORWARDING_ENGINE: ForwardingEngineName = 'http1';
 
   /** Seconds between the slow configuration-version checks (a safety net behind pub/sub). */
   @Transform(toInt)

@@ -41,3 +41,17 @@ export function sendSocketError(socket: Duplex, status: number, message: string,
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n${extra}\r\n${body}`,
   );
 }
+
+/**
+ * Node's parser refused the request (malformed or ambiguous framing, bad header syntax, a bad chunk):
+ * a 400 (431 for an oversized head) that names the parser's reason, then the connection is closed.
+ * When an answer has already begun on this connection, nothing can be added: it is cut instead.
+ */
+export function answerUnparsable(error: Error & { code?: string }, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage; // Node's own clientError check
+  if (!socket.writable || inFlight?.headersSent) return void socket.destroy();
+  const code = error.code ?? 'HPE_INVALID';
+  if (code === 'HPE_HEADER_OVERFLOW') return sendSocketError(socket, 431, 'the request head is too large');
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return sendSocketError(socket, 408, 'the request did not arrive in time');
+  sendSocketError(socket, 400, `the request cannot be parsed (${code}): send one Content-Length or chunked framing, CRLF line ends and header names without spaces`);
+}

@@ -35,6 +35,23 @@ describe('forwarded headers', () => {
     expect(upstreamRequestHeaders(incoming, { ...ctx, upgrade: 'websocket' })).toMatchObject({ connection: 'Upgrade', upgrade: 'websocket' });
   });
 
+  it('removes identity headers in every spelling (any case arrives lower-case; `_` for `-`)', () => {
+    const out = upstreamRequestHeaders(
+      { x_forwarded_for: '1', 'x-forwarded_host': '2', x_real_ip: '3', 'x-real_ip': '4', x_auth_user_name: '5', 'x-auth_scopes': '6', x_team: '7', x_custom_ok: 'kept', accept_language: 'kept' },
+      { ...ctx, customHeaders: { 'X-Team': 'a' }, authHeaders: { 'x-user-name': 'alice' }, removeHeaders: ['x_user_login'] },
+    );
+    expect(Object.keys(out).filter((name) => name.includes('_'))).toEqual(['x_custom_ok', 'accept_language']);
+    expect(out).toMatchObject({ 'x-forwarded-for': '198.51.100.4', 'x-team': 'a', 'x-user-name': 'alice' });
+    expect(upstreamRequestHeaders({ x_user_name: 'mallory' }, { ...ctx, authHeaders: { 'X-User-Name': 'alice' } })).not.toHaveProperty('x_user_name');
+  });
+
+  it('keeps the framing and the Host whatever Connection lists, and sends no length with an upgrade', () => {
+    const incoming = { host: 'a', connection: 'content-length, transfer-encoding, host', 'content-length': '12', 'transfer-encoding': 'chunked' };
+    expect(upstreamRequestHeaders(incoming, ctx)).toMatchObject({ 'content-length': '12', host: 'app.test' });
+    expect(upstreamRequestHeaders(incoming, ctx)).not.toHaveProperty('transfer-encoding');
+    expect(upstreamRequestHeaders({ host: 'a', 'content-length': '5' }, { ...ctx, upgrade: 'websocket' })).not.toHaveProperty('content-length');
+  });
+
   it('applies custom headers, then the auth policy headers last', () => {
     const out = upstreamRequestHeaders({ 'x-auth-user': 'spoof' }, { ...ctx, hostHeader: '127.0.0.1:9', customHeaders: { 'X-Team': 'a' }, authHeaders: { 'X-Auth-User': 'alice' } });
     expect(out).toMatchObject({ host: '127.0.0.1:9', 'x-team': 'a', 'x-auth-user': 'alice' });

@@ -3,9 +3,31 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus the legacy ones proxies must not forward. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
 
-/** Client-supplied identity headers: removed before the proxy sets its own. */
-function isIdentityHeader(name: string): boolean {
-  return name.startsWith('x-forwarded-') || name.startsWith('x-auth-') || name === 'x-real-ip' || name === 'forwarded';
+/**
+ * A (lower-case) header name as CGI/WSGI, PHP and many frameworks read it: `_` and `-` are one.
+ * Names without `_` (nearly all) come back as they are, after one scan of a short string.
+ */
+export function canonicalHeaderName(name: string): string {
+  return name.indexOf('_') < 0 ? name : name.replace(/_/g, '-');
+}
+
+/** Client-supplied identity headers, in any spelling (lower-case name): removed before the proxy sets its own. */
+export function isIdentityHeader(name: string): boolean {
+  const first = name.charCodeAt(0);
+  if (first !== 120 /* x */ && first !== 102 /* f */) return false; // most names: one comparison
+  const canonical = canonicalHeaderName(name);
+  return canonical.startsWith('x-forwarded-') || canonical.startsWith('x-auth-') || canonical === 'x-real-ip' || canonical === 'forwarded';
+}
+
+/** An `_` spelling of a header the proxy or the policy sets or removes (those names are canonical, lower-case). */
+function isRespelled(name: string, ctx: UpstreamHeaderContext): boolean {
+  const canonical = canonicalHeaderName(name);
+  return (ctx.authHeaders !== undefined && hasName(ctx.authHeaders, canonical)) || (ctx.customHeaders !== undefined && hasName(ctx.customHeaders, canonical)) || ctx.removeHeaders?.includes(canonical) === true;
+}
+
+function hasName(headers: Record<string, string>, lowerCaseName: string): boolean {
+  for (const name in headers) if (name.toLowerCase() === lowerCaseName) return true;
+  return false;
 }
 
 const NONE_LISTED: ReadonlySet<string> = new Set();
@@ -41,7 +63,10 @@ export interface UpstreamHeaderContext {
 
 /**
  * The request headers for the backend: hop-by-hop headers and every client-supplied X-Forwarded-*,
- * Forwarded, X-Real-IP and X-Auth-* header removed; then the proxy's own set.
+ * Forwarded, X-Real-IP and X-Auth-* header removed, in any spelling (`_` for `-`, as CGI/WSGI/PHP
+ * read them), as well as `_` spellings of the headers the proxy or the policy sets or removes; then
+ * the proxy's own set. The framing is the proxy's: the Content-Length Node parsed and validated
+ * (Transfer-Encoding is hop-by-hop: the engine encodes chunked itself), whatever `Connection` lists.
  */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, ctx: UpstreamHeaderContext): OutgoingHttpHeaders {
   const listed = connectionListed(incoming);
@@ -50,9 +75,13 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, ctx: Upstr
   // for..in and includes() on the policy's one or two names: no entries arrays or Sets per request.
   for (const name in incoming) {
     const value = incoming[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name) || isIdentityHeader(name) || removed?.includes(name) || name === 'host') continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || name === 'content-length' || name === 'host' || listed.has(name) || isIdentityHeader(name) || removed?.includes(name)) continue;
+    if (name.indexOf('_') >= 0 && isRespelled(name, ctx)) continue;
     out[name] = value;
   }
+  // An upgrade's bytes after the head are the new protocol's, never a body: no length for them.
+  const length = incoming['content-length'];
+  if (length !== undefined && !ctx.upgrade) out['content-length'] = length;
   out.host = ctx.hostHeader;
   out['x-forwarded-for'] = ctx.clientIp;
   out['x-forwarded-proto'] = ctx.proto;

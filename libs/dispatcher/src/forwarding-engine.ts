@@ -129,7 +129,10 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
 
   forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: UpstreamRequest, attempt = 0): void {
     const secure = upstream.url.protocol === 'https:';
-    const upReq = (secure ? https : http).request(requestOptions(req, upstream, secure ? this.httpsAgent : this.httpAgent));
+    const options = requestOptions(req, upstream, secure ? this.httpsAgent : this.httpAgent);
+    // A chunked client body leaves chunked, whatever the method (node:http chunks GET bodies only when told).
+    if (req.headers['transfer-encoding'] !== undefined) options.headers = { ...upstream.headers, 'transfer-encoding': 'chunked' };
+    const upReq = (secure ? https : http).request(options);
     armConnectTimeout(upReq, upstream.connectTimeoutMs);
     upReq.setTimeout(upstream.readTimeoutMs, () => upReq.destroy(new UpstreamTimeout('read')));
 

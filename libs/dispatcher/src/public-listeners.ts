@@ -5,6 +5,7 @@ import { TLSSocket } from 'node:tls';
 import { AppConfig } from '@app/config';
 import { ProxyMetrics } from '@app/metrics';
 import { proxiedAddressOf, tagClientAddress } from './client-address';
+import { answerUnparsable } from './error-responses';
 import { tagListener, type PublicListenerName } from './exchange';
 import { parseProxyHeader } from './proxy-protocol';
 import { RequestDispatcher } from './request-dispatcher';
@@ -72,10 +73,7 @@ export class PublicListeners implements OnApplicationShutdown {
     // requestTimeout 0: long uploads and streams are bounded by the backend's read timeout instead.
     const server = http.createServer({ requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 }, (req, res) => this.dispatcher.handle(req, res));
     server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.dispatcher.handleUpgrade(req, socket, head));
-    server.on('clientError', (_error: Error, socket: net.Socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
-    });
+    server.on('clientError', (error: Error & { code?: string }, socket: net.Socket) => answerUnparsable(error, socket));
     return server;
   }
 

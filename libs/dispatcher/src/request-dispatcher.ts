@@ -13,6 +13,7 @@ import { clientAddressOf } from './client-address';
 import { attachExchange, exchangeOf, listenerOf, requestIdFor, type Exchange } from './exchange';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
+import { framingProblem } from './request-framing';
 import { RoutingTableStore } from './routing-table.store';
 import { TARGET_AUTH_POLICY, type AuthDecision, type TargetAuthPolicy } from './target-auth';
 
@@ -84,6 +85,8 @@ export class RequestDispatcher {
       exchange.onResponseClose?.();
       this.finish(req, exchange, res.headersSent ? res.statusCode : 0, Number(res.getHeader('content-length')) || 0);
     });
+    const framing = framingProblem(req);
+    if (framing) return sendError(req, res, 400, framing, { connection: 'close' }); // the rest of the bytes cannot be trusted
     const info = describeRequest(req);
     if ('status' in info) return sendError(req, res, info.status, info.message);
     const handler = this.surface.find(info);
@@ -122,6 +125,11 @@ export class RequestDispatcher {
       if (webSocketOpen) this.metrics?.webSocketClosed(exchange.targetHost);
       this.finish(req, exchange, exchange.socketStatus ?? 0, 0);
     });
+    const framing = framingProblem(req);
+    if (framing) {
+      exchange.socketStatus = 400;
+      return sendSocketError(socket, 400, framing);
+    }
     const info = describeRequest(req);
     if ('status' in info) {
       exchange.socketStatus = info.status;

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@app/config';
 import type { AuthDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
+import { canonicalHeaderName } from '@app/dispatcher/forwarded-headers';
 import type { HostProtection, ServedResource } from './protection-catalog';
 import { PREFLIGHT_HEADERS, ProtectionDecider, RESOURCE_CORS_HEADERS, withoutCookie } from './protection-decider';
 import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
@@ -62,7 +63,7 @@ export class ProtectionPolicy implements TargetAuthPolicy {
       case 'login':
         return this.login(protection, outcome.resource, rawUrl, info.secure);
       case 'allow': {
-        const prefix = protection.auth.header_prefix.toLowerCase();
+        const prefix = canonicalHeaderName(protection.auth.header_prefix.toLowerCase());
         const keepAuthorization = protection.auth.forward_authorization;
         // The dispatcher drops client X-Auth-* headers itself: with the default prefix only Authorization is left to remove.
         let removeHeaders: readonly string[] =
@@ -70,7 +71,8 @@ export class ProtectionPolicy implements TargetAuthPolicy {
             ? keepAuthorization
               ? NOTHING
               : AUTHORIZATION
-            : Object.keys(req.headers).filter((name) => name.startsWith(prefix) || (name === 'authorization' && !keepAuthorization));
+            : // Every spelling of the prefix (`X_User_Name` is `X-User-Name` to CGI, WSGI, PHP...).
+              Object.keys(req.headers).filter((name) => canonicalHeaderName(name).startsWith(prefix) || (name === 'authorization' && !keepAuthorization));
         let setHeaders = outcome.identity;
         if (outcome.fromCookie) {
           // The session cookie holds an access token: it does not go to the backend either.

@@ -74,6 +74,11 @@ describe('ResponseParser', () => {
     expect(out.heads[0].headers).toEqual(['transfer-encoding', 'chunked']); // the void length is not passed on
   });
 
+  it('reads a repeated identical Content-Length but drops the connection afterwards (framing doubt)', () => {
+    expect(parseBoth('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok')).toMatchObject({ body: 'ok', completions: [false] });
+    expect(parseBoth('HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok')).toMatchObject({ body: 'ok', completions: [false] });
+  });
+
   it('does not reuse a connection that sent bytes after the answer in the same read', () => {
     // (Bytes in a later read reach a connection with no request: the pool closes it.)
     const { p, out } = parser();

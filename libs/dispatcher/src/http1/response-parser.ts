@@ -216,6 +216,7 @@ export class ResponseParser {
     let transferEncoding = false;
     let close = http10;
     let keepAliveMs = 0;
+    let repeatedLength = false;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i];
       const colon = line.indexOf(':');
@@ -231,6 +232,7 @@ export class ResponseParser {
           for (const part of value.split(',')) {
             const n = part.trim();
             if (!/^\d{1,15}$/.test(n) || (contentLength >= 0 && Number(n) !== contentLength)) throw new ResponseParseError('invalid Content-Length');
+            if (contentLength >= 0) repeatedLength = true;
             contentLength = Number(n);
           }
           break;
@@ -261,7 +263,8 @@ export class ResponseParser {
       if (code === 101) throw new ResponseParseError('unexpected 101 Switching Protocols');
       return;
     }
-    this.keepAlive = !close;
+    // The same length twice is readable, but a backend that sends it is not trusted with another request.
+    this.keepAlive = !close && !repeatedLength;
     if (transferEncoding && contentLength >= 0) {
       // Both framings: the length is void (RFC 9112 §6.3) and must not reach the client either.
       for (let i = headers.length - 2; i >= 0; i -= 2) if (headers[i] === 'content-length') headers.splice(i, 2);
