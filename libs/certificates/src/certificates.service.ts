@@ -55,13 +55,16 @@ export class CertificatesService implements OnModuleInit {
 
   createSingle(auth: AuthContext, input: CreateCertificateDto): Promise<CertificateDto> {
     const domain = normalizeDomain(input.domain);
+    auth.assertMayClaim(this.config.reservedHostnames, [domain]);
     const name = checkCertificateName(input.cert_name ?? defaultCertificateName(domain));
     return this.create(auth.tokenName, name, [domain], input.email, input.acme_directory_url);
   }
 
   createMultiDomain(auth: AuthContext, input: CreateMultiDomainCertificateDto): Promise<CertificateDto> {
     const name = checkCertificateName(input.cert_name);
-    return this.create(auth.tokenName, name, normalizeDomains(input.domains), input.email, input.acme_directory_url);
+    const domains = normalizeDomains(input.domains);
+    auth.assertMayClaim(this.config.reservedHostnames, domains);
+    return this.create(auth.tokenName, name, domains, input.email, input.acme_directory_url);
   }
 
   async list(auth: AuthContext): Promise<CertificateDto[]> {
@@ -107,6 +110,7 @@ export class CertificatesService implements OnModuleInit {
   /** Orders a new certificate now; refused when not within the renewal threshold unless forced. */
   async renew(auth: AuthContext, name: string, force = false): Promise<CertificateDto> {
     const record = await this.require(auth, name);
+    auth.assertMayClaim(this.config.reservedHostnames, record.domains);
     if (record.status === 'active' && !force && record.expires_at) {
       const daysLeft = Math.floor((Date.parse(record.expires_at) - Date.now()) / DAY_MS);
       if (daysLeft > this.config.renewal.thresholdDays) {
@@ -119,6 +123,7 @@ export class CertificatesService implements OnModuleInit {
   /** Re-issues a staging certificate from the production directory; the staging one serves meanwhile. */
   async convertToProduction(auth: AuthContext, name: string): Promise<CertificateDto> {
     const record = await this.require(auth, name);
+    auth.assertMayClaim(this.config.reservedHostnames, record.domains);
     if (!isStagingDirectory(record.acme_directory_url, this.config.acme)) {
       throw Conflict(`certificate "${name}" is not from a staging directory (${record.acme_directory_url}); nothing to convert`);
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import { Environment, ForwardingEngineName, LogLevel, splitPemBundle } from './environment';
+import { ReservedHostnames } from './reserved-hostnames';
 import { version } from '../../../package.json';
 
 export interface HostPort {
@@ -61,6 +62,7 @@ export interface GithubSettings {
 @Injectable()
 export class AppConfig {
   readonly version: string = version;
+  private reserved?: ReservedHostnames;
 
   constructor(readonly env: Environment) {}
 
@@ -107,6 +109,15 @@ export class AppConfig {
   }
   get authHostname(): string {
     return this.env.AUTH_HOSTNAME ?? `auth.${this.env.BASE_DOMAIN}`;
+  }
+  /** The server's own hostnames (AUTH_HOSTNAME, ADMIN_HOSTNAME, the issuer's host): only the admin token may claim them. */
+  get reservedHostnames(): ReservedHostnames {
+    this.reserved ??= new ReservedHostnames([
+      { hostname: this.authHostname, role: "the authorization server's hostname (AUTH_HOSTNAME)" },
+      ...(this.adminHostname ? [{ hostname: this.adminHostname, role: 'the admin hostname (ADMIN_HOSTNAME)' }] : []),
+      { hostname: new URL(this.oauth.issuer).hostname, role: "the OAuth issuer's hostname (OAUTH_ISSUER)" },
+    ]);
+    return this.reserved;
   }
   get apiPort(): number {
     return this.env.API_PORT;

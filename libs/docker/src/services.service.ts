@@ -55,6 +55,7 @@ export class ServicesService implements OnModuleInit {
    */
   async create(auth: AuthContext, input: CreateServiceDto): Promise<ServiceRecord> {
     const record = this.validate(auth, input);
+    if (input.auto_proxy) auth.assertMayClaim(this.config.reservedHostnames, [this.hostnameFor(record.name)]);
     const portConfigs = input.port_configs ?? (input.internal_port ? [{ name: 'main', container: input.internal_port }] : []);
     const names = new Set<string>();
     for (const p of portConfigs) {
@@ -135,6 +136,7 @@ export class ServicesService implements OnModuleInit {
   async publishProxy(auth: AuthContext, name: string): Promise<ServiceDto> {
     const proxy = this.proxy;
     if (!proxy) throw new DomainError('unavailable', PROXY_UNAVAILABLE.replace('; create the service without auto_proxy', ''));
+    auth.assertMayClaim(this.config.reservedHostnames, [this.hostnameFor(name)]);
     const record = await this.locked(auth, name, async (record) => {
       const target = this.targetUrl(record);
       if (!target) throw Invalid(`service "${name}" publishes no port for the proxy to reach; add one with POST /api/v1/services/${name}/ports`);

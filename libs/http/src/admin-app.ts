@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { ApiExceptionFilter } from './api-exception.filter';
+import { limitJsonBodies } from './json-body-limits';
 import { createValidationPipe } from './validation';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -22,7 +23,7 @@ function requestId(req: IncomingMessage): string {
 
 /**
  * Builds the admin API application (Nest on Fastify) with the whole request pipeline: request ids,
- * body limit, validation, one error shape, trailing-slash tolerance, pino logging and Swagger.
+ * body limit, JSON shape limits, validation, one error shape, trailing-slash tolerance, pino logging and Swagger.
  */
 export async function createAdminApp(rootModule: unknown, config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -42,6 +43,7 @@ export async function createAdminApp(rootModule: unknown, config: AppConfig): Pr
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  limitJsonBodies(fastify);
 
   setupApiDocs(app, config);
   return app;

@@ -61,6 +61,7 @@ export class ProxyTargetsService implements OnModuleInit {
   async create(auth: AuthContext, input: CreateProxyTargetDto): Promise<ProxyTargetCreatedDto> {
     const hostname = normalizeHostname(input.hostname);
     if (!hostname) throw Invalid(`hostname "${input.hostname}" is not a DNS name: give a name such as api.example.com, without scheme, port or path`);
+    auth.assertMayClaim(this.config.reservedHostnames, [hostname]);
     checkHeaders(input);
     const record: ProxyTargetRecord = {
       hostname,
@@ -141,6 +142,8 @@ export class ProxyTargetsService implements OnModuleInit {
 
   async update(auth: AuthContext, hostname: string, input: UpdateProxyTargetDto): Promise<ProxyTargetDto> {
     const previous = await this.require(auth, hostname);
+    // A target stored before its name became reserved (or before this check) stays the admin's to change.
+    auth.assertMayClaim(this.config.reservedHostnames, [previous.hostname]);
     checkHeaders(input);
     if (input.cert_name) await this.certificates.checkAttachable(auth, input.cert_name, previous.hostname);
     const next: ProxyTargetRecord = { ...previous, updated_at: new Date().toISOString() };

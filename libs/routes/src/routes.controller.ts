@@ -10,7 +10,7 @@ import { RoutesService } from './routes.service';
 export class RoutesController {
   constructor(private readonly routes: RoutesService) {}
 
-  /** Creates a path route. Regexes that could backtrack catastrophically are refused. Global scope needs the admin token. */
+  /** Creates a path route. Regexes run on RE2 (linear time); syntax RE2 lacks (backreferences, lookaround) is refused. Global scope needs the admin token. */
   @Post()
   @Authenticated()
   create(@Auth() auth: AuthContext, @Body() body: CreateRouteDto): Promise<RouteDto> {

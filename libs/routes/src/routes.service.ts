@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '@app/config';
 import { randomBytes } from 'node:crypto';
 import { Forbidden, Invalid, NotFound } from '@app/http';
 import { InstancesService } from '@app/instances';
@@ -19,6 +20,7 @@ export class RoutesService implements OnModuleInit {
     private readonly targets: ProxyTargetsService,
     private readonly instances: InstancesService,
     private readonly ownership: TokenOwnershipRegistry,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -151,12 +153,14 @@ export class RoutesService implements OnModuleInit {
       });
     }
     if (record.scope === 'proxy' && record.proxy_hostnames.length === 0) throw Invalid('scope "proxy" needs at least one entry in proxy_hostnames');
+    auth.assertMayClaim(this.config.reservedHostnames, record.proxy_hostnames);
     if (record.scope === 'global' && !auth.isAdmin) throw Forbidden('global routes apply to every hostname and need the admin token; use scope "proxy" with your own proxy_hostnames');
     if (record.scope === 'proxy' && !auth.isAdmin) {
       // A route may only steer traffic of hostnames its creator owns.
       for (const hostname of record.proxy_hostnames) await this.targets.require(auth, hostname);
     }
     await this.checkTarget(record);
+    if (record.target_type === 'hostname') auth.assertMayClaim(this.config.reservedHostnames, [record.target_value]);
   }
 
   private async checkTarget(record: RouteRecord): Promise<void> {

@@ -48,7 +48,7 @@ export class RouteOptionsDto {
 }
 
 export class CreateRouteDto extends RouteOptionsDto {
-  /** A path prefix such as `/api/` or, with `is_regex`, a JavaScript regex tested against the path (no query). */
+  /** A path prefix such as `/api/` or, with `is_regex`, a JavaScript regex tested against the path (no query), run on RE2: no backreferences or lookaround. */
   @IsString({ message: 'path_pattern must be a string such as /api/' })
   path_pattern!: string;
 
