@@ -8,6 +8,7 @@ import { CertificateRecord } from './certificate.record';
 import { checkCertificateName, defaultCertificateName, normalizeDomain, normalizeDomains } from './certificate-names';
 import { CertificateOrders } from './certificate-orders';
 import { CertificatesRepository } from './certificates.repository';
+import { isSystemCertificate } from './system-certificates';
 import {
   CertificateDeletedDto,
   CertificateDetailDto,
@@ -126,6 +127,10 @@ export class CertificatesService implements OnModuleInit {
   }
 
   async delete(auth: AuthContext, name: string): Promise<CertificateDeletedDto> {
+    const record = await this.repository.find(name);
+    if (record && isSystemCertificate(record)) {
+      throw Conflict(`certificate "${name}" is a system certificate: the server orders it for its own hostname ${record.domains.join(', ')} (AUTH_HOSTNAME/ADMIN_HOSTNAME) and would order it again; it cannot be deleted (the admin may renew it with POST /api/v1/certificates/${name}/renew?force=true)`);
+    }
     await this.require(auth, name);
     await this.repository.delete(name);
     return { cert_name: name, deleted: true };
@@ -222,6 +227,7 @@ export function toDto(record: CertificateRecord): CertificateDto {
     cert_name: record.name,
     domains: record.domains,
     owner: record.owner,
+    system: isSystemCertificate(record),
     email: record.email ?? null,
     acme_directory_url: record.acme_directory_url,
     status: record.status,
