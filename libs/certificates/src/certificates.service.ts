@@ -182,7 +182,7 @@ export class CertificatesService implements OnModuleInit {
   private async create(owner: string, name: string, domains: string[], email: string | undefined, directory: string | undefined): Promise<CertificateDto> {
     const directoryUrl = resolveDirectoryUrl(directory, this.config.acme);
     const accountEmail = email ?? (await this.tokens.certificateEmail(owner));
-    this.crypto.assertConfigured();
+    this.requireStorageKey();
     const now = new Date().toISOString();
     const record: CertificateRecord = {
       name,
@@ -205,6 +205,7 @@ export class CertificatesService implements OnModuleInit {
 
   /** Moves the record to pending/renewing and publishes the order (run by one replica of the workflow group). */
   private async startOrder(name: string, change: (record: CertificateRecord) => CertificateRecord): Promise<CertificateDto> {
+    this.requireStorageKey();
     if (await this.orders.isRunning(name)) throw Conflict(`an order for certificate "${name}" is already running; GET /api/v1/certificates/${name}/status?wait=60 to follow it`);
     const current = await this.repository.find(name);
     if (!current) throw NotFound(`certificate "${name}"`);
@@ -212,6 +213,13 @@ export class CertificatesService implements OnModuleInit {
     await this.repository.update(next);
     await this.orders.request(next, current.certificate_pem ? 'renew' : 'issue');
     return toDto(next);
+  }
+
+  /** Without the key an order could never store its private key: refuse now, not after the ACME order. */
+  private requireStorageKey(): void {
+    if (!this.crypto.configured) {
+      throw Conflict('certificates need STORAGE_ENCRYPTION_KEY (it seals their private keys): set it to 32 random bytes in base64 (openssl rand -base64 32) and restart');
+    }
   }
 
   private async require(auth: AuthContext, name: string): Promise<CertificateRecord> {

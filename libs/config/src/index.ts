@@ -1,3 +1,4 @@
 export { AppConfig, type AcmeSettings, type DockerEndpoint, type GithubSettings, type HostPort, type OAuthSettings, type PortRange, type RedisTopology, type RenewalSettings, type WorkflowSettings } from './app-config';
 export { ConfigModule } from './config.module';
 export { ConfigError, Environment, parseEnvironment, type LogLevel } from './environment';
+export { featureWarnings } from './feature-settings';
