@@ -13,7 +13,7 @@ interface Certificate {
 interface Health {
   status: string;
   reasons?: string[];
-  system_certificates: { role: string; hostname: string; cert_name: string; status: string; valid: boolean; error: string | null }[];
+  system_certificates?: { role: string; hostname: string; cert_name: string; status: string; valid: boolean; error: string | null }[];
 }
 
 interface Events {
@@ -103,7 +103,8 @@ describe('system certificates (the server\'s own hostnames)', () => {
     const dev = await ServerProcess.start({ env: { AUTO_CERTIFICATES: 'true', BASE_DOMAIN: 'localhost' } });
     try {
       const health = await dev.api<Health>('GET', '/health', { token: null });
-      expect(health.body).toMatchObject({ status: 'ok', system_certificates: [] });
+      expect(health.body.status).toBe('ok');
+      expect(health.body).not.toHaveProperty('system_certificates');
       expect((await dev.api<Certificate[]>('GET', '/api/v1/certificates')).body).toEqual([]);
     } finally {
       await dev.stop();

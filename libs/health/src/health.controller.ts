@@ -38,7 +38,7 @@ export class HealthController {
       status,
       ...(reasons.length > 0 ? { reasons } : {}),
       redis,
-      system_certificates: certificates, version: this.config.version, uptime_s: Math.floor((Date.now() - this.startedAt) / 1000),
+      ...(certificates.length > 0 ? { system_certificates: certificates } : {}), version: this.config.version, uptime_s: Math.floor((Date.now() - this.startedAt) / 1000),
       worker: { id: cluster.worker?.id ?? 0, pid: process.pid },
     };
   }

@@ -29,8 +29,8 @@ export class HealthDto {
   /** Why the status is `degraded` (absent when `ok`). */
   reasons?: string[];
   redis!: RedisHealthDto;
-  /** The certificates the server orders for its own hostnames (empty with AUTO_CERTIFICATES=false or localhost names). */
-  system_certificates!: SystemCertificateHealthDto[];
+  /** The certificates the server orders for its own hostnames (absent with AUTO_CERTIFICATES=false or localhost names). */
+  system_certificates?: SystemCertificateHealthDto[];
   version!: string;
   uptime_s!: number;
   /** Which server process answered (with WORKERS > 1 each connection may reach another one). */
