@@ -74,6 +74,7 @@ describe('production rehearsal: the documented deployment over https with an ACM
     // Defaults: the harness turns automatic certificates off and points ACME at a closed port; a
     // production install has neither.
     delete server.env.AUTO_CERTIFICATES;
+    delete server.env.CONFIG_POLL_SECONDS;
     issuer = `https://${AUTH}:${server.httpsPort}`;
     Object.assign(server.env, {
       BASE_DOMAIN: DOMAIN,
@@ -171,6 +172,8 @@ describe('production rehearsal: the documented deployment over https with an ACM
 
     const result = (await client.callTool({ name: 'echo', arguments: { text: 'hello over https' } })) as { content: { text: string }[] };
     expect(result.content[0].text).toContain('hello over https');
+    const who = (await client.callTool({ name: 'whoami', arguments: {} })) as { structuredContent?: Record<string, unknown> };
+    expect(who.structuredContent).toMatchObject({ user_name: 'alice' });
 
     // Refresh: the access token goes bad; the SDK gets 401 invalid_token, refreshes, retries.
     const before = provider.saved as OAuthTokens;
