@@ -26,6 +26,9 @@ function fakeApi(options: { protection?: boolean } = {}) {
     const notFound = () => json(404, { statusCode: 404, error: 'Not Found', message: `Cannot ${method} ${url.pathname}` });
     let m: RegExpMatchArray | null;
     if (url.pathname === '/.well-known/oauth-authorization-server') return json(200, { issuer: 'https://auth.example.com' });
+    if (url.pathname === '/health') {
+      return json(200, { status: 'degraded', system_certificates: [{ role: 'AUTH_HOSTNAME', hostname: 'auth.example.com', status: 'failed', valid: false, expires_at: null, error: 'could not reach the ACME server' }] });
+    }
     if (url.pathname === '/api/v1/proxy/targets' && method === 'POST') {
       targets.set(body!.hostname as string, { ...body, enable_https: body!.enable_https ?? true });
       return json(201, { proxy_target: targets.get(body!.hostname as string) });
@@ -92,7 +95,9 @@ describe('proxyctl mcp echo-setup (against an in-memory API)', () => {
         'GET /api/v1/resources',
         `PUT /api/v1/resources/res_${m === 'stateless' ? 1 : 2}`,
       ]),
+      'GET /health',
     ]);
+    expect(result.stdout).toContain('✓ auth hostname certificate (auth.example.com): failed, not valid yet (could not reach the ACME server)');
     expect(api.calls[2].body).toEqual({ hostname: 'echo-stateless.example.com', target_url: 'http://127.0.0.1:3101' });
     expect(api.calls[3].body).toEqual({
       enabled: true,

@@ -86,10 +86,25 @@ export interface EchoEndpoint {
   metadata_url: string | null;
 }
 
+/** The auth hostname's certificate as the server's /health reports it (the server orders it itself). */
+export interface AuthCertificateState {
+  hostname: string;
+  /** pending | active | renewing | failed | missing; `not_managed` when the server does not order it; `unknown` when it does not say. */
+  status: string;
+  valid: boolean;
+  expires_at: string | null;
+  error: string | null;
+}
+
 export interface EchoSetupResult {
   issuer: string | null;
   github_callback_url: string | null;
+  auth_certificate: AuthCertificateState;
   servers: EchoEndpoint[];
+}
+
+interface HealthAnswer {
+  system_certificates?: { role: string; hostname: string; status: string; valid: boolean; expires_at: string | null; error: string | null }[];
 }
 
 interface ResourceAnswer {
@@ -212,7 +227,39 @@ export class EchoSetup {
 
       servers.push({ mode, hostname, backend: backends[mode], url: uri, resource_id: record?.id ?? null, metadata_url: record?.metadata_url ?? published?.metadata_url ?? null });
     }
-    return { issuer, github_callback_url: issuer ? `${issuer}/callback` : null, servers };
+    // 7. The auth hostname's certificate: without a trusted one every client fails at discovery.
+    const authCertificate = await this.authCertificate(issuer ? new URL(issuer).hostname : settings.authHostname);
+    this.log(describeAuthCertificate(authCertificate));
+    return { issuer, github_callback_url: issuer ? `${issuer}/callback` : null, auth_certificate: authCertificate, servers };
+  }
+
+  /** Reads /health (public); never fails the setup: the state is information. */
+  private async authCertificate(hostname: string): Promise<AuthCertificateState> {
+    const unknown: AuthCertificateState = { hostname, status: 'unknown', valid: false, expires_at: null, error: null };
+    let answer: ApiAnswer;
+    try {
+      answer = await this.client.request({ method: 'GET', path: '/health', token: this.token });
+    } catch {
+      return unknown;
+    }
+    const listed = (answer.body as HealthAnswer | undefined)?.system_certificates;
+    if (!Array.isArray(listed)) return unknown;
+    const entry = listed.find((c) => c.hostname === hostname);
+    if (!entry) return { ...unknown, status: 'not_managed' };
+    return { hostname, status: entry.status, valid: entry.valid, expires_at: entry.expires_at, error: entry.error };
+  }
+}
+
+export function describeAuthCertificate(c: AuthCertificateState): string {
+  const prefix = `auth hostname certificate (${c.hostname}):`;
+  switch (c.status) {
+    case 'unknown':
+      return `${prefix} unknown (this server's /health does not report it)`;
+    case 'not_managed':
+      return `${prefix} not ordered by the server (AUTO_CERTIFICATES=false or a localhost name); MCP clients need a trusted certificate for it`;
+    default:
+      if (c.valid) return `${prefix} ${c.status}, valid until ${c.expires_at ?? '?'}`;
+      return `${prefix} ${c.status}, not valid yet${c.error ? ` (${c.error})` : ' (the server is ordering it)'}; GET /health shows progress`;
   }
 }
 

@@ -5,6 +5,7 @@ import { CertificateRecord } from './certificate.record';
 import { CertificateOrders } from './certificate-orders';
 import { CertificatesRepository } from './certificates.repository';
 import { ClusterSingleton } from '@app/workflow';
+import { SystemCertificates } from './system-certificates';
 
 const INTERVAL_NAME = 'certificate-renewal';
 const DAY_MS = 24 * 3600 * 1000;
@@ -17,6 +18,7 @@ const SWEEP_LOCK_TTL_MS = 30_000;
  * `renewing` and a `certificate.order_requested` event is published; a pending/renewing record whose
  * event was never published (a replica died between the write and the publish) gets it again (the
  * dedupe key makes that a no-op when the event exists). The `certificates` workflow group runs the orders.
+ * Each sweep first lets SystemCertificates create or retry the certificates of the server's own hostnames.
  */
 @Injectable()
 export class CertificateRenewalScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -30,6 +32,7 @@ export class CertificateRenewalScheduler implements OnApplicationBootstrap, Befo
     private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
     private readonly singleton: ClusterSingleton,
+    private readonly system: SystemCertificates,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -49,6 +52,7 @@ export class CertificateRenewalScheduler implements OnApplicationBootstrap, Befo
     this.sweeping = true;
     let requested = 0;
     try {
+      requested += await this.system.ensure(now); // the server's own hostnames: created when missing, failed ones retried
       await this.singleton.runExclusive('certificate-renewal', SWEEP_LOCK_TTL_MS, async (signal) => {
         for (const candidate of await this.repository.list()) {
           if (this.stopping || signal.aborted) break;

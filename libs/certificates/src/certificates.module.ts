@@ -6,13 +6,14 @@ import { CertificateOrders } from './certificate-orders';
 import { CertificateRenewalScheduler } from './certificate-renewal.scheduler';
 import { CertificatesController } from './certificates.controller';
 import { CertificatesService } from './certificates.service';
+import { SystemCertificates } from './system-certificates';
 import { TlsContextModule } from './tls-context.module';
 
 /** ACME certificates: API, HTTP-01 answers, background orders, renewal, and the SNI cache. */
 @Module({
   imports: [TokensModule, TlsContextModule],
   controllers: [CertificatesController, AcmeChallengeController],
-  providers: [AcmeIssuer, CertificateOrders, CertificatesService, CertificateRenewalScheduler],
-  exports: [CertificatesService, TlsContextModule],
+  providers: [AcmeIssuer, CertificateOrders, CertificatesService, CertificateRenewalScheduler, SystemCertificates],
+  exports: [CertificatesService, SystemCertificates, TlsContextModule],
 })
 export class CertificatesModule {}

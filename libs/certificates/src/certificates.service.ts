@@ -8,6 +8,7 @@ import { CertificateRecord } from './certificate.record';
 import { checkCertificateName, defaultCertificateName, normalizeDomain, normalizeDomains } from './certificate-names';
 import { CertificateOrders } from './certificate-orders';
 import { CertificatesRepository } from './certificates.repository';
+import { isSystemCertificate } from './system-certificates';
 import {
   CertificateDeletedDto,
   CertificateDetailDto,
@@ -131,6 +132,10 @@ export class CertificatesService implements OnModuleInit {
   }
 
   async delete(auth: AuthContext, name: string): Promise<CertificateDeletedDto> {
+    const record = await this.repository.find(name);
+    if (record && isSystemCertificate(record)) {
+      throw Conflict(`certificate "${name}" is a system certificate: the server orders it for its own hostname ${record.domains.join(', ')} (AUTH_HOSTNAME/ADMIN_HOSTNAME) and would order it again; it cannot be deleted (the admin may renew it with POST /api/v1/certificates/${name}/renew?force=true)`);
+    }
     await this.require(auth, name);
     await this.repository.delete(name);
     return { cert_name: name, deleted: true };
@@ -182,7 +187,7 @@ export class CertificatesService implements OnModuleInit {
   private async create(owner: string, name: string, domains: string[], email: string | undefined, directory: string | undefined): Promise<CertificateDto> {
     const directoryUrl = resolveDirectoryUrl(directory, this.config.acme);
     const accountEmail = email ?? (await this.tokens.certificateEmail(owner));
-    this.crypto.assertConfigured();
+    this.requireStorageKey();
     const now = new Date().toISOString();
     const record: CertificateRecord = {
       name,
@@ -205,6 +210,7 @@ export class CertificatesService implements OnModuleInit {
 
   /** Moves the record to pending/renewing and publishes the order (run by one replica of the workflow group). */
   private async startOrder(name: string, change: (record: CertificateRecord) => CertificateRecord): Promise<CertificateDto> {
+    this.requireStorageKey();
     if (await this.orders.isRunning(name)) throw Conflict(`an order for certificate "${name}" is already running; GET /api/v1/certificates/${name}/status?wait=60 to follow it`);
     const current = await this.repository.find(name);
     if (!current) throw NotFound(`certificate "${name}"`);
@@ -212,6 +218,13 @@ export class CertificatesService implements OnModuleInit {
     await this.repository.update(next);
     await this.orders.request(next, current.certificate_pem ? 'renew' : 'issue');
     return toDto(next);
+  }
+
+  /** Without the key an order could never store its private key: refuse now, not after the ACME order. */
+  private requireStorageKey(): void {
+    if (!this.crypto.configured) {
+      throw Conflict('certificates need STORAGE_ENCRYPTION_KEY (it seals their private keys): set it to 32 random bytes in base64 (openssl rand -base64 32) and restart');
+    }
   }
 
   private async require(auth: AuthContext, name: string): Promise<CertificateRecord> {
@@ -227,6 +240,7 @@ export function toDto(record: CertificateRecord): CertificateDto {
     cert_name: record.name,
     domains: record.domains,
     owner: record.owner,
+    system: isSystemCertificate(record),
     email: record.email ?? null,
     acme_directory_url: record.acme_directory_url,
     status: record.status,

@@ -3,3 +3,4 @@ export { CertificatesService, type CertificateForHostname, type EnsureCertificat
 export { TlsContextModule } from './tls-context.module';
 export { CertificateContextCache, TLS_CONTEXT_PROVIDER, type TlsContextProvider } from './tls-context.provider';
 export { defaultCertificateName } from './certificate-names';
+export { SystemCertificates, SYSTEM_OWNER, type SystemCertificateState } from './system-certificates';

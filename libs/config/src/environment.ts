@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
 import { plainToInstance, Transform } from 'class-transformer';
+import { checkFeatureSettings } from './feature-settings';
 import {
   IsBoolean,
   IsEmail,
@@ -519,6 +520,7 @@ export function parseEnvironment(raw: Record<string, string | undefined>): Envir
   }
   if (env.OAUTH_JWT_PRIVATE_KEY_B64) checkRsaPrivateKey(env.OAUTH_JWT_PRIVATE_KEY_B64);
   if (env.TLS_FALLBACK_PEM_B64) checkFallbackPem(env.TLS_FALLBACK_PEM_B64);
+  checkFeatureSettings(env);
   return env;
 }
 

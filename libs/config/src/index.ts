@@ -2,3 +2,4 @@ export { AppConfig, type AcmeSettings, type DockerEndpoint, type GithubSettings,
 export { ConfigModule } from './config.module';
 export { ConfigError, Environment, parseEnvironment, type ForwardingEngineName, type LogLevel } from './environment';
 export { ReservedHostnames, type ReservedHostname } from './reserved-hostnames';
+export { featureWarnings } from './feature-settings';

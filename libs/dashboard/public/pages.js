@@ -292,7 +292,8 @@ const certificatesPage = resourcePage({
     { name: 'acme_directory_url', label: 'ACME directory', hint: 'production (default), staging or an https:// directory URL.' },
   ],
   columns: [
-    { label: 'Name', key: 'cert_name' },
+    // System certificates (the server's own hostnames, ordered by the server) carry a badge and cannot be deleted.
+    { label: 'Name', key: 'cert_name', format: (v, row) => (row.system ? h('span', {}, text(v), ' ', h('span', { class: 'badge', title: 'Ordered by the server for its own hostname (AUTH_HOSTNAME/ADMIN_HOSTNAME); cannot be deleted' }, 'system')) : text(v)) },
     { label: 'Domains', key: 'domains' },
     { label: 'Status', key: 'status', format: (v) => h('span', { class: v === 'active' ? 'status-ok' : v === 'failed' ? 'status-bad' : undefined }, text(v)) },
     { label: 'Expires', key: 'expires_at', format: daysLeft },

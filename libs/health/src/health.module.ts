@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { CertificatesModule } from '@app/certificates';
 import { HealthController } from './health.controller';
 
-@Module({ controllers: [HealthController] })
+@Module({ imports: [CertificatesModule], controllers: [HealthController] })
 export class HealthModule {}

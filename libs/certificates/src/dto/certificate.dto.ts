@@ -76,7 +76,10 @@ export class RenewCertificateQueryDto {
 export class CertificateDto {
   cert_name!: string;
   domains!: string[];
+  /** Token that owns it; `@system` for the server's own hostnames. */
   owner!: string;
+  /** True for the certificates the server orders for its own hostnames (AUTH_HOSTNAME, ADMIN_HOSTNAME): not deletable. */
+  system!: boolean;
   email!: string | null;
   acme_directory_url!: string;
   /** pending | active | failed | renewing */
