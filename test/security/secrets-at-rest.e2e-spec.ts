@@ -53,6 +53,29 @@ describe('Secrets at rest', () => {
     await github?.stop();
   });
 
+  async function dump(): Promise<{ key: string; content: string }[]> {
+    const redis = testRedisClient();
+    try {
+      return await dumpPrefix(redis, server.keyPrefix);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  it('keeps a pending sign-in under the hash of the flow cookie, not the cookie value', async () => {
+    const redirect = 'http://127.0.0.1:47012/callback';
+    const client = await registerClient(server, { redirect_uris: [redirect], token_endpoint_auth_method: 'none' });
+    const authorize = new URL(`${server.apiUrl}/authorize`);
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.client_id, redirect_uri: redirect, code_challenge: s256(randomBytes(32).toString('base64url')), code_challenge_method: 'S256' })) authorize.searchParams.set(k, v);
+    const start = await fetch(authorize, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const flowCookie = start.headers.getSetCookie()[0]?.split(';')[0].split('=').slice(1).join('=');
+    expect(flowCookie).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const stored = await dump();
+    expect(stored.some(({ key }) => key.includes(':oauth:authorize:'))).toBe(true);
+    expect(stored.filter(({ key, content }) => key.includes(flowCookie!) || content.includes(flowCookie!)).map(({ key }) => key)).toEqual([]);
+  });
+
   it('stores no cookie value, code, token, client secret, verifier or GitHub token in clear', async () => {
     const redirect = 'http://127.0.0.1:47010/callback';
     const client = await registerClient(server, { redirect_uris: [redirect], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code', 'refresh_token'] });
@@ -93,17 +116,11 @@ describe('Secrets at rest', () => {
     };
     expect(Object.entries(secrets).filter(([, value]) => typeof value !== 'string' || value.length < 16).map(([name]) => name)).toEqual([]);
 
-    const redis = testRedisClient();
-    let dump: { key: string; content: string }[];
-    try {
-      dump = await dumpPrefix(redis, server.keyPrefix);
-    } finally {
-      redis.disconnect();
-    }
-    expect(dump.length).toBeGreaterThan(5);
+    const stored = await dump();
+    expect(stored.length).toBeGreaterThan(5);
     const found: string[] = [];
     for (const [name, value] of Object.entries(secrets)) {
-      for (const { key, content } of dump) {
+      for (const { key, content } of stored) {
         if (key.includes(value)) found.push(`${name} in the key name ${key}`);
         if (content.includes(value)) found.push(`${name} in the value of ${key}`);
       }
