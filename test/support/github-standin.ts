@@ -43,6 +43,11 @@ export class GithubStandin {
     return standin;
   }
 
+  /** Every access token issued so far (to check that the product stores none of them in clear). */
+  get issuedTokens(): string[] {
+    return [...this.tokens.keys()];
+  }
+
   get url(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }

@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -75,11 +76,7 @@ export class Pebble {
       },
     };
     writeFileSync(join(this.dir, 'pebble.json'), JSON.stringify(config));
-    this.spawn('pebble-challtestsrv', [
-      '-http01', '', '-https01', '', '-tlsalpn01', '',
-      '-dns01', `127.0.0.1:${this.dnsPort}`, '-management', `127.0.0.1:${this.challengeManagementPort}`,
-      '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
-    ], {});
+    this.spawnDns();
     // No sleeps before validation, no reused authorizations (each order really validates), no nonce noise.
     this.spawn('pebble', ['-config', join(this.dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${this.dnsPort}`, '-strict=false'], {
       PEBBLE_VA_NOSLEEP: '1',
@@ -96,6 +93,34 @@ export class Pebble {
       if (Date.now() > deadline) throw new Error(`pebble did not start:\n${this.output}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /**
+   * Only the DNS server (`pebble-challtestsrv`), for suites that need names resolving to 127.0.0.1
+   * without touching the machine's resolver: `127.0.0.1:<dnsPort>`, ready when this returns.
+   */
+  async startDns(): Promise<void> {
+    this.spawnDns();
+    const resolver = new Resolver({ timeout: 500, tries: 1 });
+    resolver.setServers([`127.0.0.1:${this.dnsPort}`]);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        if ((await resolver.resolve4('ready.example.test')).includes('127.0.0.1')) return;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`pebble-challtestsrv did not start:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private spawnDns(): void {
+    this.spawn('pebble-challtestsrv', [
+      '-http01', '', '-https01', '', '-tlsalpn01', '',
+      '-dns01', `127.0.0.1:${this.dnsPort}`, '-management', `127.0.0.1:${this.challengeManagementPort}`,
+      '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
+    ], {});
   }
 
   /** The root that signs issued certificates (new at every Pebble start). */

@@ -48,6 +48,8 @@ export interface OAuthSettings {
   registrationRateLimit: number;
   unusedClientTtl: number;
   cimdAllowPrivate: boolean;
+  /** DNS servers for document hosts; empty: the system resolver. */
+  cimdDnsServers: string[];
   revocationSyncMs: number;
 }
 
@@ -232,6 +234,7 @@ export class AppConfig {
       registrationRateLimit: env.OAUTH_REGISTRATION_RATE_LIMIT,
       unusedClientTtl: env.OAUTH_UNUSED_CLIENT_TTL_SECONDS,
       cimdAllowPrivate: env.OAUTH_CIMD_ALLOW_PRIVATE === 'true' || env.OAUTH_CIMD_ALLOW_PRIVATE === '1',
+      cimdDnsServers: (env.OAUTH_CIMD_DNS_SERVERS ?? '').split(',').map((e) => e.trim()).filter(Boolean),
       revocationSyncMs: env.OAUTH_REVOCATION_SYNC_SECONDS * 1000,
     };
   }

@@ -99,6 +99,14 @@ describe('parseEnvironment', () => {
     expect(problem({ ...base, OAUTH_ALLOWED_GITHUB_USERS: 'alice; bob' })).toMatch(/^OAUTH_ALLOWED_GITHUB_USERS must be "\*" or a comma-separated list/);
   });
 
+  it('reads the DNS servers for Client ID Metadata Documents', () => {
+    expect(new AppConfig(parseEnvironment(base)).oauth.cimdDnsServers).toEqual([]);
+    expect(new AppConfig(parseEnvironment({ ...base, OAUTH_CIMD_DNS_SERVERS: '10.0.0.2, 127.0.0.1:5353,[fd00::53]:53,::1' })).oauth.cimdDnsServers).toEqual(['10.0.0.2', '127.0.0.1:5353', '[fd00::53]:53', '::1']);
+    for (const bad of ['dns.example.com', '10.0.0.300', '10.0.0.2:0', '10.0.0.2:70000', '[10.0.0.2]:53', '1.2.3.4,']) {
+      expect(problem({ ...base, OAUTH_CIMD_DNS_SERVERS: bad })).toMatch(/^OAUTH_CIMD_DNS_SERVERS contains ".*", which is not an IP address with an optional port/);
+    }
+  });
+
   it('reads WORKERS: a positive number or auto (one per CPU), default 1', () => {
     expect(new AppConfig(parseEnvironment(base)).workers).toBe(1);
     expect(new AppConfig(parseEnvironment({ ...base, WORKERS: '3' })).workers).toBe(3);

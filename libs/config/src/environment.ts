@@ -458,6 +458,14 @@ export class Environment {
   @IsIn(['true', 'false', '1', '0'], { message: 'must be true or false' })
   OAUTH_CIMD_ALLOW_PRIVATE: string = 'false';
 
+  /**
+   * DNS servers that resolve Client ID Metadata Document hosts (comma-separated `ip`, `ip:port`,
+   * `[v6]:port`), instead of the system resolver. Unset: the system resolver (getaddrinfo).
+   */
+  @IsOptional()
+  @IsString()
+  OAUTH_CIMD_DNS_SERVERS?: string;
+
   /** Seconds between full re-reads of the revoked-token list (pub/sub keeps it current meanwhile). */
   @Transform(toInt)
   @IsOptional()
@@ -518,10 +526,25 @@ export function parseEnvironment(raw: Record<string, string | undefined>): Envir
   if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
     throw new ConfigError('REDIS_CLUSTER_NODES', 'cannot be combined with REDIS_SENTINELS: choose one Redis topology');
   }
+  if (env.OAUTH_CIMD_DNS_SERVERS) {
+    const bad = env.OAUTH_CIMD_DNS_SERVERS.split(',').map((e) => e.trim()).find((e) => dnsServer(e) === null);
+    if (bad !== undefined) throw new ConfigError('OAUTH_CIMD_DNS_SERVERS', `contains "${bad}", which is not an IP address with an optional port, such as 10.0.0.2, 10.0.0.2:53 or [fd00::53]:53`);
+  }
   if (env.OAUTH_JWT_PRIVATE_KEY_B64) checkRsaPrivateKey(env.OAUTH_JWT_PRIVATE_KEY_B64);
   if (env.TLS_FALLBACK_PEM_B64) checkFallbackPem(env.TLS_FALLBACK_PEM_B64);
   checkFeatureSettings(env);
   return env;
+}
+
+/** A DNS server as `dns.Resolver#setServers` takes it (`ip`, `ip:port`, `[v6]`, `[v6]:port`), or null. */
+export function dnsServer(entry: string): string | null {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry);
+  const plain = /^([0-9.]+)(?::(\d{1,5}))?$/.exec(entry);
+  if (!bracketed && !plain) return isIP(entry) === 6 ? entry : null;
+  const [, ip, port] = (bracketed ?? plain)!;
+  if (isIP(ip) !== (bracketed ? 6 : 4)) return null;
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return null;
+  return entry;
 }
 
 function isCidr(value: string): boolean {

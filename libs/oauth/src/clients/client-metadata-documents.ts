@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { lookup } from 'node:dns';
-import { request } from 'node:https';
-import { BlockList, isIP, LookupFunction } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { AppConfig } from '@app/config';
 import { oauthError } from '../protocol/oauth-error';
 import { parseClientMetadata } from './client-metadata';
 import { OAuthClientRecord } from './oauth-client.record';
+import { AddressResolver, dnsServersResolver, PinnedFetchError, PinnedResponse, pinnedGet, systemResolver } from './pinned-fetch';
 
 export const CIMD_MAX_BYTES = 10 * 1024;
+/** One deadline for a whole document fetch: DNS, connect, TLS, headers and body. */
 export const CIMD_TIMEOUT_MS = 5000;
 export const CIMD_CACHE_ENTRIES = 500;
 const CACHE_MIN_SECONDS = 60;
@@ -55,19 +55,23 @@ interface Cached {
 
 /**
  * Client ID Metadata Documents: the client_id is an https URL whose JSON document describes the
- * client. Fetched with limits (https only, CIMD_MAX_BYTES, CIMD_TIMEOUT_MS, no redirects, no
- * private addresses unless OAUTH_CIMD_ALLOW_PRIVATE; the address is checked after DNS resolution,
- * on the socket actually used) and cached in memory (at most CIMD_CACHE_ENTRIES, 1 min to 1 day).
+ * client. Fetched with limits (https only, CIMD_MAX_BYTES, one CIMD_TIMEOUT_MS deadline for the
+ * whole fetch, no redirects, no private addresses unless OAUTH_CIMD_ALLOW_PRIVATE: every address
+ * the name resolves to is checked and the connection is pinned to a checked one, see pinnedGet)
+ * and cached in memory (at most CIMD_CACHE_ENTRIES, 1 min to 1 day).
  */
 @Injectable()
 export class ClientMetadataDocuments {
   private readonly cache = new Map<string, Cached>();
   private readonly allowPrivate: boolean;
   private readonly scopes: string[];
+  private readonly resolver: AddressResolver;
 
   constructor(config: AppConfig) {
     this.allowPrivate = config.oauth.cimdAllowPrivate;
     this.scopes = config.oauth.scopes;
+    const servers = config.oauth.cimdDnsServers;
+    this.resolver = servers.length > 0 ? dnsServersResolver(servers, CIMD_TIMEOUT_MS / 2) : systemResolver;
   }
 
   async resolve(clientId: string): Promise<OAuthClientRecord> {
@@ -98,48 +102,24 @@ export class ClientMetadataDocuments {
     return record;
   }
 
-  private fetch(url: string): Promise<{ body: string; maxAge: number }> {
-    const allowPrivate = this.allowPrivate;
-    const guardedLookup: LookupFunction = (hostname, options, callback) => {
-      lookup(hostname, { ...options, all: false }, (error, address, family) => {
-        if (!error && !allowPrivate && isPrivateAddress(address)) {
-          callback(Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' }), address, family);
-          return;
-        }
-        callback(error, address, family);
-      });
-    };
-    return new Promise((resolve, reject) => {
-      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-      if (isIP(host) && !allowPrivate && isPrivateAddress(host)) {
-        reject(oauthError('invalid_client', 'the client_id URL points to a private address'));
-        return;
-      }
-      const req = request(url, { method: 'GET', headers: { accept: 'application/json' }, lookup: guardedLookup, timeout: CIMD_TIMEOUT_MS }, (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          reject(oauthError('invalid_client', `fetching the client metadata document answered ${res.statusCode ?? 'nothing'}`));
-          return;
-        }
-        let size = 0;
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > CIMD_MAX_BYTES) {
-            req.destroy();
-            reject(oauthError('invalid_client', `the client metadata document is larger than ${CIMD_MAX_BYTES} bytes`));
-          } else chunks.push(chunk);
-        });
-        res.on('end', () => {
-          const match = /max-age=(\d+)/.exec(String(res.headers['cache-control'] ?? ''));
-          const maxAge = Math.min(CACHE_MAX_SECONDS, Math.max(CACHE_MIN_SECONDS, match ? Number(match[1]) : CACHE_DEFAULT_SECONDS));
-          resolve({ body: Buffer.concat(chunks).toString('utf8'), maxAge });
-        });
-        res.on('error', (e) => reject(oauthError('invalid_client', `fetching the client metadata document failed: ${e.message}`)));
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${CIMD_TIMEOUT_MS} ms`)));
-      req.on('error', (e) => reject(oauthError('invalid_client', `fetching the client metadata document failed: ${e.message}`)));
-      req.end();
-    });
+  private async fetch(url: string): Promise<{ body: string; maxAge: number }> {
+    let res: PinnedResponse;
+    try {
+      res = await pinnedGet(new URL(url), { resolve: this.resolver, addressProblem: this.addressProblem, deadlineMs: CIMD_TIMEOUT_MS, maxBytes: CIMD_MAX_BYTES });
+    } catch (error) {
+      if (!(error instanceof PinnedFetchError)) throw error;
+      if (error.kind === 'address') throw oauthError('invalid_client', error.message);
+      if (error.kind === 'network') throw oauthError('invalid_client', `fetching the client metadata document failed: ${error.message.replace(/^failed: /, '')}`);
+      throw oauthError('invalid_client', `the client metadata document ${error.message}`);
+    }
+    if (res.status !== 200) throw oauthError('invalid_client', `fetching the client metadata document answered ${res.status}`);
+    const match = /max-age=(\d+)/.exec(String(res.headers['cache-control'] ?? ''));
+    const maxAge = Math.min(CACHE_MAX_SECONDS, Math.max(CACHE_MIN_SECONDS, match ? Number(match[1]) : CACHE_DEFAULT_SECONDS));
+    return { body: res.body.toString('utf8'), maxAge };
   }
+
+  private readonly addressProblem = (hostname: string, address: string): string | null => {
+    if (this.allowPrivate || !isPrivateAddress(address)) return null;
+    return isIP(hostname) ? 'the client_id URL points to a private address' : `${hostname} resolves to a private address (${address})`;
+  };
 }

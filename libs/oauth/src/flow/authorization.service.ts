@@ -11,9 +11,10 @@ import { redirectUriMatches } from '../protocol/redirect-uri';
 import { canonicalResources } from '../protocol/resource';
 import { grantableScopes, parseScope } from '../protocol/scopes';
 import { TokenService } from '../tokens/token.service';
-import { FlowRepository, PENDING_TTL_SECONDS } from './flow.repository';
+import { FlowRepository, PENDING_TTL_SECONDS, sessionHash } from './flow.repository';
 import { AuthorizationRequestRecord, ConsentRequestRecord, OAuthUser } from './flow.records';
 import { ResourcePolicy } from './resource-policy';
+import { FlowCookie } from './as-cookies';
 
 /** Where the browser goes next. `page` is an error shown on our own page (no safe redirect exists). */
 export type FlowStep =
@@ -21,17 +22,6 @@ export type FlowStep =
   | { kind: 'consent'; consent: ConsentRequestRecord }
   | { kind: 'page'; status: number; title: string; message: string };
 
-/** A cookie the browser must get with the step (HttpOnly, SameSite=Lax; maxAge 0 clears it). */
-export interface FlowCookie {
-  name: string;
-  value: string;
-  path: string;
-  maxAge: number;
-}
-
-/** Binds a GitHub round trip to the browser that started it (login CSRF). */
-export const FLOW_COOKIE = 'oauth_flow';
-export const SESSION_COOKIE = 'oauth_session';
 
 type Query = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -65,6 +55,7 @@ export class AuthorizationService {
     return this.clientRedirect(request.redirect_uri, { error: error.error, error_description: error.description, state: request.state });
   }
 
+  /** `sessionId` here and below: the session cookie's value (the secret, never stored). */
   async authorize(query: Query, sessionId: string | undefined): Promise<FlowStep> {
     // Until client and redirect URI are known good, errors are shown here, never redirected.
     let client: OAuthClientRecord;
@@ -95,7 +86,8 @@ export class AuthorizationService {
       if (session && this.userAllowed(session.user.login)) return this.afterLogin(request, session.user, session.id);
       await this.flow.saveAuthorizationRequest(request);
       const location = await this.github.begin(request.id);
-      return { kind: 'redirect', location, cookies: [{ name: FLOW_COOKIE, value: request.id, path: '/callback', maxAge: PENDING_TTL_SECONDS }] };
+      // The flow cookie binds the GitHub round trip to the browser that started it (login CSRF).
+      return { kind: 'redirect', location, cookies: [{ kind: 'flow', value: request.id, maxAge: PENDING_TTL_SECONDS }] };
     } catch (error) {
       if (error instanceof OAuthError) return this.errorRedirect({ redirect_uri: redirectUri, state }, error);
       throw error;
@@ -120,19 +112,21 @@ export class AuthorizationService {
       throw error;
     }
     if (!this.userAllowed(user.login)) return this.errorRedirect(request, oauthError('access_denied', `GitHub user ${user.login} is not allowed to sign in here`));
-    const session = { id: newId(), user, created_at: Date.now() };
-    await this.flow.createSession(session, this.config.oauth.sessionTtl);
+    // The cookie carries the session secret; Redis knows only its hash (the session's id).
+    const secret = newId();
+    const session = await this.flow.createSession(secret, user, this.config.oauth.sessionTtl);
     const next = await this.afterLogin(request, user, session.id);
     const cookies: FlowCookie[] = [
-      { name: SESSION_COOKIE, value: session.id, path: '/', maxAge: this.config.oauth.sessionTtl },
-      { name: FLOW_COOKIE, value: '', path: '/callback', maxAge: 0 },
+      { kind: 'session', value: secret, maxAge: this.config.oauth.sessionTtl },
+      { kind: 'flow', value: '', maxAge: 0 },
     ];
     return next.kind === 'redirect' ? { ...next, cookies } : next;
   }
 
-  private async afterLogin(request: AuthorizationRequestRecord, user: OAuthUser, sessionId: string): Promise<FlowStep> {
+  /** `sessionHashed`: the session's stored id (the hash of the cookie's secret). */
+  private async afterLogin(request: AuthorizationRequestRecord, user: OAuthUser, sessionHashed: string): Promise<FlowStep> {
     if (await this.flow.hasConsent(user.login, request.client_id, request.scopes)) return this.issueCode(request, user);
-    const consent: ConsentRequestRecord = { id: newId(), request, user, session_id: sessionId, csrf_token: newId() };
+    const consent: ConsentRequestRecord = { id: newId(), request, user, session_id: sessionHashed, csrf_token: newId() };
     await this.flow.saveConsentRequest(consent);
     return { kind: 'redirect', location: `${this.issuer}/consent?id=${encodeURIComponent(consent.id)}` };
   }
@@ -145,7 +139,7 @@ export class AuthorizationService {
   /** The consent page's data, only for the browser (session cookie) that signed in. */
   async consentPage(id: unknown, sessionId: string | undefined): Promise<FlowStep> {
     const consent = str(id) ? await this.flow.getConsentRequest(str(id)!) : null;
-    if (!consent || !sessionId || !secretsEqual(sessionId, consent.session_id)) {
+    if (!consent || !sessionId || !secretsEqual(sessionHash(sessionId), consent.session_id)) {
       return { kind: 'page', status: 400, title: 'Approval expired', message: 'This approval request is unknown or has expired. Start again from your application.' };
     }
     return { kind: 'consent', consent };
@@ -155,7 +149,7 @@ export class AuthorizationService {
   async decide(body: Record<string, unknown>, sessionId: string | undefined): Promise<FlowStep> {
     const id = str(body.id);
     const consent = id ? await this.flow.getConsentRequest(id) : null;
-    if (!consent || !sessionId || !secretsEqual(sessionId, consent.session_id) || !secretsEqual(str(body.csrf_token) ?? '', consent.csrf_token)) {
+    if (!consent || !sessionId || !secretsEqual(sessionHash(sessionId), consent.session_id) || !secretsEqual(str(body.csrf_token) ?? '', consent.csrf_token)) {
       return { kind: 'page', status: 403, title: 'Approval refused', message: 'The approval could not be verified (expired page, another browser, or a forged form). Start again from your application.' };
     }
     if (!(await this.flow.takeConsentRequest(consent.id))) return { kind: 'page', status: 400, title: 'Approval expired', message: 'This approval was already answered.' };

@@ -19,7 +19,7 @@ export class OAuthUser {
   email?: string;
 }
 
-/** A validated /authorize request waiting for the GitHub login (`oauth:authorize:<id>`, 10 min). */
+/** A validated /authorize request waiting for the GitHub login (`oauth:authorize:<sha256 of id>`, 10 min; stored with the hash as `id`). */
 export class AuthorizationRequestRecord {
   @IsString()
   id!: string;
@@ -62,6 +62,7 @@ export class ConsentRequestRecord {
   @Type(() => OAuthUser)
   user!: OAuthUser;
 
+  /** The signed-in session's id (the hash of its cookie's secret). */
   @IsString()
   session_id!: string;
 
@@ -69,7 +70,7 @@ export class ConsentRequestRecord {
   csrf_token!: string;
 }
 
-/** Browser login session at the authorization server (`oauth:session:<id>`, cookie `oauth_session`). */
+/** Browser login session at the authorization server (`oauth:session:<id>`; `id` is the SHA-256 of the secret in the session cookie). */
 export class LoginSessionRecord {
   @IsString()
   id!: string;

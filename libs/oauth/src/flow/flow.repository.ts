@@ -2,16 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { ClassConstructor } from 'class-transformer';
 import { decodeRecord, encodeRecord, RedisConnections, RedisKeys } from '@app/redis';
 import { restoreEmptyArrays } from '../protocol/lua-json';
-import { AuthorizationCodeRecord, AuthorizationRequestRecord, ConsentRequestRecord, LoginSessionRecord } from './flow.records';
+import { secretHash } from '../tokens/token-issuer';
+import { AuthorizationCodeRecord, AuthorizationRequestRecord, ConsentRequestRecord, LoginSessionRecord, OAuthUser } from './flow.records';
 
 export const PENDING_TTL_SECONDS = 600;
 /** A redeemed code is remembered this long so a second use can be detected (and revoke the grant). */
 export const USED_CODE_TTL_SECONDS = 600;
 
+/** A session's stored id: the SHA-256 of the secret its cookie carries (the secret is never stored). */
+export const sessionHash = (cookieValue: string): string => secretHash(cookieValue);
+
 /**
  * Short-lived state of the browser flow, all with TTLs, so any replica can continue a flow that
- * another started: `oauth:authorize:<id>`, `oauth:consent-request:<id>`, `oauth:session:<id>`
- * (+ `oauth:user-sessions:<login>` set), `oauth:consent:<login>:<client_id>`, `oauth:code:<sha256>`.
+ * another started: `oauth:authorize:<sha256>`, `oauth:consent-request:<id>`, `oauth:session:<sha256>`
+ * (+ `oauth:user-sessions:<login>` set of those hashes), `oauth:consent:<login>:<client_id>`,
+ * `oauth:code:<sha256>`. What a browser holds as a cookie (the flow id, the session secret) is
+ * stored and looked up only by its SHA-256, like codes and refresh tokens: a Redis dump signs no one in.
  */
 @Injectable()
 export class FlowRepository {
@@ -25,13 +31,15 @@ export class FlowRepository {
     return value === null ? null : decodeRecord(cls, key, value);
   }
 
+  /** Stored under the hash of its id (the flow cookie's value and GitHub `state`), which it keeps as `id`. */
   async saveAuthorizationRequest(record: AuthorizationRequestRecord): Promise<void> {
-    await this.redis.client.set(this.keys.key('oauth', 'authorize', record.id), encodeRecord(record), 'EX', PENDING_TTL_SECONDS);
+    const hashed = secretHash(record.id);
+    await this.redis.client.set(this.keys.key('oauth', 'authorize', hashed), encodeRecord({ ...record, id: hashed }), 'EX', PENDING_TTL_SECONDS);
   }
 
-  /** Single use: the GitHub callback consumes it. */
+  /** Single use: the GitHub callback consumes it (`id`: the flow cookie's value). */
   async takeAuthorizationRequest(id: string): Promise<AuthorizationRequestRecord | null> {
-    const key = this.keys.key('oauth', 'authorize', id);
+    const key = this.keys.key('oauth', 'authorize', secretHash(id));
     return this.read(AuthorizationRequestRecord, key, await this.redis.client.getdel(key));
   }
 
@@ -59,18 +67,26 @@ export class FlowRepository {
     await this.redis.client.set(this.keys.key('oauth', 'consent', login.toLowerCase(), clientId), scopes.join(' '), 'EX', ttl);
   }
 
-  async createSession(record: LoginSessionRecord, ttl: number): Promise<void> {
-    const index = this.keys.key('oauth', 'user-sessions', record.user.login.toLowerCase());
+  /** A login session for the browser whose cookie carries `cookieValue`; its id is the value's hash. */
+  async createSession(cookieValue: string, user: OAuthUser, ttl: number): Promise<LoginSessionRecord> {
+    const record: LoginSessionRecord = { id: sessionHash(cookieValue), user, created_at: Date.now() };
+    const index = this.keys.key('oauth', 'user-sessions', user.login.toLowerCase());
     await this.redis.client
       .multi()
-      .set(this.keys.key('oauth', 'session', record.id), encodeRecord(record), 'EX', ttl)
+      .set(this.sessionKey(record.id), encodeRecord(record), 'EX', ttl)
       .sadd(index, record.id)
       .expire(index, ttl)
       .exec();
+    return record;
   }
 
-  getSession(id: string): Promise<LoginSessionRecord | null> {
-    return this.read(LoginSessionRecord, this.keys.key('oauth', 'session', id));
+  /** The session of a browser, by its cookie's value. */
+  getSession(cookieValue: string): Promise<LoginSessionRecord | null> {
+    return this.read(LoginSessionRecord, this.sessionKey(sessionHash(cookieValue)));
+  }
+
+  private sessionKey(hashed: string): string {
+    return this.keys.key('oauth', 'session', hashed);
   }
 
   async userSessions(login: string): Promise<LoginSessionRecord[]> {
@@ -78,7 +94,7 @@ export class FlowRepository {
     const ids = await this.redis.client.smembers(index);
     const out: LoginSessionRecord[] = [];
     for (const id of ids) {
-      const s = await this.getSession(id);
+      const s = await this.read(LoginSessionRecord, this.sessionKey(id));
       if (s) out.push(s);
       else await this.redis.client.srem(index, id);
     }
@@ -90,7 +106,7 @@ export class FlowRepository {
     if (sessions.length === 0) return 0;
     await this.redis.client
       .multi()
-      .del(...sessions.map((s) => this.keys.key('oauth', 'session', s.id)))
+      .del(...sessions.map((s) => this.sessionKey(s.id)))
       .del(this.keys.key('oauth', 'user-sessions', login.toLowerCase()))
       .exec();
     return sessions.length;

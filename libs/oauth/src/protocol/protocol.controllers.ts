@@ -5,11 +5,12 @@ import { AppConfig } from '@app/config';
 import { OAuthMetrics } from '@app/metrics';
 import { Public, secretsEqual } from '@app/tokens';
 import { ClientsService, RegisteredClient } from '../clients/clients.service';
-import { AuthorizationService, FLOW_COOKIE, FlowStep, SESSION_COOKIE } from '../flow/authorization.service';
+import { AsCookies } from '../flow/as-cookies';
+import { AuthorizationService, FlowStep } from '../flow/authorization.service';
 import { consentPage, errorPage } from '../flow/pages';
 import { OAuthSigningKey } from '../tokens/signing-key';
 import { TokenResponse, TokenService } from '../tokens/token.service';
-import { CORS_HEADERS, NO_STORE, PAGE_HEADERS, readCookie } from './http-headers';
+import { CORS_HEADERS, NO_STORE, PAGE_HEADERS } from './http-headers';
 import { authorizationServerMetadata } from './metadata';
 import { OAuthError, oauthError } from './oauth-error';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
@@ -56,24 +57,28 @@ export class OAuthMetadataController {
 @UseFilters(OAuthExceptionFilter)
 @Controller()
 export class OAuthAuthorizeController {
+  private readonly cookies: AsCookies;
+
   constructor(
     private readonly flow: AuthorizationService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.cookies = new AsCookies(config.oauth.issuer);
+  }
 
   @Get('authorize')
   async authorize(@Query() query: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    this.send(reply, await this.flow.authorize(query, readCookie(req.headers.cookie, SESSION_COOKIE)), 302);
+    this.send(reply, await this.flow.authorize(query, this.cookies.read(req.headers.cookie, 'session')), 302);
   }
 
   @Get('callback')
   async callback(@Query() query: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    this.send(reply, await this.flow.callback(query, readCookie(req.headers.cookie, FLOW_COOKIE)), 302);
+    this.send(reply, await this.flow.callback(query, this.cookies.read(req.headers.cookie, 'flow')), 302);
   }
 
   @Get('consent')
   async consent(@Query('id') id: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    this.send(reply, await this.flow.consentPage(id, readCookie(req.headers.cookie, SESSION_COOKIE)), 302);
+    this.send(reply, await this.flow.consentPage(id, this.cookies.read(req.headers.cookie, 'session')), 302);
   }
 
   @Post('consent')
@@ -84,19 +89,13 @@ export class OAuthAuthorizeController {
       this.send(reply, { kind: 'page', status: 403, title: 'Approval refused', message: 'The approval form was sent from another site.' }, 303);
       return;
     }
-    this.send(reply, await this.flow.decide(form(body), readCookie(req.headers.cookie, SESSION_COOKIE)), 303);
+    this.send(reply, await this.flow.decide(form(body), this.cookies.read(req.headers.cookie, 'session')), 303);
   }
 
   private send(reply: FastifyReply, step: FlowStep, redirectStatus: number): void {
     switch (step.kind) {
       case 'redirect': {
-        if (step.cookies?.length) {
-          const secure = this.config.oauth.issuer.startsWith('https:') ? '; Secure' : '';
-          void reply.header(
-            'set-cookie',
-            step.cookies.map((c) => `${c.name}=${c.value}; Path=${c.path}; HttpOnly; SameSite=Lax; Max-Age=${c.maxAge}${secure}`),
-          );
-        }
+        if (step.cookies?.length) void reply.header('set-cookie', step.cookies.map((c) => this.cookies.serialize(c)));
         void reply.status(redirectStatus).headers({ location: step.location, 'cache-control': 'no-store' }).send();
         return;
       }
