@@ -163,6 +163,19 @@ describe('dot segments: one canonical path', () => {
     expect([asMetadata.status, asMetadata.json<{ issuer: string }>().issuer]).toEqual([200, server.issuer]);
   });
 
+  it('refuses an excluded path that is not canonical (it would never match a request), saying what to write', async () => {
+    const set = (excluded_paths: string[]) => server.api<{ message: string }>('POST', `/api/v1/proxy/targets/${HOST}/auth`, { body: { required_users: ['*'], excluded_paths } });
+    const dots = await set(['/public/../admin']);
+    expect([dots.status, dots.body.message]).toEqual([400, expect.stringContaining('write "/admin"')]);
+    const escaped = await set(['/%7Euser/']);
+    expect([escaped.status, escaped.body.message]).toEqual([400, expect.stringContaining('write "/~user/"')]);
+    const slash = await set(['/a%2Fb']);
+    expect([slash.status, slash.body.message]).toEqual([400, expect.stringContaining('encoded slash')]);
+    // Nothing half-stored: the target keeps its excluded path.
+    expect((await call('/public/page')).status).toBe(200);
+    expect((await server.api<{ excluded_paths: string[] }>('GET', `/api/v1/proxy/targets/${HOST}/auth`)).body.excluded_paths).toEqual(['/public/']);
+  });
+
   it('/verify decides on the canonical path of X-Original-URI / X-Forwarded-Uri / X-Original-URL, and refuses what the proxy refuses', async () => {
     const host = { 'x-forwarded-host': `${HOST}:${server.httpPort}` };
     expect((await verify({ ...host, 'x-original-uri': '/public/page' })).status).toBe(200);
