@@ -51,9 +51,10 @@ describe('host isolation and the public surface', () => {
       expect(res.status).toBe(404);
       expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'no ACME challenge with this token', requestId: res.headers['x-request-id'] });
     }
-    // Dot segments or other paths never reach Nest: the proxy target's backend gets them.
+    // Dot segments never reach Nest: the path is made canonical first (/api/v1/tokens, not a
+    // challenge path), and the proxy target's backend gets that canonical path.
     const traversal = await call('site.test', '/.well-known/acme-challenge/../../api/v1/tokens');
-    expect(traversal.json<{ url: string }>().url).toBe('/.well-known/acme-challenge/../../api/v1/tokens');
+    expect(traversal.json<{ backend: string; url: string }>()).toMatchObject({ backend: 'echo', url: '/api/v1/tokens' });
     const health = await call('site.test', '/health');
     expect(health.json<{ backend: string }>().backend).toBe('echo');
   });

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export interface PublicRequestInfo {
   /** Host header without port, lower-case. */
   host: string;
-  /** Path without query string. */
+  /** Canonical path (docs/security.md), without query string: the path that is forwarded. */
   path: string;
   method: string;
   /** The real client address (from the PROXY header when the connection carried one). */

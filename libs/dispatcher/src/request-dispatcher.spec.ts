@@ -124,6 +124,16 @@ describe('RequestDispatcher', () => {
     expect(policy.seen.length).toBe(before);
   });
 
+  it('decides on the canonical path and hands it on in req.url: no climb out of a bypass_auth route', async () => {
+    const before = policy.seen.length;
+    const res = await get('/public/%2e%2e/private?q=/../x');
+    expect(res.status).toBe(401);
+    expect(policy.seen.slice(before)).toEqual(['/private?q=/../x {"enabled":true}']);
+    const refused = await get('/public/..%2Fprivate');
+    expect([refused.status, refused.body]).toEqual([400, '400 Bad Request: the request path contains an encoded slash (%2F) or backslash (%5C): send the segments unencoded\n']);
+    expect(policy.seen.length).toBe(before + 1);
+  });
+
   it('records each request once, with the identity the policy found and the request id', async () => {
     recorded.length = 0;
     const res = await get('/private?token=secret', { authorization: 'Bearer good', 'x-request-id': 'spec-1' });

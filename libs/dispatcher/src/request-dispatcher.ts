@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '@app/config';
+import { canonicalPath, isRefusal } from '@app/http';
 import { NO_HOST, ProxyMetrics } from '@app/metrics';
 import { RequestLogWriter } from '@app/request-log';
 import { sendError, sendSocketError } from './error-responses';
@@ -52,13 +53,23 @@ type Prepared =
   | { kind: 'policy'; status: number; headers: Record<string, string>; body: string }
   | { kind: 'forward'; upstream: UpstreamRequest };
 
-/** Host, path, method, client address and scheme of a request, or why it cannot be served. */
+/**
+ * Host, canonical path, method, client address and scheme of a request, or why it cannot be served.
+ * The path is made canonical here, before any decision, and `req.url` is rewritten to it (query
+ * untouched): routes, the public surface, the auth policy, the engines and the request log all see
+ * the one path that is forwarded (docs/security.md, "Canonical path").
+ */
 function describeRequest(req: IncomingMessage): PublicRequestInfo | { status: number; message: string } {
   const host = hostOf(req.headers.host);
   if (!host) return { status: 400, message: 'missing or malformed Host header' };
   const rawUrl = req.url ?? '/';
   if (!rawUrl.startsWith('/')) return { status: 400, message: 'request target must be a path (origin form)' };
-  return { host, path: rawUrl.split('?')[0], method: req.method ?? 'GET', clientIp: exchangeOf(req)?.clientIp ?? clientAddressOf(req.socket), secure: (req.socket as TLSSocket).encrypted === true };
+  const query = rawUrl.indexOf('?');
+  const rawPath = query < 0 ? rawUrl : rawUrl.slice(0, query);
+  const path = canonicalPath(rawPath);
+  if (isRefusal(path)) return { status: 400, message: path.refused };
+  if (path !== rawPath) req.url = query < 0 ? path : path + rawUrl.slice(query);
+  return { host, path, method: req.method ?? 'GET', clientIp: exchangeOf(req)?.clientIp ?? clientAddressOf(req.socket), secure: (req.socket as TLSSocket).encrypted === true };
 }
 
 /**

@@ -4,3 +4,4 @@ export { errorBody, type ApiErrorBody } from './error-body';
 export { createValidationPipe, describeValidationErrors } from './validation';
 export { createAdminApp, setupApiDocs } from './admin-app';
 export { protocolErrorFormatFor, registerProtocolErrorFormat, type ProtocolErrorFormat } from './protocol-errors';
+export { canonicalPath, isPlainPath, isRefusal, type PathRefusal } from './canonical-path';

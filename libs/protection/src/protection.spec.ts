@@ -143,6 +143,9 @@ describe('helpers', () => {
     });
     expect(forwardedRequest({ 'x-original-url': 'http://app.example.test/a/b' }, undefined)).toMatchObject({ host: 'app.example.test', proto: 'http', pathAndQuery: '/a/b', method: 'GET' });
     expect(forwardedRequest({}, 'https://mcp.example.test/mcp')).toMatchObject({ host: 'mcp.example.test', pathAndQuery: '/mcp' });
+    // X-Original-URL's path as written (the verify endpoint makes it canonical like the proxy), not WHATWG's resolution.
+    expect(forwardedRequest({ 'x-original-url': 'http://app.example.test/a/%2e%2e/b\\c?q=1#f' }, undefined)).toMatchObject({ host: 'app.example.test', pathAndQuery: '/a/%2e%2e/b\\c?q=1' });
+    expect(forwardedRequest({ 'x-original-url': 'http://app.example.test?q=1' }, undefined)).toMatchObject({ pathAndQuery: '/?q=1' });
     expect(forwardedRequest({}, undefined)).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '@app/config';
-import { Conflict, Invalid, NotFound } from '@app/http';
+import { canonicalPath, Conflict, Invalid, isRefusal, NotFound } from '@app/http';
 import { canonicalResource, ClientsService } from '@app/oauth';
 import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets';
 import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
@@ -22,6 +22,13 @@ function canonical(uri: string, field = 'uri'): string {
   } catch (error) {
     throw Invalid(`${field}: ${(error as Error).message.replace(/^invalid_target: /, '')}`);
   }
+}
+
+/** Requests are matched on their canonical path (docs/security.md): a configured path in another form would never match. */
+function checkCanonical(field: string, path: string): void {
+  const form = canonicalPath(path);
+  if (isRefusal(form)) throw Invalid(`${field}: "${path}": ${form.refused.replace(/^the request path/, 'the path')}`);
+  if (form !== path) throw Invalid(`${field}: "${path}" is not a canonical path (requests are matched after dot segments and escapes are resolved): write "${form}"`);
 }
 
 /**
@@ -167,6 +174,7 @@ export class ResourcesService implements OnModuleInit {
   async setTargetAuth(auth: AuthContext, hostname: string, input: SetTargetAuthDto): Promise<TargetAuthDto> {
     const target = await this.targets.require(auth, hostname);
     const config = authConfigFrom(input, this.config.authHostname);
+    for (const path of config.excluded_paths) checkCanonical('excluded_paths', path);
     const previous = authConfigOf(target.auth)?.redirect_client_id;
     if (config.mode === 'redirect') config.redirect_client_id = await this.redirectClient(target, previous);
     else if (previous) await this.clients.delete(previous);

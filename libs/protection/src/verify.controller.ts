@@ -1,6 +1,7 @@
 import { All, Controller, Headers, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { canonicalPath, isRefusal } from '@app/http';
 import { Public } from '@app/tokens';
 import { metadataUrl, ProtectionDecider, RESOURCE_CORS_HEADERS } from './protection-decider';
 
@@ -32,7 +33,8 @@ export function forwardedRequest(headers: HeaderBag, resource: string | undefine
     try {
       const url = new URL(original);
       authority ??= url.host;
-      pathAndQuery ??= `${url.pathname}${url.search}`;
+      // The path as written, not WHATWG's (which resolves dots and turns "\\" into "/"): it is made canonical below, like the proxy's.
+      pathAndQuery ??= rawPathAndQuery(original);
       proto ??= url.protocol.replace(':', '');
     } catch {
       // not absolute: a path
@@ -49,6 +51,13 @@ export function forwardedRequest(headers: HeaderBag, resource: string | undefine
     pathAndQuery: pathAndQuery && pathAndQuery.startsWith('/') ? pathAndQuery : '/',
   };
 }
+
+/** Path and query of an absolute URL exactly as written (no fragment); `/` when it has none. */
+function rawPathAndQuery(absolute: string): string {
+  const rest = ABSOLUTE_URL.exec(absolute)?.[1] ?? '';
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*([^#]*)/;
 
 // Deliberately public: nginx auth_request, Caddy forward_auth and Traefik forwardAuth call it without
 // an API token (the bearer token they pass on is what it checks). Documented in docs/oauth.md, not
@@ -69,7 +78,13 @@ export class VerifyController {
       return;
     }
     const q = original.pathAndQuery.indexOf('?');
-    const path = q >= 0 ? original.pathAndQuery.slice(0, q) : original.pathAndQuery;
+    // The same canonical path the proxy decides on and forwards (docs/security.md): the backend
+    // behind the caller normalises, so the decision must be about the path it will serve.
+    const path = canonicalPath(q >= 0 ? original.pathAndQuery.slice(0, q) : original.pathAndQuery);
+    if (isRefusal(path)) {
+      void reply.status(400).send({ error: 'invalid_request', error_description: path.refused });
+      return;
+    }
     const outcome = this.decider.decide({
       host: original.host,
       path,
