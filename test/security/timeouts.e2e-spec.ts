@@ -32,6 +32,7 @@ describe('security: timeouts on the public listeners', () => {
       PUBLIC_KEEPALIVE_TIMEOUT_SECONDS: String(KEEPALIVE_S),
       UNAUTHENTICATED_BODY_DEADLINE_SECONDS: String(BODY_DEADLINE_S),
       EARLY_RESPONSE_DRAIN_BYTES: String(DRAIN_CAP),
+      API_BODY_LIMIT: '4096',
     });
     backend = await echoBackend('timeouts');
     await protectTarget(server, PROTECTED, backend.url, { mode: 'forward', required_users: ['alice'] }, { endpoint: '/mcp' });
@@ -107,5 +108,22 @@ describe('security: timeouts on the public listeners', () => {
     conn.write('{}');
     expect(await conn.until((c) => /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 [^]*\r\n\r\n[^]*"method":"POST"/.test(c.received), 10_000)).toBe(true);
     conn.close();
+  });
+
+  it('413 of the admin API: the server half-closes but still reads the body, so the client is never reset (issue 21)', async () => {
+    const body = 32 * 1024; // over API_BODY_LIMIT (4 KiB), under the drain cap
+    const conn = await RawConnection.open(server.apiPort, { allowHalfOpen: true });
+    conn.write(`POST /api/v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.adminToken}\r\nContent-Type: application/json\r\nContent-Length: ${body}\r\n\r\n`);
+    // The answer comes before the body, with the server's FIN after it...
+    expect(await conn.until((c) => c.ended, 5_000)).toBe(true);
+    expect(conn.received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(conn.received).toMatch(/\r\nconnection: close\r\n/i);
+    // ...and the body sent after that is still read: no reset (the old server closed at once: EPIPE/ECONNRESET).
+    for (let sent = 0; sent < body && !conn.closed; sent += 4096) {
+      if (!conn.write(Buffer.alloc(4096, 0x61))) await conn.drained();
+    }
+    conn.end();
+    expect(await conn.closedWithin(BODY_DEADLINE_S * 1000 + SLACK_MS)).toBe(true);
+    expect(conn.error).toBeUndefined();
   });
 });

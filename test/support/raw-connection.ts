@@ -7,22 +7,31 @@ export class RawConnection {
   private readonly waiters: (() => void)[] = [];
   /** Bytes the socket accepted from us (what the server may have read, plus kernel buffers). */
   bytesWritten = 0;
+  /** The socket error, if one came (EPIPE / ECONNRESET: the server reset the connection). */
+  error?: Error & { code?: string };
+  /** The server half-closed (FIN) its side. */
+  ended = false;
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
       this.data += chunk.toString('latin1');
       this.wake();
     });
-    socket.on('error', () => undefined); // a reset is a close here; the test looks at what arrived
+    socket.on('error', (error: Error) => (this.error = error)); // a reset is a close here; the test looks at what arrived
+    socket.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
     socket.on('close', () => {
       this.isClosed = true;
       this.wake();
     });
   }
 
-  static open(port: number, host = '127.0.0.1'): Promise<RawConnection> {
+  /** `allowHalfOpen`: keep sending after the server's FIN (to see whether it still reads). */
+  static open(port: number, options: { host?: string; allowHalfOpen?: boolean } = {}): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host });
+      const socket = connect({ port, host: options.host ?? '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.removeListener('error', reject);
@@ -83,6 +92,11 @@ export class RawConnection {
       this.socket.once('drain', done);
       this.socket.once('close', done);
     });
+  }
+
+  /** Sends our FIN (we are done sending). */
+  end(): void {
+    this.socket.end();
   }
 
   close(): void {

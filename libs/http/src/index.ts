@@ -4,3 +4,5 @@ export { errorBody, type ApiErrorBody } from './error-body';
 export { createValidationPipe, describeValidationErrors } from './validation';
 export { createAdminApp, setupApiDocs } from './admin-app';
 export { protocolErrorFormatFor, registerProtocolErrorFormat, type ProtocolErrorFormat } from './protocol-errors';
+export { clientAddressOf, clientAddressOfRequest, plainAddress, proxiedAddressOf, tagClientAddress } from './client-address';
+export { closeAfterEarlyAnswer, isLingering, type DrainLimits } from './lingering-close';
