@@ -44,13 +44,27 @@ describe('security: timeouts on the public listeners', () => {
     await github?.stop();
   });
 
-  it('closes a connection that never sends anything', async () => {
-    const conn = await open();
+  /** A connection to each public listener, ready for HTTP bytes (PROXY header sent, TLS handshake done). */
+  const listeners: [string, () => Promise<RawConnection>][] = [
+    ['http', () => open()],
+    ['https', () => RawConnection.openTls(server.httpsPort, PROTECTED)],
+    [
+      'proxy-protocol',
+      async () => {
+        const conn = await RawConnection.open(server.proxyProtocolPort);
+        conn.write('PROXY TCP4 203.0.113.7 10.0.0.1 40000 80\r\n');
+        return conn;
+      },
+    ],
+  ];
+
+  it.each(listeners)('closes a connection that never sends a request (%s listener)', async (_name, connect) => {
+    const conn = await connect();
     expect(await conn.closedWithin(HEADERS_TIMEOUT_S * 1000 + SLACK_MS)).toBe(true);
   });
 
-  it('cuts a slowloris head at the header deadline, although a byte arrives every 300 ms', async () => {
-    const conn = await open();
+  it.each(listeners)('cuts a slowloris head at the header deadline, although a byte arrives every 300 ms (%s listener)', async (_name, connect) => {
+    const conn = await connect();
     conn.write(`GET /mcp HTTP/1.1\r\nHost: ${host()}\r\n`);
     const header = 'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
     // One byte every 300 ms, at most for the whole bound: the head never completes.

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 /** A raw TCP connection to a loopback port that records what it receives and when it closes. */
 export class RawConnection {
@@ -34,6 +35,18 @@ export class RawConnection {
       const socket = connect({ port, host: options.host ?? '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false });
       socket.once('error', reject);
       socket.once('connect', () => {
+        socket.removeListener('error', reject);
+        resolve(new RawConnection(socket));
+      });
+    });
+  }
+
+  /** The same over TLS (any certificate: the proxy's fallback one is self-signed), once the handshake is done. */
+  static openTls(port: number, servername: string): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({ port, host: '127.0.0.1', servername, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
         socket.removeListener('error', reject);
         resolve(new RawConnection(socket));
       });
