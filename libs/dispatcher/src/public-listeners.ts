@@ -84,7 +84,10 @@ export class PublicListeners implements OnApplicationShutdown {
     );
     // Expect: 100-continue: no automatic 100; the dispatcher sends it once the request is to be forwarded.
     server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
-    server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.dispatcher.handleUpgrade(req, socket, head));
+    server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      if (isLingering(socket)) return void socket.destroy();
+      this.dispatcher.handleUpgrade(req, socket, head);
+    });
     server.on('clientError', (error: Error & { code?: string }, socket: net.Socket) => {
       if (!socket.writable) return void socket.destroy();
       const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
