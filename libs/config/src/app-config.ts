@@ -106,6 +106,16 @@ export class AppConfig {
   get httpsProxyProtocol(): boolean {
     return this.env.HTTPS_PROXY_PROTOCOL;
   }
+  get publicHeadersTimeoutMs(): number {
+    return this.env.PUBLIC_HEADERS_TIMEOUT_SECONDS * 1000;
+  }
+  get publicKeepAliveTimeoutMs(): number {
+    return this.env.PUBLIC_KEEPALIVE_TIMEOUT_SECONDS * 1000;
+  }
+  /** How an early answer (before the body was read) drains the body before closing: byte cap and deadline. */
+  get earlyResponseDrain(): { maxBytes: number; deadlineMs: number } {
+    return { maxBytes: this.env.EARLY_RESPONSE_DRAIN_BYTES, deadlineMs: this.env.UNAUTHENTICATED_BODY_DEADLINE_SECONDS * 1000 };
+  }
   get adminHostname(): string | undefined {
     return this.env.ADMIN_HOSTNAME;
   }

@@ -38,6 +38,18 @@ describe('parseEnvironment', () => {
     expect(problem({ ...base, ADMIN_HOSTNAME: 'http://admin' })).toMatch(/^ADMIN_HOSTNAME must be a DNS name/);
   });
 
+  it('reads the public timeouts and the early-answer drain, and names bad values', () => {
+    const config = new AppConfig(parseEnvironment(base));
+    expect([config.publicHeadersTimeoutMs, config.publicKeepAliveTimeoutMs]).toEqual([30_000, 5_000]);
+    expect(config.earlyResponseDrain).toEqual({ maxBytes: 4 * 1024 * 1024, deadlineMs: 10_000 });
+    const custom = new AppConfig(parseEnvironment({ ...base, PUBLIC_HEADERS_TIMEOUT_SECONDS: '2', PUBLIC_KEEPALIVE_TIMEOUT_SECONDS: '1', UNAUTHENTICATED_BODY_DEADLINE_SECONDS: '3', EARLY_RESPONSE_DRAIN_BYTES: '0' }));
+    expect([custom.publicHeadersTimeoutMs, custom.publicKeepAliveTimeoutMs, custom.earlyResponseDrain]).toEqual([2_000, 1_000, { maxBytes: 0, deadlineMs: 3_000 }]);
+    expect(problem({ ...base, PUBLIC_HEADERS_TIMEOUT_SECONDS: '0' })).toMatch(/^PUBLIC_HEADERS_TIMEOUT_SECONDS /);
+    expect(problem({ ...base, PUBLIC_KEEPALIVE_TIMEOUT_SECONDS: 'soon' })).toMatch(/^PUBLIC_KEEPALIVE_TIMEOUT_SECONDS must be a whole number of seconds/);
+    expect(problem({ ...base, UNAUTHENTICATED_BODY_DEADLINE_SECONDS: '301' })).toMatch(/^UNAUTHENTICATED_BODY_DEADLINE_SECONDS /);
+    expect(problem({ ...base, EARLY_RESPONSE_DRAIN_BYTES: '-1' })).toMatch(/^EARLY_RESPONSE_DRAIN_BYTES /);
+  });
+
   it('names REDIS_URL when it is not a redis URL', () => {
     expect(problem({ ...base, REDIS_URL: 'not-a-url' })).toMatch(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL.*got "not-a-url"/);
   });

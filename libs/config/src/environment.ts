@@ -139,6 +139,45 @@ export class Environment {
   @IsBoolean({ message: 'must be true or false' })
   HTTPS_PROXY_PROTOCOL: boolean = false;
 
+  /**
+   * Longest time a client may take to send a request head on the public listeners, counted from
+   * the connection (or the end of the previous answer): not reset per byte, so a slowloris client
+   * is cut at the deadline (408). Also closes connections that never send anything.
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(1)
+  @Max(600)
+  PUBLIC_HEADERS_TIMEOUT_SECONDS: number = 30;
+
+  /** An idle keep-alive connection on the public listeners closes after this many seconds. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(1)
+  @Max(600)
+  PUBLIC_KEEPALIVE_TIMEOUT_SECONDS: number = 5;
+
+  /**
+   * When the proxy answers before reading the request body (401/403 from the auth policy, 404,
+   * 413, ...), it reads and discards the rest of the body for at most this long, then closes.
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(1)
+  @Max(300)
+  UNAUTHENTICATED_BODY_DEADLINE_SECONDS: number = 10;
+
+  /** The most body bytes read and discarded after such an early answer before the connection closes. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of bytes' })
+  @Min(0)
+  @Max(1024 * 1024 * 1024)
+  EARLY_RESPONSE_DRAIN_BYTES: number = 4 * 1024 * 1024;
+
   /** Hostname on the public listeners that serves the admin surface (API, docs, health). Unset: none. */
   @Transform(toLower)
   @IsOptional()

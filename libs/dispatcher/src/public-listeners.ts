@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { AppConfig } from '@app/config';
+import { isLingering } from '@app/http/lingering-close';
 import { ProxyMetrics } from '@app/metrics';
 import { proxiedAddressOf, tagClientAddress } from './client-address';
 import { answerUnparsable } from './error-responses';
@@ -70,11 +71,36 @@ export class PublicListeners implements OnApplicationShutdown {
   }
 
   private httpServer(): http.Server {
-    // requestTimeout 0: long uploads and streams are bounded by the backend's read timeout instead.
-    const server = http.createServer({ requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 }, (req, res) => this.dispatcher.handle(req, res));
-    server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.dispatcher.handleUpgrade(req, socket, head));
+    const headersTimeout = this.config.publicHeadersTimeoutMs;
+    const server = http.createServer(
+      {
+        // requestTimeout 0: long uploads and streams are bounded by the backend's read timeout instead.
+        requestTimeout: 0,
+        headersTimeout,
+        keepAliveTimeout: this.config.publicKeepAliveTimeoutMs,
+        // How often node checks the header deadline: a slow sender is cut at most this late.
+        connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+      },
+      (req, res) => this.onRequest(req, res),
+    );
+    // Expect: 100-continue: no automatic 100; the dispatcher sends it once the request is to be forwarded.
+    server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
+    server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      if (isLingering(socket)) return void socket.destroy();
+      this.dispatcher.handleUpgrade(req, socket, head);
+    });
     server.on('clientError', (error: Error & { code?: string }, socket: net.Socket) => answerUnparsable(error, socket));
+    // node checks headersTimeout from a timer it starts on 'listening'. These servers never listen
+    // (the TCP listeners hand them connections), so start the checker here: without it, silent and
+    // slowloris connections would never be cut.
+    server.emit('listening');
     return server;
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // A request pipelined behind an early answer that closed the connection: never dispatched.
+    if (isLingering(req.socket)) return void req.socket.destroy();
+    this.dispatcher.handle(req, res);
   }
 
   private listen(spec: ListenerSpec): Promise<void> {

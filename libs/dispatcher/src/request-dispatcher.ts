@@ -5,6 +5,8 @@ import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '@app/config';
 import { canonicalPath, isRefusal } from '@app/http';
+
+import { closeAfterEarlyAnswer, type DrainLimits } from '@app/http/lingering-close';
 import { NO_HOST, ProxyMetrics } from '@app/metrics';
 import { RequestLogWriter } from '@app/request-log';
 import { sendError, sendSocketError } from './error-responses';
@@ -79,6 +81,7 @@ function describeRequest(req: IncomingMessage): PublicRequestInfo | { status: nu
 @Injectable()
 export class RequestDispatcher {
   private readonly logger = new Logger(RequestDispatcher.name);
+  private readonly drain: DrainLimits;
 
   constructor(
     private readonly config: AppConfig,
@@ -88,7 +91,9 @@ export class RequestDispatcher {
     @Optional() @Inject(TARGET_AUTH_POLICY) private readonly authPolicy?: TargetAuthPolicy,
     @Optional() private readonly requestLog?: RequestLogWriter,
     @Optional() private readonly metrics?: ProxyMetrics,
-  ) {}
+  ) {
+    this.drain = config.earlyResponseDrain;
+  }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const exchange = this.begin(req);
@@ -99,29 +104,39 @@ export class RequestDispatcher {
     const framing = framingProblem(req);
     if (framing) return sendError(req, res, 400, framing, { connection: 'close' }); // the rest of the bytes cannot be trusted
     const info = describeRequest(req);
-    if ('status' in info) return sendError(req, res, info.status, info.message);
+    if ('status' in info) return this.answerEarly(req, res, info.status, info.message);
     const handler = this.surface.find(info);
     if (handler) {
       // The Nest app reads the same id (its genReqId accepts X-Request-Id), so both logs agree.
       req.headers['x-request-id'] = exchange.requestId;
+      if (expectsContinue(req)) res.writeContinue(); // the public surface reads its own bodies
       return this.runPublicHandler(handler.name, req, res, () => handler.handle(req, res, info));
     }
     const apply = (prepared: Prepared): void => {
       switch (prepared.kind) {
         case 'respond':
-          return sendError(req, res, prepared.status, prepared.message, prepared.headers);
+          return this.answerEarly(req, res, prepared.status, prepared.message, prepared.headers);
         case 'policy':
+          closeAfterEarlyAnswer(req, res, this.drain);
           res.writeHead(prepared.status, { 'content-length': Buffer.byteLength(prepared.body), 'x-request-id': exchange.requestId, ...prepared.headers });
           return void res.end(prepared.body);
         case 'forward':
+          // Expect: 100-continue is answered only now, after the auth decision (the engines drop the header).
+          if (expectsContinue(req)) res.writeContinue();
           return this.engine.forward(req, res, prepared.upstream);
       }
     };
     const fail = (error: Error): void => {
       this.logger.error(`dispatch failed: ${error.message}`);
-      sendError(req, res, 500, 'the proxy failed to handle this request');
+      this.answerEarly(req, res, 500, 'the proxy failed to handle this request');
     };
     settle(() => this.route(req, info, false, exchange), apply, fail);
+  }
+
+  /** The proxy's own answer before the body was read: Connection: close, then a bounded drain (lingering close). */
+  private answerEarly(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers?: Record<string, string>): void {
+    closeAfterEarlyAnswer(req, res, this.drain);
+    sendError(req, res, status, message, headers);
   }
 
   /** WebSocket (and other) upgrades: proxy targets and routes only; the public surface has none. */
@@ -289,6 +304,12 @@ export class RequestDispatcher {
       fail(error as Error);
     }
   }
+}
+
+/** The client waits for `100 Continue` before sending its body (only the checkContinue path can see this). */
+function expectsContinue(req: IncomingMessage): boolean {
+  const expect = req.headers.expect;
+  return expect !== undefined && expect.toLowerCase() === '100-continue';
 }
 
 function hasAny(headers: Record<string, string> | undefined): boolean {

@@ -1,10 +1,7 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { plainAddress } from '@app/http/client-address';
 
-/** Strips the IPv4-mapped IPv6 prefix (`::ffff:1.2.3.4` → `1.2.3.4`), as addresses are compared and shown. */
-export function plainAddress(address: string | undefined): string {
-  if (!address) return '';
-  return address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
-}
+export { plainAddress };
 
 /** A set of CIDRs (PROXY_PROTOCOL_TRUSTED_CIDRS) and a membership test. */
 export class TrustedNetworks {

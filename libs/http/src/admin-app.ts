@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { limitJsonBodies } from './json-body-limits';
+import { closeAfterEarlyAnswer } from './lingering-close';
 import { createValidationPipe } from './validation';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -44,6 +45,13 @@ export async function createAdminApp(rootModule: unknown, config: AppConfig): Pr
     void reply.header('x-request-id', request.id);
   });
   limitJsonBodies(fastify);
+  // Fastify answers 413 (and other body errors) with Connection: close before reading the body: let
+  // the client read that answer (a bounded lingering close) instead of being reset mid-upload.
+  const drain = config.earlyResponseDrain;
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.getHeader('connection') === 'close') closeAfterEarlyAnswer(request.raw, reply.raw, drain);
+    done(null, payload);
+  });
 
   setupApiDocs(app, config);
   return app;

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { clientAddressOfRequest } from '@app/http/client-address';
 import { NO_HOST, ProxyMetrics } from '@app/metrics';
 import { RequestLogWriter } from './request-log.writer';
 
@@ -42,7 +43,7 @@ export class AdminRequestLogHook implements OnModuleInit {
     const bytesIn = Number(request.headers['content-length']);
     this.writer.record({
       ts: Math.round(Date.now() - durationMs),
-      client_ip: request.ip,
+      client_ip: clientAddressOfRequest(request.raw),
       host: request.hostname,
       method: request.method,
       path,

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Options, Param, Post,
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@app/config';
+import { clientAddressOfRequest } from '@app/http/client-address';
 import { OAuthMetrics } from '@app/metrics';
 import { Public, secretsEqual } from '@app/tokens';
 import { ClientsService, RegisteredClient } from '../clients/clients.service';
@@ -176,7 +177,7 @@ export class OAuthRegistrationController {
   @HttpCode(201)
   register(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<RegisteredClient> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
-    return this.clients.register(body, req.ip);
+    return this.clients.register(body, clientAddressOfRequest(req.raw));
   }
 
   @Get(':client_id')

@@ -1,0 +1,66 @@
+import { GithubStandin } from '../support/github-standin';
+import { RawConnection } from '../support/raw-connection';
+import type { ServerProcess } from '../support/server-process';
+import { AUTH_HOST, startProtectedServer } from '../protection/protection-fixture';
+
+interface Row {
+  request_id: string;
+  client_ip: string;
+  listener: string;
+  status: number;
+}
+
+/**
+ * Issue 16, class 7: behind a trusted PROXY-protocol peer (here: loopback, the default trusted CIDR),
+ * the client address is the PROXY header's source. Client registration is rate-limited per that
+ * address, not per balancer, and the request log records it.
+ */
+describe('security: the trusted client address behind a PROXY-protocol peer', () => {
+  let github: GithubStandin;
+  let server: ServerProcess & { issuer: string };
+
+  beforeAll(async () => {
+    github = await GithubStandin.start();
+    server = await startProtectedServer(github, { OAUTH_REGISTRATION_RATE_LIMIT: '2' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await github?.stop();
+  });
+
+  /** POST /register over the PROXY-protocol listener, announcing `source` as the client; the status. */
+  async function registerAs(source: string, requestId: string): Promise<number> {
+    const body = JSON.stringify({ client_name: 'rate', redirect_uris: ['http://127.0.0.1:43211/callback'], token_endpoint_auth_method: 'none' });
+    const conn = await RawConnection.open(server.proxyProtocolPort);
+    conn.write(
+      `PROXY TCP4 ${source} 10.0.0.1 40000 80\r\nPOST /register HTTP/1.1\r\nHost: ${AUTH_HOST}:${server.httpPort}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(await conn.closedWithin(10_000)).toBe(true);
+    const status = /^HTTP\/1\.1 (\d{3}) /.exec(conn.received);
+    if (!status) throw new Error(`no answer: ${JSON.stringify(conn.received)}`);
+    return Number(status[1]);
+  }
+
+  it('rate-limits registrations per PROXY source address, not per balancer', async () => {
+    // Limit 2 a minute: the third from one address is refused...
+    expect(await registerAs('203.0.113.10', 'reg-a-1')).toBe(201);
+    expect(await registerAs('203.0.113.10', 'reg-a-2')).toBe(201);
+    expect(await registerAs('203.0.113.10', 'reg-a-3')).toBe(429);
+    // ...while another client behind the same balancer still registers.
+    expect(await registerAs('198.51.100.20', 'reg-b-1')).toBe(201);
+  });
+
+  it('records the PROXY source, not the peer, in the request log', async () => {
+    expect(await registerAs('192.0.2.33', 'reg-log-1')).toBe(201);
+    const deadline = Date.now() + 10_000;
+    let rows: Row[] = [];
+    while (Date.now() < deadline) {
+      const page = await server.api<{ entries: Row[] }>('GET', '/api/v1/logs?ip=192.0.2.33');
+      rows = page.status === 200 ? page.body.entries : [];
+      if (rows.some((r) => r.request_id === 'reg-log-1')) break;
+      await new Promise((r) => setTimeout(r, 100)); // the writer flushes every 100 ms: poll for the row
+    }
+    expect(rows.find((r) => r.request_id === 'reg-log-1')).toMatchObject({ client_ip: '192.0.2.33', listener: 'proxy-protocol', status: 201 });
+  });
+});
