@@ -38,6 +38,10 @@ function just(args: string[], env: Record<string, string>): Promise<{ code: numb
   });
 }
 
+// Each test runs up to a dozen recipes one after another, each a `just` + `node` process start (1-3 s
+// on a loaded two-core machine): the default 30 s is a flake, not a bound on anything the product does.
+jest.setTimeout(120_000);
+
 /** The justfile's recipes, run by the `just` that npm installed (rust-just), against a real server. */
 describe('justfile recipes', () => {
   let server: ServerProcess;
