@@ -39,6 +39,8 @@ export function describeValue(value: unknown, max = MAX_SHOWN): string {
  * error the probe threw — so a failure says what the system was doing instead of "false".
  * A probe still running at the deadline is not awaited further.
  */
+export function waitFor<T, U extends T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => value is U, options?: WaitOptions): Promise<U>;
+export function waitFor<T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => boolean, options?: WaitOptions): Promise<T>;
 export async function waitFor<T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => boolean, options: WaitOptions = {}): Promise<T> {
   const { timeoutMs = 10_000, intervalMs = 50 } = options;
   const started = performance.now();
@@ -85,9 +87,14 @@ async function settleBefore<T>(probe: () => T | Promise<T>, deadline: number): P
   }
 }
 
-/** waitFor for a condition that is simply true or false. */
+/** waitFor for a condition that is simply true or false (prefer waitFor with the value itself: its failure shows it). */
 export function waitUntil(what: string, check: () => boolean | Promise<boolean>, options?: WaitOptions): Promise<true> {
-  return waitFor(what, check, (ok) => ok, options) as Promise<true>;
+  return waitFor(what, check, (ok): ok is true => ok, options);
+}
+
+/** Accepts any value but undefined (e.g. "until the record is there"). */
+export function isDefined<T>(value: T | undefined): value is T {
+  return value !== undefined;
 }
 
 /**
