@@ -74,9 +74,20 @@ describe('waitFor', () => {
     expect(message).toMatch(/^waiting for a daemon to listen: gave up \(the daemon exited with 1\) after \d+ ms; last value: 2\ndaemon output: bind failed$/);
   });
 
-  it('does not hang on a probe that never answers: it fails at the deadline', async () => {
-    const message = await waitFor('an answer', () => new Promise<never>(() => undefined), () => true, { timeoutMs: 50 }).catch((e: Error) => e.message);
-    expect(message).toMatch(/^waiting for an answer: the probe had not answered at the 50 ms deadline after \d+ ms; no probe finished$/);
+  it('does not hang on a probe that never answers: it counts as a failed probe', async () => {
+    const message = await waitFor('an answer', () => new Promise<never>(() => undefined), () => true, { timeoutMs: 50, probeTimeoutMs: 20 }).catch((e: Error) => e.message);
+    expect(message).toMatch(/^waiting for an answer: timed out \(limit 50 ms, \d+ probes\) after \d+ ms; last probe error: Error: the probe did not answer within 20 ms$/);
+  });
+
+  it('judges a probe that started before the deadline even when it answers after it', async () => {
+    let calls = 0;
+    const probe = async () => {
+      if (++calls === 1) return 'too early';
+      await quietPeriod(50, 'this second answer arrives after the 30 ms deadline');
+      return 'late but right';
+    };
+    await expect(waitFor('a slow answer', probe, (v) => v === 'late but right', { timeoutMs: 30, intervalMs: 10 })).resolves.toBe('late but right');
+    expect(calls).toBe(2);
   });
 
   it('waitUntil waits for a boolean condition', async () => {

@@ -8,6 +8,8 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Pause between two probes (default 50 ms). */
   intervalMs?: number;
+  /** One probe that has not settled after this long counts as a failed probe, so a hung probe cannot hang the test (default 10 s). */
+  probeTimeoutMs?: number;
   /** A probe that throws ends the wait at once (default: the error is remembered and the probe retried). */
   failOnProbeError?: boolean;
   /** Checked before every probe: a reason here ends the wait at once (e.g. the process under test exited). */
@@ -37,15 +39,15 @@ export function describeValue(value: unknown, max = MAX_SHOWN): string {
  * Probes until `accept` takes the value, and resolves with that value. On timeout (or giveUpIf) it
  * rejects with an error naming what it waited for, for how long, and the last value seen or the last
  * error the probe threw — so a failure says what the system was doing instead of "false".
- * A probe still running at the deadline is not awaited further.
+ * A probe started before the deadline is judged even if it answers after it.
  */
 export function waitFor<T, U extends T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => value is U, options?: WaitOptions): Promise<U>;
 export function waitFor<T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => boolean, options?: WaitOptions): Promise<T>;
 export async function waitFor<T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => boolean, options: WaitOptions = {}): Promise<T> {
-  const { timeoutMs = 10_000, intervalMs = 50 } = options;
+  const { timeoutMs = 10_000, intervalMs = 50, probeTimeoutMs = 10_000 } = options;
   const started = performance.now();
   const deadline = started + timeoutMs;
-  let last: { kind: 'none' } | { kind: 'value'; value: T } | { kind: 'error'; error: unknown } = { kind: 'none' };
+  let last: { kind: 'none' } | Outcome<T> = { kind: 'none' };
   const fail = (why: string): Error => {
     const seen = last.kind === 'value' ? `last value: ${describeValue(last.value)}` : last.kind === 'error' ? `last probe error: ${describeValue(last.error)}` : 'no probe finished';
     const details = options.details?.();
@@ -54,14 +56,12 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, acce
   for (let attempt = 0; ; attempt++) {
     const reason = options.giveUpIf?.();
     if (reason) throw fail(`gave up (${reason})`);
-    const outcome = await settleBefore(probe, deadline);
-    if (outcome.kind === 'late') throw fail(`the probe had not answered at the ${timeoutMs} ms deadline`);
+    const outcome = await settleWithin(probe, probeTimeoutMs);
+    last = outcome;
     if (outcome.kind === 'value') {
-      last = outcome;
       if (accept(outcome.value)) return outcome.value;
-    } else {
-      last = outcome;
-      if (options.failOnProbeError) throw fail('the probe threw');
+    } else if (options.failOnProbeError) {
+      throw fail('the probe threw');
     }
     const left = deadline - performance.now();
     if (left <= 0) throw fail(`timed out (limit ${timeoutMs} ms, ${attempt + 1} probes)`);
@@ -69,17 +69,20 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, acce
   }
 }
 
-/** Runs the probe; settles with its value or error, or 'late' if it has not settled by the deadline. */
-async function settleBefore<T>(probe: () => T | Promise<T>, deadline: number): Promise<{ kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'late' }> {
-  const run = (async () => {
+type Outcome<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown };
+
+/** Runs the probe; settles with its value, its error, or an error when it has not settled within `limitMs`. */
+async function settleWithin<T>(probe: () => T | Promise<T>, limitMs: number): Promise<Outcome<T>> {
+  const run = (async (): Promise<Outcome<T>> => {
     try {
-      return { kind: 'value' as const, value: await probe() };
+      return { kind: 'value', value: await probe() };
     } catch (error) {
-      return { kind: 'error' as const, error };
+      return { kind: 'error', error };
     }
   })();
   const timer = new AbortController();
-  const late = delay(Math.max(0, deadline - performance.now()), { kind: 'late' as const }, { signal: timer.signal }).catch(() => ({ kind: 'late' as const }));
+  const hung: Outcome<T> = { kind: 'error', error: new Error(`the probe did not answer within ${limitMs} ms`) };
+  const late = delay(limitMs, hung, { signal: timer.signal }).catch(() => hung);
   try {
     return await Promise.race([run, late]);
   } finally {
