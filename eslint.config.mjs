@@ -15,4 +15,28 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Tests wait for conditions, never for time (issue 21): waitFor in test/support/wait.ts is the one
+    // place where time passes; a delay that is itself under test is quietPeriod(ms, why) from there.
+    files: ['test/**/*.ts'],
+    ignores: ['test/support/wait.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          // new Promise((r) => setTimeout(r, ms))
+          "CallExpression[callee.name='setTimeout'][arguments.0.type='Identifier']",
+          // new Promise((resolve) => setTimeout(() => resolve(), ms))
+          "CallExpression[callee.name='setTimeout'] > ArrowFunctionExpression.arguments:first-child > CallExpression.body[callee.name=/^(r|res|resolve|done|wake|ok)$/]",
+          "CallExpression[callee.name='promisify'][arguments.0.name='setTimeout']",
+          "CallExpression[callee.property.name='waitForTimeout']",
+          "CallExpression[callee.name=/^(spawn|spawnSync|exec|execSync|execFile|execFileSync)$/][arguments.0.value='sleep']",
+        ].map((selector) => ({ selector, message: 'A sleep in a test: wait for the condition with waitFor() (test/support/wait.ts); a delay that is itself under test is quietPeriod(ms, why).' })),
+      ],
+      'no-restricted-imports': [
+        'error',
+        ...['timers/promises', 'node:timers/promises'].map((name) => ({ name, importNames: ['setTimeout', 'scheduler'], message: 'Tests wait for conditions: use waitFor() or quietPeriod() from test/support/wait.ts.' })),
+      ],
+    },
+  },
 );

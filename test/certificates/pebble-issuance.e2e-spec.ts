@@ -11,6 +11,7 @@ import { RedisModule } from '@app/redis';
 import { challengePortOf, Pebble } from '../support/pebble';
 import { ServerProcess, TEST_STORAGE_ENCRYPTION_KEY } from '../support/server-process';
 import { scanKeys, testRedisClient, testRedisEnv, TestRedisClient } from '../support/test-redis';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(120_000);
 
@@ -37,16 +38,8 @@ interface Served {
   altNames: string;
 }
 
-/** Polls `read` until `done` holds or the time is up (then returns the last value for the assertion to show). */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    value = await read();
-  }
-  return value;
-}
+/** How long issuance, renewal and the SNI cache may take to show a change. */
+const ISSUANCE = { timeoutMs: 60_000, intervalMs: 250 };
 
 /**
  * Real issuance from Pebble. Pebble validates HTTP-01 on replica A's port (challengePortOf); orders
@@ -141,7 +134,7 @@ describe('certificates from a real ACME CA (Pebble)', () => {
     expect(leaf.fingerprint256).toBe(cert.fingerprint);
     expect(pebble.logs).toContain(`single.example.test:${challengePortOf(a)}/.well-known/acme-challenge/`);
 
-    const served = await eventually(() => serve('single.example.test'), (s) => s.fingerprint === cert.fingerprint);
+    const served = await waitFor('the SNI provider to serve the issued certificate', () => serve('single.example.test'), (s) => s.fingerprint === cert.fingerprint, ISSUANCE);
     expect(served).toEqual({ authorized: true, authorizationError: undefined, fingerprint: cert.fingerprint, altNames: 'DNS:single.example.test' });
   });
 
@@ -154,7 +147,7 @@ describe('certificates from a real ACME CA (Pebble)', () => {
     const cert = await show(a, 'multi');
     expect(new X509Certificate(cert.certificate_pem ?? '').subjectAltName).toBe('DNS:m1.example.test, DNS:m2.example.test, DNS:m3.example.test');
     for (const domain of domains) {
-      const served = await eventually(() => serve(domain), (s) => s.fingerprint === cert.fingerprint);
+      const served = await waitFor(`the SNI provider to serve the issued certificate for ${domain}`, () => serve(domain), (s) => s.fingerprint === cert.fingerprint, ISSUANCE);
       expect({ domain, authorized: served.authorized, fingerprint: served.fingerprint }).toEqual({ domain, authorized: true, fingerprint: cert.fingerprint });
     }
     const list = await a.api<Certificate[]>('GET', '/api/v1/certificates');
@@ -210,11 +203,8 @@ describe('certificates from a real ACME CA (Pebble)', () => {
           req.end();
         });
       for (const server of [a, b]) {
-        let served: { authorized: boolean; body: string; issuer: string } | undefined;
-        for (let i = 0; i < 50 && !served; i++) {
-          served = await fetchHttps(server).catch(() => undefined); // self-signed fallback until the SNI cache reloads
-          if (!served) await new Promise((r) => setTimeout(r, 100));
-        }
+        // Until the SNI cache reloads the listener serves the self-signed fallback, which fails verification.
+        const served = await waitFor(`replica ${server === a ? 'A' : 'B'} to serve a chain that verifies against Pebble's root`, () => fetchHttps(server), () => true, { timeoutMs: 10_000, intervalMs: 100 });
         expect(served).toEqual({ authorized: true, body: 'hello through https', issuer: expect.stringMatching(/Pebble/) });
       }
 
@@ -232,20 +222,19 @@ describe('certificates from a real ACME CA (Pebble)', () => {
     await b.stop();
     b.env.RENEWAL_THRESHOLD_DAYS = '100000';
     await b.launch();
-    const renewed = await eventually(
+    const renewed = await waitFor(
+      'the renewed certificate (active, new fingerprint)',
       () => show(a, 'proxy-single-example-test'),
       (c) => c.status === 'active' && c.fingerprint !== before.fingerprint,
+      ISSUANCE,
     );
     await b.stop(); // stop renewing everything every second
     // B may have marked it renewing (and published the order) once more before it stopped: A then
     // runs that order. Wait for it to settle so the next test starts from a quiet certificate.
-    const after = await eventually(
-      () => show(a, 'proxy-single-example-test'),
-      (c) => c.status !== 'renewing',
-    );
+    const after = await waitFor('the certificate to leave status renewing', () => show(a, 'proxy-single-example-test'), (c) => c.status !== 'renewing', ISSUANCE);
     expect(renewed.fingerprint).not.toBe(before.fingerprint);
     expect(after).toMatchObject({ status: 'active', error: null, renewal_failures: 0 });
-    const served = await eventually(() => serve('single.example.test'), (s) => s.fingerprint === after.fingerprint);
+    const served = await waitFor('the SNI cache to serve the renewed certificate', () => serve('single.example.test'), (s) => s.fingerprint === after.fingerprint, ISSUANCE);
     expect(served).toMatchObject({ authorized: true, fingerprint: after.fingerprint });
   });
 
@@ -254,10 +243,7 @@ describe('certificates from a real ACME CA (Pebble)', () => {
     const original = await show(a, 'proxy-single-example-test');
     await a.stop();
     await b.launch(); // still with the huge renewal threshold: everything is due
-    const failed = await eventually(
-      () => show(b, 'proxy-single-example-test'),
-      (c) => c.renewal_failures > 0,
-    );
+    const failed = await waitFor('a failed renewal to be recorded', () => show(b, 'proxy-single-example-test'), (c) => c.renewal_failures > 0, ISSUANCE);
     await b.stop();
     expect(failed).toMatchObject({ status: 'active', fingerprint: original.fingerprint, renewal_failures: 1 });
     expect(failed.error).toMatch(/single\.example\.test/);

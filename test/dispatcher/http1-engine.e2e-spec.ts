@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { publicRequest, type PublicRequestOptions } from '../support/loopback';
 import { ServerProcess } from '../support/server-process';
+import { quietPeriod, waitFor } from '../support/wait';
 
 /** What the raw backend writes for one request: bytes, pauses (ms), or what to do with the socket. */
 type Step = string | Buffer | number | 'end' | 'destroy';
@@ -21,6 +21,8 @@ interface ReceivedRequest {
 class RawBackend {
   readonly requests: ReceivedRequest[] = [];
   connections = 0;
+  /** Numbers of the connections that have closed (either side). */
+  readonly closed = new Set<number>();
   private readonly sockets = new Set<Socket>();
   private readonly closing = new AbortController();
 
@@ -49,7 +51,10 @@ class RawBackend {
   private serve(socket: Socket): void {
     const connection = ++this.connections;
     this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.closed.add(connection);
+    });
     socket.on('error', () => undefined);
     let buffered = Buffer.alloc(0);
     let busy = false;
@@ -76,7 +81,7 @@ class RawBackend {
       this.requests.push(request);
       busy = true;
       for (const step of this.answer(request)) {
-        if (typeof step === 'number') await sleep(step, undefined, { signal: this.closing.signal }).catch(() => undefined);
+        if (typeof step === 'number') await quietPeriod(step, 'the answer pauses here: what the test is about', { signal: this.closing.signal }).catch(() => undefined);
         if (this.closing.signal.aborted) return;
         if (typeof step === 'number') continue;
         if (step === 'end') socket.end();
@@ -181,7 +186,8 @@ describe('HTTP/1.1 forwarding engine', () => {
     await serve((r) => (r.connection === 1 ? [ok('closing', 'Connection: close\r\n'), 'end'] : [ok('next'), 30, 'garbage']));
     expect((await request()).text).toBe('closing');
     expect((await request()).text).toBe('next');
-    await sleep(100); // the unasked bytes arrive on the idle connection, which the proxy then drops
+    // The unasked bytes arrive on the idle connection, which the proxy then drops.
+    await waitFor('the proxy to drop connection 2 after its unasked bytes (value: closed connections)', () => backend.closed, (closed) => closed.has(2), { timeoutMs: 5000, intervalMs: 10 });
     expect((await request()).text).toBe('next');
     expect(backend.connections).toBe(3);
   });

@@ -1,4 +1,5 @@
-import { Backend, echoBackend, eventually, publicRequest, type Echo } from '../support/loopback';
+import { Backend, echoBackend, publicRequest, type Echo } from '../support/loopback';
+import { waitFor } from '../support/wait';
 import { ServerProcess } from '../support/server-process';
 
 /**
@@ -27,19 +28,19 @@ describe('live configuration across replicas', () => {
   it('serves a target created through one replica on the other within a second', async () => {
     expect(await backendSeenBy(second, 'live.test')).toBe(404);
     expect((await first.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'live.test', target_url: one.url } })).status).toBe(201);
-    expect(await eventually(async () => (await backendSeenBy(second, 'live.test')) === 'one', 1000, 20)).toBe(true);
+    await waitFor('the second replica to route live.test to backend one', () => backendSeenBy(second, 'live.test'), (seen) => seen === 'one', { timeoutMs: 1000, intervalMs: 20 });
   });
 
   it('applies updates and routes made on the other replica within a second', async () => {
     await second.api('PUT', '/api/v1/proxy/targets/live.test', { body: { target_url: two.url } });
-    expect(await eventually(async () => (await backendSeenBy(first, 'live.test')) === 'two', 1000, 20)).toBe(true);
+    await waitFor('the first replica to route live.test to backend two', () => backendSeenBy(first, 'live.test'), (seen) => seen === 'two', { timeoutMs: 1000, intervalMs: 20 });
     await second.api('POST', '/api/v1/routes', { body: { path_pattern: '/special/', target_type: 'url', target_value: one.url } });
-    expect(await eventually(async () => (await backendSeenBy(first, 'live.test', '/special/x')) === 'one', 1000, 20)).toBe(true);
+    await waitFor('the first replica to route live.test/special/x to backend one', () => backendSeenBy(first, 'live.test', '/special/x'), (seen) => seen === 'one', { timeoutMs: 1000, intervalMs: 20 });
   });
 
   it('stops serving a target deleted through the other replica within a second', async () => {
     expect((await second.api('DELETE', '/api/v1/proxy/targets/live.test')).status).toBe(200);
-    expect(await eventually(async () => (await backendSeenBy(first, 'live.test')) === 404, 1000, 20)).toBe(true);
+    await waitFor('the first replica to answer 404 for live.test', () => backendSeenBy(first, 'live.test'), (seen) => seen === 404, { timeoutMs: 1000, intervalMs: 20 });
     expect(await backendSeenBy(second, 'live.test')).toBe(404);
   });
 });

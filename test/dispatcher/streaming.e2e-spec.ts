@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
-import { Backend, eventually } from '../support/loopback';
+import { Backend } from '../support/loopback';
+import { waitFor } from '../support/wait';
 import { ServerProcess } from '../support/server-process';
 
 const HALF = 16 * 1024 * 1024;
@@ -189,15 +190,15 @@ describe('streaming, WebSocket and aborts through the proxy', () => {
     await new Promise((resolve) => res.once('data', resolve));
     res.on('error', () => undefined); // the client's own side of the abort
     started.req.destroy();
-    expect(await eventually(() => closed.includes('after-headers'), 5000)).toBe(true);
+    await waitFor('the backend to see the request closed after the headers (value: what the backend saw)', () => closed, (seen) => seen.includes('after-headers'), { timeoutMs: 5000 });
 
     const waiting = open('/hang-before-headers');
     waiting.response.catch(() => undefined); // rejected by our own abort
     waiting.req.end();
     // Wait until the backend holds the request, then leave.
-    expect(await eventually(() => closed.includes('received'), 5000)).toBe(true);
+    await waitFor('the backend to hold the request (value: what the backend saw)', () => closed, (seen) => seen.includes('received'), { timeoutMs: 5000 });
     waiting.req.destroy();
-    expect(await eventually(() => closed.includes('before-headers'), 5000)).toBe(true);
+    await waitFor('the backend to see the request closed before the headers (value: what the backend saw)', () => closed, (seen) => seen.includes('before-headers'), { timeoutMs: 5000 });
   });
 
   it('answers an upgrade for an unknown host with 404 on the socket', async () => {

@@ -3,6 +3,7 @@ import { docker, ensureDockerEngine, ensureTestImage, removeDeploymentContainers
 import { loopbackFetch } from '../support/loopback-fetch';
 import { ServerProcess } from '../support/server-process';
 import { testRedisClient, type TestRedisClient } from '../support/test-redis';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(120_000);
 
@@ -29,15 +30,8 @@ const HTTPD = ['/bin/busybox', 'httpd', '-f', '-p', '80', '-h', '/www'];
 /** The container start request of the engine API (dockerode: POST /v1.xx/containers/<id>/start). */
 const START_REQUEST = /^POST \S*\/containers\/[^/\s]+\/start[?\s]/;
 
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await read();
-  }
-  return value;
-}
+/** How long a container start, a takeover or a routing change may take to show. */
+const SETTLE = { timeoutMs: 30_000, intervalMs: 100 };
 
 /** `docker ps -a` rows of the deployment's containers of one service: id and state. */
 function containersOf(deployment: string, service: string): { id: string; state: string }[] {
@@ -93,12 +87,14 @@ describe('Docker services on the workflow bus across two replicas', () => {
 
     expect((await b.api<Service>('GET', '/api/v1/services/shared')).body).toMatchObject({ container_id: created.body.container_id, lifecycle: { state: 'proxied', reason: null } });
     // B's routing table follows the ConfigBus; the container's httpd may need a moment to listen.
-    const page = await eventually(
+    const page = await waitFor(
+      "replica B to proxy shared.example.test to the container's page",
       async () => {
         const res = await loopbackFetch(`http://shared.example.test:${b.httpPort}/index.html`);
         return { status: res.status, text: await res.text() };
       },
       (r) => r.status === 200,
+      SETTLE,
     );
     expect(page).toEqual({ status: 200, text: TEST_PAGE });
 
@@ -115,7 +111,7 @@ describe('Docker services on the workflow bus across two replicas', () => {
     expect(accepted.body).toMatchObject({ service_name: 'takeover', container_id: null, lifecycle: { state: 'requested', reason: null } });
 
     // The worker created the container and its start request is held at the gate.
-    await eventually(async () => gate.held, (held) => held.length === 1, 20_000);
+    await waitFor('the container start request held at the gate', () => gate.held, (held) => held.length === 1, { ...SETTLE, timeoutMs: 20_000 });
     expect(gate.held).toHaveLength(1);
     const made = containersOf(replicas[0].keyPrefix, 'takeover');
     expect(made).toEqual([{ id: expect.stringMatching(/^[0-9a-f]{64}$/), state: 'created' }]);
@@ -126,24 +122,26 @@ describe('Docker services on the workflow bus across two replicas', () => {
     expect(holder).toBeDefined();
     await holder!.stop('SIGKILL');
     // Its connection closes and the held request is dropped: the engine never starts the container for it.
-    expect(await eventually(async () => gate.holding, (n) => n === 0, 10_000)).toBe(0);
+    expect(await waitFor('the gate to drop the held request (value: requests held)', () => gate.holding, (n) => n === 0, { ...SETTLE, timeoutMs: 10_000 })).toBe(0);
     gate.release(); // the survivor's calls pass
 
     const survivor = live()[0];
-    const done = await eventually(async () => (await survivor.api<Service>('GET', '/api/v1/services/takeover')).body, (s) => s.lifecycle.state !== 'requested');
+    const done = await waitFor('the survivor to take the service over (state past requested)', async () => (await survivor.api<Service>('GET', '/api/v1/services/takeover')).body, (s) => s.lifecycle.state !== 'requested', SETTLE);
     expect(done).toMatchObject({ lifecycle: { state: 'started', reason: null }, status: 'running', container_id: made[0].id });
     // Exactly one container: the one the dead replica made, started by the survivor.
     expect(containersOf(survivor.keyPrefix, 'takeover')).toEqual([{ id: made[0].id, state: 'running' }]);
-    const page = await eventually(
-      async () => fetch(`${done.target_url}/index.html`).then(async (r) => ({ status: r.status, text: await r.text() })).catch(() => ({ status: 0, text: '' })),
+    const page = await waitFor(
+      "the container's httpd to serve its page",
+      async () => fetch(`${done.target_url}/index.html`).then(async (r) => ({ status: r.status, text: await r.text() })),
       (r) => r.status === 200,
+      SETTLE,
     );
     expect(page).toEqual({ status: 200, text: TEST_PAGE });
 
     const started = (await survivor.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=container.started')).body.events.filter((e) => e.payload.service_name === 'takeover');
     expect(started).toHaveLength(1);
     expect(started[0].origin).not.toBe(holderName);
-    const after = await eventually(async () => (await redis.xpending(stream, 'containers', '-', '+', 10)) as unknown[], (p) => p.length === 0, 10_000);
+    const after = await waitFor('nothing pending in the containers group', async () => (await redis.xpending(stream, 'containers', '-', '+', 10)) as unknown[], (p) => p.length === 0, { ...SETTLE, timeoutMs: 10_000 });
     expect(after).toEqual([]);
     expect((await survivor.api<{ dead_letters: unknown[] }>('GET', '/api/v1/workflow/dead-letters')).body.dead_letters).toEqual([]);
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { docker, ensureDockerEngine, ensureTestImage, inspectContainer, removeDeploymentContainers, TEST_IMAGE, TEST_PAGE } from '../support/docker-engine';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { ServerProcess } from '../support/server-process';
+import { waitFor } from '../support/wait';
 
 interface Service {
   service_name: string;
@@ -24,16 +25,8 @@ interface ErrorBody {
 }
 
 /** Waits until the container's web server answers (not a timing assertion: the test fails on content). */
-async function fetchWhenUp(url: string): Promise<Response> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      return await fetch(url);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+function fetchWhenUp(url: string): Promise<Response> {
+  return waitFor(`an answer from ${url}`, () => fetch(url), () => true, { timeoutMs: 15_000, intervalMs: 100 });
 }
 
 const HTTPD = ['/bin/busybox', 'httpd', '-f', '-vv', '-p', '80', '-h', '/www'];
@@ -119,11 +112,12 @@ describe('Docker services against the real engine', () => {
   it('returns real logs (tail and follow) and stats', async () => {
     expect((await fetchWhenUp(`http://127.0.0.1:${base}/logs-test-marker`)).status).toBe(404);
     // The engine's log copy trails the container's write a little: read until the line is there.
-    let logs = await server.api<{ lines: { stream: string; text: string }[] }>('GET', '/api/v1/services/web/logs?tail=50');
-    for (let i = 0; i < 50 && !logs.body.lines.some((l) => l.text.endsWith('response:404')); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      logs = await server.api('GET', '/api/v1/services/web/logs?tail=50');
-    }
+    const logs = await waitFor(
+      "the request's response:404 line in the container log",
+      () => server.api<{ lines: { stream: string; text: string }[] }>('GET', '/api/v1/services/web/logs?tail=50'),
+      (res) => res.body.lines.some((l) => l.text.endsWith('response:404')),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(logs.status).toBe(200);
     // busybox httpd -vv logs each request's path and status to stderr.
     expect(logs.body.lines.filter((l) => l.text.includes('url:/logs-test-marker')).map((l) => l.stream)).toEqual(['stderr']);
@@ -207,11 +201,7 @@ describe('Docker services against the real engine', () => {
     expect(deleted.body).toMatchObject({ service_name: 'auto', container_removed: true, proxy: 'deleted' });
     expect((await server.api('GET', '/api/v1/proxy/targets/auto.example.test')).status).toBe(404);
     // The routing table follows the ConfigBus: the hostname is unknown to the proxy again.
-    let gone = 0;
-    for (let i = 0; i < 100 && gone !== 404; i++) {
-      gone = (await proxied('/index.html')).status;
-      if (gone !== 404) await new Promise((r) => setTimeout(r, 50));
-    }
+    const gone = await waitFor('the proxy to forget auto.example.test (value: status)', async () => (await proxied('/index.html')).status, (status) => status === 404, { timeoutMs: 5000, intervalMs: 50 });
     expect(gone).toBe(404);
   });
 
@@ -267,11 +257,7 @@ describe('Docker services against the real engine', () => {
     expect(accepted.status).toBe(202);
     expect(accepted.body).toMatchObject({ service_name: 'later', container_id: null, lifecycle: { state: 'requested', reason: null } });
     expect(accepted.body.ports).toHaveLength(1);
-    let current = accepted.body;
-    for (let i = 0; i < 150 && current.lifecycle.state === 'requested'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      current = (await server.api<Service>('GET', '/api/v1/services/later')).body;
-    }
+    const current = await waitFor('the bus to start the service (state past requested)', async () => (await server.api<Service>('GET', '/api/v1/services/later')).body, (s) => s.lifecycle.state !== 'requested', { timeoutMs: 15_000, intervalMs: 100 });
     expect(current).toMatchObject({ status: 'running', lifecycle: { state: 'started', reason: null } });
     const events = (await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?limit=500')).body.events.filter((e) => e.payload.service_name === 'later');
     expect(events.map((e) => e.type)).toEqual(['container.started', 'container.requested']);

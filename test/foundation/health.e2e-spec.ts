@@ -1,5 +1,6 @@
 import { RedisServer } from '../support/redis-server';
 import { ServerProcess } from '../support/server-process';
+import { waitFor } from '../support/wait';
 
 interface Health {
   status: string;
@@ -10,13 +11,11 @@ interface Health {
 }
 
 async function waitForHealth(server: ServerProcess, status: number): Promise<Health> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
+  const res = await waitFor(`GET /health to answer ${status}`, async () => {
     const res = await server.api<Health>('GET', '/health', { token: null });
-    if (res.status === status) return res.body;
-    if (Date.now() > deadline) throw new Error(`health stayed ${res.status}: ${res.text}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    return { status: res.status, text: res.text, body: res.body };
+  }, (res) => res.status === status, { timeoutMs: 15_000, intervalMs: 200 });
+  return res.body;
 }
 
 describe('GET /health', () => {

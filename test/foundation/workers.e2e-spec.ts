@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as tls from 'node:tls';
-import { Backend, echoBackend, eventually, publicRequest } from '../support/loopback';
+import { Backend, echoBackend, publicRequest } from '../support/loopback';
+import { waitFor, waitUntil } from '../support/wait';
 import { PromScrape } from '../support/prometheus';
 import { RedisServer } from '../support/redis-server';
 import { runServerExpectingExit, ServerProcess } from '../support/server-process';
@@ -32,15 +33,28 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Worker pids answering /health on fresh connections, until `count` distinct ones were seen (at most `tries` requests). */
-async function workerPids(server: ServerProcess, count: number, tries = 200): Promise<Set<number>> {
+/** Worker pids answering /health on `tries` fresh connections, stopping once `count` distinct ones were seen (a failed request is a try). */
+async function sampleWorkerPids(server: ServerProcess, count: number, tries: number): Promise<Set<number>> {
   const seen = new Set<number>();
   for (let i = 0; i < tries && seen.size < count; i++) {
     const res = await freshGet(server.apiPort, '/health').catch(() => ({ status: 0, text: '' }));
     if (res.status === 200) seen.add((JSON.parse(res.text) as Health).worker.pid);
-    else await new Promise((r) => setTimeout(r, 50));
   }
   return seen;
+}
+
+/** Waits until `count` distinct worker pids have answered /health on fresh connections. */
+async function workerPids(server: ServerProcess, count: number): Promise<Set<number>> {
+  const seen = new Set<number>();
+  return waitFor(
+    `${count} distinct worker pids answering GET /health on fresh connections (value: pids seen)`,
+    async () => {
+      for (const pid of await sampleWorkerPids(server, count, 1)) seen.add(pid);
+      return seen;
+    },
+    (pids) => pids.size >= count,
+    { timeoutMs: 10_000, intervalMs: 10 },
+  );
 }
 
 const HOST = 'workers.test';
@@ -73,7 +87,7 @@ describe('WORKERS=2 (cluster mode)', () => {
     delete server.env.OAUTH_JWT_PRIVATE_KEY_B64;
     await server.launch();
     // launch() returns when the first worker answers; the tests want both.
-    expect(await eventually(() => server.logs.includes('"msg":"all 2 workers serving"'), 20_000, 100)).toBe(true);
+    await waitUntil('the primary to log "all 2 workers serving"', () => server.logs.includes('"msg":"all 2 workers serving"'), { timeoutMs: 20_000, intervalMs: 100, details: () => `server output:\n${server.logs}` });
   });
   afterAll(async () => {
     await Promise.all([server?.stop(), backend?.close()]);
@@ -90,7 +104,7 @@ describe('WORKERS=2 (cluster mode)', () => {
     expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: HOST, target_url: backend.url } })).status).toBe(201);
     // The worker that took the write serves it at once; the other follows on the pub/sub message.
     const statuses = async () => Promise.all(Array.from({ length: 10 }, async () => (await publicRequest({ port: server.httpPort, host: HOST, path: '/warm' })).status));
-    expect(await eventually(async () => (await statuses()).every((s) => s === 200), 3000, 50)).toBe(true);
+    await waitFor('10 requests in a row answered 200 (value: their statuses)', statuses, (all) => all.every((s) => s === 200), { timeoutMs: 3000, intervalMs: 50 });
     const results = [];
     for (let i = 0; i < 40; i++) results.push(await publicRequest({ port: server.httpPort, host: HOST, path: `/fresh/${i}` }));
     expect(results.map((r) => r.status)).toEqual(Array(40).fill(200));
@@ -133,7 +147,7 @@ describe('WORKERS=2 (cluster mode)', () => {
     expect(before.size).toBe(2);
     const [victim] = [...before];
     process.kill(victim, 'SIGKILL');
-    expect(await eventually(async () => [...(await workerPids(server, 2, 20))].some((pid) => !before.has(pid)), 15_000, 200)).toBe(true);
+    await waitFor(`a restarted worker answering (value: pids seen in 20 requests; before: ${[...before].join(', ')})`, () => sampleWorkerPids(server, 2, 20), (pids) => [...pids].some((pid) => !before.has(pid)), { timeoutMs: 15_000, intervalMs: 200 });
     const after = await workerPids(server, 2);
     expect(after.size).toBe(2);
     expect(after.has(victim)).toBe(false);

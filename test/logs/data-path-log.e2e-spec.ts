@@ -3,6 +3,7 @@ import { Backend, publicRequest } from '../support/loopback';
 import { freePort } from '../support/ports';
 import { PromScrape } from '../support/prometheus';
 import { ServerProcess } from '../support/server-process';
+import { waitFor } from '../support/wait';
 
 interface Row {
   request_id: string;
@@ -55,12 +56,8 @@ describe('request log and metrics of proxied traffic', () => {
   const logs = async (query: string, token = server.adminToken): Promise<{ status: number; body: Page }> => server.api<Page>('GET', `/api/v1/logs${query}`, { token });
   /** Waits until the query returns `count` rows (the writer flushes every 100 ms). */
   async function rowsOf(query: string, count: number, token?: string): Promise<Row[]> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const page = await logs(query, token);
-      if ((page.status === 200 && page.body.entries.length >= count) || Date.now() > deadline) return page.body.entries ?? [];
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const page = await waitFor(`${count} log rows for ${query}`, () => logs(query, token), (res) => res.status === 200 && res.body.entries.length >= count, { timeoutMs: 10_000, intervalMs: 100 });
+    return page.body.entries;
   }
   const ids = (rows: Row[]) => rows.map((r) => r.request_id).sort();
 

@@ -2,6 +2,7 @@ import { echoBackend, publicRequest } from '../support/loopback';
 import { PromScrape } from '../support/prometheus';
 import { RedisServer } from '../support/redis-server';
 import { ServerProcess } from '../support/server-process';
+import { quietPeriod, waitFor } from '../support/wait';
 
 interface Page {
   total: number;
@@ -34,7 +35,7 @@ describe('request log while Redis is frozen', () => {
       const result = await work();
       return result;
     } finally {
-      await new Promise((r) => setTimeout(r, Math.max(0, thawAt - Date.now())));
+      await quietPeriod(Math.max(0, thawAt - Date.now()), 'the outage lasts its full two seconds whatever `work` took: the outage is what is tested');
       process.kill(pid, 'SIGCONT');
     }
   }
@@ -54,15 +55,17 @@ describe('request log while Redis is frozen', () => {
     return ids;
   }
 
-  /** The ids among `made` that the log holds, newest first, once `expected` of them are in (or after 15 s). */
-  async function loggedIds(server: ServerProcess, made: string[], expected: number, listener = 'api'): Promise<string[]> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const page = await server.api<Page>('GET', `/api/v1/logs?listener=${listener}&limit=1000`);
-      const ids = page.status === 200 ? page.body.entries.map((e) => e.request_id).filter((id) => made.includes(id)) : [];
-      if (ids.length >= expected || Date.now() > deadline) return ids;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  /** The ids among `made` that the log holds, newest first, once `expected` of them are in. */
+  function loggedIds(server: ServerProcess, made: string[], expected: number, listener = 'api'): Promise<string[]> {
+    return waitFor(
+      `${expected} of the ${made.length} requests in the ${listener} log (value: the ids logged)`,
+      async () => {
+        const page = await server.api<Page>('GET', `/api/v1/logs?listener=${listener}&limit=1000`);
+        return page.status === 200 ? page.body.entries.map((e) => e.request_id).filter((id) => made.includes(id)) : [];
+      },
+      (ids) => ids.length >= expected,
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
   }
 
   async function metrics(server: ServerProcess): Promise<PromScrape> {
@@ -92,12 +95,15 @@ describe('request log while Redis is frozen', () => {
     const server = await ServerProcess.start({ env: { REDIS_URL: redis.url, LOG_BUFFER_ENTRIES: '3' } });
     try {
       const ids = await whileFrozen(() => requestsNeedingNoRedis(server, 12));
-      const settled = Date.now() + 15_000;
-      let scrape = await metrics(server);
-      while (scrape.value('proxy_request_log_buffered') > 0 && Date.now() < settled) {
-        await new Promise((r) => setTimeout(r, 100));
-        scrape = await metrics(server);
-      }
+      const { scrape } = await waitFor(
+        'the request log buffer to drain',
+        async () => {
+          const scrape = await metrics(server);
+          return { buffered: scrape.value('proxy_request_log_buffered'), scrape };
+        },
+        ({ buffered }) => !(buffered > 0),
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
       const dropped = scrape.value('proxy_request_log_dropped_total', { reason: 'buffer_full' });
       const logged = await loggedIds(server, ids, ids.length - dropped);
       expect(logged.length + dropped).toBe(ids.length);

@@ -1,5 +1,6 @@
 import { PromScrape } from '../support/prometheus';
 import { ApiResponse, ServerProcess } from '../support/server-process';
+import { waitFor } from '../support/wait';
 
 interface Entry {
   id: string;
@@ -100,12 +101,7 @@ describe('request log and metrics over the admin API', () => {
 
   it('logs every API request with its request id, newest first', async () => {
     // The writer flushes every 100 ms, off the request path: wait until the batch is in.
-    const deadline = Date.now() + 10_000;
-    let page = (await logs('?path=/api/v1/tokens')).body;
-    while (page.total < 7 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      page = (await logs('?path=/api/v1/tokens')).body;
-    }
+    const page = await waitFor('the 7 token requests in the log', async () => (await logs('?path=/api/v1/tokens')).body, (p) => p.total >= 7, { timeoutMs: 10_000, intervalMs: 100 });
     expect(page).toMatchObject({ total: 7, limit: 100, offset: 0 });
     expect(rows(page)).toEqual(newestFirst((m) => m.path.startsWith('/api/v1/tokens')));
     expect(page.entries[0]).toMatchObject({ client_ip: '127.0.0.1', host: '127.0.0.1', listener: 'api' });
@@ -160,12 +156,7 @@ describe('request log and metrics over the admin API', () => {
     const entry = JSON.parse(event![2]) as Entry;
     expect(entry).toMatchObject({ id: event![1], method: 'GET', path: '/api/v1/tokens/me', status: 200, auth_user: 'alice', request_id: me.headers.get('x-request-id') });
     // The follow request itself is logged once it ends.
-    const deadline = Date.now() + 10_000;
-    let follows = (await logs('?path=/api/v1/logs/follow')).body;
-    while (follows.total < 1 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      follows = (await logs('?path=/api/v1/logs/follow')).body;
-    }
+    const follows = await waitFor('the follow request in the log', async () => (await logs('?path=/api/v1/logs/follow')).body, (p) => p.total >= 1, { timeoutMs: 10_000, intervalMs: 100 });
     expect(follows.entries.map((e) => [e.method, e.path, e.status, e.auth_user])).toEqual([['GET', '/api/v1/logs/follow', 200, 'ADMIN']]);
   });
 

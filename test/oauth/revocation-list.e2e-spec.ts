@@ -2,6 +2,7 @@ import { AppConfig, parseEnvironment } from '@app/config';
 import { RedisConnections, RedisKeys } from '@app/redis';
 import { RevokedTokens } from '@app/oauth';
 import { testRedisClient, testRedisEnv } from '../support/test-redis';
+import { waitUntil } from '../support/wait';
 
 /** The in-memory revoked-jti list of two "replicas", kept current through real Redis pub/sub. */
 describe('RevokedTokens across replicas', () => {
@@ -24,16 +25,13 @@ describe('RevokedTokens across replicas', () => {
     raw.disconnect();
   });
 
-  async function until(check: () => boolean): Promise<void> {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  }
 
   it('a revocation on one replica reaches the other without a Redis read per check', async () => {
     const exp = Math.floor(Date.now() / 1000) + 600;
     expect(two.isRevoked('jti-a')).toBe(false);
     await one.revoke([{ jti: 'jti-a', exp }]);
     expect(one.isRevoked('jti-a')).toBe(true);
-    await until(() => two.isRevoked('jti-a'));
+    await waitUntil('the revocation to reach the other replica', () => two.isRevoked('jti-a'), { timeoutMs: 2000, intervalMs: 10 });
     expect(two.isRevoked('jti-a')).toBe(true);
     expect(await raw.zscore(keys.key('oauth', 'revoked'), 'jti-a')).toBe(String(exp));
   });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { CLI_MAIN, runCliInProcess, runCliProcess } from '../support/cli-process';
 import { ServerProcess } from '../support/server-process';
+import { waitFor } from '../support/wait';
 
 /**
  * proxyctl against the real built server for every resource type: create, list (table and
@@ -154,11 +155,7 @@ describe('proxyctl resources against a running server', () => {
     await server.api('GET', '/api/v1/proxy/targets/missing.example.test');
     // The log is written in batches (every 100 ms): wait until the entry is there.
     type Found = { total: number; entries: { path: string; status: number }[] };
-    let found: Found = { total: 0, entries: [] };
-    for (let i = 0; i < 50 && found.total === 0; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 100));
-      found = await json<Found>('logs', 'search', '--path', '/api/v1/proxy/targets/missing', '--status', '404');
-    }
+    const found = await waitFor('the 404 in the request log', () => json<Found>('logs', 'search', '--path', '/api/v1/proxy/targets/missing', '--status', '404'), (page) => page.total > 0, { timeoutMs: 15_000, intervalMs: 100 });
     expect(found.total).toBe(1);
     expect(found.entries).toEqual([expect.objectContaining({ path: '/api/v1/proxy/targets/missing.example.test', status: 404, method: 'GET' })]);
     const table = (await cli('logs', 'errors', '--path', '/api/v1/proxy/targets/missing', '--limit', '5')).stdout;
@@ -189,11 +186,12 @@ describe('proxyctl resources against a running server', () => {
 
     await json('proxy', 'create', 'wf.example.test', 'http://127.0.0.1:3999');
     type Events = { total: number; events: { id: string; type: string; payload: Record<string, unknown> }[] };
-    let events: Events = { total: 0, events: [] };
-    for (let i = 0; i < 50 && !events.events.some((e) => e.payload.hostname === 'wf.example.test'); i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 100));
-      events = await json<Events>('workflow', 'events', '--type', 'proxy.created', '--limit', '10');
-    }
+    const events = await waitFor(
+      'the proxy.created event of wf.example.test',
+      () => json<Events>('workflow', 'events', '--type', 'proxy.created', '--limit', '10'),
+      (page) => page.events.some((e) => e.payload.hostname === 'wf.example.test'),
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
     expect(events.events).toContainEqual(expect.objectContaining({ type: 'proxy.created', payload: { hostname: 'wf.example.test', cert_name: null } }));
     expect(events.events.every((e) => e.type === 'proxy.created')).toBe(true);
 
@@ -227,10 +225,19 @@ describe('proxyctl resources against a running server', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // Requests are made until the follower has printed one (it subscribes asynchronously).
-    for (let i = 0; i < 100 && !stdout.includes('/api/v1/instances/'); i++) {
-      await server.api('GET', `/api/v1/instances/follow-${i}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let sent = 0;
+    await waitFor(
+      'the follower to print a request (value: its stdout)',
+      async () => {
+        await server.api('GET', `/api/v1/instances/follow-${sent++}`);
+        return stdout;
+      },
+      (printed) => printed.includes('/api/v1/instances/'),
+      { timeoutMs: 10_000, intervalMs: 100, details: () => `stderr: ${stderr}` },
+    ).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw error;
+    });
     await server.api('GET', '/api/v1/tokens');
     child.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -7,6 +7,7 @@ import { GithubStandin } from '../support/github-standin';
 import { OAuthBrowser } from '../support/oauth-browser';
 import { ServerProcess } from '../support/server-process';
 import { testRedisClient } from '../support/test-redis';
+import { waitFor } from '../support/wait';
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
@@ -235,11 +236,7 @@ describe('dashboard resource pages in Chromium', () => {
   it('filters the request log', async () => {
     await server.api('GET', '/api/v1/proxy/targets/no-such.example.test');
     // The log is written in batches (every 100 ms): wait until the entry is there.
-    for (let i = 0; i < 50; i++) {
-      const logged = await server.api<{ total: number }>('GET', '/api/v1/logs?path=/api/v1/proxy/targets/no-such');
-      if (logged.body.total > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('the 404 in the request log (value: entries logged)', async () => (await server.api<{ total: number }>('GET', '/api/v1/logs?path=/api/v1/proxy/targets/no-such')).body.total, (total) => total > 0, { timeoutMs: 5000, intervalMs: 100 });
     await go('Request log');
     await page.getByLabel('Status (optional)', { exact: true }).fill('404');
     await page.getByLabel('Path prefix (optional)', { exact: true }).fill('/api/v1/proxy/targets/no-such');

@@ -7,6 +7,7 @@ import { freePort } from '../support/ports';
 import { runCliProcess } from '../support/cli-process';
 import { SERVER_NODE_FLAGS } from '../support/server-process';
 import { testRedisEnv } from '../support/test-redis';
+import { waitFor } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 const NODE_IMAGE = 'node:20-bookworm-slim';
@@ -114,11 +115,12 @@ describe('Dockerfile', () => {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      let status = 0;
-      for (let i = 0; i < 150 && status !== 200 && child.exitCode === null; i++) {
-        status = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0);
-        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-      }
+      const status = await waitFor('the production build to answer GET /health', async () => (await fetch(`http://127.0.0.1:${port}/health`)).status, (s) => s === 200, {
+        timeoutMs: 20_000,
+        intervalMs: 100,
+        giveUpIf: () => child.exitCode !== null && `it exited with ${child.exitCode}`,
+        details: () => `its output:\n${output}`,
+      });
       expect({ status, exit: child.exitCode, output: status === 200 ? '' : output }).toEqual({ status: 200, exit: null, output: '' });
       // The dashboard files came along with dist/, and the CLI needs no package at all.
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
@@ -153,15 +155,10 @@ describe('Dockerfile', () => {
     );
     expect(run.status).toBe(0);
     try {
-      let health: { status: string } | undefined;
-      for (let i = 0; i < 100 && !health; i++) {
-        try {
-          const res = await fetch(`http://127.0.0.1:${port}/health`);
-          if (res.status === 200) health = (await res.json()) as { status: string };
-        } catch {
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
+      const health = await waitFor('the container to answer GET /health with 200', async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/health`);
+        return { status: res.status, body: (await res.json()) as { status: string } };
+      }, (res) => res.status === 200, { timeoutMs: 20_000, intervalMs: 200 }).then((res) => res.body);
       expect(health).toMatchObject({ status: 'ok' });
       const user = spawnSync('docker', ['exec', name, 'id', '-un'], { encoding: 'utf8' });
       expect(user.stdout.trim()).toBe('node');

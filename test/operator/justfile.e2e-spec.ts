@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
 import { ServerProcess } from '../support/server-process';
+import { waitFor } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 const JUST = join(ROOT, 'node_modules', '.bin', 'just');
@@ -126,10 +127,12 @@ describe('justfile recipes', () => {
     expect(stats.code).toBe(0);
     expect(stats.stdout).toMatch(/^proxy targets\s+0$/m);
     // Entries of the requests above (the log is written in batches every 100 ms: ask until they are there).
-    let search = '';
-    for (let i = 0; i < 20 && !/"total": [1-9]/.test(search); i++) {
-      search = (await just(['logs-search', '', '1', '5', '--path', '/api/v1/proxy/targets/just.example.test', '--json'], env)).stdout;
-    }
+    const search = await waitFor(
+      'the requests in the log (value: logs-search output)',
+      async () => (await just(['logs-search', '', '1', '5', '--path', '/api/v1/proxy/targets/just.example.test', '--json'], env)).stdout,
+      (out) => /"total": [1-9]/.test(out),
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
     expect(search).toMatch(/"path": "\/api\/v1\/proxy\/targets\/just\.example\.test"/);
   });
 

@@ -3,6 +3,7 @@ import { Backend, Echo, echoBackend, publicRequest } from '../support/loopback';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { OAuthBrowser } from '../support/oauth-browser';
 import type { ServerProcess } from '../support/server-process';
+import { isDefined, waitFor } from '../support/wait';
 import { AUTH_HOST, forgedTokens, obtainToken, protectTarget, signedToken, startProtectedServer } from './protection-fixture';
 
 /**
@@ -65,12 +66,12 @@ describe('protected proxy targets', () => {
       host?: string;
       status?: number;
     }
-    let entry: LogEntry | undefined;
-    for (let i = 0; i < 50 && !entry; i++) {
-      const found = await server.api<{ entries: LogEntry[] }>('GET', '/api/v1/logs?hostname=a.example.test&user=alice');
-      entry = found.body.entries?.find((e) => e.request_id === requestId);
-      if (!entry) await new Promise((r) => setTimeout(r, 100));
-    }
+    const entry = await waitFor(
+      `the log entry of request ${requestId}`,
+      async () => (await server.api<{ entries: LogEntry[] }>('GET', '/api/v1/logs?hostname=a.example.test&user=alice')).body.entries?.find((e) => e.request_id === requestId),
+      isDefined,
+      { timeoutMs: 5000, intervalMs: 100 },
+    );
     expect(entry).toMatchObject({ auth_user: 'alice', oauth_client_id: aliceA.client_id, host: 'a.example.test', status: 200 });
   });
 

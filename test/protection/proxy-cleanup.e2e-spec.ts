@@ -1,5 +1,6 @@
 import { GithubStandin } from '../support/github-standin';
-import { Backend, echoBackend, eventually } from '../support/loopback';
+import { Backend, echoBackend } from '../support/loopback';
+import { waitFor } from '../support/wait';
 import type { ServerProcess } from '../support/server-process';
 import { protectTarget, startProtectedServer } from './protection-fixture';
 
@@ -45,9 +46,9 @@ describe('proxy.deleted → the target’s protection state is cleaned', () => {
     expect(deleted.status).toBe(200);
 
     const listed = async () => (await server.api<Resource[]>('GET', '/api/v1/resources')).body.map((r) => r.id);
-    expect(await eventually(async () => (await listed()).length === 1, 10000)).toBe(true);
+    await waitFor('the resources of the deleted target removed (value: resource ids left)', listed, (ids) => ids.length === 1, { timeoutMs: 10_000 });
     expect(await listed()).toEqual([kept.body.id]);
-    expect(await eventually(async () => (await server.api('GET', `/api/v1/oauth/clients/${clientId}`)).status === 404, 10000)).toBe(true);
+    await waitFor('the OAuth client of the deleted target gone (value: GET status)', async () => (await server.api('GET', `/api/v1/oauth/clients/${clientId}`)).status, (status) => status === 404, { timeoutMs: 10_000 });
     for (const r of gone) expect((await server.api('GET', `/api/v1/resources/${r.body.id}`)).status).toBe(404);
 
     const events = await server.api<WorkflowEvents>('GET', '/api/v1/workflow/events?type=proxy.deleted');

@@ -1,5 +1,6 @@
 import { GithubStandin } from '../support/github-standin';
-import { Backend, echoBackend, eventually, publicRequest } from '../support/loopback';
+import { Backend, echoBackend, publicRequest } from '../support/loopback';
+import { waitFor } from '../support/wait';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { freePort } from '../support/ports';
 import type { ServerProcess } from '../support/server-process';
@@ -122,15 +123,15 @@ describe('MCP resource registry', () => {
     try {
       expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'replica.example.test', target_url: echo.url, enable_https: false } })).status).toBe(201);
       const viaReplica = (path = '/mcp') => publicRequest({ port: replica.httpPort, host: `replica.example.test:${replica.httpPort}`, path });
-      expect(await eventually(async () => (await viaReplica()).status === 200)).toBe(true);
+      await waitFor('the replica to proxy replica.example.test/mcp (value: status)', async () => (await viaReplica()).status, (status) => status === 200, { timeoutMs: 3000 });
       expect((await server.api('POST', '/api/v1/proxy/targets/replica.example.test/auth', { body: { required_users: ['*'] } })).status).toBe(200);
       expect((await server.api('POST', '/api/v1/proxy/targets/replica.example.test/resource', { body: { endpoint: '/mcp' } })).status).toBe(200);
-      expect(await eventually(async () => (await viaReplica()).status === 401, 1000)).toBe(true);
+      await waitFor('the replica to require a token (value: status)', async () => (await viaReplica()).status, (status) => status === 401, { timeoutMs: 1000 });
       // 401 already follows from the auth change; the resource entry is the next commit: wait for it too.
-      expect(await eventually(async () => (await viaReplica('/.well-known/oauth-protected-resource/mcp')).status === 200, 1000)).toBe(true);
+      await waitFor('the replica to serve the resource metadata (value: status)', async () => (await viaReplica('/.well-known/oauth-protected-resource/mcp')).status, (status) => status === 200, { timeoutMs: 1000 });
       expect((await viaReplica('/.well-known/oauth-protected-resource/mcp')).json()).toMatchObject({ resource: `${origin('replica.example.test')}/mcp` });
       expect((await server.api('DELETE', '/api/v1/proxy/targets/replica.example.test/auth')).status).toBe(200);
-      expect(await eventually(async () => (await viaReplica()).status === 200, 1000)).toBe(true);
+      await waitFor('the replica to proxy without a token again (value: status)', async () => (await viaReplica()).status, (status) => status === 200, { timeoutMs: 1000 });
     } finally {
       await replica.stop();
     }

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { waitFor } from './wait';
 
 /**
  * A Debian daemon run in the foreground for a test (nginx, haproxy): its output collected, started
@@ -28,12 +29,15 @@ export class DaemonProcess {
 
   /** Resolves once every port accepts connections; throws with the daemon's output when it exits or takes over 10 s. */
   protected async listening(name: string, ports: number[]): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!(await Promise.all(ports.map(accepts))).every(Boolean)) {
-      if (this.child.exitCode !== null) throw new Error(`${name} exited with ${this.child.exitCode}:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`${name} did not listen within 10 s:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      `${name} to listen on ports ${ports.join(', ')} (value: the ports not listening yet)`,
+      async () => {
+        const open = await Promise.all(ports.map(accepts));
+        return ports.filter((_, i) => !open[i]);
+      },
+      (notYet) => notYet.length === 0,
+      { timeoutMs: 10_000, giveUpIf: () => this.child.exitCode !== null && `${name} exited with ${this.child.exitCode}`, details: () => `${name} output:\n${this.output}` },
+    );
   }
 
   async stop(): Promise<void> {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, sym
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from './wait';
 
 /**
  * The real Docker Engine for the suites that need it (Debian's docker.io, installed by
@@ -40,11 +41,7 @@ export async function ensureDockerEngine(): Promise<void> {
   try {
     mkdirSync(`${pidFile()}.lock`);
   } catch {
-    const deadline = Date.now() + 60_000;
-    while (!(await dockerAnswers())) {
-      if (Date.now() > deadline) throw new Error(`another test worker started dockerd but ${DOCKER_SOCKET} did not answer within 60 s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitUntil(`the dockerd another test worker started to answer on ${DOCKER_SOCKET}`, () => dockerAnswers(), { timeoutMs: 60_000, intervalMs: 200 });
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'proxy-test-dockerd-'));
@@ -52,13 +49,12 @@ export async function ensureDockerEngine(): Promise<void> {
   const child = spawn('dockerd', [], { detached: true, stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')] });
   child.unref();
   writeFileSync(pidFile(), String(child.pid));
-  const deadline = Date.now() + 60_000;
-  while (!(await dockerAnswers())) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`dockerd did not come up (exit ${child.exitCode}); its log ${log}:\n${readFileSync(log, 'utf8').slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitUntil(`dockerd to answer on ${DOCKER_SOCKET}`, () => dockerAnswers(), {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    giveUpIf: () => child.exitCode !== null && `dockerd exited with ${child.exitCode}`,
+    details: () => `its log ${log}:\n${readFileSync(log, 'utf8').slice(-3000)}`,
+  });
 }
 
 /** Stops the dockerd that ensureDockerEngine() started in this run, if any (called by global-teardown). */
@@ -73,14 +69,16 @@ export async function stopDockerEngineIfStarted(): Promise<void> {
   } catch {
     return;
   }
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  // Teardown: a dockerd still shutting down after 20 s is left to finish on its own (as it always was).
+  await waitUntil(`dockerd (pid ${pid}) to exit after SIGTERM`, () => !processExists(pid), { timeoutMs: 20_000, intervalMs: 200 }).catch(() => undefined);
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -107,13 +107,3 @@ export function publicRequest(options: PublicRequestOptions): Promise<PublicResp
     req.end(options.body);
   });
 }
-
-/** Polls `check` until it returns true or `timeoutMs` passes; returns whether it became true. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 3000, intervalMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}

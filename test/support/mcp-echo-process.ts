@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { waitFor } from './wait';
 
 const ROOT = join(__dirname, '..', '..');
 export const MCP_ECHO_MAIN = join(ROOT, 'dist', 'apps', 'mcp-echo', 'main.js');
@@ -26,18 +27,17 @@ export class McpEchoProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const echo = new McpEchoProcess(port, child);
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`mcp-echo exited with ${child.exitCode}:\n${echo.output}`);
-      try {
-        if ((await fetch(`${echo.baseUrl}/health`)).status === 200) return echo;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    try {
+      await waitFor('mcp-echo to answer GET /health with 200 (value: its status)', async () => (await fetch(`${echo.baseUrl}/health`)).status, (status) => status === 200, {
+        timeoutMs: 15_000,
+        giveUpIf: () => child.exitCode !== null && `mcp-echo exited with ${child.exitCode}`,
+        details: () => `mcp-echo output:\n${echo.output}`,
+      });
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
     }
-    child.kill('SIGKILL');
-    throw new Error(`mcp-echo did not answer /health within 15 s:\n${echo.output}`);
+    return echo;
   }
 
   get baseUrl(): string {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { freePort } from './ports';
 import type { ServerProcess } from './server-process';
 import { stopChildren } from './child-processes';
+import { waitFor } from './wait';
 
 /**
  * The port on which Pebble validates HTTP-01 challenges for a server: its public HTTP listener,
@@ -83,16 +84,11 @@ export class Pebble {
       PEBBLE_AUTHZREUSE: '0',
       PEBBLE_WFE_NONCEREJECT: '0',
     });
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
-        if ((await this.get(this.directoryUrl)).status === 200) return;
-      } catch {
-        // not up yet
-      }
-      if (Date.now() > deadline) throw new Error(`pebble did not start:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitFor('pebble to serve its ACME directory (value: the status)', async () => (await this.get(this.directoryUrl)).status, (status) => status === 200, {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+      details: () => `pebble output:\n${this.output}`,
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { freeLowPort } from './ports';
 import { waitForPort } from './redis-server';
 import { stopChildren } from './child-processes';
+import { waitFor } from './wait';
 
 const run = promisify(execFile);
 
@@ -48,19 +49,21 @@ export class RedisCluster {
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
     // Ready when every node says the cluster is up and knows the five others over the cluster bus
     // (PUBLISH is broadcast over that bus: a node that has not met another yet would not forward to it).
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const states = await Promise.all(
-        ports.map(async (port) => {
-          const info = (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout;
-          const nodes = (await run('redis-cli', ['-p', String(port), 'cluster', 'nodes'])).stdout.trim().split('\n');
-          return { info, ok: info.includes('cluster_state:ok') && nodes.length === 6 && nodes.every((line) => / connected/.test(line) && !/handshake|noaddr|fail/.test(line)) };
-        }),
-      );
-      if (states.every((state) => state.ok)) break;
-      if (Date.now() > deadline) throw new Error(`redis cluster not ready:\n${states.map((s) => s.info).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    // (value: per node, its cluster_state and the peers it does not yet see as connected)
+    await waitFor(
+      'every cluster node to report cluster_state:ok and five connected peers',
+      () =>
+        Promise.all(
+          ports.map(async (port) => {
+            const info = (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout;
+            const nodes = (await run('redis-cli', ['-p', String(port), 'cluster', 'nodes'])).stdout.trim().split('\n');
+            const notConnected = nodes.filter((line) => !/ connected/.test(line) || /handshake|noaddr|fail/.test(line)).map((line) => line.split(' ').slice(1, 3).join(' '));
+            return { port, state: /cluster_state:(\w+)/.exec(info)?.[1], nodes: nodes.length, notConnected };
+          }),
+        ),
+      (states) => states.every((s) => s.state === 'ok' && s.nodes === 6 && s.notConnected.length === 0),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     return cluster;
   }
 

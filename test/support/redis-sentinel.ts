@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import { freeLowPort } from './ports';
 import { waitForPort } from './redis-server';
 import { stopChildren } from './child-processes';
+import { waitFor } from './wait';
 
 export const SENTINEL_MASTER_NAME = 'proxymaster';
 
@@ -49,11 +50,15 @@ export class RedisSentinelSetup {
     setup.children.set(setup.sentinelPort, spawn('redis-sentinel', [config], { stdio: 'ignore' }));
     await waitForPort(setup.sentinelPort, 10_000);
     // Ready when the replica is in sync and the sentinel knows it (else a failover has no candidate).
-    await setup.until(async () => {
-      const info = await setup.command(replica, 'INFO', 'replication');
-      const known = (await setup.command(setup.sentinelPort, 'SENTINEL', 'REPLICAS', SENTINEL_MASTER_NAME)) as unknown[];
-      return /master_link_status:up/.test(String(info)) && known.length === 1;
-    }, 'the replica in sync and known to the sentinel');
+    await waitFor(
+      'the replica in sync and known to the sentinel',
+      async () => ({
+        masterLink: /master_link_status:(\w+)/.exec(String(await setup.command(replica, 'INFO', 'replication')))?.[1],
+        replicasKnownToSentinel: ((await setup.command(setup.sentinelPort, 'SENTINEL', 'REPLICAS', SENTINEL_MASTER_NAME)) as unknown[]).length,
+      }),
+      (state) => state.masterLink === 'up' && state.replicasKnownToSentinel === 1,
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
     return setup;
   }
 
@@ -78,9 +83,13 @@ export class RedisSentinelSetup {
       child.kill('SIGKILL');
     });
     this.children.delete(old);
-    await this.until(async () => (await this.primaryPort()) !== old, 'the sentinel to promote the replica', 30_000);
-    const promoted = await this.primaryPort();
-    await this.until(async () => /role:master/.test(String(await this.command(promoted, 'INFO', 'replication'))), 'the promoted replica to accept writes', 30_000);
+    const promoted = await waitFor(`the sentinel to promote the replica (value: the primary port it reports; ${old} was killed)`, () => this.primaryPort(), (port) => port !== old, { timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(
+      `the promoted replica on port ${promoted} to accept writes (value: its role)`,
+      async () => /role:(\w+)/.exec(String(await this.command(promoted, 'INFO', 'replication')))?.[1],
+      (role) => role === 'master',
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     return { old, promoted };
   }
 
@@ -105,18 +114,5 @@ export class RedisSentinelSetup {
     mkdirSync(dir);
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra];
     this.children.set(port, spawn('redis-server', args, { stdio: 'ignore' }));
-  }
-
-  private async until(probe: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        if (await probe()) return;
-      } catch {
-        // not up yet
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
   }
 }

@@ -4,6 +4,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { waitFor } from './wait';
 
 /** A private, throw-away redis-server on a loopback port (no persistence). */
 export class RedisServer {
@@ -49,19 +50,19 @@ export class RedisServer {
   }
 }
 
+/** Resolves once `host:port` accepts a TCP connection; the error names the last connect failure. */
 export async function waitForPort(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host, port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
+  await waitFor(`something to listen on ${host}:${port}`, () => connects(host, port), (open) => open, { timeoutMs });
+}
+
+/** Whether a TCP connection to `host:port` succeeds (rejects with the connect error otherwise). */
+function connects(host: string, port: number): Promise<true> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
     });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    socket.once('error', reject);
+  });
 }

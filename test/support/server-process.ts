@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { waitFor } from './wait';
 import { testRedisEnv } from './test-redis';
 
 const ROOT = join(__dirname, '..', '..');
@@ -116,18 +117,12 @@ export class ServerProcess {
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${this.output}`);
-      try {
-        const res = await fetch(`${this.apiUrl}/health`);
-        if (res.status === 200 || res.status === 503) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`server did not answer /health within 20 s:\n${this.output}`);
+    await waitFor('the server to answer GET /health (200, or 503 when degraded; value: its status)', async () => (await fetch(`${this.apiUrl}/health`)).status, (status) => status === 200 || status === 503, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      giveUpIf: () => child.exitCode !== null && `the server exited with ${child.exitCode}`,
+      details: () => `server output:\n${this.output}`,
+    });
   }
 
   /** JSON request to the admin API; `token` defaults to the admin token, `null` sends none. */

@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis';
-import { Backend, echoBackend, eventually, publicRequest, type Echo } from '../support/loopback';
+import { Backend, echoBackend, publicRequest, type Echo } from '../support/loopback';
+import { waitFor } from '../support/wait';
 import { challengePortOf, Pebble } from '../support/pebble';
 import { RedisCluster } from '../support/redis-cluster';
 import { ServerProcess } from '../support/server-process';
@@ -62,15 +63,15 @@ describe('Redis Cluster smoke', () => {
     expect(await backendSeenBy(b, 'live.cluster.test')).toBe(404);
     const created = await a.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'live.cluster.test', target_url: one.url, enable_https: false } });
     expect(created.status).toBe(201);
-    expect(await eventually(async () => (await backendSeenBy(b, 'live.cluster.test')) === 'one', 5000, 50)).toBe(true);
+    await waitFor('replica B to route live.cluster.test to backend one', () => backendSeenBy(b, 'live.cluster.test'), (seen) => seen === 'one', { timeoutMs: 5000, intervalMs: 50 });
     await b.api('PUT', '/api/v1/proxy/targets/live.cluster.test', { body: { target_url: two.url } });
-    expect(await eventually(async () => (await backendSeenBy(a, 'live.cluster.test')) === 'two', 5000, 50)).toBe(true);
+    await waitFor('replica A to route live.cluster.test to backend two', () => backendSeenBy(a, 'live.cluster.test'), (seen) => seen === 'two', { timeoutMs: 5000, intervalMs: 50 });
   });
 
   it('applies a route made on one replica on the other', async () => {
     const route = await b.api('POST', '/api/v1/routes', { body: { path_pattern: '/special/', target_type: 'url', target_value: one.url } });
     expect(route.status).toBe(201);
-    expect(await eventually(async () => (await backendSeenBy(a, 'live.cluster.test', '/special/x')) === 'one', 5000, 50)).toBe(true);
+    await waitFor('replica A to route live.cluster.test/special/x to backend one', () => backendSeenBy(a, 'live.cluster.test', '/special/x'), (seen) => seen === 'one', { timeoutMs: 5000, intervalMs: 50 });
     expect(await backendSeenBy(a, 'live.cluster.test', '/other')).toBe('two');
   });
 

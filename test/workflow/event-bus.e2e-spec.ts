@@ -6,6 +6,7 @@ import { MetricsModule, MetricsRegistry } from '@app/metrics';
 import { RedisModule } from '@app/redis';
 import { ClusterSingleton, EventBus, RetryLater, WorkflowEvent, WorkflowKeys, WorkflowModule, WorkflowService } from '@app/workflow';
 import { testRedisClient, testRedisEnv, TestRedisClient } from '../support/test-redis';
+import { isDefined, waitFor } from '../support/wait';
 
 /**
  * The workflow bus in-process, against the suite's real Redis, with two "replicas" (two Nest
@@ -82,15 +83,9 @@ describe('workflow event bus (in-process, real Redis)', () => {
     return moduleRef;
   }
 
-  const eventually = async <T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const SETTLE = { timeoutMs: 15_000, intervalMs: 50 };
+  /** Entries pending in a consumer group (the count XPENDING reports). */
+  const pendingIn = async (group: string) => (await redis.xpending(keys.events, group))[0];
 
   beforeAll(async () => {
     redis = testRedisClient();
@@ -106,9 +101,9 @@ describe('workflow event bus (in-process, real Redis)', () => {
   it('runs each event once across two replicas', async () => {
     const bus = replicas[0].get(EventBus);
     for (let n = 0; n < 40; n++) await replicas[n % 2].get(EventBus).publish('test.count', { n: `once-${n}` });
-    await eventually(() => (['once-0', 'once-39'].every((k) => calls.handled.has(k)) && calls.handled.size >= 40 ? true : undefined), 'all 40 events handled');
+    await waitFor('all 40 events handled (value: runs per event)', () => calls.handled, (handled) => ['once-0', 'once-39'].every((k) => handled.has(k)) && handled.size >= 40, SETTLE);
     // Let any duplicate delivery show up before counting.
-    await eventually(async () => ((await redis.xpending(keys.events, 'test-counting'))[0] === 0 ? true : undefined), 'nothing pending');
+    await waitFor('nothing pending in test-counting', () => pendingIn('test-counting'), (n) => n === 0, SETTLE);
     const counts = [...calls.handled.entries()].filter(([k]) => k.startsWith('once-'));
     expect(counts).toHaveLength(40);
     expect(counts.every(([, times]) => times === 1)).toBe(true);
@@ -125,14 +120,14 @@ describe('workflow event bus (in-process, real Redis)', () => {
     const second = await replicas[1].get(EventBus).publish('test.count', { n: 'dedupe' }, { dedupeKey: `k-${prefix}` });
     expect(first).toMatch(/^\d+-\d+$/);
     expect(second).toBeNull();
-    await eventually(() => calls.handled.get('dedupe'), 'the deduplicated event');
-    await eventually(async () => ((await redis.xpending(keys.events, 'test-counting'))[0] === 0 ? true : undefined), 'nothing pending');
+    await waitFor('the deduplicated event handled', () => calls.handled.get('dedupe'), isDefined, SETTLE);
+    await waitFor('nothing pending in test-counting', () => pendingIn('test-counting'), (n) => n === 0, SETTLE);
     expect(calls.handled.get('dedupe')).toBe(1);
   });
 
   it('retries a failing handler with backoff until it succeeds; RetryLater does not count as an attempt', async () => {
     const id = await replicas[0].get(EventBus).publish('test.flaky', { n: 1, busy_once: true });
-    await eventually(async () => ((await redis.xpending(keys.events, 'test-flaky'))[0] === 0 && calls.flaky.get('flaky:1') === 4 ? true : undefined), 'the flaky event settled');
+    await waitFor('the flaky event settled (nothing pending, 4 runs)', async () => ({ pending: await pendingIn('test-flaky'), runs: calls.flaky.get('flaky:1') }), (s) => s.pending === 0 && s.runs === 4, SETTLE);
     // 2 failures + 1 RetryLater + 1 success = 4 runs with a limit of 3 attempts: not dead-lettered.
     expect(calls.flaky.get('flaky:1')).toBe(4);
     const letters = await replicas[0].get(WorkflowService).deadLetters();
@@ -144,7 +139,7 @@ describe('workflow event bus (in-process, real Redis)', () => {
   it('moves an always-failing event to the dead letters after the configured attempts; retry and discard', async () => {
     const service = replicas[1].get(WorkflowService);
     const id = await replicas[0].get(EventBus).publish('test.fail', { n: 7 });
-    const letter = await eventually(async () => (await service.deadLetters()).dead_letters.find((l) => l.event_id === id), 'the dead letter');
+    const letter = await waitFor('the dead letter', async () => (await service.deadLetters()).dead_letters.find((l) => l.event_id === id), isDefined, SETTLE);
     expect(letter).toMatchObject({ group: 'test-failing', type: 'test.fail', payload: { n: 7 }, attempts: 3, error: 'handler refuses event 7' });
     expect(calls.flaky.get('fail:7')).toBe(3);
     expect((await redis.xpending(keys.events, 'test-failing'))[0]).toBe(0);
@@ -153,7 +148,7 @@ describe('workflow event bus (in-process, real Redis)', () => {
 
     const retried = await service.retry(letter.id);
     expect(retried).toMatchObject({ id: letter.id, group: 'test-failing' });
-    const again = await eventually(async () => (await service.deadLetters()).dead_letters.find((l) => l.event_id === retried.event_id), 'the retried event dead again');
+    const again = await waitFor('the retried event dead again', async () => (await service.deadLetters()).dead_letters.find((l) => l.event_id === retried.event_id), isDefined, SETTLE);
     expect(again.attempts).toBe(3);
     expect(calls.flaky.get('fail:7')).toBe(6);
     expect((await service.deadLetters()).dead_letters.find((l) => l.id === letter.id)).toBeUndefined();
@@ -175,9 +170,9 @@ describe('workflow event bus (in-process, real Redis)', () => {
     expect(read[0][1].map(([entryId]) => entryId)).toEqual([id]);
     const pending = await redis.xpending(keys.events, 'test-counting', '-', '+', 10, 'dead-replica');
     expect((pending as [string][]).map(([pid]) => pid)).toContain(id);
-    await eventually(() => calls.handled.get('orphan'), 'the orphan taken over');
+    await waitFor('the orphan taken over', () => calls.handled.get('orphan'), isDefined, SETTLE);
     expect(calls.handled.get('orphan')).toBe(1);
-    await eventually(async () => ((await redis.xpending(keys.events, 'test-counting', '-', '+', 10, 'dead-replica')) as unknown[]).length === 0 || undefined, 'dead consumer has nothing left');
+    await waitFor('the dead consumer to have nothing left', async () => (await redis.xpending(keys.events, 'test-counting', '-', '+', 10, 'dead-replica')) as unknown[], (left) => left.length === 0, SETTLE);
   });
 
   it('cluster singleton: one holder at a time; a holder that loses the lock is told to stop', async () => {
@@ -190,11 +185,11 @@ describe('workflow event bus (in-process, real Redis)', () => {
       aborted = signal;
       await blocker;
     });
-    await eventually(() => aborted, 'the first holder running');
+    await waitFor('the first holder running', () => aborted, isDefined, SETTLE);
     await expect(other.runExclusive('test-sweep', 300, async () => undefined)).resolves.toBe(false);
     // Someone else takes the lock (as if ours had expired): the holder's next heartbeat fails and aborts.
     await redis.set(keys.singleton('test-sweep'), 'someone-else', 'PX', 5000);
-    await eventually(() => (aborted?.aborted ? true : undefined), 'the abort signal');
+    await waitFor('the abort signal', () => aborted?.aborted, (isAborted) => isAborted === true, SETTLE);
     release();
     await expect(first).resolves.toBe(true);
     // Release is compare-and-delete: the other owner's lock is still there.

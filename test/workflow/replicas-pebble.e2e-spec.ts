@@ -2,6 +2,7 @@ import { Pebble } from '../support/pebble';
 import { ServerProcess } from '../support/server-process';
 import { TcpForwarder } from '../support/tcp-forwarder';
 import { testRedisClient, TestRedisClient } from '../support/test-redis';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(120_000);
 
@@ -27,15 +28,8 @@ interface WorkflowEvent {
   origin: string;
 }
 
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    value = await read();
-  }
-  return value;
-}
+/** Probing pace and the longest an order, a takeover or a sweep may take to show. */
+const SETTLE = { timeoutMs: 60_000, intervalMs: 200 };
 
 /**
  * Three replicas on one Redis order certificates from Pebble through the workflow bus. Pebble
@@ -92,9 +86,11 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
       expect(res.body).toMatchObject({ certificate_status: 'pending', cert_name: `proxy-${hosts[i].replace(/\./g, '-')}` });
       expect(res.body.proxy_target.lifecycle).toEqual({ state: 'pending', reason: null });
     }
-    const targets = await eventually(
+    const targets = await waitFor(
+      `all ${hosts.length} proxy targets ready`,
       async () => (await replicas[2].api<Target[]>('GET', '/api/v1/proxy/targets')).body,
       (list) => list.length === hosts.length && list.every((t) => t.lifecycle.state === 'ready'),
+      SETTLE,
     );
     expect(targets.map((t) => t.lifecycle)).toEqual(hosts.map(() => ({ state: 'ready', reason: null })));
     for (const host of hosts) expect(await certificate(replicas[0], `proxy-${host.replace(/\./g, '-')}`)).toMatchObject({ status: 'active', error: null });
@@ -118,10 +114,11 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
     const stream = `{${replicas[0].keyPrefix}}:workflow:events`;
     acmeGate.pause(); // the order that picks this up hangs talking to the CA
     expect((await createTarget(replicas[0], host)).status).toBe(201);
-    const pending = await eventually(
+    const pending = await waitFor(
+      'the order pending in the certificates group',
       async () => (await redis.xpending(stream, 'certificates', '-', '+', 10)) as [string, string, number, number][],
       (entries) => entries.length === 1,
-      10_000,
+      { ...SETTLE, timeoutMs: 10_000 },
     );
     expect(pending).toHaveLength(1);
     const holderName = pending[0][1];
@@ -131,17 +128,18 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
     await holder!.stop('SIGKILL');
     acmeGate.resume();
 
-    const done = await eventually(() => certificate(live()[0], name), (c) => c.status === 'active', 60_000);
+    const done = await waitFor('the taken-over certificate to turn active', () => certificate(live()[0], name), (c) => c.status === 'active', SETTLE);
     expect(done).toMatchObject({ status: 'active', error: null });
     // Another replica took the message over and acknowledged it (the record turns active just before the ack).
-    const after = await eventually(async () => (await redis.xpending(stream, 'certificates', '-', '+', 10)) as unknown[], (p) => p.length === 0, 10_000);
+    const after = await waitFor('nothing pending in the certificates group', async () => (await redis.xpending(stream, 'certificates', '-', '+', 10)) as unknown[], (p) => p.length === 0, { ...SETTLE, timeoutMs: 10_000 });
     expect(after).toEqual([]);
     const target = (await live()[0].api<Target>('GET', `/api/v1/proxy/targets/${host}`)).body;
     expect(target.lifecycle).toEqual({ state: 'ready', reason: null });
-    const issued = await eventually(
+    const issued = await waitFor(
+      'the certificate.issued event of the taken-over order',
       async () => (await live()[1].api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=certificate.issued')).body.events.filter((e) => e.payload.cert_name === name),
       (events) => events.length > 0,
-      10_000,
+      { ...SETTLE, timeoutMs: 10_000 },
     );
     expect(issued).toHaveLength(1);
     expect(issued[0].origin).not.toBe(holderName);
@@ -163,10 +161,14 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/limit must be at least 1/);
     // The gauges are refreshed by each replica's sweep (about every second): wait for the settled state.
-    const metrics = await eventually(
-      async () => (await fetch(`${live()[0].apiUrl}/metrics`)).text(),
-      (text) => /proxy_event_bus_pending\{stream="workflow:events",group="certificates"\} 0/.test(text),
-      10_000,
+    const { text: metrics } = await waitFor(
+      'the certificates group gauge at 0 pending',
+      async () => {
+        const text = await (await fetch(`${live()[0].apiUrl}/metrics`)).text();
+        return { pending: /proxy_event_bus_pending\{stream="workflow:events",group="certificates"\} \S+/.exec(text)?.[0], text };
+      },
+      ({ text }) => /proxy_event_bus_pending\{stream="workflow:events",group="certificates"\} 0/.test(text),
+      { ...SETTLE, timeoutMs: 10_000 },
     );
     expect(metrics).toMatch(/proxy_event_bus_pending\{stream="workflow:events",group="certificates"\} 0/);
     expect(metrics).toMatch(/proxy_event_bus_dead_letters\{stream="workflow:dead-letters"\} 0/);

@@ -1,6 +1,7 @@
 import { Backend, echoBackend, publicRequest } from '../support/loopback';
 import { RedisSentinelSetup } from '../support/redis-sentinel';
 import { ServerProcess } from '../support/server-process';
+import { quietPeriod, waitFor } from '../support/wait';
 
 jest.setTimeout(120_000);
 
@@ -53,21 +54,25 @@ describe('Redis Sentinel failover', () => {
     const flow = (async () => {
       while (flowing) {
         statuses.push(await proxied('before.example.test'));
-        await new Promise((r) => setTimeout(r, 20));
+        await quietPeriod(20, 'paces the traffic that flows through the failover');
       }
     })();
     const { old, promoted } = await sentinel.killPrimary();
     expect(promoted).not.toBe(old);
 
     // Writes resume once the server's connection has followed the sentinel to the new primary.
-    let created = await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'after.example.test', target_url: backend.url } });
-    const deadline = Date.now() + 30_000;
-    while (created.status === 503 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      created = await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'after.example.test', target_url: backend.url } });
+    let created: Awaited<ReturnType<typeof server.api>>;
+    try {
+      created = await waitFor(
+        'a write to be answered other than 503 (value: the response)',
+        () => server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'after.example.test', target_url: backend.url } }),
+        (res) => res.status !== 503,
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+    } finally {
+      flowing = false;
+      await flow;
     }
-    flowing = false;
-    await flow;
     expect(created.status).toBe(201);
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
