@@ -111,7 +111,7 @@ describe('forwarded headers from trusted peers', () => {
         const seen = res.json<Echo>().headers;
         expect({ xff, seen: seen['x-forwarded-for'], realIp: seen['x-real-ip'] }).toEqual({ xff, seen: TRUSTED_PEER, realIp: TRUSTED_PEER });
       }
-      for (const proto of ['ftp', 'https, http', 'HTTPS ', 'https;', '']) {
+      for (const proto of ['ftp', 'https, http', 'https;', 'wss', '']) {
         const res = await send(TRUSTED_PEER, REDIRECTING, { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': proto }, '/p');
         expect({ proto, status: res.status }).toEqual({ proto, status: 301 });
       }
