@@ -5,6 +5,7 @@ import { startProtectedServer } from '../protection/protection-fixture';
 
 const REDIRECTING = 'redirect.ports.test';
 const PROTECTED = 'prot.ports.test';
+const BROWSER = 'web.ports.test';
 const PRM = '/.well-known/oauth-protected-resource';
 
 /**
@@ -28,6 +29,8 @@ describe('public ports behind port mapping', () => {
     expect(prot.status).toBe(201);
     const auth = await server.api('POST', `/api/v1/proxy/targets/${PROTECTED}/auth`, { body: { mode: 'forward', required_users: ['alice'] } });
     expect(auth.status).toBe(200);
+    expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: BROWSER, target_url: backend.url } })).status).toBe(201);
+    expect((await server.api('POST', `/api/v1/proxy/targets/${BROWSER}/auth`, { body: { mode: 'redirect', required_users: ['alice'] } })).status).toBe(200);
   });
   afterAll(async () => {
     await server?.stop();
@@ -53,5 +56,13 @@ describe('public ports behind port mapping', () => {
     const viaBalancer = await publicRequest({ port: server.httpPort, host: PROTECTED, path: '/mcp', headers: { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' }, localAddress: '127.0.0.1' });
     expect(viaBalancer.status).toBe(401);
     expect(viaBalancer.headers['www-authenticate']).toBe(`Bearer resource_metadata="https://${PROTECTED}${PRM}"`);
+  });
+
+  it('sends browsers to sign in with the callback on the public https origin', async () => {
+    const res = await publicRequest({ port: server.httpsPort, host: `${BROWSER}:${server.httpsPort}`, path: '/page', tls: true });
+    expect(res.status).toBe(302);
+    const location = new URL(String(res.headers.location));
+    expect([location.searchParams.get('redirect_uri'), location.searchParams.get('resource')]).toEqual([`https://${BROWSER}/.auth/callback`, `https://${BROWSER}`]);
+    expect(res.headers['set-cookie']?.[0]).toMatch(/; Secure$/);
   });
 });
