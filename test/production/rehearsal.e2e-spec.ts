@@ -10,6 +10,7 @@ import { HeadlessProvider } from '../support/mcp-headless-provider';
 import { OAuthBrowser } from '../support/oauth-browser';
 import { Pebble } from '../support/pebble';
 import { ServerProcess } from '../support/server-process';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(180_000);
 
@@ -17,15 +18,9 @@ const DOMAIN = 'rehearsal.test';
 const AUTH = `auth.${DOMAIN}`;
 const MCP = `echo.${DOMAIN}`;
 
-/** Polls `read` until `done` holds or the time is up; returns the last value, so the assertion shows it. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    value = await read();
-  }
-  return value;
+/** Polls `read` until `done` holds (waitFor: a timeout names the last value seen). */
+function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  return waitFor('the rehearsal condition', read, done, { timeoutMs, intervalMs: 250 });
 }
 
 interface Health {

@@ -2,6 +2,7 @@ import { GithubStandin } from '../support/github-standin';
 import { RawConnection } from '../support/raw-connection';
 import type { ServerProcess } from '../support/server-process';
 import { AUTH_HOST, startProtectedServer } from '../protection/protection-fixture';
+import { waitFor } from '../support/wait';
 
 interface Row {
   request_id: string;
@@ -53,14 +54,15 @@ describe('security: the trusted client address behind a PROXY-protocol peer', ()
 
   it('records the PROXY source, not the peer, in the request log', async () => {
     expect(await registerAs('192.0.2.33', 'reg-log-1')).toBe(201);
-    const deadline = Date.now() + 10_000;
-    let rows: Row[] = [];
-    while (Date.now() < deadline) {
-      const page = await server.api<{ entries: Row[] }>('GET', '/api/v1/logs?ip=192.0.2.33');
-      rows = page.status === 200 ? page.body.entries : [];
-      if (rows.some((r) => r.request_id === 'reg-log-1')) break;
-      await new Promise((r) => setTimeout(r, 100)); // the writer flushes every 100 ms: poll for the row
-    }
+    // The writer flushes every 100 ms: wait for the row.
+    const rows = await waitFor(
+      'the request-log row of reg-log-1',
+      async () => {
+        const page = await server.api<{ entries: Row[] }>('GET', '/api/v1/logs?ip=192.0.2.33');
+        return page.status === 200 ? page.body.entries : [];
+      },
+      (found) => found.some((r) => r.request_id === 'reg-log-1'),
+    );
     expect(rows.find((r) => r.request_id === 'reg-log-1')).toMatchObject({ client_ip: '192.0.2.33', listener: 'proxy-protocol', status: 201 });
   });
 });

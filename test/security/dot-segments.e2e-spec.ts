@@ -4,6 +4,7 @@ import { loopbackFetch } from '../support/loopback-fetch';
 import { NginxProcess } from '../support/nginx';
 import type { ServerProcess } from '../support/server-process';
 import { AUTH_HOST, signedToken, startProtectedServer } from '../protection/protection-fixture';
+import { waitFor } from '../support/wait';
 
 const HOST = 'dots.example.test';
 const ADMIN_PAGE = 'protected admin page';
@@ -127,12 +128,11 @@ describe('dot segments: one canonical path', () => {
     expect([recorded.status, recorded.json().url]).toEqual([200, '/rec/a/c/d?q=..']);
     // The request log records that same path.
     const requestId = String(recorded.headers['x-request-id']);
-    let row: { path: string } | undefined;
-    for (let attempt = 0; attempt < 100 && !row; attempt++) {
-      const page = await server.api<{ entries: { request_id: string; path: string }[] }>('GET', `/api/v1/logs?hostname=${HOST}`);
-      row = page.body.entries?.find((e) => e.request_id === requestId);
-      if (!row) await new Promise((r) => setTimeout(r, 100));
-    }
+    const row = await waitFor(
+      `the request-log row of ${requestId}`,
+      async () => (await server.api<{ entries: { request_id: string; path: string }[] }>('GET', `/api/v1/logs?hostname=${HOST}`)).body.entries?.find((e) => e.request_id === requestId),
+      (found) => found !== undefined,
+    );
     expect(row?.path).toBe('/rec/a/c/d');
   });
 

@@ -99,16 +99,7 @@ export class Pebble {
     this.spawnDns();
     const resolver = new Resolver({ timeout: 500, tries: 1 });
     resolver.setServers([`127.0.0.1:${this.dnsPort}`]);
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
-        if ((await resolver.resolve4('ready.example.test')).includes('127.0.0.1')) return;
-      } catch {
-        // not up yet
-      }
-      if (Date.now() > deadline) throw new Error(`pebble-challtestsrv did not start:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('pebble-challtestsrv to answer DNS', () => resolver.resolve4('ready.example.test'), (addresses) => addresses.includes('127.0.0.1'), { timeoutMs: 20_000, intervalMs: 100, details: () => this.output });
   }
 
   private spawnDns(): void {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
-import { Environment, ForwardingEngineName, LogLevel, splitPemBundle } from './environment';
+import { Environment, ForwardedHeaderFormat, ForwardingEngineName, LogLevel, splitPemBundle } from './environment';
 import { ReservedHostnames } from './reserved-hostnames';
 import { version } from '../../../package.json';
 
@@ -89,6 +89,26 @@ export class AppConfig {
   }
   get httpsPort(): number {
     return this.env.HTTPS_PORT;
+  }
+  /** The HTTP port clients use (PUBLIC_HTTP_PORT, default HTTP_PORT): in published URLs. */
+  get publicHttpPort(): number {
+    return this.env.PUBLIC_HTTP_PORT ?? this.env.HTTP_PORT;
+  }
+  /** The HTTPS port clients use (PUBLIC_HTTPS_PORT, default HTTPS_PORT): in published URLs and redirects. */
+  get publicHttpsPort(): number {
+    return this.env.PUBLIC_HTTPS_PORT ?? this.env.HTTPS_PORT;
+  }
+  /** `scheme://hostname[:port]` as clients reach it: the public port, left out when it is the scheme's default. */
+  publicOrigin(scheme: 'http' | 'https', hostname: string): string {
+    const port = scheme === 'https' ? this.publicHttpsPort : this.publicHttpPort;
+    return port === (scheme === 'https' ? 443 : 80) ? `${scheme}://${hostname}` : `${scheme}://${hostname}:${port}`;
+  }
+  /** HTTP load balancers whose forwarded headers are believed (FORWARDED_TRUSTED_CIDRS); empty: none. */
+  get forwardedTrustedCidrs(): string[] {
+    return splitList(this.env.FORWARDED_TRUSTED_CIDRS ?? '');
+  }
+  get forwardedHeaders(): ForwardedHeaderFormat {
+    return this.env.FORWARDED_HEADERS;
   }
   get publicBind(): string {
     return this.env.PUBLIC_BIND;
@@ -231,7 +251,8 @@ export class AppConfig {
     const env = this.env;
     const allowed = (env.OAUTH_ALLOWED_GITHUB_USERS ?? '').trim();
     return {
-      issuer: env.OAUTH_ISSUER ?? `https://${this.authHostname}`,
+      // PUBLIC_HTTPS_PORT only when set: the default issuer has never carried HTTPS_PORT.
+      issuer: env.OAUTH_ISSUER ?? (env.PUBLIC_HTTPS_PORT !== undefined ? this.publicOrigin('https', this.authHostname) : `https://${this.authHostname}`),
       privateKeyPem: env.OAUTH_JWT_PRIVATE_KEY_B64 ? Buffer.from(env.OAUTH_JWT_PRIVATE_KEY_B64, 'base64').toString('utf8') : undefined,
       accessTokenTtl: env.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtl: env.OAUTH_REFRESH_TOKEN_TTL_SECONDS,

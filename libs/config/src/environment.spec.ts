@@ -50,6 +50,19 @@ describe('parseEnvironment', () => {
     expect(problem({ ...base, EARLY_RESPONSE_DRAIN_BYTES: '-1' })).toMatch(/^EARLY_RESPONSE_DRAIN_BYTES /);
   });
 
+  it('reads public ports and trusted forwarded headers (defaults: the listener ports, nobody trusted)', () => {
+    const plain = new AppConfig(parseEnvironment({ ...base, HTTP_PORT: '8080', HTTPS_PORT: '8443' }));
+    expect([plain.publicHttpPort, plain.publicHttpsPort, plain.forwardedTrustedCidrs, plain.forwardedHeaders]).toEqual([8080, 8443, [], 'x-forwarded']);
+    expect([plain.publicOrigin('https', 'a.test'), plain.publicOrigin('http', 'a.test'), plain.oauth.issuer]).toEqual(['https://a.test:8443', 'http://a.test:8080', 'https://auth.localhost']);
+    const mapped = new AppConfig(parseEnvironment({ ...base, HTTP_PORT: '8080', HTTPS_PORT: '8443', PUBLIC_HTTP_PORT: '80', PUBLIC_HTTPS_PORT: '4443', FORWARDED_TRUSTED_CIDRS: '10.0.0.0/8, ::1/128', FORWARDED_HEADERS: 'Forwarded' }));
+    expect([mapped.publicOrigin('https', 'a.test'), mapped.publicOrigin('http', 'a.test'), mapped.oauth.issuer]).toEqual(['https://a.test:4443', 'http://a.test', 'https://auth.localhost:4443']);
+    expect([mapped.forwardedTrustedCidrs, mapped.forwardedHeaders]).toEqual([['10.0.0.0/8', '::1/128'], 'forwarded']);
+    expect(problem({ ...base, FORWARDED_TRUSTED_CIDRS: '10.0.0.0/8,1.2.3.4' })).toMatch(/^FORWARDED_TRUSTED_CIDRS must be a comma-separated list of CIDRs/);
+    expect(problem({ ...base, FORWARDED_TRUSTED_CIDRS: '::1/129' })).toBe('FORWARDED_TRUSTED_CIDRS contains "::1/129", which is not a CIDR such as 10.0.0.0/8 or ::1/128');
+    expect(problem({ ...base, FORWARDED_HEADERS: 'x-real-ip' })).toBe('FORWARDED_HEADERS must be one of x-forwarded, forwarded (got "x-real-ip")');
+    expect(problem({ ...base, PUBLIC_HTTPS_PORT: '0' })).toMatch(/^PUBLIC_HTTPS_PORT /);
+  });
+
   it('names REDIS_URL when it is not a redis URL', () => {
     expect(problem({ ...base, REDIS_URL: 'not-a-url' })).toMatch(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL.*got "not-a-url"/);
   });

@@ -25,6 +25,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const FORWARDING_ENGINES = ['http1', 'undici', 'node'] as const;
 export type ForwardingEngineName = (typeof FORWARDING_ENGINES)[number];
 
+/** Which forwarded headers a trusted HTTP load balancer writes (FORWARDED_HEADERS). */
+export const FORWARDED_HEADER_FORMATS = ['x-forwarded', 'forwarded'] as const;
+export type ForwardedHeaderFormat = (typeof FORWARDED_HEADER_FORMATS)[number];
+
 const HOST_PORT_LIST = /^\s*[A-Za-z0-9.\-[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-[\]:]+:\d{1,5}\s*)*$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -177,6 +181,36 @@ export class Environment {
   @Min(0)
   @Max(1024 * 1024 * 1024)
   EARLY_RESPONSE_DRAIN_BYTES: number = 4 * 1024 * 1024;
+
+  /** The HTTP port clients reach (port mapping, load balancer); published URLs use it. Default: HTTP_PORT. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a port number (the port clients use, e.g. 80)' })
+  @Min(1)
+  @Max(65535)
+  PUBLIC_HTTP_PORT?: number;
+
+  /** The HTTPS port clients reach (port mapping, load balancer); published URLs use it. Default: HTTPS_PORT. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a port number (the port clients use, e.g. 443)' })
+  @Min(1)
+  @Max(65535)
+  PUBLIC_HTTPS_PORT?: number;
+
+  /**
+   * HTTP load balancers whose forwarded headers are believed (comma-separated CIDRs). Unset: none;
+   * client forwarded headers are always removed.
+   */
+  @IsOptional()
+  @Matches(CIDR_LIST, { message: 'must be a comma-separated list of CIDRs, e.g. 10.0.0.0/8,127.0.0.1/32,::1/128' })
+  FORWARDED_TRUSTED_CIDRS?: string;
+
+  /** The headers those balancers write: x-forwarded (X-Forwarded-For/-Proto) or forwarded (RFC 7239). */
+  @Transform(toLower)
+  @IsOptional()
+  @IsIn(FORWARDED_HEADER_FORMATS, { message: `must be one of ${FORWARDED_HEADER_FORMATS.join(', ')}` })
+  FORWARDED_HEADERS: ForwardedHeaderFormat = 'x-forwarded';
 
   /** Hostname on the public listeners that serves the admin surface (API, docs, health). Unset: none. */
   @Transform(toLower)
@@ -556,11 +590,12 @@ export function parseEnvironment(raw: Record<string, string | undefined>): Envir
     const [first, last] = env[name].split('-').map((p) => Number(p.trim()));
     if (first < 1 || last > 65535 || first > last) throw new ConfigError(name, `must be first-last with 1 <= first <= last <= 65535 (got "${env[name]}")`);
   }
-  const badCidr = env.PROXY_PROTOCOL_TRUSTED_CIDRS.split(',')
-    .map((c) => c.trim())
-    .find((c) => !isCidr(c));
-  if (badCidr !== undefined) {
-    throw new ConfigError('PROXY_PROTOCOL_TRUSTED_CIDRS', `contains "${badCidr}", which is not a CIDR such as 10.0.0.0/8 or ::1/128`);
+  for (const name of ['PROXY_PROTOCOL_TRUSTED_CIDRS', 'FORWARDED_TRUSTED_CIDRS'] as const) {
+    const badCidr = (env[name] ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .find((c) => c !== '' && !isCidr(c));
+    if (badCidr !== undefined) throw new ConfigError(name, `contains "${badCidr}", which is not a CIDR such as 10.0.0.0/8 or ::1/128`);
   }
   if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
     throw new ConfigError('REDIS_CLUSTER_NODES', 'cannot be combined with REDIS_SENTINELS: choose one Redis topology');

@@ -22,8 +22,12 @@ export interface RequestIdentity {
 export interface Exchange {
   requestId: string;
   listener: PublicListenerName;
-  /** The real client address (PROXY header or TCP peer), read at arrival: the socket may be gone at the end. */
+  /** The real client address (a trusted balancer's forwarded headers, the PROXY header or the TCP peer), read at arrival: the socket may be gone at the end. */
   clientIp: string;
+  /** The client used https: TLS on our listener, or https at a trusted balancer (X-Forwarded-Proto / `proto=`). */
+  secure: boolean;
+  /** The X-Forwarded-For chain for the backend when a trusted balancer sent one (client first, the balancer last). */
+  forwardedFor?: string;
   /** Arrival, epoch ms, and a monotonic start for the duration. */
   ts: number;
   startedAt: number;

@@ -47,6 +47,8 @@ function connectionListed(headers: IncomingHttpHeaders): ReadonlySet<string> {
 
 export interface UpstreamHeaderContext {
   clientIp: string;
+  /** X-Forwarded-For to send: a trusted balancer's chain ending with the balancer; default clientIp. */
+  forwardedFor?: string;
   proto: 'http' | 'https';
   /** The Host header the client sent (becomes X-Forwarded-Host). */
   originalHost: string;
@@ -83,7 +85,7 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, ctx: Upstr
   const length = incoming['content-length'];
   if (length !== undefined && !ctx.upgrade) out['content-length'] = length;
   out.host = ctx.hostHeader;
-  out['x-forwarded-for'] = ctx.clientIp;
+  out['x-forwarded-for'] = ctx.forwardedFor ?? ctx.clientIp;
   out['x-forwarded-proto'] = ctx.proto;
   out['x-forwarded-host'] = ctx.originalHost;
   out['x-real-ip'] = ctx.clientIp;

@@ -8,9 +8,9 @@ export interface PublicRequestInfo {
   /** Canonical path (docs/security.md), without query string: the path that is forwarded. */
   path: string;
   method: string;
-  /** The real client address (from the PROXY header when the connection carried one). */
+  /** The real client address (a trusted balancer's forwarded headers, else the PROXY header, else the TCP peer). */
   clientIp: string;
-  /** Arrived over TLS. */
+  /** The client used https: TLS on our listener, or https at a trusted load balancer (FORWARDED_TRUSTED_CIDRS). */
   secure: boolean;
 }
 

@@ -13,12 +13,14 @@ import { sendError, sendSocketError } from './error-responses';
 import { upstreamRequestHeaders } from './forwarded-headers';
 import { FORWARDING_ENGINE, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
 import { clientAddressOf } from './client-address';
+import { ForwardedHeaderTrust } from './forwarded-client';
 import { attachExchange, exchangeOf, listenerOf, requestIdFor, type Exchange } from './exchange';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 import { framingProblem } from './request-framing';
 import { RoutingTableStore } from './routing-table.store';
 import { TARGET_AUTH_POLICY, type AuthDecision, type TargetAuthPolicy } from './target-auth';
+import { TrustedNetworks } from './trusted-networks';
 
 const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[^:\s[\]]+)(:\d{1,5})?$/i;
 
@@ -71,7 +73,8 @@ function describeRequest(req: IncomingMessage): PublicRequestInfo | { status: nu
   const path = canonicalPath(rawPath);
   if (isRefusal(path)) return { status: 400, message: path.refused };
   if (path !== rawPath) req.url = query < 0 ? path : path + rawUrl.slice(query);
-  return { host, path, method: req.method ?? 'GET', clientIp: exchangeOf(req)?.clientIp ?? clientAddressOf(req.socket), secure: (req.socket as TLSSocket).encrypted === true };
+  const exchange = exchangeOf(req);
+  return { host, path, method: req.method ?? 'GET', clientIp: exchange?.clientIp ?? clientAddressOf(req.socket), secure: exchange?.secure ?? (req.socket as TLSSocket).encrypted === true };
 }
 
 /**
@@ -82,6 +85,8 @@ function describeRequest(req: IncomingMessage): PublicRequestInfo | { status: nu
 export class RequestDispatcher {
   private readonly logger = new Logger(RequestDispatcher.name);
   private readonly drain: DrainLimits;
+  /** Set only when FORWARDED_TRUSTED_CIDRS names balancers: without it, no request does any extra work. */
+  private readonly forwarded?: ForwardedHeaderTrust;
 
   constructor(
     private readonly config: AppConfig,
@@ -93,6 +98,8 @@ export class RequestDispatcher {
     @Optional() private readonly metrics?: ProxyMetrics,
   ) {
     this.drain = config.earlyResponseDrain;
+    const cidrs = config.forwardedTrustedCidrs;
+    if (cidrs.length > 0) this.forwarded = new ForwardedHeaderTrust(new TrustedNetworks(cidrs, 'FORWARDED_TRUSTED_CIDRS'), config.forwardedHeaders);
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -184,10 +191,24 @@ export class RequestDispatcher {
   /** Starts the request's exchange record: id, listener, clocks; counts the stream. */
   private begin(req: IncomingMessage): Exchange {
     const listener = listenerOf(req.socket);
-    const exchange: Exchange = { requestId: requestIdFor(req), listener, clientIp: clientAddressOf(req.socket), ts: Date.now(), startedAt: performance.now(), targetHost: NO_HOST, bytesIn: 0, bytesOut: 0 };
+    const peer = clientAddressOf(req.socket);
+    const secure = (req.socket as TLSSocket).encrypted === true;
+    const exchange: Exchange = { requestId: requestIdFor(req), listener, clientIp: peer, secure, ts: Date.now(), startedAt: performance.now(), targetHost: NO_HOST, bytesIn: 0, bytesOut: 0 };
+    if (this.forwarded?.trusts(peer)) this.believeForwarded(req, exchange, peer);
     attachExchange(req, exchange);
     this.metrics?.streamStarted(listener);
     return exchange;
+  }
+
+  /** A trusted balancer's word on the client address and scheme (what it did not validly say, the connection decides). */
+  private believeForwarded(req: IncomingMessage, exchange: Exchange, peer: string): void {
+    const said = (this.forwarded as ForwardedHeaderTrust).read(req.headers, peer);
+    if (said.problem) this.logger.debug(`forwarded headers from ${peer} ignored: ${said.problem}`);
+    if (said.clientIp) {
+      exchange.clientIp = said.clientIp;
+      exchange.forwardedFor = said.forwardedFor;
+    }
+    if (said.proto) exchange.secure = said.proto === 'https';
   }
 
   /**
@@ -240,8 +261,7 @@ export class RequestDispatcher {
     if (target) exchange.targetHost = target.hostname;
     if (!target || !target.enabled) return { kind: 'respond', status: 404, message: `no proxy target is configured for ${host}` };
     if (!secure && target.redirect_http_to_https) {
-      const port = this.config.httpsPort === 443 ? '' : `:${this.config.httpsPort}`;
-      return { kind: 'respond', status: 301, message: 'this site is served over https', headers: { location: `https://${host}${port}${rawUrl}` } };
+      return { kind: 'respond', status: 301, message: 'this site is served over https', headers: { location: `${this.config.publicOrigin('https', host)}${rawUrl}` } };
     }
     if (secure ? !target.enable_https : !target.enable_http) return { kind: 'respond', status: 404, message: `${host} is not served over ${secure ? 'https' : 'http'}` };
 
@@ -273,6 +293,7 @@ export class RequestDispatcher {
     exchange.upstream = url.href;
     const headers = upstreamRequestHeaders(req.headers, {
       clientIp: info.clientIp,
+      forwardedFor: exchange.forwardedFor,
       proto: info.secure ? 'https' : 'http',
       originalHost: req.headers.host ?? info.host,
       hostHeader: target.preserve_host_header ? (req.headers.host ?? info.host) : url.host,

@@ -3,17 +3,17 @@ import { plainAddress } from '@app/http/client-address';
 
 export { plainAddress };
 
-/** A set of CIDRs (PROXY_PROTOCOL_TRUSTED_CIDRS) and a membership test. */
+/** A set of CIDRs (PROXY_PROTOCOL_TRUSTED_CIDRS, FORWARDED_TRUSTED_CIDRS) and a membership test. */
 export class TrustedNetworks {
   private readonly list = new BlockList();
 
-  constructor(cidrs: readonly string[]) {
+  constructor(cidrs: readonly string[], setting = 'PROXY_PROTOCOL_TRUSTED_CIDRS') {
     for (const cidr of cidrs) {
       const [network, bits] = cidr.split('/');
       const type = isIPv4(network) ? 'ipv4' : isIPv6(network) ? 'ipv6' : null;
       const prefix = Number(bits);
       if (!type || !Number.isInteger(prefix) || prefix < 0 || prefix > (type === 'ipv4' ? 32 : 128)) {
-        throw new Error(`PROXY_PROTOCOL_TRUSTED_CIDRS: "${cidr}" is not a CIDR such as 10.0.0.0/8 or ::1/128`);
+        throw new Error(`${setting}: "${cidr}" is not a CIDR such as 10.0.0.0/8 or ::1/128`);
       }
       this.list.addSubnet(network, prefix, type);
     }

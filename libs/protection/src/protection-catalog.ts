@@ -28,10 +28,9 @@ export interface HostProtection {
   resources: ServedResource[];
 }
 
-/** The public base URL of a target as clients reach it (https when served over https). */
+/** The public base URL of a target as clients reach it (https when served over https; PUBLIC_HTTP(S)_PORT). */
 export function targetOrigin(target: Pick<ProxyTargetRecord, 'hostname' | 'enable_https'>, config: AppConfig): string {
-  if (target.enable_https) return `https://${target.hostname}${config.httpsPort === 443 ? '' : `:${config.httpsPort}`}`;
-  return `http://${target.hostname}${config.httpPort === 80 ? '' : `:${config.httpPort}`}`;
+  return config.publicOrigin(target.enable_https ? 'https' : 'http', target.hostname);
 }
 
 interface View {

@@ -45,7 +45,8 @@ export class ProtectionPolicy implements TargetAuthPolicy {
         path: info.path,
         query: q >= 0 ? rawUrl.slice(q + 1) : '',
         method: info.method,
-        origin: `${info.secure ? 'https' : 'http'}://${req.headers.host ?? info.host}`,
+        // The validated host on the public port of the scheme the client used (a trusted balancer's https counts).
+        origin: this.config.publicOrigin(info.secure ? 'https' : 'http', info.host),
         authorization: req.headers.authorization,
         cookie: req.headers.cookie,
       },
