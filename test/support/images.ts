@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { docker } from './docker-engine';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface BuiltImages {
+  /** Exact tags: the Node base and Redis images (cached by recipe hash) and the product image. */
+  base: string;
+  redis: string;
+  product: string;
+  /** Seconds each build took in this run (about 0 when cached). */
+  seconds: { base: number; redis: number; product: number };
+}
+
+/**
+ * The images of the Dockerfile and docker-compose.yml, built as a user builds them: by
+ * scripts/build-images.mjs, without any image registry. Base images are cached on the Engine; the
+ * product image keeps one tag per worktree so the builder's layer cache serves the next run.
+ */
+export function buildImages(): BuiltImages {
+  const tag = `mcp-https-proxy:e2e-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`;
+  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-images.mjs'), '--json', '--tag', tag], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`scripts/build-images.mjs failed (${result.status ?? result.signal}):\n${result.stderr.slice(-4000)}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as BuiltImages;
+}
+
+/**
+ * Waits until the container's HEALTHCHECK reports "healthy"; fails at once when it reports
+ * "unhealthy" or the container stops, and at the deadline, with the last status seen and the logs.
+ */
+export async function waitForHealthy(container: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const inspected = docker(['inspect', '-f', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}}', container]);
+    last = inspected.status === 0 ? inspected.stdout.trim() : `inspect failed: ${inspected.stderr.trim()}`;
+    if (last === 'running healthy') return;
+    if (!last.startsWith('running starting') || Date.now() > deadline) {
+      const logs = docker(['logs', '--tail', '40', container]);
+      throw new Error(`container ${container} did not turn healthy within ${timeoutMs} ms: last "${last}"; logs:\n${logs.stdout}${logs.stderr}`);
+    }
+    // Health checks run every few seconds: poll the Engine's record of them, not the clock.
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The host port Docker published the container's port on (`docker port`), e.g. for `-p 127.0.0.1::9000`. */
+export function publishedPort(container: string, port: number): number {
+  const result = docker(['port', container, `${port}/tcp`]);
+  const match = /:(\d+)\s*$/m.exec(result.stdout);
+  if (result.status !== 0 || !match) throw new Error(`container ${container} publishes no port ${port}: ${result.stdout}${result.stderr}`);
+  return Number(match[1]);
+}
