@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 // `npm test`: installs what the tests need, builds, type-checks, lints, then runs jest (unit and
 // end-to-end). Jest's global setup starts the real services (Redis, ...) and stops them after.
-import { ensureBuilt, ensureCommands, ensureNodeModules, root, run } from './lib/system.mjs';
+import { NODE_LTS_VERSION, nodeLtsBinary } from './lib/node-lts.mjs';
+import { ensureBuilt, ensureCommands, ensureNodeModules, root, run, withNodeOnPath } from './lib/system.mjs';
 
-ensureNodeModules();
+// The suite runs on the Node LTS: the machine's Node when it is that major, else the official
+// binary from the npm registry's node-linux-* package, downloaded once into .cache/.
+const nodeLts = nodeLtsBinary();
+if (nodeLts !== process.execPath) console.log(`Node ${process.versions.node} here: the tests run on Node ${NODE_LTS_VERSION} (${nodeLts})`);
+ensureNodeModules(nodeLts);
 // Debian packages the test suite runs for real. Command name -> package.
 ensureCommands({
   'redis-server': 'redis-server',
@@ -15,6 +20,8 @@ ensureCommands({
   dockerd: 'docker.io',
   docker: 'docker.io',
   busybox: 'busybox-static',
+  // the container test builds its base images from Debian's mirror (scripts/lib/base-images.mjs)
+  debootstrap: 'debootstrap',
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
   haproxy: 'haproxy',
@@ -32,18 +39,19 @@ if (!clusterOnly) {
   run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
 }
 const passes = [
-  // Unit specs and the e2e project against one redis-server.
-  ...(clusterOnly ? [] : [{ name: 'unit + e2e (standalone Redis)', args: [], env: {} }]),
+  // Unit specs and the e2e project against one redis-server, on the Node LTS: jest first on PATH,
+  // so jest and every server or CLI child it starts (process.execPath) run on it.
+  ...(clusterOnly ? [] : [{ name: `unit + e2e (standalone Redis, Node ${NODE_LTS_VERSION})`, args: [], env: withNodeOnPath(nodeLts) }]),
   // The e2e project again against a six-node Redis Cluster (test/support/global-setup.ts starts it;
-  // jest.config.js lists the few suites left out of this pass and why).
-  { name: 'e2e on a Redis Cluster', args: ['--selectProjects', 'e2e'], env: { TEST_REDIS_TOPOLOGY: 'cluster' } },
+  // jest.config.js lists the few suites left out of this pass and why), on the machine's Node.
+  { name: `e2e on a Redis Cluster (Node ${process.versions.node})`, args: ['--selectProjects', 'e2e'], env: { ...process.env, TEST_REDIS_TOPOLOGY: 'cluster' } },
 ];
 const failed = [];
 for (const pass of passes) {
   const started = Date.now();
   process.stdout.write(`\n=== jest: ${pass.name}\n`);
   try {
-    run(`${root}/node_modules/.bin/jest`, ['--maxWorkers=2', ...pass.args, ...jestArgs], { env: { ...process.env, ...pass.env } });
+    run(`${root}/node_modules/.bin/jest`, ['--maxWorkers=2', ...pass.args, ...jestArgs], { env: pass.env });
   } catch {
     failed.push(pass.name);
   }

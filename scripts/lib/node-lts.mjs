@@ -52,3 +52,15 @@ export function nodeLtsBinary() {
   const dir = unpackFromRegistry(`${nodePlatformPackage()}@${NODE_LTS_VERSION}`, join(cacheDir, `node-v${NODE_LTS_VERSION}`));
   return join(dir, 'bin', 'node');
 }
+
+/**
+ * One line for `npm start` on a Node older than the LTS the project is built and tested on (null
+ * when it is that LTS or newer): what is wrong and what to install.
+ */
+export function oldNodeWarning(version = process.versions.node) {
+  const major = Number(version.split('.')[0]);
+  const lts = Number(NODE_LTS_VERSION.split('.')[0]);
+  if (major >= lts) return null;
+  const why = major < OLDEST_SUPPORTED_NODE_MAJOR ? 'has reached end of life' : `is older than Node.js ${lts}, the LTS this project is built and tested on`;
+  return `Warning: Node.js ${version} ${why}; install Node.js ${lts} LTS (https://nodejs.org/en/download). Carrying on.`;
+}
