@@ -52,7 +52,13 @@ export function ensureNodeModules(node = process.execPath) {
   const args = [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'];
   // npm's own script (set when run through npm), under the chosen Node; else the npm on PATH.
   const npmCli = process.env.npm_execpath;
-  if (node !== process.execPath && npmCli?.endsWith('.js')) run(node, [npmCli, ...args], { env: withNodeOnPath(node) });
+  if (node !== process.execPath && npmCli?.endsWith('.js')) {
+    // Native add-ons compile against that Node's headers (its package ships them in include/node),
+    // not a system-wide nodedir such as Debian's /usr (the machine's older Node).
+    const nodedir = dirname(dirname(node));
+    const headers = existsSync(join(nodedir, 'include', 'node', 'node.h')) ? { npm_config_nodedir: nodedir } : {};
+    run(node, [npmCli, ...args], { env: { ...withNodeOnPath(node), ...headers } });
+  }
   else run('npm', args);
 }
 
