@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: installs what the tests need, builds, type-checks, lints, then runs jest (unit and
 // end-to-end). Jest's global setup starts the real services (Redis, ...) and stops them after.
+import { createHash } from 'node:crypto';
 import { NODE_LTS_VERSION, nodeLtsBinary } from './lib/node-lts.mjs';
 import { ensureBuilt, ensureCommands, ensureNodeModules, root, run, withNodeOnPath } from './lib/system.mjs';
 
@@ -37,6 +38,19 @@ const jestArgs = process.argv.slice(2).filter((arg) => arg !== '--cluster-only')
 if (!clusterOnly) {
   run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
   run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
+}
+// The container images (test/operator/docker.e2e-spec.ts), built before jest so the minutes of a
+// first build never overlap other suites' timeouts; the suite then finds them cached. The tag is
+// the one test/support/images.ts uses (one per worktree). A failure here is reported by that suite.
+if (!clusterOnly) {
+  const tag = `mcp-https-proxy:e2e-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
+  const started = Date.now();
+  try {
+    run(nodeLts, [`${root}/scripts/build-images.mjs`, '--tag', tag], { env: withNodeOnPath(nodeLts) });
+    console.log(`Container images ready in ${Math.round((Date.now() - started) / 1000)} s`);
+  } catch (error) {
+    console.error(`Building the container images failed (${error.message}); test/operator/docker.e2e-spec.ts will fail with the details.`);
+  }
 }
 const passes = [
   // Unit specs and the e2e project against one redis-server, on the Node LTS: jest first on PATH,

@@ -17,7 +17,8 @@ export interface BuiltImages {
 /**
  * The images of the Dockerfile and docker-compose.yml, built as a user builds them: by
  * scripts/build-images.mjs, without any image registry. Base images are cached on the Engine; the
- * product image keeps one tag per worktree so the builder's layer cache serves the next run.
+ * product image keeps one tag per worktree so the builder's layer cache serves the next run (scripts/test.mjs
+ * builds the same tag before jest starts).
  */
 export function buildImages(): BuiltImages {
   const tag = `mcp-https-proxy:e2e-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`;
