@@ -1,25 +1,40 @@
-# syntax=docker/dockerfile:1
 # Multi-stage image of the server (and proxyctl, and the example MCP echo server): build with dev dependencies, ship production
 # dependencies and the built dist only, run as the unprivileged "node" user.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# No `# syntax=` line and no BuildKit-only feature: the classic builder (DOCKER_BUILDKIT=0) builds it,
+# and nothing is resolved from an image registry.
+#
+# BASE_IMAGE: Debian bookworm with Node 24 LTS, npm and a "node" user (uid 1000). The default is
+# the one `node scripts/build-images.mjs` builds locally, without any registry (docs/docker.md);
+# where a registry is reachable, node:24-bookworm-slim works as well.
+ARG BASE_IMAGE=mcp-https-proxy-base:24-bookworm
 
-FROM ${NODE_IMAGE} AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# EXTRA_CA_CERTS: PEM certificates npm trusts while it downloads packages in the build stages, for
+# a machine that reaches the npm registry through a TLS-inspecting proxy (scripts/build-images.mjs
+# passes the host's CAs that the base image lacks). Only these stages declare it: it is never in
+# the final image, its layers or its history.
+ARG EXTRA_CA_CERTS=""
 # --ignore-scripts: no package needs its install script here (they build optional native add-ons
 # or send install telemetry).
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" > /tmp/extra-ca.pem; export NODE_EXTRA_CA_CERTS=/tmp/extra-ca.pem; fi \
+ && npm ci --ignore-scripts --no-audit --no-fund \
+ && rm -f /tmp/extra-ca.pem
 COPY tsconfig.json nest-cli.json ./
 COPY apps apps
 COPY libs libs
 RUN npx nest build server && npx nest build cli && npx nest build mcp-echo
 
-FROM ${NODE_IMAGE} AS production-deps
+FROM ${BASE_IMAGE} AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+ARG EXTRA_CA_CERTS=""
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" > /tmp/extra-ca.pem; export NODE_EXTRA_CA_CERTS=/tmp/extra-ca.pem; fi \
+ && npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force \
+ && rm -f /tmp/extra-ca.pem
 
-FROM ${NODE_IMAGE}
+FROM ${BASE_IMAGE}
 ENV NODE_ENV=production \
     # In the container the admin listener must accept connections from outside the container's
     # loopback; docker-compose.yml publishes it on the host's 127.0.0.1:9000 only.

@@ -23,6 +23,7 @@ const notOnClusterRun = {
   'test/foundation/health.e2e-spec.ts': 'stops and restarts a private redis-server to see /health degrade and recover',
   'test/logs/redis-pause.e2e-spec.ts': 'freezes a private redis-server (SIGSTOP) to test the request log buffer',
   'test/bench/bench-smoke.e2e-spec.ts': 'the benchmark brings its own standalone redis-server, nginx and backend',
+  'test/operator/docker.e2e-spec.ts': 'the containers bring their own Redis (the compose file\'s); the image build and runs are not about the topology',
 };
 const clusterRun = process.env.TEST_REDIS_TOPOLOGY === 'cluster';
 module.exports = {

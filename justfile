@@ -41,6 +41,8 @@ up:
     cd {{quote(root)}}
     compose="$({{detect_compose}})"
     if [ -n "$compose" ] && [ ! -f {{quote(pidfile)}} ]; then
+      # The local base and Redis images (no registry; cached): unless .env names other images.
+      if [ -z "${BASE_IMAGE:-}" ]; then node scripts/build-images.mjs --base-only; fi
       $compose up -d --build
     else
       if [ -f {{quote(pidfile)}} ] && kill -0 "$(cat {{quote(pidfile)}})" 2>/dev/null; then
@@ -83,6 +85,10 @@ down:
 # Stop, then start
 restart: down up
 
+# Build the container images without a registry: the cached Node base and Redis images (root, debootstrap), then mcp-https-proxy:latest (docs/docker.md)
+images *args:
+    cd {{quote(root)}} && node scripts/build-images.mjs {{args}}
+
 # Rebuild: the image (Compose) or dist/ (local), then restart
 rebuild:
     #!/usr/bin/env bash
@@ -90,6 +96,7 @@ rebuild:
     cd {{quote(root)}}
     compose="$({{detect_compose}})"
     if [ -n "$compose" ] && [ ! -f {{quote(pidfile)}} ]; then
+      if [ -z "${BASE_IMAGE:-}" ]; then node scripts/build-images.mjs --base-only; fi
       $compose build && $compose up -d
     else
       npx nest build server && npx nest build cli && npx nest build mcp-echo

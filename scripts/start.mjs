@@ -8,6 +8,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { oldNodeWarning } from './lib/node-lts.mjs';
 import { ensureBuilt, ensureCommands, ensureNodeModules, root, SERVER_NODE_FLAGS } from './lib/system.mjs';
 
 const dataDir = join(root, 'data');
@@ -77,6 +78,8 @@ const children = [];
 let stopping = false;
 
 async function main() {
+  const warning = oldNodeWarning();
+  if (warning) console.warn(warning);
   ensureNodeModules();
   ensureBuilt(['server', 'cli', 'mcp-echo']);
 

@@ -1,7 +1,7 @@
 // Helpers shared by the start, test and bench scripts: run commands, install Debian packages.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 
@@ -40,13 +40,31 @@ export function ensureCommands(wanted) {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { env });
 }
 
-/** Installs npm dependencies when node_modules is missing or older than the lock file. */
-export function ensureNodeModules() {
+/**
+ * Installs npm dependencies when node_modules is missing or older than the lock file. With `node`
+ * (another Node binary than this one), npm runs under it: the engines checks then see that Node.
+ */
+export function ensureNodeModules(node = process.execPath) {
   const lock = join(root, 'package-lock.json');
   const marker = join(root, 'node_modules', '.package-lock.json');
   if (existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs)) return;
-  console.log('Installing npm dependencies (npm ci)...');
-  run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  console.log(`Installing npm dependencies (npm ci${node === process.execPath ? '' : ` on Node ${node}`})...`);
+  const args = [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'];
+  // npm's own script (set when run through npm), under the chosen Node; else the npm on PATH.
+  const npmCli = process.env.npm_execpath;
+  if (node !== process.execPath && npmCli?.endsWith('.js')) {
+    // Native add-ons compile against that Node's headers (its package ships them in include/node),
+    // not a system-wide nodedir such as Debian's /usr (the machine's older Node).
+    const nodedir = dirname(dirname(node));
+    const headers = existsSync(join(nodedir, 'include', 'node', 'node.h')) ? { npm_config_nodedir: nodedir } : {};
+    run(node, [npmCli, ...args], { env: { ...withNodeOnPath(node), ...headers } });
+  }
+  else run('npm', args);
+}
+
+/** The environment with `node`'s folder first on PATH: scripts and `#!/usr/bin/env node` tools run under it. */
+export function withNodeOnPath(node, env = process.env) {
+  return { ...env, PATH: `${dirname(node)}:${env.PATH ?? ''}` };
 }
 
 function newestMtime(dir) {

@@ -8,9 +8,11 @@ import { runCliProcess } from '../support/cli-process';
 import { SERVER_NODE_FLAGS } from '../support/server-process';
 import { testRedisEnv } from '../support/test-redis';
 import { waitFor } from '../support/wait';
+import { docker, ensureDockerEngine, ensureTestImage, TEST_IMAGE, TEST_PAGE } from '../support/docker-engine';
+import { buildImages, publishedPort, waitForHealthy, type BuiltImages } from '../support/images';
+import { publicRequest } from '../support/loopback';
 
 const ROOT = join(__dirname, '..', '..');
-const NODE_IMAGE = 'node:20-bookworm-slim';
 
 /** `docker compose` (plugin) when present, else Debian's `docker-compose`. */
 function composeCommand(): string[] {
@@ -132,39 +134,104 @@ describe('Dockerfile', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
 
-  // Building needs a running Docker Engine and the base image already on it: the tests never pull
-  // from a registry (no internet). Elsewhere this test is skipped and says why.
-  const engine = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-  const baseImage = engine && spawnSync('docker', ['image', 'inspect', NODE_IMAGE], { stdio: 'ignore' }).status === 0;
-  if (!baseImage) {
-    process.stderr.write(
-      `[docker.e2e-spec] skipping the image build: ${engine ? `base image ${NODE_IMAGE} is not on the local Docker Engine (tests never pull)` : 'no Docker Engine reachable'}\n`,
-    );
-  }
-  (baseImage ? it : it.skip)('builds the image and answers /health from the container', async () => {
-    const tag = `mcp-https-proxy:test-${process.pid}`;
-    const build = spawnSync('docker', ['build', '--pull=false', '-t', tag, ROOT], { encoding: 'utf8', timeout: 600_000 });
-    expect({ status: build.status, stderr: build.status === 0 ? '' : build.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
-    const port = await freePort();
-    const name = `proxy-test-${process.pid}`;
-    const run = spawnSync(
-      'docker',
-      ['run', '-d', '--rm', '--name', name, '--network', 'host', '-e', `API_PORT=${port}`, ...Object.entries(testRedisEnv()).flatMap(([name, value]) => ['-e', `${name}=${value}`]), '-e', `REDIS_KEY_PREFIX=${process.env.TEST_REDIS_PREFIX}-docker`, '-e', 'ADMIN_TOKEN=acm_docker_0123456789abcdef', '-e', 'HTTP_PORT=0', '-e', 'HTTPS_PORT=0', tag],
-      { encoding: 'utf8' },
-    );
-    expect(run.status).toBe(0);
+/**
+ * The image as users build and run it, with no image registry reachable: scripts/build-images.mjs
+ * builds the Node base and Redis images from Debian's mirror and the npm registry (cached), then
+ * the Dockerfile FROM that base. First build: several minutes; then cached.
+ */
+describe('the image, built and run without a registry', () => {
+  let images: BuiltImages;
+  const run = `${process.pid}`;
+  const adminToken = 'acm_docker_0123456789abcdef';
+
+  beforeAll(async () => {
+    await ensureDockerEngine();
+    ensureTestImage();
+    images = buildImages();
+    process.stderr.write(`[docker.e2e-spec] image builds (s): ${JSON.stringify(images.seconds)}\n`);
+  }, 45 * 60_000);
+
+  it('runs Node 24 as non-root, turns healthy, and proxies a target created through its API on its published port', async () => {
+    const network = `mcp-e2e-${run}`;
+    const names = { redis: `mcp-e2e-redis-${run}`, backend: `mcp-e2e-backend-${run}`, proxy: `mcp-e2e-proxy-${run}` };
+    expect(docker(['network', 'create', network]).status).toBe(0);
     try {
-      const health = await waitFor('the container to answer GET /health with 200', async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/health`);
-        return { status: res.status, body: (await res.json()) as { status: string } };
-      }, (res) => res.status === 200, { timeoutMs: 20_000, intervalMs: 200 }).then((res) => res.body);
-      expect(health).toMatchObject({ status: 'ok' });
-      const user = spawnSync('docker', ['exec', name, 'id', '-un'], { encoding: 'utf8' });
-      expect(user.stdout.trim()).toBe('node');
+      const started = Date.now();
+      expect(docker(['run', '-d', '--name', names.redis, '--network', network, images.redis, 'redis-server', '--requirepass', 'docker-secret']).stderr).toBe('');
+      expect(docker(['run', '-d', '--name', names.backend, '--network', network, '--network-alias', 'backend', TEST_IMAGE, '/bin/busybox', 'httpd', '-f', '-p', '80', '-h', '/www']).stderr).toBe('');
+      const proxy = docker([
+        'run', '-d', '--name', names.proxy, '--network', network,
+        // Published on the host's loopback only, on ports Docker picks.
+        '-p', '127.0.0.1::9000', '-p', '127.0.0.1::8080',
+        '-e', `REDIS_URL=redis://${names.redis}:6379/0`, '-e', 'REDIS_PASSWORD=docker-secret',
+        '-e', `ADMIN_TOKEN=${adminToken}`, '-e', 'HTTP_PORT=8080', '-e', 'HTTPS_PORT=8443', '-e', 'BASE_DOMAIN=example.test',
+        // Never reach the internet: no certificate orders.
+        '-e', 'AUTO_CERTIFICATES=false', '-e', 'ACME_DIRECTORY_URL=https://127.0.0.1:9/directory',
+        images.product,
+      ]);
+      expect(proxy.stderr).toBe('');
+      await waitForHealthy(names.proxy);
+      process.stderr.write(`[docker.e2e-spec] container healthy after ${Date.now() - started} ms\n`);
+
+      const apiPort = publishedPort(names.proxy, 9000);
+      const health = await fetch(`http://127.0.0.1:${apiPort}/health`);
+      expect([health.status, ((await health.json()) as { status: string }).status]).toEqual([200, 'ok']);
+      expect(docker(['exec', names.proxy, 'id', '-un']).stdout.trim()).toBe('node');
+      expect(docker(['exec', names.proxy, 'node', '--version']).stdout.trim()).toMatch(/^v24\./);
+
+      const created = await fetch(`http://127.0.0.1:${apiPort}/api/v1/proxy/targets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ hostname: 'app.example.test', target_url: 'http://backend:80' }),
+      });
+      expect(created.status).toBe(201);
+      const res = await publicRequest({ port: publishedPort(names.proxy, 8080), host: 'app.example.test', path: '/index.html' });
+      expect([res.status, res.text]).toEqual([200, TEST_PAGE]);
     } finally {
-      spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
-      spawnSync('docker', ['rmi', '-f', tag], { stdio: 'ignore' });
+      docker(['rm', '-f', ...Object.values(names)]);
+      docker(['network', 'rm', network]);
     }
-  }, 660_000);
+  }, 180_000);
+
+  it('keeps the build-time CA certificates and dev dependencies out of the final image', () => {
+    const config = JSON.parse(docker(['image', 'inspect', images.product]).stdout) as Array<{ Config: { User: string; Healthcheck?: unknown; Env: string[] } }>;
+    expect(config[0].Config.User).toBe('node');
+    expect(config[0].Config.Healthcheck).toBeDefined();
+    expect(config[0].Config.Env.join('\n')).not.toMatch(/EXTRA_CA_CERTS|NODE_EXTRA_CA_CERTS/);
+    expect(docker(['history', '--no-trunc', images.product]).stdout).not.toMatch(/EXTRA_CA_CERTS|BEGIN CERTIFICATE/);
+    const files = docker(['run', '--rm', '--network', 'none', images.product, 'sh', '-c', 'ls /tmp; test -d node_modules/jest && echo jest-present; true']);
+    expect(files.stdout.trim()).toBe('');
+  });
+
+  it('docker compose up: both services turn healthy with the locally built Redis and the server answers; down -v removes everything', async () => {
+    const dir = composeDir(
+      `ADMIN_TOKEN=${adminToken}\nREDIS_PASSWORD=compose-secret\nBASE_DOMAIN=example.test\nAUTO_CERTIFICATES=false\nACME_DIRECTORY_URL=https://127.0.0.1:9/directory\n`,
+    );
+    const project = `mcpe2e${run}`;
+    // The images this run built, and every port on the host's loopback, picked by Docker.
+    const env = { PROXY_IMAGE: images.product, REDIS_IMAGE: images.redis, PUBLISH_HTTP: '127.0.0.1:', PUBLISH_HTTPS: '127.0.0.1:', PUBLISH_API: '127.0.0.1:' };
+    const started = Date.now();
+    try {
+      const up = compose(dir, ['-p', project, 'up', '-d', '--no-build'], env);
+      expect({ status: up.status, stderr: up.status === 0 ? '' : up.stderr }).toEqual({ status: 0, stderr: '' });
+      const containers = compose(dir, ['-p', project, 'ps', '-q'], env).stdout.split('\n').filter(Boolean);
+      expect(containers).toHaveLength(2);
+      for (const id of containers) await waitForHealthy(id);
+      process.stderr.write(`[docker.e2e-spec] compose stack healthy after ${Date.now() - started} ms\n`);
+      const proxyId = compose(dir, ['-p', project, 'ps', '-q', 'proxy'], env).stdout.trim();
+      const health = await fetch(`http://127.0.0.1:${publishedPort(proxyId, 9000)}/health`);
+      expect([health.status, ((await health.json()) as { status: string }).status]).toEqual([200, 'ok']);
+      // The public listener on port 80 inside the container (the unprivileged user may bind it).
+      const unknown = await publicRequest({ port: publishedPort(proxyId, 80), host: 'nobody.example.test', path: '/' });
+      expect(unknown.status).toBe(404);
+      expect(docker(['exec', proxyId, 'id', '-un']).stdout.trim()).toBe('node');
+    } finally {
+      const down = compose(dir, ['-p', project, 'down', '-v'], env);
+      rmSync(dir, { recursive: true, force: true });
+      expect(down.status).toBe(0);
+      expect(docker(['volume', 'ls', '-q', '--filter', `name=${project}_`]).stdout.trim()).toBe('');
+    }
+  }, 180_000);
 });
