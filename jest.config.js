@@ -27,7 +27,9 @@ const notOnClusterRun = {
 };
 const clusterRun = process.env.TEST_REDIS_TOPOLOGY === 'cluster';
 module.exports = {
-  testTimeout: 30000,
+  // A bound per test (tests wait for conditions): generous, since two cores are shared by two jest
+  // workers, their servers, Redis and Docker.
+  testTimeout: 60000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [

@@ -118,7 +118,9 @@ export class ServerProcess {
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
     await waitFor('the server to answer GET /health (200, or 503 when degraded; value: its status)', async () => (await fetch(`${this.apiUrl}/health`)).status, (status) => status === 200 || status === 503, {
-      timeoutMs: 20_000,
+      // A bound, not a wait: a start takes 1-2 s, but up to ~25 s was seen with the suite's other
+      // workers and image builds sharing two cores.
+      timeoutMs: 45_000,
       intervalMs: 100,
       giveUpIf: () => child.exitCode !== null && `the server exited with ${child.exitCode}`,
       details: () => `server output:\n${this.output}`,
