@@ -1,4 +1,5 @@
 import { GithubStandin } from '../support/github-standin';
+import { publicRequest } from '../support/loopback';
 import { RawConnection } from '../support/raw-connection';
 import type { ServerProcess } from '../support/server-process';
 import { AUTH_HOST, startProtectedServer } from '../protection/protection-fixture';
@@ -64,5 +65,45 @@ describe('security: the trusted client address behind a PROXY-protocol peer', ()
       (found) => found.some((r) => r.request_id === 'reg-log-1'),
     );
     expect(rows.find((r) => r.request_id === 'reg-log-1')).toMatchObject({ client_ip: '192.0.2.33', listener: 'proxy-protocol', status: 201 });
+  });
+});
+
+/**
+ * The same behind an HTTP load balancer (FORWARDED_TRUSTED_CIDRS, issue 21 item 2): the OAuth
+ * endpoints run in the Nest app, which must count the client the trusted balancer named, and only
+ * a trusted balancer's word counts.
+ */
+describe('security: the trusted client address behind an HTTP load balancer', () => {
+  const BALANCER = '127.0.0.1';
+  const STRANGER = '127.0.0.2';
+  let github: GithubStandin;
+  let server: ServerProcess & { issuer: string };
+
+  beforeAll(async () => {
+    github = await GithubStandin.start();
+    server = await startProtectedServer(github, { OAUTH_REGISTRATION_RATE_LIMIT: '2', FORWARDED_TRUSTED_CIDRS: `${BALANCER}/32` });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await github?.stop();
+  });
+
+  /** POST /register on the HTTP listener from `from`, with `X-Forwarded-For: forwardedFor`; the status. */
+  async function register(from: string, forwardedFor: string): Promise<number> {
+    const body = JSON.stringify({ client_name: 'rate', redirect_uris: ['http://127.0.0.1:43211/callback'], token_endpoint_auth_method: 'none' });
+    const res = await publicRequest({ port: server.httpPort, host: `${AUTH_HOST}:${server.httpPort}`, path: '/register', method: 'POST', body, localAddress: from, headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor } });
+    return res.status;
+  }
+
+  it("rate-limits registrations per forwarded client of a trusted balancer, and per peer otherwise", async () => {
+    expect(await register(BALANCER, '203.0.113.50')).toBe(201);
+    expect(await register(BALANCER, '203.0.113.50')).toBe(201);
+    expect(await register(BALANCER, '203.0.113.50')).toBe(429);
+    // Another client behind the same balancer still registers.
+    expect(await register(BALANCER, '203.0.113.51')).toBe(201);
+    // An untrusted peer's X-Forwarded-For is not believed: every spoofed value counts as that peer.
+    expect(await register(STRANGER, '198.51.100.1')).toBe(201);
+    expect(await register(STRANGER, '198.51.100.2')).toBe(201);
+    expect(await register(STRANGER, '198.51.100.3')).toBe(429);
   });
 });

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '@app/config';
-import { canonicalPath, isRefusal } from '@app/http';
+import { canonicalPath, isRefusal, tagRequestClientAddress } from '@app/http';
 
 import { closeAfterEarlyAnswer, type DrainLimits } from '@app/http/lingering-close';
 import { NO_HOST, ProxyMetrics } from '@app/metrics';
@@ -207,6 +207,7 @@ export class RequestDispatcher {
     if (said.clientIp) {
       exchange.clientIp = said.clientIp;
       exchange.forwardedFor = said.forwardedFor;
+      tagRequestClientAddress(req, said.clientIp); // the OAuth endpoints (Nest app) rate-limit and log by it too
     }
     if (said.proto) exchange.secure = said.proto === 'https';
   }

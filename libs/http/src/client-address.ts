@@ -31,7 +31,19 @@ export function clientAddressOf(socket: Socket | null | undefined): string {
   return (socket as Tagged)[PROXIED_ADDRESS] ?? plainAddress(socket.remoteAddress);
 }
 
-/** The trusted client address of a request (use this, not Fastify's `request.ip`, for rate limits and logs). */
+/** Per request: the client a trusted HTTP balancer named in its forwarded headers (FORWARDED_TRUSTED_CIDRS). */
+const FORWARDED_ADDRESS = Symbol.for('mcp-proxy.forwarded-client-address');
+type TaggedRequest = IncomingMessage & { [FORWARDED_ADDRESS]?: string };
+
+/** Records the client address a trusted balancer's forwarded headers named for this request (the dispatcher does). */
+export function tagRequestClientAddress(req: IncomingMessage, address: string): void {
+  (req as TaggedRequest)[FORWARDED_ADDRESS] = address;
+}
+
+/**
+ * The trusted client address of a request (use this, not Fastify's `request.ip`, for rate limits and
+ * logs): a trusted balancer's forwarded client, else the connection's (PROXY header or TCP peer).
+ */
 export function clientAddressOfRequest(req: IncomingMessage): string {
-  return clientAddressOf(req.socket);
+  return (req as TaggedRequest)[FORWARDED_ADDRESS] ?? clientAddressOf(req.socket);
 }
