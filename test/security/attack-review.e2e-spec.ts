@@ -6,6 +6,7 @@ import { protectTarget, signedToken, startProtectedServer } from '../protection/
 
 const CUSTOM = 'custom.attack.test';
 const WEB = 'web.attack.test';
+const OPEN = 'open.attack.test';
 
 /**
  * Findings of the independent attack review (issue 16): what the proxy owns on a protected host,
@@ -28,6 +29,7 @@ describe('attack review: the proxy keeps what it owns on protected hosts', () =>
     server = await startProtectedServer(github);
     backend = await echoBackend('attack');
     await protectTarget(server, CUSTOM, backend.url, { mode: 'forward', required_users: ['alice'], header_prefix: 'X-User-' }, { endpoint: '/mcp' });
+    expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: OPEN, target_url: backend.url, enable_https: false } })).status).toBe(201);
     await protectTarget(server, WEB, backend.url, { mode: 'redirect', required_users: ['alice'], excluded_paths: ['/public/'] });
     expect((await route(CUSTOM, '/open/', true)).status).toBe(201);
     expect((await route(WEB, '/open/', true)).status).toBe(201);
@@ -64,5 +66,37 @@ describe('attack review: the proxy keeps what it owns on protected hosts', () =>
       [200, 'theme=dark'],
       [200, undefined],
     ]);
+  });
+
+  it('/verify decides on the whole forwarded URI: a comma in the path does not cut it to an excluded prefix', async () => {
+    const verify = (headers: Record<string, string>) => publicRequest({ port: server.httpPort, host: `auth.example.test:${server.httpPort}`, path: '/verify', headers }).then((res) => res.status);
+    // nginx passes $request_uri as sent; it serves /public/,/../../page as /page.
+    const statuses = [
+      await verify({ 'x-forwarded-host': WEB, 'x-original-uri': '/public/,/../../page' }),
+      await verify({ 'x-forwarded-host': WEB, 'x-forwarded-uri': '/public/,/../../page' }),
+      await verify({ 'x-original-url': `http://${WEB}/public/,/../../page` }),
+      await verify({ 'x-forwarded-host': WEB, 'x-original-uri': '/public/a,b' }),
+    ];
+    expect(statuses).toEqual([401, 401, 401, 200]);
+  });
+
+  it('removes path-override and client-address headers backends read as the request path or the client (any spelling)', async () => {
+    const sent = {
+      'X-Original-URL': '/admin',
+      X_Rewrite_URL: '/admin',
+      'True-Client-IP': '203.0.113.9',
+      'X-Client-IP': '203.0.113.9',
+      Client_IP: '203.0.113.9',
+      'X-Cluster-Client-IP': '203.0.113.9',
+      'CF-Connecting-IP': '203.0.113.9',
+      'Fastly-Client-IP': '203.0.113.9',
+      'X-Forwarded': 'for=203.0.113.9',
+      'Forwarded-For': '203.0.113.9',
+    };
+    const res = await call(OPEN, '/page', sent);
+    expect(res.status).toBe(200);
+    const { headers } = res.json<Echo>();
+    expect(Object.keys(headers).filter((name) => Object.keys(sent).some((s) => s.toLowerCase().replace(/_/g, '-') === name.replace(/_/g, '-')))).toEqual([]);
+    expect(headers['x-forwarded-for']).toBe('127.0.0.1');
   });
 });
