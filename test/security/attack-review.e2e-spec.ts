@@ -99,4 +99,18 @@ describe('attack review: the proxy keeps what it owns on protected hosts', () =>
     expect(Object.keys(headers).filter((name) => Object.keys(sent).some((s) => s.toLowerCase().replace(/_/g, '-') === name.replace(/_/g, '-')))).toEqual([]);
     expect(headers['x-forwarded-for']).toBe('127.0.0.1');
   });
+
+  it("a tenant's route cannot send its traffic to another tenant's protected target (target_type hostname): 403, nothing stored, no way in without a token", async () => {
+    const tenant = (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'mallory' } })).body.token;
+    const own = 'mallory.attack.test';
+    expect((await server.api('POST', '/api/v1/proxy/targets', { token: tenant, body: { hostname: own, target_url: 'http://127.0.0.1:9', enable_https: false } })).status).toBe(201);
+    const created = await server.api('POST', '/api/v1/routes', {
+      token: tenant,
+      body: { path_pattern: '/', target_type: 'hostname', target_value: CUSTOM, bypass_auth: true, priority: 100, scope: 'proxy', proxy_hostnames: [own] },
+    });
+    const through = await call(own, '/mcp');
+    const routes = (await server.api<{ owner: string }[]>('GET', '/api/v1/routes')).body.filter((r) => r.owner === 'mallory');
+    expect([created.status, through.status, routes.length]).toEqual([403, 502, 0]); // 502: the tenant's own (absent) backend
+    expect(created.text).toContain(CUSTOM);
+  });
 });

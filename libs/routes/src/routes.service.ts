@@ -160,7 +160,11 @@ export class RoutesService implements OnModuleInit {
       for (const hostname of record.proxy_hostnames) await this.targets.require(auth, hostname);
     }
     await this.checkTarget(record);
-    if (record.target_type === 'hostname') auth.assertMayClaim(this.config.reservedHostnames, [record.target_value]);
+    if (record.target_type === 'hostname') {
+      auth.assertMayClaim(this.config.reservedHostnames, [record.target_value]);
+      // Another tenant's target (and its backend, which its auth policy guards) is not a route's to reach.
+      if (!auth.isAdmin) await this.targets.require(auth, record.target_value);
+    }
   }
 
   private async checkTarget(record: RouteRecord): Promise<void> {
