@@ -112,5 +112,13 @@ describe('attack review: the proxy keeps what it owns on protected hosts', () =>
     const routes = (await server.api<{ owner: string }[]>('GET', '/api/v1/routes')).body.filter((r) => r.owner === 'mallory');
     expect([created.status, through.status, routes.length]).toEqual([403, 502, 0]); // 502: the tenant's own (absent) backend
     expect(created.text).toContain(CUSTOM);
+
+    // The same through an instance registered by another token (here the admin) that serves the protected backend.
+    expect((await server.api('POST', '/api/v1/instances', { body: { name: 'custom-backend', target_url: backend.url } })).status).toBe(201);
+    const viaInstance = await server.api('POST', '/api/v1/routes', {
+      token: tenant,
+      body: { path_pattern: '/', target_type: 'instance', target_value: 'custom-backend', bypass_auth: true, priority: 100, scope: 'proxy', proxy_hostnames: [own] },
+    });
+    expect([viaInstance.status, viaInstance.text, (await call(own, '/mcp')).status]).toEqual([403, expect.stringContaining('custom-backend'), 502]);
   });
 });
