@@ -80,6 +80,12 @@ describe('attack review: the proxy keeps what it owns on protected hosts', () =>
     expect(statuses).toEqual([401, 401, 401, 200]);
   });
 
+  it('/verify lets only a CORS preflight OPTIONS through without a token (the caller forwards what /verify allows)', async () => {
+    const verify = (headers: Record<string, string>) => publicRequest({ port: server.httpPort, host: `auth.example.test:${server.httpPort}`, path: '/verify', headers }).then((res) => res.status);
+    const asked = { 'x-forwarded-host': CUSTOM, 'x-original-uri': '/mcp', 'x-forwarded-method': 'OPTIONS' };
+    expect([await verify(asked), await verify({ ...asked, origin: 'https://app.example', 'access-control-request-method': 'POST' })]).toEqual([401, 200]);
+  });
+
   it('removes path-override and client-address headers backends read as the request path or the client (any spelling)', async () => {
     const sent = {
       'X-Original-URL': '/admin',

@@ -99,6 +99,8 @@ export class VerifyController {
       origin: `${original.proto}://${original.authority}`,
       authorization: first(headers.authorization),
       cookie: first(headers.cookie),
+      // The caller forwards an OPTIONS /verify allows: only a real CORS preflight goes without a token.
+      preflight: original.method !== 'OPTIONS' || headers['access-control-request-method'] !== undefined,
     });
     switch (outcome.kind) {
       case 'unprotected':
