@@ -11,12 +11,34 @@ export function canonicalHeaderName(name: string): string {
   return name.indexOf('_') < 0 ? name : name.replace(/_/g, '-');
 }
 
-/** Client-supplied identity headers, in any spelling (lower-case name): removed before the proxy sets its own. */
+/**
+ * Client-address and path-override headers backends and their libraries read (`request-ip`, PHP
+ * `HTTP_CLIENT_IP`, CDN conventions; IIS, Symfony < 3.4 and Zend serve `X-Original-URL` /
+ * `X-Rewrite-URL` instead of the request path): only the proxy says who the client is and which
+ * path was decided on. Canonical (lower-case, `-`) names.
+ */
+const CLIENT_CLAIMS: ReadonlySet<string> = new Set([
+  'x-real-ip',
+  'forwarded',
+  'x-forwarded',
+  'forwarded-for',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-original-url',
+  'x-rewrite-url',
+]);
+
+/** Client-supplied identity, forwarding and path-override headers, in any spelling (lower-case name): removed before the proxy sets its own. */
 export function isIdentityHeader(name: string): boolean {
   const first = name.charCodeAt(0);
-  if (first !== 120 /* x */ && first !== 102 /* f */) return false; // most names: one comparison
+  // Most names: one or two comparisons (x-, f-, c-, t- names are the only candidates).
+  if (first !== 120 /* x */ && first !== 102 /* f */ && first !== 99 /* c */ && first !== 116 /* t */) return false;
   const canonical = canonicalHeaderName(name);
-  return canonical.startsWith('x-forwarded-') || canonical.startsWith('x-auth-') || canonical === 'x-real-ip' || canonical === 'forwarded';
+  return canonical.startsWith('x-forwarded-') || canonical.startsWith('x-auth-') || CLIENT_CLAIMS.has(canonical);
 }
 
 /** An `_` spelling of a header the proxy or the policy sets or removes (those names are canonical, lower-case). */

@@ -270,13 +270,14 @@ export class RequestDispatcher {
     if (!resolved) return { kind: 'respond', status: 404, message: `no proxy target is configured for ${host}` };
     if (!resolved.upstream) return { kind: 'respond', status: 502, message: resolved.problem ?? 'no backend for this request' };
 
-    if (!this.authPolicy || resolved.route?.bypass_auth) return { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
-    const decision = this.authPolicy.decide(req, resolved, info);
+    if (!this.authPolicy) return { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
     const decided = (d: AuthDecision): Prepared => {
       if (d.identity) exchange.identity = d.identity;
       if (d.action === 'respond') return { kind: 'policy', status: d.status, headers: d.headers ?? {}, body: d.body ?? '' };
       return { kind: 'forward', upstream: this.upstream(req, resolved, info, { authHeaders: d.setHeaders, removeHeaders: d.removeHeaders, responseHeaders: d.responseHeaders }, upgrade, exchange) };
     };
+    if (resolved.route?.bypass_auth) return this.authPolicy.bypass ? decided(this.authPolicy.bypass(req, info)) : { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
+    const decision = this.authPolicy.decide(req, resolved, info);
     return decision instanceof Promise ? decision.then(decided) : decided(decision);
   }
 

@@ -26,6 +26,11 @@ export type AuthDecision =
  */
 export interface TargetAuthPolicy {
   decide(req: IncomingMessage, target: ResolvedTarget, info: PublicRequestInfo): AuthDecision | Promise<AuthDecision>;
+  /**
+   * For a `bypass_auth` route: no auth decision, but the headers the policy owns on this host (its
+   * identity headers, its session cookie) are still kept from the backend. Always a `forward`.
+   */
+  bypass?(req: IncomingMessage, info: PublicRequestInfo): AuthDecision;
 }
 
 export const TARGET_AUTH_POLICY = Symbol('TARGET_AUTH_POLICY');

@@ -28,6 +28,12 @@ export interface ProtectedRequest {
   authorization?: string;
   /** Cookie header (redirect mode's session cookie). */
   cookie?: string;
+  /**
+   * False when an OPTIONS request is known not to be a CORS preflight (no Access-Control-Request-Method):
+   * it then needs a token like any other method. The dispatcher answers every OPTIONS itself, so it
+   * leaves this unset; /verify's caller forwards what /verify allows, so it sets it.
+   */
+  preflight?: boolean;
 }
 
 export type ProtectionOutcome =
@@ -132,7 +138,7 @@ export class ProtectionDecider {
   decide(request: ProtectedRequest, protection: HostProtection | undefined = this.catalog.host(request.host)): ProtectionOutcome {
     if (!protection) return { kind: 'unprotected' };
     const { auth } = protection;
-    if (request.method === 'OPTIONS') return { kind: 'preflight' };
+    if (request.method === 'OPTIONS' && request.preflight !== false) return { kind: 'preflight' };
     if (isExcludedPath(request.path, auth.excluded_paths)) return { kind: 'allow', identity: {}, authenticated: false };
 
     // The resource the path belongs to; a path outside every registered endpoint accepts any of this host's resources.

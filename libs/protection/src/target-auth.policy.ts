@@ -5,7 +5,7 @@ import { AppConfig } from '@app/config';
 import type { AuthDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
 import { canonicalHeaderName } from '@app/dispatcher/forwarded-headers';
 import type { HostProtection, ServedResource } from './protection-catalog';
-import { PREFLIGHT_HEADERS, ProtectionDecider, RESOURCE_CORS_HEADERS, withoutCookie } from './protection-decider';
+import { PREFLIGHT_HEADERS, ProtectionDecider, readCookie, RESOURCE_CORS_HEADERS, withoutCookie } from './protection-decider';
 import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
 
 /** Client headers with this prefix are removed by the dispatcher before any policy runs (forwarded-headers.ts). */
@@ -64,28 +64,25 @@ export class ProtectionPolicy implements TargetAuthPolicy {
       case 'login':
         return this.login(protection, outcome.resource, rawUrl, info.secure);
       case 'allow': {
-        const prefix = canonicalHeaderName(protection.auth.header_prefix.toLowerCase());
-        const keepAuthorization = protection.auth.forward_authorization;
-        // The dispatcher drops client X-Auth-* headers itself: with the default prefix only Authorization is left to remove.
-        let removeHeaders: readonly string[] =
-          prefix === DISPATCHER_IDENTITY_PREFIX
-            ? keepAuthorization
-              ? NOTHING
-              : AUTHORIZATION
-            : // Every spelling of the prefix (`X_User_Name` is `X-User-Name` to CGI, WSGI, PHP...).
-              Object.keys(req.headers).filter((name) => canonicalHeaderName(name).startsWith(prefix) || (name === 'authorization' && !keepAuthorization));
-        let setHeaders = outcome.identity;
-        if (outcome.fromCookie) {
-          // The session cookie holds an access token: it does not go to the backend either.
-          const rest = withoutCookie(req.headers.cookie, protection.auth.cookie_name);
-          if (rest) setHeaders = { ...setHeaders, cookie: rest };
-          else removeHeaders = [...removeHeaders, 'cookie'];
-        }
+        const owned = ownedHeaders(req, protection, protection.auth.forward_authorization);
+        const setHeaders = owned.cookie === undefined ? outcome.identity : { ...outcome.identity, cookie: owned.cookie };
         // Browser-based MCP clients read the answer cross-origin (bearer tokens, no cookies: '*' is enough).
         const responseHeaders = protection.auth.mode === 'redirect' ? undefined : RESOURCE_CORS_HEADERS;
-        return { action: 'forward', setHeaders, removeHeaders, responseHeaders, identity: outcome.subject };
+        return { action: 'forward', setHeaders, removeHeaders: owned.removeHeaders, responseHeaders, identity: outcome.subject };
       }
     }
+  }
+
+  /**
+   * A `bypass_auth` route skips the auth decision, not the host's ownership of its identity headers
+   * and session cookie: the backend behind the route may trust those as it does on other paths.
+   * The client's Authorization passes (the route opted out of the proxy's auth).
+   */
+  bypass(req: IncomingMessage, info: PublicRequestInfo): AuthDecision {
+    const protection = this.decider.protection(info.host);
+    if (!protection) return { action: 'forward' };
+    const owned = ownedHeaders(req, protection, true);
+    return { action: 'forward', setHeaders: owned.cookie === undefined ? undefined : { cookie: owned.cookie }, removeHeaders: owned.removeHeaders };
   }
 
   private login(protection: HostProtection, resource: ServedResource, returnTo: string, secure: boolean): AuthDecision {
@@ -109,4 +106,29 @@ export function loginRedirect(issuer: string, protection: HostProtection, resour
   const value = Buffer.from(JSON.stringify(flow)).toString('base64url');
   const cookie = `${flowCookieName(protection.auth.cookie_name)}=${value}; Path=${REDIRECT_CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=600${secure ? '; Secure' : ''}`;
   return { location: url.toString(), cookie };
+}
+
+/**
+ * What the proxy owns in a request to a protected host, to keep from the backend: client headers
+ * with the host's identity prefix (any spelling; X-Auth-* the dispatcher drops itself), the client's
+ * Authorization unless kept, and in redirect mode the session cookie, an access token, whether or
+ * not it was the credential used (`cookie`: the Cookie header without it, '' handled as removal).
+ */
+function ownedHeaders(req: IncomingMessage, protection: HostProtection, keepAuthorization: boolean): { removeHeaders: readonly string[]; cookie?: string } {
+  const prefix = canonicalHeaderName(protection.auth.header_prefix.toLowerCase());
+  let removeHeaders: readonly string[] =
+    prefix === DISPATCHER_IDENTITY_PREFIX
+      ? keepAuthorization
+        ? NOTHING
+        : AUTHORIZATION
+      : // Every spelling of the prefix (`X_User_Name` is `X-User-Name` to CGI, WSGI, PHP...).
+        Object.keys(req.headers).filter((name) => canonicalHeaderName(name).startsWith(prefix) || (name === 'authorization' && !keepAuthorization));
+  const cookieHeader = req.headers.cookie;
+  const cookieName = protection.auth.cookie_name;
+  // One substring scan first: most cookie headers do not carry the session cookie.
+  if (protection.auth.mode !== 'redirect' || cookieHeader === undefined || !cookieHeader.includes(cookieName) || readCookie(cookieHeader, cookieName) === undefined) return { removeHeaders };
+  const rest = withoutCookie(cookieHeader, cookieName);
+  if (rest) return { removeHeaders, cookie: rest };
+  removeHeaders = [...removeHeaders, 'cookie'];
+  return { removeHeaders };
 }

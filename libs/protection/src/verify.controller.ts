@@ -7,6 +7,12 @@ import { metadataUrl, ProtectionDecider, RESOURCE_CORS_HEADERS } from './protect
 
 type HeaderBag = Record<string, string | string[] | undefined>;
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v)?.split(',')[0].trim() || undefined;
+/**
+ * A URI header whole: a path may contain commas (`/public/,/../../admin` is `/admin` to nginx), so
+ * cutting at the first one would decide on another path. Repeated headers arrive joined with ", ",
+ * whose space the canonical path refuses (400).
+ */
+const whole = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v)?.trim() || undefined;
 
 /** What a forward-auth caller says about the original request. */
 export interface ForwardedRequest {
@@ -26,9 +32,9 @@ export interface ForwardedRequest {
  */
 export function forwardedRequest(headers: HeaderBag, resource: string | undefined): ForwardedRequest | null {
   let authority = first(headers['x-forwarded-host']);
-  let pathAndQuery = first(headers['x-forwarded-uri']) ?? first(headers['x-original-uri']);
+  let pathAndQuery = whole(headers['x-forwarded-uri']) ?? whole(headers['x-original-uri']);
   let proto = first(headers['x-forwarded-proto']);
-  const original = first(headers['x-original-url']) ?? resource;
+  const original = whole(headers['x-original-url']) ?? resource;
   if (original) {
     try {
       const url = new URL(original);
@@ -93,6 +99,8 @@ export class VerifyController {
       origin: `${original.proto}://${original.authority}`,
       authorization: first(headers.authorization),
       cookie: first(headers.cookie),
+      // The caller forwards an OPTIONS /verify allows: only a real CORS preflight goes without a token.
+      preflight: original.method !== 'OPTIONS' || headers['access-control-request-method'] !== undefined,
     });
     switch (outcome.kind) {
       case 'unprotected':

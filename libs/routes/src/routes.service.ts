@@ -159,11 +159,15 @@ export class RoutesService implements OnModuleInit {
       // A route may only steer traffic of hostnames its creator owns.
       for (const hostname of record.proxy_hostnames) await this.targets.require(auth, hostname);
     }
-    await this.checkTarget(record);
-    if (record.target_type === 'hostname') auth.assertMayClaim(this.config.reservedHostnames, [record.target_value]);
+    await this.checkTarget(auth, record);
+    if (record.target_type === 'hostname') {
+      auth.assertMayClaim(this.config.reservedHostnames, [record.target_value]);
+      // Another tenant's target (and its backend, which its auth policy guards) is not a route's to reach.
+      if (!auth.isAdmin) await this.targets.require(auth, record.target_value);
+    }
   }
 
-  private async checkTarget(record: RouteRecord): Promise<void> {
+  private async checkTarget(auth: AuthContext, record: RouteRecord): Promise<void> {
     const value = record.target_value.trim();
     record.target_value = value;
     switch (record.target_type) {
@@ -177,6 +181,8 @@ export class RoutesService implements OnModuleInit {
         return;
       case 'instance':
         if (!(await this.instances.all()).some((i) => i.name === value)) throw Invalid(`instance "${value}" is not registered (POST /api/v1/instances first)`);
+        // Like a target: another token's instance (a backend it may protect elsewhere) is not a route's to reach.
+        if (!auth.isAdmin && !(await this.instances.list(auth)).some((i) => i.name === value)) throw Forbidden(`instance "${value}" belongs to another token`);
         return;
       case 'hostname': {
         const hostname = normalizeHostname(value);
