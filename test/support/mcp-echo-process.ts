@@ -35,6 +35,8 @@ export class McpEchoProcess {
       });
     } catch (error) {
       child.kill('SIGKILL');
+      // It stopped by itself (e.g. a bad setting): its exit code and what it printed are the answer.
+      if (child.exitCode !== null) throw new Error(`mcp-echo exited with ${child.exitCode}:\n${echo.output}`);
       throw error;
     }
     return echo;

@@ -28,12 +28,30 @@ function tryListen(port: number): Promise<number | null> {
   });
 }
 
+/**
+ * Each jest worker draws from its own quarter of the high range, and never hands out a port twice:
+ * two suites running at once (one per worker) can then never pick the same port between probe and
+ * bind — the EADDRINUSE seen when both drew from the whole range.
+ */
+const SLICES = 4;
+const handedOut = new Set<number>();
+function workerSlice(range: { first: number; last: number }): { first: number; size: number } {
+  const size = Math.floor((range.last - range.first + 1) / SLICES);
+  const slice = (Math.max(1, Number(process.env.JEST_WORKER_ID) || 1) - 1) % SLICES;
+  return { first: range.first + slice * size, size };
+}
+
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export async function freePort(): Promise<number> {
   if (HIGH_RANGE) {
+    const { first, size } = workerSlice(HIGH_RANGE);
     for (let i = 0; i < 50; i++) {
-      const port = HIGH_RANGE.first + Math.floor(Math.random() * (HIGH_RANGE.last - HIGH_RANGE.first + 1));
-      if ((await tryListen(port)) !== null) return port;
+      const port = first + Math.floor(Math.random() * size);
+      if (handedOut.has(port)) continue;
+      if ((await tryListen(port)) !== null) {
+        handedOut.add(port);
+        return port;
+      }
     }
   }
   const port = await tryListen(0);
