@@ -4,13 +4,13 @@ import { form, registerClient, RESOURCE_A, startOAuthServer } from '../oauth/oau
 import { GithubStandin } from '../support/github-standin';
 import { OAuthBrowser } from '../support/oauth-browser';
 import { ServerProcess } from '../support/server-process';
-import { TestRedisClient, testRedisClient } from '../support/test-redis';
+import { primaries, TestRedisClient, testRedisClient } from '../support/test-redis';
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
 /** Every key of `prefix` with everything it holds (each type read in full), on every master. */
 async function dumpPrefix(redis: TestRedisClient, prefix: string): Promise<{ key: string; content: string }[]> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const nodes = redis instanceof Cluster ? await primaries(redis) : [redis];
   const out: { key: string; content: string }[] = [];
   for (const node of nodes) {
     let cursor = '0';

@@ -56,7 +56,8 @@ export async function scanKeys(client: TestRedisClient, pattern: string): Promis
   return keys;
 }
 
-async function primaries(client: Cluster): Promise<Redis[]> {
+/** The primaries of a cluster client, once it has discovered them (none are listed before it is ready). */
+export async function primaries(client: Cluster): Promise<Redis[]> {
   if (client.status !== 'ready') await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve());
     client.once('end', () => reject(new Error('cluster client closed before ready')));
