@@ -179,6 +179,29 @@ describe('certificates from a real ACME CA (Pebble)', () => {
     expect(createPublicKey(withKey.private_key_pem ?? '').export({ type: 'spki', format: 'der' }).equals(certKey)).toBe(true);
   });
 
+  it('orders with an account key the CA already knows whose URL was never stored (no e-mail)', async () => {
+    // A replica without ADMIN_EMAIL: its account has no contact. Pebble refuses an account update
+    // with nothing in it ("Use POST-as-GET..."), which acme-client sends when newAccount answers 200.
+    const c = await ServerProcess.start({ env: { ...pebble.serverEnv, AUTO_CERTIFICATES: 'true' }, keyPrefix: a.keyPrefix });
+    try {
+      const order = async (name: string) => {
+        expect((await c.api('POST', '/api/v1/certificates', { body: { domain: `${name}.example.test` } })).status).toBe(201);
+        return (await c.api<Certificate>('GET', `/api/v1/certificates/proxy-${name}-example-test/status?wait=60`)).body;
+      };
+      expect(await order('noemail1')).toMatchObject({ status: 'active', error: null });
+      // As while another replica's first order is still running: the CA knows the key, Redis has no URL.
+      for (const key of await scanKeys(redis, `{${a.keyPrefix}}:acme-account:*`)) {
+        const record = JSON.parse((await redis.get(key)) ?? '{}') as Record<string, unknown>;
+        if (record.email !== '' && record.email !== undefined) continue;
+        delete record.account_url;
+        await redis.set(key, JSON.stringify(record));
+      }
+      expect(await order('noemail2')).toMatchObject({ status: 'active', error: null });
+    } finally {
+      await c.stop();
+    }
+  });
+
   it('orders a certificate for a new HTTPS proxy target; the HTTPS listeners of both replicas then serve it by SNI', async () => {
     const backend = createHttpServer((_req, res) => res.end('hello through https'));
     await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));

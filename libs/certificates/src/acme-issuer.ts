@@ -86,6 +86,7 @@ export class AcmeIssuer {
     const client = await this.client(request.directoryUrl, request.email);
     const certificateKey = await acme.crypto.createPrivateEcdsaKey('P-256');
     const [, csr] = await acme.crypto.createCsr({ commonName: request.domains[0], altNames: request.domains }, certificateKey);
+    await this.register(client, request.email);
     const chain = await client.auto({
       csr,
       email: request.email,
@@ -137,6 +138,21 @@ export class AcmeIssuer {
     });
   }
 
+  /**
+   * Registers the account (or finds it) before ordering. A key the CA already knows (its URL not yet
+   * stored, e.g. another replica's order still running) answers 200, and acme-client then sends an
+   * account update that some CAs refuse as empty (Pebble: "Use POST-as-GET..."): by then the account
+   * URL is known, which is all the order needs.
+   */
+  private async register(client: acme.Client, email?: string): Promise<void> {
+    if (accountUrlOf(client)) return;
+    try {
+      await client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) });
+    } catch (error) {
+      if (!accountUrlOf(client)) throw error;
+    }
+  }
+
   private async rememberAccountUrl(client: acme.Client, directoryUrl: string, email = ''): Promise<void> {
     const account = await this.repository.findAccount(directoryUrl, email);
     if (!account || account.account_url) return;
@@ -145,5 +161,13 @@ export class AcmeIssuer {
     } catch {
       // No URL known: the next order looks the account up again by its key.
     }
+  }
+}
+
+function accountUrlOf(client: acme.Client): string | null {
+  try {
+    return client.getAccountUrl();
+  } catch {
+    return null; // acme-client throws until the account is registered or found
   }
 }
