@@ -124,7 +124,8 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
     const holderName = pending[0][1];
     const holder = replicas.find((r) => r.pid !== undefined && holderName.includes(`-${r.pid}-`));
     expect(holder).toBeDefined();
-    expect(await redis.exists(`{${replicas[0].keyPrefix}}:lock:certificate:${name}`)).toBe(1); // the order is running there
+    // The holder reads the record and takes the order lock just after the delivery: wait for the lock.
+    await waitFor('the order lock held', () => redis.exists(`{${replicas[0].keyPrefix}}:lock:certificate:${name}`), (held) => held === 1, { ...SETTLE, timeoutMs: 10_000 });
     await holder!.stop('SIGKILL');
     acmeGate.resume();
 
