@@ -1,10 +1,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '*.js', '*.mjs', 'scripts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Layout is Prettier's (`npm run format`); `npm run lint` checks it. No eslint rule argues with it.
+  prettier,
   {
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -31,11 +34,19 @@ export default tseslint.config(
           "CallExpression[callee.name='promisify'][arguments.0.name='setTimeout']",
           "CallExpression[callee.property.name='waitForTimeout']",
           "CallExpression[callee.name=/^(spawn|spawnSync|exec|execSync|execFile|execFileSync)$/][arguments.0.value='sleep']",
-        ].map((selector) => ({ selector, message: 'A sleep in a test: wait for the condition with waitFor() (test/support/wait.ts); a delay that is itself under test is quietPeriod(ms, why).' })),
+        ].map((selector) => ({
+          selector,
+          message:
+            'A sleep in a test: wait for the condition with waitFor() (test/support/wait.ts); a delay that is itself under test is quietPeriod(ms, why).',
+        })),
       ],
       'no-restricted-imports': [
         'error',
-        ...['timers/promises', 'node:timers/promises'].map((name) => ({ name, importNames: ['setTimeout', 'scheduler'], message: 'Tests wait for conditions: use waitFor() or quietPeriod() from test/support/wait.ts.' })),
+        ...['timers/promises', 'node:timers/promises'].map((name) => ({
+          name,
+          importNames: ['setTimeout', 'scheduler'],
+          message: 'Tests wait for conditions: use waitFor() or quietPeriod() from test/support/wait.ts.',
+        })),
       ],
     },
   },

@@ -19,8 +19,28 @@ const SMOKE = argv.includes('--smoke');
 const ONLY = (argv.find((a) => a.startsWith('--only=')) ?? '').slice(7).split(',').filter(Boolean);
 const OUT = (argv.find((a) => a.startsWith('--out=')) ?? '').slice(6) || join(root, 'bench', 'results');
 const P = SMOKE
-  ? { duration: 1, connections: 10, sse: 50, broadcasts: 2, wsMessages: 50, propagation: 5, targets: 200, routes: 20, bigConnections: 2 }
-  : { duration: 8, connections: 50, sse: 2000, broadcasts: 5, wsMessages: 2000, propagation: 100, targets: 10_000, routes: 1000, bigConnections: 4 };
+  ? {
+      duration: 1,
+      connections: 10,
+      sse: 50,
+      broadcasts: 2,
+      wsMessages: 50,
+      propagation: 5,
+      targets: 200,
+      routes: 20,
+      bigConnections: 2,
+    }
+  : {
+      duration: 8,
+      connections: 50,
+      sse: 2000,
+      broadcasts: 5,
+      wsMessages: 2000,
+      propagation: 100,
+      targets: 10_000,
+      routes: 1000,
+      bigConnections: 4,
+    };
 if (process.env.BENCH_DURATION) P.duration = Number(process.env.BENCH_DURATION);
 // BENCH_WORKERS=N: nginx with N worker processes and ours with WORKERS=N (default 1 each: one core each).
 const WORKERS = Math.max(1, Number(process.env.BENCH_WORKERS ?? 1));
@@ -37,7 +57,9 @@ const SIGNING_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateK
 /** RFC 7638 thumbprint of the public key: the `kid` the server derives from it and publishes at /jwks. */
 const KID = (() => {
   const { e, n } = SIGNING_KEY.export({ format: 'jwk' });
-  return createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
 })();
 
 // ---------------------------------------------------------------------------------------------
@@ -85,7 +107,13 @@ function ownRssKiB(pid) {
     return NaN;
   }
 }
-const childPids = (pid) => spawnSync('pgrep', ['-P', String(pid)]).stdout.toString().trim().split('\n').filter(Boolean).map(Number);
+const childPids = (pid) =>
+  spawnSync('pgrep', ['-P', String(pid)])
+    .stdout.toString()
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
 /** RSS of a process; with `children`, of its child processes instead (nginx's workers, ours' WORKERS > 1). */
 function rssKiB(pid, children = false) {
   if (!children) return ownRssKiB(pid);
@@ -110,12 +138,22 @@ async function until(what, check, timeoutMs = 30_000) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function get(port, path, host, options = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { host, ...options.headers }, agent: options.agent ?? agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host, ...options.headers },
+        agent: options.agent ?? agent,
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -125,9 +163,24 @@ async function startRedis() {
   const port = await freePort();
   const dir = join(work, `redis-${port}`);
   mkdirSync(dir);
-  start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+  start('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ]);
   const url = `redis://127.0.0.1:${port}`;
-  await until('redis', () => spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout.toString().includes('PONG'));
+  await until('redis', () =>
+    spawnSync('redis-cli', ['-p', String(port), 'ping'])
+      .stdout.toString()
+      .includes('PONG'),
+  );
   return { port, url };
 }
 
@@ -140,7 +193,29 @@ async function startBackend() {
 function makeCertificate() {
   const key = join(work, 'cert.key');
   const cert = join(work, 'cert.pem');
-  spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${HOST}`, '-addext', `subjectAltName=DNS:${HOST},DNS:*.example.test`], { stdio: 'ignore' });
+  spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${HOST}`,
+      '-addext',
+      `subjectAltName=DNS:${HOST},DNS:*.example.test`,
+    ],
+    { stdio: 'ignore' },
+  );
   return { key, cert };
 }
 
@@ -226,18 +301,26 @@ async function startServer(redisUrl, prefix, extraEnv = {}) {
     ...extraEnv,
   };
   const startedAt = performance.now();
-  const args = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'dist', 'apps', 'server', 'main.js')];
+  const args = [
+    ...SERVER_NODE_FLAGS,
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    join(root, 'dist', 'apps', 'server', 'main.js'),
+  ];
   const child = start(process.execPath, args, { env, cwd: work });
   const server = { child, apiPort, httpPort, httpsPort, prefix, startedAt };
   // With WORKERS > 1, until every worker has answered /health (fresh connections reach any of them).
   const pids = new Set();
-  await until('server', async () => {
-    if (child.exitCode !== null) throw new Error('server exited');
-    // A fresh connection each time: a kept-alive one would always reach the same worker.
-    const health = await get(apiPort, '/health', '127.0.0.1', { agent: false });
-    if (health.status === 200) pids.add(JSON.parse(health.text).worker?.pid ?? 0);
-    return pids.size >= WORKERS;
-  }, 60_000).catch((e) => {
+  await until(
+    'server',
+    async () => {
+      if (child.exitCode !== null) throw new Error('server exited');
+      // A fresh connection each time: a kept-alive one would always reach the same worker.
+      const health = await get(apiPort, '/health', '127.0.0.1', { agent: false });
+      if (health.status === 200) pids.add(JSON.parse(health.text).worker?.pid ?? 0);
+      return pids.size >= WORKERS;
+    },
+    60_000,
+  ).catch((e) => {
     throw new Error(`${e.message}\n${child.output.slice(-3000)}`);
   });
   return server;
@@ -259,9 +342,27 @@ async function addTarget(server, hostname, target_url) {
 // ---------------------------------------------------------------------------------------------
 // measurements
 
-async function wrk(url, { host = HOST, connections = P.connections, duration = P.duration, threads = 1, headers = [] } = {}) {
+async function wrk(
+  url,
+  { host = HOST, connections = P.connections, duration = P.duration, threads = 1, headers = [] } = {},
+) {
   const extra = headers.flatMap((h) => ['-H', h]);
-  const child = spawn('wrk', [`-t${threads}`, `-c${connections}`, `-d${duration}s`, '--timeout', '10s', '--latency', '-H', `Host: ${host}`, ...extra, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    'wrk',
+    [
+      `-t${threads}`,
+      `-c${connections}`,
+      `-d${duration}s`,
+      '--timeout',
+      '10s',
+      '--latency',
+      '-H',
+      `Host: ${host}`,
+      ...extra,
+      url,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   await new Promise((resolve) => child.once('close', resolve));
@@ -298,7 +399,6 @@ async function withPeakRss(measure, fn) {
   }
 }
 
-
 function quantile(values, q) {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -318,18 +418,22 @@ async function openStreams(port, count, host) {
   let opened = 0;
   await new Promise((resolve, reject) => {
     for (let i = 0; i < count; i++) {
-      const req = http.request({ host: '127.0.0.1', port, path: '/sse', headers: { host, accept: 'text/event-stream' }, agent: false }, (res) => {
-        res.setEncoding('utf8');
-        let first = true;
-        res.on('data', (text) => {
-          if (first) {
-            first = false;
-            if (++opened === count) resolve();
-          }
-          for (const m of text.matchAll(/data: ([\d.]+)/g)) latencies.push(performance.timeOrigin + performance.now() - Number(m[1]));
-        });
-        res.on('error', () => {});
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port, path: '/sse', headers: { host, accept: 'text/event-stream' }, agent: false },
+        (res) => {
+          res.setEncoding('utf8');
+          let first = true;
+          res.on('data', (text) => {
+            if (first) {
+              first = false;
+              if (++opened === count) resolve();
+            }
+            for (const m of text.matchAll(/data: ([\d.]+)/g))
+              latencies.push(performance.timeOrigin + performance.now() - Number(m[1]));
+          });
+          res.on('error', () => {});
+        },
+      );
       req.on('error', reject);
       req.end();
       streams.push(req);
@@ -351,7 +455,10 @@ const results = { date: new Date().toISOString(), smoke: SMOKE, machine: {}, sce
  * load changes within seconds; interleaving makes every change hit all of them, and the comparison
  * is the median of the per-round ratios. Per runner: the median rps / p50 / p99 of the rounds.
  */
-async function interleaved(runners, { rounds = SMOKE ? 1 : 4, duration = Math.max(1, Math.round(P.duration / 2)) } = {}) {
+async function interleaved(
+  runners,
+  { rounds = SMOKE ? 1 : 4, duration = Math.max(1, Math.round(P.duration / 2)) } = {},
+) {
   const names = Object.keys(runners);
   if (!SMOKE) for (const name of names) await runners[name](Math.min(2, duration));
   const runs = Object.fromEntries(names.map((n) => [n, []]));
@@ -404,10 +511,16 @@ scenarios['stream-1mib'] = async ({ backend, nginx, ours }) => {
   const opts = { connections: P.bigConnections };
   const row = {};
   row.direct = await wrk(`http://127.0.0.1:${backend.port}/1mib`, opts);
-  const [n, nPeak] = await withPeakRss(() => rssKiB(nginx.child.pid, true), () => wrk(`http://127.0.0.1:${nginx.port}/1mib`, opts));
+  const [n, nPeak] = await withPeakRss(
+    () => rssKiB(nginx.child.pid, true),
+    () => wrk(`http://127.0.0.1:${nginx.port}/1mib`, opts),
+  );
   row.nginx = { ...n, peak_rss_mib: round(nPeak / 1024) };
   const before = oursRssKiB(ours.child.pid);
-  const [o, oPeak] = await withPeakRss(() => oursRssKiB(ours.child.pid), () => wrk(`http://127.0.0.1:${ours.httpPort}/1mib`, opts));
+  const [o, oPeak] = await withPeakRss(
+    () => oursRssKiB(ours.child.pid),
+    () => wrk(`http://127.0.0.1:${ours.httpPort}/1mib`, opts),
+  );
   row.ours = { ...o, rss_before_mib: round(before / 1024), peak_rss_mib: round(oPeak / 1024) };
   return row;
 };
@@ -426,12 +539,20 @@ scenarios['auth'] = async ({ backend, ours }) => {
   const authHost = 'protected.example.test';
   const controlHost = 'control.example.test';
   for (const h of [openHost, authHost]) await addTarget(ours, h, `http://127.0.0.1:${backend.port}`);
-  const auth = await api(ours, 'POST', `/api/v1/proxy/targets/${authHost}/auth`, { enabled: true, mode: 'forward', required_users: ['*'] });
+  const auth = await api(ours, 'POST', `/api/v1/proxy/targets/${authHost}/auth`, {
+    enabled: true,
+    mode: 'forward',
+    required_users: ['*'],
+  });
   if (auth.status !== 200) throw new Error(`set auth: ${auth.status} ${JSON.stringify(auth.body)}`);
-  const resource = await api(ours, 'POST', `/api/v1/proxy/targets/${authHost}/resource`, { endpoint: '/', scopes: ['mcp:read'] });
+  const resource = await api(ours, 'POST', `/api/v1/proxy/targets/${authHost}/resource`, {
+    endpoint: '/',
+    scopes: ['mcp:read'],
+  });
   if (resource.status !== 200) throw new Error(`set resource: ${resource.status} ${JSON.stringify(resource.body)}`);
   const jwks = await api(ours, 'GET', '/jwks');
-  if (jwks.body?.keys?.[0]?.kid !== KID) throw new Error(`the server publishes kid ${jwks.body?.keys?.[0]?.kid}, the bench computed ${KID}`);
+  if (jwks.body?.keys?.[0]?.kid !== KID)
+    throw new Error(`the server publishes kid ${jwks.body?.keys?.[0]?.kid}, the bench computed ${KID}`);
   const now = Math.floor(Date.now() / 1000);
   const token = mintAccessToken({
     iss: ISSUER,
@@ -447,20 +568,46 @@ scenarios['auth'] = async ({ backend, ours }) => {
   const bearer = `authorization: Bearer ${token}`;
   await until('open target served', async () => (await get(ours.httpPort, '/small', openHost)).status === 200);
   let withToken;
-  await until('protected target accepts the token', async () => (withToken = await get(ours.httpPort, '/small', authHost, { headers: { authorization: `Bearer ${token}` } })).status === 200, 10_000).catch((e) => {
+  await until(
+    'protected target accepts the token',
+    async () =>
+      (withToken = await get(ours.httpPort, '/small', authHost, { headers: { authorization: `Bearer ${token}` } }))
+        .status === 200,
+    10_000,
+  ).catch((e) => {
     throw new Error(`${e.message}: last answer ${withToken?.status} ${withToken?.text}`);
   });
   const withoutToken = await get(ours.httpPort, '/small', authHost);
-  if (withoutToken.status !== 401) throw new Error(`the protected target answered ${withoutToken.status} without a token`);
+  if (withoutToken.status !== 401)
+    throw new Error(`the protected target answered ${withoutToken.status} without a token`);
   // Control: an open target that moves the same bytes as the protected one (the client sends the
   // same Authorization header; the backend gets the same identity headers, the client the same CORS
   // headers, set as the target's custom headers), so protected vs control is the auth logic alone.
-  const identity = { 'X-Auth-User-Id': '4242', 'X-Auth-User-Name': 'bench-user', 'X-Auth-Scopes': 'mcp:read mcp:write', 'X-Auth-Client-Id': 'bench-client', authorization: '-' };
-  const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id' };
-  const control = await api(ours, 'POST', '/api/v1/proxy/targets', { hostname: controlHost, target_url: `http://127.0.0.1:${backend.port}`, custom_headers: identity, custom_response_headers: cors });
-  if (control.status !== 201) throw new Error(`create target ${controlHost}: ${control.status} ${JSON.stringify(control.body)}`);
+  const identity = {
+    'X-Auth-User-Id': '4242',
+    'X-Auth-User-Name': 'bench-user',
+    'X-Auth-Scopes': 'mcp:read mcp:write',
+    'X-Auth-Client-Id': 'bench-client',
+    authorization: '-',
+  };
+  const cors = {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
+  };
+  const control = await api(ours, 'POST', '/api/v1/proxy/targets', {
+    hostname: controlHost,
+    target_url: `http://127.0.0.1:${backend.port}`,
+    custom_headers: identity,
+    custom_response_headers: cors,
+  });
+  if (control.status !== 201)
+    throw new Error(`create target ${controlHost}: ${control.status} ${JSON.stringify(control.body)}`);
   await until('control target served', async () => (await get(ours.httpPort, '/small', controlHost)).status === 200);
-  const row = { resource: resource.body.uri, status_with_token: withToken.status, status_without_token: withoutToken.status };
+  const row = {
+    resource: resource.body.uri,
+    status_with_token: withToken.status,
+    status_without_token: withoutToken.status,
+  };
   // Interleaved rounds (see interleaved()) so a load change on the machine hits all three; the
   // ratio is the median of the per-round ratios.
   const url = `http://127.0.0.1:${ours.httpPort}/small`;
@@ -554,7 +701,11 @@ scenarios['websocket-echo'] = async ({ backend, nginx, ours }) => {
       rtts.push(performance.now() - t0);
     }
     ws.close();
-    row[name] = { messages: rtts.length, rtt_p50_ms: round(quantile(rtts, 0.5), 3), rtt_p99_ms: round(quantile(rtts, 0.99), 3) };
+    row[name] = {
+      messages: rtts.length,
+      rtt_p50_ms: round(quantile(rtts, 0.5), 3),
+      rtt_p99_ms: round(quantile(rtts, 0.99), 3),
+    };
   }
   return row;
 };
@@ -595,24 +746,40 @@ scenarios['scale'] = async ({ backend, redis, ours }) => {
   const prefix = `bench-scale-${randomBytes(3).toString('hex')}`;
   const seed = await startServer(redis.url, prefix);
   await addTarget(seed, 't-0.example.test', `http://127.0.0.1:${backend.port}`);
-  const route = await api(seed, 'POST', '/api/v1/routes', { path_pattern: '/r0/', target_type: 'url', target_value: `http://127.0.0.1:${backend.port}` });
+  const route = await api(seed, 'POST', '/api/v1/routes', {
+    path_pattern: '/r0/',
+    target_type: 'url',
+    target_value: `http://127.0.0.1:${backend.port}`,
+  });
   if (route.status !== 201) throw new Error(`route: ${route.status} ${JSON.stringify(route.body)}`);
   await stop(seed.child);
-  const cli = (args, input) => spawnSync('redis-cli', ['-p', String(redis.port), ...args], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const cli = (args, input) =>
+    spawnSync('redis-cli', ['-p', String(redis.port), ...args], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   const targetJson = JSON.parse(cli(['GET', `{${prefix}}:proxy_target:t-0.example.test`]).stdout);
   const routeJson = JSON.parse(cli(['GET', `{${prefix}}:route:${route.body.route_id}`]).stdout);
   const commands = [];
   const resp = (...args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
   for (let i = 1; i < P.targets; i++) {
     const hostname = `t-${i}.example.test`;
-    commands.push(resp('SET', `{${prefix}}:proxy_target:${hostname}`, JSON.stringify({ ...targetJson, hostname })), resp('SADD', `{${prefix}}:proxy_targets`, hostname));
+    commands.push(
+      resp('SET', `{${prefix}}:proxy_target:${hostname}`, JSON.stringify({ ...targetJson, hostname })),
+      resp('SADD', `{${prefix}}:proxy_targets`, hostname),
+    );
   }
   for (let i = 1; i < P.routes; i++) {
     const id = `bench-route-${i}`;
-    commands.push(resp('SET', `{${prefix}}:route:${id}`, JSON.stringify({ ...routeJson, route_id: id, path_pattern: `/r${i}/`, created_seq: i + 1 })), resp('SADD', `{${prefix}}:routes`, id));
+    commands.push(
+      resp(
+        'SET',
+        `{${prefix}}:route:${id}`,
+        JSON.stringify({ ...routeJson, route_id: id, path_pattern: `/r${i}/`, created_seq: i + 1 }),
+      ),
+      resp('SADD', `{${prefix}}:routes`, id),
+    );
   }
   const piped = cli(['--pipe'], commands.join(''));
-  if (!/errors: 0/.test(piped.stdout)) throw new Error(`loading the scale data set failed: ${piped.stdout}${piped.stderr}`);
+  if (!/errors: 0/.test(piped.stdout))
+    throw new Error(`loading the scale data set failed: ${piped.stdout}${piped.stderr}`);
   const host = `t-${Math.floor(P.targets / 2)}.example.test`;
   const big = await startServer(redis.url, prefix);
   await until('big table served', async () => (await get(big.httpPort, '/small', host)).status === 200, 60_000);
@@ -638,55 +805,170 @@ scenarios['scale'] = async ({ backend, redis, ours }) => {
 // report
 
 function markdown(r) {
-  const f = (v, unit = '') => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${typeof v === 'number' ? Number(v.toFixed(2)) : v}${unit}`);
+  const f = (v, unit = '') =>
+    v === null || v === undefined || Number.isNaN(v)
+      ? '–'
+      : `${typeof v === 'number' ? Number(v.toFixed(2)) : v}${unit}`;
   const s = r.scenarios;
-  const lines = [`Run ${r.date}${r.smoke ? ' (smoke: tiny sizes, numbers meaningless)' : ''} — ${r.machine.cpus}× ${r.machine.cpu}, load average before ${r.machine.loadavg_before.join(' / ')}, after ${(r.machine.loadavg_after ?? []).join(' / ')}; nginx worker_processes ${r.machine.workers ?? 1}, ours WORKERS=${r.machine.workers ?? 1}`, ''];
+  const lines = [
+    `Run ${r.date}${r.smoke ? ' (smoke: tiny sizes, numbers meaningless)' : ''} — ${r.machine.cpus}× ${r.machine.cpu}, load average before ${r.machine.loadavg_before.join(' / ')}, after ${(r.machine.loadavg_after ?? []).join(' / ')}; nginx worker_processes ${r.machine.workers ?? 1}, ours WORKERS=${r.machine.workers ?? 1}`,
+    '',
+  ];
   lines.push('| scenario | direct | nginx | ours | ours vs nginx |', '|---|---|---|---|---|');
   const add = (name, d, n, o, ratio) => lines.push(`| ${name} | ${d} | ${n} | ${o} | ${ratio} |`);
   if (s['small-get']?.ours) {
     const x = s['small-get'];
     const rounds = `median of ${x.rounds} interleaved rounds after a warm-up`;
-    add(`small GET, ${P.connections} conns: req/s`, f(x.direct.rps), f(x.nginx.rps), f(x.ours.rps), `${f(x.ratio_rps_vs_nginx, '×')} (${rounds}: ${x.round_ratios_rps_vs_nginx.join(', ')})`);
-    add('small GET: p50 / p99 ms', `${f(x.direct.p50_ms)} / ${f(x.direct.p99_ms)}`, `${f(x.nginx.p50_ms)} / ${f(x.nginx.p99_ms)}`, `${f(x.ours.p50_ms)} / ${f(x.ours.p99_ms)}`, `p99 ${f(x.ratio_p99_vs_nginx, '×')} (rounds: ${x.round_ratios_p99_vs_nginx.join(', ')})`);
+    add(
+      `small GET, ${P.connections} conns: req/s`,
+      f(x.direct.rps),
+      f(x.nginx.rps),
+      f(x.ours.rps),
+      `${f(x.ratio_rps_vs_nginx, '×')} (${rounds}: ${x.round_ratios_rps_vs_nginx.join(', ')})`,
+    );
+    add(
+      'small GET: p50 / p99 ms',
+      `${f(x.direct.p50_ms)} / ${f(x.direct.p99_ms)}`,
+      `${f(x.nginx.p50_ms)} / ${f(x.nginx.p99_ms)}`,
+      `${f(x.ours.p50_ms)} / ${f(x.ours.p99_ms)}`,
+      `p99 ${f(x.ratio_p99_vs_nginx, '×')} (rounds: ${x.round_ratios_p99_vs_nginx.join(', ')})`,
+    );
     if (x.nginx_access_log) {
-      add('… nginx with its access log on (ours logs every request too): req/s, p99 ms', '', `${f(x.nginx_access_log.rps)}, ${f(x.nginx_access_log.p99_ms)}`, `${f(x.ours.rps)}, ${f(x.ours.p99_ms)}`, `${f(x.ratio_rps_vs_nginx_access_log, '×')}, p99 ${f(x.ratio_p99_vs_nginx_access_log, '×')}`);
+      add(
+        '… nginx with its access log on (ours logs every request too): req/s, p99 ms',
+        '',
+        `${f(x.nginx_access_log.rps)}, ${f(x.nginx_access_log.p99_ms)}`,
+        `${f(x.ours.rps)}, ${f(x.ours.p99_ms)}`,
+        `${f(x.ratio_rps_vs_nginx_access_log, '×')}, p99 ${f(x.ratio_p99_vs_nginx_access_log, '×')}`,
+      );
     }
   }
   if (s['stream-1mib']?.ours) {
     const x = s['stream-1mib'];
-    add('1 MiB streamed: MiB/s', f(x.direct.mib_per_s), f(x.nginx.mib_per_s), f(x.ours.mib_per_s), f(x.ours.mib_per_s / x.nginx.mib_per_s, '×'));
-    add('1 MiB streamed: peak RSS MiB', '', f(x.nginx.peak_rss_mib), `${f(x.ours.peak_rss_mib)} (idle ${f(x.ours.rss_before_mib)})`, '');
+    add(
+      '1 MiB streamed: MiB/s',
+      f(x.direct.mib_per_s),
+      f(x.nginx.mib_per_s),
+      f(x.ours.mib_per_s),
+      f(x.ours.mib_per_s / x.nginx.mib_per_s, '×'),
+    );
+    add(
+      '1 MiB streamed: peak RSS MiB',
+      '',
+      f(x.nginx.peak_rss_mib),
+      `${f(x.ours.peak_rss_mib)} (idle ${f(x.ours.rss_before_mib)})`,
+      '',
+    );
   }
   if (s.auth?.skipped) add('auth-protected vs open', '', '', s.auth.skipped, '');
   if (s.auth?.protected) {
     const x = s.auth;
-    add(`auth-protected (forward, valid JWT) vs open target, same requests: req/s`, '', '', `${f(x.protected.rps)} vs ${f(x.open.rps)}`, `${f(x.ratio, '×')} of open (median of ${x.round_ratios.length} interleaved rounds: ${x.round_ratios.join(', ')})`);
-    add('auth-protected vs open: p50 / p99 ms', '', '', `${f(x.protected.p50_ms)} / ${f(x.protected.p99_ms)} vs ${f(x.open.p50_ms)} / ${f(x.open.p99_ms)}`, `p99 ${f(x.ratio_p99, '×')}`);
-    if (x.open_without_token) add('… open target, requests without the token: req/s', '', '', `${f(x.protected.rps)} vs ${f(x.open_without_token.rps)}`, `${f(x.ratio_vs_open_without_token, '×')} (median)`);
-    add('… open target moving the same header bytes both ways (control): req/s', '', '', `${f(x.protected.rps)} vs ${f(x.control_same_bytes.rps)}`, `${f(x.ratio_vs_control, '×')} of control (median)`);
+    add(
+      `auth-protected (forward, valid JWT) vs open target, same requests: req/s`,
+      '',
+      '',
+      `${f(x.protected.rps)} vs ${f(x.open.rps)}`,
+      `${f(x.ratio, '×')} of open (median of ${x.round_ratios.length} interleaved rounds: ${x.round_ratios.join(', ')})`,
+    );
+    add(
+      'auth-protected vs open: p50 / p99 ms',
+      '',
+      '',
+      `${f(x.protected.p50_ms)} / ${f(x.protected.p99_ms)} vs ${f(x.open.p50_ms)} / ${f(x.open.p99_ms)}`,
+      `p99 ${f(x.ratio_p99, '×')}`,
+    );
+    if (x.open_without_token)
+      add(
+        '… open target, requests without the token: req/s',
+        '',
+        '',
+        `${f(x.protected.rps)} vs ${f(x.open_without_token.rps)}`,
+        `${f(x.ratio_vs_open_without_token, '×')} (median)`,
+      );
+    add(
+      '… open target moving the same header bytes both ways (control): req/s',
+      '',
+      '',
+      `${f(x.protected.rps)} vs ${f(x.control_same_bytes.rps)}`,
+      `${f(x.ratio_vs_control, '×')} of control (median)`,
+    );
   }
   if (s['https-sni']?.ours) {
     const x = s['https-sni'];
-    add('HTTPS keep-alive: req/s', '', f(x.nginx.rps), f(x.ours.rps), `${f(x.ratio_rps_vs_nginx, '×')} (median of ${x.rounds} rounds: ${x.round_ratios_rps_vs_nginx.join(', ')})`);
-    add('HTTPS: p50 / p99 ms', '', `${f(x.nginx.p50_ms)} / ${f(x.nginx.p99_ms)}`, `${f(x.ours.p50_ms)} / ${f(x.ours.p99_ms)}`, '');
+    add(
+      'HTTPS keep-alive: req/s',
+      '',
+      f(x.nginx.rps),
+      f(x.ours.rps),
+      `${f(x.ratio_rps_vs_nginx, '×')} (median of ${x.rounds} rounds: ${x.round_ratios_rps_vs_nginx.join(', ')})`,
+    );
+    add(
+      'HTTPS: p50 / p99 ms',
+      '',
+      `${f(x.nginx.p50_ms)} / ${f(x.nginx.p99_ms)}`,
+      `${f(x.ours.p50_ms)} / ${f(x.ours.p99_ms)}`,
+      '',
+    );
   }
   if (s['sse-idle']?.ours) {
     const x = s['sse-idle'];
-    add(`${x.ours.streams} idle SSE streams: KiB per stream`, f(x.direct.kib_per_stream), f(x.nginx.kib_per_stream), f(x.ours.kib_per_stream), '');
-    add('SSE event latency p50 / p99 ms', `${f(x.direct.event_latency_p50_ms)} / ${f(x.direct.event_latency_p99_ms)}`, `${f(x.nginx.event_latency_p50_ms)} / ${f(x.nginx.event_latency_p99_ms)}`, `${f(x.ours.event_latency_p50_ms)} / ${f(x.ours.event_latency_p99_ms)}`, '');
+    add(
+      `${x.ours.streams} idle SSE streams: KiB per stream`,
+      f(x.direct.kib_per_stream),
+      f(x.nginx.kib_per_stream),
+      f(x.ours.kib_per_stream),
+      '',
+    );
+    add(
+      'SSE event latency p50 / p99 ms',
+      `${f(x.direct.event_latency_p50_ms)} / ${f(x.direct.event_latency_p99_ms)}`,
+      `${f(x.nginx.event_latency_p50_ms)} / ${f(x.nginx.event_latency_p99_ms)}`,
+      `${f(x.ours.event_latency_p50_ms)} / ${f(x.ours.event_latency_p99_ms)}`,
+      '',
+    );
   }
   if (s['websocket-echo']?.ours) {
     const x = s['websocket-echo'];
-    add('WebSocket echo RTT p50 / p99 ms', `${f(x.direct.rtt_p50_ms)} / ${f(x.direct.rtt_p99_ms)}`, `${f(x.nginx.rtt_p50_ms)} / ${f(x.nginx.rtt_p99_ms)}`, `${f(x.ours.rtt_p50_ms)} / ${f(x.ours.rtt_p99_ms)}`, '');
+    add(
+      'WebSocket echo RTT p50 / p99 ms',
+      `${f(x.direct.rtt_p50_ms)} / ${f(x.direct.rtt_p99_ms)}`,
+      `${f(x.nginx.rtt_p50_ms)} / ${f(x.nginx.rtt_p99_ms)}`,
+      `${f(x.ours.rtt_p50_ms)} / ${f(x.ours.rtt_p99_ms)}`,
+      '',
+    );
   }
   if (s.propagation?.p99_ms !== undefined) {
-    add(`config propagation A→B (${s.propagation.writes} writes) p50 / p99 ms`, '', '', `${f(s.propagation.p50_ms)} / ${f(s.propagation.p99_ms)}`, '');
-    add('… of which after A answered the write, p50 / p99 ms', '', '', `${f(s.propagation.after_write_p50_ms)} / ${f(s.propagation.after_write_p99_ms)}`, '');
+    add(
+      `config propagation A→B (${s.propagation.writes} writes) p50 / p99 ms`,
+      '',
+      '',
+      `${f(s.propagation.p50_ms)} / ${f(s.propagation.p99_ms)}`,
+      '',
+    );
+    add(
+      '… of which after A answered the write, p50 / p99 ms',
+      '',
+      '',
+      `${f(s.propagation.after_write_p50_ms)} / ${f(s.propagation.after_write_p99_ms)}`,
+      '',
+    );
   }
   if (s.scale?.many_targets) {
     const x = s.scale;
-    add(`${x.targets} targets + ${x.routes} routes vs 1: req/s`, '', '', `${f(x.many_targets.rps)} vs ${f(x.one_target.rps)}`, `${f(x.ratio_rps, '×')} of one target`);
-    add('start-up to first proxied answer, ms', '', '', `${f(x.many_targets.startup_ms)} vs ${f(x.one_target.startup_ms)}`, '');
+    add(
+      `${x.targets} targets + ${x.routes} routes vs 1: req/s`,
+      '',
+      '',
+      `${f(x.many_targets.rps)} vs ${f(x.one_target.rps)}`,
+      `${f(x.ratio_rps, '×')} of one target`,
+    );
+    add(
+      'start-up to first proxied answer, ms',
+      '',
+      '',
+      `${f(x.many_targets.startup_ms)} vs ${f(x.one_target.startup_ms)}`,
+      '',
+    );
   }
   for (const [name, v] of Object.entries(s)) if (v?.error) lines.push('', `**${name} failed**: ${v.error}`);
   return lines.join('\n');
@@ -694,9 +976,22 @@ function markdown(r) {
 
 async function main() {
   ensureNodeModules();
-  ensureCommands({ wrk: 'wrk', nginx: 'nginx', 'redis-server': 'redis-server', 'redis-cli': 'redis-tools', openssl: 'openssl' });
+  ensureCommands({
+    wrk: 'wrk',
+    nginx: 'nginx',
+    'redis-server': 'redis-server',
+    'redis-cli': 'redis-tools',
+    openssl: 'openssl',
+  });
   ensureBuilt(['server']);
-  results.machine = { workers: WORKERS, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', memory_gib: round(totalmem() / 1024 ** 3, 1), node: process.version, loadavg_before: loadavg().map((v) => round(v)) };
+  results.machine = {
+    workers: WORKERS,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? '?',
+    memory_gib: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    loadavg_before: loadavg().map((v) => round(v)),
+  };
   const redis = await startRedis();
   const backend = await startBackend();
   const certificate = makeCertificate();
@@ -708,7 +1003,9 @@ async function main() {
   await until('target served', async () => (await get(ours.httpPort, '/small', HOST)).status === 200);
   await until('target served on B', async () => (await get(replicaB.httpPort, '/small', HOST)).status === 200);
   // Warm-up (JIT, pools) for everyone.
-  if (!SMOKE) for (const port of [backend.port, nginx.port, ours.httpPort]) await wrk(`http://127.0.0.1:${port}/small`, { duration: 1 });
+  if (!SMOKE)
+    for (const port of [backend.port, nginx.port, ours.httpPort])
+      await wrk(`http://127.0.0.1:${port}/small`, { duration: 1 });
   const ctx = { redis, backend, nginx, ours, replicaB };
   for (const [name, run] of Object.entries(scenarios)) {
     if (ONLY.length && !ONLY.includes(name)) continue;
@@ -718,8 +1015,14 @@ async function main() {
     } catch (error) {
       results.scenarios[name] = { error: error.message };
       log(`${name} failed: ${error.message}`);
-      for (const [who, server] of [['ours', ours], ['replica B', replicaB]]) {
-        if (server.child.exitCode !== null || server.child.signalCode) log(`${who} exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.child.output.slice(-4000)}`);
+      for (const [who, server] of [
+        ['ours', ours],
+        ['replica B', replicaB],
+      ]) {
+        if (server.child.exitCode !== null || server.child.signalCode)
+          log(
+            `${who} exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.child.output.slice(-4000)}`,
+          );
       }
     }
   }

@@ -17,7 +17,11 @@ try {
   const result = { base: images.base, redis: images.redis, seconds: images.seconds };
   if (!process.argv.includes('--base-only')) {
     result.product = option('--tag', 'mcp-https-proxy:latest');
-    result.seconds.product = buildProductImage({ tag: result.product, baseImage: images.base, network: option('--network') });
+    result.seconds.product = buildProductImage({
+      tag: result.product,
+      baseImage: images.base,
+      network: option('--network'),
+    });
   }
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {

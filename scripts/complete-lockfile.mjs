@@ -8,7 +8,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const path = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(path, 'utf8'));
 const OS = { darwin: 'darwin', linux: 'linux', windows: 'win32', win32: 'win32', freebsd: 'freebsd' };
-const CPU = { x64: 'x64', arm64: 'arm64', arm: 'arm', armv7: 'arm', loong64: 'loong64', riscv64: 'riscv64', ia32: 'ia32', s390x: 's390x', ppc64: 'ppc64' };
+const CPU = {
+  x64: 'x64',
+  arm64: 'arm64',
+  arm: 'arm',
+  armv7: 'arm',
+  loong64: 'loong64',
+  riscv64: 'riscv64',
+  ia32: 'ia32',
+  s390x: 's390x',
+  ppc64: 'ppc64',
+};
 let added = 0;
 for (const [key, pkg] of Object.entries(lock.packages)) {
   for (const [name, version] of Object.entries(pkg.optionalDependencies ?? {})) {
@@ -29,6 +39,8 @@ for (const [key, pkg] of Object.entries(lock.packages)) {
     void key;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)),
+);
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`complete-lockfile: added ${added} optional platform entries`);

@@ -8,7 +8,8 @@ import { ensureBuilt, ensureCommands, ensureNodeModules, root, run, withNodeOnPa
 // The suite runs on the Node LTS: the machine's Node when it is that major, else the official
 // binary from the npm registry's node-linux-* package, downloaded once into .cache/.
 const nodeLts = nodeLtsBinary();
-if (nodeLts !== process.execPath) console.log(`Node ${process.versions.node} here: the tests run on Node ${NODE_LTS_VERSION} (${nodeLts})`);
+if (nodeLts !== process.execPath)
+  console.log(`Node ${process.versions.node} here: the tests run on Node ${NODE_LTS_VERSION} (${nodeLts})`);
 ensureNodeModules(nodeLts);
 // Debian packages the test suite runs for real. Command name -> package.
 ensureCommands({
@@ -37,6 +38,7 @@ const clusterOnly = process.argv.includes('--cluster-only');
 const jestArgs = process.argv.slice(2).filter((arg) => arg !== '--cluster-only');
 if (!clusterOnly) {
   run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
+  run(`${root}/node_modules/.bin/prettier`, ['--check', '--log-level=warn', '.']);
   run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
 }
 // The container images (test/operator/docker.e2e-spec.ts), built before jest so the minutes of a
@@ -49,17 +51,25 @@ if (!clusterOnly) {
     run(nodeLts, [`${root}/scripts/build-images.mjs`, '--tag', tag], { env: withNodeOnPath(nodeLts) });
     console.log(`Container images ready in ${Math.round((Date.now() - started) / 1000)} s`);
   } catch (error) {
-    console.error(`Building the container images failed (${error.message}); test/operator/docker.e2e-spec.ts will fail with the details.`);
+    console.error(
+      `Building the container images failed (${error.message}); test/operator/docker.e2e-spec.ts will fail with the details.`,
+    );
   }
 }
 const passes = [
   // Unit specs and the e2e project against one redis-server, on the Node LTS: jest first on PATH,
   // so jest and every server or CLI child it starts (process.execPath) run on it.
-  ...(clusterOnly ? [] : [{ name: `unit + e2e (standalone Redis, Node ${NODE_LTS_VERSION})`, args: [], env: withNodeOnPath(nodeLts) }]),
+  ...(clusterOnly
+    ? []
+    : [{ name: `unit + e2e (standalone Redis, Node ${NODE_LTS_VERSION})`, args: [], env: withNodeOnPath(nodeLts) }]),
   // The e2e project again against a six-node Redis Cluster (test/support/global-setup.ts starts it;
   // jest.config.js lists the few suites left out of this pass and why), also on the Node LTS: the
   // native add-ons npm ci built are for its ABI.
-  { name: `e2e on a Redis Cluster (Node ${NODE_LTS_VERSION})`, args: ['--selectProjects', 'e2e'], env: { ...withNodeOnPath(nodeLts), TEST_REDIS_TOPOLOGY: 'cluster' } },
+  {
+    name: `e2e on a Redis Cluster (Node ${NODE_LTS_VERSION})`,
+    args: ['--selectProjects', 'e2e'],
+    env: { ...withNodeOnPath(nodeLts), TEST_REDIS_TOPOLOGY: 'cluster' },
+  },
 ];
 const failed = [];
 for (const pass of passes) {
@@ -70,7 +80,9 @@ for (const pass of passes) {
   } catch {
     failed.push(pass.name);
   }
-  process.stdout.write(`=== jest: ${pass.name}: ${failed.includes(pass.name) ? 'FAILED' : 'passed'} in ${Math.round((Date.now() - started) / 1000)} s\n`);
+  process.stdout.write(
+    `=== jest: ${pass.name}: ${failed.includes(pass.name) ? 'FAILED' : 'passed'} in ${Math.round((Date.now() - started) / 1000)} s\n`,
+  );
 }
 if (failed.length > 0) {
   process.stderr.write(`failed: ${failed.join('; ')}\n`);

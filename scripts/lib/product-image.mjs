@@ -7,7 +7,10 @@ import { root } from './system.mjs';
 export const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 function certificates(pem) {
-  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((cert) => ({ cert, key: cert.replace(/\s+/g, '') }));
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((cert) => ({
+    cert,
+    key: cert.replace(/\s+/g, ''),
+  }));
 }
 
 /**
@@ -17,8 +20,15 @@ function certificates(pem) {
  */
 export function extraCaCertificates(baseImage, hostBundle = HOST_CA_BUNDLE) {
   if (!existsSync(hostBundle)) return '';
-  const own = new Set(certificates(sh('docker', ['run', '--rm', '--network', 'none', baseImage, 'cat', '/etc/ssl/certs/ca-certificates.crt'])).map((c) => c.key));
-  return certificates(readFileSync(hostBundle, 'utf8')).filter((c) => !own.has(c.key)).map((c) => c.cert).join('\n');
+  const own = new Set(
+    certificates(
+      sh('docker', ['run', '--rm', '--network', 'none', baseImage, 'cat', '/etc/ssl/certs/ca-certificates.crt']),
+    ).map((c) => c.key),
+  );
+  return certificates(readFileSync(hostBundle, 'utf8'))
+    .filter((c) => !own.has(c.key))
+    .map((c) => c.cert)
+    .join('\n');
 }
 
 /** `docker build` of the Dockerfile FROM the given base, trusting the host's extra CAs while building. */

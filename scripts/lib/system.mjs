@@ -28,7 +28,9 @@ export function ensureCommands(wanted) {
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map(([, pkg]) => pkg))];
   if (!isRoot || !hasCommand('apt-get')) {
-    console.error(`Missing: ${missing.map(([c]) => c).join(', ')}. Install them with:\n  sudo apt-get install -y ${packages.join(' ')}`);
+    console.error(
+      `Missing: ${missing.map(([c]) => c).join(', ')}. Install them with:\n  sudo apt-get install -y ${packages.join(' ')}`,
+    );
     process.exit(1);
   }
   console.log(`Installing ${packages.join(' ')} with apt-get...`);
@@ -58,8 +60,7 @@ export function ensureNodeModules(node = process.execPath) {
     const nodedir = dirname(dirname(node));
     const headers = existsSync(join(nodedir, 'include', 'node', 'node.h')) ? { npm_config_nodedir: nodedir } : {};
     run(node, [npmCli, ...args], { env: { ...withNodeOnPath(node), ...headers } });
-  }
-  else run('npm', args);
+  } else run('npm', args);
 }
 
 /** The environment with `node`'s folder first on PATH: scripts and `#!/usr/bin/env node` tools run under it. */
@@ -78,11 +79,16 @@ function newestMtime(dir) {
 }
 
 /** The V8 flags the server is launched with (apps/server/node-flags.json says why). */
-export const SERVER_NODE_FLAGS = JSON.parse(readFileSync(join(root, 'apps', 'server', 'node-flags.json'), 'utf8')).flags;
+export const SERVER_NODE_FLAGS = JSON.parse(
+  readFileSync(join(root, 'apps', 'server', 'node-flags.json'), 'utf8'),
+).flags;
 
 /** Builds the given Nest apps when their output is missing or older than any source file. */
 export function ensureBuilt(apps) {
-  const sources = Math.max(...['apps', 'libs'].map((d) => newestMtime(join(root, d))), statSync(join(root, 'package.json')).mtimeMs);
+  const sources = Math.max(
+    ...['apps', 'libs'].map((d) => newestMtime(join(root, d))),
+    statSync(join(root, 'package.json')).mtimeMs,
+  );
   for (const app of apps) {
     const output = join(root, 'dist', 'apps', app, 'main.js');
     if (existsSync(output) && statSync(output).mtimeMs >= sources) continue;

@@ -23,7 +23,9 @@ describe('bench smoke run', () => {
   });
 
   it('runs every scenario against direct, nginx and ours and writes JSON + Markdown', async () => {
-    const run = spawn(process.execPath, ['bench/run.mjs', '--smoke', `--out=${out}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawn(process.execPath, ['bench/run.mjs', '--smoke', `--out=${out}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = run;
     let output = '';
     run.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -34,10 +36,22 @@ describe('bench smoke run', () => {
     const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
     expect(results.smoke).toBe(true);
     const s = results.scenarios;
-    expect(Object.keys(s).sort()).toEqual(['auth', 'https-sni', 'propagation', 'scale', 'small-get', 'sse-idle', 'stream-1mib', 'websocket-echo']);
-    for (const [name, result] of Object.entries(s)) expect({ name, error: result.error }).toEqual({ name, error: undefined });
-    const served = (row: unknown) => (row as { rps: number; non_2xx: number }).rps > 0 && (row as { non_2xx: number }).non_2xx === 0;
-    for (const who of ['direct', 'nginx', 'nginx_access_log', 'ours']) expect({ who, ok: served(s['small-get'][who]) }).toEqual({ who, ok: true });
+    expect(Object.keys(s).sort()).toEqual([
+      'auth',
+      'https-sni',
+      'propagation',
+      'scale',
+      'small-get',
+      'sse-idle',
+      'stream-1mib',
+      'websocket-echo',
+    ]);
+    for (const [name, result] of Object.entries(s))
+      expect({ name, error: result.error }).toEqual({ name, error: undefined });
+    const served = (row: unknown) =>
+      (row as { rps: number; non_2xx: number }).rps > 0 && (row as { non_2xx: number }).non_2xx === 0;
+    for (const who of ['direct', 'nginx', 'nginx_access_log', 'ours'])
+      expect({ who, ok: served(s['small-get'][who]) }).toEqual({ who, ok: true });
     for (const who of ['nginx', 'ours']) expect({ who, ok: served(s['https-sni'][who]) }).toEqual({ who, ok: true });
     expect((s['stream-1mib'].ours as { mib_per_s: number }).mib_per_s).toBeGreaterThan(0);
     for (const who of ['direct', 'nginx', 'ours']) {
@@ -52,7 +66,8 @@ describe('bench smoke run', () => {
     // request wrk sent with it was answered 2xx
     expect(s.auth.skipped).toBeUndefined();
     expect(s.auth).toMatchObject({ status_with_token: 200, status_without_token: 401 });
-    for (const who of ['open', 'open_without_token', 'protected', 'control_same_bytes']) expect({ who, ok: served(s.auth[who]) }).toEqual({ who, ok: true });
+    for (const who of ['open', 'open_without_token', 'protected', 'control_same_bytes'])
+      expect({ who, ok: served(s.auth[who]) }).toEqual({ who, ok: true });
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
     expect(md).toContain('| small GET, 10 conns: req/s |');
     expect(md).toContain('| auth-protected (forward, valid JWT) vs open target, same requests: req/s |');

@@ -32,7 +32,8 @@ describe('certificates API', () => {
   let resetter: Server;
   let userToken: string;
 
-  const post = <T = Certificate>(path: string, body: unknown, token?: string) => server.api<T>('POST', `/api/v1/certificates${path}`, { body, token });
+  const post = <T = Certificate>(path: string, body: unknown, token?: string) =>
+    server.api<T>('POST', `/api/v1/certificates${path}`, { body, token });
   const expectError = (res: { status: number; body: unknown }, status: number, message: RegExp) => {
     expect(res.status).toBe(status);
     expect((res.body as ErrorBody).message).toMatch(message);
@@ -42,9 +43,13 @@ describe('certificates API', () => {
     resetter = createServer((socket) => socket.resetAndDestroy());
     await new Promise<void>((resolve) => resetter.listen(0, '127.0.0.1', resolve));
     directory = `https://127.0.0.1:${(resetter.address() as AddressInfo).port}/directory`;
-    server = await ServerProcess.start({ env: { ACME_DIRECTORY_URL: directory, ADMIN_EMAIL: 'admin@example.org', RENEWAL_CHECK_SECONDS: '3600' } });
+    server = await ServerProcess.start({
+      env: { ACME_DIRECTORY_URL: directory, ADMIN_EMAIL: 'admin@example.org', RENEWAL_CHECK_SECONDS: '3600' },
+    });
     redis = testRedisClient();
-    const token = await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'cert-user', cert_email: 'user@example.org' } });
+    const token = await server.api<{ token: string }>('POST', '/api/v1/tokens', {
+      body: { name: 'cert-user', cert_email: 'user@example.org' },
+    });
     userToken = token.body.token;
   });
   afterAll(async () => {
@@ -62,15 +67,35 @@ describe('certificates API', () => {
       [{ domain: 'a.example.org', colour: 'red' }, /property colour should not exist/],
       [{ domain: 'a.example.org', email: 'nope' }, /email must be an e-mail address/],
       [{ domain: 'a.example.org', cert_name: 'Bad Name!' }, /cert_name "Bad Name!" is not valid/],
-      [{ domain: 'a.example.org', acme_directory_url: 'letsencrypt' }, /acme_directory_url "letsencrypt" is not supported: use "production", "staging" or the https:\/\/ URL/],
-      [{ domain: 'a.example.org', acme_directory_url: 'http://ca.example.org/dir' }, /uses http: ACME directories are served over https/],
+      [
+        { domain: 'a.example.org', acme_directory_url: 'letsencrypt' },
+        /acme_directory_url "letsencrypt" is not supported: use "production", "staging" or the https:\/\/ URL/,
+      ],
+      [
+        { domain: 'a.example.org', acme_directory_url: 'http://ca.example.org/dir' },
+        /uses http: ACME directories are served over https/,
+      ],
     ])('single-domain %j → 400', async (body, message) => {
       expectError(await post('', body), 400, message);
     });
 
     it.each([
-      [{ cert_name: 'many', domains: Array.from({ length: 101 }, (_, i) => `h${i}.example.org`), acme_directory_url: 'production' }, /at most 100 hostnames/],
-      [{ cert_name: 'dup', domains: ['a.example.org', 'b.example.org', 'A.example.org'], acme_directory_url: 'production' }, /domains lists "a.example.org" more than once: remove the duplicate/],
+      [
+        {
+          cert_name: 'many',
+          domains: Array.from({ length: 101 }, (_, i) => `h${i}.example.org`),
+          acme_directory_url: 'production',
+        },
+        /at most 100 hostnames/,
+      ],
+      [
+        {
+          cert_name: 'dup',
+          domains: ['a.example.org', 'b.example.org', 'A.example.org'],
+          acme_directory_url: 'production',
+        },
+        /domains lists "a.example.org" more than once: remove the duplicate/,
+      ],
       [{ cert_name: 'none', domains: [], acme_directory_url: 'production' }, /at least one hostname/],
       [{ cert_name: 'nodir', domains: ['a.example.org'] }, /acme_directory_url is required/],
       [{ cert_name: 'ftp', domains: ['a.example.org'], acme_directory_url: 'ftp://ca.example.org/dir' }, /uses ftp/],
@@ -80,26 +105,51 @@ describe('certificates API', () => {
     });
 
     it('refuses a name that is taken (409) and unknown certificates (404)', async () => {
-      expect((await post('/multi-domain', { cert_name: 'taken', domains: ['t.example.org'], acme_directory_url: 'production' })).status).toBe(201);
-      expectError(await post('', { domain: 'other.example.org', cert_name: 'taken' }), 409, /a certificate named "taken" already exists/);
+      expect(
+        (
+          await post('/multi-domain', {
+            cert_name: 'taken',
+            domains: ['t.example.org'],
+            acme_directory_url: 'production',
+          })
+        ).status,
+      ).toBe(201);
+      expectError(
+        await post('', { domain: 'other.example.org', cert_name: 'taken' }),
+        409,
+        /a certificate named "taken" already exists/,
+      );
       expectError(await server.api('GET', '/api/v1/certificates/missing'), 404, /certificate "missing" not found/);
-      expectError(await server.api('GET', '/api/v1/certificates/taken/status?wait=500'), 400, /wait must be at most 120 seconds/);
+      expectError(
+        await server.api('GET', '/api/v1/certificates/taken/status?wait=500'),
+        400,
+        /wait must be at most 120 seconds/,
+      );
     });
   });
 
   it('an unreachable ACME directory ends in failed with the reason, without holding the request', async () => {
     const created = await post('', { domain: 'down.example.org' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ cert_name: 'proxy-down-example-org', status: 'pending', email: 'admin@example.org', acme_directory_url: directory });
+    expect(created.body).toMatchObject({
+      cert_name: 'proxy-down-example-org',
+      status: 'pending',
+      email: 'admin@example.org',
+      acme_directory_url: directory,
+    });
     const status = await server.api<Certificate>('GET', '/api/v1/certificates/proxy-down-example-org/status?wait=60');
     expect(status.body).toMatchObject({ status: 'failed', order_running: false });
-    expect(status.body.error).toMatch(new RegExp(`could not reach the ACME server at ${directory.replace(/[.]/g, '\\.')}: .*ECONNRESET`));
+    expect(status.body.error).toMatch(
+      new RegExp(`could not reach the ACME server at ${directory.replace(/[.]/g, '\\.')}: .*ECONNRESET`),
+    );
 
     // A failed certificate can be retried with renew (no force needed); it fails the same way.
     const retry = await post('/proxy-down-example-org/renew', undefined);
     expect(retry.status).toBe(202);
     expect(retry.body.status).toBe('pending');
-    expect((await server.api<Certificate>('GET', '/api/v1/certificates/proxy-down-example-org/status?wait=60')).body.status).toBe('failed');
+    expect(
+      (await server.api<Certificate>('GET', '/api/v1/certificates/proxy-down-example-org/status?wait=60')).body.status,
+    ).toBe('failed');
   });
 
   it('allows one order per certificate: a held lock (another replica ordering) makes renew answer 409', async () => {
@@ -107,22 +157,49 @@ describe('certificates API', () => {
     const lockKey = `{${server.keyPrefix}}:lock:certificate:proxy-down-example-org`;
     await redis.set(lockKey, 'another-replica', 'PX', 30_000);
     try {
-      expectError(await post('/proxy-down-example-org/renew?force=true', undefined), 409, /an order for certificate "proxy-down-example-org" is already running/);
-      expect((await server.api<{ order_running: boolean }>('GET', '/api/v1/certificates/proxy-down-example-org/status')).body.order_running).toBe(true);
+      expectError(
+        await post('/proxy-down-example-org/renew?force=true', undefined),
+        409,
+        /an order for certificate "proxy-down-example-org" is already running/,
+      );
+      expect(
+        (await server.api<{ order_running: boolean }>('GET', '/api/v1/certificates/proxy-down-example-org/status')).body
+          .order_running,
+      ).toBe(true);
     } finally {
       await redis.del(lockKey);
     }
-    expectError(await post('/proxy-down-example-org/convert-to-production', undefined), 409, /is not from a staging directory/);
+    expectError(
+      await post('/proxy-down-example-org/convert-to-production', undefined),
+      409,
+      /is not from a staging directory/,
+    );
   });
 
   it('scopes certificates to their token, uses its cert_email, hides private keys, and goes with the token', async () => {
     const mine = await post('', { domain: 'user.example.org' }, userToken);
     expect(mine.status).toBe(201);
     expect(mine.body).toMatchObject({ owner: 'cert-user', email: 'user@example.org' });
-    expect((await server.api<Certificate[]>('GET', '/api/v1/certificates', { token: userToken })).body.map((c) => c.cert_name)).toEqual(['proxy-user-example-org']);
-    expectError(await server.api('GET', '/api/v1/certificates/proxy-down-example-org', { token: userToken }), 403, /belongs to another token/);
-    expectError(await server.api('GET', '/api/v1/certificates/proxy-user-example-org?include_private_key=true', { token: userToken }), 403, /needs the admin token/);
-    expect((await server.api('GET', '/api/v1/certificates/proxy-user-example-org', { token: userToken })).status).toBe(200);
+    expect(
+      (await server.api<Certificate[]>('GET', '/api/v1/certificates', { token: userToken })).body.map(
+        (c) => c.cert_name,
+      ),
+    ).toEqual(['proxy-user-example-org']);
+    expectError(
+      await server.api('GET', '/api/v1/certificates/proxy-down-example-org', { token: userToken }),
+      403,
+      /belongs to another token/,
+    );
+    expectError(
+      await server.api('GET', '/api/v1/certificates/proxy-user-example-org?include_private_key=true', {
+        token: userToken,
+      }),
+      403,
+      /needs the admin token/,
+    );
+    expect((await server.api('GET', '/api/v1/certificates/proxy-user-example-org', { token: userToken })).status).toBe(
+      200,
+    );
 
     const tokenInfo = await server.api<{ owned: Record<string, number> }>('GET', '/api/v1/tokens/cert-user');
     expect(tokenInfo.body.owned.certificates).toBe(1);
@@ -133,14 +210,22 @@ describe('certificates API', () => {
   });
 
   it('two racing creates of one name: exactly one wins, the other gets 409', async () => {
-    const [first, second] = await Promise.all([post('', { domain: 'race.example.org' }), post('', { domain: 'race.example.org' })]);
+    const [first, second] = await Promise.all([
+      post('', { domain: 'race.example.org' }),
+      post('', { domain: 'race.example.org' }),
+    ]);
     expect([first.status, second.status].sort()).toEqual([201, 409]);
-    expect(await redis.scard(`{${server.keyPrefix}}:certificates`)).toBe((await server.api<Certificate[]>('GET', '/api/v1/certificates')).body.length);
+    expect(await redis.scard(`{${server.keyPrefix}}:certificates`)).toBe(
+      (await server.api<Certificate[]>('GET', '/api/v1/certificates')).body.length,
+    );
     await server.api('GET', '/api/v1/certificates/proxy-race-example-org/status?wait=60');
   });
 
   it('deletes a certificate', async () => {
-    expect((await server.api('DELETE', '/api/v1/certificates/taken')).body).toEqual({ cert_name: 'taken', deleted: true });
+    expect((await server.api('DELETE', '/api/v1/certificates/taken')).body).toEqual({
+      cert_name: 'taken',
+      deleted: true,
+    });
     expect((await server.api('GET', '/api/v1/certificates/taken')).status).toBe(404);
     expect(await redis.exists(`{${server.keyPrefix}}:certificate:taken`)).toBe(0);
   });

@@ -59,18 +59,38 @@ describe('certificates from a real ACME CA (Pebble)', () => {
 
   const serve = (servername: string): Promise<Served> =>
     new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port: (tlsServer.address() as AddressInfo).port, servername, ca: root, rejectUnauthorized: false }, () => {
-        const peer = socket.getPeerCertificate();
-        resolve({ authorized: socket.authorized, authorizationError: socket.authorizationError?.message, fingerprint: peer.fingerprint256, altNames: peer.subjectaltname ?? '' });
-        socket.end();
-      });
+      const socket = connect(
+        {
+          host: '127.0.0.1',
+          port: (tlsServer.address() as AddressInfo).port,
+          servername,
+          ca: root,
+          rejectUnauthorized: false,
+        },
+        () => {
+          const peer = socket.getPeerCertificate();
+          resolve({
+            authorized: socket.authorized,
+            authorizationError: socket.authorizationError?.message,
+            fingerprint: peer.fingerprint256,
+            altNames: peer.subjectaltname ?? '',
+          });
+          socket.end();
+        },
+      );
       socket.once('error', reject);
     });
-  const show = async (server: ServerProcess, name: string) => (await server.api<Certificate>('GET', `/api/v1/certificates/${name}`)).body;
+  const show = async (server: ServerProcess, name: string) =>
+    (await server.api<Certificate>('GET', `/api/v1/certificates/${name}`)).body;
 
   beforeAll(async () => {
     pebble = await Pebble.prepare();
-    const env = { ...pebble.serverEnv, RENEWAL_CHECK_SECONDS: '1', ADMIN_EMAIL: 'certs@example.org', AUTO_CERTIFICATES: 'true' };
+    const env = {
+      ...pebble.serverEnv,
+      RENEWAL_CHECK_SECONDS: '1',
+      ADMIN_EMAIL: 'certs@example.org',
+      AUTO_CERTIFICATES: 'true',
+    };
     a = await ServerProcess.start({ env });
     b = await ServerProcess.start({ env, keyPrefix: a.keyPrefix });
     await pebble.start(challengePortOf(a));
@@ -84,7 +104,9 @@ describe('certificates from a real ACME CA (Pebble)', () => {
       CONFIG_POLL_SECONDS: '1',
       LOG_LEVEL: 'silent',
     });
-    sni = await Test.createTestingModule({ imports: [ConfigModule.forRoot(sniEnv), RedisModule, CryptoModule, TlsContextModule] }).compile();
+    sni = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(sniEnv), RedisModule, CryptoModule, TlsContextModule],
+    }).compile();
     sni.useLogger(false);
     await sni.init();
     provider = sni.get<TlsContextProvider>(TLS_CONTEXT_PROVIDER);
@@ -108,7 +130,9 @@ describe('certificates from a real ACME CA (Pebble)', () => {
   });
 
   it('issues a single-domain certificate ordered through replica B while Pebble validates on replica A', async () => {
-    const created = await b.api<Certificate>('POST', '/api/v1/certificates', { body: { domain: 'Single.Example.test' } });
+    const created = await b.api<Certificate>('POST', '/api/v1/certificates', {
+      body: { domain: 'Single.Example.test' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       cert_name: 'proxy-single-example-test',
@@ -121,7 +145,12 @@ describe('certificates from a real ACME CA (Pebble)', () => {
 
     const status = await b.api<Certificate>('GET', '/api/v1/certificates/proxy-single-example-test/status?wait=60');
     expect(status.status).toBe(200);
-    expect(status.body).toMatchObject({ cert_name: 'proxy-single-example-test', status: 'active', error: null, order_running: false });
+    expect(status.body).toMatchObject({
+      cert_name: 'proxy-single-example-test',
+      status: 'active',
+      error: null,
+      order_running: false,
+    });
 
     const cert = await show(a, 'proxy-single-example-test');
     expect(cert.status).toBe('active');
@@ -134,21 +163,44 @@ describe('certificates from a real ACME CA (Pebble)', () => {
     expect(leaf.fingerprint256).toBe(cert.fingerprint);
     expect(pebble.logs).toContain(`single.example.test:${challengePortOf(a)}/.well-known/acme-challenge/`);
 
-    const served = await waitFor('the SNI provider to serve the issued certificate', () => serve('single.example.test'), (s) => s.fingerprint === cert.fingerprint, ISSUANCE);
-    expect(served).toEqual({ authorized: true, authorizationError: undefined, fingerprint: cert.fingerprint, altNames: 'DNS:single.example.test' });
+    const served = await waitFor(
+      'the SNI provider to serve the issued certificate',
+      () => serve('single.example.test'),
+      (s) => s.fingerprint === cert.fingerprint,
+      ISSUANCE,
+    );
+    expect(served).toEqual({
+      authorized: true,
+      authorizationError: undefined,
+      fingerprint: cert.fingerprint,
+      altNames: 'DNS:single.example.test',
+    });
   });
 
   it('issues one certificate for several names and serves it for each by SNI', async () => {
     const domains = ['m1.example.test', 'm2.example.test', 'm3.example.test'];
-    const created = await a.api<Certificate>('POST', '/api/v1/certificates/multi-domain', { body: { cert_name: 'multi', domains, acme_directory_url: 'production' } });
+    const created = await a.api<Certificate>('POST', '/api/v1/certificates/multi-domain', {
+      body: { cert_name: 'multi', domains, acme_directory_url: 'production' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ cert_name: 'multi', domains, status: 'pending' });
     expect((await a.api<Certificate>('GET', '/api/v1/certificates/multi/status?wait=60')).body.status).toBe('active');
     const cert = await show(a, 'multi');
-    expect(new X509Certificate(cert.certificate_pem ?? '').subjectAltName).toBe('DNS:m1.example.test, DNS:m2.example.test, DNS:m3.example.test');
+    expect(new X509Certificate(cert.certificate_pem ?? '').subjectAltName).toBe(
+      'DNS:m1.example.test, DNS:m2.example.test, DNS:m3.example.test',
+    );
     for (const domain of domains) {
-      const served = await waitFor(`the SNI provider to serve the issued certificate for ${domain}`, () => serve(domain), (s) => s.fingerprint === cert.fingerprint, ISSUANCE);
-      expect({ domain, authorized: served.authorized, fingerprint: served.fingerprint }).toEqual({ domain, authorized: true, fingerprint: cert.fingerprint });
+      const served = await waitFor(
+        `the SNI provider to serve the issued certificate for ${domain}`,
+        () => serve(domain),
+        (s) => s.fingerprint === cert.fingerprint,
+        ISSUANCE,
+      );
+      expect({ domain, authorized: served.authorized, fingerprint: served.fingerprint }).toEqual({
+        domain,
+        authorized: true,
+        fingerprint: cert.fingerprint,
+      });
     }
     const list = await a.api<Certificate[]>('GET', '/api/v1/certificates');
     // AUTO_CERTIFICATES also orders the auth hostname's system certificate (test/security/system-certificates.e2e-spec.ts).
@@ -170,22 +222,36 @@ describe('certificates from a real ACME CA (Pebble)', () => {
       expect({ key, clear: /PRIVATE KEY/.test(value) }).toEqual({ key, clear: false });
     }
     expect(strings).toBeGreaterThanOrEqual(3);
-    const record = JSON.parse((await redis.get(`{${a.keyPrefix}}:certificate:multi`)) ?? '{}') as { private_key_sealed?: string };
+    const record = JSON.parse((await redis.get(`{${a.keyPrefix}}:certificate:multi`)) ?? '{}') as {
+      private_key_sealed?: string;
+    };
     expect(record.private_key_sealed).toMatch(/^v1\./);
 
     const withKey = (await a.api<Certificate>('GET', '/api/v1/certificates/multi?include_private_key=true')).body;
     expect(withKey.private_key_pem).toMatch(/^-----BEGIN (EC )?PRIVATE KEY-----/);
-    const certKey = new X509Certificate(withKey.certificate_pem ?? '').publicKey.export({ type: 'spki', format: 'der' });
-    expect(createPublicKey(withKey.private_key_pem ?? '').export({ type: 'spki', format: 'der' }).equals(certKey)).toBe(true);
+    const certKey = new X509Certificate(withKey.certificate_pem ?? '').publicKey.export({
+      type: 'spki',
+      format: 'der',
+    });
+    expect(
+      createPublicKey(withKey.private_key_pem ?? '')
+        .export({ type: 'spki', format: 'der' })
+        .equals(certKey),
+    ).toBe(true);
   });
 
   it('orders with an account key the CA already knows whose URL was never stored (no e-mail)', async () => {
     // A replica without ADMIN_EMAIL: its account has no contact. Pebble refuses an account update
     // with nothing in it ("Use POST-as-GET..."), which acme-client sends when newAccount answers 200.
-    const c = await ServerProcess.start({ env: { ...pebble.serverEnv, AUTO_CERTIFICATES: 'true' }, keyPrefix: a.keyPrefix });
+    const c = await ServerProcess.start({
+      env: { ...pebble.serverEnv, AUTO_CERTIFICATES: 'true' },
+      keyPrefix: a.keyPrefix,
+    });
     try {
       const order = async (name: string) => {
-        expect((await c.api('POST', '/api/v1/certificates', { body: { domain: `${name}.example.test` } })).status).toBe(201);
+        expect((await c.api('POST', '/api/v1/certificates', { body: { domain: `${name}.example.test` } })).status).toBe(
+          201,
+        );
         return (await c.api<Certificate>('GET', `/api/v1/certificates/proxy-${name}-example-test/status?wait=60`)).body;
       };
       expect(await order('noemail1')).toMatchObject({ status: 'active', error: null });
@@ -206,33 +272,73 @@ describe('certificates from a real ACME CA (Pebble)', () => {
     const backend = createHttpServer((_req, res) => res.end('hello through https'));
     await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
     try {
-      const created = await b.api<{ proxy_target: { cert_name: string | null }; certificate_status: string; cert_name: string }>('POST', '/api/v1/proxy/targets', {
-        body: { hostname: 'auto.example.test', target_url: `http://127.0.0.1:${(backend.address() as AddressInfo).port}` },
+      const created = await b.api<{
+        proxy_target: { cert_name: string | null };
+        certificate_status: string;
+        cert_name: string;
+      }>('POST', '/api/v1/proxy/targets', {
+        body: {
+          hostname: 'auto.example.test',
+          target_url: `http://127.0.0.1:${(backend.address() as AddressInfo).port}`,
+        },
       });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ cert_name: 'proxy-auto-example-test', certificate_status: 'pending', proxy_target: { cert_name: 'proxy-auto-example-test' } });
+      expect(created.body).toMatchObject({
+        cert_name: 'proxy-auto-example-test',
+        certificate_status: 'pending',
+        proxy_target: { cert_name: 'proxy-auto-example-test' },
+      });
       const status = await a.api<Certificate>('GET', '/api/v1/certificates/proxy-auto-example-test/status?wait=60');
       expect(status.body).toMatchObject({ status: 'active' });
 
       // Each replica's real HTTPS listener: the Pebble-issued chain verifies against Pebble's root.
       const fetchHttps = (server: ServerProcess) =>
         new Promise<{ authorized: boolean; body: string; issuer: string }>((resolve, reject) => {
-          const req = httpsRequest({ host: '127.0.0.1', port: server.httpsPort, servername: 'auto.example.test', headers: { host: 'auto.example.test' }, ca: root, path: '/', agent: false }, (res) => {
-            let body = '';
-            res.on('data', (d: Buffer) => (body += d.toString()));
-            res.on('end', () => resolve({ authorized: (res.socket as import('node:tls').TLSSocket).authorized, body, issuer: String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().issuer?.CN ?? '') }));
-          });
+          const req = httpsRequest(
+            {
+              host: '127.0.0.1',
+              port: server.httpsPort,
+              servername: 'auto.example.test',
+              headers: { host: 'auto.example.test' },
+              ca: root,
+              path: '/',
+              agent: false,
+            },
+            (res) => {
+              let body = '';
+              res.on('data', (d: Buffer) => (body += d.toString()));
+              res.on('end', () =>
+                resolve({
+                  authorized: (res.socket as import('node:tls').TLSSocket).authorized,
+                  body,
+                  issuer: String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().issuer?.CN ?? ''),
+                }),
+              );
+            },
+          );
           req.once('error', reject);
           req.end();
         });
       for (const server of [a, b]) {
         // Until the SNI cache reloads the listener serves the self-signed fallback, which fails verification.
-        const served = await waitFor(`replica ${server === a ? 'A' : 'B'} to serve a chain that verifies against Pebble's root`, () => fetchHttps(server), () => true, { timeoutMs: 10_000, intervalMs: 100 });
-        expect(served).toEqual({ authorized: true, body: 'hello through https', issuer: expect.stringMatching(/Pebble/) });
+        const served = await waitFor(
+          `replica ${server === a ? 'A' : 'B'} to serve a chain that verifies against Pebble's root`,
+          () => fetchHttps(server),
+          () => true,
+          { timeoutMs: 10_000, intervalMs: 100 },
+        );
+        expect(served).toEqual({
+          authorized: true,
+          body: 'hello through https',
+          issuer: expect.stringMatching(/Pebble/),
+        });
       }
 
       const deleted = await a.api('DELETE', '/api/v1/proxy/targets/auto.example.test?delete_certificate=true');
-      expect(deleted).toMatchObject({ status: 200, body: { hostname: 'auto.example.test', deleted: true, certificate_deleted: true } });
+      expect(deleted).toMatchObject({
+        status: 200,
+        body: { hostname: 'auto.example.test', deleted: true, certificate_deleted: true },
+      });
       expect((await a.api('GET', '/api/v1/certificates/proxy-auto-example-test')).status).toBe(404);
     } finally {
       backend.close();
@@ -254,10 +360,20 @@ describe('certificates from a real ACME CA (Pebble)', () => {
     await b.stop(); // stop renewing everything every second
     // B may have marked it renewing (and published the order) once more before it stopped: A then
     // runs that order. Wait for it to settle so the next test starts from a quiet certificate.
-    const after = await waitFor('the certificate to leave status renewing', () => show(a, 'proxy-single-example-test'), (c) => c.status !== 'renewing', ISSUANCE);
+    const after = await waitFor(
+      'the certificate to leave status renewing',
+      () => show(a, 'proxy-single-example-test'),
+      (c) => c.status !== 'renewing',
+      ISSUANCE,
+    );
     expect(renewed.fingerprint).not.toBe(before.fingerprint);
     expect(after).toMatchObject({ status: 'active', error: null, renewal_failures: 0 });
-    const served = await waitFor('the SNI cache to serve the renewed certificate', () => serve('single.example.test'), (s) => s.fingerprint === after.fingerprint, ISSUANCE);
+    const served = await waitFor(
+      'the SNI cache to serve the renewed certificate',
+      () => serve('single.example.test'),
+      (s) => s.fingerprint === after.fingerprint,
+      ISSUANCE,
+    );
     expect(served).toMatchObject({ authorized: true, fingerprint: after.fingerprint });
   });
 
@@ -266,7 +382,12 @@ describe('certificates from a real ACME CA (Pebble)', () => {
     const original = await show(a, 'proxy-single-example-test');
     await a.stop();
     await b.launch(); // still with the huge renewal threshold: everything is due
-    const failed = await waitFor('a failed renewal to be recorded', () => show(b, 'proxy-single-example-test'), (c) => c.renewal_failures > 0, ISSUANCE);
+    const failed = await waitFor(
+      'a failed renewal to be recorded',
+      () => show(b, 'proxy-single-example-test'),
+      (c) => c.renewal_failures > 0,
+      ISSUANCE,
+    );
     await b.stop();
     expect(failed).toMatchObject({ status: 'active', fingerprint: original.fingerprint, renewal_failures: 1 });
     expect(failed.error).toMatch(/single\.example\.test/);

@@ -11,7 +11,10 @@ describe('host isolation and the public surface', () => {
   let backend: Backend;
 
   beforeAll(async () => {
-    [server, backend] = await Promise.all([ServerProcess.start({ env: { ADMIN_HOSTNAME: 'admin.example.test' } }), echoBackend()]);
+    [server, backend] = await Promise.all([
+      ServerProcess.start({ env: { ADMIN_HOSTNAME: 'admin.example.test' } }),
+      echoBackend(),
+    ]);
     await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'site.test', target_url: backend.url } });
   });
   afterAll(async () => {
@@ -19,7 +22,13 @@ describe('host isolation and the public surface', () => {
   });
 
   const call = (host: string, path: string, tls = false) =>
-    publicRequest({ port: tls ? server.httpsPort : server.httpPort, host, path, tls, headers: { authorization: `Bearer ${server.adminToken}` } });
+    publicRequest({
+      port: tls ? server.httpsPort : server.httpPort,
+      host,
+      path,
+      tls,
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
 
   it.each([
     ['localhost', '/api/v1/tokens'],
@@ -30,7 +39,10 @@ describe('host isolation and the public surface', () => {
   ])('Host %s %s gets the dispatcher 404, not the admin API', async (host, path) => {
     for (const tls of [false, true]) {
       const res = await call(host, path, tls);
-      expect([res.status, res.text]).toEqual([404, `404 Not Found: no proxy target is configured for ${host.replace(/:\d+$/, '')}\n`]);
+      expect([res.status, res.text]).toEqual([
+        404,
+        `404 Not Found: no proxy target is configured for ${host.replace(/:\d+$/, '')}\n`,
+      ]);
     }
   });
 
@@ -40,7 +52,11 @@ describe('host isolation and the public surface', () => {
     expect(health.json<{ status: string }>().status).toBe('ok');
     const me = await call('admin.example.test', '/api/v1/tokens/me', true);
     expect([me.status, me.json<{ name: string }>().name]).toEqual([200, 'ADMIN']);
-    const unauthenticated = await publicRequest({ port: server.httpPort, host: 'admin.example.test', path: '/api/v1/tokens' });
+    const unauthenticated = await publicRequest({
+      port: server.httpPort,
+      host: 'admin.example.test',
+      path: '/api/v1/tokens',
+    });
     expect(unauthenticated.status).toBe(401);
   });
 
@@ -49,18 +65,31 @@ describe('host isolation and the public surface', () => {
       const res = await call(host, '/.well-known/acme-challenge/token_123');
       // The certificates module's challenge route answers (no such challenge here): proves the hand-over.
       expect(res.status).toBe(404);
-      expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'no ACME challenge with this token', requestId: res.headers['x-request-id'] });
+      expect(res.json()).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'no ACME challenge with this token',
+        requestId: res.headers['x-request-id'],
+      });
     }
     // Dot segments never reach Nest: the path is made canonical first (/api/v1/tokens, not a
     // challenge path), and the proxy target's backend gets that canonical path.
     const traversal = await call('site.test', '/.well-known/acme-challenge/../../api/v1/tokens');
-    expect(traversal.json<{ backend: string; url: string }>()).toMatchObject({ backend: 'echo', url: '/api/v1/tokens' });
+    expect(traversal.json<{ backend: string; url: string }>()).toMatchObject({
+      backend: 'echo',
+      url: '/api/v1/tokens',
+    });
     const health = await call('site.test', '/health');
     expect(health.json<{ backend: string }>().backend).toBe('echo');
   });
 
   it('presents the self-signed fallback certificate (BASE_DOMAIN) for names without a certificate', async () => {
-    const socket = connect({ host: '127.0.0.1', port: server.httpsPort, servername: 'site.test', rejectUnauthorized: false });
+    const socket = connect({
+      host: '127.0.0.1',
+      port: server.httpsPort,
+      servername: 'site.test',
+      rejectUnauthorized: false,
+    });
     await new Promise((resolve, reject) => {
       socket.once('secureConnect', resolve);
       socket.once('error', reject);

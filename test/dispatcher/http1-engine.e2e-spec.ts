@@ -81,7 +81,10 @@ class RawBackend {
       this.requests.push(request);
       busy = true;
       for (const step of this.answer(request)) {
-        if (typeof step === 'number') await quietPeriod(step, 'the answer pauses here: what the test is about', { signal: this.closing.signal }).catch(() => undefined);
+        if (typeof step === 'number')
+          await quietPeriod(step, 'the answer pauses here: what the test is about', {
+            signal: this.closing.signal,
+          }).catch(() => undefined);
         if (this.closing.signal.aborted) return;
         if (typeof step === 'number') continue;
         if (step === 'end') socket.end();
@@ -110,7 +113,8 @@ function decodeChunked(text: string): string {
   }
 }
 
-const ok = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+const ok = (body: string, extra = ''): string =>
+  `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 
 /**
  * The HTTP/1.1 forwarding engine (our own upstream client, libs/dispatcher/src/http1) against a
@@ -133,13 +137,20 @@ describe('HTTP/1.1 forwarding engine', () => {
   });
 
   /** A fresh backend and target for each test (so connection counts start at zero). */
-  async function serve(answer: (request: ReceivedRequest) => Step[], target: Record<string, unknown> = {}, basePath = ''): Promise<void> {
+  async function serve(
+    answer: (request: ReceivedRequest) => Step[],
+    target: Record<string, unknown> = {},
+    basePath = '',
+  ): Promise<void> {
     backend = await RawBackend.start(answer);
     host = `raw${++targets}.test`;
-    const created = await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: host, target_url: backend.url + basePath, ...target } });
+    const created = await server.api('POST', '/api/v1/proxy/targets', {
+      body: { hostname: host, target_url: backend.url + basePath, ...target },
+    });
     expect(created.status).toBe(201);
   }
-  const request = (options: Partial<PublicRequestOptions> = {}) => publicRequest({ port: server.httpPort, host, ...options });
+  const request = (options: Partial<PublicRequestOptions> = {}) =>
+    publicRequest({ port: server.httpPort, host, ...options });
 
   it('sends one request head with the path, query, the client headers and the proxy headers', async () => {
     await serve(() => [ok('fine')], {}, '/base/');
@@ -148,7 +159,16 @@ describe('HTTP/1.1 forwarding engine', () => {
     const [line, ...headers] = backend.requests[0].head.split('\r\n');
     expect(line).toBe('GET /base/a/b?x=1&y=%20 HTTP/1.1');
     const names = headers.map((h) => h.slice(0, h.indexOf(':')));
-    expect(headers).toEqual(expect.arrayContaining(['x-custom: v1', 'cookie: a=1', `host: ${host}`, 'x-forwarded-for: 127.0.0.1', 'x-forwarded-proto: http', `x-forwarded-host: ${host}`]));
+    expect(headers).toEqual(
+      expect.arrayContaining([
+        'x-custom: v1',
+        'cookie: a=1',
+        `host: ${host}`,
+        'x-forwarded-for: 127.0.0.1',
+        'x-forwarded-proto: http',
+        `x-forwarded-host: ${host}`,
+      ]),
+    );
     expect(names).not.toContain('connection');
     expect(new Set(names).size).toBe(names.length);
   });
@@ -157,20 +177,31 @@ describe('HTTP/1.1 forwarding engine', () => {
     await serve(() => [ok('same', 'Keep-Alive: timeout=30\r\nX-Backend: b\r\nConnection: X-Hop\r\nX-Hop: secret\r\n')]);
     for (let i = 0; i < 3; i++) {
       const res = await request();
-      expect([res.status, res.text, res.headers['x-backend'], res.headers['x-hop']]).toEqual([200, 'same', 'b', undefined]);
+      expect([res.status, res.text, res.headers['x-backend'], res.headers['x-hop']]).toEqual([
+        200,
+        'same',
+        'b',
+        undefined,
+      ]);
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     }
     expect([backend.requests.length, backend.connections]).toEqual([3, 1]);
   });
 
   it('decodes a chunked answer with extensions and trailers, delivered a few bytes at a time', async () => {
-    const answer = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n6;ext=1\r\nhello \r\n5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n';
+    const answer =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n6;ext=1\r\nhello \r\n5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n';
     const pieces: Step[] = [];
     for (let i = 0; i < answer.length; i += 7) pieces.push(answer.slice(i, i + 7), 2);
     await serve(() => pieces);
     const first = await request();
     const second = await request();
-    expect([first.status, first.text, first.headers['content-type'], second.text]).toEqual([200, 'hello world', 'text/plain', 'hello world']);
+    expect([first.status, first.text, first.headers['content-type'], second.text]).toEqual([
+      200,
+      'hello world',
+      'text/plain',
+      'hello world',
+    ]);
     expect(backend.connections).toBe(1);
   });
 
@@ -183,11 +214,18 @@ describe('HTTP/1.1 forwarding engine', () => {
   });
 
   it('opens a new connection after Connection: close, and after bytes the backend sent unasked', async () => {
-    await serve((r) => (r.connection === 1 ? [ok('closing', 'Connection: close\r\n'), 'end'] : [ok('next'), 30, 'garbage']));
+    await serve((r) =>
+      r.connection === 1 ? [ok('closing', 'Connection: close\r\n'), 'end'] : [ok('next'), 30, 'garbage'],
+    );
     expect((await request()).text).toBe('closing');
     expect((await request()).text).toBe('next');
     // The unasked bytes arrive on the idle connection, which the proxy then drops.
-    await waitFor('the proxy to drop connection 2 after its unasked bytes (value: closed connections)', () => backend.closed, (closed) => closed.has(2), { timeoutMs: 5000, intervalMs: 10 });
+    await waitFor(
+      'the proxy to drop connection 2 after its unasked bytes (value: closed connections)',
+      () => backend.closed,
+      (closed) => closed.has(2),
+      { timeoutMs: 5000, intervalMs: 10 },
+    );
     expect((await request()).text).toBe('next');
     expect(backend.connections).toBe(3);
   });
@@ -201,7 +239,12 @@ describe('HTTP/1.1 forwarding engine', () => {
   });
 
   it('skips informational answers', async () => {
-    await serve(() => ['HTTP/1.1 100 Continue\r\n\r\n', 'HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n', 10, ok('final')]);
+    await serve(() => [
+      'HTTP/1.1 100 Continue\r\n\r\n',
+      'HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n',
+      10,
+      ok('final'),
+    ]);
     const res = await request();
     expect([res.status, res.text]).toEqual([200, 'final']);
   });
@@ -209,18 +252,26 @@ describe('HTTP/1.1 forwarding engine', () => {
   it('passes a many-chunk answer to a slow client whole, pausing the backend without piling up listeners', async () => {
     const chunk = `400\r\n${'c'.repeat(1024)}\r\n`;
     const body = chunk.repeat(2048); // 2 MiB in 1 KiB chunks, written in big slices
-    await serve(() => ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', body.slice(0, body.length / 2), body.slice(body.length / 2), '0\r\n\r\n']);
+    await serve(() => [
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n',
+      body.slice(0, body.length / 2),
+      body.slice(body.length / 2),
+      '0\r\n\r\n',
+    ]);
     const received = await new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: server.httpPort, path: '/', headers: { host }, agent: false }, (res) => {
-        let length = 0;
-        res.on('data', (c: Buffer) => {
-          length += c.length;
-          res.pause(); // a slow reader: the proxy's writes back up
-          setTimeout(() => res.resume(), 1);
-        });
-        res.on('end', () => resolve(length));
-        res.on('error', reject);
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: server.httpPort, path: '/', headers: { host }, agent: false },
+        (res) => {
+          let length = 0;
+          res.on('data', (c: Buffer) => {
+            length += c.length;
+            res.pause(); // a slow reader: the proxy's writes back up
+            setTimeout(() => res.resume(), 1);
+          });
+          res.on('end', () => resolve(length));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -240,24 +291,36 @@ describe('HTTP/1.1 forwarding engine', () => {
 
   it('answers 502 for a malformed answer and fails a truncated one, without reusing either connection', async () => {
     await serve((r) =>
-      r.head.includes('/bad') ? ['HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 0\r\n\r\n'] : r.head.includes('/short') ? ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', 'destroy'] : [ok('fine')],
+      r.head.includes('/bad')
+        ? ['HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 0\r\n\r\n']
+        : r.head.includes('/short')
+          ? ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', 'destroy']
+          : [ok('fine')],
     );
     const bad = await request({ path: '/bad', headers: { accept: 'application/json' } });
-    expect([bad.status, bad.json<{ message: string }>().message]).toEqual([502, 'the backend closed the connection or sent an invalid response']);
+    expect([bad.status, bad.json<{ message: string }>().message]).toEqual([
+      502,
+      'the backend closed the connection or sent an invalid response',
+    ]);
     await expect(request({ path: '/short' })).rejects.toThrow();
     expect((await request()).text).toBe('fine');
     expect(backend.connections).toBe(3);
   });
 
   it('reads a response with both Transfer-Encoding and Content-Length as chunked and drops the connection', async () => {
-    await serve(() => ['HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n']);
+    await serve(() => [
+      'HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n',
+    ]);
     expect((await request()).text).toBe('hi');
     expect((await request()).text).toBe('hi');
     expect(backend.connections).toBe(2);
   });
 
   it('fails with 504 when the backend stops sending for longer than read_timeout', async () => {
-    await serve((r) => (r.head.includes('/stall') ? ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', 2500] : [2500]), { read_timeout: 1 });
+    await serve(
+      (r) => (r.head.includes('/stall') ? ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', 2500] : [2500]),
+      { read_timeout: 1 },
+    );
     const silent = await request({ path: '/silent' });
     expect([silent.status, silent.text]).toEqual([504, '504 Gateway Timeout: the backend did not answer in time\n']);
     await expect(request({ path: '/stall' })).rejects.toThrow();

@@ -14,7 +14,11 @@ describe('live configuration across replicas', () => {
 
   beforeAll(async () => {
     first = await ServerProcess.start();
-    [second, one, two] = await Promise.all([ServerProcess.start({ keyPrefix: first.keyPrefix }), echoBackend('one'), echoBackend('two')]);
+    [second, one, two] = await Promise.all([
+      ServerProcess.start({ keyPrefix: first.keyPrefix }),
+      echoBackend('one'),
+      echoBackend('two'),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([first.stop(), second.stop(), one.close(), two.close()]);
@@ -27,20 +31,45 @@ describe('live configuration across replicas', () => {
 
   it('serves a target created through one replica on the other within a second', async () => {
     expect(await backendSeenBy(second, 'live.test')).toBe(404);
-    expect((await first.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'live.test', target_url: one.url } })).status).toBe(201);
-    await waitFor('the second replica to route live.test to backend one', () => backendSeenBy(second, 'live.test'), (seen) => seen === 'one', { timeoutMs: 1000, intervalMs: 20 });
+    expect(
+      (await first.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'live.test', target_url: one.url } }))
+        .status,
+    ).toBe(201);
+    await waitFor(
+      'the second replica to route live.test to backend one',
+      () => backendSeenBy(second, 'live.test'),
+      (seen) => seen === 'one',
+      { timeoutMs: 1000, intervalMs: 20 },
+    );
   });
 
   it('applies updates and routes made on the other replica within a second', async () => {
     await second.api('PUT', '/api/v1/proxy/targets/live.test', { body: { target_url: two.url } });
-    await waitFor('the first replica to route live.test to backend two', () => backendSeenBy(first, 'live.test'), (seen) => seen === 'two', { timeoutMs: 1000, intervalMs: 20 });
-    await second.api('POST', '/api/v1/routes', { body: { path_pattern: '/special/', target_type: 'url', target_value: one.url } });
-    await waitFor('the first replica to route live.test/special/x to backend one', () => backendSeenBy(first, 'live.test', '/special/x'), (seen) => seen === 'one', { timeoutMs: 1000, intervalMs: 20 });
+    await waitFor(
+      'the first replica to route live.test to backend two',
+      () => backendSeenBy(first, 'live.test'),
+      (seen) => seen === 'two',
+      { timeoutMs: 1000, intervalMs: 20 },
+    );
+    await second.api('POST', '/api/v1/routes', {
+      body: { path_pattern: '/special/', target_type: 'url', target_value: one.url },
+    });
+    await waitFor(
+      'the first replica to route live.test/special/x to backend one',
+      () => backendSeenBy(first, 'live.test', '/special/x'),
+      (seen) => seen === 'one',
+      { timeoutMs: 1000, intervalMs: 20 },
+    );
   });
 
   it('stops serving a target deleted through the other replica within a second', async () => {
     expect((await second.api('DELETE', '/api/v1/proxy/targets/live.test')).status).toBe(200);
-    await waitFor('the first replica to answer 404 for live.test', () => backendSeenBy(first, 'live.test'), (seen) => seen === 404, { timeoutMs: 1000, intervalMs: 20 });
+    await waitFor(
+      'the first replica to answer 404 for live.test',
+      () => backendSeenBy(first, 'live.test'),
+      (seen) => seen === 404,
+      { timeoutMs: 1000, intervalMs: 20 },
+    );
     expect(await backendSeenBy(second, 'live.test')).toBe(404);
   });
 });

@@ -16,9 +16,13 @@ function gate(): { promise: Promise<void>; open: () => void } {
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms (buffered by the proxy?)`)), ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
+  return Promise.race([
+    promise,
+    new Promise<T>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms (buffered by the proxy?)`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -79,7 +83,13 @@ describe('streaming, WebSocket and aborts through the proxy', () => {
     });
     wss = new WebSocketServer({ server: backend.server });
     wss.on('connection', (socket, req) => {
-      socket.send(JSON.stringify({ xff: req.headers['x-forwarded-for'], auth: req.headers['x-auth-user'] ?? null, path: req.url }));
+      socket.send(
+        JSON.stringify({
+          xff: req.headers['x-forwarded-for'],
+          auth: req.headers['x-auth-user'] ?? null,
+          path: req.url,
+        }),
+      );
       socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
     });
     server = await ServerProcess.start();
@@ -90,7 +100,11 @@ describe('streaming, WebSocket and aborts through the proxy', () => {
     await Promise.all([server.stop(), backend.close()]);
   });
 
-  function open(path: string, method = 'GET', port = server.httpPort): { req: http.ClientRequest; response: Promise<http.IncomingMessage> } {
+  function open(
+    path: string,
+    method = 'GET',
+    port = server.httpPort,
+  ): { req: http.ClientRequest; response: Promise<http.IncomingMessage> } {
     const req = http.request({ host: '127.0.0.1', port, path, method, headers: { host: 'stream.test' }, agent: false });
     const response = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.on('response', resolve);
@@ -129,7 +143,9 @@ describe('streaming, WebSocket and aborts through the proxy', () => {
     downloadGate.current.open();
     await new Promise((resolve) => res.on('end', resolve));
     expect(received).toBe(2 * HALF);
-    expect(hash.digest('hex')).toBe(createHash('sha256').update(Buffer.alloc(HALF, 1)).update(Buffer.alloc(HALF, 2)).digest('hex'));
+    expect(hash.digest('hex')).toBe(
+      createHash('sha256').update(Buffer.alloc(HALF, 1)).update(Buffer.alloc(HALF, 2)).digest('hex'),
+    );
   });
 
   it('delivers each server-sent event before the backend sends the next one', async () => {
@@ -158,8 +174,15 @@ describe('streaming, WebSocket and aborts through the proxy', () => {
     expect(events).toEqual(['data: one', 'data: two']);
   });
 
-  async function echoOver(url: string, options: { servername?: string }): Promise<{ hello: unknown; echoes: string[] }> {
-    const ws = new WebSocket(url, { headers: { host: 'stream.test', 'x-auth-user': 'spoofed', 'x-forwarded-for': '6.6.6.6' }, rejectUnauthorized: false, ...options });
+  async function echoOver(
+    url: string,
+    options: { servername?: string },
+  ): Promise<{ hello: unknown; echoes: string[] }> {
+    const ws = new WebSocket(url, {
+      headers: { host: 'stream.test', 'x-auth-user': 'spoofed', 'x-forwarded-for': '6.6.6.6' },
+      rejectUnauthorized: false,
+      ...options,
+    });
     const messages: string[] = [];
     const done = new Promise<void>((resolve, reject) => {
       ws.on('message', (data) => {
@@ -176,7 +199,10 @@ describe('streaming, WebSocket and aborts through the proxy', () => {
   }
 
   it('proxies WebSocket upgrades both ways over HTTP and HTTPS, without client identity headers', async () => {
-    expect(await echoOver(`ws://127.0.0.1:${server.httpPort}/socket`, {})).toEqual({ hello: { xff: '127.0.0.1', auth: null, path: '/socket' }, echoes: ['ping 1', '200000'] });
+    expect(await echoOver(`ws://127.0.0.1:${server.httpPort}/socket`, {})).toEqual({
+      hello: { xff: '127.0.0.1', auth: null, path: '/socket' },
+      echoes: ['ping 1', '200000'],
+    });
     expect(await echoOver(`wss://127.0.0.1:${server.httpsPort}/secure-socket`, { servername: 'stream.test' })).toEqual({
       hello: { xff: '127.0.0.1', auth: null, path: '/secure-socket' },
       echoes: ['ping 1', '200000'],
@@ -190,20 +216,37 @@ describe('streaming, WebSocket and aborts through the proxy', () => {
     await new Promise((resolve) => res.once('data', resolve));
     res.on('error', () => undefined); // the client's own side of the abort
     started.req.destroy();
-    await waitFor('the backend to see the request closed after the headers (value: what the backend saw)', () => closed, (seen) => seen.includes('after-headers'), { timeoutMs: 5000 });
+    await waitFor(
+      'the backend to see the request closed after the headers (value: what the backend saw)',
+      () => closed,
+      (seen) => seen.includes('after-headers'),
+      { timeoutMs: 5000 },
+    );
 
     const waiting = open('/hang-before-headers');
     waiting.response.catch(() => undefined); // rejected by our own abort
     waiting.req.end();
     // Wait until the backend holds the request, then leave.
-    await waitFor('the backend to hold the request (value: what the backend saw)', () => closed, (seen) => seen.includes('received'), { timeoutMs: 5000 });
+    await waitFor(
+      'the backend to hold the request (value: what the backend saw)',
+      () => closed,
+      (seen) => seen.includes('received'),
+      { timeoutMs: 5000 },
+    );
     waiting.req.destroy();
-    await waitFor('the backend to see the request closed before the headers (value: what the backend saw)', () => closed, (seen) => seen.includes('before-headers'), { timeoutMs: 5000 });
+    await waitFor(
+      'the backend to see the request closed before the headers (value: what the backend saw)',
+      () => closed,
+      (seen) => seen.includes('before-headers'),
+      { timeoutMs: 5000 },
+    );
   });
 
   it('answers an upgrade for an unknown host with 404 on the socket', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.httpPort}/`, { headers: { host: 'nobody.test' } });
-    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    const status = await new Promise<number>((resolve) =>
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     expect(status).toBe(404);
   });
 });

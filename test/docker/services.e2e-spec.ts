@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { docker, ensureDockerEngine, ensureTestImage, inspectContainer, removeDeploymentContainers, TEST_IMAGE, TEST_PAGE } from '../support/docker-engine';
+import {
+  docker,
+  ensureDockerEngine,
+  ensureTestImage,
+  inspectContainer,
+  removeDeploymentContainers,
+  TEST_IMAGE,
+  TEST_PAGE,
+} from '../support/docker-engine';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { ServerProcess } from '../support/server-process';
 import { waitFor } from '../support/wait';
@@ -26,7 +34,12 @@ interface ErrorBody {
 
 /** Waits until the container's web server answers (not a timing assertion: the test fails on content). */
 function fetchWhenUp(url: string): Promise<Response> {
-  return waitFor(`an answer from ${url}`, () => fetch(url), () => true, { timeoutMs: 15_000, intervalMs: 100 });
+  return waitFor(
+    `an answer from ${url}`,
+    () => fetch(url),
+    () => true,
+    { timeoutMs: 15_000, intervalMs: 100 },
+  );
 }
 
 const HTTPD = ['/bin/busybox', 'httpd', '-f', '-vv', '-p', '80', '-h', '/www'];
@@ -45,7 +58,12 @@ describe('Docker services against the real engine', () => {
     await ensureDockerEngine();
     ensureTestImage();
     server = await ServerProcess.start({
-      env: { DOCKER_IMAGE_ALLOWLIST: 'mcp-test-busybox:*', PORTS_INTERNAL_RANGE: `${base}-${base + 49}`, PORTS_EXPOSED_RANGE: `${base + 50}-${base + 99}`, DOCKER_RECONCILE_SECONDS: '3600' },
+      env: {
+        DOCKER_IMAGE_ALLOWLIST: 'mcp-test-busybox:*',
+        PORTS_INTERNAL_RANGE: `${base}-${base + 49}`,
+        PORTS_EXPOSED_RANGE: `${base + 50}-${base + 99}`,
+        DOCKER_RECONCILE_SECONDS: '3600',
+      },
     });
   }, 120_000);
   afterAll(async () => {
@@ -78,7 +96,9 @@ describe('Docker services against the real engine', () => {
       auto_proxy: false,
       lifecycle: { state: 'started', reason: null },
     });
-    expect(web.ports).toEqual([{ name: 'main', container_port: 80, host_port: base, bind_address: '127.0.0.1', protocol: 'tcp' }]);
+    expect(web.ports).toEqual([
+      { name: 'main', container_port: 80, host_port: base, bind_address: '127.0.0.1', protocol: 'tcp' },
+    ]);
     expect(web.target_url).toBe(`http://127.0.0.1:${base}`);
 
     const page = await fetchWhenUp(`http://127.0.0.1:${base}/index.html`);
@@ -86,7 +106,10 @@ describe('Docker services against the real engine', () => {
     expect(await page.text()).toBe(TEST_PAGE);
 
     const ports = await server.api('GET', '/api/v1/services/web/ports');
-    expect(ports.body).toMatchObject({ service_name: 'web', ports: [{ port: base, service: 'web', name: 'main', container_port: 80, owner: 'ADMIN' }] });
+    expect(ports.body).toMatchObject({
+      service_name: 'web',
+      ports: [{ port: base, service: 'web', name: 'main', container_port: 80, owner: 'ADMIN' }],
+    });
   });
 
   it('applies limits, labels and hardening visible in docker inspect', () => {
@@ -120,13 +143,18 @@ describe('Docker services against the real engine', () => {
     );
     expect(logs.status).toBe(200);
     // busybox httpd -vv logs each request's path and status to stderr.
-    expect(logs.body.lines.filter((l) => l.text.includes('url:/logs-test-marker')).map((l) => l.stream)).toEqual(['stderr']);
+    expect(logs.body.lines.filter((l) => l.text.includes('url:/logs-test-marker')).map((l) => l.stream)).toEqual([
+      'stderr',
+    ]);
     expect(logs.body.lines.some((l) => l.text.endsWith('response:404'))).toBe(true);
     const one = await server.api<{ lines: unknown[] }>('GET', '/api/v1/services/web/logs?tail=1');
     expect(one.body.lines).toHaveLength(1);
 
     const controller = new AbortController();
-    const follow = await fetch(`${server.apiUrl}/api/v1/services/web/logs?tail=5&follow=true`, { headers: { authorization: `Bearer ${server.adminToken}` }, signal: controller.signal });
+    const follow = await fetch(`${server.apiUrl}/api/v1/services/web/logs?tail=5&follow=true`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+      signal: controller.signal,
+    });
     expect(follow.status).toBe(200);
     expect(follow.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     const reader = follow.body!.getReader();
@@ -160,36 +188,80 @@ describe('Docker services against the real engine', () => {
   });
 
   it('refuses images off the allowlist (403) and invalid names or limits (400)', async () => {
-    const denied = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'evil', image: 'busybox:latest', internal_port: 80 } });
+    const denied = await server.api<ErrorBody>('POST', '/api/v1/services', {
+      body: { service_name: 'evil', image: 'busybox:latest', internal_port: 80 },
+    });
     expect(denied.status).toBe(403);
-    expect(denied.body.message).toBe('image "busybox:latest" is not allowed: it matches none of DOCKER_IMAGE_ALLOWLIST (mcp-test-busybox:*)');
+    expect(denied.body.message).toBe(
+      'image "busybox:latest" is not allowed: it matches none of DOCKER_IMAGE_ALLOWLIST (mcp-test-busybox:*)',
+    );
     const cases: [Record<string, unknown>, string][] = [
       [{ service_name: 'Bad_Name' }, 'service_name must be a DNS label'],
       [{ service_name: 'ok', memory_limit: 'lots' }, 'memory_limit must be a size such as 512m'],
       [{ service_name: 'ok', memory_limit: '1m' }, 'memory_limit must be between 6m and 1024g (got "1m")'],
       [{ service_name: 'ok', cpu_limit: 0 }, 'cpu_limit must be at least 0.01'],
-      [{ service_name: 'ok', restart_policy: 'sometimes' }, 'restart_policy must be one of no, always, unless-stopped, on-failure'],
-      [{ service_name: 'ok', environment: { 'BAD-NAME': 'x' } }, 'environment: "BAD-NAME" is not a valid variable name'],
-      [{ service_name: 'ok', labels: { 'io.mcp-proxy.owner': 'someone' } }, 'labels: keys starting with io.mcp-proxy. are set by the server'],
+      [
+        { service_name: 'ok', restart_policy: 'sometimes' },
+        'restart_policy must be one of no, always, unless-stopped, on-failure',
+      ],
+      [
+        { service_name: 'ok', environment: { 'BAD-NAME': 'x' } },
+        'environment: "BAD-NAME" is not a valid variable name',
+      ],
+      [
+        { service_name: 'ok', labels: { 'io.mcp-proxy.owner': 'someone' } },
+        'labels: keys starting with io.mcp-proxy. are set by the server',
+      ],
       [{ service_name: 'external' }, 'service_name "external" is reserved'],
     ];
     for (const [fields, message] of cases) {
-      const res = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { image: TEST_IMAGE, internal_port: 80, ...fields } });
-      expect({ fields, status: res.status, message: res.body.message.includes(message) ? message : res.body.message }).toEqual({ fields, status: 400, message });
+      const res = await server.api<ErrorBody>('POST', '/api/v1/services', {
+        body: { image: TEST_IMAGE, internal_port: 80, ...fields },
+      });
+      expect({
+        fields,
+        status: res.status,
+        message: res.body.message.includes(message) ? message : res.body.message,
+      }).toEqual({ fields, status: 400, message });
     }
-    expect((await server.api('POST', '/api/v1/services', { body: { service_name: 'web', image: TEST_IMAGE, internal_port: 80 } })).status).toBe(409);
-    expect((await server.api('POST', '/api/v1/services', { body: { service_name: 'ghost', image: 'mcp-test-busybox:absent', internal_port: 80 } })).status).toBe(400);
+    expect(
+      (
+        await server.api('POST', '/api/v1/services', {
+          body: { service_name: 'web', image: TEST_IMAGE, internal_port: 80 },
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await server.api('POST', '/api/v1/services', {
+          body: { service_name: 'ghost', image: 'mcp-test-busybox:absent', internal_port: 80 },
+        })
+      ).status,
+    ).toBe(400);
     // Nothing was left behind by the refused requests.
     expect((await server.api<Service[]>('GET', '/api/v1/services')).body.map((s) => s.service_name)).toEqual(['web']);
     expect((await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body.map((p) => p.port)).toEqual([base]);
   });
 
   it('auto_proxy publishes <name>.<BASE_DOMAIN> on the proxy; deleting the service removes it again', async () => {
-    const created = await server.api<Service>('POST', '/api/v1/services', { body: { service_name: 'auto', image: TEST_IMAGE, command: HTTPD, internal_port: 80, auto_proxy: true } });
+    const created = await server.api<Service>('POST', '/api/v1/services', {
+      body: { service_name: 'auto', image: TEST_IMAGE, command: HTTPD, internal_port: 80, auto_proxy: true },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ proxy_hostname: 'auto.example.test', auto_proxy: true, lifecycle: { state: 'proxied', reason: null } });
-    const target = await server.api<{ hostname: string; target_url: string; owner: string }>('GET', '/api/v1/proxy/targets/auto.example.test');
-    expect(target.body).toMatchObject({ hostname: 'auto.example.test', target_url: created.body.target_url, owner: 'ADMIN' });
+    expect(created.body).toMatchObject({
+      proxy_hostname: 'auto.example.test',
+      auto_proxy: true,
+      lifecycle: { state: 'proxied', reason: null },
+    });
+    const target = await server.api<{ hostname: string; target_url: string; owner: string }>(
+      'GET',
+      '/api/v1/proxy/targets/auto.example.test',
+    );
+    expect(target.body).toMatchObject({
+      hostname: 'auto.example.test',
+      target_url: created.body.target_url,
+      owner: 'ADMIN',
+    });
 
     const proxied = (path: string) => loopbackFetch(`http://auto.example.test:${server.httpPort}${path}`);
     await fetchWhenUp(`${created.body.target_url}/index.html`);
@@ -201,7 +273,12 @@ describe('Docker services against the real engine', () => {
     expect(deleted.body).toMatchObject({ service_name: 'auto', container_removed: true, proxy: 'deleted' });
     expect((await server.api('GET', '/api/v1/proxy/targets/auto.example.test')).status).toBe(404);
     // The routing table follows the ConfigBus: the hostname is unknown to the proxy again.
-    const gone = await waitFor('the proxy to forget auto.example.test (value: status)', async () => (await proxied('/index.html')).status, (status) => status === 404, { timeoutMs: 5000, intervalMs: 50 });
+    const gone = await waitFor(
+      'the proxy to forget auto.example.test (value: status)',
+      async () => (await proxied('/index.html')).status,
+      (status) => status === 404,
+      { timeoutMs: 5000, intervalMs: 50 },
+    );
     expect(gone).toBe(404);
   });
 
@@ -217,55 +294,136 @@ describe('Docker services against the real engine', () => {
   it('fails the lifecycle when the proxy cannot be published (hostname owned by another token): 409, no container, ports released', async () => {
     const name = `svc-other-${randomBytes(3).toString('hex')}`;
     const token = (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name } })).body.token;
-    expect((await server.api('POST', '/api/v1/proxy/targets', { token, body: { hostname: 'taken.example.test', target_url: 'http://127.0.0.1:1', enable_https: false } })).status).toBe(201);
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          token,
+          body: { hostname: 'taken.example.test', target_url: 'http://127.0.0.1:1', enable_https: false },
+        })
+      ).status,
+    ).toBe(201);
     const portsBefore = (await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body;
-    const failed = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'taken', image: TEST_IMAGE, command: HTTPD, internal_port: 80, auto_proxy: true } });
+    const failed = await server.api<ErrorBody>('POST', '/api/v1/services', {
+      body: { service_name: 'taken', image: TEST_IMAGE, command: HTTPD, internal_port: 80, auto_proxy: true },
+    });
     expect(failed.status).toBe(409);
-    expect(failed.body.message).toBe('proxy target "taken.example.test" already exists and belongs to another token; delete it first or choose another service_name');
+    expect(failed.body.message).toBe(
+      'proxy target "taken.example.test" already exists and belongs to another token; delete it first or choose another service_name',
+    );
     expect(inspectContainer(`mcp-${server.keyPrefix}-taken`)).toBeNull();
     expect((await server.api('GET', '/api/v1/ports')).body).toEqual(portsBefore);
     // The record stays, failed with the reason, until it is deleted.
     const record = await server.api<Service>('GET', '/api/v1/services/taken');
-    expect(record.body).toMatchObject({ status: 'missing', container_id: null, ports: [], proxy_hostname: null, lifecycle: { state: 'failed', reason: failed.body.message } });
-    const again = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'taken', image: TEST_IMAGE, internal_port: 80 } });
+    expect(record.body).toMatchObject({
+      status: 'missing',
+      container_id: null,
+      ports: [],
+      proxy_hostname: null,
+      lifecycle: { state: 'failed', reason: failed.body.message },
+    });
+    const again = await server.api<ErrorBody>('POST', '/api/v1/services', {
+      body: { service_name: 'taken', image: TEST_IMAGE, internal_port: 80 },
+    });
     expect(again.status).toBe(409);
-    expect(again.body.message).toBe(`a service named "taken" already exists (it failed: ${failed.body.message}; delete it first)`);
-    const events = (await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=container.failed')).body.events.filter((e) => e.payload.service_name === 'taken');
-    expect(events.map((e) => e.payload)).toEqual([{ service_name: 'taken', generation: expect.any(String), step: 'proxy', error: failed.body.message }]);
-    expect((await server.api('DELETE', '/api/v1/services/taken')).body).toEqual({ service_name: 'taken', container_removed: false, ports_released: [], proxy: 'none' });
+    expect(again.body.message).toBe(
+      `a service named "taken" already exists (it failed: ${failed.body.message}; delete it first)`,
+    );
+    const events = (
+      await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=container.failed')
+    ).body.events.filter((e) => e.payload.service_name === 'taken');
+    expect(events.map((e) => e.payload)).toEqual([
+      { service_name: 'taken', generation: expect.any(String), step: 'proxy', error: failed.body.message },
+    ]);
+    expect((await server.api('DELETE', '/api/v1/services/taken')).body).toEqual({
+      service_name: 'taken',
+      container_removed: false,
+      ports_released: [],
+      proxy: 'none',
+    });
     expect((await server.api('GET', '/api/v1/services/taken')).status).toBe(404);
     // The other token's target is untouched.
-    expect((await server.api('GET', '/api/v1/proxy/targets/taken.example.test', { token })).body).toMatchObject({ owner: name, target_url: 'http://127.0.0.1:1' });
+    expect((await server.api('GET', '/api/v1/proxy/targets/taken.example.test', { token })).body).toMatchObject({
+      owner: name,
+      target_url: 'http://127.0.0.1:1',
+    });
     await server.api('DELETE', `/api/v1/tokens/${name}`);
   });
 
   it('fails the lifecycle when the container cannot start (unknown user): reason kept, no container left', async () => {
-    const failed = await server.api<ErrorBody>('POST', '/api/v1/services', { body: { service_name: 'baduser', image: TEST_IMAGE, command: HTTPD, internal_port: 80, user: 'nosuchuser' } });
-    expect({ status: failed.status, message: failed.body.message }).toEqual({ status: FAILED_START_STATUS, message: expect.stringContaining('unable to find user nosuchuser') });
+    const failed = await server.api<ErrorBody>('POST', '/api/v1/services', {
+      body: { service_name: 'baduser', image: TEST_IMAGE, command: HTTPD, internal_port: 80, user: 'nosuchuser' },
+    });
+    expect({ status: failed.status, message: failed.body.message }).toEqual({
+      status: FAILED_START_STATUS,
+      message: expect.stringContaining('unable to find user nosuchuser'),
+    });
     expect(failed.body.message).toMatch(/^Docker Engine: /);
-    expect(docker(['ps', '-aq', '--filter', `label=io.mcp-proxy.deployment=${server.keyPrefix}`, '--filter', 'label=io.mcp-proxy.service=baduser']).stdout.trim()).toBe('');
+    expect(
+      docker([
+        'ps',
+        '-aq',
+        '--filter',
+        `label=io.mcp-proxy.deployment=${server.keyPrefix}`,
+        '--filter',
+        'label=io.mcp-proxy.service=baduser',
+      ]).stdout.trim(),
+    ).toBe('');
     const record = (await server.api<Service>('GET', '/api/v1/services/baduser')).body;
-    expect(record).toMatchObject({ container_id: null, ports: [], lifecycle: { state: 'failed', reason: failed.body.message } });
+    expect(record).toMatchObject({
+      container_id: null,
+      ports: [],
+      lifecycle: { state: 'failed', reason: failed.body.message },
+    });
     expect((await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body.map((p) => p.port)).toEqual([base]);
-    const types = (await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?limit=500')).body.events.filter((e) => e.payload.service_name === 'baduser').map((e) => e.type);
+    const types = (
+      await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?limit=500')
+    ).body.events
+      .filter((e) => e.payload.service_name === 'baduser')
+      .map((e) => e.type);
     expect(types).toEqual(['container.failed', 'container.requested']);
     expect((await server.api('DELETE', '/api/v1/services/baduser')).status).toBe(200);
   });
 
   it('answers 202 with the requested service for wait=0; the bus starts it and lists its events', async () => {
-    const accepted = await server.api<Service>('POST', '/api/v1/services?wait=0', { body: { service_name: 'later', image: TEST_IMAGE, command: HTTPD, internal_port: 80 } });
+    const accepted = await server.api<Service>('POST', '/api/v1/services?wait=0', {
+      body: { service_name: 'later', image: TEST_IMAGE, command: HTTPD, internal_port: 80 },
+    });
     expect(accepted.status).toBe(202);
-    expect(accepted.body).toMatchObject({ service_name: 'later', container_id: null, lifecycle: { state: 'requested', reason: null } });
+    expect(accepted.body).toMatchObject({
+      service_name: 'later',
+      container_id: null,
+      lifecycle: { state: 'requested', reason: null },
+    });
     expect(accepted.body.ports).toHaveLength(1);
-    const current = await waitFor('the bus to start the service (state past requested)', async () => (await server.api<Service>('GET', '/api/v1/services/later')).body, (s) => s.lifecycle.state !== 'requested', { timeoutMs: 15_000, intervalMs: 100 });
+    const current = await waitFor(
+      'the bus to start the service (state past requested)',
+      async () => (await server.api<Service>('GET', '/api/v1/services/later')).body,
+      (s) => s.lifecycle.state !== 'requested',
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
     expect(current).toMatchObject({ status: 'running', lifecycle: { state: 'started', reason: null } });
-    const events = (await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?limit=500')).body.events.filter((e) => e.payload.service_name === 'later');
+    const events = (
+      await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?limit=500')
+    ).body.events.filter((e) => e.payload.service_name === 'later');
     expect(events.map((e) => e.type)).toEqual(['container.started', 'container.requested']);
-    expect(events[0].payload).toMatchObject({ container_id: current.container_id, container_name: `mcp-${server.keyPrefix}-later` });
-    expect((await server.api<ErrorBody>('POST', '/api/v1/services?wait=121', { body: { service_name: 'x', image: TEST_IMAGE } })).body.message).toContain('wait must be 0-120 seconds');
+    expect(events[0].payload).toMatchObject({
+      container_id: current.container_id,
+      container_name: `mcp-${server.keyPrefix}-later`,
+    });
+    expect(
+      (
+        await server.api<ErrorBody>('POST', '/api/v1/services?wait=121', {
+          body: { service_name: 'x', image: TEST_IMAGE },
+        })
+      ).body.message,
+    ).toContain('wait must be 0-120 seconds');
     const deleted = await server.api('DELETE', '/api/v1/services/later');
     expect(deleted.body).toMatchObject({ service_name: 'later', container_removed: true, proxy: 'none' });
-    expect((await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=container.deleted')).body.events.filter((e) => e.payload.service_name === 'later')).toHaveLength(1);
+    expect(
+      (
+        await server.api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=container.deleted')
+      ).body.events.filter((e) => e.payload.service_name === 'later'),
+    ).toHaveLength(1);
     expect((await server.api<{ port: number }[]>('GET', '/api/v1/ports')).body.map((p) => p.port)).toEqual([base]);
   });
 
@@ -275,15 +433,29 @@ describe('Docker services against the real engine', () => {
     expect((await server.api('GET', '/api/v1/services/web', { token })).status).toBe(403);
     expect((await server.api('POST', '/api/v1/services/web/stop', { token })).status).toBe(403);
     expect((await server.api('GET', '/api/v1/services', { token })).body).toEqual([]);
-    const exposed = await server.api<ErrorBody>('POST', '/api/v1/services', { token, body: { service_name: 'pub', image: TEST_IMAGE, internal_port: 80, bind_address: '0.0.0.0' } });
+    const exposed = await server.api<ErrorBody>('POST', '/api/v1/services', {
+      token,
+      body: { service_name: 'pub', image: TEST_IMAGE, internal_port: 80, bind_address: '0.0.0.0' },
+    });
     expect(exposed.status).toBe(403);
-    const caps = await server.api<ErrorBody>('POST', '/api/v1/services', { token, body: { service_name: 'caps', image: TEST_IMAGE, internal_port: 80, capabilities: ['NET_ADMIN'] } });
+    const caps = await server.api<ErrorBody>('POST', '/api/v1/services', {
+      token,
+      body: { service_name: 'caps', image: TEST_IMAGE, internal_port: 80, capabilities: ['NET_ADMIN'] },
+    });
     expect(caps.status).toBe(403);
-    const own = await server.api<Service>('POST', '/api/v1/services', { token, body: { service_name: 'mine', image: TEST_IMAGE, command: HTTPD, internal_port: 80 } });
+    const own = await server.api<Service>('POST', '/api/v1/services', {
+      token,
+      body: { service_name: 'mine', image: TEST_IMAGE, command: HTTPD, internal_port: 80 },
+    });
     expect(own.status).toBe(201);
     expect(own.body.owner).toBe(name);
-    expect((await server.api<Service[]>('GET', '/api/v1/services', { token })).body.map((s) => s.service_name)).toEqual(['mine']);
-    expect((await server.api<Service[]>('GET', '/api/v1/services')).body.map((s) => s.service_name)).toEqual(['mine', 'web']);
+    expect((await server.api<Service[]>('GET', '/api/v1/services', { token })).body.map((s) => s.service_name)).toEqual(
+      ['mine'],
+    );
+    expect((await server.api<Service[]>('GET', '/api/v1/services')).body.map((s) => s.service_name)).toEqual([
+      'mine',
+      'web',
+    ]);
     // Deleting the token deletes its service: container and port go too.
     expect((await server.api('DELETE', `/api/v1/tokens/${name}`)).body).toMatchObject({ deleted: { services: 1 } });
     expect(inspectContainer(own.body.container_id)).toBeNull();
@@ -291,7 +463,9 @@ describe('Docker services against the real engine', () => {
   });
 
   it('adds and removes a published port by recreating the container', async () => {
-    const added = await server.api<{ port: number; name: string }>('POST', '/api/v1/services/web/ports', { body: { name: 'alt', container: 80 } });
+    const added = await server.api<{ port: number; name: string }>('POST', '/api/v1/services/web/ports', {
+      body: { name: 'alt', container: 80 },
+    });
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ name: 'alt', service: 'web' });
     const alt = added.body.port;
@@ -308,18 +482,41 @@ describe('Docker services against the real engine', () => {
 
   it('reports orphan containers and vanished ones, and cleans them up on request', async () => {
     // An orphan: labelled as this deployment's, unknown to Redis.
-    const orphan = docker(['create', '--name', `mcp-${server.keyPrefix}-orphan`, '--label', 'io.mcp-proxy.managed=true', '--label', `io.mcp-proxy.deployment=${server.keyPrefix}`, '--label', 'io.mcp-proxy.service=orphan', TEST_IMAGE, '/bin/sleep', '60']);
+    const orphan = docker([
+      'create',
+      '--name',
+      `mcp-${server.keyPrefix}-orphan`,
+      '--label',
+      'io.mcp-proxy.managed=true',
+      '--label',
+      `io.mcp-proxy.deployment=${server.keyPrefix}`,
+      '--label',
+      'io.mcp-proxy.service=orphan',
+      TEST_IMAGE,
+      '/bin/sleep',
+      '60',
+    ]);
     expect(orphan.stderr).toBe('');
     const orphanId = orphan.stdout.trim();
     // A vanished one: the record stays, its container is removed behind the server's back.
-    const gone = await server.api<Service>('POST', '/api/v1/services', { body: { service_name: 'gone', image: TEST_IMAGE, command: HTTPD, internal_port: 80 } });
+    const gone = await server.api<Service>('POST', '/api/v1/services', {
+      body: { service_name: 'gone', image: TEST_IMAGE, command: HTTPD, internal_port: 80 },
+    });
     expect(gone.status).toBe(201);
     expect(docker(['rm', '-f', gone.body.container_id]).status).toBe(0);
 
     const report = await server.api<Record<string, unknown>>('GET', '/api/v1/services/reconciliation');
     expect(report.status).toBe(200);
     expect(report.body).toMatchObject({
-      orphan_containers: [{ container_id: orphanId, container_name: `mcp-${server.keyPrefix}-orphan`, service_name: 'orphan', owner: null, state: 'created' }],
+      orphan_containers: [
+        {
+          container_id: orphanId,
+          container_name: `mcp-${server.keyPrefix}-orphan`,
+          service_name: 'orphan',
+          owner: null,
+          state: 'created',
+        },
+      ],
       vanished_containers: [{ service_name: 'gone', owner: 'ADMIN', container_id: gone.body.container_id }],
       orphan_ports: [],
     });
@@ -327,22 +524,57 @@ describe('Docker services against the real engine', () => {
 
     const cleaned = await server.api<Record<string, unknown>>('POST', '/api/v1/services/cleanup');
     expect(cleaned.status).toBe(200);
-    expect(cleaned.body).toMatchObject({ removed_containers: [`mcp-${server.keyPrefix}-orphan`], deleted_services: ['gone'], released_ports: [gone.body.ports[0].host_port] });
+    expect(cleaned.body).toMatchObject({
+      removed_containers: [`mcp-${server.keyPrefix}-orphan`],
+      deleted_services: ['gone'],
+      released_ports: [gone.body.ports[0].host_port],
+    });
     expect(inspectContainer(orphanId)).toBeNull();
     expect((await server.api('GET', '/api/v1/services/gone')).status).toBe(404);
-    expect((await server.api('GET', '/api/v1/services/reconciliation')).body).toMatchObject({ orphan_containers: [], vanished_containers: [], orphan_ports: [] });
+    expect((await server.api('GET', '/api/v1/services/reconciliation')).body).toMatchObject({
+      orphan_containers: [],
+      vanished_containers: [],
+      orphan_ports: [],
+    });
   });
 
   it('registers external services (a URL, not a container) sharing the service names', async () => {
-    const created = await server.api('POST', '/api/v1/services/external', { body: { service_name: 'docs', target_url: 'http://127.0.0.1:8080', description: 'docs site' } });
+    const created = await server.api('POST', '/api/v1/services/external', {
+      body: { service_name: 'docs', target_url: 'http://127.0.0.1:8080', description: 'docs site' },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ service_name: 'docs', type: 'external', target_url: 'http://127.0.0.1:8080', owner: 'ADMIN' });
-    expect((await server.api('POST', '/api/v1/services/external', { body: { service_name: 'web', target_url: 'http://127.0.0.1:1' } })).status).toBe(409);
-    expect((await server.api('POST', '/api/v1/services', { body: { service_name: 'docs', image: TEST_IMAGE, internal_port: 80 } })).status).toBe(409);
-    expect((await server.api('POST', '/api/v1/services/external', { body: { service_name: 'x', target_url: 'ftp://nope' } })).status).toBe(400);
+    expect(created.body).toMatchObject({
+      service_name: 'docs',
+      type: 'external',
+      target_url: 'http://127.0.0.1:8080',
+      owner: 'ADMIN',
+    });
+    expect(
+      (
+        await server.api('POST', '/api/v1/services/external', {
+          body: { service_name: 'web', target_url: 'http://127.0.0.1:1' },
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await server.api('POST', '/api/v1/services', {
+          body: { service_name: 'docs', image: TEST_IMAGE, internal_port: 80 },
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (await server.api('POST', '/api/v1/services/external', { body: { service_name: 'x', target_url: 'ftp://nope' } }))
+        .status,
+    ).toBe(400);
     expect((await server.api<unknown[]>('GET', '/api/v1/services/external')).body).toHaveLength(1);
     // External services are entries of the instances registry (routes can target them by name).
-    expect((await server.api('GET', '/api/v1/instances/docs')).body).toMatchObject({ name: 'docs', target_url: 'http://127.0.0.1:8080', description: 'docs site', owner: 'ADMIN' });
+    expect((await server.api('GET', '/api/v1/instances/docs')).body).toMatchObject({
+      name: 'docs',
+      target_url: 'http://127.0.0.1:8080',
+      description: 'docs site',
+      owner: 'ADMIN',
+    });
     expect((await server.api('DELETE', '/api/v1/services/external/docs')).status).toBe(200);
     expect((await server.api<unknown[]>('GET', '/api/v1/services/external')).body).toEqual([]);
     expect((await server.api('GET', '/api/v1/instances/docs')).status).toBe(404);
@@ -351,7 +583,12 @@ describe('Docker services against the real engine', () => {
   it('deletes the service: container and port allocation are gone', async () => {
     const deleted = await server.api('DELETE', '/api/v1/services/web');
     expect(deleted.status).toBe(200);
-    expect(deleted.body).toEqual({ service_name: 'web', container_removed: true, ports_released: [base], proxy: 'deleted' });
+    expect(deleted.body).toEqual({
+      service_name: 'web',
+      container_removed: true,
+      ports_released: [base],
+      proxy: 'deleted',
+    });
     expect((await server.api('GET', '/api/v1/proxy/targets/web.example.test')).status).toBe(404);
     expect(inspectContainer(web.container_id)).toBeNull();
     expect((await server.api('GET', '/api/v1/ports')).body).toEqual([]);

@@ -28,10 +28,13 @@ describe('admin API surface', () => {
 
   it('documents every /api/v1 route with bearer security', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+    );
     const api = routes.filter((r) => r.route.includes(' /api/v1/'));
     expect(api.length).toBeGreaterThanOrEqual(7);
-    for (const { route, op } of api) expect({ route, security: op.security }).toEqual({ route, security: [{ bearer: [] }] });
+    for (const { route, op } of api)
+      expect({ route, security: op.security }).toEqual({ route, security: [{ bearer: [] }] });
   });
 
   it('answers 401 without a token on every documented route that is not deliberately public', async () => {
@@ -40,8 +43,15 @@ describe('admin API surface', () => {
         const route = `${method.toUpperCase()} ${path}`;
         if (PUBLIC_ROUTES.has(route)) continue;
         const url = path.replace(/\{[^}]+\}/g, 'probe');
-        const res = await server.api(method.toUpperCase(), url, { token: null, body: ['POST', 'PUT', 'PATCH'].includes(method.toUpperCase()) ? {} : undefined });
-        expect({ route, status: res.status, challenge: res.headers.get('www-authenticate')?.startsWith('Bearer') }).toEqual({ route, status: 401, challenge: true });
+        const res = await server.api(method.toUpperCase(), url, {
+          token: null,
+          body: ['POST', 'PUT', 'PATCH'].includes(method.toUpperCase()) ? {} : undefined,
+        });
+        expect({
+          route,
+          status: res.status,
+          challenge: res.headers.get('www-authenticate')?.startsWith('Bearer'),
+        }).toEqual({ route, status: 401, challenge: true });
       }
     }
   });

@@ -4,7 +4,14 @@ import { testRedisEnv } from '../support/test-redis';
 import { waitFor } from '../support/wait';
 
 async function replica(prefix: string) {
-  const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_bus_test_0123456789', ...testRedisEnv(), REDIS_KEY_PREFIX: prefix, CONFIG_POLL_SECONDS: '60' }));
+  const config = new AppConfig(
+    parseEnvironment({
+      ADMIN_TOKEN: 'acm_bus_test_0123456789',
+      ...testRedisEnv(),
+      REDIS_KEY_PREFIX: prefix,
+      CONFIG_POLL_SECONDS: '60',
+    }),
+  );
   const connections = new RedisConnections(config);
   const keys = new RedisKeys(config);
   const bus = new ConfigBus(connections, keys, config);
@@ -25,7 +32,12 @@ describe('configuration change bus', () => {
       expect(results).toEqual([[null, 'OK']]);
       expect(await a.bus.currentVersion()).toBe(before + 1);
       expect(await a.connections.client.get(`{${prefix}}:demo:x`)).toBe('value');
-      await waitFor(`replica B to hear of version ${before + 1} (value: versions it heard)`, () => seenByB, (seen) => seen.includes(before + 1), { timeoutMs: 2000, intervalMs: 20 });
+      await waitFor(
+        `replica B to hear of version ${before + 1} (value: versions it heard)`,
+        () => seenByB,
+        (seen) => seen.includes(before + 1),
+        { timeoutMs: 2000, intervalMs: 20 },
+      );
       expect(seenByB).toContain(before + 1);
     } finally {
       a.bus.onApplicationShutdown();

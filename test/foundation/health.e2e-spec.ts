@@ -11,10 +11,15 @@ interface Health {
 }
 
 async function waitForHealth(server: ServerProcess, status: number): Promise<Health> {
-  const res = await waitFor(`GET /health to answer ${status}`, async () => {
-    const res = await server.api<Health>('GET', '/health', { token: null });
-    return { status: res.status, text: res.text, body: res.body };
-  }, (res) => res.status === status, { timeoutMs: 15_000, intervalMs: 200 });
+  const res = await waitFor(
+    `GET /health to answer ${status}`,
+    async () => {
+      const res = await server.api<Health>('GET', '/health', { token: null });
+      return { status: res.status, text: res.text, body: res.body };
+    },
+    (res) => res.status === status,
+    { timeoutMs: 15_000, intervalMs: 200 },
+  );
   return res.body;
 }
 
@@ -24,7 +29,13 @@ describe('GET /health', () => {
     const server = await ServerProcess.start({ env: { REDIS_URL: redis.url } });
     try {
       const up = await waitForHealth(server, 200);
-      expect(up).toEqual({ status: 'ok', redis: { status: 'up', latency_ms: expect.any(Number) }, version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptime_s: expect.any(Number), worker: { id: 0, pid: server.pid } });
+      expect(up).toEqual({
+        status: 'ok',
+        redis: { status: 'up', latency_ms: expect.any(Number) },
+        version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+        uptime_s: expect.any(Number),
+        worker: { id: 0, pid: server.pid },
+      });
 
       await redis.stop();
       const down = await waitForHealth(server, 503);

@@ -13,7 +13,12 @@ import { testRedisEnv } from '../support/test-redis';
  */
 describe('route inventory', () => {
   it('has no route that is neither authenticated nor deliberately public', async () => {
-    const env = parseEnvironment({ ADMIN_TOKEN: 'acm_inventory_0123456789', ...testRedisEnv(), REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-inventory`, LOG_LEVEL: 'silent' });
+    const env = parseEnvironment({
+      ADMIN_TOKEN: 'acm_inventory_0123456789',
+      ...testRedisEnv(),
+      REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-inventory`,
+      LOG_LEVEL: 'silent',
+    });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(env), DiscoveryModule] }).compile();
     const app = moduleRef.createNestApplication(new FastifyAdapter());
     await app.init();
@@ -31,7 +36,9 @@ describe('route inventory', () => {
           if (reflector.get(METHOD_METADATA, handler) === undefined) continue;
           count++;
           const targets = [handler, wrapper.metatype as () => void];
-          const marked = reflector.getAllAndOverride(PUBLIC_ROUTE, targets as never) || reflector.getAllAndOverride(AUTHENTICATED_ROUTE, targets as never);
+          const marked =
+            reflector.getAllAndOverride(PUBLIC_ROUTE, targets as never) ||
+            reflector.getAllAndOverride(AUTHENTICATED_ROUTE, targets as never);
           if (!marked) unmarked.push(`${wrapper.name}.${name} (${String(reflector.get(PATH_METADATA, handler))})`);
         }
       }

@@ -23,7 +23,9 @@ describe('API tokens (/api/v1/tokens)', () => {
   });
 
   it('creates a token shown once, stores only its hash, and authenticates with it', async () => {
-    const created = await server.api<TokenBody>('POST', '/api/v1/tokens', { body: { name: 'alice', cert_email: 'alice@example.test' } });
+    const created = await server.api<TokenBody>('POST', '/api/v1/tokens', {
+      body: { name: 'alice', cert_email: 'alice@example.test' },
+    });
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^acm_[A-Za-z0-9_-]{43}$/);
     const secret = created.body.token!;
@@ -33,19 +35,38 @@ describe('API tokens (/api/v1/tokens)', () => {
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
       const type = await redis.type(key);
-      const values = type === 'string' ? [await redis.get(key)] : type === 'set' ? await redis.smembers(key) : type === 'hash' ? Object.values(await redis.hgetall(key)) : [];
+      const values =
+        type === 'string'
+          ? [await redis.get(key)]
+          : type === 'set'
+            ? await redis.smembers(key)
+            : type === 'hash'
+              ? Object.values(await redis.hgetall(key))
+              : [];
       for (const value of values) expect(value).not.toContain(secret);
     }
 
     const shown = await server.api<TokenBody>('GET', '/api/v1/tokens/alice');
     expect(shown.status).toBe(200);
-    expect(shown.body).toEqual({ name: 'alice', cert_email: 'alice@example.test', created_at: created.body.created_at, rotated_at: null, owned: { certificates: 0, ports: 0, services: 0, proxy_targets: 0, routes: 0, instances: 0, resources: 0 } });
+    expect(shown.body).toEqual({
+      name: 'alice',
+      cert_email: 'alice@example.test',
+      created_at: created.body.created_at,
+      rotated_at: null,
+      owned: { certificates: 0, ports: 0, services: 0, proxy_targets: 0, routes: 0, instances: 0, resources: 0 },
+    });
     expect(shown.text).not.toContain(secret);
 
     const me = await server.api('GET', '/api/v1/tokens/me', { token: secret });
-    expect(me).toMatchObject({ status: 200, body: { name: 'alice', is_admin: false, cert_email: 'alice@example.test' } });
+    expect(me).toMatchObject({
+      status: 200,
+      body: { name: 'alice', is_admin: false, cert_email: 'alice@example.test' },
+    });
 
-    const email = await server.api('PUT', '/api/v1/tokens/me/email', { token: secret, body: { cert_email: 'new@example.test' } });
+    const email = await server.api('PUT', '/api/v1/tokens/me/email', {
+      token: secret,
+      body: { cert_email: 'new@example.test' },
+    });
     expect(email).toMatchObject({ status: 200, body: { name: 'alice', cert_email: 'new@example.test' } });
 
     const list = await server.api<TokenBody[]>('GET', '/api/v1/tokens');
@@ -66,10 +87,19 @@ describe('API tokens (/api/v1/tokens)', () => {
   });
 
   it('answers 401 with WWW-Authenticate for missing or wrong tokens, 403 for non-admins', async () => {
-    const missing = await server.api<{ statusCode: number; error: string; message: string; requestId: string }>('GET', '/api/v1/tokens', { token: null });
+    const missing = await server.api<{ statusCode: number; error: string; message: string; requestId: string }>(
+      'GET',
+      '/api/v1/tokens',
+      { token: null },
+    );
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"');
-    expect(missing.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringContaining('missing bearer token'), requestId: expect.any(String) });
+    expect(missing.body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: expect.stringContaining('missing bearer token'),
+      requestId: expect.any(String),
+    });
     expect(missing.headers.get('x-request-id')).toBe(missing.body.requestId);
 
     const wrong = await server.api('GET', '/api/v1/tokens', { token: 'acm_not-a-real-token' });
@@ -103,16 +133,22 @@ describe('API tokens (/api/v1/tokens)', () => {
   });
 
   it('validates input: unknown field, malformed JSON, oversized body, trailing slash', async () => {
-    const unknown = await server.api<{ message: string }>('POST', '/api/v1/tokens', { body: { name: 'erin', colour: 'red' } });
+    const unknown = await server.api<{ message: string }>('POST', '/api/v1/tokens', {
+      body: { name: 'erin', colour: 'red' },
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toBe('property colour should not exist');
 
-    const malformed = await server.api<{ statusCode: number; message: string }>('POST', '/api/v1/tokens', { body: '{"name": ' });
+    const malformed = await server.api<{ statusCode: number; message: string }>('POST', '/api/v1/tokens', {
+      body: '{"name": ',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.statusCode).toBe(400);
     expect(malformed.body.message).toMatch(/JSON/);
 
-    const huge = await server.api('POST', '/api/v1/tokens', { body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
+    const huge = await server.api('POST', '/api/v1/tokens', {
+      body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }),
+    });
     expect(huge.status).toBe(413);
 
     const slash = await server.api('GET', '/api/v1/tokens/');
@@ -121,8 +157,13 @@ describe('API tokens (/api/v1/tokens)', () => {
   });
 
   it('admin describes itself from the environment', async () => {
-    expect(await server.api('GET', '/api/v1/tokens/me')).toMatchObject({ status: 200, body: { name: 'ADMIN', is_admin: true } });
-    const refused = await server.api<{ message: string }>('PUT', '/api/v1/tokens/me/email', { body: { cert_email: 'a@b.test' } });
+    expect(await server.api('GET', '/api/v1/tokens/me')).toMatchObject({
+      status: 200,
+      body: { name: 'ADMIN', is_admin: true },
+    });
+    const refused = await server.api<{ message: string }>('PUT', '/api/v1/tokens/me/email', {
+      body: { cert_email: 'a@b.test' },
+    });
     expect(refused.status).toBe(400);
     expect(refused.body.message).toMatch(/ADMIN_EMAIL/);
   });

@@ -62,11 +62,22 @@ const HOST = 'workers.test';
 /** Opens GET /api/v1/logs/follow; resolves once open, with a promise of how the stream ended. */
 function follow(server: ServerProcess): Promise<{ ended: Promise<'complete' | 'cut off'> }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: server.apiPort, path: '/api/v1/logs/follow', headers: { authorization: `Bearer ${server.adminToken}` }, agent: false }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`follow answered ${res.statusCode}`));
-      res.resume();
-      resolve({ ended: new Promise((ended) => res.once('close', () => ended(res.complete ? 'complete' : 'cut off'))) });
-    });
+    const req = http.get(
+      {
+        host: '127.0.0.1',
+        port: server.apiPort,
+        path: '/api/v1/logs/follow',
+        headers: { authorization: `Bearer ${server.adminToken}` },
+        agent: false,
+      },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`follow answered ${res.statusCode}`));
+        res.resume();
+        resolve({
+          ended: new Promise((ended) => res.once('close', () => ended(res.complete ? 'complete' : 'cut off'))),
+        });
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -87,7 +98,11 @@ describe('WORKERS=2 (cluster mode)', () => {
     delete server.env.OAUTH_JWT_PRIVATE_KEY_B64;
     await server.launch();
     // launch() returns when the first worker answers; the tests want both.
-    await waitUntil('the primary to log "all 2 workers serving"', () => server.logs.includes('"msg":"all 2 workers serving"'), { timeoutMs: 20_000, intervalMs: 100, details: () => `server output:\n${server.logs}` });
+    await waitUntil(
+      'the primary to log "all 2 workers serving"',
+      () => server.logs.includes('"msg":"all 2 workers serving"'),
+      { timeoutMs: 20_000, intervalMs: 100, details: () => `server output:\n${server.logs}` },
+    );
   });
   afterAll(async () => {
     await Promise.all([server?.stop(), backend?.close()]);
@@ -101,12 +116,26 @@ describe('WORKERS=2 (cluster mode)', () => {
   });
 
   it('serves a proxy target created through the API on every worker (fresh connections)', async () => {
-    expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: HOST, target_url: backend.url } })).status).toBe(201);
+    expect(
+      (await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: HOST, target_url: backend.url } })).status,
+    ).toBe(201);
     // The worker that took the write serves it at once; the other follows on the pub/sub message.
-    const statuses = async () => Promise.all(Array.from({ length: 10 }, async () => (await publicRequest({ port: server.httpPort, host: HOST, path: '/warm' })).status));
-    await waitFor('10 requests in a row answered 200 (value: their statuses)', statuses, (all) => all.every((s) => s === 200), { timeoutMs: 3000, intervalMs: 50 });
+    const statuses = async () =>
+      Promise.all(
+        Array.from(
+          { length: 10 },
+          async () => (await publicRequest({ port: server.httpPort, host: HOST, path: '/warm' })).status,
+        ),
+      );
+    await waitFor(
+      '10 requests in a row answered 200 (value: their statuses)',
+      statuses,
+      (all) => all.every((s) => s === 200),
+      { timeoutMs: 3000, intervalMs: 50 },
+    );
     const results = [];
-    for (let i = 0; i < 40; i++) results.push(await publicRequest({ port: server.httpPort, host: HOST, path: `/fresh/${i}` }));
+    for (let i = 0; i < 40; i++)
+      results.push(await publicRequest({ port: server.httpPort, host: HOST, path: `/fresh/${i}` }));
     expect(results.map((r) => r.status)).toEqual(Array(40).fill(200));
     expect(results.every((r) => r.json().backend === 'workers')).toBe(true);
   });
@@ -115,7 +144,8 @@ describe('WORKERS=2 (cluster mode)', () => {
     const scrape = async () => new PromScrape((await freshGet(server.apiPort, '/metrics')).text);
     const labels = { listener: 'http', host: HOST, status_class: '2xx' };
     const before = (await scrape()).value('proxy_requests_total', labels);
-    for (let i = 0; i < 30; i++) expect((await publicRequest({ port: server.httpPort, host: HOST, path: `/count/${i}` })).status).toBe(200);
+    for (let i = 0; i < 30; i++)
+      expect((await publicRequest({ port: server.httpPort, host: HOST, path: `/count/${i}` })).status).toBe(200);
     // The 30 fresh connections were spread over both workers, and so are the scrapes: each must see all 30.
     for (let i = 0; i < 4; i++) expect((await scrape()).value('proxy_requests_total', labels) - before).toBe(30);
     // Gauges that every worker measures the same are not summed.
@@ -130,10 +160,18 @@ describe('WORKERS=2 (cluster mode)', () => {
       jwks.keys.forEach((k) => kids.add(k.kid));
       fingerprints.add(
         await new Promise<string>((resolve, reject) => {
-          const socket = tls.connect({ host: '127.0.0.1', port: server.httpsPort, servername: 'unknown.example.test', rejectUnauthorized: false }, () => {
-            resolve(socket.getPeerCertificate().fingerprint256);
-            socket.destroy();
-          });
+          const socket = tls.connect(
+            {
+              host: '127.0.0.1',
+              port: server.httpsPort,
+              servername: 'unknown.example.test',
+              rejectUnauthorized: false,
+            },
+            () => {
+              resolve(socket.getPeerCertificate().fingerprint256);
+              socket.destroy();
+            },
+          );
           socket.on('error', reject);
         }),
       );
@@ -147,13 +185,19 @@ describe('WORKERS=2 (cluster mode)', () => {
     expect(before.size).toBe(2);
     const [victim] = [...before];
     process.kill(victim, 'SIGKILL');
-    await waitFor(`a restarted worker answering (value: pids seen in 20 requests; before: ${[...before].join(', ')})`, () => sampleWorkerPids(server, 2, 20), (pids) => [...pids].some((pid) => !before.has(pid)), { timeoutMs: 15_000, intervalMs: 200 });
+    await waitFor(
+      `a restarted worker answering (value: pids seen in 20 requests; before: ${[...before].join(', ')})`,
+      () => sampleWorkerPids(server, 2, 20),
+      (pids) => [...pids].some((pid) => !before.has(pid)),
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     const after = await workerPids(server, 2);
     expect(after.size).toBe(2);
     expect(after.has(victim)).toBe(false);
     expect(server.logs).toMatch(new RegExp(`worker \\d+ \\(pid ${victim}\\) died \\(signal SIGKILL\\)`));
     const statuses = [];
-    for (let i = 0; i < 20; i++) statuses.push((await publicRequest({ port: server.httpPort, host: HOST, path: `/after/${i}` })).status);
+    for (let i = 0; i < 20; i++)
+      statuses.push((await publicRequest({ port: server.httpPort, host: HOST, path: `/after/${i}` })).status);
     expect(statuses).toEqual(Array(20).fill(200));
   });
 
@@ -169,15 +213,24 @@ describe('WORKERS=2 (cluster mode)', () => {
     expect(stopped).toBeNull(); // left on SIGTERM like a single process, not on the hard timeout
     expect([primary, ...workers].filter(alive)).toEqual([]);
     expect(server.logs).toMatch(/"msg":"SIGTERM: stopping 2 workers"/);
-    for (const pid of workers) expect(server.logs).toMatch(new RegExp(`worker \\d+ \\(pid ${pid}\\) stopped \\(signal SIGTERM\\)`));
+    for (const pid of workers)
+      expect(server.logs).toMatch(new RegExp(`worker \\d+ \\(pid ${pid}\\) stopped \\(signal SIGTERM\\)`));
   });
 
   it('exits 2 with the one-line message on a configuration error, with WORKERS=2 as without', async () => {
-    const bad = await runServerExpectingExit({ WORKERS: '2', REDIS_URL: 'not-a-url', ADMIN_TOKEN: 'acm_0123456789abcdefghij' });
+    const bad = await runServerExpectingExit({
+      WORKERS: '2',
+      REDIS_URL: 'not-a-url',
+      ADMIN_TOKEN: 'acm_0123456789abcdefghij',
+    });
     expect(bad.code).toBe(2);
-    expect(bad.output.trim().split('\n')).toEqual(['configuration error: REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://:password@127.0.0.1:6379/0 (got "not-a-url")']);
+    expect(bad.output.trim().split('\n')).toEqual([
+      'configuration error: REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://:password@127.0.0.1:6379/0 (got "not-a-url")',
+    ]);
     const zero = await runServerExpectingExit({ WORKERS: '0', ADMIN_TOKEN: 'acm_0123456789abcdefghij' });
     expect(zero.code).toBe(2);
-    expect(zero.output.trim().split('\n')).toEqual(['configuration error: WORKERS must be a positive whole number or "auto" (one worker per CPU) (got "0")']);
+    expect(zero.output.trim().split('\n')).toEqual([
+      'configuration error: WORKERS must be a positive whole number or "auto" (one worker per CPU) (got "0")',
+    ]);
   });
 });

@@ -36,7 +36,9 @@ function viaProxyProtocol(port: number, clientIp: string, path: string, requestI
     socket.on('error', reject);
     socket.on('end', () => resolve(text));
     socket.once('connect', () =>
-      socket.write(`PROXY TCP4 ${clientIp} 10.0.0.1 40000 80\r\nGET ${path} HTTP/1.1\r\nHost: ${HOST}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n`),
+      socket.write(
+        `PROXY TCP4 ${clientIp} 10.0.0.1 40000 80\r\nGET ${path} HTTP/1.1\r\nHost: ${HOST}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n`,
+      ),
     );
   });
 }
@@ -53,10 +55,16 @@ describe('request log and metrics of proxied traffic', () => {
   let alice = '';
   const seenIds: string[] = [];
 
-  const logs = async (query: string, token = server.adminToken): Promise<{ status: number; body: Page }> => server.api<Page>('GET', `/api/v1/logs${query}`, { token });
+  const logs = async (query: string, token = server.adminToken): Promise<{ status: number; body: Page }> =>
+    server.api<Page>('GET', `/api/v1/logs${query}`, { token });
   /** Waits until the query returns `count` rows (the writer flushes every 100 ms). */
   async function rowsOf(query: string, count: number, token?: string): Promise<Row[]> {
-    const page = await waitFor(`${count} log rows for ${query}`, () => logs(query, token), (res) => res.status === 200 && res.body.entries.length >= count, { timeoutMs: 10_000, intervalMs: 100 });
+    const page = await waitFor(
+      `${count} log rows for ${query}`,
+      () => logs(query, token),
+      (res) => res.status === 200 && res.body.entries.length >= count,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     return page.body.entries;
   }
   const ids = (rows: Row[]) => rows.map((r) => r.request_id).sort();
@@ -67,7 +75,10 @@ describe('request log and metrics of proxied traffic', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const status = req.url?.startsWith('/missing') ? 404 : req.url?.startsWith('/boom') ? 500 : 200;
-        res.writeHead(status, { 'content-type': 'text/plain', 'x-seen-request-id': String(req.headers['x-request-id']) });
+        res.writeHead(status, {
+          'content-type': 'text/plain',
+          'x-seen-request-id': String(req.headers['x-request-id']),
+        });
         res.end(`answer ${status}`); // 10 bytes
       });
     });
@@ -81,40 +92,100 @@ describe('request log and metrics of proxied traffic', () => {
     }
     const created = await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'alice' } });
     alice = created.body.token;
-    expect((await server.api('POST', '/api/v1/proxy/targets', { token: alice, body: { hostname: MINE, target_url: backend.url } })).status).toBe(201);
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          token: alice,
+          body: { hostname: MINE, target_url: backend.url },
+        })
+      ).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await Promise.all([server?.stop(), backend?.close()]);
   });
 
   it('records every proxied request with its listener, client, status, bytes and upstream', async () => {
-    const ok = await publicRequest({ port: server.httpPort, host: HOST, path: '/ok?code=secret', headers: { 'x-request-id': 'req-ok-1' } });
+    const ok = await publicRequest({
+      port: server.httpPort,
+      host: HOST,
+      path: '/ok?code=secret',
+      headers: { 'x-request-id': 'req-ok-1' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers['x-request-id']).toBe('req-ok-1');
     expect(ok.headers['x-seen-request-id']).toBe('req-ok-1'); // the backend got it too
-    const missing = await publicRequest({ port: server.httpPort, host: HOST, path: '/missing', headers: { 'x-request-id': 'req-404' } });
+    const missing = await publicRequest({
+      port: server.httpPort,
+      host: HOST,
+      path: '/missing',
+      headers: { 'x-request-id': 'req-404' },
+    });
     expect(missing.status).toBe(404);
-    const boom = await publicRequest({ port: server.httpPort, host: HOST, path: '/boom', method: 'POST', body: 'abc', headers: { 'x-request-id': 'req-500', 'content-type': 'text/plain' } });
+    const boom = await publicRequest({
+      port: server.httpPort,
+      host: HOST,
+      path: '/boom',
+      method: 'POST',
+      body: 'abc',
+      headers: { 'x-request-id': 'req-500', 'content-type': 'text/plain' },
+    });
     expect(boom.status).toBe(500);
-    const secure = await publicRequest({ port: server.httpsPort, host: HOST, path: '/tls', tls: true, headers: { 'x-request-id': 'req-tls' } });
+    const secure = await publicRequest({
+      port: server.httpsPort,
+      host: HOST,
+      path: '/tls',
+      tls: true,
+      headers: { 'x-request-id': 'req-tls' },
+    });
     expect(secure.status).toBe(200);
-    const refused = await publicRequest({ port: server.httpPort, host: DEAD, path: '/x', headers: { 'x-request-id': 'req-502' } });
+    const refused = await publicRequest({
+      port: server.httpPort,
+      host: DEAD,
+      path: '/x',
+      headers: { 'x-request-id': 'req-502' },
+    });
     expect(refused.status).toBe(502);
     expect(refused.headers['x-request-id']).toBe('req-502');
-    const unknown = await publicRequest({ port: server.httpPort, host: 'nobody.test', path: '/', headers: { 'x-request-id': 'req-unknown' } });
+    const unknown = await publicRequest({
+      port: server.httpPort,
+      host: 'nobody.test',
+      path: '/',
+      headers: { 'x-request-id': 'req-unknown' },
+    });
     expect(unknown.status).toBe(404);
     const pp = await viaProxyProtocol(server.proxyProtocolPort, '198.51.100.77', '/pp', 'req-pp');
     expect(pp).toMatch(/^HTTP\/1\.1 200 /);
     // A generated id when the client sends none (or a silly one).
-    const generated = await publicRequest({ port: server.httpPort, host: HOST, path: '/gen', headers: { 'x-request-id': 'bad id with spaces' } });
+    const generated = await publicRequest({
+      port: server.httpPort,
+      host: HOST,
+      path: '/gen',
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     seenIds.push(String(generated.headers['x-request-id']));
 
     const rows = await rowsOf(`?hostname=${HOST}`, 6);
     expect(ids(rows)).toEqual(['req-404', 'req-500', 'req-ok-1', 'req-pp', 'req-tls', seenIds[0]].sort());
     const byId = new Map(rows.map((r) => [r.request_id, r]));
-    expect(byId.get('req-ok-1')).toMatchObject({ host: HOST, method: 'GET', path: '/ok', status: 200, bytes_out: 10, upstream: `${backend.url}/`, listener: 'http', client_ip: '127.0.0.1' });
-    expect(byId.get('req-500')).toMatchObject({ method: 'POST', path: '/boom', status: 500, bytes_in: 3, bytes_out: 10 });
+    expect(byId.get('req-ok-1')).toMatchObject({
+      host: HOST,
+      method: 'GET',
+      path: '/ok',
+      status: 200,
+      bytes_out: 10,
+      upstream: `${backend.url}/`,
+      listener: 'http',
+      client_ip: '127.0.0.1',
+    });
+    expect(byId.get('req-500')).toMatchObject({
+      method: 'POST',
+      path: '/boom',
+      status: 500,
+      bytes_in: 3,
+      bytes_out: 10,
+    });
     expect(byId.get('req-tls')).toMatchObject({ listener: 'https', status: 200 });
     expect(byId.get('req-pp')).toMatchObject({ listener: 'proxy-protocol', client_ip: '198.51.100.77', status: 200 });
 
@@ -131,7 +202,8 @@ describe('request log and metrics of proxied traffic', () => {
 
   it('counts the same requests in /metrics, with the matched target as host label', async () => {
     const scrape = new PromScrape(await (await fetch(`${server.apiUrl}/metrics`)).text());
-    const requests = (listener: string, host: string, status_class: string) => scrape.value('proxy_requests_total', { listener, host, status_class });
+    const requests = (listener: string, host: string, status_class: string) =>
+      scrape.value('proxy_requests_total', { listener, host, status_class });
     expect(requests('http', HOST, '2xx')).toBe(2); // /ok and /gen
     expect(requests('http', HOST, '4xx')).toBe(1);
     expect(requests('http', HOST, '5xx')).toBe(1);
@@ -147,7 +219,12 @@ describe('request log and metrics of proxied traffic', () => {
   });
 
   it('shows a non-admin token the entries of its own hosts only', async () => {
-    const mine = await publicRequest({ port: server.httpPort, host: MINE, path: '/alice', headers: { 'x-request-id': 'req-alice' } });
+    const mine = await publicRequest({
+      port: server.httpPort,
+      host: MINE,
+      path: '/alice',
+      headers: { 'x-request-id': 'req-alice' },
+    });
     expect(mine.status).toBe(200);
     expect(ids(await rowsOf('', 1, alice))).toEqual(['req-alice']);
     expect((await logs(`?hostname=${HOST}`, alice)).status).toBe(403);

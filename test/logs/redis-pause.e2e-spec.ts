@@ -35,7 +35,10 @@ describe('request log while Redis is frozen', () => {
       const result = await work();
       return result;
     } finally {
-      await quietPeriod(Math.max(0, thawAt - Date.now()), 'the outage lasts its full two seconds whatever `work` took: the outage is what is tested');
+      await quietPeriod(
+        Math.max(0, thawAt - Date.now()),
+        'the outage lasts its full two seconds whatever `work` took: the outage is what is tested',
+      );
       process.kill(pid, 'SIGCONT');
     }
   }
@@ -122,7 +125,13 @@ describe('request log while Redis is frozen', () => {
     const backend = await echoBackend();
     const server = await ServerProcess.start({ env: { REDIS_URL: redis.url } });
     try {
-      expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'frozen.test', target_url: backend.url } })).status).toBe(201);
+      expect(
+        (
+          await server.api('POST', '/api/v1/proxy/targets', {
+            body: { hostname: 'frozen.test', target_url: backend.url },
+          })
+        ).status,
+      ).toBe(201);
       const ids = await whileFrozen(async () => {
         const made: string[] = [];
         for (let i = 0; i < 10; i++) {
@@ -135,7 +144,9 @@ describe('request log while Redis is frozen', () => {
       const logged = await loggedIds(server, ids, ids.length, 'http');
       expect([...logged].sort()).toEqual([...ids].sort());
       const scrape = await metrics(server);
-      expect(scrape.value('proxy_requests_total', { listener: 'http', host: 'frozen.test', status_class: '2xx' })).toBe(10);
+      expect(scrape.value('proxy_requests_total', { listener: 'http', host: 'frozen.test', status_class: '2xx' })).toBe(
+        10,
+      );
     } finally {
       await Promise.all([server.stop(), backend.close()]);
     }

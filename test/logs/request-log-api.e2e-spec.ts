@@ -38,13 +38,26 @@ describe('request log and metrics over the admin API', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     return new PromScrape(await res.text());
   };
-  const call = async (method: string, path: string, token: string | null, user: string | undefined, body?: unknown): Promise<ApiResponse> => {
+  const call = async (
+    method: string,
+    path: string,
+    token: string | null,
+    user: string | undefined,
+    body?: unknown,
+  ): Promise<ApiResponse> => {
     const res = await server.api(method, path, { token, body });
     made.push({ method, path, status: res.status, user, requestId: res.headers.get('x-request-id') ?? '' });
     return res;
   };
   const logs = (query: string, token = server.adminToken) => server.api<Page>('GET', `/api/v1/logs${query}`, { token });
-  const rows = (page: Page) => page.entries.map((e) => ({ method: e.method, path: e.path, status: e.status, user: e.auth_user, requestId: e.request_id }));
+  const rows = (page: Page) =>
+    page.entries.map((e) => ({
+      method: e.method,
+      path: e.path,
+      status: e.status,
+      user: e.auth_user,
+      requestId: e.request_id,
+    }));
   const newestFirst = (filter: (m: (typeof made)[number]) => boolean) => made.filter(filter).reverse();
 
   beforeAll(async () => {
@@ -65,7 +78,8 @@ describe('request log and metrics over the admin API', () => {
 
   it('counts the requests made in /metrics, parsed by a Prometheus text-format parser', async () => {
     const after = await scrape();
-    const delta = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
+    const delta = (name: string, labels: Record<string, string>) =>
+      after.value(name, labels) - before.value(name, labels);
     const api = { listener: 'api', host: '-' };
     // The first scrape itself is one more 2xx.
     expect(delta('proxy_requests_total', { ...api, status_class: '2xx' })).toBe(3 + 1);
@@ -101,7 +115,12 @@ describe('request log and metrics over the admin API', () => {
 
   it('logs every API request with its request id, newest first', async () => {
     // The writer flushes every 100 ms, off the request path: wait until the batch is in.
-    const page = await waitFor('the 7 token requests in the log', async () => (await logs('?path=/api/v1/tokens')).body, (p) => p.total >= 7, { timeoutMs: 10_000, intervalMs: 100 });
+    const page = await waitFor(
+      'the 7 token requests in the log',
+      async () => (await logs('?path=/api/v1/tokens')).body,
+      (p) => p.total >= 7,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(page).toMatchObject({ total: 7, limit: 100, offset: 0 });
     expect(rows(page)).toEqual(newestFirst((m) => m.path.startsWith('/api/v1/tokens')));
     expect(page.entries[0]).toMatchObject({ client_ip: '127.0.0.1', host: '127.0.0.1', listener: 'api' });
@@ -115,8 +134,12 @@ describe('request log and metrics over the admin API', () => {
     expect(rows((await logs('?status=4xx')).body)).toEqual(newestFirst((m) => m.status >= 400));
     expect(rows((await logs('/errors')).body)).toEqual(newestFirst((m) => m.status >= 400));
     expect(rows((await logs('?method=POST')).body)).toEqual(newestFirst((m) => m.method === 'POST'));
-    expect(rows((await logs('?ip=127.0.0.1&path=/api/v1/tokens')).body)).toEqual(newestFirst((m) => m.path.startsWith('/api/v1/tokens')));
-    expect(rows((await logs('/ip/127.0.0.1?path=/api/v1/tokens/me')).body)).toEqual(newestFirst((m) => m.path === '/api/v1/tokens/me'));
+    expect(rows((await logs('?ip=127.0.0.1&path=/api/v1/tokens')).body)).toEqual(
+      newestFirst((m) => m.path.startsWith('/api/v1/tokens')),
+    );
+    expect(rows((await logs('/ip/127.0.0.1?path=/api/v1/tokens/me')).body)).toEqual(
+      newestFirst((m) => m.path === '/api/v1/tokens/me'),
+    );
     expect((await logs('?ip=10.9.9.9')).body).toMatchObject({ total: 0, entries: [] });
     const page = await logs('?path=/api/v1/tokens&limit=2&offset=1');
     expect(page.body).toMatchObject({ total: 7, limit: 2, offset: 1 });
@@ -124,7 +147,9 @@ describe('request log and metrics over the admin API', () => {
   });
 
   it('gives per-host stats for the admin host', async () => {
-    const stats = await server.api<{ hosts: { hostname: string; status_classes: Record<string, number>; unique_ips: number; error_rate: number }[] }>('GET', '/api/v1/logs/stats?hostname=127.0.0.1');
+    const stats = await server.api<{
+      hosts: { hostname: string; status_classes: Record<string, number>; unique_ips: number; error_rate: number }[];
+    }>('GET', '/api/v1/logs/stats?hostname=127.0.0.1');
     expect(stats.status).toBe(200);
     expect(stats.body.hosts).toHaveLength(1);
     expect(stats.body.hosts[0]).toMatchObject({ hostname: '127.0.0.1', unique_ips: 1, error_rate: 0 });
@@ -140,7 +165,10 @@ describe('request log and metrics over the admin API', () => {
 
   it('follows new entries live over Server-Sent Events', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${server.apiUrl}/api/v1/logs/follow?path=/api/v1/tokens/me`, { headers: { authorization: `Bearer ${server.adminToken}` }, signal: controller.signal });
+    const res = await fetch(`${server.apiUrl}/api/v1/logs/follow?path=/api/v1/tokens/me`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+      signal: controller.signal,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const reader = res.body!.getReader();
@@ -154,10 +182,24 @@ describe('request log and metrics over the admin API', () => {
     const event = /id: (\S+)\nevent: entry\ndata: (.+)\n\n/.exec(text);
     expect(event).not.toBeNull();
     const entry = JSON.parse(event![2]) as Entry;
-    expect(entry).toMatchObject({ id: event![1], method: 'GET', path: '/api/v1/tokens/me', status: 200, auth_user: 'alice', request_id: me.headers.get('x-request-id') });
+    expect(entry).toMatchObject({
+      id: event![1],
+      method: 'GET',
+      path: '/api/v1/tokens/me',
+      status: 200,
+      auth_user: 'alice',
+      request_id: me.headers.get('x-request-id'),
+    });
     // The follow request itself is logged once it ends.
-    const follows = await waitFor('the follow request in the log', async () => (await logs('?path=/api/v1/logs/follow')).body, (p) => p.total >= 1, { timeoutMs: 10_000, intervalMs: 100 });
-    expect(follows.entries.map((e) => [e.method, e.path, e.status, e.auth_user])).toEqual([['GET', '/api/v1/logs/follow', 200, 'ADMIN']]);
+    const follows = await waitFor(
+      'the follow request in the log',
+      async () => (await logs('?path=/api/v1/logs/follow')).body,
+      (p) => p.total >= 1,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(follows.entries.map((e) => [e.method, e.path, e.status, e.auth_user])).toEqual([
+      ['GET', '/api/v1/logs/follow', 200, 'ADMIN'],
+    ]);
   });
 
   it('clears the log (admin)', async () => {
@@ -173,8 +215,13 @@ describe('request log and metrics over the admin API', () => {
       const anonymous = await fetch(`${guarded.apiUrl}/metrics`);
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
-      expect((await fetch(`${guarded.apiUrl}/metrics`, { headers: { authorization: `Bearer ${guarded.adminToken}` } })).status).toBe(401);
-      const ok = await fetch(`${guarded.apiUrl}/metrics`, { headers: { authorization: 'Bearer metrics_scraper_secret_0123' } });
+      expect(
+        (await fetch(`${guarded.apiUrl}/metrics`, { headers: { authorization: `Bearer ${guarded.adminToken}` } }))
+          .status,
+      ).toBe(401);
+      const ok = await fetch(`${guarded.apiUrl}/metrics`, {
+        headers: { authorization: 'Bearer metrics_scraper_secret_0123' },
+      });
       expect(ok.status).toBe(200);
       expect(new PromScrape(await ok.text()).family('proxy_requests_total').type).toBe('COUNTER');
     } finally {

@@ -57,17 +57,76 @@ describe('request log queries (in process, real Redis)', () => {
 
   // A client's full OAuth flow through the PROXY-protocol listener, a failing backend, a failed authorize.
   const dataset: RequestLogEntry[] = [
-    entry('r1', 0, { client_ip: '203.0.113.7', host: 'auth.example.test', path: '/authorize', status: 302, oauth_client_id: 'client-a', listener: 'proxy-protocol' }),
-    entry('r2', 1000, { client_ip: '203.0.113.7', host: 'auth.example.test', path: '/callback', status: 302, listener: 'proxy-protocol' }),
-    entry('r3', 2000, { client_ip: '203.0.113.7', host: 'auth.example.test', method: 'POST', path: '/token', status: 200, oauth_client_id: 'client-a', listener: 'proxy-protocol' }),
-    entry('r4', 3000, { client_ip: '203.0.113.7', host: 'mcp.example.test', method: 'POST', path: '/mcp', status: 200, duration_ms: 40, auth_user: 'alice', oauth_client_id: 'client-a', upstream: 'http://127.0.0.1:3001', listener: 'proxy-protocol' }),
-    entry('r5', 4000, { client_ip: '198.51.100.20', host: 'mcp.example.test', path: '/mcp', status: 401, duration_ms: 2 }),
-    entry('r6', 5000, { client_ip: '198.51.100.20', host: 'mcp.example.test', method: 'POST', path: '/mcp?session=abc', status: 502, duration_ms: 5, upstream: 'http://127.0.0.1:3001', error: 'upstream connect ECONNREFUSED' }),
+    entry('r1', 0, {
+      client_ip: '203.0.113.7',
+      host: 'auth.example.test',
+      path: '/authorize',
+      status: 302,
+      oauth_client_id: 'client-a',
+      listener: 'proxy-protocol',
+    }),
+    entry('r2', 1000, {
+      client_ip: '203.0.113.7',
+      host: 'auth.example.test',
+      path: '/callback',
+      status: 302,
+      listener: 'proxy-protocol',
+    }),
+    entry('r3', 2000, {
+      client_ip: '203.0.113.7',
+      host: 'auth.example.test',
+      method: 'POST',
+      path: '/token',
+      status: 200,
+      oauth_client_id: 'client-a',
+      listener: 'proxy-protocol',
+    }),
+    entry('r4', 3000, {
+      client_ip: '203.0.113.7',
+      host: 'mcp.example.test',
+      method: 'POST',
+      path: '/mcp',
+      status: 200,
+      duration_ms: 40,
+      auth_user: 'alice',
+      oauth_client_id: 'client-a',
+      upstream: 'http://127.0.0.1:3001',
+      listener: 'proxy-protocol',
+    }),
+    entry('r5', 4000, {
+      client_ip: '198.51.100.20',
+      host: 'mcp.example.test',
+      path: '/mcp',
+      status: 401,
+      duration_ms: 2,
+    }),
+    entry('r6', 5000, {
+      client_ip: '198.51.100.20',
+      host: 'mcp.example.test',
+      method: 'POST',
+      path: '/mcp?session=abc',
+      status: 502,
+      duration_ms: 5,
+      upstream: 'http://127.0.0.1:3001',
+      error: 'upstream connect ECONNREFUSED',
+    }),
     entry('r7', 6000, { listener: 'http' }),
-    entry('r8', 7000, { client_ip: '192.0.2.50', host: 'auth.example.test', path: '/authorize', status: 400, oauth_client_id: 'client-b' }),
+    entry('r8', 7000, {
+      client_ip: '192.0.2.50',
+      host: 'auth.example.test',
+      path: '/authorize',
+      status: 400,
+      oauth_client_id: 'client-b',
+    }),
     // 20 requests on one host with durations 1..20 ms, three of them 500s, from two addresses.
     ...Array.from({ length: 20 }, (_, i) =>
-      entry(`s${i + 1}`, 10_000 + i * 100, { host: 'stats.example.test', duration_ms: i + 1, status: [4, 9, 14].includes(i) ? 500 : 200, client_ip: i % 2 ? '192.0.2.10' : '192.0.2.11', bytes_out: 10 }),
+      entry(`s${i + 1}`, 10_000 + i * 100, {
+        host: 'stats.example.test',
+        duration_ms: i + 1,
+        status: [4, 9, 14].includes(i) ? 500 : 200,
+        client_ip: i % 2 ? '192.0.2.10' : '192.0.2.11',
+        bytes_out: 10,
+      }),
     ),
   ];
 
@@ -78,7 +137,12 @@ describe('request log queries (in process, real Redis)', () => {
   const ids = (page: Page) => page.entries.map((e) => e.request_id);
 
   beforeAll(async () => {
-    const env = parseEnvironment({ ADMIN_TOKEN: ADMIN, ...testRedisEnv(), REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent' });
+    const env = parseEnvironment({
+      ADMIN_TOKEN: ADMIN,
+      ...testRedisEnv(),
+      REDIS_KEY_PREFIX: prefix,
+      LOG_LEVEL: 'silent',
+    });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(env)] })
       .overrideProvider(LogClock)
       .useValue(clock)
@@ -91,13 +155,19 @@ describe('request log queries (in process, real Redis)', () => {
     writer = app.get(RequestLogWriter);
 
     // Oldest first, so stream ids follow the entries' own times.
-    writer.record({ ...entry('old', 0, { client_ip: '10.1.1.1', host: 'retention.example.test' }), ts: now - 23.9 * HOUR });
+    writer.record({
+      ...entry('old', 0, { client_ip: '10.1.1.1', host: 'retention.example.test' }),
+      ts: now - 23.9 * HOUR,
+    });
     await writer.drain();
     const redis = app.get(RedisConnections).client;
     const stream = app.get(RedisKeys).key('reqlog', 'stream');
     oldEntryId = ((await redis.xrange(stream, '-', '+', 'COUNT', 1)) as [string, string[]][])[0][0];
     for (const e of dataset) writer.record(e);
-    writer.record({ ...entry('recent', 0, { client_ip: '10.1.1.1', host: 'retention.example.test' }), ts: now - 1 * HOUR });
+    writer.record({
+      ...entry('recent', 0, { client_ip: '10.1.1.1', host: 'retention.example.test' }),
+      ts: now - 1 * HOUR,
+    });
     await writer.drain();
   });
 
@@ -158,8 +228,16 @@ describe('request log queries (in process, real Redis)', () => {
     expect(ids(page.body)).toEqual(['s15', 's14', 's13']);
     const since = new Date(base + 500).toISOString();
     const until = new Date(base + 3500).toISOString();
-    expect(ids((await get(`/api/v1/logs?ip=203.0.113.7&since=${since}&until=${until}`)).body)).toEqual(['r4', 'r3', 'r2']);
-    expect(ids((await get(`/api/v1/logs?since=${since}&until=${until}&listener=proxy-protocol`)).body)).toEqual(['r4', 'r3', 'r2']);
+    expect(ids((await get(`/api/v1/logs?ip=203.0.113.7&since=${since}&until=${until}`)).body)).toEqual([
+      'r4',
+      'r3',
+      'r2',
+    ]);
+    expect(ids((await get(`/api/v1/logs?since=${since}&until=${until}&listener=proxy-protocol`)).body)).toEqual([
+      'r4',
+      'r3',
+      'r2',
+    ]);
     // The last hour holds none of the dataset (it is two hours old).
     expect(ids((await get('/api/v1/logs?hours=1&ip=203.0.113.7')).body)).toEqual([]);
   });
@@ -177,17 +255,33 @@ describe('request log queries (in process, real Redis)', () => {
     const res = await get<{ hosts: unknown[]; truncated: boolean }>('/api/v1/logs/stats?hostname=stats.example.test');
     expect(res.status).toBe(200);
     expect(res.body.hosts).toEqual([
-      { hostname: 'stats.example.test', requests: 20, status_classes: { '2xx': 17, '5xx': 3 }, error_rate: 0.15, p50_ms: 10, p95_ms: 19, p99_ms: 20, unique_ips: 2, bytes_out: 200 },
+      {
+        hostname: 'stats.example.test',
+        requests: 20,
+        status_classes: { '2xx': 17, '5xx': 3 },
+        error_rate: 0.15,
+        p50_ms: 10,
+        p95_ms: 19,
+        p99_ms: 20,
+        unique_ips: 2,
+        bytes_out: 200,
+      },
     ]);
-    const all = await get<{ hosts: { hostname: string; requests: number; error_rate: number }[] }>('/api/v1/logs/stats');
+    const all = await get<{ hosts: { hostname: string; requests: number; error_rate: number }[] }>(
+      '/api/v1/logs/stats',
+    );
     const mcp = all.body.hosts.find((h) => h.hostname === 'mcp.example.test');
     expect(mcp).toMatchObject({ requests: 3, error_rate: 0.3333 });
   });
 
   it('lines up one client OAuth flow: authorize, callback, token, first protected call', async () => {
-    const res = await get<{ steps: { step: string; request_id: string }[]; completed: boolean; stopped_at: string | null; authorize: unknown; first_protected_call: unknown }>(
-      '/api/v1/logs/oauth/flow?client_id=client-a',
-    );
+    const res = await get<{
+      steps: { step: string; request_id: string }[];
+      completed: boolean;
+      stopped_at: string | null;
+      authorize: unknown;
+      first_protected_call: unknown;
+    }>('/api/v1/logs/oauth/flow?client_id=client-a');
     expect(res.status).toBe(200);
     expect(res.body.steps.map((s) => [s.step, s.request_id])).toEqual([
       ['authorize', 'r1'],
@@ -195,13 +289,24 @@ describe('request log queries (in process, real Redis)', () => {
       ['token', 'r3'],
       ['protected_call', 'r4'],
     ]);
-    expect(res.body).toMatchObject({ completed: true, stopped_at: null, authorize: { ts: base, status: 302, request_id: 'r1' }, first_protected_call: { ts: base + 3000, status: 200, request_id: 'r4' } });
+    expect(res.body).toMatchObject({
+      completed: true,
+      stopped_at: null,
+      authorize: { ts: base, status: 302, request_id: 'r1' },
+      first_protected_call: { ts: base + 3000, status: 200, request_id: 'r4' },
+    });
 
-    const failed = await get<{ steps: { step: string; request_id: string }[]; completed: boolean; stopped_at: string | null }>('/api/v1/logs/oauth/flow?client_id=client-b');
+    const failed = await get<{
+      steps: { step: string; request_id: string }[];
+      completed: boolean;
+      stopped_at: string | null;
+    }>('/api/v1/logs/oauth/flow?client_id=client-b');
     expect(failed.body.steps.map((s) => [s.step, s.request_id])).toEqual([['authorize', 'r8']]);
     expect(failed.body).toMatchObject({ completed: false, stopped_at: 'authorize' });
 
-    const byUser = await get<{ steps: { step: string; request_id: string }[]; stopped_at: string | null }>('/api/v1/logs/oauth/flow?user=alice');
+    const byUser = await get<{ steps: { step: string; request_id: string }[]; stopped_at: string | null }>(
+      '/api/v1/logs/oauth/flow?user=alice',
+    );
     expect(byUser.body.steps.map((s) => [s.step, s.request_id])).toEqual([['protected_call', 'r4']]);
     expect(byUser.body.stopped_at).toBe('authorize');
 
@@ -210,7 +315,12 @@ describe('request log queries (in process, real Redis)', () => {
   });
 
   it('shows a non-admin token only the hosts it owns, and never admin-API entries', async () => {
-    const created = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: 'bob' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { name: 'bob' },
+    });
     expect(created.statusCode).toBe(201);
     const bob = created.json<{ token: string }>().token;
     // Before the proxy module provides ownership, a non-admin token sees nothing.
@@ -220,12 +330,20 @@ describe('request log queries (in process, real Redis)', () => {
     expect(ids((await get('/api/v1/logs', bob)).body)).toEqual(['r6', 'r5', 'r4']);
     expect(ids((await get('/api/v1/logs?ip=203.0.113.7', bob)).body)).toEqual(['r4']);
     expect(ids((await get('/api/v1/logs/errors', bob)).body)).toEqual(['r6', 'r5']);
-    expect((await get<{ hosts: { hostname: string }[] }>('/api/v1/logs/stats', bob)).body.hosts.map((h) => h.hostname)).toEqual(['mcp.example.test']);
-    expect((await get<{ statusCode: number; message: string }>('/api/v1/logs?hostname=other.example.test', bob)).body).toMatchObject({
+    expect(
+      (await get<{ hosts: { hostname: string }[] }>('/api/v1/logs/stats', bob)).body.hosts.map((h) => h.hostname),
+    ).toEqual(['mcp.example.test']);
+    expect(
+      (await get<{ statusCode: number; message: string }>('/api/v1/logs?hostname=other.example.test', bob)).body,
+    ).toMatchObject({
       statusCode: 403,
       message: 'hostname "other.example.test" is not one of your proxy targets',
     });
-    const cleared = await app.inject({ method: 'DELETE', url: '/api/v1/logs', headers: { authorization: `Bearer ${bob}` } });
+    const cleared = await app.inject({
+      method: 'DELETE',
+      url: '/api/v1/logs',
+      headers: { authorization: `Bearer ${bob}` },
+    });
     expect(cleared.statusCode).toBe(403);
   });
 
@@ -234,11 +352,15 @@ describe('request log queries (in process, real Redis)', () => {
     await app.inject({ method: 'GET', url: '/api/v1/nope' });
     await writer.drain();
     const page = await get('/api/v1/logs?listener=api&path=/api/v1/nope');
-    expect(page.body.entries.map((e) => [e.method, e.path, e.status, e.auth_user, e.listener])).toEqual([['GET', '/api/v1/nope', 404, undefined, 'api']]);
+    expect(page.body.entries.map((e) => [e.method, e.path, e.status, e.auth_user, e.listener])).toEqual([
+      ['GET', '/api/v1/nope', 404, undefined, 'api'],
+    ]);
     // Paths are stored without their query string.
     expect((await get('/api/v1/logs?listener=api&q=%3F')).body.entries).toEqual([]);
     const withUser = await get('/api/v1/logs?listener=api&user=ADMIN&path=/api/v1/logs/ip/10.9.9.9');
-    expect(withUser.body.entries.map((e) => [e.method, e.path, e.status, e.auth_user, e.host, e.client_ip])).toEqual([['GET', '/api/v1/logs/ip/10.9.9.9', 200, 'ADMIN', 'localhost', '127.0.0.1']]);
+    expect(withUser.body.entries.map((e) => [e.method, e.path, e.status, e.auth_user, e.host, e.client_ip])).toEqual([
+      ['GET', '/api/v1/logs/ip/10.9.9.9', 200, 'ADMIN', 'localhost', '127.0.0.1'],
+    ]);
   });
 
   it('retention removes old entries and their index entries', async () => {
@@ -246,7 +368,11 @@ describe('request log queries (in process, real Redis)', () => {
     const keys = app.get(RedisKeys);
     const stream = keys.key('reqlog', 'stream');
     const oldHour = Math.floor((now - 23.9 * HOUR) / HOUR);
-    const oldIndexKeys = [keys.key('reqlog', 'idx', 'ip', '10.1.1.1', oldHour), keys.key('reqlog', 'idx', 'host', 'retention.example.test', oldHour), keys.key('reqlog', 'idx', 'status', '2xx', oldHour)];
+    const oldIndexKeys = [
+      keys.key('reqlog', 'idx', 'ip', '10.1.1.1', oldHour),
+      keys.key('reqlog', 'idx', 'host', 'retention.example.test', oldHour),
+      keys.key('reqlog', 'idx', 'status', '2xx', oldHour),
+    ];
     expect(ids((await get('/api/v1/logs?ip=10.1.1.1')).body)).toEqual(['recent', 'old']);
     expect(await redis.xrange(stream, oldEntryId, oldEntryId)).toHaveLength(1);
     for (const key of oldIndexKeys) expect(await redis.zscore(key, oldEntryId)).not.toBeNull();

@@ -18,14 +18,36 @@ describe('request log store: one batch, one script', () => {
   let config: AppConfig;
 
   const entry = (request_id: string, ts: number, fields: Partial<RequestLogEntry> = {}): RequestLogEntry =>
-    normaliseEntry({ ts, client_ip: '192.0.2.1', host: 'app.example.test', method: 'GET', path: '/', status: 200, bytes_out: 10, duration_ms: 1.5, request_id, listener: 'https', ...fields });
+    normaliseEntry({
+      ts,
+      client_ip: '192.0.2.1',
+      host: 'app.example.test',
+      method: 'GET',
+      path: '/',
+      status: 200,
+      bytes_out: 10,
+      duration_ms: 1.5,
+      request_id,
+      listener: 'https',
+      ...fields,
+    });
 
   const stream = async (): Promise<[string, string][]> =>
-    ((await connections.client.xrange(store.streamKey, '-', '+')) as [string, string[]][]).map(([id, fields]) => [id, fields[fields.indexOf('e') + 1]]);
+    ((await connections.client.xrange(store.streamKey, '-', '+')) as [string, string[]][]).map(([id, fields]) => [
+      id,
+      fields[fields.indexOf('e') + 1],
+    ]);
   const msOf = (id: string): number => Number(id.split('-')[0]);
 
   beforeEach(async () => {
-    config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_log_store_0123456789', ...testRedisEnv(), REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-logstore`, LOG_MAX_ENTRIES: '1000' }));
+    config = new AppConfig(
+      parseEnvironment({
+        ADMIN_TOKEN: 'acm_log_store_0123456789',
+        ...testRedisEnv(),
+        REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-logstore`,
+        LOG_MAX_ENTRIES: '1000',
+      }),
+    );
     connections = new RedisConnections(config);
     store = new RequestLogStore(connections, new RedisKeys(config), config);
     await store.clear();
@@ -45,7 +67,13 @@ describe('request log store: one batch, one script', () => {
       entry('a', t0, { client_ip: '203.0.113.7', oauth_client_id: 'client-a' }),
       entry('b', t0 + 1_000, { status: 502, error: 'upstream connect ECONNREFUSED', auth_user: 'alice' }),
       entry('c', t0 + 500, { host: 'other.example.test', status: 404 }),
-      entry('d', hourStart + 10, { client_ip: '203.0.113.7', auth_user: 'alice', oauth_client_id: 'client-a', status: 301, listener: 'proxy-protocol' }),
+      entry('d', hourStart + 10, {
+        client_ip: '203.0.113.7',
+        auth_user: 'alice',
+        oauth_client_id: 'client-a',
+        status: 301,
+        listener: 'proxy-protocol',
+      }),
       entry('e', hourStart + 10, { status: 99 }),
     ];
     expect(await store.writeBatch(batch, now)).toBe(5);
@@ -76,18 +104,34 @@ describe('request log store: one batch, one script', () => {
       const [kind, value, hourText] = key.split(':').slice(-3) as [IndexKind, string, string];
       const hour = Number(hourText);
       const members = await connections.client.zrange(key, 0, -1);
-      const found = (await store.fetchIndexed({ hour, members })).filter((e) => RequestLogStore.indexesOf(e).some(([k, v]) => k === kind && v === value));
+      const found = (await store.fetchIndexed({ hour, members })).filter((e) =>
+        RequestLogStore.indexesOf(e).some(([k, v]) => k === kind && v === value),
+      );
       expect({ key, found: found.map((e) => e.request_id).sort() }).toEqual({ key, found: [...requestIds].sort() });
       expect({ key, bucket: registered.get(key) }).toEqual({ key, bucket: String(hour * HOUR) });
-      expect({ key, expireAt: await connections.client.pexpiretime(key) }).toEqual({ key, expireAt: (hour + 1) * HOUR + retention });
+      expect({ key, expireAt: await connections.client.pexpiretime(key) }).toEqual({
+        key,
+        expireAt: (hour + 1) * HOUR + retention,
+      });
     }
     // Neighbours of one key in a batch are one run member, scored by their earliest ts: b and c (c
     // arrived first) are the errors of the previous hour, d and e the host's entries of this hour.
     const previousHour = hourStart / HOUR - 1;
-    expect(await connections.client.zrange(store.indexKey('errors', 'all', previousHour), 0, -1, 'WITHSCORES')).toEqual([`${ids[1]}/${ids[2]}`, String(t0 + 500)]);
-    expect(await connections.client.zrange(store.indexKey('host', 'app.example.test', hourStart / HOUR), 0, -1, 'WITHSCORES')).toEqual([`${ids[3]}/${ids[4]}`, String(hourStart + 10)]);
+    expect(await connections.client.zrange(store.indexKey('errors', 'all', previousHour), 0, -1, 'WITHSCORES')).toEqual(
+      [`${ids[1]}/${ids[2]}`, String(t0 + 500)],
+    );
+    expect(
+      await connections.client.zrange(
+        store.indexKey('host', 'app.example.test', hourStart / HOUR),
+        0,
+        -1,
+        'WITHSCORES',
+      ),
+    ).toEqual([`${ids[3]}/${ids[4]}`, String(hourStart + 10)]);
     // Entries further apart, or more than RUN_SPAN_MS apart in time, stay single ids.
-    expect(await connections.client.zrange(store.indexKey('ip', '203.0.113.7', previousHour), 0, -1, 'WITHSCORES')).toEqual([ids[0], String(t0)]);
+    expect(
+      await connections.client.zrange(store.indexKey('ip', '203.0.113.7', previousHour), 0, -1, 'WITHSCORES'),
+    ).toEqual([ids[0], String(t0)]);
     const registryTtl = await connections.client.pttl(store.registryKey);
     expect(registryTtl).toBeGreaterThan(retention);
     expect(registryTtl).toBeLessThanOrEqual(retention + 2 * HOUR);
@@ -96,12 +140,32 @@ describe('request log store: one batch, one script', () => {
   it('gives an entry older than the stream newest one that time (another replica wrote later), and its own time otherwise', async () => {
     const now = Date.now();
     await store.writeBatch([entry('late', now - 1_000)], now);
-    expect(await store.writeBatch([entry('early', now - 60_000), entry('earlier', now - 90_000), entry('next', now - 500)], now)).toBe(3);
+    expect(
+      await store.writeBatch(
+        [entry('early', now - 60_000), entry('earlier', now - 90_000), entry('next', now - 500)],
+        now,
+      ),
+    ).toBe(3);
     const stored = await stream();
-    expect(stored.map(([, json]) => (JSON.parse(json) as RequestLogEntry).request_id)).toEqual(['late', 'early', 'earlier', 'next']);
-    expect(stored.map(([id]) => id)).toEqual([`${now - 1_000}-0`, `${now - 1_000}-1`, `${now - 1_000}-2`, `${now - 500}-0`]);
+    expect(stored.map(([, json]) => (JSON.parse(json) as RequestLogEntry).request_id)).toEqual([
+      'late',
+      'early',
+      'earlier',
+      'next',
+    ]);
+    expect(stored.map(([id]) => id)).toEqual([
+      `${now - 1_000}-0`,
+      `${now - 1_000}-1`,
+      `${now - 1_000}-2`,
+      `${now - 500}-0`,
+    ]);
     // Indexed with their own times as scores, under their own ids.
-    const ip = await connections.client.zrange(store.indexKey('ip', '192.0.2.1', Math.floor((now - 90_000) / HOUR)), 0, -1, 'WITHSCORES');
+    const ip = await connections.client.zrange(
+      store.indexKey('ip', '192.0.2.1', Math.floor((now - 90_000) / HOUR)),
+      0,
+      -1,
+      'WITHSCORES',
+    );
     expect(ip).toContain(`${now - 1_000}-2`);
     expect(ip[ip.indexOf(`${now - 1_000}-2`) + 1]).toBe(String(now - 90_000));
   });
@@ -125,7 +189,9 @@ describe('request log store: one batch, one script', () => {
     const ts = Math.floor((now - 60_000) / HOUR) * HOUR + 1_000; // the whole batch in one hour bucket
     // Neighbours more than RUN_SPAN_MS apart: 5,000 single members for the host; the odd ones share a time, one run for their IP.
     const later = ts + RUN_SPAN_MS + 1;
-    const batch = Array.from({ length: 5_000 }, (_, i) => entry(`big${i}`, i % 2 ? later : ts, { client_ip: i % 2 ? '192.0.2.8' : '192.0.2.9' }));
+    const batch = Array.from({ length: 5_000 }, (_, i) =>
+      entry(`big${i}`, i % 2 ? later : ts, { client_ip: i % 2 ? '192.0.2.8' : '192.0.2.9' }),
+    );
     expect(await store.writeBatch(batch, now)).toBe(5_000);
     const hour = Math.floor(ts / HOUR);
     expect(await connections.client.zcard(store.indexKey('host', 'app.example.test', hour))).toBe(5_000);
@@ -152,12 +218,25 @@ describe('request log store: one batch, one script', () => {
     await store.writeBatch([entry('A', t, host), entry('B', t + 900, host)], now);
     await store.writeBatch([entry('C', t + 500, host)], now);
     await store.writeBatch([entry('D', t + 2_000, host)], now);
-    expect(await connections.client.zrevrange(store.indexKey('host', 'order.example.test', Math.floor(t / HOUR)), 0, -1, 'WITHSCORES')).toEqual([
-      expect.stringMatching(/^\d+-\d+$/), String(t + 2_000), expect.stringMatching(/^\d+-\d+$/), String(t + 500), expect.stringMatching(/^\d+-\d+\/\d+-\d+$/), String(t),
+    expect(
+      await connections.client.zrevrange(
+        store.indexKey('host', 'order.example.test', Math.floor(t / HOUR)),
+        0,
+        -1,
+        'WITHSCORES',
+      ),
+    ).toEqual([
+      expect.stringMatching(/^\d+-\d+$/),
+      String(t + 2_000),
+      expect.stringMatching(/^\d+-\d+$/),
+      String(t + 500),
+      expect.stringMatching(/^\d+-\d+\/\d+-\d+$/),
+      String(t),
     ]);
     for (const chunk of [1, 2, 500]) {
       const order: string[] = [];
-      for await (const entries of store.indexedEntries('host', 'order.example.test', t - 10_000, now, 100, chunk)) order.push(...entries.map((e) => e.request_id));
+      for await (const entries of store.indexedEntries('host', 'order.example.test', t - 10_000, now, 100, chunk))
+        order.push(...entries.map((e) => e.request_id));
       expect({ chunk, order }).toEqual({ chunk, order: ['D', 'B', 'C', 'A'] });
     }
   });
@@ -166,9 +245,16 @@ describe('request log store: one batch, one script', () => {
     const now = Date.now();
     const start = Math.floor((now - 120_000) / HOUR) * HOUR + 1_000; // all 1,500 in one hour bucket
     // 200 IPs taking turns: every member a single id, 1,500 in all, while the stream keeps about 1,000.
-    const ipKeys = Array.from({ length: 200 }, (_, n) => store.indexKey('ip', `198.51.100.${n}`, Math.floor(start / HOUR)));
+    const ipKeys = Array.from({ length: 200 }, (_, n) =>
+      store.indexKey('ip', `198.51.100.${n}`, Math.floor(start / HOUR)),
+    );
     for (let b = 0; b < 15; b++) {
-      await store.writeBatch(Array.from({ length: 100 }, (_, i) => entry(`s${b * 100 + i}`, start + b * 100 + i, { client_ip: `198.51.100.${(b * 100 + i) % 200}` })), now);
+      await store.writeBatch(
+        Array.from({ length: 100 }, (_, i) =>
+          entry(`s${b * 100 + i}`, start + b * 100 + i, { client_ip: `198.51.100.${(b * 100 + i) % 200}` }),
+        ),
+        now,
+      );
     }
     const count = async (min: string) => {
       let sum = 0;

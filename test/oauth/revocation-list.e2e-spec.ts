@@ -7,7 +7,12 @@ import { waitUntil } from '../support/wait';
 /** The in-memory revoked-jti list of two "replicas", kept current through real Redis pub/sub. */
 describe('RevokedTokens across replicas', () => {
   const config = new AppConfig(
-    parseEnvironment({ ADMIN_TOKEN: 'acm_0123456789abcdef0123', ...testRedisEnv(), REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-revoked`, OAUTH_REVOCATION_SYNC_SECONDS: '3600' }),
+    parseEnvironment({
+      ADMIN_TOKEN: 'acm_0123456789abcdef0123',
+      ...testRedisEnv(),
+      REDIS_KEY_PREFIX: `${process.env.TEST_REDIS_PREFIX}-revoked`,
+      OAUTH_REVOCATION_SYNC_SECONDS: '3600',
+    }),
   );
   const keys = new RedisKeys(config);
   const connections = [new RedisConnections(config), new RedisConnections(config)];
@@ -25,13 +30,15 @@ describe('RevokedTokens across replicas', () => {
     raw.disconnect();
   });
 
-
   it('a revocation on one replica reaches the other without a Redis read per check', async () => {
     const exp = Math.floor(Date.now() / 1000) + 600;
     expect(two.isRevoked('jti-a')).toBe(false);
     await one.revoke([{ jti: 'jti-a', exp }]);
     expect(one.isRevoked('jti-a')).toBe(true);
-    await waitUntil('the revocation to reach the other replica', () => two.isRevoked('jti-a'), { timeoutMs: 2000, intervalMs: 10 });
+    await waitUntil('the revocation to reach the other replica', () => two.isRevoked('jti-a'), {
+      timeoutMs: 2000,
+      intervalMs: 10,
+    });
     expect(two.isRevoked('jti-a')).toBe(true);
     expect(await raw.zscore(keys.key('oauth', 'revoked'), 'jti-a')).toBe(String(exp));
   });

@@ -24,18 +24,29 @@ describe('proxyctl target protection and resource registry', () => {
   beforeAll(async () => {
     server = await ServerProcess.start();
     env = { PROXY_API_URL: server.apiUrl, PROXY_API_TOKEN: server.adminToken };
-    expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: HOST, target_url: BACKEND, enable_https: false } })).status).toBe(201);
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          body: { hostname: HOST, target_url: BACKEND, enable_https: false },
+        })
+      ).status,
+    ).toBe(201);
   });
   afterAll(() => server.stop());
 
   it("every proxyctl request verb names a route and method of the server's OpenAPI document", async () => {
-    const doc = (await (await fetch(`${server.apiUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const paths = new Map<string, Record<string, unknown>>(Object.entries(doc.paths).map(([p, m]) => [p.replace(/\{[^}]+\}/g, '{}'), m]));
+    const doc = (await (await fetch(`${server.apiUrl}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const paths = new Map<string, Record<string, unknown>>(
+      Object.entries(doc.paths).map(([p, m]) => [p.replace(/\{[^}]+\}/g, '{}'), m]),
+    );
     const missing: string[] = [];
     for (const r of COMMANDS) {
       for (const v of r.verbs) {
         if (v.handler || v.path === '/health' || v.path === '/metrics') continue;
-        if (!paths.get(v.path.replace(/\{[^}]+\}/g, '{}'))?.[v.method.toLowerCase()]) missing.push(`${r.resource} ${v.verb}: ${v.method} ${v.path}`);
+        if (!paths.get(v.path.replace(/\{[^}]+\}/g, '{}'))?.[v.method.toLowerCase()])
+          missing.push(`${r.resource} ${v.verb}: ${v.method} ${v.path}`);
       }
     }
     expect(missing).toEqual([]);
@@ -43,7 +54,23 @@ describe('proxyctl target protection and resource registry', () => {
 
   it('proxy auth-set / auth-show / auth-delete', async () => {
     // The built binary once, for the real argv parsing and exit code.
-    const set = await runCliProcess(['proxy', 'auth-set', HOST, '--mode', 'forward', '--required-users', 'alice,bob', '--excluded-paths', '/health', '--no-pass-headers', '--header-prefix', 'X-Who-'], env);
+    const set = await runCliProcess(
+      [
+        'proxy',
+        'auth-set',
+        HOST,
+        '--mode',
+        'forward',
+        '--required-users',
+        'alice,bob',
+        '--excluded-paths',
+        '/health',
+        '--no-pass-headers',
+        '--header-prefix',
+        'X-Who-',
+      ],
+      env,
+    );
     expect(set.stderr).toBe('');
     expect(set.code).toBe(0);
     expect(set.stdout).toMatch(/^enabled\s+true$/m);
@@ -72,15 +99,34 @@ describe('proxyctl target protection and resource registry', () => {
 
     const bad = await cli('proxy', 'auth-set', HOST, '--mode', 'sideways');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^error: mode must be one of forward, redirect, passthrough \(HTTP 400, request [\w-]+\)\n$/);
+    expect(bad.stderr).toMatch(
+      /^error: mode must be one of forward, redirect, passthrough \(HTTP 400, request [\w-]+\)\n$/,
+    );
     const missing = await cli('proxy', 'auth-show', 'nope.example.test');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: proxy target "nope\.example\.test" not found \(HTTP 404/);
 
     // auth-config changes only what it is given (auth-set would reset the rest to defaults).
-    const changed = await json('proxy', 'auth-config', HOST, '--excluded-paths', '/health,/public', '--forward-authorization');
-    expect(changed).toMatchObject({ required_users: ['alice', 'bob'], pass_headers: false, header_prefix: 'X-Who-', excluded_paths: ['/health', '/public'], forward_authorization: true });
-    expect(await json('proxy', 'auth-show', HOST)).toMatchObject({ required_users: ['alice', 'bob'], excluded_paths: ['/health', '/public'], forward_authorization: true });
+    const changed = await json(
+      'proxy',
+      'auth-config',
+      HOST,
+      '--excluded-paths',
+      '/health,/public',
+      '--forward-authorization',
+    );
+    expect(changed).toMatchObject({
+      required_users: ['alice', 'bob'],
+      pass_headers: false,
+      header_prefix: 'X-Who-',
+      excluded_paths: ['/health', '/public'],
+      forward_authorization: true,
+    });
+    expect(await json('proxy', 'auth-show', HOST)).toMatchObject({
+      required_users: ['alice', 'bob'],
+      excluded_paths: ['/health', '/public'],
+      forward_authorization: true,
+    });
     const badConfig = await cli('proxy', 'auth-config', HOST, '--mode', 'sideways');
     expect(badConfig.code).toBe(1);
     expect(badConfig.stderr).toMatch(/^error: mode must be one of forward, redirect, passthrough \(HTTP 400/);
@@ -89,20 +135,49 @@ describe('proxyctl target protection and resource registry', () => {
     const off = await cli('proxy', 'auth-show', HOST);
     const notOn = await cli('proxy', 'auth-config', HOST, '--mode', 'redirect');
     expect(notOn.code).toBe(1);
-    expect(notOn.stderr).toMatch(new RegExp(`\\(HTTP 404, request [\\w-]+\\); turn protection on first: proxyctl proxy auth-set ${HOST.replace(/\./g, '\\.')}\n$`));
+    expect(notOn.stderr).toMatch(
+      new RegExp(
+        `\\(HTTP 404, request [\\w-]+\\); turn protection on first: proxyctl proxy auth-set ${HOST.replace(/\./g, '\\.')}\n$`,
+      ),
+    );
     expect(off.code).toBe(1);
     expect(off.stderr).toMatch(/\(HTTP 404/);
     expect((await loopbackFetch(`http://${HOST}:${server.httpPort}/x`)).status).toBe(502);
   });
 
   it('proxy resource-set / resource-show / resource-clear', async () => {
-    const set = await json<Record<string, unknown>>('proxy', 'resource-set', HOST, '--endpoint', '/mcp', '--scopes', 'mcp:read,mcp:write', '--name', 'CLI MCP', '--resource-documentation', 'https://docs.example.test/mcp');
-    expect(set).toMatchObject({ uri: `http://${HOST}:${server.httpPort}/mcp`, name: 'CLI MCP', proxy_target: HOST, scopes: ['mcp:read', 'mcp:write'], resource_documentation: 'https://docs.example.test/mcp', owner: 'ADMIN' });
+    const set = await json<Record<string, unknown>>(
+      'proxy',
+      'resource-set',
+      HOST,
+      '--endpoint',
+      '/mcp',
+      '--scopes',
+      'mcp:read,mcp:write',
+      '--name',
+      'CLI MCP',
+      '--resource-documentation',
+      'https://docs.example.test/mcp',
+    );
+    expect(set).toMatchObject({
+      uri: `http://${HOST}:${server.httpPort}/mcp`,
+      name: 'CLI MCP',
+      proxy_target: HOST,
+      scopes: ['mcp:read', 'mcp:write'],
+      resource_documentation: 'https://docs.example.test/mcp',
+      owner: 'ADMIN',
+    });
 
     const table = await cli('proxy', 'resource-show', HOST);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+URI\s+NAME\s+TARGET\s+SCOPES\s+OWNER$/);
-    expect(lines.slice(1)).toEqual([expect.stringMatching(new RegExp(`^${String(set.id)}\\s+http://${HOST.replace(/\./g, '\\.')}:${server.httpPort}/mcp\\s+CLI MCP\\s+${HOST.replace(/\./g, '\\.')}\\s+mcp:read,mcp:write\\s+ADMIN$`))]);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${String(set.id)}\\s+http://${HOST.replace(/\./g, '\\.')}:${server.httpPort}/mcp\\s+CLI MCP\\s+${HOST.replace(/\./g, '\\.')}\\s+mcp:read,mcp:write\\s+ADMIN$`,
+        ),
+      ),
+    ]);
 
     const bad = await cli('proxy', 'resource-set', HOST, '--endpoint', 'mcp');
     expect(bad.code).toBe(1);
@@ -114,14 +189,35 @@ describe('proxyctl target protection and resource registry', () => {
 
   it('resource create / list / show / update / validate / discover / delete', async () => {
     const uri = `http://${HOST}:${server.httpPort}/mcp`;
-    const created = await json<{ id: string; uri: string }>('resource', 'create', uri, 'Registry MCP', HOST, '--scopes', 'mcp:read', '--description', 'from the CLI');
-    expect(created).toMatchObject({ uri, name: 'Registry MCP', proxy_target: HOST, scopes: ['mcp:read'], description: 'from the CLI' });
+    const created = await json<{ id: string; uri: string }>(
+      'resource',
+      'create',
+      uri,
+      'Registry MCP',
+      HOST,
+      '--scopes',
+      'mcp:read',
+      '--description',
+      'from the CLI',
+    );
+    expect(created).toMatchObject({
+      uri,
+      name: 'Registry MCP',
+      proxy_target: HOST,
+      scopes: ['mcp:read'],
+      description: 'from the CLI',
+    });
 
     const list = await cli('resource', 'list');
-    expect(list.stdout.trimEnd().split('\n').slice(1)).toEqual([expect.stringMatching(new RegExp(`^${created.id}\\s+${uri.replace(/\./g, '\\.')}\\s+Registry MCP\\s+`))]);
+    expect(list.stdout.trimEnd().split('\n').slice(1)).toEqual([
+      expect.stringMatching(new RegExp(`^${created.id}\\s+${uri.replace(/\./g, '\\.')}\\s+Registry MCP\\s+`)),
+    ]);
     expect(await json('resource', 'list')).toEqual([expect.objectContaining({ id: created.id, uri })]);
     expect(await json('resource', 'show', created.id)).toMatchObject({ id: created.id, name: 'Registry MCP' });
-    expect(await json('resource', 'update', created.id, '--name', 'Renamed')).toMatchObject({ id: created.id, name: 'Renamed' });
+    expect(await json('resource', 'update', created.id, '--name', 'Renamed')).toMatchObject({
+      id: created.id,
+      name: 'Renamed',
+    });
 
     const duplicate = await cli('resource', 'create', uri, 'Again', HOST);
     expect(duplicate.code).toBe(1);
@@ -139,11 +235,19 @@ describe('proxyctl target protection and resource registry', () => {
     expect(validated.stderr).toBe(`error: resource not valid: ${down}\n`);
     const asJson = await cli('resource', 'validate', created.id, '--json');
     expect(asJson.code).toBe(1);
-    expect(JSON.parse(asJson.stdout)).toMatchObject({ id: created.id, valid: false, reason: down, checks: expect.arrayContaining([{ check: 'target_exists', ok: true, detail: `proxy target ${HOST} exists` }]) });
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      id: created.id,
+      valid: false,
+      reason: down,
+      checks: expect.arrayContaining([{ check: 'target_exists', ok: true, detail: `proxy target ${HOST} exists` }]),
+    });
 
     // Discover: the only protected target already has an entry (or its backend is down): nothing new.
     await json('proxy', 'auth-set', HOST);
-    const discovered = await json<{ discovered: unknown[]; skipped: { hostname: string; reason: string }[] }>('resource', 'discover');
+    const discovered = await json<{ discovered: unknown[]; skipped: { hostname: string; reason: string }[] }>(
+      'resource',
+      'discover',
+    );
     expect(discovered.discovered).toEqual([]);
 
     expect(await json('resource', 'delete', created.id)).toEqual({ id: created.id, deleted: true });

@@ -30,7 +30,9 @@ describe('proxyctl against a running server', () => {
     expect(list.code).toBe(0);
     const lines = list.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+CERT EMAIL\s+CREATED\s+ROTATED\s+OWNS$/);
-    expect(lines.slice(1)).toEqual([expect.stringMatching(/^cli-alice\s+alice@example\.test\s+\d{4}-\d\d-\d\dT\S+\s+-\s+-$/)]);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^cli-alice\s+alice@example\.test\s+\d{4}-\d\d-\d\dT\S+\s+-\s+-$/),
+    ]);
     // Columns are aligned: every header starts where its cells start.
     expect(lines[1].indexOf('alice@example.test')).toBe(lines[0].indexOf('CERT EMAIL'));
 
@@ -57,16 +59,31 @@ describe('proxyctl against a running server', () => {
     expect(Object.values(list[0].owned ?? {}).filter((n) => n !== 0)).toEqual([]);
 
     // PROXY_API_TOKEN wins over ADMIN_TOKEN; --token wins over both.
-    const me = await runCliProcess(['token', 'me', '--json'], { PROXY_API_URL: server.apiUrl, ADMIN_TOKEN: server.adminToken, PROXY_API_TOKEN: bob.token! });
+    const me = await runCliProcess(['token', 'me', '--json'], {
+      PROXY_API_URL: server.apiUrl,
+      ADMIN_TOKEN: server.adminToken,
+      PROXY_API_TOKEN: bob.token!,
+    });
     expect(JSON.parse(me.stdout)).toMatchObject({ name: 'cli-bob', is_admin: false });
-    const admin = await runCliProcess(['token', 'me', '--json'], { PROXY_API_URL: server.apiUrl, ADMIN_TOKEN: server.adminToken });
+    const admin = await runCliProcess(['token', 'me', '--json'], {
+      PROXY_API_URL: server.apiUrl,
+      ADMIN_TOKEN: server.adminToken,
+    });
     expect(JSON.parse(admin.stdout)).toMatchObject({ is_admin: true });
-    const email = await runCliProcess(['token', 'email', 'bob@example.test', '--token', bob.token!, '--json'], { PROXY_API_URL: server.apiUrl, ADMIN_TOKEN: server.adminToken });
+    const email = await runCliProcess(['token', 'email', 'bob@example.test', '--token', bob.token!, '--json'], {
+      PROXY_API_URL: server.apiUrl,
+      ADMIN_TOKEN: server.adminToken,
+    });
     expect(JSON.parse(email.stdout)).toMatchObject({ name: 'cli-bob', cert_email: 'bob@example.test' });
 
-    const rotated = JSON.parse((await runCliProcess(['token', 'rotate', 'cli-bob', '--json'], env)).stdout) as TokenJson;
+    const rotated = JSON.parse(
+      (await runCliProcess(['token', 'rotate', 'cli-bob', '--json'], env)).stdout,
+    ) as TokenJson;
     expect(rotated.token).not.toBe(bob.token);
-    const deleted = JSON.parse((await runCliProcess(['token', 'delete', 'cli-bob', '--json'], env)).stdout) as { name: string; deleted: Record<string, number> };
+    const deleted = JSON.parse((await runCliProcess(['token', 'delete', 'cli-bob', '--json'], env)).stdout) as {
+      name: string;
+      deleted: Record<string, number>;
+    };
     expect(deleted.name).toBe('cli-bob');
     expect(Object.values(deleted.deleted).filter((n) => n !== 0)).toEqual([]);
   });
@@ -75,7 +92,9 @@ describe('proxyctl against a running server', () => {
     const bad = await runCliProcess(['token', 'create', 'has space'], env);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
-    expect(bad.stderr).toMatch(/^error: name must be 1-64 characters of letters, digits, _ \. - starting with a letter or digit \(HTTP 400, request [\w-]+\)\n$/);
+    expect(bad.stderr).toMatch(
+      /^error: name must be 1-64 characters of letters, digits, _ \. - starting with a letter or digit \(HTTP 400, request [\w-]+\)\n$/,
+    );
 
     const missing = await runCliProcess(['token', 'show', 'nobody'], env);
     expect(missing.code).toBe(1);
@@ -92,16 +111,28 @@ describe('proxyctl against a running server', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^status\s+ok$/m);
     expect(table.stdout).toMatch(/^redis\.status\s+up$/m);
-    const json = JSON.parse((await runCliProcess(['health', '--json'], { PROXY_API_URL: server.apiUrl })).stdout) as { status: string };
+    const json = JSON.parse((await runCliProcess(['health', '--json'], { PROXY_API_URL: server.apiUrl })).stdout) as {
+      status: string;
+    };
     expect(json.status).toBe('ok');
   });
 
   it('exits 2 for usage errors and 3 when the server cannot be reached', async () => {
     const usage = await runCliProcess(['token', 'create'], env);
-    expect(usage).toEqual({ code: 2, stdout: '', stderr: 'proxyctl: missing <name>; usage: proxyctl token create <name> [options]\nRun "proxyctl --help" for usage.\n' });
+    expect(usage).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'proxyctl: missing <name>; usage: proxyctl token create <name> [options]\nRun "proxyctl --help" for usage.\n',
+    });
     const url = 'http://127.0.0.1:2'; // privileged and closed (fetch refuses port 1): no parallel suite can be listening there
-    const unreachable = await runCliProcess(['token', 'list'], { PROXY_API_URL: url, PROXY_API_TOKEN: server.adminToken });
+    const unreachable = await runCliProcess(['token', 'list'], {
+      PROXY_API_URL: url,
+      PROXY_API_TOKEN: server.adminToken,
+    });
     expect(unreachable.code).toBe(3);
-    expect(unreachable.stderr).toBe(`error: cannot reach the API at ${url} (ECONNREFUSED); is the server running? Set PROXY_API_URL or --url\n`);
+    expect(unreachable.stderr).toBe(
+      `error: cannot reach the API at ${url} (ECONNREFUSED); is the server running? Set PROXY_API_URL or --url\n`,
+    );
   });
 });

@@ -37,13 +37,27 @@ describe('dashboard: target protection and protected resources in Chromium', () 
 
   beforeAll(async () => {
     server = await ServerProcess.start();
-    expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: HOST, target_url: BACKEND, enable_https: false } })).status).toBe(201);
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          body: { hostname: HOST, target_url: BACKEND, enable_https: false },
+        })
+      ).status,
+    ).toBe(201);
     mkdirSync(SCREENSHOTS, { recursive: true });
     profile = mkdtempSync(join(tmpdir(), 'dashboard-protection-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       viewport: { width: 1280, height: 900 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -78,7 +92,9 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     const alert = auth.getByRole('alert');
     await alert.waitFor();
     await expect(alert.textContent()).resolves.toBe('mode must be one of forward, redirect, passthrough');
-    await expect(auth.getByLabel('Mode (optional)', { exact: true }).getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(auth.getByLabel('Mode (optional)', { exact: true }).getAttribute('aria-invalid')).resolves.toBe(
+      'true',
+    );
     await shot('proxy-target-auth-validation-error');
     expect((await server.api('GET', `/api/v1/proxy/targets/${HOST}/auth`)).status).toBe(404);
 
@@ -86,7 +102,13 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     await auth.getByLabel('Paths without authentication (optional)', { exact: true }).fill('/health');
     await auth.getByRole('button', { name: 'Save' }).click();
     await page.getByText(`Saved proxy target ${HOST}: authentication.`).waitFor();
-    expect((await server.api('GET', `/api/v1/proxy/targets/${HOST}/auth`)).body).toMatchObject({ enabled: true, mode: 'forward', required_users: ['alice', 'bob'], excluded_paths: ['/health'], pass_headers: true });
+    expect((await server.api('GET', `/api/v1/proxy/targets/${HOST}/auth`)).body).toMatchObject({
+      enabled: true,
+      mode: 'forward',
+      required_users: ['alice', 'bob'],
+      excluded_paths: ['/health'],
+      pass_headers: true,
+    });
     // In force on the data path: no token, the 401 challenge.
     const challenge = await loopbackFetch(`http://${HOST}:${server.httpPort}/mcp`);
     expect(challenge.status).toBe(401);
@@ -95,7 +117,9 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     // Opened again, the section is read from GET .../auth.
     await openEditor();
     await expect(auth.getByLabel('Mode (optional)', { exact: true }).inputValue()).resolves.toBe('forward');
-    await expect(auth.getByLabel('Allowed GitHub users (optional)', { exact: true }).inputValue()).resolves.toBe('alice, bob');
+    await expect(auth.getByLabel('Allowed GitHub users (optional)', { exact: true }).inputValue()).resolves.toBe(
+      'alice, bob',
+    );
   });
 
   it('sets the protected resource of the target', async () => {
@@ -103,7 +127,9 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     await expect(section.getByLabel('Endpoint (optional)', { exact: true }).inputValue()).resolves.toBe('');
     await section.getByLabel('Endpoint (optional)', { exact: true }).fill('mcp');
     await section.getByRole('button', { name: 'Save' }).click();
-    await expect(section.getByRole('alert').textContent()).resolves.toBe('endpoint must be a path starting with /, e.g. /mcp');
+    await expect(section.getByRole('alert').textContent()).resolves.toBe(
+      'endpoint must be a path starting with /, e.g. /mcp',
+    );
 
     await section.getByLabel('Endpoint (optional)', { exact: true }).fill('/mcp');
     await section.getByLabel('Scopes (optional)', { exact: true }).fill('mcp:read');
@@ -112,7 +138,13 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     await section.getByRole('button', { name: 'Save' }).click();
     await page.getByText(`Saved proxy target ${HOST}: protected resource.`).waitFor();
     const entries = await server.api<Record<string, unknown>[]>('GET', `/api/v1/proxy/targets/${HOST}/resource`);
-    expect(entries.body).toEqual([expect.objectContaining({ uri: `http://${HOST}:${server.httpPort}/mcp`, name: 'Dashboard MCP', scopes: ['mcp:read'] })]);
+    expect(entries.body).toEqual([
+      expect.objectContaining({
+        uri: `http://${HOST}:${server.httpPort}/mcp`,
+        name: 'Dashboard MCP',
+        scopes: ['mcp:read'],
+      }),
+    ]);
 
     await openEditor();
     await expect(section.getByLabel('Endpoint (optional)', { exact: true }).inputValue()).resolves.toBe('/mcp');
@@ -130,8 +162,12 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     await page.getByRole('button', { name: `Validate resource ${uri}` }).click();
     await page.getByText(`Validate: resource ${uri} failed.`).waitFor();
     const reason = page.getByTestId('validation-reason');
-    await expect(reason.textContent()).resolves.toBe(`${uri} is not valid: target down: the backend ${BACKEND} did not answer (connect ECONNREFUSED 127.0.0.1:1)`);
-    await expect(page.getByRole('list', { name: 'Checks' }).getByRole('listitem').first().textContent()).resolves.toBe(`ok: target_exists: proxy target ${HOST} exists`);
+    await expect(reason.textContent()).resolves.toBe(
+      `${uri} is not valid: target down: the backend ${BACKEND} did not answer (connect ECONNREFUSED 127.0.0.1:1)`,
+    );
+    await expect(page.getByRole('list', { name: 'Checks' }).getByRole('listitem').first().textContent()).resolves.toBe(
+      `ok: target_exists: proxy target ${HOST} exists`,
+    );
     await shot('protected-resources-validate');
 
     // Register a second one through the form; the API's message for a URI on another host first.
@@ -147,7 +183,9 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     await page.getByLabel('Scopes (optional)', { exact: true }).fill('mcp:read, mcp:write');
     await page.getByRole('button', { name: 'Create resource' }).click();
     await page.getByText(`Created resource ${other}.`).waitFor();
-    const created = (await server.api<{ uri: string; scopes: string[]; proxy_target: string }[]>('GET', '/api/v1/resources')).body.find((r) => r.uri === other);
+    const created = (
+      await server.api<{ uri: string; scopes: string[]; proxy_target: string }[]>('GET', '/api/v1/resources')
+    ).body.find((r) => r.uri === other);
     expect(created).toMatchObject({ proxy_target: HOST, scopes: ['mcp:read', 'mcp:write'] });
     await shot('protected-resources');
     acceptNextDialog();
@@ -164,7 +202,10 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     await go('Proxy targets');
     await openEditor();
     acceptNextDialog();
-    await page.getByRole('form', { name: 'Authentication' }).getByRole('button', { name: 'Turn protection off' }).click();
+    await page
+      .getByRole('form', { name: 'Authentication' })
+      .getByRole('button', { name: 'Turn protection off' })
+      .click();
     await page.getByText(`Turn protection off: proxy target ${HOST} done.`).waitFor();
     expect((await server.api('GET', `/api/v1/proxy/targets/${HOST}/auth`)).status).toBe(404);
     expect((await loopbackFetch(`http://${HOST}:${server.httpPort}/mcp`)).status).toBe(502);

@@ -34,14 +34,25 @@ describe('dashboard resource pages in Chromium', () => {
     const reg = await fetch(`${server.apiUrl}/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'Dashboard test client', redirect_uris: [redirect], token_endpoint_auth_method: 'none' }),
+      body: JSON.stringify({
+        client_name: 'Dashboard test client',
+        redirect_uris: [redirect],
+        token_endpoint_auth_method: 'none',
+      }),
     });
     expect(reg.status).toBe(201);
     const clientId = ((await reg.json()) as { client_id: string }).client_id;
     github.signIn(user);
     const verifier = randomBytes(32).toString('base64url');
     const url = new URL(`${server.apiUrl}/authorize`);
-    const params = { response_type: 'code', client_id: clientId, redirect_uri: redirect, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', state: 'st' };
+    const params = {
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirect,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      state: 'st',
+    };
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const flow = await new OAuthBrowser().authorize(url, redirect);
     const code = flow.callback?.searchParams.get('code');
@@ -49,7 +60,13 @@ describe('dashboard resource pages in Chromium', () => {
     const token = await fetch(`${server.apiUrl}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', client_id: clientId, code, code_verifier: verifier, redirect_uri: redirect }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: clientId,
+        code,
+        code_verifier: verifier,
+        redirect_uri: redirect,
+      }).toString(),
     });
     expect(token.status).toBe(200);
     return { clientId, accessToken: ((await token.json()) as { access_token: string }).access_token };
@@ -73,7 +90,15 @@ describe('dashboard resource pages in Chromium', () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       viewport: { width: 1280, height: 900 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -111,7 +136,13 @@ describe('dashboard resource pages in Chromium', () => {
     await expect(row.getByRole('cell').nth(2).textContent()).resolves.toBe('no / yes');
     // Created for real, with exactly what the form said.
     const stored = await server.api<Record<string, unknown>>('GET', '/api/v1/proxy/targets/app.example.test');
-    expect(stored.body).toMatchObject({ target_url: 'http://127.0.0.1:3999', enable_http: false, enable_https: true, custom_headers: { 'X-Env': 'test' }, route_mode: 'all' });
+    expect(stored.body).toMatchObject({
+      target_url: 'http://127.0.0.1:3999',
+      enable_http: false,
+      enable_https: true,
+      custom_headers: { 'X-Env': 'test' },
+      route_mode: 'all',
+    });
     await shot('proxy-targets');
 
     await page.getByLabel('Hostname', { exact: true }).fill('bad host');
@@ -119,7 +150,9 @@ describe('dashboard resource pages in Chromium', () => {
     await page.getByRole('button', { name: 'Create proxy target' }).click();
     const alert = page.locator('form[aria-label="Create proxy target"] [role=alert]');
     await alert.waitFor();
-    await expect(alert.textContent()).resolves.toBe('hostname "bad host" is not a DNS name: give a name such as api.example.com, without scheme, port or path');
+    await expect(alert.textContent()).resolves.toBe(
+      'hostname "bad host" is not a DNS name: give a name such as api.example.com, without scheme, port or path',
+    );
     await expect(page.getByLabel('Hostname', { exact: true }).getAttribute('aria-invalid')).resolves.toBe('true');
     await shot('proxy-targets-validation-error');
 
@@ -132,8 +165,12 @@ describe('dashboard resource pages in Chromium', () => {
   });
 
   it('lists routes by priority and edits a proxy target, including its route settings', async () => {
-    const low = await server.api<{ route_id: string }>('POST', '/api/v1/routes', { body: { path_pattern: '/low/', target_type: 'url', target_value: 'http://127.0.0.1:4001', priority: 10 } });
-    const high = await server.api<{ route_id: string }>('POST', '/api/v1/routes', { body: { path_pattern: '/high/', target_type: 'port', target_value: '4002', priority: 900, description: 'first' } });
+    const low = await server.api<{ route_id: string }>('POST', '/api/v1/routes', {
+      body: { path_pattern: '/low/', target_type: 'url', target_value: 'http://127.0.0.1:4001', priority: 10 },
+    });
+    const high = await server.api<{ route_id: string }>('POST', '/api/v1/routes', {
+      body: { path_pattern: '/high/', target_type: 'port', target_value: '4002', priority: 900, description: 'first' },
+    });
     expect([low.status, high.status]).toEqual([201, 201]);
     await go('Routes');
     await page.getByLabel('Path pattern', { exact: true }).fill('/mid/');
@@ -156,7 +193,11 @@ describe('dashboard resource pages in Chromium', () => {
     await shot('proxy-target-edit');
     await editor.getByRole('form', { name: 'Backend and certificate' }).getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved proxy target app.example.test: backend and certificate.').waitFor();
-    expect((await server.api('GET', '/api/v1/proxy/targets/app.example.test')).body).toMatchObject({ target_url: 'http://127.0.0.1:4000', enable_http: true, custom_headers: { 'X-Env': 'test' } });
+    expect((await server.api('GET', '/api/v1/proxy/targets/app.example.test')).body).toMatchObject({
+      target_url: 'http://127.0.0.1:4000',
+      enable_http: true,
+      custom_headers: { 'X-Env': 'test' },
+    });
 
     await page.getByRole('button', { name: 'Edit proxy target app.example.test' }).click();
     const routes = page.getByRole('form', { name: 'Route settings' });
@@ -164,16 +205,36 @@ describe('dashboard resource pages in Chromium', () => {
     await routes.getByLabel('Enabled routes (optional)', { exact: true }).fill(high.body.route_id);
     await routes.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved proxy target app.example.test: route settings.').waitFor();
-    expect((await server.api('GET', '/api/v1/proxy/targets/app.example.test/routes')).body).toEqual({ route_mode: 'selective', enabled_routes: [high.body.route_id], disabled_routes: [] });
-    await expect(page.getByRole('row', { name: /app\.example\.test/ }).getByRole('cell').nth(4).textContent()).resolves.toBe(`selective: ${high.body.route_id}`);
+    expect((await server.api('GET', '/api/v1/proxy/targets/app.example.test/routes')).body).toEqual({
+      route_mode: 'selective',
+      enabled_routes: [high.body.route_id],
+      disabled_routes: [],
+    });
+    await expect(
+      page
+        .getByRole('row', { name: /app\.example\.test/ })
+        .getByRole('cell')
+        .nth(4)
+        .textContent(),
+    ).resolves.toBe(`selective: ${high.body.route_id}`);
 
     // Opened again, the route settings are read from GET .../routes.
     await page.getByRole('button', { name: 'Edit proxy target app.example.test' }).click();
-    await expect(page.getByRole('form', { name: 'Route settings' }).getByLabel('Route mode', { exact: true }).inputValue()).resolves.toBe('selective');
-    await expect(page.getByRole('form', { name: 'Route settings' }).getByLabel('Enabled routes (optional)', { exact: true }).inputValue()).resolves.toBe(high.body.route_id);
+    await expect(
+      page.getByRole('form', { name: 'Route settings' }).getByLabel('Route mode', { exact: true }).inputValue(),
+    ).resolves.toBe('selective');
+    await expect(
+      page
+        .getByRole('form', { name: 'Route settings' })
+        .getByLabel('Enabled routes (optional)', { exact: true })
+        .inputValue(),
+    ).resolves.toBe(high.body.route_id);
 
     // An API refusal in the edit form shows there, naming the field.
-    await page.getByRole('form', { name: 'Backend and certificate' }).getByLabel('Connect timeout (seconds) (optional)', { exact: true }).fill('0');
+    await page
+      .getByRole('form', { name: 'Backend and certificate' })
+      .getByLabel('Connect timeout (seconds) (optional)', { exact: true })
+      .fill('0');
     await page.getByRole('form', { name: 'Backend and certificate' }).getByRole('button', { name: 'Save' }).click();
     const editAlert = page.getByRole('form', { name: 'Backend and certificate' }).getByRole('alert');
     await editAlert.waitFor();
@@ -189,7 +250,10 @@ describe('dashboard resource pages in Chromium', () => {
     await page.getByLabel('ACME account e-mail (optional)', { exact: true }).fill('ops@example.test');
     await page.getByRole('button', { name: 'Create certificate' }).click();
     await page.getByText('Created certificate proxy-cert-example-test.').waitFor();
-    expect((await server.api<{ status: string }>('GET', '/api/v1/certificates/proxy-cert-example-test/status?wait=10')).body.status).toBe('failed');
+    expect(
+      (await server.api<{ status: string }>('GET', '/api/v1/certificates/proxy-cert-example-test/status?wait=10')).body
+        .status,
+    ).toBe('failed');
     await page.getByRole('button', { name: 'Renew certificate proxy-cert-example-test', exact: true }).waitFor();
     await go('Health');
     await go('Certificates');
@@ -207,7 +271,9 @@ describe('dashboard resource pages in Chromium', () => {
     await page.getByLabel('URL', { exact: true }).fill('http://127.0.0.1:4100');
     await page.getByRole('button', { name: 'Create instance' }).click();
     await page.getByRole('row', { name: /backend/ }).waitFor();
-    expect((await server.api('GET', '/api/v1/instances/backend')).body).toMatchObject({ target_url: 'http://127.0.0.1:4100' });
+    expect((await server.api('GET', '/api/v1/instances/backend')).body).toMatchObject({
+      target_url: 'http://127.0.0.1:4100',
+    });
     await shot('instances');
 
     await go('Services');
@@ -236,7 +302,13 @@ describe('dashboard resource pages in Chromium', () => {
   it('filters the request log', async () => {
     await server.api('GET', '/api/v1/proxy/targets/no-such.example.test');
     // The log is written in batches (every 100 ms): wait until the entry is there.
-    await waitFor('the 404 in the request log (value: entries logged)', async () => (await server.api<{ total: number }>('GET', '/api/v1/logs?path=/api/v1/proxy/targets/no-such')).body.total, (total) => total > 0, { timeoutMs: 5000, intervalMs: 100 });
+    await waitFor(
+      'the 404 in the request log (value: entries logged)',
+      async () =>
+        (await server.api<{ total: number }>('GET', '/api/v1/logs?path=/api/v1/proxy/targets/no-such')).body.total,
+      (total) => total > 0,
+      { timeoutMs: 5000, intervalMs: 100 },
+    );
     await go('Request log');
     await page.getByLabel('Status (optional)', { exact: true }).fill('404');
     await page.getByLabel('Path prefix (optional)', { exact: true }).fill('/api/v1/proxy/targets/no-such');
@@ -271,7 +343,24 @@ describe('dashboard resource pages in Chromium', () => {
     const ids: string[] = [];
     try {
       for (const n of [1, 2]) {
-        const fields = ['event_id', `1-${n}`, 'group', 'test-dashboard', 'type', 'test.dashboard', 'payload', JSON.stringify({ n }), 'published_at', new Date().toISOString(), 'attempts', '5', 'error', `boom ${n}`, 'failed_at', new Date().toISOString()];
+        const fields = [
+          'event_id',
+          `1-${n}`,
+          'group',
+          'test-dashboard',
+          'type',
+          'test.dashboard',
+          'payload',
+          JSON.stringify({ n }),
+          'published_at',
+          new Date().toISOString(),
+          'attempts',
+          '5',
+          'error',
+          `boom ${n}`,
+          'failed_at',
+          new Date().toISOString(),
+        ];
         ids.push((await redis.xadd(`{${server.keyPrefix}}:workflow:dead-letters`, '*', ...fields))!);
       }
     } finally {
@@ -281,13 +370,22 @@ describe('dashboard resource pages in Chromium', () => {
     await go('Workflow');
     const letters = page.getByRole('region', { name: 'Dead letters' });
     await letters.getByText('2 dead letters').waitFor();
-    await expect(letters.getByRole('row', { name: new RegExp(ids[0]) }).getByRole('cell').nth(3).textContent()).resolves.toBe('boom 1');
+    await expect(
+      letters
+        .getByRole('row', { name: new RegExp(ids[0]) })
+        .getByRole('cell')
+        .nth(3)
+        .textContent(),
+    ).resolves.toBe('boom 1');
     await shot('workflow');
 
     await letters.getByRole('button', { name: `Retry dead letter ${ids[0]}` }).click();
     await letters.getByText(`Retry: dead letter ${ids[0]} done.`).waitFor();
     await letters.getByText('1 dead letters').waitFor();
-    const events = await server.api<{ events: { type: string; payload: unknown }[] }>('GET', '/api/v1/workflow/events?type=test.dashboard');
+    const events = await server.api<{ events: { type: string; payload: unknown }[] }>(
+      'GET',
+      '/api/v1/workflow/events?type=test.dashboard',
+    );
     expect(events.body.events).toEqual([expect.objectContaining({ type: 'test.dashboard', payload: { n: 1 } })]);
 
     acceptNextDialog();

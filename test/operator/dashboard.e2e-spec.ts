@@ -26,7 +26,15 @@ describe('dashboard in Chromium', () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       viewport: { width: 1200, height: 800 },
     });
     browser = context.browser()!;
@@ -54,7 +62,9 @@ describe('dashboard in Chromium', () => {
     );
     const html = await res.text();
     expect(html).not.toMatch(/https?:\/\//);
-    expect((await fetch(`${server.apiUrl}/dashboard/app.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await fetch(`${server.apiUrl}/dashboard/app.js`)).headers.get('content-type')).toBe(
+      'text/javascript; charset=utf-8',
+    );
     expect((await fetch(`${server.apiUrl}/dashboard/..%2Fpackage.json`)).status).toBe(404);
     expect((await fetch(`${server.apiUrl}/dashboard/nope.js`)).status).toBe(404);
   });
@@ -74,7 +84,9 @@ describe('dashboard in Chromium', () => {
     await expect(page.locator('dd.status-ok').textContent()).resolves.toBe('ok');
     await page.screenshot({ path: join(SCREENSHOTS, 'health.png'), fullPage: true });
     // The token lives in sessionStorage only.
-    await expect(page.evaluate(() => [sessionStorage.getItem('proxy-dashboard-token') !== null, localStorage.length])).resolves.toEqual([true, 0]);
+    await expect(
+      page.evaluate(() => [sessionStorage.getItem('proxy-dashboard-token') !== null, localStorage.length]),
+    ).resolves.toEqual([true, 0]);
   });
 
   it('creates a token, lists it, shows the API validation message for a bad name, rotates and deletes it', async () => {
@@ -91,14 +103,18 @@ describe('dashboard in Chromium', () => {
     await row.waitFor();
     await expect(row.getByRole('cell').first().textContent()).resolves.toBe('alice@example.test');
     // The dashboard created it for real: the API knows it, and the shown value authenticates.
-    expect((await server.api('GET', '/api/v1/tokens/me', { token: secret })).body).toMatchObject({ name: 'dash-alice' });
+    expect((await server.api('GET', '/api/v1/tokens/me', { token: secret })).body).toMatchObject({
+      name: 'dash-alice',
+    });
     await page.screenshot({ path: join(SCREENSHOTS, 'tokens.png'), fullPage: true });
 
     await page.getByLabel('Name').fill('has space');
     await page.getByRole('button', { name: 'Create token' }).click();
     const alert = page.locator('form[aria-label="Create token"] [role=alert]');
     await alert.waitFor();
-    await expect(alert.textContent()).resolves.toBe('name must be 1-64 characters of letters, digits, _ . - starting with a letter or digit');
+    await expect(alert.textContent()).resolves.toBe(
+      'name must be 1-64 characters of letters, digits, _ . - starting with a letter or digit',
+    );
     await expect(page.getByLabel('Name').getAttribute('aria-invalid')).resolves.toBe('true');
     await page.screenshot({ path: join(SCREENSHOTS, 'tokens-validation-error.png'), fullPage: true });
 
@@ -122,7 +138,9 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('heading', { name: 'Health', level: 1 }).waitFor();
     // After navigation focus moves to the page content; Tab goes on into it, Shift+Tab back to the menu.
     // The app moves focus once the page has rendered: wait for that state (bounded), then check it.
-    await page.waitForFunction(() => document.activeElement?.id === 'main', undefined, { timeout: 5000 }).catch(() => undefined);
+    await page
+      .waitForFunction(() => document.activeElement?.id === 'main', undefined, { timeout: 5000 })
+      .catch(() => undefined);
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('main');
     await page.keyboard.press('Tab');
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Refresh');

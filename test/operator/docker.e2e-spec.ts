@@ -22,7 +22,10 @@ function composeCommand(): string[] {
 
 function compose(dir: string, args: string[], env: Record<string, string> = {}) {
   const [cmd, ...pre] = composeCommand();
-  return spawnSync(cmd, [...pre, '-f', join(dir, 'docker-compose.yml'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+  return spawnSync(cmd, [...pre, '-f', join(dir, 'docker-compose.yml'), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
 }
 
 /** A copy of docker-compose.yml with its own .env, so no real .env is read or written. */
@@ -35,10 +38,15 @@ function composeDir(envFile: string): string {
 
 describe('docker-compose.yml', () => {
   it('validates with compose config and resolves the production settings', () => {
-    const dir = composeDir('ADMIN_TOKEN=acm_compose_0123456789abcdef\nREDIS_PASSWORD=compose-secret\nBASE_DOMAIN=example.com\nAPI_BIND=127.0.0.1\n');
+    const dir = composeDir(
+      'ADMIN_TOKEN=acm_compose_0123456789abcdef\nREDIS_PASSWORD=compose-secret\nBASE_DOMAIN=example.com\nAPI_BIND=127.0.0.1\n',
+    );
     try {
       const result = compose(dir, ['config']);
-      expect({ status: result.status, stderr: result.stderr.replace(/^.*(warn|Warn|WARN).*\n/gm, '') }).toEqual({ status: 0, stderr: '' });
+      expect({ status: result.status, stderr: result.stderr.replace(/^.*(warn|Warn|WARN).*\n/gm, '') }).toEqual({
+        status: 0,
+        stderr: '',
+      });
       const out = result.stdout;
       // The admin port only on the host's loopback, the public ports on every interface.
       expect(out).toMatch(/127\.0\.0\.1:9000:9000/);
@@ -86,7 +94,9 @@ describe('Dockerfile', () => {
     // The image's "npm ci --omit=dev", offline: hard-link copies of the lock file's non-dev packages
     // next to a copy of dist/, so a runtime import of a devDependency fails here as in the image.
     const dir = mkdtempSync(join(tmpdir(), 'prod-deps-'));
-    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
     for (const [path, meta] of Object.entries(lock.packages)) {
       if (meta.dev || !/^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) || !existsSync(join(ROOT, path))) continue;
       mkdirSync(join(dir, path, '..'), { recursive: true });
@@ -95,7 +105,8 @@ describe('Dockerfile', () => {
     expect(existsSync(join(dir, 'node_modules', 'jest'))).toBe(false);
     expect(existsSync(join(dir, 'node_modules', '@nestjs', 'core'))).toBe(true);
     mkdirSync(join(dir, 'dist', 'apps'), { recursive: true });
-    for (const app of ['server', 'cli']) expect(spawnSync('cp', ['-r', join(ROOT, 'dist', 'apps', app), join(dir, 'dist', 'apps', app)]).status).toBe(0);
+    for (const app of ['server', 'cli'])
+      expect(spawnSync('cp', ['-r', join(ROOT, 'dist', 'apps', app), join(dir, 'dist', 'apps', app)]).status).toBe(0);
 
     const port = await freePort();
     const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(dir, 'dist', 'apps', 'server', 'main.js')], {
@@ -117,16 +128,28 @@ describe('Dockerfile', () => {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      const status = await waitFor('the production build to answer GET /health', async () => (await fetch(`http://127.0.0.1:${port}/health`)).status, (s) => s === 200, {
-        timeoutMs: 20_000,
-        intervalMs: 100,
-        giveUpIf: () => child.exitCode !== null && `it exited with ${child.exitCode}`,
-        details: () => `its output:\n${output}`,
+      const status = await waitFor(
+        'the production build to answer GET /health',
+        async () => (await fetch(`http://127.0.0.1:${port}/health`)).status,
+        (s) => s === 200,
+        {
+          timeoutMs: 20_000,
+          intervalMs: 100,
+          giveUpIf: () => child.exitCode !== null && `it exited with ${child.exitCode}`,
+          details: () => `its output:\n${output}`,
+        },
+      );
+      expect({ status, exit: child.exitCode, output: status === 200 ? '' : output }).toEqual({
+        status: 200,
+        exit: null,
+        output: '',
       });
-      expect({ status, exit: child.exitCode, output: status === 200 ? '' : output }).toEqual({ status: 200, exit: null, output: '' });
       // The dashboard files came along with dist/, and the CLI needs no package at all.
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
-      const cli = await runCliProcess(['token', 'me', '--json'], { PROXY_API_URL: `http://127.0.0.1:${port}`, ADMIN_TOKEN: 'acm_prod_deps_0123456789abcdef' });
+      const cli = await runCliProcess(['token', 'me', '--json'], {
+        PROXY_API_URL: `http://127.0.0.1:${port}`,
+        ADMIN_TOKEN: 'acm_prod_deps_0123456789abcdef',
+      });
       expect(JSON.parse(cli.stdout)).toMatchObject({ is_admin: true });
     } finally {
       child.kill('SIGTERM');
@@ -159,16 +182,69 @@ describe('the image, built and run without a registry', () => {
     expect(docker(['network', 'create', network]).status).toBe(0);
     try {
       const started = Date.now();
-      expect(docker(['run', '-d', '--name', names.redis, '--network', network, images.redis, 'redis-server', '--requirepass', 'docker-secret']).stderr).toBe('');
-      expect(docker(['run', '-d', '--name', names.backend, '--network', network, '--network-alias', 'backend', TEST_IMAGE, '/bin/busybox', 'httpd', '-f', '-p', '80', '-h', '/www']).stderr).toBe('');
+      expect(
+        docker([
+          'run',
+          '-d',
+          '--name',
+          names.redis,
+          '--network',
+          network,
+          images.redis,
+          'redis-server',
+          '--requirepass',
+          'docker-secret',
+        ]).stderr,
+      ).toBe('');
+      expect(
+        docker([
+          'run',
+          '-d',
+          '--name',
+          names.backend,
+          '--network',
+          network,
+          '--network-alias',
+          'backend',
+          TEST_IMAGE,
+          '/bin/busybox',
+          'httpd',
+          '-f',
+          '-p',
+          '80',
+          '-h',
+          '/www',
+        ]).stderr,
+      ).toBe('');
       const proxy = docker([
-        'run', '-d', '--name', names.proxy, '--network', network,
+        'run',
+        '-d',
+        '--name',
+        names.proxy,
+        '--network',
+        network,
         // Published on the host's loopback only, on ports Docker picks.
-        '-p', '127.0.0.1::9000', '-p', '127.0.0.1::8080',
-        '-e', `REDIS_URL=redis://${names.redis}:6379/0`, '-e', 'REDIS_PASSWORD=docker-secret',
-        '-e', `ADMIN_TOKEN=${adminToken}`, '-e', 'HTTP_PORT=8080', '-e', 'HTTPS_PORT=8443', '-e', 'BASE_DOMAIN=example.test',
+        '-p',
+        '127.0.0.1::9000',
+        '-p',
+        '127.0.0.1::8080',
+        '-e',
+        `REDIS_URL=redis://${names.redis}:6379/0`,
+        '-e',
+        'REDIS_PASSWORD=docker-secret',
+        '-e',
+        `ADMIN_TOKEN=${adminToken}`,
+        '-e',
+        'HTTP_PORT=8080',
+        '-e',
+        'HTTPS_PORT=8443',
+        '-e',
+        'BASE_DOMAIN=example.test',
         // Never reach the internet: no certificate orders.
-        '-e', 'AUTO_CERTIFICATES=false', '-e', 'ACME_DIRECTORY_URL=https://127.0.0.1:9/directory',
+        '-e',
+        'AUTO_CERTIFICATES=false',
+        '-e',
+        'ACME_DIRECTORY_URL=https://127.0.0.1:9/directory',
         images.product,
       ]);
       expect(proxy.stderr).toBe('');
@@ -187,7 +263,11 @@ describe('the image, built and run without a registry', () => {
         body: JSON.stringify({ hostname: 'app.example.test', target_url: 'http://backend:80' }),
       });
       expect(created.status).toBe(201);
-      const res = await publicRequest({ port: publishedPort(names.proxy, 8080), host: 'app.example.test', path: '/index.html' });
+      const res = await publicRequest({
+        port: publishedPort(names.proxy, 8080),
+        host: 'app.example.test',
+        path: '/index.html',
+      });
       expect([res.status, res.text]).toEqual([200, TEST_PAGE]);
     } finally {
       docker(['rm', '-f', ...Object.values(names)]);
@@ -196,12 +276,23 @@ describe('the image, built and run without a registry', () => {
   }, 180_000);
 
   it('keeps the build-time CA certificates and dev dependencies out of the final image', () => {
-    const config = JSON.parse(docker(['image', 'inspect', images.product]).stdout) as Array<{ Config: { User: string; Healthcheck?: unknown; Env: string[] } }>;
+    const config = JSON.parse(docker(['image', 'inspect', images.product]).stdout) as Array<{
+      Config: { User: string; Healthcheck?: unknown; Env: string[] };
+    }>;
     expect(config[0].Config.User).toBe('node');
     expect(config[0].Config.Healthcheck).toBeDefined();
     expect(config[0].Config.Env.join('\n')).not.toMatch(/EXTRA_CA_CERTS|NODE_EXTRA_CA_CERTS/);
     expect(docker(['history', '--no-trunc', images.product]).stdout).not.toMatch(/EXTRA_CA_CERTS|BEGIN CERTIFICATE/);
-    const files = docker(['run', '--rm', '--network', 'none', images.product, 'sh', '-c', 'ls /tmp; test -d node_modules/jest && echo jest-present; true']);
+    const files = docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      images.product,
+      'sh',
+      '-c',
+      'ls /tmp; test -d node_modules/jest && echo jest-present; true',
+    ]);
     expect(files.stdout.trim()).toBe('');
   });
 
@@ -211,7 +302,13 @@ describe('the image, built and run without a registry', () => {
     );
     const project = `mcpe2e${run}`;
     // The images this run built, and every port on the host's loopback, picked by Docker.
-    const env = { PROXY_IMAGE: images.product, REDIS_IMAGE: images.redis, PUBLISH_HTTP: '127.0.0.1:', PUBLISH_HTTPS: '127.0.0.1:', PUBLISH_API: '127.0.0.1:' };
+    const env = {
+      PROXY_IMAGE: images.product,
+      REDIS_IMAGE: images.redis,
+      PUBLISH_HTTP: '127.0.0.1:',
+      PUBLISH_HTTPS: '127.0.0.1:',
+      PUBLISH_API: '127.0.0.1:',
+    };
     const started = Date.now();
     try {
       const up = compose(dir, ['-p', project, 'up', '-d', '--no-build'], env);

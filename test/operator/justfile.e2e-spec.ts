@@ -9,27 +9,124 @@ const JUST = join(ROOT, 'node_modules', '.bin', 'just');
 
 /** The original system's recipe names (original-system.md) whose APIs exist here. */
 const ORIGINAL_RECIPES = [
-  ...['help', 'up', 'down', 'restart', 'rebuild', 'logs', 'health', 'shell', 'redis-cli', 'test', 'test-all', 'generate-admin-token'],
+  ...[
+    'help',
+    'up',
+    'down',
+    'restart',
+    'rebuild',
+    'logs',
+    'health',
+    'shell',
+    'redis-cli',
+    'test',
+    'test-all',
+    'generate-admin-token',
+  ],
   ...['token-admin', 'token-generate', 'token-list', 'token-show', 'token-delete', 'token-email'],
-  ...['cert-create', 'cert-create-multi', 'cert-list', 'cert-show', 'cert-delete', 'cert-renew', 'cert-convert-to-production'],
-  ...['proxy-create', 'proxy-list', 'proxy-show', 'proxy-delete', 'proxy-cert-attach', 'proxy-routes-show', 'proxy-routes-mode', 'proxy-routes-enable', 'proxy-routes-disable'],
-  ...['proxy-auth-enable', 'proxy-auth-disable', 'proxy-auth-config', 'proxy-auth-show', 'proxy-resource-set', 'proxy-resource-show', 'proxy-resource-clear', 'proxy-resource-list'],
-  ...['resource-register', 'resource-list', 'resource-show', 'resource-delete', 'resource-validate', 'resource-discover'],
+  ...[
+    'cert-create',
+    'cert-create-multi',
+    'cert-list',
+    'cert-show',
+    'cert-delete',
+    'cert-renew',
+    'cert-convert-to-production',
+  ],
+  ...[
+    'proxy-create',
+    'proxy-list',
+    'proxy-show',
+    'proxy-delete',
+    'proxy-cert-attach',
+    'proxy-routes-show',
+    'proxy-routes-mode',
+    'proxy-routes-enable',
+    'proxy-routes-disable',
+  ],
+  ...[
+    'proxy-auth-enable',
+    'proxy-auth-disable',
+    'proxy-auth-config',
+    'proxy-auth-show',
+    'proxy-resource-set',
+    'proxy-resource-show',
+    'proxy-resource-clear',
+    'proxy-resource-list',
+  ],
+  ...[
+    'resource-register',
+    'resource-list',
+    'resource-show',
+    'resource-delete',
+    'resource-validate',
+    'resource-discover',
+  ],
   ...['route-create', 'route-create-global', 'route-create-proxy', 'route-list', 'route-show', 'route-delete'],
   ...['instance-register', 'instance-list', 'instance-show', 'instance-delete'],
-  ...['service-create', 'service-list', 'service-show', 'service-delete', 'service-start', 'service-stop', 'service-restart', 'service-logs', 'service-stats'],
-  ...['service-proxy-create', 'service-cleanup', 'service-port-add', 'service-port-remove', 'service-port-list', 'service-port-check'],
-  ...['oauth-client-register', 'oauth-clients-list', 'oauth-sessions-list', 'oauth-token-list', 'oauth-metrics', 'oauth-key-generate'],
-  ...['logs-ip', 'logs-host', 'logs-proxy', 'logs-client', 'logs-errors', 'logs-follow', 'logs-oauth', 'logs-oauth-flow', 'logs-search', 'logs-stats', 'logs-clear'],
+  ...[
+    'service-create',
+    'service-list',
+    'service-show',
+    'service-delete',
+    'service-start',
+    'service-stop',
+    'service-restart',
+    'service-logs',
+    'service-stats',
+  ],
+  ...[
+    'service-proxy-create',
+    'service-cleanup',
+    'service-port-add',
+    'service-port-remove',
+    'service-port-list',
+    'service-port-check',
+  ],
+  ...[
+    'oauth-client-register',
+    'oauth-clients-list',
+    'oauth-sessions-list',
+    'oauth-token-list',
+    'oauth-metrics',
+    'oauth-key-generate',
+  ],
+  ...[
+    'logs-ip',
+    'logs-host',
+    'logs-proxy',
+    'logs-client',
+    'logs-errors',
+    'logs-follow',
+    'logs-oauth',
+    'logs-oauth-flow',
+    'logs-search',
+    'logs-stats',
+    'logs-clear',
+  ],
   ...['stats', 'cleanup-orphaned'],
 ];
 
 /** Recipes of this system's own APIs (not in the original). */
-const OWN_RECIPES = ['mcp-echo-setup', 'mcp-echo-stop', 'workflow-events', 'workflow-dead-letters', 'workflow-retry', 'workflow-discard'];
+const OWN_RECIPES = [
+  'mcp-echo-setup',
+  'mcp-echo-stop',
+  'workflow-events',
+  'workflow-dead-letters',
+  'workflow-retry',
+  'workflow-discard',
+];
 
-function just(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function just(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(JUST, ['--justfile', join(ROOT, 'justfile'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(JUST, ['--justfile', join(ROOT, 'justfile'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -57,7 +154,11 @@ describe('justfile recipes', () => {
   it("lists the original system's recipe names for every API in place", async () => {
     const list = await just(['--list', '--unsorted'], env);
     expect(list.code).toBe(0);
-    const names = list.stdout.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[0]).filter(Boolean);
+    const names = list.stdout
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/)[0])
+      .filter(Boolean);
     expect(names).toEqual(expect.arrayContaining(ORIGINAL_RECIPES));
     expect(names).toEqual(expect.arrayContaining(OWN_RECIPES));
   });
@@ -96,26 +197,54 @@ describe('justfile recipes', () => {
 
   it('creates, lists and deletes proxy targets, routes and certificates through the recipes', async () => {
     // The original order: hostname, backend, token; options after it.
-    const created = await just(['proxy-create', 'just.example.test', 'http://127.0.0.1:3999', server.adminToken, '--custom-headers', '{"X-Env":"just test"}'], { PROXY_API_URL: server.apiUrl });
+    const created = await just(
+      [
+        'proxy-create',
+        'just.example.test',
+        'http://127.0.0.1:3999',
+        server.adminToken,
+        '--custom-headers',
+        '{"X-Env":"just test"}',
+      ],
+      { PROXY_API_URL: server.apiUrl },
+    );
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^proxy_target\.custom_headers\.X-Env\s+just test$/m);
-    expect((await just(['proxy-list'], env)).stdout).toMatch(/^just\.example\.test\s+http:\/\/127\.0\.0\.1:3999\s+yes/m);
+    expect((await just(['proxy-list'], env)).stdout).toMatch(
+      /^just\.example\.test\s+http:\/\/127\.0\.0\.1:3999\s+yes/m,
+    );
 
-    const route = await just(['route-create-proxy', '/api/', 'url', 'http://127.0.0.1:4001', 'just.example.test', '', '70'], env);
+    const route = await just(
+      ['route-create-proxy', '/api/', 'url', 'http://127.0.0.1:4001', 'just.example.test', '', '70'],
+      env,
+    );
     expect(route.code).toBe(0);
     expect(route.stdout).toMatch(/^scope\s+proxy$/m);
     expect(route.stdout).toMatch(/^priority\s+70$/m);
     const routeId = /^route_id\s+(\S+)$/m.exec(route.stdout)![1];
-    expect((await just(['route-list'], env)).stdout).toMatch(new RegExp(`^${routeId}\\s+70\\s+/api/\\s+ALL\\s+url:http://127\\.0\\.0\\.1:4001\\s+proxy:just\\.example\\.test`, 'm'));
-    expect((await just(['proxy-routes-mode', 'just.example.test', 'selective', '', '--enabled-routes', routeId], env)).stdout).toMatch(new RegExp(`^enabled_routes\\s+${routeId}$`, 'm'));
+    expect((await just(['route-list'], env)).stdout).toMatch(
+      new RegExp(
+        `^${routeId}\\s+70\\s+/api/\\s+ALL\\s+url:http://127\\.0\\.0\\.1:4001\\s+proxy:just\\.example\\.test`,
+        'm',
+      ),
+    );
+    expect(
+      (await just(['proxy-routes-mode', 'just.example.test', 'selective', '', '--enabled-routes', routeId], env))
+        .stdout,
+    ).toMatch(new RegExp(`^enabled_routes\\s+${routeId}$`, 'm'));
 
-    const cert = await just(['cert-create', 'just-cert', 'cert.example.test', 'ops@example.test', '', 'https://127.0.0.1:9/directory'], env);
+    const cert = await just(
+      ['cert-create', 'just-cert', 'cert.example.test', 'ops@example.test', '', 'https://127.0.0.1:9/directory'],
+      env,
+    );
     expect(cert.code).toBe(0);
     expect(cert.stdout).toMatch(/^cert_name\s+just-cert$/m);
     const status = await just(['cert-status', 'just-cert', '20'], env);
     expect(status.stdout).toMatch(/^status\s+failed$/m);
     expect((await just(['cert-list'], env)).stdout).toMatch(/^just-cert\s+cert\.example\.test\s+failed\s/m);
-    expect((await just(['proxy-cert-attach', 'just.example.test', 'no-such-cert'], env)).stderr).toMatch(/^error: .*no-such-cert.* \(HTTP 404/m);
+    expect((await just(['proxy-cert-attach', 'just.example.test', 'no-such-cert'], env)).stderr).toMatch(
+      /^error: .*no-such-cert.* \(HTTP 404/m,
+    );
 
     expect((await just(['route-delete', routeId], env)).code).toBe(0);
     expect((await just(['cert-delete', 'just-cert'], env)).code).toBe(0);
@@ -129,7 +258,9 @@ describe('justfile recipes', () => {
     // Entries of the requests above (the log is written in batches every 100 ms: ask until they are there).
     const search = await waitFor(
       'the requests in the log (value: logs-search output)',
-      async () => (await just(['logs-search', '', '1', '5', '--path', '/api/v1/proxy/targets/just.example.test', '--json'], env)).stdout,
+      async () =>
+        (await just(['logs-search', '', '1', '5', '--path', '/api/v1/proxy/targets/just.example.test', '--json'], env))
+          .stdout,
       (out) => /"total": [1-9]/.test(out),
       { timeoutMs: 15_000, intervalMs: 100 },
     );
@@ -138,27 +269,54 @@ describe('justfile recipes', () => {
 
   it('protects a proxy target and registers and validates its resource through the recipes', async () => {
     const host = 'mcp.just.example.test';
-    expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: host, target_url: 'http://127.0.0.1:1', enable_https: false } })).status).toBe(201);
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          body: { hostname: host, target_url: 'http://127.0.0.1:1', enable_https: false },
+        })
+      ).status,
+    ).toBe(201);
     // The original order: hostname, token, auth proxy, mode; options after them.
-    const enabled = await just(['proxy-auth-enable', host, '', 'auth.just.example.test', 'forward', '--required-users', 'alice'], env);
+    const enabled = await just(
+      ['proxy-auth-enable', host, '', 'auth.just.example.test', 'forward', '--required-users', 'alice'],
+      env,
+    );
     expect(enabled.stderr).toBe('');
     expect(enabled.stdout).toMatch(/^auth_proxy\s+auth\.just\.example\.test$/m);
     expect(enabled.stdout).toMatch(/^required_users\s+alice$/m);
-    const configured = await just(['proxy-auth-config', host, server.adminToken, '--excluded-paths', '/health'], { PROXY_API_URL: server.apiUrl });
+    const configured = await just(['proxy-auth-config', host, server.adminToken, '--excluded-paths', '/health'], {
+      PROXY_API_URL: server.apiUrl,
+    });
     expect(configured.code).toBe(0);
-    expect((await server.api('GET', `/api/v1/proxy/targets/${host}/auth`)).body).toMatchObject({ enabled: true, mode: 'forward', auth_proxy: 'auth.just.example.test', required_users: ['alice'], excluded_paths: ['/health'] });
+    expect((await server.api('GET', `/api/v1/proxy/targets/${host}/auth`)).body).toMatchObject({
+      enabled: true,
+      mode: 'forward',
+      auth_proxy: 'auth.just.example.test',
+      required_users: ['alice'],
+      excluded_paths: ['/health'],
+    });
     expect((await just(['proxy-auth-show', host], env)).stdout).toMatch(/^excluded_paths\s+\/health$/m);
 
-    const set = await just(['proxy-resource-set', host, '', '--endpoint', '/mcp', '--scopes', 'mcp:read', '--json'], env);
+    const set = await just(
+      ['proxy-resource-set', host, '', '--endpoint', '/mcp', '--scopes', 'mcp:read', '--json'],
+      env,
+    );
     expect(set.code).toBe(0);
     const resource = JSON.parse(set.stdout) as { id: string; uri: string };
     expect(resource.uri).toBe(`http://${host}:${server.httpPort}/mcp`);
-    expect((await just(['proxy-resource-list'], env)).stdout).toMatch(new RegExp(`^${resource.id}\\s+http://mcp\\.just\\.example\\.test:${server.httpPort}/mcp\\s+${host.replace(/\./g, '\\.')}\\s+`, 'm'));
+    expect((await just(['proxy-resource-list'], env)).stdout).toMatch(
+      new RegExp(
+        `^${resource.id}\\s+http://mcp\\.just\\.example\\.test:${server.httpPort}/mcp\\s+${host.replace(/\./g, '\\.')}\\s+`,
+        'm',
+      ),
+    );
 
     // The backend is a closed port: the recipe fails and names the reason.
     const validated = await just(['resource-validate', resource.id], env);
     expect(validated.code).toBe(1);
-    expect(validated.stderr).toMatch(/^error: resource not valid: target down: the backend http:\/\/127\.0\.0\.1:1 did not answer \(connect ECONNREFUSED 127\.0\.0\.1:1\)\nerror: recipe `resource-validate` failed on line \d+ with exit code 1\n$/);
+    expect(validated.stderr).toMatch(
+      /^error: resource not valid: target down: the backend http:\/\/127\.0\.0\.1:1 did not answer \(connect ECONNREFUSED 127\.0\.0\.1:1\)\nerror: recipe `resource-validate` failed on line \d+ with exit code 1\n$/,
+    );
 
     expect((await just(['proxy-resource-clear', host], env)).stdout).toMatch(/^deleted\s+1$/m);
     expect((await just(['resource-list', '', '--json'], env)).stdout).toBe('[]\n');
@@ -168,7 +326,9 @@ describe('justfile recipes', () => {
   });
 
   it('lists workflow events and dead letters, and relays the 404 of an unknown dead letter', async () => {
-    await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'wf-just.example.test', target_url: 'http://127.0.0.1:3999' } });
+    await server.api('POST', '/api/v1/proxy/targets', {
+      body: { hostname: 'wf-just.example.test', target_url: 'http://127.0.0.1:3999' },
+    });
     // The admin token as the last argument, as in the other recipes.
     const noEnvToken = { PROXY_API_URL: server.apiUrl };
     const events = await just(['workflow-events', '10', 'proxy.created', server.adminToken], noEnvToken);

@@ -14,10 +14,14 @@ describe('server launch flags', () => {
     expect(SERVER_NODE_FLAGS.length).toBeGreaterThan(0);
     const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
     expect(JSON.parse(cmd?.[1] ?? '[]')).toEqual(['node', ...SERVER_NODE_FLAGS, 'dist/apps/server/main.js']);
-    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     expect(scripts['start:prod']).toBe(['node', ...SERVER_NODE_FLAGS, 'dist/apps/server/main.js'].join(' '));
     const start = readFileSync(join(ROOT, 'scripts', 'start.mjs'), 'utf8');
-    expect(start).toContain("spawn(process.execPath, [...SERVER_NODE_FLAGS, join(root, 'dist', 'apps', 'server', 'main.js')]");
+    expect(start).toContain(
+      "spawn(process.execPath, [...SERVER_NODE_FLAGS, join(root, 'dist', 'apps', 'server', 'main.js')]",
+    );
   });
 
   it('reach the running server process', async () => {

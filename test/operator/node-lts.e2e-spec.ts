@@ -19,15 +19,22 @@ describe('Node LTS', () => {
 
   it('is the LTS that package.json, @types/node and the Dockerfile base name', () => {
     expect(major).toBe('24');
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+      devDependencies: Record<string, string>;
+    };
     expect(pkg.engines.node).toBe(`>=${major}`);
     expect(pkg.devDependencies['@types/node']).toMatch(new RegExp(`^\\^${major}\\.`));
-    expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toMatch(new RegExp(`^ARG BASE_IMAGE=mcp-https-proxy-base:${major}-bookworm$`, 'm'));
+    expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toMatch(
+      new RegExp(`^ARG BASE_IMAGE=mcp-https-proxy-base:${major}-bookworm$`, 'm'),
+    );
   });
 
   it('is runnable from the npm registry package (what npm test runs the suite on when the machine has an older Node)', () => {
     const binary = nodeLts<string>('m.nodeLtsBinary()');
-    expect(spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(major === process.versions.node.split('.')[0] ? process.version : `v${version}`);
+    expect(spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(
+      major === process.versions.node.split('.')[0] ? process.version : `v${version}`,
+    );
   }, 300_000);
 
   it('npm start prints one line on an older Node, saying what to install, and carries on', () => {
@@ -40,6 +47,8 @@ describe('Node LTS', () => {
     expect(nodeLts(`[m.oldNodeWarning("${version}"), m.oldNodeWarning("26.1.0")]`)).toEqual([null, null]);
     // Before anything else, and it only warns: start.mjs goes on to install, build and start.
     const start = readFileSync(join(ROOT, 'scripts', 'start.mjs'), 'utf8');
-    expect(start).toContain('async function main() {\n  const warning = oldNodeWarning();\n  if (warning) console.warn(warning);\n  ensureNodeModules();');
+    expect(start).toContain(
+      'async function main() {\n  const warning = oldNodeWarning();\n  if (warning) console.warn(warning);\n  ensureNodeModules();',
+    );
   });
 });

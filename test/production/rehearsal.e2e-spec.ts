@@ -26,7 +26,14 @@ function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, time
 interface Health {
   status: string;
   reasons?: string[];
-  system_certificates?: { role: string; hostname: string; cert_name: string; status: string; valid: boolean; error: string | null }[];
+  system_certificates?: {
+    role: string;
+    hostname: string;
+    cert_name: string;
+    status: string;
+    valid: boolean;
+    error: string | null;
+  }[];
 }
 
 /** The headless provider, browsing with the https fetch (the shared one uses the http loopback fetch). */
@@ -37,7 +44,8 @@ class HttpsHeadlessProvider extends HeadlessProvider {
   override async redirectToAuthorization(url: URL): Promise<void> {
     const flow = await new OAuthBrowser({ fetch: this.browse }).authorize(url, this.redirectUrl);
     this.code = flow.callback?.searchParams.get('code') ?? undefined;
-    if (!this.code) throw new Error(`authorization did not produce a code: ${flow.page?.status} ${flow.page?.body.slice(0, 300)}`);
+    if (!this.code)
+      throw new Error(`authorization did not produce a code: ${flow.page?.status} ${flow.page?.body.slice(0, 300)}`);
   }
 }
 
@@ -98,24 +106,49 @@ describe('production rehearsal: the documented deployment over https with an ACM
   /** The certificate the public HTTPS listener presents for `servername`, checked against Pebble's root only. */
   const presented = (servername: string) =>
     new Promise<{ authorized: boolean; error?: string; altNames: string }>((resolve, reject) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port: server.httpsPort, servername, ca: root, rejectUnauthorized: false }, () => {
-        resolve({ authorized: socket.authorized, error: socket.authorizationError?.message, altNames: socket.getPeerCertificate().subjectaltname ?? '' });
-        socket.end();
-      });
+      const socket = tlsConnect(
+        { host: '127.0.0.1', port: server.httpsPort, servername, ca: root, rejectUnauthorized: false },
+        () => {
+          resolve({
+            authorized: socket.authorized,
+            error: socket.authorizationError?.message,
+            altNames: socket.getPeerCertificate().subjectaltname ?? '',
+          });
+          socket.end();
+        },
+      );
       socket.once('error', reject);
     });
 
-  it('obtains the auth hostname\'s certificate by itself, shows it as a system certificate, and /health turns ok', async () => {
+  it("obtains the auth hostname's certificate by itself, shows it as a system certificate, and /health turns ok", async () => {
     const health = await eventually(
       async () => (await server.api<Health>('GET', '/health', { token: null })).body,
       (h) => h.status === 'ok',
     );
     expect(health.status).toBe('ok');
-    expect(health.system_certificates).toEqual([expect.objectContaining({ role: 'AUTH_HOSTNAME', hostname: AUTH, cert_name: 'system-auth-rehearsal-test', status: 'active', valid: true })]);
+    expect(health.system_certificates).toEqual([
+      expect.objectContaining({
+        role: 'AUTH_HOSTNAME',
+        hostname: AUTH,
+        cert_name: 'system-auth-rehearsal-test',
+        status: 'active',
+        valid: true,
+      }),
+    ]);
     expect(await presented(AUTH)).toEqual({ authorized: true, error: undefined, altNames: `DNS:${AUTH}` });
 
-    const list = await server.api<{ cert_name: string; system: boolean; owner: string; domains: string[] }[]>('GET', '/api/v1/certificates');
-    expect(list.body).toEqual([expect.objectContaining({ cert_name: 'system-auth-rehearsal-test', system: true, owner: '@system', domains: [AUTH] })]);
+    const list = await server.api<{ cert_name: string; system: boolean; owner: string; domains: string[] }[]>(
+      'GET',
+      '/api/v1/certificates',
+    );
+    expect(list.body).toEqual([
+      expect.objectContaining({
+        cert_name: 'system-auth-rehearsal-test',
+        system: true,
+        owner: '@system',
+        domains: [AUTH],
+      }),
+    ]);
     const del = await server.api<{ message: string }>('DELETE', '/api/v1/certificates/system-auth-rehearsal-test');
     expect(del.status).toBe(409);
     expect(del.text).toMatch(/system certificate/);
@@ -125,19 +158,39 @@ describe('production rehearsal: the documented deployment over https with an ACM
     expect(((await discovery.json()) as { issuer: string }).issuer).toBe(issuer);
   });
 
-  it('orders the MCP hostname\'s certificate through the API as docs/mcp.md says', async () => {
-    const created = await server.api<{ cert_name: string; certificate_status: string }>('POST', '/api/v1/proxy/targets', { body: { hostname: MCP, target_url: echo.baseUrl } });
+  it("orders the MCP hostname's certificate through the API as docs/mcp.md says", async () => {
+    const created = await server.api<{ cert_name: string; certificate_status: string }>(
+      'POST',
+      '/api/v1/proxy/targets',
+      { body: { hostname: MCP, target_url: echo.baseUrl } },
+    );
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ cert_name: 'proxy-echo-rehearsal-test', certificate_status: 'pending' });
-    const status = await server.api<{ status: string; error: string | null }>('GET', '/api/v1/certificates/proxy-echo-rehearsal-test/status?wait=90');
+    const status = await server.api<{ status: string; error: string | null }>(
+      'GET',
+      '/api/v1/certificates/proxy-echo-rehearsal-test/status?wait=90',
+    );
     expect(status.body).toMatchObject({ status: 'active', error: null });
     const auth = await server.api('POST', `/api/v1/proxy/targets/${MCP}/auth`, {
-      body: { enabled: true, auth_proxy: AUTH, mode: 'forward', required_users: ['*'], allowed_scopes: ['mcp:read', 'mcp:write'], pass_headers: true, header_prefix: 'X-Auth-' },
+      body: {
+        enabled: true,
+        auth_proxy: AUTH,
+        mode: 'forward',
+        required_users: ['*'],
+        allowed_scopes: ['mcp:read', 'mcp:write'],
+        pass_headers: true,
+        header_prefix: 'X-Auth-',
+      },
     });
     expect(auth.status).toBe(200);
-    const resource = await server.api('POST', `/api/v1/proxy/targets/${MCP}/resource`, { body: { endpoint: '/mcp', scopes: ['mcp:read', 'mcp:write'], name: 'Echo' } });
+    const resource = await server.api('POST', `/api/v1/proxy/targets/${MCP}/resource`, {
+      body: { endpoint: '/mcp', scopes: ['mcp:read', 'mcp:write'], name: 'Echo' },
+    });
     expect(resource.status).toBe(200);
-    const served = await eventually(() => presented(MCP), (p) => p.authorized);
+    const served = await eventually(
+      () => presented(MCP),
+      (p) => p.authorized,
+    );
     expect(served).toEqual({ authorized: true, error: undefined, altNames: `DNS:${MCP}` });
   });
 
@@ -146,12 +199,19 @@ describe('production rehearsal: the documented deployment over https with an ACM
     const recording: typeof fetch = async (input, init) => {
       const res = await httpsFetch(input, init);
       const body = init?.body;
-      log.push({ method: init?.method ?? 'GET', url: String(input instanceof Request ? input.url : input), status: res.status, body: typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : undefined });
+      log.push({
+        method: init?.method ?? 'GET',
+        url: String(input instanceof Request ? input.url : input),
+        status: res.status,
+        body: typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : undefined,
+      });
       return res;
     };
     const provider = new HttpsHeadlessProvider(httpsFetch);
     const first = new Client({ name: 'rehearsal', version: '1.0.0' });
-    await expect(first.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: recording }))).rejects.toThrow(UnauthorizedError);
+    await expect(
+      first.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: recording })),
+    ).rejects.toThrow(UnauthorizedError);
     const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: recording });
     await transport.finishAuth(provider.code as string);
     const client = new Client({ name: 'rehearsal', version: '1.0.0' });
@@ -165,16 +225,22 @@ describe('production rehearsal: the documented deployment over https with an ACM
     expect(urls).toContain(`POST ${issuer}/token 200`);
     expect(log.every((l) => l.url.startsWith('https://'))).toBe(true);
 
-    const result = (await client.callTool({ name: 'echo', arguments: { text: 'hello over https' } })) as { content: { text: string }[] };
+    const result = (await client.callTool({ name: 'echo', arguments: { text: 'hello over https' } })) as {
+      content: { text: string }[];
+    };
     expect(result.content[0].text).toContain('hello over https');
-    const who = (await client.callTool({ name: 'whoami', arguments: {} })) as { structuredContent?: Record<string, unknown> };
+    const who = (await client.callTool({ name: 'whoami', arguments: {} })) as {
+      structuredContent?: Record<string, unknown>;
+    };
     expect(who.structuredContent).toMatchObject({ user_name: 'alice' });
 
     // Refresh: the access token goes bad; the SDK gets 401 invalid_token, refreshes, retries.
     const before = provider.saved as OAuthTokens;
     provider.saved = { ...before, access_token: `${before.access_token.slice(0, -4)}AAAA` };
     log.length = 0;
-    const again = (await client.callTool({ name: 'echo', arguments: { text: 'after refresh' } })) as { content: { text: string }[] };
+    const again = (await client.callTool({ name: 'echo', arguments: { text: 'after refresh' } })) as {
+      content: { text: string }[];
+    };
     expect(again.content[0].text).toContain('after refresh');
     const refresh = log.filter((l) => l.url === `${issuer}/token`);
     expect(refresh).toHaveLength(1);

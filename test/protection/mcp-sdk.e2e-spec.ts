@@ -14,22 +14,43 @@ function recordingFetch(log: { method: string; url: string; status: number; body
   return async (input, init) => {
     const res = await loopbackFetch(input, init);
     const url = input instanceof Request ? input.url : String(input);
-    log.push({ method: init?.method ?? 'GET', url, status: res.status, body: typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : undefined });
+    log.push({
+      method: init?.method ?? 'GET',
+      url,
+      status: res.status,
+      body:
+        typeof init?.body === 'string'
+          ? init.body
+          : init?.body instanceof URLSearchParams
+            ? init.body.toString()
+            : undefined,
+    });
     return res;
   };
 }
 
-async function connect(url: string, provider: HeadlessProvider, log: { method: string; url: string; status: number; body?: string }[]): Promise<Client> {
+async function connect(
+  url: string,
+  provider: HeadlessProvider,
+  log: { method: string; url: string; status: number; body?: string }[],
+): Promise<Client> {
   const first = new Client({ name: 'sdk-e2e', version: '1.0.0' });
-  await expect(first.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: provider, fetch: recordingFetch(log) }))).rejects.toThrow(UnauthorizedError);
-  const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider, fetch: recordingFetch(log) });
+  await expect(
+    first.connect(
+      new StreamableHTTPClientTransport(new URL(url), { authProvider: provider, fetch: recordingFetch(log) }),
+    ),
+  ).rejects.toThrow(UnauthorizedError);
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    authProvider: provider,
+    fetch: recordingFetch(log),
+  });
   await transport.finishAuth(provider.code as string);
   const client = new Client({ name: 'sdk-e2e', version: '1.0.0' });
   await client.connect(transport);
   return client;
 }
 
-const text = (result: unknown) => ((result as { content: { text: string }[] }).content[0].text);
+const text = (result: unknown) => (result as { content: { text: string }[] }).content[0].text;
 
 describe('the official MCP SDK client against a protected MCP server behind the proxy', () => {
   let github: GithubStandin;
@@ -43,7 +64,13 @@ describe('the official MCP SDK client against a protected MCP server behind the 
     server = await startProtectedServer(github);
     mcp = await startMcpServer();
     base = `http://mcp.example.test:${server.httpPort}`;
-    await protectTarget(server, 'mcp.example.test', mcp.url, { mode: 'forward', required_users: ['alice'] }, { endpoint: '/mcp', scopes: ['mcp:read', 'mcp:write'], name: 'Echo MCP' });
+    await protectTarget(
+      server,
+      'mcp.example.test',
+      mcp.url,
+      { mode: 'forward', required_users: ['alice'] },
+      { endpoint: '/mcp', scopes: ['mcp:read', 'mcp:write'], name: 'Echo MCP' },
+    );
     await protectTarget(server, 'plain.example.test', mcp.url, { mode: 'forward', required_users: ['*'] });
   });
   afterAll(async () => {
@@ -67,11 +94,20 @@ describe('the official MCP SDK client against a protected MCP server behind the 
     }
     const unknown = await loopbackFetch(`${base}/.well-known/oauth-protected-resource/other`);
     expect(unknown.status).toBe(404);
-    const challenge = await loopbackFetch(`${base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const challenge = await loopbackFetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(challenge.status).toBe(401);
-    expect(challenge.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write"`);
+    expect(challenge.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write"`,
+    );
     expect(challenge.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate, Mcp-Session-Id');
-    expect(await challenge.json()).toEqual({ error: 'unauthorized', error_description: 'this resource needs an access token' });
+    expect(await challenge.json()).toEqual({
+      error: 'unauthorized',
+      error_description: 'this resource needs an access token',
+    });
   });
 
   it('connects with no prior configuration: 401, path-inserted discovery, DCR, GitHub login + consent, token, tool call; then refreshes', async () => {
@@ -89,9 +125,16 @@ describe('the official MCP SDK client against a protected MCP server behind the 
     expect(tokenRequest.get('grant_type')).toBe('authorization_code');
     expect(tokenRequest.get('resource')).toBe(`${base}/mcp`);
 
-    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'hello through the proxy' } }))).toBe('hello through the proxy');
+    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'hello through the proxy' } }))).toBe(
+      'hello through the proxy',
+    );
     // Identity from the proxy; the client's token is not passed through.
-    expect(JSON.parse(text(await client.callTool({ name: 'whoami', arguments: {} })))).toEqual({ login: 'alice', id: expect.stringMatching(/^\d+$/), scopes: 'mcp:read mcp:write', authorization: null });
+    expect(JSON.parse(text(await client.callTool({ name: 'whoami', arguments: {} })))).toEqual({
+      login: 'alice',
+      id: expect.stringMatching(/^\d+$/),
+      scopes: 'mcp:read mcp:write',
+      authorization: null,
+    });
 
     // Refresh: the access token goes bad; the SDK gets 401 invalid_token, refreshes, retries.
     const before = provider.saved as OAuthTokens;
@@ -120,7 +163,9 @@ describe('the official MCP SDK client against a protected MCP server behind the 
     expect(pathInserted).toBeGreaterThanOrEqual(0);
     expect(urls[pathInserted + 1]).toBe(`GET ${plain}/.well-known/oauth-protected-resource 200`);
     const challenge = await loopbackFetch(`${plain}/mcp`, { method: 'POST', body: '{}' });
-    expect(challenge.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${plain}/.well-known/oauth-protected-resource"`);
+    expect(challenge.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${plain}/.well-known/oauth-protected-resource"`,
+    );
     const tokenRequest = new URLSearchParams(log.find((l) => l.url === `${server.issuer}/token`)?.body);
     expect(tokenRequest.get('resource')).toMatch(new RegExp(`^${plain.replace(/\./g, '\\.')}/?$`));
     expect(JSON.parse(text(await client.callTool({ name: 'whoami', arguments: {} }))).login).toBe('alice');

@@ -54,9 +54,24 @@ describe('nginx auth_request with /verify', () => {
     );
     resource = `http://app.example.test:${nginx.port}`;
     // The hostname is a proxy target of the server only for its protection settings; traffic goes through nginx.
-    expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'app.example.test', target_url: backend.url, enable_https: false } })).status).toBe(201);
-    expect((await server.api('POST', '/api/v1/proxy/targets/app.example.test/auth', { body: { required_users: ['alice'] } })).status).toBe(200);
-    expect((await server.api('POST', '/api/v1/resources', { body: { uri: resource, name: 'app behind nginx', proxy_target: 'app.example.test', scopes: ['mcp:read'] } })).status).toBe(201);
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          body: { hostname: 'app.example.test', target_url: backend.url, enable_https: false },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await server.api('POST', '/api/v1/proxy/targets/app.example.test/auth', { body: { required_users: ['alice'] } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await server.api('POST', '/api/v1/resources', {
+          body: { uri: resource, name: 'app behind nginx', proxy_target: 'app.example.test', scopes: ['mcp:read'] },
+        })
+      ).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await nginx?.stop();
@@ -65,15 +80,26 @@ describe('nginx auth_request with /verify', () => {
     await github?.stop();
   });
 
-  const viaNginx = (headers: Record<string, string> = {}) => publicRequest({ port: nginx.port, host: `app.example.test:${nginx.port}`, path: '/data?x=1', headers });
+  const viaNginx = (headers: Record<string, string> = {}) =>
+    publicRequest({ port: nginx.port, host: `app.example.test:${nginx.port}`, path: '/data?x=1', headers });
 
   it('answers 401 with the WWW-Authenticate of /verify when no token is sent; the metadata is reachable through nginx', async () => {
     const res = await viaNginx({ 'x-auth-user-name': 'mallory' });
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe(`Bearer resource_metadata="${resource}/.well-known/oauth-protected-resource", scope="mcp:read"`);
-    const metadata = await publicRequest({ port: nginx.port, host: `app.example.test:${nginx.port}`, path: '/.well-known/oauth-protected-resource' });
+    expect(res.headers['www-authenticate']).toBe(
+      `Bearer resource_metadata="${resource}/.well-known/oauth-protected-resource", scope="mcp:read"`,
+    );
+    const metadata = await publicRequest({
+      port: nginx.port,
+      host: `app.example.test:${nginx.port}`,
+      path: '/.well-known/oauth-protected-resource',
+    });
     expect(metadata.status).toBe(200);
-    expect(metadata.json()).toMatchObject({ resource, authorization_servers: [server.issuer], scopes_supported: ['mcp:read'] });
+    expect(metadata.json()).toMatchObject({
+      resource,
+      authorization_servers: [server.issuer],
+      scopes_supported: ['mcp:read'],
+    });
   });
 
   it('lets a valid token through with identity headers reaching the backend; refuses other users with 403', async () => {

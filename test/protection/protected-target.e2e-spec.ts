@@ -4,7 +4,14 @@ import { loopbackFetch } from '../support/loopback-fetch';
 import { OAuthBrowser } from '../support/oauth-browser';
 import type { ServerProcess } from '../support/server-process';
 import { isDefined, waitFor } from '../support/wait';
-import { AUTH_HOST, forgedTokens, obtainToken, protectTarget, signedToken, startProtectedServer } from './protection-fixture';
+import {
+  AUTH_HOST,
+  forgedTokens,
+  obtainToken,
+  protectTarget,
+  signedToken,
+  startProtectedServer,
+} from './protection-fixture';
 
 /**
  * Protected proxy targets (forward and passthrough modes) and /verify, through the public listener of
@@ -20,7 +27,8 @@ describe('protected proxy targets', () => {
   let B: string;
   let aliceA: { access_token: string; refresh_token: string; client_id: string };
 
-  const call = (host: string, path: string, headers: Record<string, string> = {}, method = 'GET') => publicRequest({ port: server.httpPort, host: `${host}:${server.httpPort}`, path, method, headers });
+  const call = (host: string, path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    publicRequest({ port: server.httpPort, host: `${host}:${server.httpPort}`, path, method, headers });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   const metadataOf = (host: string) => `http://${host}:${server.httpPort}/.well-known/oauth-protected-resource/mcp`;
 
@@ -28,10 +36,28 @@ describe('protected proxy targets', () => {
     github = await GithubStandin.start();
     server = await startProtectedServer(github);
     backend = await echoBackend('protected');
-    await protectTarget(server, 'a.example.test', backend.url, { mode: 'forward', required_users: ['alice'], excluded_paths: ['/public'] }, { endpoint: '/mcp' });
-    await protectTarget(server, 'b.example.test', backend.url, { mode: 'forward', required_users: ['*'] }, { endpoint: '/mcp' });
+    await protectTarget(
+      server,
+      'a.example.test',
+      backend.url,
+      { mode: 'forward', required_users: ['alice'], excluded_paths: ['/public'] },
+      { endpoint: '/mcp' },
+    );
+    await protectTarget(
+      server,
+      'b.example.test',
+      backend.url,
+      { mode: 'forward', required_users: ['*'] },
+      { endpoint: '/mcp' },
+    );
     await protectTarget(server, 'pass.example.test', backend.url, { mode: 'passthrough' }, { endpoint: '/mcp' });
-    await protectTarget(server, 'optin.example.test', backend.url, { mode: 'forward', forward_authorization: true, header_prefix: 'X-User-' }, { endpoint: '/mcp' });
+    await protectTarget(
+      server,
+      'optin.example.test',
+      backend.url,
+      { mode: 'forward', forward_authorization: true, header_prefix: 'X-User-' },
+      { endpoint: '/mcp' },
+    );
     await protectTarget(server, 'web.example.test', backend.url, { mode: 'redirect', required_users: ['alice'] });
     A = `http://a.example.test:${server.httpPort}/mcp`;
     B = `http://b.example.test:${server.httpPort}/mcp`;
@@ -45,7 +71,12 @@ describe('protected proxy targets', () => {
   });
 
   it('forwards a valid token with identity headers, without the client token and without forged identity headers', async () => {
-    const res = await call('a.example.test', '/mcp/tools', { ...bearer(aliceA.access_token), 'x-auth-user-name': 'mallory', 'X-Auth-User-Id': '1', 'x-auth-scopes': 'admin' });
+    const res = await call('a.example.test', '/mcp/tools', {
+      ...bearer(aliceA.access_token),
+      'x-auth-user-name': 'mallory',
+      'X-Auth-User-Id': '1',
+      'x-auth-scopes': 'admin',
+    });
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['access-control-expose-headers']).toBe('WWW-Authenticate, Mcp-Session-Id');
@@ -68,23 +99,36 @@ describe('protected proxy targets', () => {
     }
     const entry = await waitFor(
       `the log entry of request ${requestId}`,
-      async () => (await server.api<{ entries: LogEntry[] }>('GET', '/api/v1/logs?hostname=a.example.test&user=alice')).body.entries?.find((e) => e.request_id === requestId),
+      async () =>
+        (
+          await server.api<{ entries: LogEntry[] }>('GET', '/api/v1/logs?hostname=a.example.test&user=alice')
+        ).body.entries?.find((e) => e.request_id === requestId),
       isDefined,
       { timeoutMs: 5000, intervalMs: 100 },
     );
-    expect(entry).toMatchObject({ auth_user: 'alice', oauth_client_id: aliceA.client_id, host: 'a.example.test', status: 200 });
+    expect(entry).toMatchObject({
+      auth_user: 'alice',
+      oauth_client_id: aliceA.client_id,
+      host: 'a.example.test',
+      status: 200,
+    });
   });
 
   it('answers 401 with the challenge without a token, and 401 invalid_token for a token of another resource', async () => {
     const none = await call('a.example.test', '/mcp');
     expect(none.status).toBe(401);
-    expect(none.headers['www-authenticate']).toBe(`Bearer resource_metadata="${metadataOf('a.example.test')}", scope="mcp:read mcp:write"`);
+    expect(none.headers['www-authenticate']).toBe(
+      `Bearer resource_metadata="${metadataOf('a.example.test')}", scope="mcp:read mcp:write"`,
+    );
     const other = await call('b.example.test', '/mcp', bearer(aliceA.access_token));
     expect(other.status).toBe(401);
     expect(other.headers['www-authenticate']).toBe(
       `Bearer resource_metadata="${metadataOf('b.example.test')}", scope="mcp:read mcp:write", error="invalid_token", error_description="the token was issued for another resource (aud)"`,
     );
-    expect(JSON.parse(other.text)).toEqual({ error: 'invalid_token', error_description: 'the token was issued for another resource (aud)' });
+    expect(JSON.parse(other.text)).toEqual({
+      error: 'invalid_token',
+      error_description: 'the token was issued for another resource (aud)',
+    });
   });
 
   it('refuses expired, tampered (alg none, HS256 with the public key) and revoked tokens', async () => {
@@ -99,23 +143,38 @@ describe('protected proxy targets', () => {
     ];
     for (const [token, description] of cases) {
       const res = await call('a.example.test', '/mcp', bearer(token));
-      expect([res.status, JSON.parse(res.text)]).toEqual([401, { error: 'invalid_token', error_description: description }]);
+      expect([res.status, JSON.parse(res.text)]).toEqual([
+        401,
+        { error: 'invalid_token', error_description: description },
+      ]);
     }
     // A token the test signs with the server's key and the right audience passes: the refusals above are about the token.
-    expect((await call('a.example.test', '/mcp', bearer(signedToken(server.issuer, { aud: `${A}/` }, kid)))).status).toBe(200);
+    expect(
+      (await call('a.example.test', '/mcp', bearer(signedToken(server.issuer, { aud: `${A}/` }, kid)))).status,
+    ).toBe(200);
 
     const fresh = await obtainToken(server.issuer, github, 'alice', A);
     expect((await call('a.example.test', '/mcp', bearer(fresh.access_token))).status).toBe(200);
-    const revoked = await loopbackFetch(`${server.issuer}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: fresh.access_token, client_id: fresh.client_id }).toString() });
+    const revoked = await loopbackFetch(`${server.issuer}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: fresh.access_token, client_id: fresh.client_id }).toString(),
+    });
     expect(revoked.status).toBe(200);
     const after = await call('a.example.test', '/mcp', bearer(fresh.access_token));
-    expect([after.status, JSON.parse(after.text)]).toEqual([401, { error: 'invalid_token', error_description: 'the token has been revoked' }]);
+    expect([after.status, JSON.parse(after.text)]).toEqual([
+      401,
+      { error: 'invalid_token', error_description: 'the token has been revoked' },
+    ]);
   });
 
   it('answers 403 for a user not on the allowlist and for missing scopes', async () => {
     const bob = await obtainToken(server.issuer, github, 'bob', A);
     const denied = await call('a.example.test', '/mcp', bearer(bob.access_token));
-    expect([denied.status, JSON.parse(denied.text)]).toEqual([403, { error: 'access_denied', error_description: 'user bob is not allowed on a.example.test' }]);
+    expect([denied.status, JSON.parse(denied.text)]).toEqual([
+      403,
+      { error: 'access_denied', error_description: 'user bob is not allowed on a.example.test' },
+    ]);
     // ["*"] means any signed-in user.
     const bobB = await obtainToken(server.issuer, github, 'bob', B);
     expect((await call('b.example.test', '/mcp', bearer(bobB.access_token))).status).toBe(200);
@@ -131,10 +190,21 @@ describe('protected proxy targets', () => {
   it('refuses a token in the query string, answers OPTIONS before auth, and passes excluded paths', async () => {
     const query = await call('a.example.test', `/mcp?access_token=${aliceA.access_token}`);
     expect([query.status, JSON.parse(query.text).error]).toEqual([400, 'invalid_request']);
-    const preflight = await call('a.example.test', '/mcp', { origin: 'https://claude.ai', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, mcp-protocol-version' }, 'OPTIONS');
+    const preflight = await call(
+      'a.example.test',
+      '/mcp',
+      {
+        origin: 'https://claude.ai',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, mcp-protocol-version',
+      },
+      'OPTIONS',
+    );
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('*');
-    expect(preflight.headers['access-control-allow-headers']).toBe('authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id');
+    expect(preflight.headers['access-control-allow-headers']).toBe(
+      'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id',
+    );
     expect(preflight.headers['access-control-expose-headers']).toBe('WWW-Authenticate, Mcp-Session-Id');
     const excluded = await call('a.example.test', '/public/status', { 'x-auth-user-name': 'mallory' });
     expect(excluded.status).toBe(200);
@@ -153,7 +223,10 @@ describe('protected proxy targets', () => {
 
   it('forward_authorization passes the token on when opted in; a custom header prefix strips client copies', async () => {
     const token = await obtainToken(server.issuer, github, 'alice', `http://optin.example.test:${server.httpPort}/mcp`);
-    const res = await call('optin.example.test', '/mcp', { ...bearer(token.access_token), 'x-user-user-name': 'mallory' });
+    const res = await call('optin.example.test', '/mcp', {
+      ...bearer(token.access_token),
+      'x-user-user-name': 'mallory',
+    });
     const seen = res.json<Echo>().headers;
     expect(seen.authorization).toBe(`Bearer ${token.access_token}`);
     expect(seen['x-user-user-name']).toBe('alice');
@@ -161,10 +234,22 @@ describe('protected proxy targets', () => {
 
   it('issues tokens only for registered resources', async () => {
     github.signIn('alice');
-    const reg = await loopbackFetch(`${server.issuer}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' }) });
+    const reg = await loopbackFetch(`${server.issuer}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' }),
+    });
     const { client_id } = (await reg.json()) as { client_id: string };
     const url = new URL(`${server.issuer}/authorize`);
-    const params = { client_id, redirect_uri: 'http://127.0.0.1/cb', response_type: 'code', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', state: 's', resource: 'https://elsewhere.example.test/mcp' };
+    const params = {
+      client_id,
+      redirect_uri: 'http://127.0.0.1/cb',
+      response_type: 'code',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
+      state: 's',
+      resource: 'https://elsewhere.example.test/mcp',
+    };
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const flow = await new OAuthBrowser({ fetch: loopbackFetch }).authorize(url, 'http://127.0.0.1/cb');
     expect(flow.callback?.searchParams.get('error')).toBe('invalid_target');
@@ -178,19 +263,31 @@ describe('protected proxy targets', () => {
   });
 
   it('/verify answers 200 with identity headers, 401 with the challenge, 403, for nginx, Caddy and Traefik alike', async () => {
-    const forwarded = { 'x-forwarded-host': `a.example.test:${server.httpPort}`, 'x-forwarded-uri': '/mcp', 'x-forwarded-proto': 'http' };
+    const forwarded = {
+      'x-forwarded-host': `a.example.test:${server.httpPort}`,
+      'x-forwarded-uri': '/mcp',
+      'x-forwarded-proto': 'http',
+    };
     const ok = await call(AUTH_HOST, '/verify', { ...forwarded, ...bearer(aliceA.access_token) });
     expect(ok.status).toBe(200);
     expect(ok.headers['x-auth-user-name']).toBe('alice');
     const missing = await fetch(`${server.apiUrl}/verify`, { headers: forwarded });
     expect(missing.status).toBe(401);
-    expect(missing.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${metadataOf('a.example.test')}", scope="mcp:read mcp:write"`);
+    expect(missing.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${metadataOf('a.example.test')}", scope="mcp:read mcp:write"`,
+    );
     const bob = await obtainToken(server.issuer, github, 'bob', A);
-    const denied = await fetch(`${server.apiUrl}/verify`, { headers: { 'x-original-url': A, ...bearer(bob.access_token) } });
+    const denied = await fetch(`${server.apiUrl}/verify`, {
+      headers: { 'x-original-url': A, ...bearer(bob.access_token) },
+    });
     expect(denied.status).toBe(403);
-    const byResource = await fetch(`${server.apiUrl}/verify?resource=${encodeURIComponent(A)}`, { headers: bearer(aliceA.access_token) });
+    const byResource = await fetch(`${server.apiUrl}/verify?resource=${encodeURIComponent(A)}`, {
+      headers: bearer(aliceA.access_token),
+    });
     expect(byResource.status).toBe(200);
-    const unknown = await fetch(`${server.apiUrl}/verify`, { headers: { 'x-forwarded-host': 'unknown.example.test', 'x-forwarded-uri': '/' } });
+    const unknown = await fetch(`${server.apiUrl}/verify`, {
+      headers: { 'x-forwarded-host': 'unknown.example.test', 'x-forwarded-uri': '/' },
+    });
     expect(unknown.status).toBe(403);
     expect((await fetch(`${server.apiUrl}/verify`)).status).toBe(400);
   });
@@ -222,18 +319,33 @@ describe('protected proxy targets', () => {
     github.signIn('bob');
     const bobFlow = await new OAuthBrowser({ fetch: loopbackFetch }).authorize(`${web}/page`, 'never:');
     expect(bobFlow.page?.status).toBe(403);
-    expect(JSON.parse(bobFlow.page?.body ?? '{}')).toEqual({ error: 'access_denied', error_description: 'user bob is not allowed on web.example.test' });
+    expect(JSON.parse(bobFlow.page?.body ?? '{}')).toEqual({
+      error: 'access_denied',
+      error_description: 'user bob is not allowed on web.example.test',
+    });
   });
 
   it('turns protection off and on through the API', async () => {
     const shown = await server.api<Record<string, unknown>>('GET', '/api/v1/proxy/targets/b.example.test/auth');
-    expect(shown.body).toMatchObject({ hostname: 'b.example.test', enabled: true, mode: 'forward', required_users: ['*'], header_prefix: 'X-Auth-', resources: [B] });
+    expect(shown.body).toMatchObject({
+      hostname: 'b.example.test',
+      enabled: true,
+      mode: 'forward',
+      required_users: ['*'],
+      header_prefix: 'X-Auth-',
+      resources: [B],
+    });
     expect((await server.api('DELETE', '/api/v1/proxy/targets/b.example.test/auth')).status).toBe(200);
     expect((await call('b.example.test', '/mcp')).status).toBe(200);
     expect((await call('b.example.test', '/.well-known/oauth-protected-resource/mcp')).status).toBe(200); // the backend echo answers now
     expect((await server.api('GET', '/api/v1/proxy/targets/b.example.test/auth')).status).toBe(404);
-    expect((await server.api('POST', '/api/v1/proxy/targets/b.example.test/auth', { body: { mode: 'sideways' } })).status).toBe(400);
-    expect((await server.api('POST', '/api/v1/proxy/targets/b.example.test/auth', { body: { required_users: ['*'] } })).status).toBe(200);
+    expect(
+      (await server.api('POST', '/api/v1/proxy/targets/b.example.test/auth', { body: { mode: 'sideways' } })).status,
+    ).toBe(400);
+    expect(
+      (await server.api('POST', '/api/v1/proxy/targets/b.example.test/auth', { body: { required_users: ['*'] } }))
+        .status,
+    ).toBe(200);
     expect((await call('b.example.test', '/mcp')).status).toBe(401);
   });
 });

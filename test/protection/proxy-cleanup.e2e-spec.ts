@@ -33,11 +33,17 @@ describe('proxy.deleted → the target’s protection state is cleaned', () => {
   it('removes the deleted target’s registry entries and OAuth client, keeps the other target’s', async () => {
     await protectTarget(server, 'gone.example.test', backend.url, { required_users: ['*'], mode: 'redirect' });
     await protectTarget(server, 'kept.example.test', backend.url, { required_users: ['*'] });
-    const auth = await server.api<{ redirect_client_id: string }>('GET', '/api/v1/proxy/targets/gone.example.test/auth');
+    const auth = await server.api<{ redirect_client_id: string }>(
+      'GET',
+      '/api/v1/proxy/targets/gone.example.test/auth',
+    );
     const clientId = auth.body.redirect_client_id;
     expect(clientId).toEqual(expect.any(String));
     expect((await server.api('GET', `/api/v1/oauth/clients/${clientId}`)).status).toBe(200);
-    const register = (host: string, path: string) => server.api<Resource>('POST', '/api/v1/resources', { body: { uri: `${origin(host)}${path}`, name: `${host}${path}`, proxy_target: host } });
+    const register = (host: string, path: string) =>
+      server.api<Resource>('POST', '/api/v1/resources', {
+        body: { uri: `${origin(host)}${path}`, name: `${host}${path}`, proxy_target: host },
+      });
     const gone = [await register('gone.example.test', '/mcp'), await register('gone.example.test', '/mcp/admin')];
     const kept = await register('kept.example.test', '/mcp');
     expect([...gone, kept].map((r) => r.status)).toEqual([201, 201, 201]);
@@ -46,15 +52,29 @@ describe('proxy.deleted → the target’s protection state is cleaned', () => {
     expect(deleted.status).toBe(200);
 
     const listed = async () => (await server.api<Resource[]>('GET', '/api/v1/resources')).body.map((r) => r.id);
-    await waitFor('the resources of the deleted target removed (value: resource ids left)', listed, (ids) => ids.length === 1, { timeoutMs: 10_000 });
+    await waitFor(
+      'the resources of the deleted target removed (value: resource ids left)',
+      listed,
+      (ids) => ids.length === 1,
+      { timeoutMs: 10_000 },
+    );
     expect(await listed()).toEqual([kept.body.id]);
-    await waitFor('the OAuth client of the deleted target gone (value: GET status)', async () => (await server.api('GET', `/api/v1/oauth/clients/${clientId}`)).status, (status) => status === 404, { timeoutMs: 10_000 });
+    await waitFor(
+      'the OAuth client of the deleted target gone (value: GET status)',
+      async () => (await server.api('GET', `/api/v1/oauth/clients/${clientId}`)).status,
+      (status) => status === 404,
+      { timeoutMs: 10_000 },
+    );
     for (const r of gone) expect((await server.api('GET', `/api/v1/resources/${r.body.id}`)).status).toBe(404);
 
     const events = await server.api<WorkflowEvents>('GET', '/api/v1/workflow/events?type=proxy.deleted');
     expect(events.status).toBe(200);
     expect(events.body.events).toHaveLength(1);
-    expect(events.body.events[0].payload).toMatchObject({ hostname: 'gone.example.test', certificate_deleted: false, auth: { mode: 'redirect', redirect_client_id: clientId } });
+    expect(events.body.events[0].payload).toMatchObject({
+      hostname: 'gone.example.test',
+      certificate_deleted: false,
+      auth: { mode: 'redirect', redirect_client_id: clientId },
+    });
     expect(events.body.events[0].payload.created_at).toEqual(expect.any(String));
   });
 });

@@ -41,7 +41,15 @@ describe('Authorization server cookies', () => {
 
   function authorizeUrl(server: ServerProcess, clientId: string, origin = server.apiUrl): URL {
     const url = new URL(`${origin}/authorize`);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: s256(randomBytes(32).toString('base64url')), code_challenge_method: 'S256', state: 's' })) url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      code_challenge: s256(randomBytes(32).toString('base64url')),
+      code_challenge_method: 'S256',
+      state: 's',
+    }))
+      url.searchParams.set(k, v);
     return url;
   }
 
@@ -66,7 +74,13 @@ describe('Authorization server cookies', () => {
     expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const line of lines) {
       const { name, attrs } = attributes(line);
-      expect({ line, name: /^oauth_(flow|session)$/.test(name), domain: attrs.has('domain'), httpOnly: attrs.has('httponly'), sameSite: attrs.get('samesite') }).toEqual({ line, name: true, domain: false, httpOnly: true, sameSite: 'Lax' });
+      expect({
+        line,
+        name: /^oauth_(flow|session)$/.test(name),
+        domain: attrs.has('domain'),
+        httpOnly: attrs.has('httponly'),
+        sameSite: attrs.get('samesite'),
+      }).toEqual({ line, name: true, domain: false, httpOnly: true, sameSite: 'Lax' });
     }
     expect(jar).toMatch(/^oauth_session=[A-Za-z0-9_-]+$/);
   });
@@ -76,7 +90,15 @@ describe('Authorization server cookies', () => {
     expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const line of lines) {
       const { name, attrs } = attributes(line);
-      expect({ line, name: /^__Host-oauth_(flow|session)$/.test(name), domain: attrs.has('domain'), path: attrs.get('path'), secure: attrs.has('secure'), httpOnly: attrs.has('httponly'), sameSite: attrs.get('samesite') }).toEqual({ line, name: true, domain: false, path: '/', secure: true, httpOnly: true, sameSite: 'Lax' });
+      expect({
+        line,
+        name: /^__Host-oauth_(flow|session)$/.test(name),
+        domain: attrs.has('domain'),
+        path: attrs.get('path'),
+        secure: attrs.has('secure'),
+        httpOnly: attrs.has('httponly'),
+        sameSite: attrs.get('samesite'),
+      }).toEqual({ line, name: true, domain: false, path: '/', secure: true, httpOnly: true, sameSite: 'Lax' });
     }
     expect(jar).toMatch(/^__Host-oauth_session=[A-Za-z0-9_-]+$/);
   });
@@ -91,10 +113,16 @@ describe('Authorization server cookies', () => {
       const session = jar.split('=').slice(1).join('=');
       const client = await registerClient(server, { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' });
       // The scheme's own name: the signed-in session is recognised (consent next, not GitHub).
-      const known = await fetch(authorizeUrl(server, client.client_id), { redirect: 'manual', headers: { cookie: jar } });
+      const known = await fetch(authorizeUrl(server, client.client_id), {
+        redirect: 'manual',
+        headers: { cookie: jar },
+      });
       expect(new URL(known.headers.get('location')!).pathname).toBe('/consent');
       // The other scheme's name carries the same session id, and is ignored: back to GitHub.
-      const ignored = await fetch(authorizeUrl(server, client.client_id), { redirect: 'manual', headers: { cookie: other(session) } });
+      const ignored = await fetch(authorizeUrl(server, client.client_id), {
+        redirect: 'manual',
+        headers: { cookie: other(session) },
+      });
       expect(ignored.headers.get('location')).toMatch(new RegExp(`^${github.url}/login/oauth/authorize`));
     }
   });

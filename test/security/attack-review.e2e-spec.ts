@@ -20,17 +20,43 @@ describe('attack review: the proxy keeps what it owns on protected hosts', () =>
   let backend: Backend;
   let kid: string;
 
-  const call = (host: string, path: string, headers: Record<string, string> = {}, method = 'GET') => publicRequest({ port: server.httpPort, host: `${host}:${server.httpPort}`, path, method, headers });
+  const call = (host: string, path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    publicRequest({ port: server.httpPort, host: `${host}:${server.httpPort}`, path, method, headers });
   const route = (host: string, path_pattern: string, bypass_auth: boolean) =>
-    server.api('POST', '/api/v1/routes', { body: { path_pattern, target_type: 'url', target_value: backend.url, bypass_auth, scope: 'proxy', proxy_hostnames: [host] } });
+    server.api('POST', '/api/v1/routes', {
+      body: {
+        path_pattern,
+        target_type: 'url',
+        target_value: backend.url,
+        bypass_auth,
+        scope: 'proxy',
+        proxy_hostnames: [host],
+      },
+    });
 
   beforeAll(async () => {
     github = await GithubStandin.start();
     server = await startProtectedServer(github);
     backend = await echoBackend('attack');
-    await protectTarget(server, CUSTOM, backend.url, { mode: 'forward', required_users: ['alice'], header_prefix: 'X-User-' }, { endpoint: '/mcp' });
-    expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: OPEN, target_url: backend.url, enable_https: false } })).status).toBe(201);
-    await protectTarget(server, WEB, backend.url, { mode: 'redirect', required_users: ['alice'], excluded_paths: ['/public/'] });
+    await protectTarget(
+      server,
+      CUSTOM,
+      backend.url,
+      { mode: 'forward', required_users: ['alice'], header_prefix: 'X-User-' },
+      { endpoint: '/mcp' },
+    );
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          body: { hostname: OPEN, target_url: backend.url, enable_https: false },
+        })
+      ).status,
+    ).toBe(201);
+    await protectTarget(server, WEB, backend.url, {
+      mode: 'redirect',
+      required_users: ['alice'],
+      excluded_paths: ['/public/'],
+    });
     expect((await route(CUSTOM, '/open/', true)).status).toBe(201);
     expect((await route(WEB, '/open/', true)).status).toBe(201);
     kid = ((await (await loopbackFetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys[0].kid;
@@ -42,9 +68,15 @@ describe('attack review: the proxy keeps what it owns on protected hosts', () =>
   });
 
   it('removes client headers with the target header_prefix (any spelling) on a bypass_auth route', async () => {
-    const res = await call(CUSTOM, '/open/page', { 'X-User-User-Name': 'admin', X_User_User_Id: '1', 'x-user_scopes': 'admin' });
+    const res = await call(CUSTOM, '/open/page', {
+      'X-User-User-Name': 'admin',
+      X_User_User_Id: '1',
+      'x-user_scopes': 'admin',
+    });
     expect(res.status).toBe(200);
-    const forged = Object.keys(res.json<Echo>().headers).filter((name) => name.replace(/_/g, '-').startsWith('x-user-'));
+    const forged = Object.keys(res.json<Echo>().headers).filter((name) =>
+      name.replace(/_/g, '-').startsWith('x-user-'),
+    );
     expect(forged).toEqual([]);
   });
 
@@ -69,7 +101,13 @@ describe('attack review: the proxy keeps what it owns on protected hosts', () =>
   });
 
   it('/verify decides on the whole forwarded URI: a comma in the path does not cut it to an excluded prefix', async () => {
-    const verify = (headers: Record<string, string>) => publicRequest({ port: server.httpPort, host: `auth.example.test:${server.httpPort}`, path: '/verify', headers }).then((res) => res.status);
+    const verify = (headers: Record<string, string>) =>
+      publicRequest({
+        port: server.httpPort,
+        host: `auth.example.test:${server.httpPort}`,
+        path: '/verify',
+        headers,
+      }).then((res) => res.status);
     // nginx passes $request_uri as sent; it serves /public/,/../../page as /page.
     const statuses = [
       await verify({ 'x-forwarded-host': WEB, 'x-original-uri': '/public/,/../../page' }),
@@ -81,9 +119,18 @@ describe('attack review: the proxy keeps what it owns on protected hosts', () =>
   });
 
   it('/verify lets only a CORS preflight OPTIONS through without a token (the caller forwards what /verify allows)', async () => {
-    const verify = (headers: Record<string, string>) => publicRequest({ port: server.httpPort, host: `auth.example.test:${server.httpPort}`, path: '/verify', headers }).then((res) => res.status);
+    const verify = (headers: Record<string, string>) =>
+      publicRequest({
+        port: server.httpPort,
+        host: `auth.example.test:${server.httpPort}`,
+        path: '/verify',
+        headers,
+      }).then((res) => res.status);
     const asked = { 'x-forwarded-host': CUSTOM, 'x-original-uri': '/mcp', 'x-forwarded-method': 'OPTIONS' };
-    expect([await verify(asked), await verify({ ...asked, origin: 'https://app.example', 'access-control-request-method': 'POST' })]).toEqual([401, 200]);
+    expect([
+      await verify(asked),
+      await verify({ ...asked, origin: 'https://app.example', 'access-control-request-method': 'POST' }),
+    ]).toEqual([401, 200]);
   });
 
   it('removes path-override and client-address headers backends read as the request path or the client (any spelling)', async () => {
@@ -102,29 +149,66 @@ describe('attack review: the proxy keeps what it owns on protected hosts', () =>
     const res = await call(OPEN, '/page', sent);
     expect(res.status).toBe(200);
     const { headers } = res.json<Echo>();
-    expect(Object.keys(headers).filter((name) => Object.keys(sent).some((s) => s.toLowerCase().replace(/_/g, '-') === name.replace(/_/g, '-')))).toEqual([]);
+    expect(
+      Object.keys(headers).filter((name) =>
+        Object.keys(sent).some((s) => s.toLowerCase().replace(/_/g, '-') === name.replace(/_/g, '-')),
+      ),
+    ).toEqual([]);
     expect(headers['x-forwarded-for']).toBe('127.0.0.1');
   });
 
   it("a tenant's route cannot send its traffic to another tenant's protected target (target_type hostname): 403, nothing stored, no way in without a token", async () => {
-    const tenant = (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'mallory' } })).body.token;
+    const tenant = (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'mallory' } })).body
+      .token;
     const own = 'mallory.attack.test';
-    expect((await server.api('POST', '/api/v1/proxy/targets', { token: tenant, body: { hostname: own, target_url: 'http://127.0.0.1:9', enable_https: false } })).status).toBe(201);
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          token: tenant,
+          body: { hostname: own, target_url: 'http://127.0.0.1:9', enable_https: false },
+        })
+      ).status,
+    ).toBe(201);
     const created = await server.api('POST', '/api/v1/routes', {
       token: tenant,
-      body: { path_pattern: '/', target_type: 'hostname', target_value: CUSTOM, bypass_auth: true, priority: 100, scope: 'proxy', proxy_hostnames: [own] },
+      body: {
+        path_pattern: '/',
+        target_type: 'hostname',
+        target_value: CUSTOM,
+        bypass_auth: true,
+        priority: 100,
+        scope: 'proxy',
+        proxy_hostnames: [own],
+      },
     });
     const through = await call(own, '/mcp');
-    const routes = (await server.api<{ owner: string }[]>('GET', '/api/v1/routes')).body.filter((r) => r.owner === 'mallory');
+    const routes = (await server.api<{ owner: string }[]>('GET', '/api/v1/routes')).body.filter(
+      (r) => r.owner === 'mallory',
+    );
     expect([created.status, through.status, routes.length]).toEqual([403, 502, 0]); // 502: the tenant's own (absent) backend
     expect(created.text).toContain(CUSTOM);
 
     // The same through an instance registered by another token (here the admin) that serves the protected backend.
-    expect((await server.api('POST', '/api/v1/instances', { body: { name: 'custom-backend', target_url: backend.url } })).status).toBe(201);
+    expect(
+      (await server.api('POST', '/api/v1/instances', { body: { name: 'custom-backend', target_url: backend.url } }))
+        .status,
+    ).toBe(201);
     const viaInstance = await server.api('POST', '/api/v1/routes', {
       token: tenant,
-      body: { path_pattern: '/', target_type: 'instance', target_value: 'custom-backend', bypass_auth: true, priority: 100, scope: 'proxy', proxy_hostnames: [own] },
+      body: {
+        path_pattern: '/',
+        target_type: 'instance',
+        target_value: 'custom-backend',
+        bypass_auth: true,
+        priority: 100,
+        scope: 'proxy',
+        proxy_hostnames: [own],
+      },
     });
-    expect([viaInstance.status, viaInstance.text, (await call(own, '/mcp')).status]).toEqual([403, expect.stringContaining('custom-backend'), 502]);
+    expect([viaInstance.status, viaInstance.text, (await call(own, '/mcp')).status]).toEqual([
+      403,
+      expect.stringContaining('custom-backend'),
+      502,
+    ]);
   });
 });

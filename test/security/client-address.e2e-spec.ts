@@ -32,7 +32,11 @@ describe('security: the trusted client address behind a PROXY-protocol peer', ()
 
   /** POST /register over the PROXY-protocol listener, announcing `source` as the client; the status. */
   async function registerAs(source: string, requestId: string): Promise<number> {
-    const body = JSON.stringify({ client_name: 'rate', redirect_uris: ['http://127.0.0.1:43211/callback'], token_endpoint_auth_method: 'none' });
+    const body = JSON.stringify({
+      client_name: 'rate',
+      redirect_uris: ['http://127.0.0.1:43211/callback'],
+      token_endpoint_auth_method: 'none',
+    });
     const conn = await RawConnection.open(server.proxyProtocolPort);
     conn.write(
       `PROXY TCP4 ${source} 10.0.0.1 40000 80\r\nPOST /register HTTP/1.1\r\nHost: ${AUTH_HOST}:${server.httpPort}\r\nContent-Type: application/json\r\n` +
@@ -64,7 +68,11 @@ describe('security: the trusted client address behind a PROXY-protocol peer', ()
       },
       (found) => found.some((r) => r.request_id === 'reg-log-1'),
     );
-    expect(rows.find((r) => r.request_id === 'reg-log-1')).toMatchObject({ client_ip: '192.0.2.33', listener: 'proxy-protocol', status: 201 });
+    expect(rows.find((r) => r.request_id === 'reg-log-1')).toMatchObject({
+      client_ip: '192.0.2.33',
+      listener: 'proxy-protocol',
+      status: 201,
+    });
   });
 });
 
@@ -81,7 +89,10 @@ describe('security: the trusted client address behind an HTTP load balancer', ()
 
   beforeAll(async () => {
     github = await GithubStandin.start();
-    server = await startProtectedServer(github, { OAUTH_REGISTRATION_RATE_LIMIT: '2', FORWARDED_TRUSTED_CIDRS: `${BALANCER}/32` });
+    server = await startProtectedServer(github, {
+      OAUTH_REGISTRATION_RATE_LIMIT: '2',
+      FORWARDED_TRUSTED_CIDRS: `${BALANCER}/32`,
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -90,12 +101,24 @@ describe('security: the trusted client address behind an HTTP load balancer', ()
 
   /** POST /register on the HTTP listener from `from`, with `X-Forwarded-For: forwardedFor`; the status. */
   async function register(from: string, forwardedFor: string): Promise<number> {
-    const body = JSON.stringify({ client_name: 'rate', redirect_uris: ['http://127.0.0.1:43211/callback'], token_endpoint_auth_method: 'none' });
-    const res = await publicRequest({ port: server.httpPort, host: `${AUTH_HOST}:${server.httpPort}`, path: '/register', method: 'POST', body, localAddress: from, headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor } });
+    const body = JSON.stringify({
+      client_name: 'rate',
+      redirect_uris: ['http://127.0.0.1:43211/callback'],
+      token_endpoint_auth_method: 'none',
+    });
+    const res = await publicRequest({
+      port: server.httpPort,
+      host: `${AUTH_HOST}:${server.httpPort}`,
+      path: '/register',
+      method: 'POST',
+      body,
+      localAddress: from,
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+    });
     return res.status;
   }
 
-  it("rate-limits registrations per forwarded client of a trusted balancer, and per peer otherwise", async () => {
+  it('rate-limits registrations per forwarded client of a trusted balancer, and per peer otherwise', async () => {
     expect(await register(BALANCER, '203.0.113.50')).toBe(201);
     expect(await register(BALANCER, '203.0.113.50')).toBe(201);
     expect(await register(BALANCER, '203.0.113.50')).toBe(429);

@@ -35,7 +35,8 @@ describe('dot segments: one canonical path', () => {
     publicRequest({ port: server.httpPort, host: `${host}:${server.httpPort}`, path, headers });
   const bearer = (aud: string) => ({ authorization: `Bearer ${signedToken(server.issuer, { aud }, kid)}` });
   /** /verify as nginx auth_request calls it (X-Forwarded-Host + X-Original-URI, the raw $request_uri). */
-  const verify = (headers: Record<string, string>): Promise<PublicResponse> => publicRequest({ port: server.apiPort, host: `127.0.0.1:${server.apiPort}`, path: '/verify', headers });
+  const verify = (headers: Record<string, string>): Promise<PublicResponse> =>
+    publicRequest({ port: server.apiPort, host: `127.0.0.1:${server.apiPort}`, path: '/verify', headers });
 
   beforeAll(async () => {
     github = await GithubStandin.start();
@@ -53,8 +54,20 @@ describe('dot segments: one canonical path', () => {
   }`,
     );
     const backend = `http://127.0.0.1:${nginx.port}`;
-    expect((await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: HOST, target_url: backend, enable_https: false } })).status).toBe(201);
-    expect((await server.api('POST', `/api/v1/proxy/targets/${HOST}/auth`, { body: { required_users: ['*'], excluded_paths: ['/public/'] } })).status).toBe(200);
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          body: { hostname: HOST, target_url: backend, enable_https: false },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await server.api('POST', `/api/v1/proxy/targets/${HOST}/auth`, {
+          body: { required_users: ['*'], excluded_paths: ['/public/'] },
+        })
+      ).status,
+    ).toBe(200);
     resourceA = `http://${HOST}:${server.httpPort}/mcp-a`;
     resourceB = `http://${HOST}:${server.httpPort}/mcp-b`;
     for (const [uri, name] of [
@@ -65,7 +78,9 @@ describe('dot segments: one canonical path', () => {
       expect([created.status, created.text]).toEqual([201, expect.any(String)]);
     }
     const route = (path_pattern: string, target_value: string, bypass_auth: boolean) =>
-      server.api('POST', '/api/v1/routes', { body: { path_pattern, target_type: 'url', target_value, bypass_auth, scope: 'proxy', proxy_hostnames: [HOST] } });
+      server.api('POST', '/api/v1/routes', {
+        body: { path_pattern, target_type: 'url', target_value, bypass_auth, scope: 'proxy', proxy_hostnames: [HOST] },
+      });
     expect((await route('/open/', backend, true)).status).toBe(201);
     expect((await route('/rec/', recorder.url, false)).status).toBe(201);
     kid = ((await (await loopbackFetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys[0].kid;
@@ -104,7 +119,12 @@ describe('dot segments: one canonical path', () => {
       for (const rest of REFUSED) {
         const path = `${prefix}${rest}`;
         const res = await call(path);
-        seen.push([path, res.status, res.text.includes(ADMIN_PAGE), res.headers['x-backend-uri'] === undefined ? 'proxy' : 'backend']);
+        seen.push([
+          path,
+          res.status,
+          res.text.includes(ADMIN_PAGE),
+          res.headers['x-backend-uri'] === undefined ? 'proxy' : 'backend',
+        ]);
       }
     expect(seen).toEqual(seen.map(([path]) => [path, 400, false, 'proxy']));
     expect((await call('/public/..%2Fadmin')).text).toMatch(/encoded slash \(%2F\)/);
@@ -130,7 +150,10 @@ describe('dot segments: one canonical path', () => {
     const requestId = String(recorded.headers['x-request-id']);
     const row = await waitFor(
       `the request-log row of ${requestId}`,
-      async () => (await server.api<{ entries: { request_id: string; path: string }[] }>('GET', `/api/v1/logs?hostname=${HOST}`)).body.entries?.find((e) => e.request_id === requestId),
+      async () =>
+        (
+          await server.api<{ entries: { request_id: string; path: string }[] }>('GET', `/api/v1/logs?hostname=${HOST}`)
+        ).body.entries?.find((e) => e.request_id === requestId),
       (found) => found !== undefined,
     );
     expect(row?.path).toBe('/rec/a/c/d');
@@ -152,7 +175,12 @@ describe('dot segments: one canonical path', () => {
   });
 
   it('refuses a WebSocket upgrade that climbs out of the excluded path', async () => {
-    const res = await call('/public/%2e%2e/admin', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+    const res = await call('/public/%2e%2e/admin', {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    });
     expect([res.status, res.text.includes(ADMIN_PAGE)]).toEqual([401, false]);
   });
 
@@ -164,7 +192,10 @@ describe('dot segments: one canonical path', () => {
   });
 
   it('refuses an excluded path that is not canonical (it would never match a request), saying what to write', async () => {
-    const set = (excluded_paths: string[]) => server.api<{ message: string }>('POST', `/api/v1/proxy/targets/${HOST}/auth`, { body: { required_users: ['*'], excluded_paths } });
+    const set = (excluded_paths: string[]) =>
+      server.api<{ message: string }>('POST', `/api/v1/proxy/targets/${HOST}/auth`, {
+        body: { required_users: ['*'], excluded_paths },
+      });
     const dots = await set(['/public/../admin']);
     expect([dots.status, dots.body.message]).toEqual([400, expect.stringContaining('write "/admin"')]);
     const escaped = await set(['/%7Euser/']);
@@ -173,7 +204,9 @@ describe('dot segments: one canonical path', () => {
     expect([slash.status, slash.body.message]).toEqual([400, expect.stringContaining('encoded slash')]);
     // Nothing half-stored: the target keeps its excluded path.
     expect((await call('/public/page')).status).toBe(200);
-    expect((await server.api<{ excluded_paths: string[] }>('GET', `/api/v1/proxy/targets/${HOST}/auth`)).body.excluded_paths).toEqual(['/public/']);
+    expect(
+      (await server.api<{ excluded_paths: string[] }>('GET', `/api/v1/proxy/targets/${HOST}/auth`)).body.excluded_paths,
+    ).toEqual(['/public/']);
   });
 
   it('/verify decides on the canonical path of X-Original-URI / X-Forwarded-Uri / X-Original-URL, and refuses what the proxy refuses', async () => {
@@ -187,7 +220,10 @@ describe('dot segments: one canonical path', () => {
     }
     expect(seen).toEqual(seen.map(([uri]) => [uri, 401]));
     const refused = await verify({ ...host, 'x-original-uri': '/public/..%2Fadmin' });
-    expect([refused.status, refused.json<{ error: string; error_description: string }>().error]).toEqual([400, 'invalid_request']);
+    expect([refused.status, refused.json<{ error: string; error_description: string }>().error]).toEqual([
+      400,
+      'invalid_request',
+    ]);
     expect(refused.json<{ error_description: string }>().error_description).toMatch(/encoded slash/);
     const absolute = await verify({ 'x-original-url': `http://${HOST}:${server.httpPort}/public/..%2Fadmin` });
     expect(absolute.status).toBe(400);

@@ -17,7 +17,10 @@ interface LogRow {
 async function logged(server: ServerProcess, hostname: string, requestId: string): Promise<LogRow | undefined> {
   return waitFor(
     `the request-log row of ${requestId}`,
-    async () => (await server.api<{ entries: LogRow[] }>('GET', `/api/v1/logs?hostname=${hostname}&limit=500`)).body.entries?.find((r) => r.request_id === requestId),
+    async () =>
+      (
+        await server.api<{ entries: LogRow[] }>('GET', `/api/v1/logs?hostname=${hostname}&limit=500`)
+      ).body.entries?.find((r) => r.request_id === requestId),
     (row) => row !== undefined,
   );
 }
@@ -58,30 +61,59 @@ describe('forwarded headers from trusted peers', () => {
       await server?.stop();
     });
 
-    const send = (localAddress: string, host: string, headers: Record<string, string>, path = '/x') => publicRequest({ port: server.httpPort, host, path, headers, localAddress });
+    const send = (localAddress: string, host: string, headers: Record<string, string>, path = '/x') =>
+      publicRequest({ port: server.httpPort, host, path, headers, localAddress });
 
     it('takes the client address and scheme from a trusted peer: backend and request log see them', async () => {
-      const res = await send(TRUSTED_PEER, OPEN, { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https', 'x-request-id': 'fwd-trusted-1' });
+      const res = await send(TRUSTED_PEER, OPEN, {
+        'x-forwarded-for': '203.0.113.9',
+        'x-forwarded-proto': 'https',
+        'x-request-id': 'fwd-trusted-1',
+      });
       expect(res.status).toBe(200);
       const seen = res.json<Echo>().headers;
-      expect({ xff: seen['x-forwarded-for'], realIp: seen['x-real-ip'], proto: seen['x-forwarded-proto'] }).toEqual({ xff: `203.0.113.9, ${TRUSTED_PEER}`, realIp: '203.0.113.9', proto: 'https' });
+      expect({ xff: seen['x-forwarded-for'], realIp: seen['x-real-ip'], proto: seen['x-forwarded-proto'] }).toEqual({
+        xff: `203.0.113.9, ${TRUSTED_PEER}`,
+        realIp: '203.0.113.9',
+        proto: 'https',
+      });
       expect((await logged(server, OPEN, 'fwd-trusted-1'))?.client_ip).toBe('203.0.113.9');
     });
 
     it('picks the right-most untrusted address of a chain `spoofed, real, trusted proxy`', async () => {
-      const res = await send(TRUSTED_PEER, OPEN, { 'x-forwarded-for': '198.51.100.66, 203.0.113.9, 10.1.2.3', 'x-request-id': 'fwd-chain-1' });
+      const res = await send(TRUSTED_PEER, OPEN, {
+        'x-forwarded-for': '198.51.100.66, 203.0.113.9, 10.1.2.3',
+        'x-request-id': 'fwd-chain-1',
+      });
       const seen = res.json<Echo>().headers;
       // The spoofed entry left of the client is dropped: backends reading the first entry get the client.
-      expect({ xff: seen['x-forwarded-for'], realIp: seen['x-real-ip'], proto: seen['x-forwarded-proto'] }).toEqual({ xff: `203.0.113.9, 10.1.2.3, ${TRUSTED_PEER}`, realIp: '203.0.113.9', proto: 'http' });
+      expect({ xff: seen['x-forwarded-for'], realIp: seen['x-real-ip'], proto: seen['x-forwarded-proto'] }).toEqual({
+        xff: `203.0.113.9, 10.1.2.3, ${TRUSTED_PEER}`,
+        realIp: '203.0.113.9',
+        proto: 'http',
+      });
       expect((await logged(server, OPEN, 'fwd-chain-1'))?.client_ip).toBe('203.0.113.9');
     });
 
     it('does not redirect a request that reached the balancer over https; redirects one that came over http', async () => {
-      const overHttps = await send(TRUSTED_PEER, REDIRECTING, { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' }, '/page?q=1');
+      const overHttps = await send(
+        TRUSTED_PEER,
+        REDIRECTING,
+        { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' },
+        '/page?q=1',
+      );
       expect(overHttps.status).toBe(200);
       expect(overHttps.json<Echo>().headers['x-forwarded-proto']).toBe('https');
-      const overHttp = await send(TRUSTED_PEER, REDIRECTING, { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'http' }, '/page?q=1');
-      expect([overHttp.status, overHttp.headers.location]).toEqual([301, `https://${REDIRECTING}:${server.httpsPort}/page?q=1`]);
+      const overHttp = await send(
+        TRUSTED_PEER,
+        REDIRECTING,
+        { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'http' },
+        '/page?q=1',
+      );
+      expect([overHttp.status, overHttp.headers.location]).toEqual([
+        301,
+        `https://${REDIRECTING}:${server.httpsPort}/page?q=1`,
+      ]);
     });
 
     it('strips every spelling from an untrusted peer, sets its own and still redirects', async () => {
@@ -91,31 +123,60 @@ describe('forwarded headers from trusted peers', () => {
         'x-forwarded-host': 'evil.test',
         forwarded: 'for=203.0.113.9;proto=https',
         x_forwarded_for: '203.0.113.10',
-        'X_Forwarded_Proto': 'https',
+        X_Forwarded_Proto: 'https',
         'x-real_ip': '203.0.113.11',
         'x-request-id': 'fwd-untrusted-1',
       };
       const res = await send(UNTRUSTED_PEER, OPEN, spoofed);
       const seen = res.json<Echo>().headers;
-      expect({ xff: seen['x-forwarded-for'], realIp: seen['x-real-ip'], proto: seen['x-forwarded-proto'], host: seen['x-forwarded-host'] }).toEqual({ xff: UNTRUSTED_PEER, realIp: UNTRUSTED_PEER, proto: 'http', host: OPEN });
+      expect({
+        xff: seen['x-forwarded-for'],
+        realIp: seen['x-real-ip'],
+        proto: seen['x-forwarded-proto'],
+        host: seen['x-forwarded-host'],
+      }).toEqual({ xff: UNTRUSTED_PEER, realIp: UNTRUSTED_PEER, proto: 'http', host: OPEN });
       expect(Object.keys(seen).filter((name) => name.includes('_') || name === 'forwarded')).toEqual([]);
       expect((await logged(server, OPEN, 'fwd-untrusted-1'))?.client_ip).toBe(UNTRUSTED_PEER);
       const redirected = await send(UNTRUSTED_PEER, REDIRECTING, spoofed, '/page');
-      expect([redirected.status, redirected.headers.location]).toEqual([301, `https://${REDIRECTING}:${server.httpsPort}/page`]);
+      expect([redirected.status, redirected.headers.location]).toEqual([
+        301,
+        `https://${REDIRECTING}:${server.httpsPort}/page`,
+      ]);
     });
 
     it('ignores malformed values from a trusted peer (the connection decides) and never passes `_` spellings', async () => {
-      for (const xff of ['203.0.113.9, not-an-ip', '203.0.113.9:4711', '', ' , ', '203.0.113.9,,10.1.2.3', '999.1.1.1']) {
+      for (const xff of [
+        '203.0.113.9, not-an-ip',
+        '203.0.113.9:4711',
+        '',
+        ' , ',
+        '203.0.113.9,,10.1.2.3',
+        '999.1.1.1',
+      ]) {
         const res = await send(TRUSTED_PEER, OPEN, { 'x-forwarded-for': xff, 'x-forwarded-proto': 'https' });
         const seen = res.json<Echo>().headers;
-        expect({ xff, seen: seen['x-forwarded-for'], realIp: seen['x-real-ip'] }).toEqual({ xff, seen: TRUSTED_PEER, realIp: TRUSTED_PEER });
+        expect({ xff, seen: seen['x-forwarded-for'], realIp: seen['x-real-ip'] }).toEqual({
+          xff,
+          seen: TRUSTED_PEER,
+          realIp: TRUSTED_PEER,
+        });
       }
       for (const proto of ['ftp', 'https, http', 'https;', 'wss', '']) {
-        const res = await send(TRUSTED_PEER, REDIRECTING, { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': proto }, '/p');
+        const res = await send(
+          TRUSTED_PEER,
+          REDIRECTING,
+          { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': proto },
+          '/p',
+        );
         expect({ proto, status: res.status }).toEqual({ proto, status: 301 });
       }
       // Only the canonical spelling is read: an `_` spelling from a trusted peer is dropped, not trusted.
-      const respelled = await send(TRUSTED_PEER, REDIRECTING, { x_forwarded_for: '203.0.113.9', x_forwarded_proto: 'https' }, '/p');
+      const respelled = await send(
+        TRUSTED_PEER,
+        REDIRECTING,
+        { x_forwarded_for: '203.0.113.9', x_forwarded_proto: 'https' },
+        '/p',
+      );
       expect(respelled.status).toBe(301);
     });
   });
@@ -123,24 +184,34 @@ describe('forwarded headers from trusted peers', () => {
   describe('RFC 7239 Forwarded (FORWARDED_HEADERS=forwarded)', () => {
     let server: ServerProcess;
     beforeAll(async () => {
-      server = await startWithTargets({ FORWARDED_TRUSTED_CIDRS: `${TRUSTED_PEER}/32,10.0.0.0/8`, FORWARDED_HEADERS: 'forwarded' }, backend);
+      server = await startWithTargets(
+        { FORWARDED_TRUSTED_CIDRS: `${TRUSTED_PEER}/32,10.0.0.0/8`, FORWARDED_HEADERS: 'forwarded' },
+        backend,
+      );
     });
     afterAll(async () => {
       await server?.stop();
     });
 
-    const send = (localAddress: string, host: string, headers: Record<string, string>, path = '/x') => publicRequest({ port: server.httpPort, host, path, headers, localAddress });
+    const send = (localAddress: string, host: string, headers: Record<string, string>, path = '/x') =>
+      publicRequest({ port: server.httpPort, host, path, headers, localAddress });
 
     it('takes for= and proto= of the right-most untrusted hop; X-Forwarded-* is not read', async () => {
       const res = await send(TRUSTED_PEER, REDIRECTING, {
-        forwarded: 'for=198.51.100.66;proto=http, for="[2001:db8::1]:4711";proto=https;by=10.1.2.3, For=10.1.2.3;Proto=https',
+        forwarded:
+          'for=198.51.100.66;proto=http, for="[2001:db8::1]:4711";proto=https;by=10.1.2.3, For=10.1.2.3;Proto=https',
         'x-forwarded-for': '192.0.2.1',
         'x-forwarded-proto': 'http',
         'x-request-id': 'fwd-rfc7239-1',
       });
       expect(res.status).toBe(200);
       const seen = res.json<Echo>().headers;
-      expect({ xff: seen['x-forwarded-for'], realIp: seen['x-real-ip'], proto: seen['x-forwarded-proto'], forwarded: seen.forwarded }).toEqual({
+      expect({
+        xff: seen['x-forwarded-for'],
+        realIp: seen['x-real-ip'],
+        proto: seen['x-forwarded-proto'],
+        forwarded: seen.forwarded,
+      }).toEqual({
         xff: `2001:db8::1, 10.1.2.3, ${TRUSTED_PEER}`,
         realIp: '2001:db8::1',
         proto: 'https',
@@ -150,7 +221,13 @@ describe('forwarded headers from trusted peers', () => {
     });
 
     it('ignores a malformed Forwarded header, and strips it from untrusted peers', async () => {
-      for (const forwarded of ['for=203.0.113.9;proto=https;for=1.2.3.4', 'for=[2001:db8::1];proto=https', 'for=unknown;proto=https', 'for="203.0.113.9;proto=https', 'proto=https']) {
+      for (const forwarded of [
+        'for=203.0.113.9;proto=https;for=1.2.3.4',
+        'for=[2001:db8::1];proto=https',
+        'for=unknown;proto=https',
+        'for="203.0.113.9;proto=https',
+        'proto=https',
+      ]) {
         const res = await send(TRUSTED_PEER, REDIRECTING, { forwarded }, '/p');
         expect({ forwarded, status: res.status }).toEqual({ forwarded, status: 301 });
       }

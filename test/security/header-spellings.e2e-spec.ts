@@ -28,16 +28,15 @@ const SPELLINGS = [
   'X_AUTH_CLIENT_ID',
   'X-AUTH-USER-NAME',
 ];
-const spelled = (extra: string[] = []) =>
-  [...SPELLINGS, ...extra]
-    .map((name, i) => `${name}: evil-${i}\r\n`)
-    .join('');
+const spelled = (extra: string[] = []) => [...SPELLINGS, ...extra].map((name, i) => `${name}: evil-${i}\r\n`).join('');
 
 const IDENTITY = /^(x-forwarded-|x-auth-|x-user-)|^(x-real-ip|forwarded)$/;
 
 /** No header the backend received carries an attacker's value, and identity headers come only in the proxy's spelling. */
 function expectNoClientIdentity(headers: IncomingHttpHeaders): void {
-  const offending = Object.entries(headers).filter(([name, value]) => String(value).includes('evil') || (IDENTITY.test(name.replace(/_/g, '-')) && name.includes('_')));
+  const offending = Object.entries(headers).filter(
+    ([name, value]) => String(value).includes('evil') || (IDENTITY.test(name.replace(/_/g, '-')) && name.includes('_')),
+  );
   expect(offending).toEqual([]);
 }
 
@@ -70,12 +69,28 @@ describe('identity and forwarding header spellings', () => {
       });
     });
     backend.server.on('upgrade', (req: { headers: IncomingHttpHeaders }, socket: import('node:net').Socket) => {
-      socket.end(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n${JSON.stringify({ headers: req.headers })}`);
+      socket.end(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n${JSON.stringify({ headers: req.headers })}`,
+      );
     });
-    const created = await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: OPEN, target_url: backend.url } });
+    const created = await server.api('POST', '/api/v1/proxy/targets', {
+      body: { hostname: OPEN, target_url: backend.url },
+    });
     expect(created.status).toBe(201);
-    await protectTarget(server, PROTECTED, backend.url, { mode: 'forward', required_users: ['alice'] }, { endpoint: '/mcp' });
-    await protectTarget(server, CUSTOM, backend.url, { mode: 'forward', required_users: ['alice'], header_prefix: 'X-User-' }, { endpoint: '/mcp' });
+    await protectTarget(
+      server,
+      PROTECTED,
+      backend.url,
+      { mode: 'forward', required_users: ['alice'] },
+      { endpoint: '/mcp' },
+    );
+    await protectTarget(
+      server,
+      CUSTOM,
+      backend.url,
+      { mode: 'forward', required_users: ['alice'], header_prefix: 'X-User-' },
+      { endpoint: '/mcp' },
+    );
   });
   afterAll(async () => {
     await backend?.close();
@@ -83,14 +98,20 @@ describe('identity and forwarding header spellings', () => {
     await github?.stop();
   });
 
-  const request = (host: string, extra = '') => `GET /who HTTP/1.1\r\nHost: ${host}\r\n${spelled()}${extra}Connection: close\r\n\r\n`;
-  const upgrade = (host: string) => `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${spelled()}\r\n`;
+  const request = (host: string, extra = '') =>
+    `GET /who HTTP/1.1\r\nHost: ${host}\r\n${spelled()}${extra}Connection: close\r\n\r\n`;
+  const upgrade = (host: string) =>
+    `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${spelled()}\r\n`;
   const proxyHeader = `PROXY TCP4 ${PEER} 127.0.0.1 40000 80\r\n`;
 
   it('removes every spelling on the HTTP listener', async () => {
     const headers = echoed(await rawExchange(server.httpPort, request(OPEN)));
     expectNoClientIdentity(headers);
-    expect([headers['x-forwarded-for'], headers['x-real-ip'], headers['x-forwarded-proto']]).toEqual(['127.0.0.1', '127.0.0.1', 'http']);
+    expect([headers['x-forwarded-for'], headers['x-real-ip'], headers['x-forwarded-proto']]).toEqual([
+      '127.0.0.1',
+      '127.0.0.1',
+      'http',
+    ]);
   });
 
   it('removes every spelling on the HTTPS listener', async () => {
@@ -117,13 +138,27 @@ describe('identity and forwarding header spellings', () => {
   });
 
   it('removes every spelling of the identity headers on protected targets (default and custom prefix)', async () => {
-    const tokenFor = async (host: string) => (await obtainToken(server.issuer, github, 'alice', `http://${host}:${server.httpPort}/mcp`)).access_token;
+    const tokenFor = async (host: string) =>
+      (await obtainToken(server.issuer, github, 'alice', `http://${host}:${server.httpPort}/mcp`)).access_token;
     const prot = await tokenFor(PROTECTED);
-    const res = await publicRequest({ port: server.httpPort, host: `${PROTECTED}:${server.httpPort}`, path: '/mcp', headers: { authorization: `Bearer ${prot}` } });
+    const res = await publicRequest({
+      port: server.httpPort,
+      host: `${PROTECTED}:${server.httpPort}`,
+      path: '/mcp',
+      headers: { authorization: `Bearer ${prot}` },
+    });
     expect(res.status).toBe(200);
-    const raw = (host: string, token: string) => request(`${host}:${server.httpPort}`, `Authorization: Bearer ${token}\r\nX_User_Name: evil-u1\r\nx-user_login: evil-u2\r\nX-USER-ID: evil-u3\r\n`).replace('/who', '/mcp');
+    const raw = (host: string, token: string) =>
+      request(
+        `${host}:${server.httpPort}`,
+        `Authorization: Bearer ${token}\r\nX_User_Name: evil-u1\r\nx-user_login: evil-u2\r\nX-USER-ID: evil-u3\r\n`,
+      ).replace('/who', '/mcp');
     const defaultPrefix = echoed(await rawExchange(server.httpPort, raw(PROTECTED, prot)));
-    expectNoClientIdentity(Object.fromEntries(Object.entries(defaultPrefix).filter(([name]) => !name.replace(/_/g, '-').startsWith('x-user-'))));
+    expectNoClientIdentity(
+      Object.fromEntries(
+        Object.entries(defaultPrefix).filter(([name]) => !name.replace(/_/g, '-').startsWith('x-user-')),
+      ),
+    );
     expect(defaultPrefix['x-auth-user-name']).toBe('alice');
 
     const custom = echoed(await rawExchange(server.httpPort, raw(CUSTOM, await tokenFor(CUSTOM))));

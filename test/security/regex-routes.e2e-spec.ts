@@ -61,11 +61,26 @@ describe('regex routes run in linear time', () => {
     gate = await GateBackend.start();
     other = await echoBackend('other');
     routed = await echoBackend('routed');
-    const token = async (name: string) => (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name } })).body.token;
+    const token = async (name: string) =>
+      (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name } })).body.token;
     tenant = await token('tenant');
     const neighbour = await token('neighbour');
-    expect((await server.api('POST', '/api/v1/proxy/targets', { token: tenant, body: { hostname: 'regex.tenant.test', target_url: gate.backend.url } })).status).toBe(201);
-    expect((await server.api('POST', '/api/v1/proxy/targets', { token: neighbour, body: { hostname: 'other.tenant.test', target_url: other.url } })).status).toBe(201);
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          token: tenant,
+          body: { hostname: 'regex.tenant.test', target_url: gate.backend.url },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          token: neighbour,
+          body: { hostname: 'other.tenant.test', target_url: other.url },
+        })
+      ).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     gate?.release();
@@ -75,46 +90,65 @@ describe('regex routes run in linear time', () => {
   const createRoute = (path_pattern: string, target = gate.backend.url) =>
     server.api<ErrorBody & { route_id: string }>('POST', '/api/v1/routes', {
       token: tenant,
-      body: { path_pattern, is_regex: true, target_type: 'url', target_value: target, scope: 'proxy', proxy_hostnames: ['regex.tenant.test'] },
+      body: {
+        path_pattern,
+        is_regex: true,
+        target_type: 'url',
+        target_value: target,
+        scope: 'proxy',
+        proxy_hostnames: ['regex.tenant.test'],
+      },
     });
 
-  it.each(CATASTROPHIC)('pattern %s is refused or cannot stall another tenant', async (pattern, path) => {
-    const created = await createRoute(pattern);
-    if (created.status === 400) {
-      expect(created.body.message).toMatch(/^path_pattern /);
-      return;
-    }
-    expect(created.status).toBe(201);
-    gate.hold();
-    let attackDone = false;
-    const attack = publicRequest({ port: server.httpPort, host: 'regex.tenant.test', path }).then((res) => {
-      attackDone = true;
-      return res;
-    });
-    // The neighbour is answered while the attack request is still in flight (held by its backend).
-    const neighbour = await publicRequest({ port: server.httpPort, host: 'other.tenant.test', path: '/ping' });
-    expect([neighbour.status, neighbour.json().backend, attackDone]).toEqual([200, 'other', false]);
-    gate.release();
-    const answered = await attack;
-    expect([answered.status, answered.text]).toEqual([200, 'released']);
-    expect((await server.api('DELETE', `/api/v1/routes/${created.body.route_id}`, { token: tenant })).status).toBe(200);
-  }, 30_000);
+  it.each(CATASTROPHIC)(
+    'pattern %s is refused or cannot stall another tenant',
+    async (pattern, path) => {
+      const created = await createRoute(pattern);
+      if (created.status === 400) {
+        expect(created.body.message).toMatch(/^path_pattern /);
+        return;
+      }
+      expect(created.status).toBe(201);
+      gate.hold();
+      let attackDone = false;
+      const attack = publicRequest({ port: server.httpPort, host: 'regex.tenant.test', path }).then((res) => {
+        attackDone = true;
+        return res;
+      });
+      // The neighbour is answered while the attack request is still in flight (held by its backend).
+      const neighbour = await publicRequest({ port: server.httpPort, host: 'other.tenant.test', path: '/ping' });
+      expect([neighbour.status, neighbour.json().backend, attackDone]).toEqual([200, 'other', false]);
+      gate.release();
+      const answered = await attack;
+      expect([answered.status, answered.text]).toEqual([200, 'released']);
+      expect((await server.api('DELETE', `/api/v1/routes/${created.body.route_id}`, { token: tenant })).status).toBe(
+        200,
+      );
+    },
+    30_000,
+  );
 
   it('refuses syntax the linear-time engine cannot run (backreferences, lookaround) with 400 naming the problem', async () => {
     for (const pattern of ['^/(a+)\\1$', '^/(?=admin)', '^/(?!public/)', '^/x(?<=x)']) {
       const res = await createRoute(pattern);
       expect([pattern, res.status]).toEqual([pattern, 400]);
-      expect(res.body.message).toMatch(/^path_pattern uses syntax the linear-time regex engine \(RE2\) does not support/);
+      expect(res.body.message).toMatch(
+        /^path_pattern uses syntax the linear-time regex engine \(RE2\) does not support/,
+      );
     }
     const broken = await createRoute('^/(x');
-    expect([broken.status, broken.body.message]).toEqual([400, expect.stringMatching(/^path_pattern is not a valid regular expression/)]);
+    expect([broken.status, broken.body.message]).toEqual([
+      400,
+      expect.stringMatching(/^path_pattern is not a valid regular expression/),
+    ]);
     expect((await server.api<unknown[]>('GET', '/api/v1/routes', { token: tenant })).body).toEqual([]);
   });
 
   it('still routes ordinary regexes', async () => {
     const created = await createRoute('^/items/\\d+$', routed.url);
     expect(created.status).toBe(201);
-    const hit = async (path: string) => (await publicRequest({ port: server.httpPort, host: 'regex.tenant.test', path })).text;
+    const hit = async (path: string) =>
+      (await publicRequest({ port: server.httpPort, host: 'regex.tenant.test', path })).text;
     expect(JSON.parse(await hit('/items/42')).backend).toBe('routed');
     expect(await hit('/items/42/x')).toBe('released');
     expect(JSON.parse(await hit('/items/7?q=1')).backend).toBe('routed');

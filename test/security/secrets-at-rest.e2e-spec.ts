@@ -66,19 +66,34 @@ describe('Secrets at rest', () => {
     const redirect = 'http://127.0.0.1:47012/callback';
     const client = await registerClient(server, { redirect_uris: [redirect], token_endpoint_auth_method: 'none' });
     const authorize = new URL(`${server.apiUrl}/authorize`);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.client_id, redirect_uri: redirect, code_challenge: s256(randomBytes(32).toString('base64url')), code_challenge_method: 'S256' })) authorize.searchParams.set(k, v);
+    for (const [k, v] of Object.entries({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: redirect,
+      code_challenge: s256(randomBytes(32).toString('base64url')),
+      code_challenge_method: 'S256',
+    }))
+      authorize.searchParams.set(k, v);
     const start = await fetch(authorize, { redirect: 'manual' });
     expect(start.status).toBe(302);
     const flowCookie = start.headers.getSetCookie()[0]?.split(';')[0].split('=').slice(1).join('=');
     expect(flowCookie).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     const stored = await dump();
     expect(stored.some(({ key }) => key.includes(':oauth:authorize:'))).toBe(true);
-    expect(stored.filter(({ key, content }) => key.includes(flowCookie!) || content.includes(flowCookie!)).map(({ key }) => key)).toEqual([]);
+    expect(
+      stored
+        .filter(({ key, content }) => key.includes(flowCookie!) || content.includes(flowCookie!))
+        .map(({ key }) => key),
+    ).toEqual([]);
   });
 
   it('stores no cookie value, code, token, client secret, verifier or GitHub token in clear', async () => {
     const redirect = 'http://127.0.0.1:47010/callback';
-    const client = await registerClient(server, { redirect_uris: [redirect], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code', 'refresh_token'] });
+    const client = await registerClient(server, {
+      redirect_uris: [redirect],
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code', 'refresh_token'],
+    });
     const cookieValues: string[] = [];
     // Records every cookie value the authorization server set (the flow cookie is cleared later).
     const recording: typeof fetch = async (input, init) => {
@@ -91,13 +106,35 @@ describe('Secrets at rest', () => {
     };
     const verifier = randomBytes(32).toString('base64url');
     const authorize = new URL(`${server.apiUrl}/authorize`);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.client_id, redirect_uri: redirect, code_challenge: s256(verifier), code_challenge_method: 'S256', state: 'st', resource: RESOURCE_A })) authorize.searchParams.set(k, v);
+    for (const [k, v] of Object.entries({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: redirect,
+      code_challenge: s256(verifier),
+      code_challenge_method: 'S256',
+      state: 'st',
+      resource: RESOURCE_A,
+    }))
+      authorize.searchParams.set(k, v);
     const flow = await new OAuthBrowser({ fetch: recording }).authorize(authorize, redirect);
     const code = flow.callback?.searchParams.get('code');
     expect(code).toMatch(/^ac_/);
-    const tokens = await form(`${server.apiUrl}/token`, { grant_type: 'authorization_code', client_id: client.client_id, client_secret: client.client_secret, code: code!, code_verifier: verifier, redirect_uri: redirect, resource: RESOURCE_A });
+    const tokens = await form(`${server.apiUrl}/token`, {
+      grant_type: 'authorization_code',
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      code: code!,
+      code_verifier: verifier,
+      redirect_uri: redirect,
+      resource: RESOURCE_A,
+    });
     expect(tokens.status).toBe(200);
-    const refreshed = await form(`${server.apiUrl}/token`, { grant_type: 'refresh_token', client_id: client.client_id, client_secret: client.client_secret, refresh_token: tokens.body.refresh_token as string });
+    const refreshed = await form(`${server.apiUrl}/token`, {
+      grant_type: 'refresh_token',
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      refresh_token: tokens.body.refresh_token as string,
+    });
     expect(refreshed.status).toBe(200);
     expect(cookieValues.length).toBeGreaterThanOrEqual(2); // the flow cookie and the session cookie
     expect(github.issuedTokens).toHaveLength(1);
@@ -114,7 +151,11 @@ describe('Secrets at rest', () => {
       'GitHub access token': github.issuedTokens[0],
       ...Object.fromEntries(cookieValues.map((v, i) => [`AS cookie value #${i + 1}`, v])),
     };
-    expect(Object.entries(secrets).filter(([, value]) => typeof value !== 'string' || value.length < 16).map(([name]) => name)).toEqual([]);
+    expect(
+      Object.entries(secrets)
+        .filter(([, value]) => typeof value !== 'string' || value.length < 16)
+        .map(([name]) => name),
+    ).toEqual([]);
 
     const stored = await dump();
     expect(stored.length).toBeGreaterThan(5);

@@ -13,7 +13,14 @@ interface Certificate {
 interface Health {
   status: string;
   reasons?: string[];
-  system_certificates?: { role: string; hostname: string; cert_name: string; status: string; valid: boolean; error: string | null }[];
+  system_certificates?: {
+    role: string;
+    hostname: string;
+    cert_name: string;
+    status: string;
+    valid: boolean;
+    error: string | null;
+  }[];
 }
 
 interface Events {
@@ -26,7 +33,7 @@ interface Events {
  * `degraded` while they are not valid. The harness's ACME directory is a closed loopback port, so
  * every order fails at once (the issuing path is test/production/rehearsal.e2e-spec.ts, with Pebble).
  */
-describe('system certificates (the server\'s own hostnames)', () => {
+describe("system certificates (the server's own hostnames)", () => {
   let a: ServerProcess;
   let b: ServerProcess;
   let tenant: string;
@@ -50,9 +57,16 @@ describe('system certificates (the server\'s own hostnames)', () => {
   const certificate = async (name: string) => (await a.api<Certificate>('GET', `/api/v1/certificates/${name}`)).body;
 
   it('creates one system certificate per own hostname, ordered once across replicas', async () => {
-    await waitFor('both system certificates to fail (no ACME server)', async () => [(await certificate(AUTH_CERT))?.status, (await certificate(ADMIN_CERT))?.status], (s) => s[0] === 'failed' && s[1] === 'failed', { timeoutMs: 20_000 });
+    await waitFor(
+      'both system certificates to fail (no ACME server)',
+      async () => [(await certificate(AUTH_CERT))?.status, (await certificate(ADMIN_CERT))?.status],
+      (s) => s[0] === 'failed' && s[1] === 'failed',
+      { timeoutMs: 20_000 },
+    );
     const list = await a.api<Certificate[]>('GET', '/api/v1/certificates');
-    expect(list.body.map((c) => ({ cert_name: c.cert_name, owner: c.owner, system: c.system, domains: c.domains }))).toEqual([
+    expect(
+      list.body.map((c) => ({ cert_name: c.cert_name, owner: c.owner, system: c.system, domains: c.domains })),
+    ).toEqual([
       { cert_name: ADMIN_CERT, owner: '@system', system: true, domains: ['admin.example.test'] },
       { cert_name: AUTH_CERT, owner: '@system', system: true, domains: ['auth.example.test'] },
     ]);
@@ -67,11 +81,25 @@ describe('system certificates (the server\'s own hostnames)', () => {
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('degraded');
     expect(health.body.system_certificates).toEqual([
-      expect.objectContaining({ role: 'AUTH_HOSTNAME', hostname: 'auth.example.test', cert_name: AUTH_CERT, status: 'failed', valid: false }),
-      expect.objectContaining({ role: 'ADMIN_HOSTNAME', hostname: 'admin.example.test', cert_name: ADMIN_CERT, status: 'failed', valid: false }),
+      expect.objectContaining({
+        role: 'AUTH_HOSTNAME',
+        hostname: 'auth.example.test',
+        cert_name: AUTH_CERT,
+        status: 'failed',
+        valid: false,
+      }),
+      expect.objectContaining({
+        role: 'ADMIN_HOSTNAME',
+        hostname: 'admin.example.test',
+        cert_name: ADMIN_CERT,
+        status: 'failed',
+        valid: false,
+      }),
     ]);
     expect(health.body.reasons).toEqual([
-      expect.stringMatching(/^AUTH_HOSTNAME auth\.example\.test has no valid certificate \(failed: could not reach the ACME server/),
+      expect.stringMatching(
+        /^AUTH_HOSTNAME auth\.example\.test has no valid certificate \(failed: could not reach the ACME server/,
+      ),
       expect.stringMatching(/^ADMIN_HOSTNAME admin\.example\.test has no valid certificate/),
     ]);
   });
@@ -82,7 +110,9 @@ describe('system certificates (the server\'s own hostnames)', () => {
     expect(listed.body).toEqual([]);
     const del = await a.api<{ message: string }>('DELETE', `/api/v1/certificates/${AUTH_CERT}`, { token: tenant });
     expect(del.status).toBe(409);
-    expect(del.body.message).toMatch(/is a system certificate: the server orders it for its own hostname auth\.example\.test/);
+    expect(del.body.message).toMatch(
+      /is a system certificate: the server orders it for its own hostname auth\.example\.test/,
+    );
     const renew = await a.api('POST', `/api/v1/certificates/${AUTH_CERT}/renew?force=true`, { token: tenant });
     expect(renew.status).toBe(403);
     expect((await certificate(AUTH_CERT)).cert_name).toBe(AUTH_CERT);
@@ -94,7 +124,12 @@ describe('system certificates (the server\'s own hostnames)', () => {
     const renew = await b.api<Certificate>('POST', `/api/v1/certificates/${AUTH_CERT}/renew?force=true`);
     expect(renew.status).toBe(202);
     expect(renew.body).toMatchObject({ cert_name: AUTH_CERT, status: 'pending', system: true });
-    await waitFor('the forced renewal to fail (no ACME server)', async () => (await certificate(AUTH_CERT)).status, (status) => status === 'failed', { timeoutMs: 20_000 });
+    await waitFor(
+      'the forced renewal to fail (no ACME server)',
+      async () => (await certificate(AUTH_CERT)).status,
+      (status) => status === 'failed',
+      { timeoutMs: 20_000 },
+    );
   });
 
   it('a localhost installation (npm start) orders nothing and stays ok', async () => {

@@ -35,8 +35,15 @@ describe('security: timeouts on the public listeners', () => {
       API_BODY_LIMIT: '4096',
     });
     backend = await echoBackend('timeouts');
-    await protectTarget(server, PROTECTED, backend.url, { mode: 'forward', required_users: ['alice'] }, { endpoint: '/mcp' });
-    token = (await obtainToken(server.issuer, github, 'alice', `http://${PROTECTED}:${server.httpPort}/mcp`)).access_token;
+    await protectTarget(
+      server,
+      PROTECTED,
+      backend.url,
+      { mode: 'forward', required_users: ['alice'] },
+      { endpoint: '/mcp' },
+    );
+    token = (await obtainToken(server.issuer, github, 'alice', `http://${PROTECTED}:${server.httpPort}/mcp`))
+      .access_token;
   });
   afterAll(async () => {
     await backend?.close();
@@ -63,22 +70,25 @@ describe('security: timeouts on the public listeners', () => {
     expect(await conn.closedWithin(HEADERS_TIMEOUT_S * 1000 + SLACK_MS)).toBe(true);
   });
 
-  it.each(listeners)('cuts a slowloris head at the header deadline, although a byte arrives every 300 ms (%s listener)', async (_name, connect) => {
-    const conn = await connect();
-    conn.write(`GET /mcp HTTP/1.1\r\nHost: ${host()}\r\n`);
-    const header = 'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
-    // One byte every 300 ms, at most for the whole bound: the head never completes.
-    const bytes = Math.ceil((HEADERS_TIMEOUT_S * 1000 + SLACK_MS) / 300);
-    const trickle = setInterval(() => conn.write(header[conn.bytesWritten % header.length]), 300);
-    try {
-      expect(await conn.closedWithin(HEADERS_TIMEOUT_S * 1000 + SLACK_MS)).toBe(true);
-    } finally {
-      clearInterval(trickle);
-      conn.close();
-    }
-    expect(conn.bytesWritten).toBeLessThan(bytes + 200);
-    expect(conn.received).toMatch(/^(HTTP\/1\.1 408 |$)/);
-  });
+  it.each(listeners)(
+    'cuts a slowloris head at the header deadline, although a byte arrives every 300 ms (%s listener)',
+    async (_name, connect) => {
+      const conn = await connect();
+      conn.write(`GET /mcp HTTP/1.1\r\nHost: ${host()}\r\n`);
+      const header = 'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+      // One byte every 300 ms, at most for the whole bound: the head never completes.
+      const bytes = Math.ceil((HEADERS_TIMEOUT_S * 1000 + SLACK_MS) / 300);
+      const trickle = setInterval(() => conn.write(header[conn.bytesWritten % header.length]), 300);
+      try {
+        expect(await conn.closedWithin(HEADERS_TIMEOUT_S * 1000 + SLACK_MS)).toBe(true);
+      } finally {
+        clearInterval(trickle);
+        conn.close();
+      }
+      expect(conn.bytesWritten).toBeLessThan(bytes + 200);
+      expect(conn.received).toMatch(/^(HTTP\/1\.1 408 |$)/);
+    },
+  );
 
   it('closes an idle keep-alive connection after its answer', async () => {
     const conn = await open();
@@ -92,7 +102,9 @@ describe('security: timeouts on the public listeners', () => {
   it('answers a body without a token with 401, Connection: close, drains at most a bounded amount and closes', async () => {
     const total = 64 * 1024 * 1024;
     const conn = await open();
-    conn.write(`POST /mcp HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${total}\r\n\r\n`);
+    conn.write(
+      `POST /mcp HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${total}\r\n\r\n`,
+    );
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     // Sends the body as fast as the server reads it, until the server closes or the body is all sent.
     for (let sent = 0; sent < total && !conn.closed; sent += chunk.length) {
@@ -107,7 +119,9 @@ describe('security: timeouts on the public listeners', () => {
 
   it('Expect: 100-continue without a token gets the 401 and no 100 first', async () => {
     const conn = await open();
-    conn.write(`POST /mcp HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`);
+    conn.write(
+      `POST /mcp HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`,
+    );
     expect(await conn.until((c) => /\r\n\r\n/.test(c.received), 5_000)).toBe(true);
     expect(conn.received).toMatch(/^HTTP\/1\.1 401 /);
     expect(conn.received).not.toMatch(/HTTP\/1\.1 100/);
@@ -116,18 +130,27 @@ describe('security: timeouts on the public listeners', () => {
 
   it('Expect: 100-continue with a valid token gets 100, then the backend answer to the body', async () => {
     const conn = await open();
-    conn.write(`POST /mcp HTTP/1.1\r\nHost: ${host()}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`);
+    conn.write(
+      `POST /mcp HTTP/1.1\r\nHost: ${host()}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`,
+    );
     expect(await conn.until((c) => /\r\n\r\n/.test(c.received), 5_000)).toBe(true);
     expect(conn.received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
     conn.write('{}');
-    expect(await conn.until((c) => /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 [^]*\r\n\r\n[^]*"method":"POST"/.test(c.received), 10_000)).toBe(true);
+    expect(
+      await conn.until(
+        (c) => /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 [^]*\r\n\r\n[^]*"method":"POST"/.test(c.received),
+        10_000,
+      ),
+    ).toBe(true);
     conn.close();
   });
 
   it('413 of the admin API: the server half-closes but still reads the body, so the client is never reset (issue 21)', async () => {
     const body = 32 * 1024; // over API_BODY_LIMIT (4 KiB), under the drain cap
     const conn = await RawConnection.open(server.apiPort, { allowHalfOpen: true });
-    conn.write(`POST /api/v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.adminToken}\r\nContent-Type: application/json\r\nContent-Length: ${body}\r\n\r\n`);
+    conn.write(
+      `POST /api/v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.adminToken}\r\nContent-Type: application/json\r\nContent-Length: ${body}\r\n\r\n`,
+    );
     // The answer comes before the body, with the server's FIN after it...
     expect(await conn.until((c) => c.ended, 5_000)).toBe(true);
     expect(conn.received).toMatch(/^HTTP\/1\.1 413 /);

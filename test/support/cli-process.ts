@@ -13,9 +13,13 @@ export interface CliResult {
 
 /** Runs the built CLI (`dist/apps/cli/main.js`) with only the given environment (plus PATH). */
 export function runCliProcess(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run "npm test" (it builds) or "npx nest build cli"`);
+  if (!existsSync(CLI_MAIN))
+    throw new Error(`${CLI_MAIN} is missing: run "npm test" (it builds) or "npx nest build cli"`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -24,7 +24,9 @@ export class DaemonProcess {
 
   /** Spawns `/usr/sbin/<name>` (or `<name>` from PATH) with `args`. */
   protected static spawn(name: string, args: string[]): ChildProcess {
-    return spawn(existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : name, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : name, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 
   /** Resolves once every port accepts connections; throws with the daemon's output when it exits or takes over 10 s. */
@@ -36,7 +38,11 @@ export class DaemonProcess {
         return ports.filter((_, i) => !open[i]);
       },
       (notYet) => notYet.length === 0,
-      { timeoutMs: 10_000, giveUpIf: () => this.child.exitCode !== null && `${name} exited with ${this.child.exitCode}`, details: () => `${name} output:\n${this.output}` },
+      {
+        timeoutMs: 10_000,
+        giveUpIf: () => this.child.exitCode !== null && `${name} exited with ${this.child.exitCode}`,
+        details: () => `${name} output:\n${this.output}`,
+      },
     );
   }
 

@@ -1,6 +1,16 @@
 import type { ContainerInspectInfo } from 'dockerode';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  copyFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,12 +46,16 @@ export function dockerAnswers(socketPath = DOCKER_SOCKET): Promise<boolean> {
 
 export async function ensureDockerEngine(): Promise<void> {
   if (await dockerAnswers()) return;
-  if (process.getuid?.() !== 0) throw new Error(`no Docker Engine answers on ${DOCKER_SOCKET} and starting dockerd needs root`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`no Docker Engine answers on ${DOCKER_SOCKET} and starting dockerd needs root`);
   // Suites run in parallel workers: only the one that creates the lock directory starts dockerd.
   try {
     mkdirSync(`${pidFile()}.lock`);
   } catch {
-    await waitUntil(`the dockerd another test worker started to answer on ${DOCKER_SOCKET}`, () => dockerAnswers(), { timeoutMs: 60_000, intervalMs: 200 });
+    await waitUntil(`the dockerd another test worker started to answer on ${DOCKER_SOCKET}`, () => dockerAnswers(), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'proxy-test-dockerd-'));
@@ -70,7 +84,10 @@ export async function stopDockerEngineIfStarted(): Promise<void> {
     return;
   }
   // Teardown: a dockerd still shutting down after 20 s is left to finish on its own (as it always was).
-  await waitUntil(`dockerd (pid ${pid}) to exit after SIGTERM`, () => !processExists(pid), { timeoutMs: 20_000, intervalMs: 200 }).catch(() => undefined);
+  await waitUntil(`dockerd (pid ${pid}) to exit after SIGTERM`, () => !processExists(pid), {
+    timeoutMs: 20_000,
+    intervalMs: 200,
+  }).catch(() => undefined);
 }
 
 function processExists(pid: number): boolean {
@@ -83,7 +100,11 @@ function processExists(pid: number): boolean {
 }
 
 export function docker(args: string[], input?: Buffer): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync('docker', args, { input, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DOCKER_HOST: `unix://${DOCKER_SOCKET}` } });
+  const result = spawnSync('docker', args, {
+    input,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, DOCKER_HOST: `unix://${DOCKER_SOCKET}` },
+  });
   return { status: result.status, stdout: result.stdout?.toString() ?? '', stderr: result.stderr?.toString() ?? '' };
 }
 
@@ -95,7 +116,9 @@ export function ensureTestImage(): void {
   if (docker(['image', 'inspect', TEST_IMAGE]).status === 0) return;
   const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
   if (!busybox) throw new Error('busybox is missing: apt-get install -y busybox-static');
-  if (!/statically linked|static-pie/.test(spawnSync('file', ['-L', busybox]).stdout?.toString() ?? 'statically linked')) {
+  if (
+    !/statically linked|static-pie/.test(spawnSync('file', ['-L', busybox]).stdout?.toString() ?? 'statically linked')
+  ) {
     throw new Error(`${busybox} is not statically linked: apt-get install -y busybox-static (the image has no libc)`);
   }
   const root = mkdtempSync(join(tmpdir(), 'proxy-test-rootfs-'));
@@ -118,7 +141,9 @@ export function ensureTestImage(): void {
 
 /** Removes every container labelled with the given deployment (the server's key prefix). */
 export function removeDeploymentContainers(deployment: string): void {
-  const ids = docker(['ps', '-aq', '--filter', `label=io.mcp-proxy.deployment=${deployment}`]).stdout.split('\n').filter(Boolean);
+  const ids = docker(['ps', '-aq', '--filter', `label=io.mcp-proxy.deployment=${deployment}`])
+    .stdout.split('\n')
+    .filter(Boolean);
   if (ids.length > 0) docker(['rm', '-f', ...ids]);
 }
 

@@ -54,7 +54,12 @@ export class GithubStandin {
 
   /** The env the product needs to use this stand-in. */
   get env(): Record<string, string> {
-    return { GITHUB_BASE_URL: this.url, GITHUB_API_URL: this.url, GITHUB_CLIENT_ID: this.clientId, GITHUB_CLIENT_SECRET: this.clientSecret };
+    return {
+      GITHUB_BASE_URL: this.url,
+      GITHUB_API_URL: this.url,
+      GITHUB_CLIENT_ID: this.clientId,
+      GITHUB_CLIENT_SECRET: this.clientSecret,
+    };
   }
 
   /** Makes `login` the user signed in at "GitHub" (created on first use). */
@@ -104,7 +109,9 @@ export class GithubStandin {
         req.on('data', (d: Buffer) => (body += d.toString()));
         req.on('end', () => resolve(body));
       });
-      const params = (req.headers['content-type'] ?? '').includes('json') ? new URLSearchParams(JSON.parse(raw || '{}') as Record<string, string>) : new URLSearchParams(raw);
+      const params = (req.headers['content-type'] ?? '').includes('json')
+        ? new URLSearchParams(JSON.parse(raw || '{}') as Record<string, string>)
+        : new URLSearchParams(raw);
       const code = params.get('code') ?? '';
       const grant = this.codes.get(code);
       this.codes.delete(code);
@@ -114,8 +121,19 @@ export class GithubStandin {
         res.end(new URLSearchParams(body).toString());
       };
       // GitHub answers 200 with an error body for a bad code or client.
-      if (params.get('client_id') !== this.clientId || params.get('client_secret') !== this.clientSecret) return answer({ error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.' });
-      if (!grant || (grant.redirectUri && params.get('redirect_uri') && params.get('redirect_uri') !== grant.redirectUri)) return answer({ error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' });
+      if (params.get('client_id') !== this.clientId || params.get('client_secret') !== this.clientSecret)
+        return answer({
+          error: 'incorrect_client_credentials',
+          error_description: 'The client_id and/or client_secret passed are incorrect.',
+        });
+      if (
+        !grant ||
+        (grant.redirectUri && params.get('redirect_uri') && params.get('redirect_uri') !== grant.redirectUri)
+      )
+        return answer({
+          error: 'bad_verification_code',
+          error_description: 'The code passed is incorrect or expired.',
+        });
       const token = `gho_${randomBytes(18).toString('hex')}`;
       this.tokens.set(token, grant.login);
       return answer({ access_token: token, token_type: 'bearer', scope: 'read:user,user:email' });
@@ -124,8 +142,19 @@ export class GithubStandin {
       const token = /^(?:token|Bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
       const login = token ? this.tokens.get(token) : undefined;
       const user = login ? this.users.get(login) : undefined;
-      if (!user) return json(401, { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' });
-      if (url.pathname === '/user') return json(200, { login: user.login, id: user.id, node_id: `U_${user.id}`, type: 'User', name: user.name, email: user.email, html_url: `${this.url}/${user.login}`, avatar_url: `${this.url}/avatars/${user.id}` });
+      if (!user)
+        return json(401, { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' });
+      if (url.pathname === '/user')
+        return json(200, {
+          login: user.login,
+          id: user.id,
+          node_id: `U_${user.id}`,
+          type: 'User',
+          name: user.name,
+          email: user.email,
+          html_url: `${this.url}/${user.login}`,
+          avatar_url: `${this.url}/avatars/${user.id}`,
+        });
       return json(200, [{ email: user.email, primary: true, verified: true, visibility: 'public' }]);
     }
     json(404, { message: 'Not Found' });

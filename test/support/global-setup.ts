@@ -25,5 +25,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_REDIS_PREFIX = `test-${randomBytes(4).toString('hex')}`;
   // The OAuth signing key every ServerProcess gets (as npm start generates one into dev-secrets).
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  process.env.TEST_OAUTH_JWT_PRIVATE_KEY_B64 = Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })).toString('base64');
+  process.env.TEST_OAUTH_JWT_PRIVATE_KEY_B64 = Buffer.from(
+    privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  ).toString('base64');
 }

@@ -14,13 +14,23 @@ export function httpsLoopbackFetch(ca: string, hosts: string[]): typeof fetch {
     const name = hostname.toLowerCase();
     const address = name === 'localhost' || name === '127.0.0.1' || known.has(name) ? '127.0.0.1' : undefined;
     if (!address) {
-      callback(Object.assign(new Error(`httpsLoopbackFetch: ${hostname} is not a test hostname`), { code: 'ENOTFOUND' }), '', 4);
+      callback(
+        Object.assign(new Error(`httpsLoopbackFetch: ${hostname} is not a test hostname`), { code: 'ENOTFOUND' }),
+        '',
+        4,
+      );
       return;
     }
-    if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family: 4 }]);
+    if (options.all)
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
+        { address, family: 4 },
+      ]);
     else callback(null, address, 4);
   };
   const dispatcher = new Agent({ connect: { ca, lookup } });
   return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as typeof fetch;
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      dispatcher,
+    })) as unknown as typeof fetch;
 }

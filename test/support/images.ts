@@ -23,8 +23,14 @@ export interface BuiltImages {
  */
 export function buildImages(): BuiltImages {
   const tag = `mcp-https-proxy:e2e-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`;
-  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-images.mjs'), '--json', '--tag', tag], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`scripts/build-images.mjs failed (${result.status ?? result.signal}):\n${result.stderr.slice(-4000)}`);
+  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-images.mjs'), '--json', '--tag', tag], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0)
+    throw new Error(
+      `scripts/build-images.mjs failed (${result.status ?? result.signal}):\n${result.stderr.slice(-4000)}`,
+    );
   return JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as BuiltImages;
 }
 
@@ -38,7 +44,12 @@ export async function waitForHealthy(container: string, timeoutMs = 120_000): Pr
     return `logs:\n${tail.stdout}${tail.stderr}`;
   };
   const state = (): string => {
-    const inspected = docker(['inspect', '-f', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}}', container]);
+    const inspected = docker([
+      'inspect',
+      '-f',
+      '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}}',
+      container,
+    ]);
     return inspected.status === 0 ? inspected.stdout.trim() : `inspect failed: ${inspected.stderr.trim()}`;
   };
   let last = '';
@@ -47,7 +58,13 @@ export async function waitForHealthy(container: string, timeoutMs = 120_000): Pr
     `container ${container} to turn healthy`,
     () => (last = state()),
     (status) => status === 'running healthy',
-    { timeoutMs, intervalMs: 500, giveUpIf: () => (last && !last.startsWith('running starting') && last !== 'running healthy' ? `it is "${last}"` : undefined), details: logs },
+    {
+      timeoutMs,
+      intervalMs: 500,
+      giveUpIf: () =>
+        last && !last.startsWith('running starting') && last !== 'running healthy' ? `it is "${last}"` : undefined,
+      details: logs,
+    },
   );
 }
 
@@ -55,6 +72,7 @@ export async function waitForHealthy(container: string, timeoutMs = 120_000): Pr
 export function publishedPort(container: string, port: number): number {
   const result = docker(['port', container, `${port}/tcp`]);
   const match = /:(\d+)\s*$/m.exec(result.stdout);
-  if (result.status !== 0 || !match) throw new Error(`container ${container} publishes no port ${port}: ${result.stdout}${result.stderr}`);
+  if (result.status !== 0 || !match)
+    throw new Error(`container ${container} publishes no port ${port}: ${result.stdout}${result.stderr}`);
   return Number(match[1]);
 }

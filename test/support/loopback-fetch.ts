@@ -17,16 +17,29 @@ export const loopbackFetch: typeof fetch = async (input, init) => {
   const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
   if (body) headers['content-length'] = String(body.length);
   return new Promise<Response>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: Number(url.port || 80), method: request.method, path: `${url.pathname}${url.search}`, headers }, (res) => {
-      const out = new Headers();
-      for (let i = 0; i < res.rawHeaders.length; i += 2) out.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
-      const status = res.statusCode ?? 502;
-      const nullBody = status === 204 || status === 304 || request.method === 'HEAD';
-      if (nullBody) res.resume();
-      const response = new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage, headers: out });
-      Object.defineProperty(response, 'url', { value: url.href });
-      resolve(response);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: Number(url.port || 80),
+        method: request.method,
+        path: `${url.pathname}${url.search}`,
+        headers,
+      },
+      (res) => {
+        const out = new Headers();
+        for (let i = 0; i < res.rawHeaders.length; i += 2) out.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
+        const status = res.statusCode ?? 502;
+        const nullBody = status === 204 || status === 304 || request.method === 'HEAD';
+        if (nullBody) res.resume();
+        const response = new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
+          status,
+          statusText: res.statusMessage,
+          headers: out,
+        });
+        Object.defineProperty(response, 'url', { value: url.href });
+        resolve(response);
+      },
+    );
     req.on('error', reject);
     request.signal?.addEventListener('abort', () => req.destroy(new Error('aborted')));
     req.end(body);

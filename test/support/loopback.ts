@@ -40,7 +40,15 @@ export function echoBackend(name = 'echo'): Promise<Backend> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ backend: name, method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() }));
+      res.end(
+        JSON.stringify({
+          backend: name,
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
     });
   });
 }

@@ -20,7 +20,8 @@ export class McpEchoProcess {
   }
 
   static async start(mode: 'stateless' | 'stateful', env: Record<string, string> = {}): Promise<McpEchoProcess> {
-    if (!existsSync(MCP_ECHO_MAIN)) throw new Error(`${MCP_ECHO_MAIN} is missing: run "npm test" (it builds) or "npx nest build mcp-echo"`);
+    if (!existsSync(MCP_ECHO_MAIN))
+      throw new Error(`${MCP_ECHO_MAIN} is missing: run "npm test" (it builds) or "npx nest build mcp-echo"`);
     const port = await freePort();
     const child = spawn(process.execPath, [MCP_ECHO_MAIN], {
       env: { PATH: process.env.PATH ?? '', MCP_ECHO_MODE: mode, MCP_ECHO_PORT: String(port), ...env },
@@ -28,11 +29,16 @@ export class McpEchoProcess {
     });
     const echo = new McpEchoProcess(port, child);
     try {
-      await waitFor('mcp-echo to answer GET /health with 200 (value: its status)', async () => (await fetch(`${echo.baseUrl}/health`)).status, (status) => status === 200, {
-        timeoutMs: 15_000,
-        giveUpIf: () => child.exitCode !== null && `mcp-echo exited with ${child.exitCode}`,
-        details: () => `mcp-echo output:\n${echo.output}`,
-      });
+      await waitFor(
+        'mcp-echo to answer GET /health with 200 (value: its status)',
+        async () => (await fetch(`${echo.baseUrl}/health`)).status,
+        (status) => status === 200,
+        {
+          timeoutMs: 15_000,
+          giveUpIf: () => child.exitCode !== null && `mcp-echo exited with ${child.exitCode}`,
+          details: () => `mcp-echo output:\n${echo.output}`,
+        },
+      );
     } catch (error) {
       child.kill('SIGKILL');
       // It stopped by itself (e.g. a bad setting): its exit code and what it printed are the answer.

@@ -1,5 +1,9 @@
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
 import { loopbackFetch } from './loopback-fetch';
 import { OAuthBrowser } from './oauth-browser';
 
@@ -19,7 +23,13 @@ export class HeadlessProvider implements OAuthClientProvider {
   ) {}
 
   get clientMetadata(): OAuthClientMetadata {
-    return { client_name: this.clientName, redirect_uris: [this.redirectUrl], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+    return {
+      client_name: this.clientName,
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
   }
   clientInformation() {
     return this.info;
@@ -43,6 +53,7 @@ export class HeadlessProvider implements OAuthClientProvider {
   async redirectToAuthorization(url: URL) {
     const flow = await new OAuthBrowser({ fetch: loopbackFetch }).authorize(url, this.redirectUrl);
     this.code = flow.callback?.searchParams.get('code') ?? undefined;
-    if (!this.code) throw new Error(`authorization did not produce a code: ${flow.page?.status} ${flow.page?.body.slice(0, 300)}`);
+    if (!this.code)
+      throw new Error(`authorization did not produce a code: ${flow.page?.status} ${flow.page?.body.slice(0, 300)}`);
   }
 }

@@ -37,7 +37,11 @@ export class NginxProcess extends DaemonProcess {
         '',
       ].join('\n'),
     );
-    const nginx = new NginxProcess(DaemonProcess.spawn('nginx', ['-p', dir, '-e', 'stderr', '-c', config, '-g', 'daemon off;']), dir, port);
+    const nginx = new NginxProcess(
+      DaemonProcess.spawn('nginx', ['-p', dir, '-e', 'stderr', '-c', config, '-g', 'daemon off;']),
+      dir,
+      port,
+    );
     await nginx.listening('nginx', [port]);
     return nginx;
   }

@@ -19,7 +19,9 @@ export class OAuthBrowser {
    * `route` maps the URL the browser navigates to onto the server that actually answers (a load
    * balancer in front of replicas); cookies and Origin follow the navigated URL.
    */
-  constructor(private readonly options: { consent?: 'approve' | 'deny'; route?: (url: URL) => URL; fetch?: typeof fetch } = {}) {}
+  constructor(
+    private readonly options: { consent?: 'approve' | 'deny'; route?: (url: URL) => URL; fetch?: typeof fetch } = {},
+  ) {}
 
   cookieHeader(url: URL): string {
     return [...(this.cookies.get(url.host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -36,12 +38,20 @@ export class OAuthBrowser {
     }
   }
 
-  async request(url: URL, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    url: URL,
+    init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     const cookie = this.cookieHeader(url);
     if (cookie) headers.cookie = cookie;
     const target = this.options.route ? this.options.route(url) : url;
-    const res = await (this.options.fetch ?? fetch)(target, { method: init.method ?? 'GET', body: init.body, headers, redirect: 'manual' });
+    const res = await (this.options.fetch ?? fetch)(target, {
+      method: init.method ?? 'GET',
+      body: init.body,
+      headers,
+      redirect: 'manual',
+    });
     this.remember(url, res.headers);
     return res;
   }
@@ -65,10 +75,15 @@ export class OAuthBrowser {
       const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(body);
       if (res.status === 200 && form) {
         const fields = new URLSearchParams();
-        for (const m of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields.set(m[1], m[2]);
+        for (const m of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+          fields.set(m[1], m[2]);
         fields.set('decision', this.options.consent ?? 'approve');
         url = new URL(form[1], url);
-        init = { method: 'POST', body: fields.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url.origin } };
+        init = {
+          method: 'POST',
+          body: fields.toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url.origin },
+        };
         continue;
       }
       return { page: { status: res.status, body, headers: res.headers }, hops };

@@ -37,11 +37,29 @@ export class Pebble {
     const dir = mkdtempSync(join(tmpdir(), 'proxy-test-pebble-'));
     const pebble = new Pebble(dir, await freePort(), await freePort(), await freePort(), await freePort());
     // Pebble's own HTTPS certificate (the package ships none): self-signed for localhost / 127.0.0.1.
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '2',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     return pebble;
   }
 
@@ -56,7 +74,12 @@ export class Pebble {
 
   /** Environment for a server that orders from this Pebble. */
   get serverEnv(): Record<string, string> {
-    return { ACME_DIRECTORY_URL: this.directoryUrl, ACME_STAGING_URL: this.directoryUrl, ACME_CA_BUNDLE: this.caBundlePath, ACME_SKIP_CHALLENGE_VERIFICATION: 'true' };
+    return {
+      ACME_DIRECTORY_URL: this.directoryUrl,
+      ACME_STAGING_URL: this.directoryUrl,
+      ACME_CA_BUNDLE: this.caBundlePath,
+      ACME_SKIP_CHALLENGE_VERIFICATION: 'true',
+    };
   }
 
   get logs(): string {
@@ -79,16 +102,25 @@ export class Pebble {
     writeFileSync(join(this.dir, 'pebble.json'), JSON.stringify(config));
     this.spawnDns();
     // No sleeps before validation, no reused authorizations (each order really validates), no nonce noise.
-    this.spawn('pebble', ['-config', join(this.dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${this.dnsPort}`, '-strict=false'], {
-      PEBBLE_VA_NOSLEEP: '1',
-      PEBBLE_AUTHZREUSE: '0',
-      PEBBLE_WFE_NONCEREJECT: '0',
-    });
-    await waitFor('pebble to serve its ACME directory (value: the status)', async () => (await this.get(this.directoryUrl)).status, (status) => status === 200, {
-      timeoutMs: 20_000,
-      intervalMs: 200,
-      details: () => `pebble output:\n${this.output}`,
-    });
+    this.spawn(
+      'pebble',
+      ['-config', join(this.dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${this.dnsPort}`, '-strict=false'],
+      {
+        PEBBLE_VA_NOSLEEP: '1',
+        PEBBLE_AUTHZREUSE: '0',
+        PEBBLE_WFE_NONCEREJECT: '0',
+      },
+    );
+    await waitFor(
+      'pebble to serve its ACME directory (value: the status)',
+      async () => (await this.get(this.directoryUrl)).status,
+      (status) => status === 200,
+      {
+        timeoutMs: 20_000,
+        intervalMs: 200,
+        details: () => `pebble output:\n${this.output}`,
+      },
+    );
   }
 
   /**
@@ -99,15 +131,35 @@ export class Pebble {
     this.spawnDns();
     const resolver = new Resolver({ timeout: 500, tries: 1 });
     resolver.setServers([`127.0.0.1:${this.dnsPort}`]);
-    await waitFor('pebble-challtestsrv to answer DNS', () => resolver.resolve4('ready.example.test'), (addresses) => addresses.includes('127.0.0.1'), { timeoutMs: 20_000, intervalMs: 100, details: () => this.output });
+    await waitFor(
+      'pebble-challtestsrv to answer DNS',
+      () => resolver.resolve4('ready.example.test'),
+      (addresses) => addresses.includes('127.0.0.1'),
+      { timeoutMs: 20_000, intervalMs: 100, details: () => this.output },
+    );
   }
 
   private spawnDns(): void {
-    this.spawn('pebble-challtestsrv', [
-      '-http01', '', '-https01', '', '-tlsalpn01', '',
-      '-dns01', `127.0.0.1:${this.dnsPort}`, '-management', `127.0.0.1:${this.challengeManagementPort}`,
-      '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
-    ], {});
+    this.spawn(
+      'pebble-challtestsrv',
+      [
+        '-http01',
+        '',
+        '-https01',
+        '',
+        '-tlsalpn01',
+        '',
+        '-dns01',
+        `127.0.0.1:${this.dnsPort}`,
+        '-management',
+        `127.0.0.1:${this.challengeManagementPort}`,
+        '-defaultIPv4',
+        '127.0.0.1',
+        '-defaultIPv6',
+        '',
+      ],
+      {},
+    );
   }
 
   /** The root that signs issued certificates (new at every Pebble start). */
@@ -123,7 +175,10 @@ export class Pebble {
   }
 
   private spawn(command: string, args: string[], env: Record<string, string>): void {
-    const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
     this.children.push(child);

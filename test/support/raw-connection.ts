@@ -32,7 +32,11 @@ export class RawConnection {
   /** `allowHalfOpen`: keep sending after the server's FIN (to see whether it still reads). */
   static open(port: number, options: { host?: string; allowHalfOpen?: boolean } = {}): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: options.host ?? '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false });
+      const socket = connect({
+        port,
+        host: options.host ?? '127.0.0.1',
+        allowHalfOpen: options.allowHalfOpen ?? false,
+      });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.removeListener('error', reject);
@@ -44,7 +48,13 @@ export class RawConnection {
   /** The same over TLS (any certificate: the proxy's fallback one is self-signed), once the handshake is done. */
   static openTls(port: number, servername: string): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connectTls({ port, host: '127.0.0.1', servername, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+      const socket = connectTls({
+        port,
+        host: '127.0.0.1',
+        servername,
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+      });
       socket.once('error', reject);
       socket.once('secureConnect', () => {
         socket.removeListener('error', reject);

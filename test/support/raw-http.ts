@@ -53,7 +53,9 @@ export class RecordingBackend {
         buffered = buffered.subarray(parsed.used);
         const request = { ...parsed.request, connection };
         this.requests.push(request);
-        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(request.line)}\r\n\r\n${request.line}`);
+        socket.write(
+          `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(request.line)}\r\n\r\n${request.line}`,
+        );
       }
     });
   }
@@ -123,9 +125,15 @@ export interface RawExchangeOptions {
  * Writes exact bytes to a listener and reads responses (Content-Length or chunked) until the
  * server closes the connection.
  */
-export function rawExchange(port: number, data: string | Buffer, options: RawExchangeOptions = {}): Promise<RawExchangeResult> {
+export function rawExchange(
+  port: number,
+  data: string | Buffer,
+  options: RawExchangeOptions = {},
+): Promise<RawExchangeResult> {
   return new Promise((resolve) => {
-    const socket: Socket = options.tls ? connectTls({ port, host: '127.0.0.1', servername: options.tls.servername, rejectUnauthorized: false }) : connectTcp({ port, host: '127.0.0.1' });
+    const socket: Socket = options.tls
+      ? connectTls({ port, host: '127.0.0.1', servername: options.tls.servername, rejectUnauthorized: false })
+      : connectTcp({ port, host: '127.0.0.1' });
     let received = Buffer.alloc(0);
     const responses: RawResponse[] = [];
     let followed = false;

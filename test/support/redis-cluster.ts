@@ -39,14 +39,41 @@ export class RedisCluster {
       const nodeDir = join(dir, String(port));
       mkdirSync(nodeDir);
       cluster.children.push(
-        spawn('redis-server', [
-          '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', nodeDir,
-          '--cluster-enabled', 'yes', '--cluster-config-file', join(nodeDir, 'nodes.conf'), '--cluster-node-timeout', '2000', '--cluster-port', String(busPorts[i]),
-        ], { stdio: 'ignore' }),
+        spawn(
+          'redis-server',
+          [
+            '--port',
+            String(port),
+            '--bind',
+            '127.0.0.1',
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+            '--dir',
+            nodeDir,
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            join(nodeDir, 'nodes.conf'),
+            '--cluster-node-timeout',
+            '2000',
+            '--cluster-port',
+            String(busPorts[i]),
+          ],
+          { stdio: 'ignore' },
+        ),
       );
     }
     await Promise.all(ports.map((port) => waitForPort(port, 10_000)));
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '1',
+      '--cluster-yes',
+    ]);
     // Ready when every node says the cluster is up and knows the five others over the cluster bus
     // (PUBLISH is broadcast over that bus: a node that has not met another yet would not forward to it).
     // (value: per node, its cluster_state and the peers it does not yet see as connected)
@@ -57,7 +84,9 @@ export class RedisCluster {
           ports.map(async (port) => {
             const info = (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout;
             const nodes = (await run('redis-cli', ['-p', String(port), 'cluster', 'nodes'])).stdout.trim().split('\n');
-            const notConnected = nodes.filter((line) => !/ connected/.test(line) || /handshake|noaddr|fail/.test(line)).map((line) => line.split(' ').slice(1, 3).join(' '));
+            const notConnected = nodes
+              .filter((line) => !/ connected/.test(line) || /handshake|noaddr|fail/.test(line))
+              .map((line) => line.split(' ').slice(1, 3).join(' '));
             return { port, state: /cluster_state:(\w+)/.exec(info)?.[1], nodes: nodes.length, notConnected };
           }),
         ),

@@ -27,7 +27,11 @@ export class RedisSentinelSetup {
   static async start(): Promise<RedisSentinelSetup> {
     const dir = mkdtempSync(join(tmpdir(), 'proxy-test-sentinel-'));
     const taken = new Set<number>();
-    const setup = new RedisSentinelSetup(dir, [await freeLowPort(taken), await freeLowPort(taken)], await freeLowPort(taken));
+    const setup = new RedisSentinelSetup(
+      dir,
+      [await freeLowPort(taken), await freeLowPort(taken)],
+      await freeLowPort(taken),
+    );
     const [primary, replica] = setup.serverPorts;
     setup.spawnServer(primary, []);
     await waitForPort(primary, 10_000);
@@ -54,7 +58,9 @@ export class RedisSentinelSetup {
       'the replica in sync and known to the sentinel',
       async () => ({
         masterLink: /master_link_status:(\w+)/.exec(String(await setup.command(replica, 'INFO', 'replication')))?.[1],
-        replicasKnownToSentinel: ((await setup.command(setup.sentinelPort, 'SENTINEL', 'REPLICAS', SENTINEL_MASTER_NAME)) as unknown[]).length,
+        replicasKnownToSentinel: (
+          (await setup.command(setup.sentinelPort, 'SENTINEL', 'REPLICAS', SENTINEL_MASTER_NAME)) as unknown[]
+        ).length,
       }),
       (state) => state.masterLink === 'up' && state.replicasKnownToSentinel === 1,
       { timeoutMs: 15_000, intervalMs: 100 },
@@ -69,7 +75,12 @@ export class RedisSentinelSetup {
 
   /** The port of the current primary, as the sentinel reports it. */
   async primaryPort(): Promise<number> {
-    const [, port] = (await this.command(this.sentinelPort, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER_NAME)) as [string, string];
+    const [, port] = (await this.command(
+      this.sentinelPort,
+      'SENTINEL',
+      'GET-MASTER-ADDR-BY-NAME',
+      SENTINEL_MASTER_NAME,
+    )) as [string, string];
     return Number(port);
   }
 
@@ -83,7 +94,12 @@ export class RedisSentinelSetup {
       child.kill('SIGKILL');
     });
     this.children.delete(old);
-    const promoted = await waitFor(`the sentinel to promote the replica (value: the primary port it reports; ${old} was killed)`, () => this.primaryPort(), (port) => port !== old, { timeoutMs: 30_000, intervalMs: 100 });
+    const promoted = await waitFor(
+      `the sentinel to promote the replica (value: the primary port it reports; ${old} was killed)`,
+      () => this.primaryPort(),
+      (port) => port !== old,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     await waitFor(
       `the promoted replica on port ${promoted} to accept writes (value: its role)`,
       async () => /role:(\w+)/.exec(String(await this.command(promoted, 'INFO', 'replication')))?.[1],
@@ -95,7 +111,13 @@ export class RedisSentinelSetup {
 
   /** Runs one command on a port of this setup. */
   async command(port: number, ...args: (string | number)[]): Promise<unknown> {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     try {
       await client.connect();
       return await client.call(String(args[0]), ...args.slice(1));
@@ -112,7 +134,19 @@ export class RedisSentinelSetup {
   private spawnServer(port: number, extra: string[]): void {
     const dir = join(this.dir, String(port));
     mkdirSync(dir);
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      ...extra,
+    ];
     this.children.set(port, spawn('redis-server', args, { stdio: 'ignore' }));
   }
 }

@@ -29,7 +29,18 @@ export class RedisServer {
 
   /** (Re)starts the server on the same port. */
   async restart(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+    ];
     this.child = spawn('redis-server', args, { stdio: 'ignore' });
     await waitForPort(this.port, 10_000);
   }
@@ -52,7 +63,12 @@ export class RedisServer {
 
 /** Resolves once `host:port` accepts a TCP connection; the error names the last connect failure. */
 export async function waitForPort(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
-  await waitFor(`something to listen on ${host}:${port}`, () => connects(host, port), (open) => open, { timeoutMs });
+  await waitFor(
+    `something to listen on ${host}:${port}`,
+    () => connects(host, port),
+    (open) => open,
+    { timeoutMs },
+  );
 }
 
 /** Whether a TCP connection to `host:port` succeeds (rejects with the connect error otherwise). */

@@ -9,7 +9,9 @@ import { testRedisEnv } from './test-redis';
 const ROOT = join(__dirname, '..', '..');
 export const SERVER_MAIN = join(ROOT, 'dist', 'apps', 'server', 'main.js');
 /** The V8 flags the server is launched with in production (apps/server/node-flags.json). */
-export const SERVER_NODE_FLAGS = (JSON.parse(readFileSync(join(ROOT, 'apps', 'server', 'node-flags.json'), 'utf8')) as { flags: string[] }).flags;
+export const SERVER_NODE_FLAGS = (
+  JSON.parse(readFileSync(join(ROOT, 'apps', 'server', 'node-flags.json'), 'utf8')) as { flags: string[] }
+).flags;
 /** One storage encryption key per test worker, so replicas sharing a key prefix open each other's secrets. */
 export const TEST_STORAGE_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
@@ -68,7 +70,9 @@ export class ServerProcess {
       AUTO_CERTIFICATES: 'false',
       ACME_DIRECTORY_URL: 'https://127.0.0.1:9/directory',
       ACME_STAGING_URL: 'https://127.0.0.1:9/directory',
-      ...(process.env.TEST_OAUTH_JWT_PRIVATE_KEY_B64 ? { OAUTH_JWT_PRIVATE_KEY_B64: process.env.TEST_OAUTH_JWT_PRIVATE_KEY_B64 } : {}),
+      ...(process.env.TEST_OAUTH_JWT_PRIVATE_KEY_B64
+        ? { OAUTH_JWT_PRIVATE_KEY_B64: process.env.TEST_OAUTH_JWT_PRIVATE_KEY_B64 }
+        : {}),
       ...extraEnv,
     };
   }
@@ -92,9 +96,17 @@ export class ServerProcess {
    * settings first (e.g. `server.env.OAUTH_ISSUER = server.apiUrl`), then `launch()`.
    */
   static async prepare(options: ServerOptions = {}): Promise<ServerProcess> {
-    if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run "npm test" (it builds) or "npx nest build server"`);
+    if (!existsSync(SERVER_MAIN))
+      throw new Error(`${SERVER_MAIN} is missing: run "npm test" (it builds) or "npx nest build server"`);
     const prefix = options.keyPrefix ?? `${process.env.TEST_REDIS_PREFIX ?? 'test'}-${randomBytes(3).toString('hex')}`;
-    return new ServerProcess(await freePort(), await freePort(), await freePort(), await freePort(), prefix, options.env ?? {});
+    return new ServerProcess(
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      prefix,
+      options.env ?? {},
+    );
   }
 
   get apiUrl(): string {
@@ -113,22 +125,34 @@ export class ServerProcess {
   /** Starts (or restarts) the process and waits until /health answers. */
   async launch(): Promise<void> {
     this.output = '';
-    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN], {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
-    await waitFor('the server to answer GET /health (200, or 503 when degraded; value: its status)', async () => (await fetch(`${this.apiUrl}/health`)).status, (status) => status === 200 || status === 503, {
-      // A bound, not a wait: a start takes 1-2 s, but up to ~25 s was seen with the suite's other
-      // workers and image builds sharing two cores.
-      timeoutMs: 45_000,
-      intervalMs: 100,
-      giveUpIf: () => child.exitCode !== null && `the server exited with ${child.exitCode}`,
-      details: () => `server output:\n${this.output}`,
-    });
+    await waitFor(
+      'the server to answer GET /health (200, or 503 when degraded; value: its status)',
+      async () => (await fetch(`${this.apiUrl}/health`)).status,
+      (status) => status === 200 || status === 503,
+      {
+        // A bound, not a wait: a start takes 1-2 s, but up to ~25 s was seen with the suite's other
+        // workers and image builds sharing two cores.
+        timeoutMs: 45_000,
+        intervalMs: 100,
+        giveUpIf: () => child.exitCode !== null && `the server exited with ${child.exitCode}`,
+        details: () => `server output:\n${this.output}`,
+      },
+    );
   }
 
   /** JSON request to the admin API; `token` defaults to the admin token, `null` sends none. */
-  async api<T = unknown>(method: string, path: string, options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+  async api<T = unknown>(
+    method: string,
+    path: string,
+    options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse<T>> {
     const token = options.token === undefined ? this.adminToken : options.token;
     const headers: Record<string, string> = { ...options.headers };
     if (token) headers.authorization = `Bearer ${token}`;
@@ -168,9 +192,15 @@ function ownRedis(env: Record<string, string>): boolean {
 }
 
 /** Runs the built server once with the given environment and returns its exit code and output. */
-export async function runServerExpectingExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; output: string }> {
+export async function runServerExpectingExit(
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

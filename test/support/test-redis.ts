@@ -21,7 +21,8 @@ export function testTopology(): TestTopology {
 export function testRedisEnv(): Record<string, string> {
   if (testTopology() === 'cluster') {
     const nodes = process.env.TEST_REDIS_CLUSTER_NODES;
-    if (!nodes) throw new Error('TEST_REDIS_CLUSTER_NODES is not set: the cluster is started by test/support/global-setup.ts');
+    if (!nodes)
+      throw new Error('TEST_REDIS_CLUSTER_NODES is not set: the cluster is started by test/support/global-setup.ts');
     return { REDIS_CLUSTER_NODES: nodes };
   }
   const url = process.env.TEST_REDIS_URL;
@@ -32,10 +33,12 @@ export function testRedisEnv(): Record<string, string> {
 /** A client of the suite's Redis (a `Cluster` client in cluster mode). Disconnect it when done. */
 export function testRedisClient(): TestRedisClient {
   if (testTopology() === 'cluster') {
-    const nodes = testRedisEnv().REDIS_CLUSTER_NODES.split(',').map((hostPort) => {
-      const [host, port] = hostPort.split(':');
-      return { host, port: Number(port) };
-    });
+    const nodes = testRedisEnv()
+      .REDIS_CLUSTER_NODES.split(',')
+      .map((hostPort) => {
+        const [host, port] = hostPort.split(':');
+        return { host, port: Number(port) };
+      });
     return new Cluster(nodes);
   }
   return new Redis(testRedisEnv().REDIS_URL);
@@ -58,9 +61,10 @@ export async function scanKeys(client: TestRedisClient, pattern: string): Promis
 
 /** The primaries of a cluster client, once it has discovered them (none are listed before it is ready). */
 export async function primaries(client: Cluster): Promise<Redis[]> {
-  if (client.status !== 'ready') await new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
-    client.once('end', () => reject(new Error('cluster client closed before ready')));
-  });
+  if (client.status !== 'ready')
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve());
+      client.once('end', () => reject(new Error('cluster client closed before ready')));
+    });
   return client.nodes('master');
 }

@@ -27,7 +27,10 @@ export function describeValue(value: unknown, max = MAX_SHOWN): string {
   else if (typeof value === 'string') text = JSON.stringify(value);
   else {
     try {
-      text = JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+      text =
+        JSON.stringify(value, (_key, v: unknown) =>
+          v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : typeof v === 'bigint' ? `${v}n` : v,
+        ) ?? String(value);
     } catch {
       text = inspect(value, { depth: 4, breakLength: Infinity });
     }
@@ -41,17 +44,39 @@ export function describeValue(value: unknown, max = MAX_SHOWN): string {
  * error the probe threw — so a failure says what the system was doing instead of "false".
  * A probe started before the deadline is judged even if it answers after it.
  */
-export function waitFor<T, U extends T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => value is U, options?: WaitOptions): Promise<U>;
-export function waitFor<T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => boolean, options?: WaitOptions): Promise<T>;
-export async function waitFor<T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => boolean, options: WaitOptions = {}): Promise<T> {
+export function waitFor<T, U extends T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  accept: (value: T) => value is U,
+  options?: WaitOptions,
+): Promise<U>;
+export function waitFor<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  accept: (value: T) => boolean,
+  options?: WaitOptions,
+): Promise<T>;
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  accept: (value: T) => boolean,
+  options: WaitOptions = {},
+): Promise<T> {
   const { timeoutMs = 10_000, intervalMs = 50, probeTimeoutMs = 10_000 } = options;
   const started = performance.now();
   const deadline = started + timeoutMs;
   let last: { kind: 'none' } | Outcome<T> = { kind: 'none' };
   const fail = (why: string): Error => {
-    const seen = last.kind === 'value' ? `last value: ${describeValue(last.value)}` : last.kind === 'error' ? `last probe error: ${describeValue(last.error)}` : 'no probe finished';
+    const seen =
+      last.kind === 'value'
+        ? `last value: ${describeValue(last.value)}`
+        : last.kind === 'error'
+          ? `last probe error: ${describeValue(last.error)}`
+          : 'no probe finished';
     const details = options.details?.();
-    return new Error(`waiting for ${what}: ${why} after ${Math.round(performance.now() - started)} ms; ${seen}${details ? `\n${details}` : ''}`);
+    return new Error(
+      `waiting for ${what}: ${why} after ${Math.round(performance.now() - started)} ms; ${seen}${details ? `\n${details}` : ''}`,
+    );
   };
   for (let attempt = 0; ; attempt++) {
     const reason = options.giveUpIf?.();

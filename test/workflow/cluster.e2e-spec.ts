@@ -23,7 +23,12 @@ describe('Redis Cluster smoke', () => {
   let two: Backend;
 
   beforeAll(async () => {
-    [cluster, pebble, one, two] = await Promise.all([RedisCluster.start(), Pebble.prepare(), echoBackend('one'), echoBackend('two')]);
+    [cluster, pebble, one, two] = await Promise.all([
+      RedisCluster.start(),
+      Pebble.prepare(),
+      echoBackend('one'),
+      echoBackend('two'),
+    ]);
     const env = { ...cluster.serverEnv, ...pebble.serverEnv, AUTO_CERTIFICATES: 'true', CONFIG_POLL_SECONDS: '3600' };
     a = await ServerProcess.start({ env });
     b = await ServerProcess.start({ env, keyPrefix: a.keyPrefix });
@@ -42,7 +47,9 @@ describe('Redis Cluster smoke', () => {
   };
 
   it('reports Redis up and runs on a Cluster', async () => {
-    const health = await a.api<{ status: string; redis: { status: string }; reasons?: string[] }>('GET', '/health', { token: null });
+    const health = await a.api<{ status: string; redis: { status: string }; reasons?: string[] }>('GET', '/health', {
+      token: null,
+    });
     expect(health.status).toBe(200);
     expect(health.body.redis.status).toBe('up');
     // AUTO_CERTIFICATES also orders the auth hostname's certificate (Pebble starts after the
@@ -51,7 +58,9 @@ describe('Redis Cluster smoke', () => {
   });
 
   it('creates a token on one replica that authenticates on the other', async () => {
-    const created = await a.api<{ name: string; token: string }>('POST', '/api/v1/tokens', { body: { name: 'cluster-user' } });
+    const created = await a.api<{ name: string; token: string }>('POST', '/api/v1/tokens', {
+      body: { name: 'cluster-user' },
+    });
     expect(created.status).toBe(201);
     const me = await b.api<{ name: string }>('GET', '/api/v1/tokens/me', { token: created.body.token });
     expect(me.status).toBe(200);
@@ -61,31 +70,64 @@ describe('Redis Cluster smoke', () => {
 
   it('serves a proxy target created through one replica on the other (config bus over Cluster pub/sub)', async () => {
     expect(await backendSeenBy(b, 'live.cluster.test')).toBe(404);
-    const created = await a.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'live.cluster.test', target_url: one.url, enable_https: false } });
+    const created = await a.api('POST', '/api/v1/proxy/targets', {
+      body: { hostname: 'live.cluster.test', target_url: one.url, enable_https: false },
+    });
     expect(created.status).toBe(201);
-    await waitFor('replica B to route live.cluster.test to backend one', () => backendSeenBy(b, 'live.cluster.test'), (seen) => seen === 'one', { timeoutMs: 5000, intervalMs: 50 });
+    await waitFor(
+      'replica B to route live.cluster.test to backend one',
+      () => backendSeenBy(b, 'live.cluster.test'),
+      (seen) => seen === 'one',
+      { timeoutMs: 5000, intervalMs: 50 },
+    );
     await b.api('PUT', '/api/v1/proxy/targets/live.cluster.test', { body: { target_url: two.url } });
-    await waitFor('replica A to route live.cluster.test to backend two', () => backendSeenBy(a, 'live.cluster.test'), (seen) => seen === 'two', { timeoutMs: 5000, intervalMs: 50 });
+    await waitFor(
+      'replica A to route live.cluster.test to backend two',
+      () => backendSeenBy(a, 'live.cluster.test'),
+      (seen) => seen === 'two',
+      { timeoutMs: 5000, intervalMs: 50 },
+    );
   });
 
   it('applies a route made on one replica on the other', async () => {
-    const route = await b.api('POST', '/api/v1/routes', { body: { path_pattern: '/special/', target_type: 'url', target_value: one.url } });
+    const route = await b.api('POST', '/api/v1/routes', {
+      body: { path_pattern: '/special/', target_type: 'url', target_value: one.url },
+    });
     expect(route.status).toBe(201);
-    await waitFor('replica A to route live.cluster.test/special/x to backend one', () => backendSeenBy(a, 'live.cluster.test', '/special/x'), (seen) => seen === 'one', { timeoutMs: 5000, intervalMs: 50 });
+    await waitFor(
+      'replica A to route live.cluster.test/special/x to backend one',
+      () => backendSeenBy(a, 'live.cluster.test', '/special/x'),
+      (seen) => seen === 'one',
+      { timeoutMs: 5000, intervalMs: 50 },
+    );
     expect(await backendSeenBy(a, 'live.cluster.test', '/other')).toBe('two');
   });
 
   it('orders a certificate through the workflow bus on the Cluster; the proxy target becomes ready', async () => {
-    const created = await b.api<{ certificate_status: string; cert_name: string }>('POST', '/api/v1/proxy/targets', { body: { hostname: 'tls.cluster.test', target_url: one.url } });
+    const created = await b.api<{ certificate_status: string; cert_name: string }>('POST', '/api/v1/proxy/targets', {
+      body: { hostname: 'tls.cluster.test', target_url: one.url },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ certificate_status: 'pending', cert_name: 'proxy-tls-cluster-test' });
-    const status = await a.api<{ status: string; error: string | null }>('GET', '/api/v1/certificates/proxy-tls-cluster-test/status?wait=60');
+    const status = await a.api<{ status: string; error: string | null }>(
+      'GET',
+      '/api/v1/certificates/proxy-tls-cluster-test/status?wait=60',
+    );
     expect(status.body).toMatchObject({ status: 'active', error: null });
     const target = await a.api<{ lifecycle: { state: string } }>('GET', '/api/v1/proxy/targets/tls.cluster.test');
     expect(target.body.lifecycle).toEqual({ state: 'ready', reason: null });
-    const events = (await b.api<{ events: { type: string; payload: { cert_name?: string } }[] }>('GET', '/api/v1/workflow/events')).body.events;
-    expect(events.filter((e) => e.payload.cert_name === 'proxy-tls-cluster-test').map((e) => e.type).sort()).toEqual(['certificate.issued', 'certificate.order_requested', 'proxy.created']);
-    expect((await a.api<{ dead_letters: unknown[] }>('GET', '/api/v1/workflow/dead-letters')).body.dead_letters).toEqual([]);
+    const events = (
+      await b.api<{ events: { type: string; payload: { cert_name?: string } }[] }>('GET', '/api/v1/workflow/events')
+    ).body.events;
+    expect(
+      events
+        .filter((e) => e.payload.cert_name === 'proxy-tls-cluster-test')
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['certificate.issued', 'certificate.order_requested', 'proxy.created']);
+    expect(
+      (await a.api<{ dead_letters: unknown[] }>('GET', '/api/v1/workflow/dead-letters')).body.dead_letters,
+    ).toEqual([]);
   });
 
   it('keeps every key of the deployment in one hash slot', async () => {
@@ -95,7 +137,9 @@ describe('Redis Cluster smoke', () => {
       const keys: string[] = [];
       for (const node of client.nodes('master')) keys.push(...(await node.keys(`{${a.keyPrefix}}:*`)));
       expect(keys.length).toBeGreaterThan(5);
-      const slots = new Set(await Promise.all(keys.map(async (key) => Number(await client.call('CLUSTER', 'KEYSLOT', key)))));
+      const slots = new Set(
+        await Promise.all(keys.map(async (key) => Number(await client.call('CLUSTER', 'KEYSLOT', key)))),
+      );
       expect(slots.size).toBe(1);
     } finally {
       client.disconnect();

@@ -4,7 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { ConfigModule, parseEnvironment } from '@app/config';
 import { MetricsModule, MetricsRegistry } from '@app/metrics';
 import { RedisModule } from '@app/redis';
-import { ClusterSingleton, EventBus, RetryLater, WorkflowEvent, WorkflowKeys, WorkflowModule, WorkflowService } from '@app/workflow';
+import {
+  ClusterSingleton,
+  EventBus,
+  RetryLater,
+  WorkflowEvent,
+  WorkflowKeys,
+  WorkflowModule,
+  WorkflowService,
+} from '@app/workflow';
 import { testRedisClient, testRedisEnv, TestRedisClient } from '../support/test-redis';
 import { isDefined, waitFor } from '../support/wait';
 
@@ -18,7 +26,6 @@ interface Calls {
   flaky: Map<string, number>;
 }
 const CALLS = Symbol('calls');
-
 
 function workersModule(calls: Calls) {
   @Injectable()
@@ -101,9 +108,19 @@ describe('workflow event bus (in-process, real Redis)', () => {
   it('runs each event once across two replicas', async () => {
     const bus = replicas[0].get(EventBus);
     for (let n = 0; n < 40; n++) await replicas[n % 2].get(EventBus).publish('test.count', { n: `once-${n}` });
-    await waitFor('all 40 events handled (value: runs per event)', () => calls.handled, (handled) => ['once-0', 'once-39'].every((k) => handled.has(k)) && handled.size >= 40, SETTLE);
+    await waitFor(
+      'all 40 events handled (value: runs per event)',
+      () => calls.handled,
+      (handled) => ['once-0', 'once-39'].every((k) => handled.has(k)) && handled.size >= 40,
+      SETTLE,
+    );
     // Let any duplicate delivery show up before counting.
-    await waitFor('nothing pending in test-counting', () => pendingIn('test-counting'), (n) => n === 0, SETTLE);
+    await waitFor(
+      'nothing pending in test-counting',
+      () => pendingIn('test-counting'),
+      (n) => n === 0,
+      SETTLE,
+    );
     const counts = [...calls.handled.entries()].filter(([k]) => k.startsWith('once-'));
     expect(counts).toHaveLength(40);
     expect(counts.every(([, times]) => times === 1)).toBe(true);
@@ -121,13 +138,23 @@ describe('workflow event bus (in-process, real Redis)', () => {
     expect(first).toMatch(/^\d+-\d+$/);
     expect(second).toBeNull();
     await waitFor('the deduplicated event handled', () => calls.handled.get('dedupe'), isDefined, SETTLE);
-    await waitFor('nothing pending in test-counting', () => pendingIn('test-counting'), (n) => n === 0, SETTLE);
+    await waitFor(
+      'nothing pending in test-counting',
+      () => pendingIn('test-counting'),
+      (n) => n === 0,
+      SETTLE,
+    );
     expect(calls.handled.get('dedupe')).toBe(1);
   });
 
   it('retries a failing handler with backoff until it succeeds; RetryLater does not count as an attempt', async () => {
     const id = await replicas[0].get(EventBus).publish('test.flaky', { n: 1, busy_once: true });
-    await waitFor('the flaky event settled (nothing pending, 4 runs)', async () => ({ pending: await pendingIn('test-flaky'), runs: calls.flaky.get('flaky:1') }), (s) => s.pending === 0 && s.runs === 4, SETTLE);
+    await waitFor(
+      'the flaky event settled (nothing pending, 4 runs)',
+      async () => ({ pending: await pendingIn('test-flaky'), runs: calls.flaky.get('flaky:1') }),
+      (s) => s.pending === 0 && s.runs === 4,
+      SETTLE,
+    );
     // 2 failures + 1 RetryLater + 1 success = 4 runs with a limit of 3 attempts: not dead-lettered.
     expect(calls.flaky.get('flaky:1')).toBe(4);
     const letters = await replicas[0].get(WorkflowService).deadLetters();
@@ -139,8 +166,19 @@ describe('workflow event bus (in-process, real Redis)', () => {
   it('moves an always-failing event to the dead letters after the configured attempts; retry and discard', async () => {
     const service = replicas[1].get(WorkflowService);
     const id = await replicas[0].get(EventBus).publish('test.fail', { n: 7 });
-    const letter = await waitFor('the dead letter', async () => (await service.deadLetters()).dead_letters.find((l) => l.event_id === id), isDefined, SETTLE);
-    expect(letter).toMatchObject({ group: 'test-failing', type: 'test.fail', payload: { n: 7 }, attempts: 3, error: 'handler refuses event 7' });
+    const letter = await waitFor(
+      'the dead letter',
+      async () => (await service.deadLetters()).dead_letters.find((l) => l.event_id === id),
+      isDefined,
+      SETTLE,
+    );
+    expect(letter).toMatchObject({
+      group: 'test-failing',
+      type: 'test.fail',
+      payload: { n: 7 },
+      attempts: 3,
+      error: 'handler refuses event 7',
+    });
     expect(calls.flaky.get('fail:7')).toBe(3);
     expect((await redis.xpending(keys.events, 'test-failing'))[0]).toBe(0);
     // The other groups saw the event too, but only acknowledged it (not their type).
@@ -148,7 +186,12 @@ describe('workflow event bus (in-process, real Redis)', () => {
 
     const retried = await service.retry(letter.id);
     expect(retried).toMatchObject({ id: letter.id, group: 'test-failing' });
-    const again = await waitFor('the retried event dead again', async () => (await service.deadLetters()).dead_letters.find((l) => l.event_id === retried.event_id), isDefined, SETTLE);
+    const again = await waitFor(
+      'the retried event dead again',
+      async () => (await service.deadLetters()).dead_letters.find((l) => l.event_id === retried.event_id),
+      isDefined,
+      SETTLE,
+    );
     expect(again.attempts).toBe(3);
     expect(calls.flaky.get('fail:7')).toBe(6);
     expect((await service.deadLetters()).dead_letters.find((l) => l.id === letter.id)).toBeUndefined();
@@ -158,11 +201,22 @@ describe('workflow event bus (in-process, real Redis)', () => {
     await expect(service.retry('not-an-id')).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it("takes over a message held by a consumer that stopped (XAUTOCLAIM after the claim timeout)", async () => {
+  it('takes over a message held by a consumer that stopped (XAUTOCLAIM after the claim timeout)', async () => {
     // Append and read as a consumer that then "dies", in one transaction: no replica can read it first.
     const results = await redis
       .multi()
-      .xadd(keys.events, '*', 'type', 'test.count', 'payload', JSON.stringify({ n: 'orphan' }), 'published_at', new Date().toISOString(), 'origin', 'test')
+      .xadd(
+        keys.events,
+        '*',
+        'type',
+        'test.count',
+        'payload',
+        JSON.stringify({ n: 'orphan' }),
+        'published_at',
+        new Date().toISOString(),
+        'origin',
+        'test',
+      )
       .xreadgroup('GROUP', 'test-counting', 'dead-replica', 'COUNT', 100, 'STREAMS', keys.events, '>')
       .exec();
     const id = results![0][1] as string;
@@ -172,7 +226,12 @@ describe('workflow event bus (in-process, real Redis)', () => {
     expect((pending as [string][]).map(([pid]) => pid)).toContain(id);
     await waitFor('the orphan taken over', () => calls.handled.get('orphan'), isDefined, SETTLE);
     expect(calls.handled.get('orphan')).toBe(1);
-    await waitFor('the dead consumer to have nothing left', async () => (await redis.xpending(keys.events, 'test-counting', '-', '+', 10, 'dead-replica')) as unknown[], (left) => left.length === 0, SETTLE);
+    await waitFor(
+      'the dead consumer to have nothing left',
+      async () => (await redis.xpending(keys.events, 'test-counting', '-', '+', 10, 'dead-replica')) as unknown[],
+      (left) => left.length === 0,
+      SETTLE,
+    );
   });
 
   it('cluster singleton: one holder at a time; a holder that loses the lock is told to stop', async () => {
@@ -189,7 +248,12 @@ describe('workflow event bus (in-process, real Redis)', () => {
     await expect(other.runExclusive('test-sweep', 300, async () => undefined)).resolves.toBe(false);
     // Someone else takes the lock (as if ours had expired): the holder's next heartbeat fails and aborts.
     await redis.set(keys.singleton('test-sweep'), 'someone-else', 'PX', 5000);
-    await waitFor('the abort signal', () => aborted?.aborted, (isAborted) => isAborted === true, SETTLE);
+    await waitFor(
+      'the abort signal',
+      () => aborted?.aborted,
+      (isAborted) => isAborted === true,
+      SETTLE,
+    );
     release();
     await expect(first).resolves.toBe(true);
     // Release is compare-and-delete: the other owner's lock is still there.

@@ -47,8 +47,13 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
   const orderCount = () => (pebble.logs.match(/Added order/g) ?? []).length;
   const live = () => replicas.filter((r) => r.pid !== undefined);
   const createTarget = (server: ServerProcess, hostname: string) =>
-    server.api<{ proxy_target: Target; certificate_status: string; cert_name: string }>('POST', '/api/v1/proxy/targets', { body: { hostname, target_url: 'http://127.0.0.1:9' } });
-  const certificate = async (server: ServerProcess, name: string) => (await server.api<Certificate>('GET', `/api/v1/certificates/${name}`)).body;
+    server.api<{ proxy_target: Target; certificate_status: string; cert_name: string }>(
+      'POST',
+      '/api/v1/proxy/targets',
+      { body: { hostname, target_url: 'http://127.0.0.1:9' } },
+    );
+  const certificate = async (server: ServerProcess, name: string) =>
+    (await server.api<Certificate>('GET', `/api/v1/certificates/${name}`)).body;
 
   beforeAll(async () => {
     redis = testRedisClient();
@@ -65,7 +70,11 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
       WORKFLOW_RETRY_BASE_MS: '500',
     };
     const first = await ServerProcess.start({ env });
-    replicas = [first, await ServerProcess.start({ env, keyPrefix: first.keyPrefix }), await ServerProcess.start({ env, keyPrefix: first.keyPrefix })];
+    replicas = [
+      first,
+      await ServerProcess.start({ env, keyPrefix: first.keyPrefix }),
+      await ServerProcess.start({ env, keyPrefix: first.keyPrefix }),
+    ];
     await pebble.start(balancer.port);
   });
 
@@ -83,7 +92,10 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
     const created = await Promise.all(hosts.map((host, i) => createTarget(replicas[i % 3], host)));
     for (const [i, res] of created.entries()) {
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ certificate_status: 'pending', cert_name: `proxy-${hosts[i].replace(/\./g, '-')}` });
+      expect(res.body).toMatchObject({
+        certificate_status: 'pending',
+        cert_name: `proxy-${hosts[i].replace(/\./g, '-')}`,
+      });
       expect(res.body.proxy_target.lifecycle).toEqual({ state: 'pending', reason: null });
     }
     const targets = await waitFor(
@@ -93,12 +105,22 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
       SETTLE,
     );
     expect(targets.map((t) => t.lifecycle)).toEqual(hosts.map(() => ({ state: 'ready', reason: null })));
-    for (const host of hosts) expect(await certificate(replicas[0], `proxy-${host.replace(/\./g, '-')}`)).toMatchObject({ status: 'active', error: null });
+    for (const host of hosts)
+      expect(await certificate(replicas[0], `proxy-${host.replace(/\./g, '-')}`)).toMatchObject({
+        status: 'active',
+        error: null,
+      });
 
     // Pebble saw exactly one order per hostname.
     expect(orderCount() - before).toBe(hosts.length);
-    const events = (await replicas[1].api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?limit=200')).body.events;
-    const count = (type: string) => events.filter((e) => e.type === type && hosts.some((h) => JSON.stringify(e.payload).includes(h.replace(/\./g, '-')) || e.payload.hostname === h)).length;
+    const events = (await replicas[1].api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?limit=200')).body
+      .events;
+    const count = (type: string) =>
+      events.filter(
+        (e) =>
+          e.type === type &&
+          hosts.some((h) => JSON.stringify(e.payload).includes(h.replace(/\./g, '-')) || e.payload.hostname === h),
+      ).length;
     expect(count('proxy.created')).toBe(hosts.length);
     expect(count('certificate.order_requested')).toBe(hosts.length);
     expect(count('certificate.issued')).toBe(hosts.length);
@@ -125,20 +147,38 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
     const holder = replicas.find((r) => r.pid !== undefined && holderName.includes(`-${r.pid}-`));
     expect(holder).toBeDefined();
     // The holder reads the record and takes the order lock just after the delivery: wait for the lock.
-    await waitFor('the order lock held', () => redis.exists(`{${replicas[0].keyPrefix}}:lock:certificate:${name}`), (held) => held === 1, { ...SETTLE, timeoutMs: 10_000 });
+    await waitFor(
+      'the order lock held',
+      () => redis.exists(`{${replicas[0].keyPrefix}}:lock:certificate:${name}`),
+      (held) => held === 1,
+      { ...SETTLE, timeoutMs: 10_000 },
+    );
     await holder!.stop('SIGKILL');
     acmeGate.resume();
 
-    const done = await waitFor('the taken-over certificate to turn active', () => certificate(live()[0], name), (c) => c.status === 'active', SETTLE);
+    const done = await waitFor(
+      'the taken-over certificate to turn active',
+      () => certificate(live()[0], name),
+      (c) => c.status === 'active',
+      SETTLE,
+    );
     expect(done).toMatchObject({ status: 'active', error: null });
     // Another replica took the message over and acknowledged it (the record turns active just before the ack).
-    const after = await waitFor('nothing pending in the certificates group', async () => (await redis.xpending(stream, 'certificates', '-', '+', 10)) as unknown[], (p) => p.length === 0, { ...SETTLE, timeoutMs: 10_000 });
+    const after = await waitFor(
+      'nothing pending in the certificates group',
+      async () => (await redis.xpending(stream, 'certificates', '-', '+', 10)) as unknown[],
+      (p) => p.length === 0,
+      { ...SETTLE, timeoutMs: 10_000 },
+    );
     expect(after).toEqual([]);
     const target = (await live()[0].api<Target>('GET', `/api/v1/proxy/targets/${host}`)).body;
     expect(target.lifecycle).toEqual({ state: 'ready', reason: null });
     const issued = await waitFor(
       'the certificate.issued event of the taken-over order',
-      async () => (await live()[1].api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=certificate.issued')).body.events.filter((e) => e.payload.cert_name === name),
+      async () =>
+        (
+          await live()[1].api<{ events: WorkflowEvent[] }>('GET', '/api/v1/workflow/events?type=certificate.issued')
+        ).body.events.filter((e) => e.payload.cert_name === name),
       (events) => events.length > 0,
       { ...SETTLE, timeoutMs: 10_000 },
     );
@@ -154,7 +194,10 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
       expect((await live()[0].api('GET', path, { token: user.body.token })).status).toBe(403);
       expect((await live()[0].api('GET', path, { token: null })).status).toBe(401);
     }
-    const retry = await live()[0].api<{ statusCode: number; message: string }>('POST', '/api/v1/workflow/dead-letters/1-0/retry');
+    const retry = await live()[0].api<{ statusCode: number; message: string }>(
+      'POST',
+      '/api/v1/workflow/dead-letters/1-0/retry',
+    );
     expect(retry.status).toBe(404);
     expect(retry.body.message).toMatch(/dead letter "1-0"/);
     expect((await live()[0].api('DELETE', '/api/v1/workflow/dead-letters/not-an-id')).status).toBe(404);
@@ -166,7 +209,10 @@ describe('workflow: certificate orders across three replicas (Pebble)', () => {
       'the certificates group gauge at 0 pending',
       async () => {
         const text = await (await fetch(`${live()[0].apiUrl}/metrics`)).text();
-        return { pending: /proxy_event_bus_pending\{stream="workflow:events",group="certificates"\} \S+/.exec(text)?.[0], text };
+        return {
+          pending: /proxy_event_bus_pending\{stream="workflow:events",group="certificates"\} \S+/.exec(text)?.[0],
+          text,
+        };
       },
       ({ text }) => /proxy_event_bus_pending\{stream="workflow:events",group="certificates"\} 0/.test(text),
       { ...SETTLE, timeoutMs: 10_000 },

@@ -42,9 +42,13 @@ describe('Redis Sentinel failover', () => {
 
   it('keeps proxying through a failover, resumes writes, and loses nothing written before', async () => {
     // Written before the failover: a token, a proxy target (and its workflow event).
-    const token = await server.api<{ name: string; token: string }>('POST', '/api/v1/tokens', { body: { name: 'before-failover' } });
+    const token = await server.api<{ name: string; token: string }>('POST', '/api/v1/tokens', {
+      body: { name: 'before-failover' },
+    });
     expect(token.status).toBe(201);
-    const before = await server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'before.example.test', target_url: backend.url } });
+    const before = await server.api('POST', '/api/v1/proxy/targets', {
+      body: { hostname: 'before.example.test', target_url: backend.url },
+    });
     expect(before.status).toBe(201);
     expect(await proxied('before.example.test')).toBe(200);
 
@@ -65,7 +69,10 @@ describe('Redis Sentinel failover', () => {
     try {
       created = await waitFor(
         'a write to be answered other than 503 (value: the response)',
-        () => server.api('POST', '/api/v1/proxy/targets', { body: { hostname: 'after.example.test', target_url: backend.url } }),
+        () =>
+          server.api('POST', '/api/v1/proxy/targets', {
+            body: { hostname: 'after.example.test', target_url: backend.url },
+          }),
         (res) => res.status !== 503,
         { timeoutMs: 30_000, intervalMs: 200 },
       );
@@ -87,7 +94,12 @@ describe('Redis Sentinel failover', () => {
     const prefix = `{${server.keyPrefix}}`;
     expect(await sentinel.command(promoted, 'EXISTS', `${prefix}:token:before-failover`)).toBe(1);
     // The workflow stream moved along: the event published before the failover is still there.
-    const events = (await server.api<{ events: { type: string; payload: { hostname?: string } }[] }>('GET', '/api/v1/workflow/events?type=proxy.created')).body.events;
+    const events = (
+      await server.api<{ events: { type: string; payload: { hostname?: string } }[] }>(
+        'GET',
+        '/api/v1/workflow/events?type=proxy.created',
+      )
+    ).body.events;
     expect(events.map((e) => e.payload.hostname).sort()).toEqual(['after.example.test', 'before.example.test']);
   });
 });

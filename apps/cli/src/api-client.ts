@@ -67,7 +67,8 @@ export class ApiClient {
         onChunk(decoder.decode(value, { stream: true }));
       }
     } catch (error) {
-      if (!signal.aborted) throw new ConnectionError(`the stream from ${this.baseUrl} broke (${(error as Error).message})`);
+      if (!signal.aborted)
+        throw new ConnectionError(`the stream from ${this.baseUrl} broke (${(error as Error).message})`);
     }
     return { status: res.status, body: undefined, requestId: res.headers.get('x-request-id') };
   }
@@ -89,7 +90,9 @@ export class ApiClient {
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-      throw new ConnectionError(`cannot reach the API at ${this.baseUrl} (${reason}); is the server running? Set PROXY_API_URL or --url`);
+      throw new ConnectionError(
+        `cannot reach the API at ${this.baseUrl} (${reason}); is the server running? Set PROXY_API_URL or --url`,
+      );
     }
   }
 

@@ -16,11 +16,16 @@ describe('parseArgv', () => {
   });
 
   it('keeps values that look like negative numbers or empty strings', () => {
-    expect(Object.fromEntries(parseArgv(['--priority', '-5', '--description='], booleans).flags)).toEqual({ priority: ['-5'], description: [''] });
+    expect(Object.fromEntries(parseArgv(['--priority', '-5', '--description='], booleans).flags)).toEqual({
+      priority: ['-5'],
+      description: [''],
+    });
   });
 
   it('refuses a value flag without a value and short options', () => {
-    expect(() => parseArgv(['token', 'create', 'x', '--cert-email'], booleans)).toThrow(new UsageError('option --cert-email needs a value'));
+    expect(() => parseArgv(['token', 'create', 'x', '--cert-email'], booleans)).toThrow(
+      new UsageError('option --cert-email needs a value'),
+    );
     expect(() => parseArgv(['--url', '--json'], booleans)).toThrow('option --url needs a value');
     expect(() => parseArgv(['-x'], booleans)).toThrow('unknown option -x (options are written --name)');
   });

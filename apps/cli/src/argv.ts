@@ -31,7 +31,8 @@ export function parseArgv(argv: readonly string[], booleanFlags: ReadonlySet<str
       continue;
     }
     if (!arg.startsWith('--') || arg === '--') {
-      if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) throw new UsageError(`unknown option ${arg} (options are written --name)`);
+      if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg))
+        throw new UsageError(`unknown option ${arg} (options are written --name)`);
       positionals.push(arg);
       continue;
     }
@@ -45,7 +46,8 @@ export function parseArgv(argv: readonly string[], booleanFlags: ReadonlySet<str
       add(body.slice(3), 'false');
     } else {
       const value = argv[i + 1];
-      if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new UsageError(`option --${body} needs a value`);
+      if (value === undefined || (value.startsWith('--') && value.length > 2))
+        throw new UsageError(`option --${body} needs a value`);
       add(body, value);
       i++;
     }

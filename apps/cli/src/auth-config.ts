@@ -20,9 +20,17 @@ export async function runAuthConfig({ values, client, token, json, stdout, stder
   };
   try {
     const current = await client.request({ method: 'GET', path, token });
-    if (current.status >= 400) return refused(current, current.status === 404 ? `; turn protection on first: proxyctl proxy auth-set ${hostname}` : '');
-    const settings = Object.fromEntries(Object.entries(current.body as Record<string, unknown>).filter(([key]) => !NOT_SETTINGS.has(key)));
-    const given = Object.fromEntries(Object.entries(values).filter(([key, value]) => key !== 'hostname' && value !== undefined));
+    if (current.status >= 400)
+      return refused(
+        current,
+        current.status === 404 ? `; turn protection on first: proxyctl proxy auth-set ${hostname}` : '',
+      );
+    const settings = Object.fromEntries(
+      Object.entries(current.body as Record<string, unknown>).filter(([key]) => !NOT_SETTINGS.has(key)),
+    );
+    const given = Object.fromEntries(
+      Object.entries(values).filter(([key, value]) => key !== 'hostname' && value !== undefined),
+    );
     const answer = await client.request({ method: 'POST', path, token, body: { ...settings, ...given } });
     if (answer.status >= 400) return refused(answer);
     stdout(json ? `${JSON.stringify(answer.body, null, 2)}\n` : renderBody(answer.body));

@@ -25,11 +25,28 @@ const TABLE: ResourceSpec[] = [
           { flag: 'target-type', type: 'string', required: true, description: 'target type' },
         ],
       },
-      { verb: 'list', summary: 'List', method: 'GET', path: '/api/v1/routes', options: [{ flag: 'scope', type: 'string', description: 'scope' }] },
-      { verb: 'delete', summary: 'Delete', method: 'DELETE', path: '/api/v1/routes/{id}', args: [{ name: 'id', description: 'id' }] },
+      {
+        verb: 'list',
+        summary: 'List',
+        method: 'GET',
+        path: '/api/v1/routes',
+        options: [{ flag: 'scope', type: 'string', description: 'scope' }],
+      },
+      {
+        verb: 'delete',
+        summary: 'Delete',
+        method: 'DELETE',
+        path: '/api/v1/routes/{id}',
+        args: [{ name: 'id', description: 'id' }],
+      },
     ],
   },
-  { resource: 'health', summary: 'Health', defaultVerb: 'show', verbs: [{ verb: 'show', summary: 'Show', method: 'GET', path: '/health', public: true }] },
+  {
+    resource: 'health',
+    summary: 'Health',
+    defaultVerb: 'show',
+    verbs: [{ verb: 'show', summary: 'Show', method: 'GET', path: '/health', public: true }],
+  },
 ];
 const ENV = { PROXY_API_TOKEN: 'acm_env_token' };
 
@@ -41,11 +58,33 @@ function request(argv: string[], env: Record<string, string | undefined> = ENV) 
 
 describe('planCommand', () => {
   it('builds the body from arguments and typed options', () => {
-    const r = request(['route', 'create', '/api/', '--target-type', 'port', '--priority', '60', '--methods', 'GET,POST', '--methods', 'PUT', '--enabled', '--headers', '{"X-A":"1"}']);
+    const r = request([
+      'route',
+      'create',
+      '/api/',
+      '--target-type',
+      'port',
+      '--priority',
+      '60',
+      '--methods',
+      'GET,POST',
+      '--methods',
+      'PUT',
+      '--enabled',
+      '--headers',
+      '{"X-A":"1"}',
+    ]);
     expect({ method: r.verb.method, path: r.path, body: r.body }).toEqual({
       method: 'POST',
       path: '/api/v1/routes',
-      body: { path_pattern: '/api/', target_type: 'port', priority: 60, methods: ['GET', 'POST', 'PUT'], enabled: true, headers: { 'X-A': '1' } },
+      body: {
+        path_pattern: '/api/',
+        target_type: 'port',
+        priority: 60,
+        methods: ['GET', 'POST', 'PUT'],
+        enabled: true,
+        headers: { 'X-A': '1' },
+      },
     });
   });
 
@@ -55,11 +94,22 @@ describe('planCommand', () => {
   });
 
   it('takes URL and token from flags, then PROXY_API_*, then ADMIN_TOKEN', () => {
-    expect(request(['route', 'list'], { ADMIN_TOKEN: 'acm_admin' })).toMatchObject({ url: 'http://127.0.0.1:9000', token: 'acm_admin' });
-    expect(request(['route', 'list'], { ADMIN_TOKEN: 'acm_admin', PROXY_API_TOKEN: 'acm_p', PROXY_API_URL: 'http://h:1' })).toMatchObject({ url: 'http://h:1', token: 'acm_p' });
-    expect(request(['route', 'list', '--token', 'acm_f', '--url', 'https://x'], { PROXY_API_TOKEN: 'acm_p' })).toMatchObject({ url: 'https://x', token: 'acm_f' });
-    expect(request(['route', 'list'], { PROXY_API_URL: '', PROXY_API_TOKEN: '', ADMIN_TOKEN: 'acm_admin' })).toMatchObject({ url: 'http://127.0.0.1:9000', token: 'acm_admin' });
-    expect(() => request(['route', 'list'], {})).toThrow('no API token: set PROXY_API_TOKEN (or ADMIN_TOKEN) or pass --token');
+    expect(request(['route', 'list'], { ADMIN_TOKEN: 'acm_admin' })).toMatchObject({
+      url: 'http://127.0.0.1:9000',
+      token: 'acm_admin',
+    });
+    expect(
+      request(['route', 'list'], { ADMIN_TOKEN: 'acm_admin', PROXY_API_TOKEN: 'acm_p', PROXY_API_URL: 'http://h:1' }),
+    ).toMatchObject({ url: 'http://h:1', token: 'acm_p' });
+    expect(
+      request(['route', 'list', '--token', 'acm_f', '--url', 'https://x'], { PROXY_API_TOKEN: 'acm_p' }),
+    ).toMatchObject({ url: 'https://x', token: 'acm_f' });
+    expect(
+      request(['route', 'list'], { PROXY_API_URL: '', PROXY_API_TOKEN: '', ADMIN_TOKEN: 'acm_admin' }),
+    ).toMatchObject({ url: 'http://127.0.0.1:9000', token: 'acm_admin' });
+    expect(() => request(['route', 'list'], {})).toThrow(
+      'no API token: set PROXY_API_TOKEN (or ADMIN_TOKEN) or pass --token',
+    );
     expect(request(['health'], {})).toMatchObject({ path: '/health', token: undefined });
   });
 
@@ -71,8 +121,14 @@ describe('planCommand', () => {
     [['route', 'delete', 'a', 'b'], 'unexpected argument "b"; usage: proxyctl route delete <id>'],
     [['route', 'list', '--colour', 'red'], 'unknown option --colour for "route list"; see --help'],
     [['route', 'create', '/x'], '--target-type is required; usage: proxyctl route create <path_pattern> [options]'],
-    [['route', 'create', '/x', '--target-type', 'port', '--priority', 'high'], '--priority must be a whole number (got "high")'],
-    [['route', 'create', '/x', '--target-type', 'port', '--headers', '{bad'], `--headers must be JSON, e.g. '{"X-Header":"value"}' (got {bad)`],
+    [
+      ['route', 'create', '/x', '--target-type', 'port', '--priority', 'high'],
+      '--priority must be a whole number (got "high")',
+    ],
+    [
+      ['route', 'create', '/x', '--target-type', 'port', '--headers', '{bad'],
+      `--headers must be JSON, e.g. '{"X-Header":"value"}' (got {bad)`,
+    ],
     [['route', 'list', '--url', 'ftp://x'], 'the API URL must start with http:// or https:// (got "ftp://x")'],
   ])('refuses %j with a usage error', (argv, message) => {
     expect(() => planCommand(argv, ENV, TABLE)).toThrow(new UsageError(message));
@@ -95,9 +151,13 @@ describe('runCli', () => {
     const err: string[] = [];
     const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) };
     expect(await runCli(['token', 'fly'], ENV, io)).toBe(EXIT.usage);
-    expect(err.join('')).toBe('proxyctl: unknown verb "fly" for "token"; verbs: create, list, show, delete, rotate, me, email\nRun "proxyctl --help" for usage.\n');
+    expect(err.join('')).toBe(
+      'proxyctl: unknown verb "fly" for "token"; verbs: create, list, show, delete, rotate, me, email\nRun "proxyctl --help" for usage.\n',
+    );
     expect(await runCli(['--help'], {}, io)).toBe(EXIT.ok);
-    expect(out.join('')).toContain('Exit codes: 0 ok, 1 the API answered an error (4xx/5xx), 2 usage error, 3 cannot reach the API.');
+    expect(out.join('')).toContain(
+      'Exit codes: 0 ok, 1 the API answered an error (4xx/5xx), 2 usage error, 3 cannot reach the API.',
+    );
   });
 
   it('exits 3 when nothing listens at the API URL', async () => {
@@ -107,9 +167,15 @@ describe('runCli', () => {
     const { port } = server.address() as AddressInfo;
     await new Promise((resolve) => server.close(resolve));
     const err: string[] = [];
-    const code = await runCli(['health', '--url', `http://127.0.0.1:${port}`], {}, { stdout: () => undefined, stderr: (t) => err.push(t) });
+    const code = await runCli(
+      ['health', '--url', `http://127.0.0.1:${port}`],
+      {},
+      { stdout: () => undefined, stderr: (t) => err.push(t) },
+    );
     expect(code).toBe(EXIT.unreachable);
-    expect(err.join('')).toBe(`error: cannot reach the API at http://127.0.0.1:${port} (ECONNREFUSED); is the server running? Set PROXY_API_URL or --url\n`);
+    expect(err.join('')).toBe(
+      `error: cannot reach the API at http://127.0.0.1:${port} (ECONNREFUSED); is the server running? Set PROXY_API_URL or --url\n`,
+    );
   });
 });
 
@@ -121,16 +187,34 @@ describe('the real command table', () => {
   };
 
   it('adds fixed body fields and query parameters, and converts numbers', () => {
-    expect(real(['route', 'create-global', '/a/', 'port', '4000', '--priority', '70']).body).toEqual({ scope: 'global', path_pattern: '/a/', target_type: 'port', target_value: '4000', priority: 70 });
+    expect(real(['route', 'create-global', '/a/', 'port', '4000', '--priority', '70']).body).toEqual({
+      scope: 'global',
+      path_pattern: '/a/',
+      target_type: 'port',
+      target_value: '4000',
+      priority: 70,
+    });
     expect(real(['service', 'logs-follow', 'web', '--tail', '5']).query).toEqual({ follow: 'true', tail: '5' });
     expect(real(['service', 'create', 'web', 'img:1', '--cpu-limit', '0.5']).body).toMatchObject({ cpu_limit: 0.5 });
-    expect(() => real(['service', 'create', 'web', 'img:1', '--cpu-limit', 'half'])).toThrow(new UsageError('--cpu-limit must be a number (got "half")'));
-    expect(real(['cert', 'renew', 'c1', '--force'])).toMatchObject({ path: '/api/v1/certificates/c1/renew', query: { force: 'true' }, body: {} });
-    expect(real(['proxy', 'delete', 'a.example.test', '--delete-certificate'])).toMatchObject({ query: { delete_certificate: 'true' }, body: undefined });
+    expect(() => real(['service', 'create', 'web', 'img:1', '--cpu-limit', 'half'])).toThrow(
+      new UsageError('--cpu-limit must be a number (got "half")'),
+    );
+    expect(real(['cert', 'renew', 'c1', '--force'])).toMatchObject({
+      path: '/api/v1/certificates/c1/renew',
+      query: { force: 'true' },
+      body: {},
+    });
+    expect(real(['proxy', 'delete', 'a.example.test', '--delete-certificate'])).toMatchObject({
+      query: { delete_certificate: 'true' },
+      body: undefined,
+    });
   });
 
   it('sends METRICS_TOKEN to /metrics when set, and needs no token there', () => {
-    expect(real(['metrics'], { PROXY_API_TOKEN: 'acm_p', METRICS_TOKEN: 'm' })).toMatchObject({ path: '/metrics', token: 'm' });
+    expect(real(['metrics'], { PROXY_API_TOKEN: 'acm_p', METRICS_TOKEN: 'm' })).toMatchObject({
+      path: '/metrics',
+      token: 'm',
+    });
     expect(real(['metrics'], {})).toMatchObject({ path: '/metrics', token: undefined });
   });
 
@@ -160,36 +244,81 @@ describe('runCli with a streaming verb', () => {
       )) as typeof fetch;
 
   it('prints each event as a line of columns, or its JSON with --json, across chunk boundaries', async () => {
-    const entry = { ts: 0, listener: 'https', client_ip: '10.0.0.1', host: 'a.test', method: 'GET', path: '/x', status: 200, duration_ms: 3 };
-    const chunks = [': keep-alive\n\n', `event: entry\nid: 1-0\ndata: ${JSON.stringify(entry).slice(0, 20)}`, `${JSON.stringify(entry).slice(20)}\n\n`];
+    const entry = {
+      ts: 0,
+      listener: 'https',
+      client_ip: '10.0.0.1',
+      host: 'a.test',
+      method: 'GET',
+      path: '/x',
+      status: 200,
+      duration_ms: 3,
+    };
+    const chunks = [
+      ': keep-alive\n\n',
+      `event: entry\nid: 1-0\ndata: ${JSON.stringify(entry).slice(0, 20)}`,
+      `${JSON.stringify(entry).slice(20)}\n\n`,
+    ];
     const out: string[] = [];
-    expect(await runCli(['logs', 'follow'], ENV, { stdout: (t) => out.push(t), stderr: () => undefined, fetch: sse(chunks) })).toBe(EXIT.ok);
+    expect(
+      await runCli(['logs', 'follow'], ENV, {
+        stdout: (t) => out.push(t),
+        stderr: () => undefined,
+        fetch: sse(chunks),
+      }),
+    ).toBe(EXIT.ok);
     expect(out.join('')).toBe('1970-01-01T00:00:00.000Z  https  10.0.0.1  a.test  GET  /x  200  3  -  -  -\n');
     const json: string[] = [];
-    await runCli(['logs', 'follow', '--json'], ENV, { stdout: (t) => json.push(t), stderr: () => undefined, fetch: sse(chunks) });
+    await runCli(['logs', 'follow', '--json'], ENV, {
+      stdout: (t) => json.push(t),
+      stderr: () => undefined,
+      fetch: sse(chunks),
+    });
     expect(JSON.parse(json.join(''))).toEqual(entry);
   });
 
   it("reports the API's refusal of a stream like any other error", async () => {
-    const refuse = (async () => new Response(JSON.stringify({ statusCode: 403, message: 'not your host' }), { status: 403 })) as typeof fetch;
+    const refuse = (async () =>
+      new Response(JSON.stringify({ statusCode: 403, message: 'not your host' }), { status: 403 })) as typeof fetch;
     const err: string[] = [];
-    expect(await runCli(['logs', 'follow', '--hostname', 'x.test'], ENV, { stdout: () => undefined, stderr: (t) => err.push(t), fetch: refuse })).toBe(EXIT.apiError);
+    expect(
+      await runCli(['logs', 'follow', '--hostname', 'x.test'], ENV, {
+        stdout: () => undefined,
+        stderr: (t) => err.push(t),
+        fetch: refuse,
+      }),
+    ).toBe(EXIT.apiError);
     expect(err.join('')).toBe('error: not your host (HTTP 403)\n');
   });
 });
 
 describe('runCli with a verb whose answer can report a failure (failWhen)', () => {
-  const answer = (body: unknown): typeof fetch => (async () => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } })) as typeof fetch;
+  const answer = (body: unknown): typeof fetch =>
+    (async () =>
+      new Response(JSON.stringify(body), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      })) as typeof fetch;
   const run = async (body: unknown, ...extra: string[]) => {
     let stdout = '';
     let stderr = '';
-    const code = await runCli(['resource', 'validate', 'res_1', ...extra], ENV, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), fetch: answer(body) });
+    const code = await runCli(['resource', 'validate', 'res_1', ...extra], ENV, {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      fetch: answer(body),
+    });
     return { code, stdout, stderr };
   };
   const checks = [{ check: 'target_exists', ok: true, detail: 'exists' }];
 
   it('prints the answer, then exits 1 with the reason when the resource is not valid', async () => {
-    const invalid = await run({ id: 'res_1', uri: 'https://m.test/mcp', valid: false, reason: 'target down: refused', checks: [...checks, { check: 'target_reachable', ok: false, detail: 'target down: refused' }] });
+    const invalid = await run({
+      id: 'res_1',
+      uri: 'https://m.test/mcp',
+      valid: false,
+      reason: 'target down: refused',
+      checks: [...checks, { check: 'target_reachable', ok: false, detail: 'target down: refused' }],
+    });
     expect(invalid.code).toBe(EXIT.apiError);
     expect(invalid.stdout).toMatch(/^target_reachable\s+no\s+target down: refused$/m);
     expect(invalid.stderr).toBe('error: resource not valid: target down: refused\n');

@@ -37,11 +37,22 @@ export interface PlannedRequest {
   token?: string;
 }
 
-export type Plan = { kind: 'help'; text: string } | { kind: 'request'; request: PlannedRequest } | { kind: 'handler'; verb: HandlerVerbSpec; values: Record<string, unknown>; json: boolean; url: string; token?: string };
+export type Plan =
+  | { kind: 'help'; text: string }
+  | { kind: 'request'; request: PlannedRequest }
+  | {
+      kind: 'handler';
+      verb: HandlerVerbSpec;
+      values: Record<string, unknown>;
+      json: boolean;
+      url: string;
+      token?: string;
+    };
 
 function booleanFlags(commands: readonly ResourceSpec[]): Set<string> {
   const names = new Set(GLOBAL_FLAGS.filter((f) => f.type === 'boolean').map((f) => f.flag));
-  for (const r of commands) for (const v of r.verbs) for (const o of v.options ?? []) if (o.type === 'boolean') names.add(o.flag);
+  for (const r of commands)
+    for (const v of r.verbs) for (const o of v.options ?? []) if (o.type === 'boolean') names.add(o.flag);
   return names;
 }
 
@@ -50,16 +61,30 @@ function findResource(commands: readonly ResourceSpec[], name: string): Resource
 }
 
 const usageOf = (r: ResourceSpec, v: VerbSpec) =>
-  [`proxyctl ${r.resource} ${v.verb}`, ...(v.args ?? []).map((a) => (a.optional ? `[${a.name}]` : `<${a.name}>`)), ...(v.options?.length ? ['[options]'] : [])].join(' ');
+  [
+    `proxyctl ${r.resource} ${v.verb}`,
+    ...(v.args ?? []).map((a) => (a.optional ? `[${a.name}]` : `<${a.name}>`)),
+    ...(v.options?.length ? ['[options]'] : []),
+  ].join(' ');
 
 function optionLine(o: OptionSpec): string {
-  const value = o.type === 'boolean' ? '' : o.type === 'list' ? ' <a,b,...>' : o.type === 'json' ? ' <json>' : o.type === 'integer' || o.type === 'number' ? ' <n>' : ' <value>';
+  const value =
+    o.type === 'boolean'
+      ? ''
+      : o.type === 'list'
+        ? ' <a,b,...>'
+        : o.type === 'json'
+          ? ' <json>'
+          : o.type === 'integer' || o.type === 'number'
+            ? ' <n>'
+            : ' <value>';
   return `${`  --${o.flag}${value}`.padEnd(29)} ${o.description}${o.required ? ' (required)' : ''}`;
 }
 
 export function mainHelp(commands: readonly ResourceSpec[] = COMMANDS): string {
   const lines = ['Usage: proxyctl <resource> <verb> [args] [options]', '', 'Commands:'];
-  for (const r of commands) for (const v of r.verbs) lines.push(`  ${`${r.resource} ${v.verb}`.padEnd(28)}${v.summary}`);
+  for (const r of commands)
+    for (const v of r.verbs) lines.push(`  ${`${r.resource} ${v.verb}`.padEnd(28)}${v.summary}`);
   lines.push('', 'Options:', ...GLOBAL_FLAGS.map(optionLine), '');
   lines.push('Exit codes: 0 ok, 1 the API answered an error (4xx/5xx), 2 usage error, 3 cannot reach the API.');
   lines.push('Run "proxyctl <resource> --help" or "proxyctl <resource> <verb> --help" for details.', '');
@@ -71,7 +96,9 @@ function resourceHelp(r: ResourceSpec): string {
   // Long usages (several arguments) get their summary on the next line, so the columns stay aligned.
   for (const v of r.verbs) {
     const usage = usageOf(r, v);
-    lines.push(usage.length <= 44 ? `  ${usage.padEnd(44)} ${v.summary}` : `  ${usage}\n  ${''.padEnd(44)} ${v.summary}`);
+    lines.push(
+      usage.length <= 44 ? `  ${usage.padEnd(44)} ${v.summary}` : `  ${usage}\n  ${''.padEnd(44)} ${v.summary}`,
+    );
   }
   lines.push('', `Run "proxyctl ${r.resource} <verb> --help" for a verb's arguments and options.`, '');
   return lines.join('\n');
@@ -79,7 +106,13 @@ function resourceHelp(r: ResourceSpec): string {
 
 function verbHelp(r: ResourceSpec, v: VerbSpec): string {
   const api = v.handler ? v.calls : `${v.method} ${v.path}`;
-  const lines = [`${v.summary}`, '', `Usage: ${usageOf(r, v)}`, '', `API: ${api}${v.public ? ' (no token needed)' : ''}`];
+  const lines = [
+    `${v.summary}`,
+    '',
+    `Usage: ${usageOf(r, v)}`,
+    '',
+    `API: ${api}${v.public ? ' (no token needed)' : ''}`,
+  ];
   if (v.args?.length) lines.push('', 'Arguments:', ...v.args.map((a) => `  ${a.name.padEnd(28)}${a.description}`));
   lines.push('', 'Options:', ...(v.options ?? []).map(optionLine), ...GLOBAL_FLAGS.map(optionLine), '');
   return lines.join('\n');
@@ -91,7 +124,8 @@ function convert(option: OptionSpec, values: string[]): unknown {
     case 'string':
       return last;
     case 'boolean':
-      if (!['true', 'false', 'yes', 'no', '1', '0'].includes(last.toLowerCase())) throw new UsageError(`--${option.flag} must be true or false (got "${last}")`);
+      if (!['true', 'false', 'yes', 'no', '1', '0'].includes(last.toLowerCase()))
+        throw new UsageError(`--${option.flag} must be true or false (got "${last}")`);
       return ['true', 'yes', '1'].includes(last.toLowerCase());
     case 'integer':
       if (!/^-?\d+$/.test(last)) throw new UsageError(`--${option.flag} must be a whole number (got "${last}")`);
@@ -100,7 +134,10 @@ function convert(option: OptionSpec, values: string[]): unknown {
       if (!/^-?\d+(\.\d+)?$/.test(last)) throw new UsageError(`--${option.flag} must be a number (got "${last}")`);
       return Number(last);
     case 'list':
-      return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+      return values
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
     case 'json':
       try {
         return JSON.parse(last) as unknown;
@@ -111,7 +148,11 @@ function convert(option: OptionSpec, values: string[]): unknown {
 }
 
 /** Resolves argv plus environment into either help text or one API request; throws UsageError. */
-export function planCommand(argv: readonly string[], env: Record<string, string | undefined>, commands: readonly ResourceSpec[] = COMMANDS): Plan {
+export function planCommand(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  commands: readonly ResourceSpec[] = COMMANDS,
+): Plan {
   const parsed: ParsedArgv = parseArgv(argv, booleanFlags(commands));
   const { positionals, flags } = parsed;
   const help = flags.has('help');
@@ -121,7 +162,10 @@ export function planCommand(argv: readonly string[], env: Record<string, string 
   }
   if (positionals[0] === 'help') return { kind: 'help', text: mainHelp(commands) };
   const resource = findResource(commands, positionals[0]);
-  if (!resource) throw new UsageError(`unknown command "${positionals[0]}"; resources: ${commands.map((r) => r.resource).join(', ')}`);
+  if (!resource)
+    throw new UsageError(
+      `unknown command "${positionals[0]}"; resources: ${commands.map((r) => r.resource).join(', ')}`,
+    );
   let verbName = positionals[1];
   let rest = positionals.slice(2);
   if (verbName === undefined || !resource.verbs.some((v) => v.verb === verbName)) {
@@ -130,9 +174,13 @@ export function planCommand(argv: readonly string[], env: Record<string, string 
       rest = positionals.slice(1);
       verbName = resource.defaultVerb;
     } else if (verbName === undefined) {
-      throw new UsageError(`missing verb for "${resource.resource}"; verbs: ${resource.verbs.map((v) => v.verb).join(', ')}`);
+      throw new UsageError(
+        `missing verb for "${resource.resource}"; verbs: ${resource.verbs.map((v) => v.verb).join(', ')}`,
+      );
     } else {
-      throw new UsageError(`unknown verb "${verbName}" for "${resource.resource}"; verbs: ${resource.verbs.map((v) => v.verb).join(', ')}`);
+      throw new UsageError(
+        `unknown verb "${verbName}" for "${resource.resource}"; verbs: ${resource.verbs.map((v) => v.verb).join(', ')}`,
+      );
     }
   }
   const verb = resource.verbs.find((v) => v.verb === verbName)!;
@@ -140,15 +188,19 @@ export function planCommand(argv: readonly string[], env: Record<string, string 
 
   const known = new Map([...GLOBAL_FLAGS, ...(verb.options ?? [])].map((o) => [o.flag, o]));
   for (const name of flags.keys()) {
-    if (!known.has(name)) throw new UsageError(`unknown option --${name} for "${resource.resource} ${verb.verb}"; see --help`);
+    if (!known.has(name))
+      throw new UsageError(`unknown option --${name} for "${resource.resource} ${verb.verb}"; see --help`);
   }
   const args = verb.args ?? [];
   const required = args.filter((a) => !a.optional).length;
-  if (rest.length < required) throw new UsageError(`missing <${args[rest.length].name}>; usage: ${usageOf(resource, verb)}`);
-  if (rest.length > args.length) throw new UsageError(`unexpected argument "${rest[args.length]}"; usage: ${usageOf(resource, verb)}`);
+  if (rest.length < required)
+    throw new UsageError(`missing <${args[rest.length].name}>; usage: ${usageOf(resource, verb)}`);
+  if (rest.length > args.length)
+    throw new UsageError(`unexpected argument "${rest[args.length]}"; usage: ${usageOf(resource, verb)}`);
 
   // A handler verb gets every value by field name (in `body`).
-  const hasBody = verb.handler !== undefined || verb.method === 'POST' || verb.method === 'PUT' || verb.method === 'PATCH';
+  const hasBody =
+    verb.handler !== undefined || verb.method === 'POST' || verb.method === 'PUT' || verb.method === 'PATCH';
   const body: Record<string, unknown> = verb.handler ? {} : { ...verb.fixedBody };
   const query: Record<string, string> = verb.handler ? {} : { ...verb.fixedQuery };
   let path = verb.handler ? '' : verb.path;
@@ -171,22 +223,45 @@ export function planCommand(argv: readonly string[], env: Record<string, string 
     const value = convert(option, values);
     const field = option.field ?? option.flag.replace(/-/g, '_');
     if ((option.in ?? (hasBody ? 'body' : 'query')) === 'body') body[field] = value;
-    else query[field] = typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : JSON.stringify(value);
+    else
+      query[field] = typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : JSON.stringify(value);
   }
 
   const last = (name: string) => flags.get(name)?.at(-1);
   // Empty variables count as unset (a copied .env.example has them).
   const url = last('url') ?? (env.PROXY_API_URL || undefined) ?? DEFAULT_API_URL;
-  if (!/^https?:\/\/[^\s/]+/.test(url)) throw new UsageError(`the API URL must start with http:// or https:// (got "${url}")`);
-  const token = last('token') ?? ((verb.tokenEnv && env[verb.tokenEnv]) || undefined) ?? (env.PROXY_API_TOKEN || undefined) ?? (env.ADMIN_TOKEN || undefined);
-  if (!verb.public && !verb.tokenOptional && !token) throw new UsageError('no API token: set PROXY_API_TOKEN (or ADMIN_TOKEN) or pass --token');
+  if (!/^https?:\/\/[^\s/]+/.test(url))
+    throw new UsageError(`the API URL must start with http:// or https:// (got "${url}")`);
+  const token =
+    last('token') ??
+    ((verb.tokenEnv && env[verb.tokenEnv]) || undefined) ??
+    (env.PROXY_API_TOKEN || undefined) ??
+    (env.ADMIN_TOKEN || undefined);
+  if (!verb.public && !verb.tokenOptional && !token)
+    throw new UsageError('no API token: set PROXY_API_TOKEN (or ADMIN_TOKEN) or pass --token');
   const json = flags.has('json') && last('json') !== 'false';
   if (verb.handler) return { kind: 'handler', verb, values: body, json, url, token: verb.public ? undefined : token };
-  return { kind: 'request', request: { resource, verb, path, query, body: hasBody ? body : undefined, json, url, token: verb.public ? undefined : token } };
+  return {
+    kind: 'request',
+    request: {
+      resource,
+      verb,
+      path,
+      query,
+      body: hasBody ? body : undefined,
+      json,
+      url,
+      token: verb.public ? undefined : token,
+    },
+  };
 }
 
 /** Runs one command; returns the process exit code (see EXIT). Never throws. */
-export async function runCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  io: CliIo,
+): Promise<number> {
   let plan: Plan;
   try {
     plan = planCommand(argv, env);
@@ -203,12 +278,27 @@ export async function runCli(argv: readonly string[], env: Record<string, string
   }
   if (plan.kind === 'handler') {
     const client = new ApiClient(plan.url, 30_000, io.fetch);
-    return plan.verb.handler({ values: plan.values, client, token: plan.token, url: plan.url, json: plan.json, env, stdout: io.stdout, stderr: io.stderr });
+    return plan.verb.handler({
+      values: plan.values,
+      client,
+      token: plan.token,
+      url: plan.url,
+      json: plan.json,
+      env,
+      stdout: io.stdout,
+      stderr: io.stderr,
+    });
   }
   const { request } = plan;
   try {
     const client = new ApiClient(request.url, 30_000, io.fetch);
-    const options = { method: request.verb.method, path: request.path, query: request.query, body: request.body, token: request.token };
+    const options = {
+      method: request.verb.method,
+      path: request.path,
+      query: request.query,
+      body: request.body,
+      token: request.token,
+    };
     if (request.verb.stream) return await runStream(client, options, request, io);
     const answer = await client.request(options, io.interrupt);
     const failed = answer.status >= 400;
@@ -251,14 +341,21 @@ function eventLine(data: string, request: PlannedRequest): string {
   } catch {
     return data;
   }
-  return request.verb.columns.map((c) => (c.format ? c.format(pick(row, c.key), row as Record<string, unknown>) : formatValue(pick(row, c.key)))).join('  ');
+  return request.verb.columns
+    .map((c) => (c.format ? c.format(pick(row, c.key), row as Record<string, unknown>) : formatValue(pick(row, c.key))))
+    .join('  ');
 }
 
 /**
  * A streaming verb: prints events (SSE: one line per event's data) or text as they arrive, until the
  * server ends the response or Ctrl-C (io.interrupt), which exits 0.
  */
-async function runStream(client: ApiClient, options: Parameters<ApiClient['request']>[0], request: PlannedRequest, io: CliIo): Promise<number> {
+async function runStream(
+  client: ApiClient,
+  options: Parameters<ApiClient['request']>[0],
+  request: PlannedRequest,
+  io: CliIo,
+): Promise<number> {
   const signal = io.interrupt ?? new AbortController().signal;
   const sse = request.verb.stream === 'sse';
   let buffer = '';

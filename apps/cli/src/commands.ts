@@ -24,9 +24,9 @@ const tokenColumns: ColumnSpec[] = [
   countsColumn('OWNS', 'owned'),
 ];
 
-
 const yesNo = (value: unknown) => (value === true ? 'yes' : value === false ? 'no' : '-');
-const isoTime = (value: unknown) => (typeof value === 'number' ? new Date(value).toISOString() : value == null ? '-' : String(value));
+const isoTime = (value: unknown) =>
+  typeof value === 'number' ? new Date(value).toISOString() : value == null ? '-' : String(value);
 
 // ---- Proxy targets --------------------------------------------------------------------------------
 
@@ -35,8 +35,16 @@ const proxySettings: OptionSpec[] = [
   { flag: 'enabled', type: 'boolean', description: 'serve this hostname at all (--no-enabled answers 404)' },
   { flag: 'enable-http', type: 'boolean', description: 'serve on the HTTP listener (default true)' },
   { flag: 'enable-https', type: 'boolean', description: 'serve on the HTTPS listener (default true)' },
-  { flag: 'preserve-host-header', type: 'boolean', description: "send the client's Host header to the backend (default true)" },
-  { flag: 'redirect-http-to-https', type: 'boolean', description: 'answer plain HTTP with a 301 to https (default false)' },
+  {
+    flag: 'preserve-host-header',
+    type: 'boolean',
+    description: "send the client's Host header to the backend (default true)",
+  },
+  {
+    flag: 'redirect-http-to-https',
+    type: 'boolean',
+    description: 'answer plain HTTP with a 301 to https (default false)',
+  },
   { flag: 'custom-headers', type: 'json', description: 'headers added to backend requests, e.g. \'{"X-Env":"prod"}\'' },
   { flag: 'custom-response-headers', type: 'json', description: 'headers added to responses' },
   { flag: 'connect-timeout', type: 'number', description: 'seconds to connect to the backend (1-600, default 10)' },
@@ -63,7 +71,11 @@ const routeSettings: OptionSpec[] = [
   { flag: 'priority', type: 'integer', description: '0-999, higher is tried first (default 50)' },
   { flag: 'methods', type: 'list', description: 'HTTP methods served (default: all), e.g. GET,POST' },
   { flag: 'is-regex', type: 'boolean', description: 'path_pattern is a JavaScript regex (default: a prefix)' },
-  { flag: 'scope', type: 'string', description: 'global (every proxy target, default) or proxy (only --proxy-hostnames)' },
+  {
+    flag: 'scope',
+    type: 'string',
+    description: 'global (every proxy target, default) or proxy (only --proxy-hostnames)',
+  },
   { flag: 'proxy-hostnames', type: 'list', description: 'proxy targets of a scope=proxy route' },
   { flag: 'enabled', type: 'boolean', description: 'route in use (default true)' },
   { flag: 'bypass-auth', type: 'boolean', description: "skip the target's auth policy for this route" },
@@ -76,7 +88,11 @@ const routeColumns: ColumnSpec[] = [
   { header: 'PATTERN', key: 'path_pattern', format: (v, row) => `${String(v)}${row.is_regex ? ' (regex)' : ''}` },
   { header: 'METHODS', key: 'methods', format: (v) => (Array.isArray(v) && v.length ? v.join(',') : 'ALL') },
   { header: 'TARGET', key: 'target_value', format: (v, row) => `${String(row.target_type)}:${String(v)}` },
-  { header: 'SCOPE', key: 'scope', format: (v, row) => (v === 'proxy' ? `proxy:${formatList(row.proxy_hostnames)}` : String(v)) },
+  {
+    header: 'SCOPE',
+    key: 'scope',
+    format: (v, row) => (v === 'proxy' ? `proxy:${formatList(row.proxy_hostnames)}` : String(v)),
+  },
   { header: 'ENABLED', key: 'enabled', format: yesNo },
   { header: 'DESCRIPTION', key: 'description' },
 ];
@@ -88,7 +104,10 @@ function formatList(value: unknown): string {
 function routeCreate(verb: string, summary: string, scope?: 'global' | 'proxy'): VerbSpec {
   let options = routeSettings;
   if (scope === 'global') options = routeSettings.filter((o) => o.flag !== 'scope' && o.flag !== 'proxy-hostnames');
-  if (scope === 'proxy') options = routeSettings.map((o) => (o.flag === 'proxy-hostnames' ? { ...o, required: true } : o)).filter((o) => o.flag !== 'scope');
+  if (scope === 'proxy')
+    options = routeSettings
+      .map((o) => (o.flag === 'proxy-hostnames' ? { ...o, required: true } : o))
+      .filter((o) => o.flag !== 'scope');
   return {
     verb,
     summary,
@@ -131,7 +150,19 @@ const serviceColumns: ColumnSpec[] = [
   { header: 'STATUS', key: 'status' },
   { header: 'TARGET', key: 'target_url' },
   { header: 'PROXY', key: 'proxy_hostname' },
-  { header: 'PORTS', key: 'ports', format: (v) => (Array.isArray(v) && v.length ? v.map((p: Record<string, unknown>) => `${String(p.name)}=${String(p.bind_address)}:${String(p.host_port)}->${String(p.container_port)}/${String(p.protocol)}`).join(',') : '-') },
+  {
+    header: 'PORTS',
+    key: 'ports',
+    format: (v) =>
+      Array.isArray(v) && v.length
+        ? v
+            .map(
+              (p: Record<string, unknown>) =>
+                `${String(p.name)}=${String(p.bind_address)}:${String(p.host_port)}->${String(p.container_port)}/${String(p.protocol)}`,
+            )
+            .join(',')
+        : '-',
+  },
   { header: 'OWNER', key: 'owner' },
 ];
 const serviceArg = { name: 'service_name', description: 'service name' };
@@ -190,7 +221,16 @@ const logColumns: ColumnSpec[] = [
 ];
 function logSearch(verb: string, summary: string, path: string, args: ArgSpec[] = []): VerbSpec {
   const pinned = new Set(args.map((a) => a.name));
-  return { verb, summary, method: 'GET', path, args, options: [...logFilters.filter((o) => !pinned.has(o.flag.replace(/-/g, '_'))), ...logPaging], listKey: 'entries', columns: logColumns };
+  return {
+    verb,
+    summary,
+    method: 'GET',
+    path,
+    args,
+    options: [...logFilters.filter((o) => !pinned.has(o.flag.replace(/-/g, '_'))), ...logPaging],
+    listKey: 'entries',
+    columns: logColumns,
+  };
 }
 
 // ---- Workflow -------------------------------------------------------------------------------------
@@ -210,24 +250,65 @@ const deadLetterColumns: ColumnSpec[] = [
 
 /** Body of POST /api/v1/proxy/targets/{hostname}/auth (SetTargetAuthDto); every field optional. */
 const authSettings: OptionSpec[] = [
-  { flag: 'enabled', type: 'boolean', description: 'protection on (default true; --no-enabled keeps the settings but turns it off)' },
+  {
+    flag: 'enabled',
+    type: 'boolean',
+    description: 'protection on (default true; --no-enabled keeps the settings but turns it off)',
+  },
   { flag: 'auth-proxy', type: 'string', description: 'the auth hostname (default AUTH_HOSTNAME)' },
-  { flag: 'mode', type: 'string', description: 'forward (bearer token, default), redirect (browser sign-in) or passthrough (identity when a token is sent)' },
-  { flag: 'required-users', type: 'list', description: 'GitHub logins allowed; * (or none) for any user who may sign in' },
+  {
+    flag: 'mode',
+    type: 'string',
+    description:
+      'forward (bearer token, default), redirect (browser sign-in) or passthrough (identity when a token is sent)',
+  },
+  {
+    flag: 'required-users',
+    type: 'list',
+    description: 'GitHub logins allowed; * (or none) for any user who may sign in',
+  },
   { flag: 'required-emails', type: 'list', description: 'e-mail addresses allowed besides the logins' },
   { flag: 'allowed-scopes', type: 'list', description: 'the token needs one of these scopes (default: any)' },
-  { flag: 'allowed-audiences', type: 'list', description: "token audiences accepted besides the target's resource URIs" },
+  {
+    flag: 'allowed-audiences',
+    type: 'list',
+    description: "token audiences accepted besides the target's resource URIs",
+  },
   { flag: 'excluded-paths', type: 'list', description: 'path prefixes served without authentication, e.g. /health' },
-  { flag: 'pass-headers', type: 'boolean', description: 'send X-Auth-User-Id, -User-Name, -User-Email, -Scopes, -Client-Id to the backend (default true)' },
+  {
+    flag: 'pass-headers',
+    type: 'boolean',
+    description: 'send X-Auth-User-Id, -User-Name, -User-Email, -Scopes, -Client-Id to the backend (default true)',
+  },
   { flag: 'header-prefix', type: 'string', description: 'prefix of those headers (default X-Auth-)' },
   { flag: 'cookie-name', type: 'string', description: 'session cookie of the redirect mode (default proxy_session)' },
-  { flag: 'forward-authorization', type: 'boolean', description: "pass the client's Authorization header to the backend (default false)" },
+  {
+    flag: 'forward-authorization',
+    type: 'boolean',
+    description: "pass the client's Authorization header to the backend (default false)",
+  },
 ];
 
 const resourceFields = (forTarget: boolean): OptionSpec[] => [
-  ...(forTarget ? [{ flag: 'endpoint', type: 'string', description: 'path of the resource on the target (default /mcp)' } as OptionSpec] : []),
-  { flag: 'scopes', type: 'list', description: forTarget ? 'scopes of the resource (default mcp:read,mcp:write)' : 'scopes of the resource, all required (default OAUTH_SCOPES)' },
-  ...(forTarget ? [{ flag: 'name', type: 'string', description: 'display name (default the hostname)' } as OptionSpec] : []),
+  ...(forTarget
+    ? [
+        {
+          flag: 'endpoint',
+          type: 'string',
+          description: 'path of the resource on the target (default /mcp)',
+        } as OptionSpec,
+      ]
+    : []),
+  {
+    flag: 'scopes',
+    type: 'list',
+    description: forTarget
+      ? 'scopes of the resource (default mcp:read,mcp:write)'
+      : 'scopes of the resource, all required (default OAUTH_SCOPES)',
+  },
+  ...(forTarget
+    ? [{ flag: 'name', type: 'string', description: 'display name (default the hostname)' } as OptionSpec]
+    : []),
   { flag: 'description', type: 'string', description: 'free text' },
   { flag: 'resource-documentation', type: 'string', description: 'an http(s) URL with documentation for developers' },
 ];
@@ -247,7 +328,16 @@ export const COMMANDS: ResourceSpec[] = [
     resource: 'health',
     summary: 'Server and Redis health (no token needed)',
     defaultVerb: 'show',
-    verbs: [{ verb: 'show', summary: 'Show health; exits 1 when degraded', method: 'GET', path: '/health', public: true, printBodyOnError: true }],
+    verbs: [
+      {
+        verb: 'show',
+        summary: 'Show health; exits 1 when degraded',
+        method: 'GET',
+        path: '/health',
+        public: true,
+        printBodyOnError: true,
+      },
+    ],
   },
   {
     resource: 'token',
@@ -260,11 +350,25 @@ export const COMMANDS: ResourceSpec[] = [
         method: 'POST',
         path: '/api/v1/tokens',
         args: [{ name: 'name', in: 'body', description: 'unique name: letters, digits, _ . -' }],
-        options: [{ flag: 'cert-email', type: 'string', description: 'e-mail for ACME certificates created with this token' }],
+        options: [
+          { flag: 'cert-email', type: 'string', description: 'e-mail for ACME certificates created with this token' },
+        ],
         note: 'Store the token now: it is never shown again.',
       },
-      { verb: 'list', summary: 'List tokens with what they own', method: 'GET', path: '/api/v1/tokens', columns: tokenColumns },
-      { verb: 'show', summary: 'Show one token', method: 'GET', path: '/api/v1/tokens/{name}', args: [{ name: 'name', description: 'token name' }] },
+      {
+        verb: 'list',
+        summary: 'List tokens with what they own',
+        method: 'GET',
+        path: '/api/v1/tokens',
+        columns: tokenColumns,
+      },
+      {
+        verb: 'show',
+        summary: 'Show one token',
+        method: 'GET',
+        path: '/api/v1/tokens/{name}',
+        args: [{ name: 'name', description: 'token name' }],
+      },
       {
         verb: 'delete',
         summary: 'Delete a token and everything it owns',
@@ -300,17 +404,50 @@ export const COMMANDS: ResourceSpec[] = [
         calls:
           'several: GET /.well-known/oauth-authorization-server; per server POST|PUT /api/v1/proxy/targets, POST /api/v1/proxy/targets/{hostname}/auth, POST /api/v1/proxy/targets/{hostname}/resource, POST|PUT /api/v1/resources',
         options: [
-          { flag: 'base-domain', type: 'string', description: 'domain of the hostnames <prefix>-stateless.<domain>, <prefix>-stateful.<domain> (env BASE_DOMAIN)' },
-          { flag: 'auth-hostname', type: 'string', description: 'the authorization server hostname (env AUTH_HOSTNAME, default auth.<domain>)' },
+          {
+            flag: 'base-domain',
+            type: 'string',
+            description:
+              'domain of the hostnames <prefix>-stateless.<domain>, <prefix>-stateful.<domain> (env BASE_DOMAIN)',
+          },
+          {
+            flag: 'auth-hostname',
+            type: 'string',
+            description: 'the authorization server hostname (env AUTH_HOSTNAME, default auth.<domain>)',
+          },
           { flag: 'prefix', type: 'string', description: 'first label of the hostnames (default echo)' },
           { flag: 'users', type: 'list', description: 'GitHub logins allowed (default *: anyone who may sign in)' },
-          { flag: 'stateless-port', type: 'integer', description: 'loopback port of the stateless server (default 3101)' },
-          { flag: 'stateful-port', type: 'integer', description: 'loopback port of the stateful server (default 3102)' },
-          { flag: 'stateless-url', type: 'string', description: 'use a stateless server running elsewhere (origin, e.g. http://10.0.0.5:3101)' },
+          {
+            flag: 'stateless-port',
+            type: 'integer',
+            description: 'loopback port of the stateless server (default 3101)',
+          },
+          {
+            flag: 'stateful-port',
+            type: 'integer',
+            description: 'loopback port of the stateful server (default 3102)',
+          },
+          {
+            flag: 'stateless-url',
+            type: 'string',
+            description: 'use a stateless server running elsewhere (origin, e.g. http://10.0.0.5:3101)',
+          },
           { flag: 'stateful-url', type: 'string', description: 'use a stateful server running elsewhere' },
-          { flag: 'start', type: 'boolean', description: 'start the servers here (default; --no-start when they already run on the ports)' },
-          { flag: 'enable-https', type: 'boolean', description: 'serve the hostnames over HTTPS (default on; --no-enable-https for plain HTTP)' },
-          { flag: 'data-dir', type: 'string', description: 'where the pid and log files go (default <repository>/data)' },
+          {
+            flag: 'start',
+            type: 'boolean',
+            description: 'start the servers here (default; --no-start when they already run on the ports)',
+          },
+          {
+            flag: 'enable-https',
+            type: 'boolean',
+            description: 'serve the hostnames over HTTPS (default on; --no-enable-https for plain HTTP)',
+          },
+          {
+            flag: 'data-dir',
+            type: 'string',
+            description: 'where the pid and log files go (default <repository>/data)',
+          },
         ],
         handler: runEchoSetup,
       },
@@ -319,7 +456,9 @@ export const COMMANDS: ResourceSpec[] = [
         summary: 'Stop the echo servers echo-setup started (pid files in data/)',
         calls: 'none (local processes only)',
         public: true,
-        options: [{ flag: 'data-dir', type: 'string', description: 'where the pid files are (default <repository>/data)' }],
+        options: [
+          { flag: 'data-dir', type: 'string', description: 'where the pid files are (default <repository>/data)' },
+        ],
         handler: async ({ values, stdout }) => {
           const processes = new EchoProcesses(values.data_dir as string | undefined);
           for (const mode of ['stateless', 'stateful'] as const) {
@@ -347,12 +486,28 @@ export const COMMANDS: ResourceSpec[] = [
         ],
         options: [
           { flag: 'cert-email', type: 'string', description: 'e-mail for the ACME certificate' },
-          { flag: 'acme-directory-url', type: 'string', description: 'production, staging or an https:// ACME directory' },
+          {
+            flag: 'acme-directory-url',
+            type: 'string',
+            description: 'production, staging or an https:// ACME directory',
+          },
           ...proxySettings,
         ],
       },
-      { verb: 'list', summary: 'List proxy targets', method: 'GET', path: '/api/v1/proxy/targets', columns: proxyColumns },
-      { verb: 'show', summary: 'Show one proxy target', method: 'GET', path: '/api/v1/proxy/targets/{hostname}', args: [hostnameArg] },
+      {
+        verb: 'list',
+        summary: 'List proxy targets',
+        method: 'GET',
+        path: '/api/v1/proxy/targets',
+        columns: proxyColumns,
+      },
+      {
+        verb: 'show',
+        summary: 'Show one proxy target',
+        method: 'GET',
+        path: '/api/v1/proxy/targets/{hostname}',
+        args: [hostnameArg],
+      },
       {
         verb: 'update',
         summary: 'Change settings of a proxy target',
@@ -374,15 +529,27 @@ export const COMMANDS: ResourceSpec[] = [
         summary: 'Serve an existing certificate for a proxy target',
         method: 'PUT',
         path: '/api/v1/proxy/targets/{hostname}',
-        args: [hostnameArg, { name: 'cert_name', in: 'body', description: 'certificate name (yours, covering the hostname)' }],
+        args: [
+          hostnameArg,
+          { name: 'cert_name', in: 'body', description: 'certificate name (yours, covering the hostname)' },
+        ],
       },
-      { verb: 'routes', summary: "Show a proxy target's route settings", method: 'GET', path: '/api/v1/proxy/targets/{hostname}/routes', args: [hostnameArg] },
+      {
+        verb: 'routes',
+        summary: "Show a proxy target's route settings",
+        method: 'GET',
+        path: '/api/v1/proxy/targets/{hostname}/routes',
+        args: [hostnameArg],
+      },
       {
         verb: 'routes-set',
         summary: 'Choose which routes apply to a proxy target',
         method: 'PUT',
         path: '/api/v1/proxy/targets/{hostname}/routes',
-        args: [hostnameArg, { name: 'route_mode', in: 'body', description: 'all (minus disabled), selective (only enabled) or none' }],
+        args: [
+          hostnameArg,
+          { name: 'route_mode', in: 'body', description: 'all (minus disabled), selective (only enabled) or none' },
+        ],
         options: [
           { flag: 'enabled-routes', type: 'list', description: 'route ids used with route_mode selective' },
           { flag: 'disabled-routes', type: 'list', description: 'route ids skipped with route_mode all' },
@@ -418,18 +585,44 @@ export const COMMANDS: ResourceSpec[] = [
         options: authSettings,
         handler: runAuthConfig,
       },
-      { verb: 'auth-show', summary: "Show a proxy target's protection settings", method: 'GET', path: '/api/v1/proxy/targets/{hostname}/auth', args: [hostnameArg] },
-      { verb: 'auth-delete', summary: 'Turn protection off', method: 'DELETE', path: '/api/v1/proxy/targets/{hostname}/auth', args: [hostnameArg] },
+      {
+        verb: 'auth-show',
+        summary: "Show a proxy target's protection settings",
+        method: 'GET',
+        path: '/api/v1/proxy/targets/{hostname}/auth',
+        args: [hostnameArg],
+      },
+      {
+        verb: 'auth-delete',
+        summary: 'Turn protection off',
+        method: 'DELETE',
+        path: '/api/v1/proxy/targets/{hostname}/auth',
+        args: [hostnameArg],
+      },
       {
         verb: 'resource-set',
-        summary: "Publish resource metadata for an endpoint of the target (creates or replaces that endpoint's registry entry)",
+        summary:
+          "Publish resource metadata for an endpoint of the target (creates or replaces that endpoint's registry entry)",
         method: 'POST',
         path: '/api/v1/proxy/targets/{hostname}/resource',
         args: [hostnameArg],
         options: resourceFields(true),
       },
-      { verb: 'resource-show', summary: "List the target's registry entries", method: 'GET', path: '/api/v1/proxy/targets/{hostname}/resource', args: [hostnameArg], columns: resourceColumns },
-      { verb: 'resource-clear', summary: "Delete the target's registry entries", method: 'DELETE', path: '/api/v1/proxy/targets/{hostname}/resource', args: [hostnameArg] },
+      {
+        verb: 'resource-show',
+        summary: "List the target's registry entries",
+        method: 'GET',
+        path: '/api/v1/proxy/targets/{hostname}/resource',
+        args: [hostnameArg],
+        columns: resourceColumns,
+      },
+      {
+        verb: 'resource-clear',
+        summary: "Delete the target's registry entries",
+        method: 'DELETE',
+        path: '/api/v1/proxy/targets/{hostname}/resource',
+        args: [hostnameArg],
+      },
     ],
   },
   {
@@ -443,14 +636,30 @@ export const COMMANDS: ResourceSpec[] = [
         method: 'POST',
         path: '/api/v1/resources',
         args: [
-          { name: 'uri', in: 'body', description: 'the URI clients connect to, e.g. https://mcp.example.com/mcp (its host is the proxy target)' },
+          {
+            name: 'uri',
+            in: 'body',
+            description: 'the URI clients connect to, e.g. https://mcp.example.com/mcp (its host is the proxy target)',
+          },
           { name: 'name', in: 'body', description: 'display name' },
           { name: 'proxy_target', in: 'body', description: 'hostname of the proxy target serving it' },
         ],
         options: resourceFields(false),
       },
-      { verb: 'list', summary: 'List resources (yours; the admin sees all)', method: 'GET', path: '/api/v1/resources', columns: resourceColumns },
-      { verb: 'show', summary: 'Show one resource', method: 'GET', path: '/api/v1/resources/{id}', args: [resourceIdArg] },
+      {
+        verb: 'list',
+        summary: 'List resources (yours; the admin sees all)',
+        method: 'GET',
+        path: '/api/v1/resources',
+        columns: resourceColumns,
+      },
+      {
+        verb: 'show',
+        summary: 'Show one resource',
+        method: 'GET',
+        path: '/api/v1/resources/{id}',
+        args: [resourceIdArg],
+      },
       {
         verb: 'update',
         summary: 'Change a resource',
@@ -464,10 +673,17 @@ export const COMMANDS: ResourceSpec[] = [
           ...resourceFields(false),
         ],
       },
-      { verb: 'delete', summary: 'Delete a resource', method: 'DELETE', path: '/api/v1/resources/{id}', args: [resourceIdArg] },
+      {
+        verb: 'delete',
+        summary: 'Delete a resource',
+        method: 'DELETE',
+        path: '/api/v1/resources/{id}',
+        args: [resourceIdArg],
+      },
       {
         verb: 'validate',
-        summary: 'Check a resource end to end (target, auth, challenge, metadata, MCP initialize); exits 1 naming the first failure',
+        summary:
+          'Check a resource end to end (target, auth, challenge, metadata, MCP initialize); exits 1 naming the first failure',
         method: 'POST',
         path: '/api/v1/resources/{id}/validate',
         args: [resourceIdArg],
@@ -498,8 +714,20 @@ export const COMMANDS: ResourceSpec[] = [
       routeCreate('create', 'Create a route'),
       routeCreate('create-global', 'Create a route for every proxy target', 'global'),
       routeCreate('create-proxy', 'Create a route for some proxy targets (--proxy-hostnames)', 'proxy'),
-      { verb: 'list', summary: 'List routes, highest priority first', method: 'GET', path: '/api/v1/routes', columns: routeColumns },
-      { verb: 'show', summary: 'Show one route', method: 'GET', path: '/api/v1/routes/{route_id}', args: [{ name: 'route_id', description: 'route id' }] },
+      {
+        verb: 'list',
+        summary: 'List routes, highest priority first',
+        method: 'GET',
+        path: '/api/v1/routes',
+        columns: routeColumns,
+      },
+      {
+        verb: 'show',
+        summary: 'Show one route',
+        method: 'GET',
+        path: '/api/v1/routes/{route_id}',
+        args: [{ name: 'route_id', description: 'route id' }],
+      },
       {
         verb: 'update',
         summary: 'Change a route',
@@ -513,7 +741,13 @@ export const COMMANDS: ResourceSpec[] = [
           ...routeSettings,
         ],
       },
-      { verb: 'delete', summary: 'Delete a route', method: 'DELETE', path: '/api/v1/routes/{route_id}', args: [{ name: 'route_id', description: 'route id' }] },
+      {
+        verb: 'delete',
+        summary: 'Delete a route',
+        method: 'DELETE',
+        path: '/api/v1/routes/{route_id}',
+        args: [{ name: 'route_id', description: 'route id' }],
+      },
     ],
   },
   {
@@ -545,7 +779,13 @@ export const COMMANDS: ResourceSpec[] = [
           { header: 'DESCRIPTION', key: 'description' },
         ],
       },
-      { verb: 'show', summary: 'Show one instance', method: 'GET', path: '/api/v1/instances/{name}', args: [{ name: 'name', description: 'instance name' }] },
+      {
+        verb: 'show',
+        summary: 'Show one instance',
+        method: 'GET',
+        path: '/api/v1/instances/{name}',
+        args: [{ name: 'name', description: 'instance name' }],
+      },
       {
         verb: 'update',
         summary: 'Change an instance',
@@ -557,7 +797,13 @@ export const COMMANDS: ResourceSpec[] = [
           { flag: 'description', type: 'string', description: 'free text' },
         ],
       },
-      { verb: 'delete', summary: 'Delete an instance', method: 'DELETE', path: '/api/v1/instances/{name}', args: [{ name: 'name', description: 'instance name' }] },
+      {
+        verb: 'delete',
+        summary: 'Delete an instance',
+        method: 'DELETE',
+        path: '/api/v1/instances/{name}',
+        args: [{ name: 'name', description: 'instance name' }],
+      },
     ],
   },
   {
@@ -572,9 +818,17 @@ export const COMMANDS: ResourceSpec[] = [
         path: '/api/v1/certificates',
         args: [{ name: 'domain', in: 'body', description: 'hostname to certify' }],
         options: [
-          { flag: 'email', type: 'string', description: "ACME account e-mail (default: the token's cert_email, then ADMIN_EMAIL)" },
+          {
+            flag: 'email',
+            type: 'string',
+            description: "ACME account e-mail (default: the token's cert_email, then ADMIN_EMAIL)",
+          },
           { flag: 'cert-name', type: 'string', description: 'name (default proxy-<domain with dots as dashes>)' },
-          { flag: 'acme-directory-url', type: 'string', description: 'production (default), staging or an https:// ACME directory' },
+          {
+            flag: 'acme-directory-url',
+            type: 'string',
+            description: 'production (default), staging or an https:// ACME directory',
+          },
         ],
       },
       {
@@ -584,8 +838,18 @@ export const COMMANDS: ResourceSpec[] = [
         path: '/api/v1/certificates/multi-domain',
         args: [{ name: 'cert_name', in: 'body', description: 'certificate name' }],
         options: [
-          { flag: 'domains', type: 'list', required: true, description: '1-100 hostnames; the first is the common name' },
-          { flag: 'acme-directory-url', type: 'string', required: true, description: 'production, staging or an https:// ACME directory' },
+          {
+            flag: 'domains',
+            type: 'list',
+            required: true,
+            description: '1-100 hostnames; the first is the common name',
+          },
+          {
+            flag: 'acme-directory-url',
+            type: 'string',
+            required: true,
+            description: 'production, staging or an https:// ACME directory',
+          },
           { flag: 'email', type: 'string', description: 'ACME account e-mail' },
         ],
       },
@@ -596,7 +860,9 @@ export const COMMANDS: ResourceSpec[] = [
         method: 'GET',
         path: '/api/v1/certificates/{cert_name}',
         args: [certNameArg],
-        options: [{ flag: 'include-private-key', type: 'boolean', description: 'include the PEM private key (owner or admin)' }],
+        options: [
+          { flag: 'include-private-key', type: 'boolean', description: 'include the PEM private key (owner or admin)' },
+        ],
       },
       {
         verb: 'status',
@@ -604,7 +870,9 @@ export const COMMANDS: ResourceSpec[] = [
         method: 'GET',
         path: '/api/v1/certificates/{cert_name}/status',
         args: [certNameArg],
-        options: [{ flag: 'wait', type: 'integer', description: 'wait up to this many seconds for the order to finish' }],
+        options: [
+          { flag: 'wait', type: 'integer', description: 'wait up to this many seconds for the order to finish' },
+        ],
       },
       {
         verb: 'renew',
@@ -612,7 +880,9 @@ export const COMMANDS: ResourceSpec[] = [
         method: 'POST',
         path: '/api/v1/certificates/{cert_name}/renew',
         args: [certNameArg],
-        options: [{ flag: 'force', type: 'boolean', in: 'query', description: 'renew even with more than 30 days left' }],
+        options: [
+          { flag: 'force', type: 'boolean', in: 'query', description: 'renew even with more than 30 days left' },
+        ],
       },
       {
         verb: 'convert-to-production',
@@ -621,7 +891,13 @@ export const COMMANDS: ResourceSpec[] = [
         path: '/api/v1/certificates/{cert_name}/convert-to-production',
         args: [certNameArg],
       },
-      { verb: 'delete', summary: 'Delete a certificate', method: 'DELETE', path: '/api/v1/certificates/{cert_name}', args: [certNameArg] },
+      {
+        verb: 'delete',
+        summary: 'Delete a certificate',
+        method: 'DELETE',
+        path: '/api/v1/certificates/{cert_name}',
+        args: [certNameArg],
+      },
     ],
   },
   {
@@ -640,7 +916,7 @@ export const COMMANDS: ResourceSpec[] = [
         ],
         options: [
           { flag: 'internal-port', type: 'integer', description: 'container port the proxy targets' },
-          { flag: 'command', type: 'list', description: 'command and arguments (default: the image\'s)' },
+          { flag: 'command', type: 'list', description: "command and arguments (default: the image's)" },
           { flag: 'environment', type: 'json', description: 'environment, e.g. \'{"LOG_LEVEL":"info"}\'' },
           { flag: 'labels', type: 'json', description: 'extra container labels' },
           { flag: 'memory-limit', type: 'string', description: 'e.g. 512m' },
@@ -650,15 +926,36 @@ export const COMMANDS: ResourceSpec[] = [
           { flag: 'user', type: 'string', description: 'user (name or uid[:group])' },
           { flag: 'cap-drop', type: 'list', description: 'capabilities dropped (default ALL)' },
           { flag: 'capabilities', type: 'list', description: 'capabilities added back (admin only)' },
-          { flag: 'port-configs', type: 'json', description: 'ports to publish: \'[{"name":"http","container":8080}]\'' },
+          {
+            flag: 'port-configs',
+            type: 'json',
+            description: 'ports to publish: \'[{"name":"http","container":8080}]\'',
+          },
           { flag: 'bind-address', type: 'string', description: '127.0.0.1 (default) or 0.0.0.0 (admin only)' },
           { flag: 'auto-proxy', type: 'boolean', description: 'also publish <name>.<BASE_DOMAIN> through the proxy' },
           { flag: 'start', type: 'boolean', description: 'start at once (default true)' },
-          { flag: 'wait', type: 'integer', in: 'query', description: 'seconds to wait for the container (0-120, default 30; 0: answer 202 at once)' },
+          {
+            flag: 'wait',
+            type: 'integer',
+            in: 'query',
+            description: 'seconds to wait for the container (0-120, default 30; 0: answer 202 at once)',
+          },
         ],
       },
-      { verb: 'list', summary: 'List Docker services', method: 'GET', path: '/api/v1/services', columns: serviceColumns },
-      { verb: 'show', summary: 'Show one service', method: 'GET', path: '/api/v1/services/{service_name}', args: [serviceArg] },
+      {
+        verb: 'list',
+        summary: 'List Docker services',
+        method: 'GET',
+        path: '/api/v1/services',
+        columns: serviceColumns,
+      },
+      {
+        verb: 'show',
+        summary: 'Show one service',
+        method: 'GET',
+        path: '/api/v1/services/{service_name}',
+        args: [serviceArg],
+      },
       {
         verb: 'delete',
         summary: 'Delete a service, its container, ports and proxy target',
@@ -667,12 +964,34 @@ export const COMMANDS: ResourceSpec[] = [
         args: [serviceArg],
         options: [
           { flag: 'delete-proxy', type: 'boolean', description: 'also delete its proxy target (default true)' },
-          { flag: 'delete-certificate', type: 'boolean', description: "also delete the proxy's certificate (default false)" },
+          {
+            flag: 'delete-certificate',
+            type: 'boolean',
+            description: "also delete the proxy's certificate (default false)",
+          },
         ],
       },
-      { verb: 'start', summary: 'Start the container', method: 'POST', path: '/api/v1/services/{service_name}/start', args: [serviceArg] },
-      { verb: 'stop', summary: 'Stop the container', method: 'POST', path: '/api/v1/services/{service_name}/stop', args: [serviceArg] },
-      { verb: 'restart', summary: 'Restart the container', method: 'POST', path: '/api/v1/services/{service_name}/restart', args: [serviceArg] },
+      {
+        verb: 'start',
+        summary: 'Start the container',
+        method: 'POST',
+        path: '/api/v1/services/{service_name}/start',
+        args: [serviceArg],
+      },
+      {
+        verb: 'stop',
+        summary: 'Stop the container',
+        method: 'POST',
+        path: '/api/v1/services/{service_name}/stop',
+        args: [serviceArg],
+      },
+      {
+        verb: 'restart',
+        summary: 'Restart the container',
+        method: 'POST',
+        path: '/api/v1/services/{service_name}/restart',
+        args: [serviceArg],
+      },
       {
         verb: 'logs',
         summary: 'The last log lines of the container',
@@ -702,8 +1021,20 @@ export const COMMANDS: ResourceSpec[] = [
         fixedQuery: { follow: 'true' },
         stream: 'text',
       },
-      { verb: 'stats', summary: 'CPU, memory, network and I/O of the container, sampled now', method: 'GET', path: '/api/v1/services/{service_name}/stats', args: [serviceArg] },
-      { verb: 'proxy', summary: 'Publish the service as <name>.<BASE_DOMAIN>', method: 'POST', path: '/api/v1/services/{service_name}/proxy', args: [serviceArg] },
+      {
+        verb: 'stats',
+        summary: 'CPU, memory, network and I/O of the container, sampled now',
+        method: 'GET',
+        path: '/api/v1/services/{service_name}/stats',
+        args: [serviceArg],
+      },
+      {
+        verb: 'proxy',
+        summary: 'Publish the service as <name>.<BASE_DOMAIN>',
+        method: 'POST',
+        path: '/api/v1/services/{service_name}/proxy',
+        args: [serviceArg],
+      },
       {
         verb: 'ports',
         summary: "List a service's published ports",
@@ -738,8 +1069,18 @@ export const COMMANDS: ResourceSpec[] = [
         path: '/api/v1/services/{service_name}/ports/{port_name}',
         args: [serviceArg, { name: 'port_name', description: 'port name' }],
       },
-      { verb: 'cleanup', summary: 'Remove containers and ports no service owns any more', method: 'POST', path: '/api/v1/services/cleanup' },
-      { verb: 'reconciliation', summary: 'Compare services with the containers Docker has', method: 'GET', path: '/api/v1/services/reconciliation' },
+      {
+        verb: 'cleanup',
+        summary: 'Remove containers and ports no service owns any more',
+        method: 'POST',
+        path: '/api/v1/services/cleanup',
+      },
+      {
+        verb: 'reconciliation',
+        summary: 'Compare services with the containers Docker has',
+        method: 'GET',
+        path: '/api/v1/services/reconciliation',
+      },
       {
         verb: 'external-create',
         summary: 'Register an external service (a URL, no container)',
@@ -752,7 +1093,13 @@ export const COMMANDS: ResourceSpec[] = [
         options: [{ flag: 'description', type: 'string', description: 'free text' }],
       },
       { verb: 'external-list', summary: 'List external services', method: 'GET', path: '/api/v1/services/external' },
-      { verb: 'external-delete', summary: 'Delete an external service', method: 'DELETE', path: '/api/v1/services/external/{service_name}', args: [serviceArg] },
+      {
+        verb: 'external-delete',
+        summary: 'Delete an external service',
+        method: 'DELETE',
+        path: '/api/v1/services/external/{service_name}',
+        args: [serviceArg],
+      },
     ],
   },
   {
@@ -791,7 +1138,13 @@ export const COMMANDS: ResourceSpec[] = [
         args: [{ name: 'port', description: 'port number' }],
         options: [{ flag: 'bind-address', type: 'string', description: '127.0.0.1 (default) or 0.0.0.0' }],
       },
-      { verb: 'release', summary: 'Release a port you allocated', method: 'DELETE', path: '/api/v1/ports/{port}', args: [{ name: 'port', description: 'port number' }] },
+      {
+        verb: 'release',
+        summary: 'Release a port you allocated',
+        method: 'DELETE',
+        path: '/api/v1/ports/{port}',
+        args: [{ name: 'port', description: 'port number' }],
+      },
     ],
   },
   {
@@ -822,13 +1175,23 @@ export const COMMANDS: ResourceSpec[] = [
         args: [{ name: 'client_name', in: 'body', description: 'display name' }],
         options: [
           { flag: 'redirect-uris', type: 'list', required: true, description: 'exact redirect URIs' },
-          { flag: 'token-endpoint-auth-method', type: 'string', description: 'none (public), client_secret_basic (default) or client_secret_post' },
+          {
+            flag: 'token-endpoint-auth-method',
+            type: 'string',
+            description: 'none (public), client_secret_basic (default) or client_secret_post',
+          },
           { flag: 'grant-types', type: 'list', description: 'default authorization_code,refresh_token' },
           { flag: 'scope', type: 'string', description: 'space-separated scopes' },
         ],
         note: 'Store client_secret and registration_access_token now: they are never shown again.',
       },
-      { verb: 'show', summary: 'Show one client', method: 'GET', path: '/api/v1/oauth/clients/{client_id}', args: [{ name: 'client_id', description: 'client id' }] },
+      {
+        verb: 'show',
+        summary: 'Show one client',
+        method: 'GET',
+        path: '/api/v1/oauth/clients/{client_id}',
+        args: [{ name: 'client_id', description: 'client id' }],
+      },
       {
         verb: 'delete',
         summary: 'Delete a client and revoke its sessions',
@@ -902,7 +1265,14 @@ export const COMMANDS: ResourceSpec[] = [
     resource: 'oauth',
     summary: 'The authorization server as a whole (admin)',
     defaultVerb: 'metrics',
-    verbs: [{ verb: 'metrics', summary: 'Counts of clients, sessions, users and access tokens', method: 'GET', path: '/api/v1/oauth/metrics' }],
+    verbs: [
+      {
+        verb: 'metrics',
+        summary: 'Counts of clients, sessions, users and access tokens',
+        method: 'GET',
+        path: '/api/v1/oauth/metrics',
+      },
+    ],
   },
   {
     resource: 'logs',
@@ -911,12 +1281,24 @@ export const COMMANDS: ResourceSpec[] = [
     defaultVerb: 'search',
     verbs: [
       logSearch('search', 'Search the request log, newest first', '/api/v1/logs'),
-      logSearch('ip', 'Requests from one client IP', '/api/v1/logs/ip/{ip}', [{ name: 'ip', description: 'client IP' }]),
-      logSearch('host', 'Requests for one host (proxy target)', '/api/v1/logs/host/{hostname}', [{ name: 'hostname', description: 'hostname' }]),
-      logSearch('client', 'Requests of one OAuth client', '/api/v1/logs/client/{client_id}', [{ name: 'client_id', description: 'OAuth client id' }]),
-      logSearch('user', 'Requests of one user (OAuth login or API token name)', '/api/v1/logs/user/{user}', [{ name: 'user', description: 'user' }]),
+      logSearch('ip', 'Requests from one client IP', '/api/v1/logs/ip/{ip}', [
+        { name: 'ip', description: 'client IP' },
+      ]),
+      logSearch('host', 'Requests for one host (proxy target)', '/api/v1/logs/host/{hostname}', [
+        { name: 'hostname', description: 'hostname' },
+      ]),
+      logSearch('client', 'Requests of one OAuth client', '/api/v1/logs/client/{client_id}', [
+        { name: 'client_id', description: 'OAuth client id' },
+      ]),
+      logSearch('user', 'Requests of one user (OAuth login or API token name)', '/api/v1/logs/user/{user}', [
+        { name: 'user', description: 'user' },
+      ]),
       logSearch('errors', 'Requests answered 400 or more, or failed by the proxy', '/api/v1/logs/errors'),
-      logSearch('oauth', 'OAuth activity: register, authorize, callback, token and OAuth-authenticated calls', '/api/v1/logs/oauth'),
+      logSearch(
+        'oauth',
+        'OAuth activity: register, authorize, callback, token and OAuth-authenticated calls',
+        '/api/v1/logs/oauth',
+      ),
       {
         verb: 'oauth-flow',
         summary: "One client's or user's OAuth flow, step by step, and where it stopped",
@@ -941,7 +1323,14 @@ export const COMMANDS: ResourceSpec[] = [
         columns: [
           { header: 'HOST', key: 'hostname' },
           { header: 'REQUESTS', key: 'requests' },
-          { header: 'STATUS', key: 'status_classes', format: (v) => Object.entries((v ?? {}) as Record<string, number>).map(([k, n]) => `${k}=${n}`).join(',') || '-' },
+          {
+            header: 'STATUS',
+            key: 'status_classes',
+            format: (v) =>
+              Object.entries((v ?? {}) as Record<string, number>)
+                .map(([k, n]) => `${k}=${n}`)
+                .join(',') || '-',
+          },
           { header: 'ERROR RATE', key: 'error_rate' },
           { header: 'P50 MS', key: 'p50_ms' },
           { header: 'P95 MS', key: 'p95_ms' },
@@ -994,14 +1383,35 @@ export const COMMANDS: ResourceSpec[] = [
         listKey: 'dead_letters',
         columns: deadLetterColumns,
       },
-      { verb: 'retry', summary: "Run a dead letter's event again (for the group that gave up) and remove the dead letter", method: 'POST', path: '/api/v1/workflow/dead-letters/{id}/retry', args: [deadLetterArg] },
-      { verb: 'discard', summary: 'Drop a dead letter', method: 'DELETE', path: '/api/v1/workflow/dead-letters/{id}', args: [deadLetterArg] },
+      {
+        verb: 'retry',
+        summary: "Run a dead letter's event again (for the group that gave up) and remove the dead letter",
+        method: 'POST',
+        path: '/api/v1/workflow/dead-letters/{id}/retry',
+        args: [deadLetterArg],
+      },
+      {
+        verb: 'discard',
+        summary: 'Drop a dead letter',
+        method: 'DELETE',
+        path: '/api/v1/workflow/dead-letters/{id}',
+        args: [deadLetterArg],
+      },
     ],
   },
   {
     resource: 'metrics',
     summary: 'Prometheus metrics of the replica answering (sends METRICS_TOKEN from the environment when set)',
     defaultVerb: 'show',
-    verbs: [{ verb: 'show', summary: 'Print /metrics (Prometheus text format)', method: 'GET', path: '/metrics', tokenOptional: true, tokenEnv: 'METRICS_TOKEN' }],
+    verbs: [
+      {
+        verb: 'show',
+        summary: 'Print /metrics (Prometheus text format)',
+        method: 'GET',
+        path: '/metrics',
+        tokenOptional: true,
+        tokenEnv: 'METRICS_TOKEN',
+      },
+    ],
   },
 ];

@@ -74,11 +74,17 @@ export class EchoProcesses {
     const wanted = [...allowedHosts].sort().join(',');
     let pid = this.storedPid(mode);
     const current = await this.health(port);
-    if (current === 'foreign') throw new Error(`port ${port} is in use by another program (not an echo server); choose another with --${mode}-port`);
+    if (current === 'foreign')
+      throw new Error(
+        `port ${port} is in use by another program (not an echo server); choose another with --${mode}-port`,
+      );
     if (current !== 'none') {
       const hosts = current.allowed_hosts === '*' ? '*' : [...current.allowed_hosts].sort().join(',');
       if (current.mode === mode && (hosts === wanted || hosts === '*')) return { pid, reused: true, logFile };
-      if (pid === null) throw new Error(`port ${port} has an echo server (${current.mode}, hosts ${hosts}) that this command did not start; stop it or choose another --${mode}-port`);
+      if (pid === null)
+        throw new Error(
+          `port ${port} has an echo server (${current.mode}, hosts ${hosts}) that this command did not start; stop it or choose another --${mode}-port`,
+        );
       // Ours, but for other hostnames or the other mode: restart it.
       await this.stopPid(pid);
       pid = null;
@@ -91,7 +97,12 @@ export class EchoProcesses {
     const child = spawn(process.execPath, [this.main], {
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, MCP_ECHO_MODE: mode, MCP_ECHO_PORT: String(port), MCP_ECHO_ALLOWED_HOSTS: allowedHosts.join(',') },
+      env: {
+        ...process.env,
+        MCP_ECHO_MODE: mode,
+        MCP_ECHO_PORT: String(port),
+        MCP_ECHO_ALLOWED_HOSTS: allowedHosts.join(','),
+      },
     });
     closeSync(fd);
     child.unref();
@@ -106,7 +117,9 @@ export class EchoProcesses {
     const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n') : '';
     if (alive(child.pid)) await this.stopPid(child.pid);
     rmSync(this.pidFile(mode), { force: true });
-    throw new Error(`the ${mode} echo server did not answer on port ${port} within 10 s; last lines of ${logFile}:\n${tail}`);
+    throw new Error(
+      `the ${mode} echo server did not answer on port ${port} within 10 s; last lines of ${logFile}:\n${tail}`,
+    );
   }
 
   /** Stops a server this class started (pid file), if it runs. */

@@ -22,12 +22,27 @@ function fakeApi(options: { protection?: boolean } = {}) {
     const method = init.method ?? 'GET';
     const body = init.body ? (JSON.parse(String(init.body)) as Record<string, unknown>) : undefined;
     calls.push({ method, path: url.pathname, body });
-    const json = (status: number, value: unknown) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
-    const notFound = () => json(404, { statusCode: 404, error: 'Not Found', message: `Cannot ${method} ${url.pathname}` });
+    const json = (status: number, value: unknown) =>
+      new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+    const notFound = () =>
+      json(404, { statusCode: 404, error: 'Not Found', message: `Cannot ${method} ${url.pathname}` });
     let m: RegExpMatchArray | null;
-    if (url.pathname === '/.well-known/oauth-authorization-server') return json(200, { issuer: 'https://auth.example.com' });
+    if (url.pathname === '/.well-known/oauth-authorization-server')
+      return json(200, { issuer: 'https://auth.example.com' });
     if (url.pathname === '/health') {
-      return json(200, { status: 'degraded', system_certificates: [{ role: 'AUTH_HOSTNAME', hostname: 'auth.example.com', status: 'failed', valid: false, expires_at: null, error: 'could not reach the ACME server' }] });
+      return json(200, {
+        status: 'degraded',
+        system_certificates: [
+          {
+            role: 'AUTH_HOSTNAME',
+            hostname: 'auth.example.com',
+            status: 'failed',
+            valid: false,
+            expires_at: null,
+            error: 'could not reach the ACME server',
+          },
+        ],
+      });
     }
     if (url.pathname === '/api/v1/proxy/targets' && method === 'POST') {
       targets.set(body!.hostname as string, { ...body, enable_https: body!.enable_https ?? true });
@@ -40,11 +55,19 @@ function fakeApi(options: { protection?: boolean } = {}) {
       return json(200, t);
     }
     if (!options.protection && /\/(auth|resource)$|^\/api\/v1\/resources/.test(url.pathname)) return notFound();
-    if ((m = url.pathname.match(/^\/api\/v1\/proxy\/targets\/([^/]+)\/auth$/))) return json(200, { hostname: m[1], ...body });
+    if ((m = url.pathname.match(/^\/api\/v1\/proxy\/targets\/([^/]+)\/auth$/)))
+      return json(200, { hostname: m[1], ...body });
     if ((m = url.pathname.match(/^\/api\/v1\/proxy\/targets\/([^/]+)\/resource$/))) {
       const uri = `https://${m[1]}${body!.endpoint as string}`;
       const existing = [...resources.values()].find((r) => r.uri === uri);
-      const record: Record<string, unknown> = { ...(existing ?? { id: `res_${++seq}` }), uri, proxy_target: m[1], name: body!.name, scopes: body!.scopes, metadata_url: `https://${m[1]}/.well-known/oauth-protected-resource/mcp` };
+      const record: Record<string, unknown> = {
+        ...(existing ?? { id: `res_${++seq}` }),
+        uri,
+        proxy_target: m[1],
+        name: body!.name,
+        scopes: body!.scopes,
+        metadata_url: `https://${m[1]}/.well-known/oauth-protected-resource/mcp`,
+      };
       resources.set(record.id as string, record);
       return json(200, record);
     }
@@ -69,11 +92,15 @@ function fakeApi(options: { protection?: boolean } = {}) {
 async function run(argv: string[], api: ReturnType<typeof fakeApi>, env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['mcp', 'echo-setup', '--no-start', ...argv], { PROXY_API_TOKEN: 'acm_t', PROXY_API_URL: 'http://api.test', ...env }, {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    fetch: api.fetchImpl,
-  });
+  const code = await runCli(
+    ['mcp', 'echo-setup', '--no-start', ...argv],
+    { PROXY_API_TOKEN: 'acm_t', PROXY_API_URL: 'http://api.test', ...env },
+    {
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      fetch: api.fetchImpl,
+    },
+  );
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
@@ -97,7 +124,9 @@ describe('proxyctl mcp echo-setup (against an in-memory API)', () => {
       ]),
       'GET /health',
     ]);
-    expect(result.stdout).toContain('✓ auth hostname certificate (auth.example.com): failed, not valid yet (could not reach the ACME server)');
+    expect(result.stdout).toContain(
+      '✓ auth hostname certificate (auth.example.com): failed, not valid yet (could not reach the ACME server)',
+    );
     expect(api.calls[2].body).toEqual({ hostname: 'echo-stateless.example.com', target_url: 'http://127.0.0.1:3101' });
     expect(api.calls[3].body).toEqual({
       enabled: true,
@@ -111,10 +140,16 @@ describe('proxyctl mcp echo-setup (against an in-memory API)', () => {
     expect(api.calls[4].body).toMatchObject({ endpoint: '/mcp', scopes: ['mcp:read', 'mcp:write'] });
     expect(result.stdout).toContain('✓ echo server (stateful): using http://127.0.0.1:3102 (not started here)');
     expect(result.stdout).toContain('✓ auth hostname: https://auth.example.com\n');
-    expect(result.stdout).toContain('  stateless  https://echo-stateless.example.com/mcp\n  stateful   https://echo-stateful.example.com/mcp\n');
+    expect(result.stdout).toContain(
+      '  stateless  https://echo-stateless.example.com/mcp\n  stateful   https://echo-stateful.example.com/mcp\n',
+    );
     expect(result.stdout).toContain('GitHub OAuth app callback URL: https://auth.example.com/callback');
-    expect(result.stdout).toContain('  claude mcp add --transport http echo-stateful https://echo-stateful.example.com/mcp\n');
-    expect(result.stdout).toContain('"args": [\n          "-y",\n          "mcp-remote",\n          "https://echo-stateless.example.com/mcp"');
+    expect(result.stdout).toContain(
+      '  claude mcp add --transport http echo-stateful https://echo-stateful.example.com/mcp\n',
+    );
+    expect(result.stdout).toContain(
+      '"args": [\n          "-y",\n          "mcp-remote",\n          "https://echo-stateless.example.com/mcp"',
+    );
     expect(result.stdout).toContain('npx @modelcontextprotocol/inspector');
   });
 
@@ -124,11 +159,18 @@ describe('proxyctl mcp echo-setup (against an in-memory API)', () => {
     api.calls.length = 0;
     const again = await run(['--base-domain', 'example.com', '--stateful-port', '4102', '--json'], api);
     expect(again.code).toBe(0);
-    expect(steps(api.calls).filter((s) => s.startsWith('POST /api/v1/proxy/targets') && !s.includes('/auth') && !s.includes('/resource'))).toEqual([]);
+    expect(
+      steps(api.calls).filter(
+        (s) => s.startsWith('POST /api/v1/proxy/targets') && !s.includes('/auth') && !s.includes('/resource'),
+      ),
+    ).toEqual([]);
     expect(steps(api.calls)).toContain('PUT /api/v1/proxy/targets/echo-stateful.example.com');
     expect(api.targets.get('echo-stateful.example.com')).toMatchObject({ target_url: 'http://127.0.0.1:4102' });
     expect(api.resources.size).toBe(2);
-    const json = JSON.parse(again.stdout) as { issuer: string; servers: { mode: string; url: string; backend: string; resource_id: string }[] };
+    const json = JSON.parse(again.stdout) as {
+      issuer: string;
+      servers: { mode: string; url: string; backend: string; resource_id: string }[];
+    };
     expect(json.issuer).toBe('https://auth.example.com');
     expect(json.servers.map((s) => [s.mode, s.url, s.backend, s.resource_id])).toEqual([
       ['stateless', 'https://echo-stateless.example.com/mcp', 'http://127.0.0.1:3101', 'res_1'],
@@ -149,18 +191,30 @@ describe('proxyctl mcp echo-setup (against an in-memory API)', () => {
   });
 
   it('exits 3 naming the step when the API cannot be reached', async () => {
-    const unreachable = { ...fakeApi(), fetchImpl: (async () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))) as typeof fetch };
+    const unreachable = {
+      ...fakeApi(),
+      fetchImpl: (async () =>
+        Promise.reject(
+          Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
+        )) as typeof fetch,
+    };
     const result = await run(['--base-domain', 'example.com'], unreachable);
     expect(result.code).toBe(EXIT.unreachable);
-    expect(result.stderr).toContain('error: step "authorization server metadata" failed: cannot reach the API at http://api.test (ECONNREFUSED)');
+    expect(result.stderr).toContain(
+      'error: step "authorization server metadata" failed: cannot reach the API at http://api.test (ECONNREFUSED)',
+    );
   });
 
   it.each([
     [{}, {}, 'no base domain: pass --base-domain example.com or set BASE_DOMAIN'],
     [{ base_domain: 'not a domain' }, {}, '--base-domain must be a DNS name such as example.com (got "not a domain")'],
     [{ base_domain: 'example.com', stateless_port: 70000 }, {}, '--stateless-port must be a port number (1-65535)'],
-    [{ base_domain: 'example.com', stateless_port: 4000, stateful_port: 4000 }, {}, '--stateless-port and --stateful-port must differ'],
-    [{ base_domain: 'example.com', stateful_url: 'http://h:1/mcp' }, {}, '--stateful-url must be the server\'s origin'],
+    [
+      { base_domain: 'example.com', stateless_port: 4000, stateful_port: 4000 },
+      {},
+      '--stateless-port and --stateful-port must differ',
+    ],
+    [{ base_domain: 'example.com', stateful_url: 'http://h:1/mcp' }, {}, "--stateful-url must be the server's origin"],
     [{ base_domain: 'example.com', users: [] }, {}, '--users needs at least one GitHub login'],
     [{ base_domain: 'example.com', prefix: 'a.b' }, {}, '--prefix must be one DNS label'],
   ])('refuses %j', (values, env, message) => {
@@ -170,15 +224,30 @@ describe('proxyctl mcp echo-setup (against an in-memory API)', () => {
   });
 
   it('takes the domain and auth hostname from the environment, flags first', () => {
-    expect(echoSetupSettings({}, { BASE_DOMAIN: 'Example.COM' })).toMatchObject({ baseDomain: 'example.com', authHostname: 'auth.example.com', ports: { stateless: 3101, stateful: 3102 }, users: ['*'], start: true });
-    expect(echoSetupSettings({ auth_hostname: 'login.example.org' }, { BASE_DOMAIN: 'example.com', AUTH_HOSTNAME: 'a.example.com' })).toMatchObject({ authHostname: 'login.example.org' });
-    expect(echoSetupSettings({ stateless_url: 'http://10.0.0.5:3101/' }, { BASE_DOMAIN: 'example.com' })).toMatchObject({ backendUrls: { stateless: 'http://10.0.0.5:3101' } });
+    expect(echoSetupSettings({}, { BASE_DOMAIN: 'Example.COM' })).toMatchObject({
+      baseDomain: 'example.com',
+      authHostname: 'auth.example.com',
+      ports: { stateless: 3101, stateful: 3102 },
+      users: ['*'],
+      start: true,
+    });
+    expect(
+      echoSetupSettings(
+        { auth_hostname: 'login.example.org' },
+        { BASE_DOMAIN: 'example.com', AUTH_HOSTNAME: 'a.example.com' },
+      ),
+    ).toMatchObject({ authHostname: 'login.example.org' });
+    expect(echoSetupSettings({ stateless_url: 'http://10.0.0.5:3101/' }, { BASE_DOMAIN: 'example.com' })).toMatchObject(
+      { backendUrls: { stateless: 'http://10.0.0.5:3101' } },
+    );
   });
 
   it('exits 2 with usage for a bad option value and shows the calls in --help', async () => {
     const result = await run(['--base-domain', 'bad domain'], fakeApi());
     expect(result.code).toBe(EXIT.usage);
-    expect(result.stderr).toBe('proxyctl: --base-domain must be a DNS name such as example.com (got "bad domain")\nRun "proxyctl mcp echo-setup --help" for usage.\n');
+    expect(result.stderr).toBe(
+      'proxyctl: --base-domain must be a DNS name such as example.com (got "bad domain")\nRun "proxyctl mcp echo-setup --help" for usage.\n',
+    );
     const help = await run(['--help'], fakeApi());
     expect(help.stdout).toContain('API: several: GET /.well-known/oauth-authorization-server;');
     expect(help.stdout).toContain('  --stateless-port <n>');

@@ -39,14 +39,26 @@ export class StepError extends Error {
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** Options and environment → settings; throws a UsageError-like message for bad input. */
-export function echoSetupSettings(values: Record<string, unknown>, env: Record<string, string | undefined>): EchoSetupSettings | string {
-  const baseDomain = String(values.base_domain ?? (env.BASE_DOMAIN || '')).trim().toLowerCase();
-  if (!baseDomain) return 'no base domain: pass --base-domain example.com or set BASE_DOMAIN (the echo servers get echo-stateless.<domain> and echo-stateful.<domain>)';
+export function echoSetupSettings(
+  values: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): EchoSetupSettings | string {
+  const baseDomain = String(values.base_domain ?? (env.BASE_DOMAIN || ''))
+    .trim()
+    .toLowerCase();
+  if (!baseDomain)
+    return 'no base domain: pass --base-domain example.com or set BASE_DOMAIN (the echo servers get echo-stateless.<domain> and echo-stateful.<domain>)';
   if (!HOSTNAME.test(baseDomain)) return `--base-domain must be a DNS name such as example.com (got "${baseDomain}")`;
-  const authHostname = String(values.auth_hostname ?? (env.AUTH_HOSTNAME || `auth.${baseDomain}`)).trim().toLowerCase();
-  if (!HOSTNAME.test(authHostname)) return `--auth-hostname must be a DNS name such as auth.example.com (got "${authHostname}")`;
-  const prefix = String(values.prefix ?? 'echo').trim().toLowerCase();
-  if (!/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/.test(prefix)) return `--prefix must be one DNS label such as echo (got "${prefix}")`;
+  const authHostname = String(values.auth_hostname ?? (env.AUTH_HOSTNAME || `auth.${baseDomain}`))
+    .trim()
+    .toLowerCase();
+  if (!HOSTNAME.test(authHostname))
+    return `--auth-hostname must be a DNS name such as auth.example.com (got "${authHostname}")`;
+  const prefix = String(values.prefix ?? 'echo')
+    .trim()
+    .toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/.test(prefix))
+    return `--prefix must be one DNS label such as echo (got "${prefix}")`;
   const ports = { ...DEFAULT_PORTS };
   const backendUrls: Partial<Record<EchoMode, string>> = {};
   for (const mode of ECHO_MODES) {
@@ -57,7 +69,8 @@ export function echoSetupSettings(values: Record<string, unknown>, env: Record<s
     }
     const url = values[`${mode}_url`];
     if (url !== undefined) {
-      if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+\/?$/.test(url)) return `--${mode}-url must be the server's origin, e.g. http://10.0.0.5:3101 (no path; /mcp is the endpoint)`;
+      if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+\/?$/.test(url))
+        return `--${mode}-url must be the server's origin, e.g. http://10.0.0.5:3101 (no path; /mcp is the endpoint)`;
       backendUrls[mode] = url.replace(/\/$/, '');
     }
   }
@@ -104,7 +117,14 @@ export interface EchoSetupResult {
 }
 
 interface HealthAnswer {
-  system_certificates?: { role: string; hostname: string; status: string; valid: boolean; expires_at: string | null; error: string | null }[];
+  system_certificates?: {
+    role: string;
+    hostname: string;
+    status: string;
+    valid: boolean;
+    expires_at: string | null;
+    error: string | null;
+  }[];
 }
 
 interface ResourceAnswer {
@@ -132,14 +152,23 @@ export class EchoSetup {
     }
     if (!ok.includes(answer.status)) {
       const id = answer.requestId ? `, request ${answer.requestId}` : '';
-      const hint = answer.status === 404 && /^Cannot (GET|POST|PUT)/.test(errorMessage(answer.status, answer.body)) ? ' — this server does not have that API (is it the version with proxy target protection?)' : '';
-      throw new StepError(step, `${options.method} ${options.path}: ${errorMessage(answer.status, answer.body)} (HTTP ${answer.status}${id})${hint}`, 1);
+      const hint =
+        answer.status === 404 && /^Cannot (GET|POST|PUT)/.test(errorMessage(answer.status, answer.body))
+          ? ' — this server does not have that API (is it the version with proxy target protection?)'
+          : '';
+      throw new StepError(
+        step,
+        `${options.method} ${options.path}: ${errorMessage(answer.status, answer.body)} (HTTP ${answer.status}${id})${hint}`,
+        1,
+      );
     }
     return answer;
   }
 
   async run(settings: EchoSetupSettings): Promise<EchoSetupResult> {
-    const hostnames = Object.fromEntries(ECHO_MODES.map((m) => [m, `${settings.prefix}-${m}.${settings.baseDomain}`])) as Record<EchoMode, string>;
+    const hostnames = Object.fromEntries(
+      ECHO_MODES.map((m) => [m, `${settings.prefix}-${m}.${settings.baseDomain}`]),
+    ) as Record<EchoMode, string>;
 
     // 1. The echo servers (background processes with pid and log files), unless they run elsewhere.
     const backends = {} as Record<EchoMode, string>;
@@ -154,20 +183,30 @@ export class EchoSetup {
       try {
         const started = await this.processes.ensure(mode, settings.ports[mode], [hostnames[mode]]);
         backends[mode] = `http://127.0.0.1:${settings.ports[mode]}`;
-        this.log(`echo server (${mode}): ${started.reused ? 'already running' : 'started'}, pid ${started.pid ?? '?'}, ${backends[mode]}/mcp, log ${started.logFile}`);
+        this.log(
+          `echo server (${mode}): ${started.reused ? 'already running' : 'started'}, pid ${started.pid ?? '?'}, ${backends[mode]}/mcp, log ${started.logFile}`,
+        );
       } catch (error) {
         throw new StepError(step, (error as Error).message, 1);
       }
     }
 
     // 2. The auth hostname: the authorization server's metadata names the issuer clients will use.
-    const metadata = await this.call('authorization server metadata', { method: 'GET', path: '/.well-known/oauth-authorization-server' }, [200, 404]);
+    const metadata = await this.call(
+      'authorization server metadata',
+      { method: 'GET', path: '/.well-known/oauth-authorization-server' },
+      [200, 404],
+    );
     const issuer = metadata.status === 200 ? ((metadata.body as { issuer?: string }).issuer ?? null) : null;
     if (issuer) {
       const issuerHost = new URL(issuer).hostname;
-      this.log(`auth hostname: ${issuer}${issuerHost !== settings.authHostname ? ` (note: the issuer's host is not --auth-hostname ${settings.authHostname})` : ''}`);
+      this.log(
+        `auth hostname: ${issuer}${issuerHost !== settings.authHostname ? ` (note: the issuer's host is not --auth-hostname ${settings.authHostname})` : ''}`,
+      );
     } else {
-      this.log(`auth hostname: ${settings.authHostname} (the admin API does not serve the authorization server metadata; check OAUTH_ISSUER)`);
+      this.log(
+        `auth hostname: ${settings.authHostname} (the admin API does not serve the authorization server metadata; check OAUTH_ISSUER)`,
+      );
     }
 
     const servers: EchoEndpoint[] = [];
@@ -185,9 +224,13 @@ export class EchoSetup {
         const current = existing.body as { target_url?: string; enable_https?: boolean };
         const changes: Record<string, unknown> = {};
         if (current.target_url !== backends[mode]) changes.target_url = backends[mode];
-        if (settings.enableHttps !== undefined && current.enable_https !== settings.enableHttps) changes.enable_https = settings.enableHttps;
-        if (Object.keys(changes).length > 0) await this.call(step, { method: 'PUT', path: `/api/v1/proxy/targets/${hostname}`, body: changes }, [200]);
-        this.log(`proxy target ${hostname} → ${backends[mode]}: ${Object.keys(changes).length > 0 ? 'updated' : 'unchanged'}`);
+        if (settings.enableHttps !== undefined && current.enable_https !== settings.enableHttps)
+          changes.enable_https = settings.enableHttps;
+        if (Object.keys(changes).length > 0)
+          await this.call(step, { method: 'PUT', path: `/api/v1/proxy/targets/${hostname}`, body: changes }, [200]);
+        this.log(
+          `proxy target ${hostname} → ${backends[mode]}: ${Object.keys(changes).length > 0 ? 'updated' : 'unchanged'}`,
+        );
       }
 
       // 4. Protection: OAuth in forward mode, identity headers to the backend.
@@ -196,7 +239,15 @@ export class EchoSetup {
         {
           method: 'POST',
           path: `/api/v1/proxy/targets/${hostname}/auth`,
-          body: { enabled: true, auth_proxy: settings.authHostname, mode: 'forward', required_users: settings.users, allowed_scopes: MCP_SCOPES, pass_headers: true, header_prefix: 'X-Auth-' },
+          body: {
+            enabled: true,
+            auth_proxy: settings.authHostname,
+            mode: 'forward',
+            required_users: settings.users,
+            allowed_scopes: MCP_SCOPES,
+            pass_headers: true,
+            header_prefix: 'X-Auth-',
+          },
         },
         [200, 201],
       );
@@ -207,7 +258,11 @@ export class EchoSetup {
       const description = `Example MCP server (${mode}) with the tools echo, whoami and countdown.`;
       const resource = await this.call(
         `resource metadata of ${hostname}`,
-        { method: 'POST', path: `/api/v1/proxy/targets/${hostname}/resource`, body: { endpoint: '/mcp', scopes: MCP_SCOPES, name, description } },
+        {
+          method: 'POST',
+          path: `/api/v1/proxy/targets/${hostname}/resource`,
+          body: { endpoint: '/mcp', scopes: MCP_SCOPES, name, description },
+        },
         [200, 201],
       );
       const published = resource.body as ResourceAnswer;
@@ -220,17 +275,37 @@ export class EchoSetup {
       const entry = ((list.body as ResourceAnswer[] | undefined) ?? []).find((r) => r.uri === uri);
       const fields = { name, proxy_target: hostname, scopes: MCP_SCOPES, description };
       const saved = entry
-        ? await this.call(registryStep, { method: 'PUT', path: `/api/v1/resources/${encodeURIComponent(entry.id)}`, body: fields }, [200])
-        : await this.call(registryStep, { method: 'POST', path: '/api/v1/resources', body: { uri, ...fields } }, [200, 201]);
+        ? await this.call(
+            registryStep,
+            { method: 'PUT', path: `/api/v1/resources/${encodeURIComponent(entry.id)}`, body: fields },
+            [200],
+          )
+        : await this.call(
+            registryStep,
+            { method: 'POST', path: '/api/v1/resources', body: { uri, ...fields } },
+            [200, 201],
+          );
       const record = saved.body as ResourceAnswer;
       this.log(`registry entry ${uri}: ${entry ? 'updated' : 'created'} (${record?.id ?? '?'})`);
 
-      servers.push({ mode, hostname, backend: backends[mode], url: uri, resource_id: record?.id ?? null, metadata_url: record?.metadata_url ?? published?.metadata_url ?? null });
+      servers.push({
+        mode,
+        hostname,
+        backend: backends[mode],
+        url: uri,
+        resource_id: record?.id ?? null,
+        metadata_url: record?.metadata_url ?? published?.metadata_url ?? null,
+      });
     }
     // 7. The auth hostname's certificate: without a trusted one every client fails at discovery.
     const authCertificate = await this.authCertificate(issuer ? new URL(issuer).hostname : settings.authHostname);
     this.log(describeAuthCertificate(authCertificate));
-    return { issuer, github_callback_url: issuer ? `${issuer}/callback` : null, auth_certificate: authCertificate, servers };
+    return {
+      issuer,
+      github_callback_url: issuer ? `${issuer}/callback` : null,
+      auth_certificate: authCertificate,
+      servers,
+    };
   }
 
   /** Reads /health (public); never fails the setup: the state is information. */
@@ -268,23 +343,48 @@ export function clientConfiguration(result: EchoSetupResult): string {
   const lines: string[] = [];
   lines.push('MCP servers (OAuth: sign in with GitHub when the client asks):');
   for (const s of result.servers) lines.push(`  ${s.mode.padEnd(10)} ${s.url}`);
-  if (result.issuer) lines.push('', `Authorization server: ${result.issuer}`, `GitHub OAuth app callback URL: ${result.github_callback_url}`);
+  if (result.issuer)
+    lines.push(
+      '',
+      `Authorization server: ${result.issuer}`,
+      `GitHub OAuth app callback URL: ${result.github_callback_url}`,
+    );
   lines.push('', 'Claude Code:');
   for (const s of result.servers) lines.push(`  claude mcp add --transport http echo-${s.mode} ${s.url}`);
   lines.push('  (then /mcp in Claude Code and choose "Authenticate")');
-  const desktop = { mcpServers: Object.fromEntries(result.servers.map((s) => [`echo-${s.mode}`, { command: 'npx', args: ['-y', 'mcp-remote', s.url] }])) };
-  lines.push('', 'Claude Desktop (Settings → Connectors → Add custom connector, with the URL above; or claude_desktop_config.json):');
-  lines.push(...JSON.stringify(desktop, null, 2).split('\n').map((l) => `  ${l}`));
+  const desktop = {
+    mcpServers: Object.fromEntries(
+      result.servers.map((s) => [`echo-${s.mode}`, { command: 'npx', args: ['-y', 'mcp-remote', s.url] }]),
+    ),
+  };
+  lines.push(
+    '',
+    'Claude Desktop (Settings → Connectors → Add custom connector, with the URL above; or claude_desktop_config.json):',
+  );
+  lines.push(
+    ...JSON.stringify(desktop, null, 2)
+      .split('\n')
+      .map((l) => `  ${l}`),
+  );
   lines.push('', 'Claude.ai: Settings → Connectors → Add custom connector → the URL above.');
   lines.push('', 'MCP Inspector:');
   lines.push('  npx @modelcontextprotocol/inspector');
-  lines.push(`  → Transport Type "Streamable HTTP", URL ${result.servers[0]?.url ?? ''}, then "Open Auth Settings" → "Quick OAuth Flow"`);
-  lines.push('', 'Tools: echo {text}, whoami (your GitHub identity as the proxy passed it), countdown {steps} (progress notifications, then a result).', '');
+  lines.push(
+    `  → Transport Type "Streamable HTTP", URL ${result.servers[0]?.url ?? ''}, then "Open Auth Settings" → "Quick OAuth Flow"`,
+  );
+  lines.push(
+    '',
+    'Tools: echo {text}, whoami (your GitHub identity as the proxy passed it), countdown {steps} (progress notifications, then a result).',
+    '',
+  );
   return lines.join('\n');
 }
 
 /** The `mcp echo-setup` verb. */
-export async function runEchoSetup(context: VerbContext, processes = new EchoProcesses(context.values.data_dir as string | undefined)): Promise<number> {
+export async function runEchoSetup(
+  context: VerbContext,
+  processes = new EchoProcesses(context.values.data_dir as string | undefined),
+): Promise<number> {
   const settings = echoSetupSettings(context.values, context.env);
   if (typeof settings === 'string') {
     context.stderr(`proxyctl: ${settings}\nRun "proxyctl mcp echo-setup --help" for usage.\n`);

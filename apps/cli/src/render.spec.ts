@@ -13,23 +13,45 @@ describe('table rendering', () => {
         { header: 'OWNS', key: 'owned' },
       ],
     );
-    expect(text).toBe(['NAME   CERT EMAIL          OWNS', 'alice  alice@example.test  -', 'bo     -                   {"proxy":2}', ''].join('\n'));
+    expect(text).toBe(
+      [
+        'NAME   CERT EMAIL          OWNS',
+        'alice  alice@example.test  -',
+        'bo     -                   {"proxy":2}',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('infers columns from scalar fields when none are declared, and says (none) for no rows', () => {
-    expect(renderTable([{ hostname: 'a.test', enabled: true, headers: { x: '1' } }, { hostname: 'bb.test', enabled: false, port: 80 }])).toBe(
-      ['HOSTNAME  ENABLED  PORT', 'a.test    true     -', 'bb.test   false    80', ''].join('\n'),
-    );
+    expect(
+      renderTable([
+        { hostname: 'a.test', enabled: true, headers: { x: '1' } },
+        { hostname: 'bb.test', enabled: false, port: 80 },
+      ]),
+    ).toBe(['HOSTNAME  ENABLED  PORT', 'a.test    true     -', 'bb.test   false    80', ''].join('\n'));
     expect(renderTable([])).toBe('(none)\n');
   });
 
   it('reaches into nested fields with dotted keys and custom formats', () => {
-    expect(renderTable([{ redis: { status: 'up' } }], [{ header: 'REDIS', key: 'redis.status', format: (v) => String(v).toUpperCase() }])).toBe('REDIS\nUP\n');
+    expect(
+      renderTable(
+        [{ redis: { status: 'up' } }],
+        [{ header: 'REDIS', key: 'redis.status', format: (v) => String(v).toUpperCase() }],
+      ),
+    ).toBe('REDIS\nUP\n');
   });
 
   it('renders an object as aligned key/value lines, flattening nested objects', () => {
     expect(renderObject({ status: 'ok', redis: { status: 'up', latency_ms: 1 }, tags: ['a', 'b'], owned: {} })).toBe(
-      ['status            ok', 'redis.status      up', 'redis.latency_ms  1', 'tags              a,b', 'owned             -', ''].join('\n'),
+      [
+        'status            ok',
+        'redis.status      up',
+        'redis.latency_ms  1',
+        'tags              a,b',
+        'owned             -',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -43,9 +65,19 @@ describe('table rendering', () => {
 
 describe('list answers', () => {
   it('prints the scalar fields, then the rows of the list field as a table', () => {
-    expect(renderListAnswer({ total: 2, truncated: false, entries: [{ path: '/a', status: 200 }, { path: '/bb', status: 404 }] }, 'entries')).toBe(
-      ['total      2', 'truncated  false', '', 'PATH  STATUS', '/a    200', '/bb   404', ''].join('\n'),
-    );
+    expect(
+      renderListAnswer(
+        {
+          total: 2,
+          truncated: false,
+          entries: [
+            { path: '/a', status: 200 },
+            { path: '/bb', status: 404 },
+          ],
+        },
+        'entries',
+      ),
+    ).toBe(['total      2', 'truncated  false', '', 'PATH  STATUS', '/a    200', '/bb   404', ''].join('\n'));
     expect(renderListAnswer({ entries: [] }, 'entries')).toBe('(none)\n');
   });
 });

@@ -17,7 +17,13 @@ export interface EchoHttpServer {
   close(): Promise<void>;
 }
 
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+function jsonRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
@@ -55,7 +61,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
  *   ends it, and a request naming an ended or unknown session answers 404 (the spec's "start a new
  *   session" signal).
  */
-export async function startEchoHttpServer(settings: EchoSettings, log: (line: string) => void = () => undefined): Promise<EchoHttpServer> {
+export async function startEchoHttpServer(
+  settings: EchoSettings,
+  log: (line: string) => void = () => undefined,
+): Promise<EchoHttpServer> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
 
   const handleStateful = async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
@@ -63,11 +72,22 @@ export async function startEchoHttpServer(settings: EchoSettings, log: (line: st
     const sessionId = Array.isArray(header) ? header[0] : header;
     if (sessionId) {
       const transport = sessions.get(sessionId);
-      if (!transport) return jsonRpcError(res, 404, -32001, 'Session not found: it ended or never existed; send initialize to start a new one');
+      if (!transport)
+        return jsonRpcError(
+          res,
+          404,
+          -32001,
+          'Session not found: it ended or never existed; send initialize to start a new one',
+        );
       return transport.handleRequest(req, res, body);
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
-      return jsonRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; only an initialize request may come without one');
+      return jsonRpcError(
+        res,
+        400,
+        -32000,
+        'Bad Request: no Mcp-Session-Id header; only an initialize request may come without one',
+      );
     }
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -88,7 +108,10 @@ export async function startEchoHttpServer(settings: EchoSettings, log: (line: st
   };
 
   const handleStateless = async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
-    if (req.method !== 'POST') return jsonRpcError(res, 405, -32000, 'Method not allowed: this server is stateless (POST only, no sessions)', { allow: 'POST' });
+    if (req.method !== 'POST')
+      return jsonRpcError(res, 405, -32000, 'Method not allowed: this server is stateless (POST only, no sessions)', {
+        allow: 'POST',
+      });
     const server = createEchoServer(settings);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
@@ -102,16 +125,31 @@ export async function startEchoHttpServer(settings: EchoSettings, log: (line: st
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (!hostAllowed(req.headers.host, settings.allowedHosts)) {
-      return jsonRpcError(res, 403, -32000, `Invalid Host header: ${req.headers.host ?? '(none)'} (add it to MCP_ECHO_ALLOWED_HOSTS)`);
+      return jsonRpcError(
+        res,
+        403,
+        -32000,
+        `Invalid Host header: ${req.headers.host ?? '(none)'} (add it to MCP_ECHO_ALLOWED_HOSTS)`,
+      );
     }
     if (path === '/health' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', mode: settings.mode, sessions: sessions.size, allowed_hosts: settings.allowedHosts ?? '*', header_prefix: settings.headerPrefix }));
+      res.end(
+        JSON.stringify({
+          status: 'ok',
+          mode: settings.mode,
+          sessions: sessions.size,
+          allowed_hosts: settings.allowedHosts ?? '*',
+          header_prefix: settings.headerPrefix,
+        }),
+      );
       return;
     }
     if (path !== MCP_PATH) return jsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is ${MCP_PATH}`);
     if (!['POST', 'GET', 'DELETE'].includes(req.method ?? '')) {
-      return jsonRpcError(res, 405, -32000, `Method not allowed: ${req.method}`, { allow: settings.mode === 'stateless' ? 'POST' : 'GET, POST, DELETE' });
+      return jsonRpcError(res, 405, -32000, `Method not allowed: ${req.method}`, {
+        allow: settings.mode === 'stateless' ? 'POST' : 'GET, POST, DELETE',
+      });
     }
     const body = req.method === 'POST' ? await readJson(req) : undefined;
     return settings.mode === 'stateful' ? handleStateful(req, res, body) : handleStateless(req, res, body);
@@ -119,7 +157,8 @@ export async function startEchoHttpServer(settings: EchoSettings, log: (line: st
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (error instanceof BodyError) return jsonRpcError(res, error.status, error.status === 400 ? -32700 : -32000, error.message);
+      if (error instanceof BodyError)
+        return jsonRpcError(res, error.status, error.status === 400 ? -32700 : -32000, error.message);
       log(`request failed: ${(error as Error).stack ?? String(error)}`);
       jsonRpcError(res, 500, -32603, 'Internal error');
       if (!res.writableEnded) res.end();

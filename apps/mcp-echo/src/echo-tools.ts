@@ -22,7 +22,8 @@ export function identityFrom(headers: Record<string, string | string[] | undefin
   };
   const all: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase().startsWith(lower) && value !== undefined) all[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    if (name.toLowerCase().startsWith(lower) && value !== undefined)
+      all[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return {
     user_id: single(`${prefix}${IDENTITY_HEADERS.user_id}`),
@@ -71,9 +72,15 @@ export function createEchoServer(settings: EchoSettings): McpServer {
       const token = extra._meta?.progressToken;
       for (let step = 1; step <= steps; step++) {
         if (token !== undefined) {
-          await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: step, total: steps, message: `step ${step} of ${steps}` } });
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken: token, progress: step, total: steps, message: `step ${step} of ${steps}` },
+          });
         } else {
-          await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data: `step ${step} of ${steps}` } });
+          await extra.sendNotification({
+            method: 'notifications/message',
+            params: { level: 'info', data: `step ${step} of ${steps}` },
+          });
         }
         if (interval_ms > 0 && step < steps) await sleep(interval_ms);
       }

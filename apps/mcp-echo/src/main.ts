@@ -13,7 +13,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} mcp-echo[${settings.mode}] ${line}\n`);
+  const log = (line: string) =>
+    process.stdout.write(`${new Date().toISOString()} mcp-echo[${settings.mode}] ${line}\n`);
   const running = await startEchoHttpServer(settings, log);
   const hosts = settings.allowedHosts === null ? 'any Host' : `Host ${settings.allowedHosts.join(', ')} (and loopback)`;
   log(`listening on ${running.url} (${hosts}; identity headers ${settings.headerPrefix}*)`);

@@ -3,9 +3,22 @@ import { hostAllowed, hostWithoutPort, parseSettings, SettingsError } from './se
 
 describe('mcp-echo settings', () => {
   it('defaults to a stateless server on 127.0.0.1:3101 accepting any Host', () => {
-    expect(parseSettings({})).toEqual({ mode: 'stateless', port: 3101, bind: '127.0.0.1', allowedHosts: null, headerPrefix: 'X-Auth-', name: 'mcp-echo-stateless' });
-    expect(parseSettings({ MCP_ECHO_MODE: 'stateful' })).toMatchObject({ mode: 'stateful', port: 3102, name: 'mcp-echo-stateful' });
-    expect(parseSettings({ MCP_ECHO_ALLOWED_HOSTS: ' A.example.com, *.b.example.com ', MCP_ECHO_PORT: '4000' })).toMatchObject({ port: 4000, allowedHosts: ['a.example.com', '*.b.example.com'] });
+    expect(parseSettings({})).toEqual({
+      mode: 'stateless',
+      port: 3101,
+      bind: '127.0.0.1',
+      allowedHosts: null,
+      headerPrefix: 'X-Auth-',
+      name: 'mcp-echo-stateless',
+    });
+    expect(parseSettings({ MCP_ECHO_MODE: 'stateful' })).toMatchObject({
+      mode: 'stateful',
+      port: 3102,
+      name: 'mcp-echo-stateful',
+    });
+    expect(
+      parseSettings({ MCP_ECHO_ALLOWED_HOSTS: ' A.example.com, *.b.example.com ', MCP_ECHO_PORT: '4000' }),
+    ).toMatchObject({ port: 4000, allowedHosts: ['a.example.com', '*.b.example.com'] });
   });
 
   it.each([
@@ -33,7 +46,12 @@ describe('mcp-echo settings', () => {
   });
 
   it('reads the identity headers with a configurable prefix', () => {
-    const headers = { 'x-user-user-name': 'octocat', 'x-user-scopes': 'mcp:read', 'x-auth-user-name': 'ignored', host: 'h' };
+    const headers = {
+      'x-user-user-name': 'octocat',
+      'x-user-scopes': 'mcp:read',
+      'x-auth-user-name': 'ignored',
+      host: 'h',
+    };
     expect(identityFrom(headers, 'X-User-')).toEqual({
       user_id: null,
       user_name: 'octocat',

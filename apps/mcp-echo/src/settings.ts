@@ -22,14 +22,23 @@ export class SettingsError extends Error {}
 
 export function parseSettings(env: Record<string, string | undefined>): EchoSettings {
   const mode = (env.MCP_ECHO_MODE ?? 'stateless').trim();
-  if (mode !== 'stateless' && mode !== 'stateful') throw new SettingsError(`MCP_ECHO_MODE must be "stateless" or "stateful", not "${mode}"`);
+  if (mode !== 'stateless' && mode !== 'stateful')
+    throw new SettingsError(`MCP_ECHO_MODE must be "stateless" or "stateful", not "${mode}"`);
   const portText = (env.MCP_ECHO_PORT ?? '').trim() || (mode === 'stateless' ? '3101' : '3102');
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new SettingsError(`MCP_ECHO_PORT must be a port number (1-65535), not "${portText}"`);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535)
+    throw new SettingsError(`MCP_ECHO_PORT must be a port number (1-65535), not "${portText}"`);
   const hosts = (env.MCP_ECHO_ALLOWED_HOSTS ?? '').trim();
-  const allowedHosts = hosts === '' || hosts === '*' ? null : hosts.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const allowedHosts =
+    hosts === '' || hosts === '*'
+      ? null
+      : hosts
+          .split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean);
   const headerPrefix = (env.MCP_ECHO_HEADER_PREFIX ?? '').trim() || 'X-Auth-';
-  if (!/^[A-Za-z0-9-]{1,64}$/.test(headerPrefix)) throw new SettingsError(`MCP_ECHO_HEADER_PREFIX must be letters, digits and "-", not "${headerPrefix}"`);
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(headerPrefix))
+    throw new SettingsError(`MCP_ECHO_HEADER_PREFIX must be letters, digits and "-", not "${headerPrefix}"`);
   return {
     mode,
     port,
@@ -56,5 +65,7 @@ export function hostAllowed(host: string | undefined, allowed: string[] | null):
   if (!host) return false;
   const name = hostWithoutPort(host);
   if (LOOPBACK.includes(name)) return true;
-  return allowed.some((entry) => (entry.startsWith('*.') ? name.endsWith(entry.slice(1)) && name.length > entry.length - 1 : name === entry));
+  return allowed.some((entry) =>
+    entry.startsWith('*.') ? name.endsWith(entry.slice(1)) && name.length > entry.length - 1 : name === entry,
+  );
 }

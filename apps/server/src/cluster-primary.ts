@@ -31,14 +31,20 @@ interface Slot {
 export async function sharedWorkerEnvironment(config: AppConfig, logger: Logger): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   if (!config.oauth.privateKeyPem) {
-    logger.warn('OAUTH_JWT_PRIVATE_KEY_B64 is not set: signing access tokens with a throw-away key shared by the workers (set it for restarts and replicas)');
-    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    logger.warn(
+      'OAUTH_JWT_PRIVATE_KEY_B64 is not set: signing access tokens with a throw-away key shared by the workers (set it for restarts and replicas)',
+    );
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     env.OAUTH_JWT_PRIVATE_KEY_B64 = Buffer.from(pem).toString('base64');
   }
   if (!config.tlsFallback) {
     const { key, cert } = await generateFallbackCertificate(config.baseDomain);
     env.TLS_FALLBACK_PEM_B64 = Buffer.from(`${key}\n${cert}\n`).toString('base64');
-    logger.info(`self-signed fallback certificate generated for ${config.baseDomain}, *.${config.baseDomain}, localhost (shared by the workers)`);
+    logger.info(
+      `self-signed fallback certificate generated for ${config.baseDomain}, *.${config.baseDomain}, localhost (shared by the workers)`,
+    );
   }
   return env;
 }
@@ -65,7 +71,9 @@ export class ClusterPrimary {
   ) {
     // Synchronous writes: the primary logs little, and it leaves by re-raising a signal (no 'exit'
     // event), which would drop lines still buffered in an asynchronous stream (the last worker's).
-    this.logger = pino({ level: config.logLevel }, pino.destination({ fd: 1, sync: true })).child({ context: 'ClusterPrimary' });
+    this.logger = pino({ level: config.logLevel }, pino.destination({ fd: 1, sync: true })).child({
+      context: 'ClusterPrimary',
+    });
     this.slots = Array.from({ length: config.workers }, (_, index) => ({ index, startedAt: 0, failures: 0 }));
   }
 
@@ -97,7 +105,8 @@ export class ClusterPrimary {
   }
 
   private onMessage(worker: Worker, message: unknown): void {
-    if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== WORKER_READY) return;
+    if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== WORKER_READY)
+      return;
     this.ready.add(worker.id);
     const slot = this.slotOf(worker);
     this.logger.info(`worker ${worker.id} (pid ${worker.process.pid}, slot ${slot?.index ?? '?'}) serving`);
@@ -129,7 +138,9 @@ export class ClusterPrimary {
     const upMs = Date.now() - slot.startedAt;
     slot.failures = upMs >= STABLE_AFTER_MS ? 1 : slot.failures + 1;
     const delay = Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** (slot.failures - 1));
-    this.logger.error(`worker ${worker.id} (pid ${worker.process.pid}) died (${how}) after ${Math.round(upMs / 1000)} s; restarting slot ${slot.index} in ${delay} ms`);
+    this.logger.error(
+      `worker ${worker.id} (pid ${worker.process.pid}) died (${how}) after ${Math.round(upMs / 1000)} s; restarting slot ${slot.index} in ${delay} ms`,
+    );
     slot.restartTimer = setTimeout(() => this.fork(slot), delay);
   }
 
@@ -144,7 +155,9 @@ export class ClusterPrimary {
     for (const worker of workers) worker.process.kill('SIGTERM');
     setTimeout(() => {
       const left = [...this.live];
-      this.logger.error(`${left.length} workers still running ${SHUTDOWN_TIMEOUT_MS / 1000} s after SIGTERM: killing them`);
+      this.logger.error(
+        `${left.length} workers still running ${SHUTDOWN_TIMEOUT_MS / 1000} s after SIGTERM: killing them`,
+      );
       for (const worker of left) worker.process.kill('SIGKILL');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();

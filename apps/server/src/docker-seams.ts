@@ -28,10 +28,13 @@ export class ProxyTargetsServicePublisher implements ServiceProxyPublisher {
     });
     if (existing && existing.owner !== owner) {
       // Even the admin's services do not take over a hostname someone else configured.
-      throw Conflict(`proxy target "${existing.hostname}" already exists and belongs to another token; delete it first or choose another service_name`);
+      throw Conflict(
+        `proxy target "${existing.hostname}" already exists and belongs to another token; delete it first or choose another service_name`,
+      );
     }
     if (existing) await this.targets.update(auth, hostname, { target_url: targetUrl });
-    else await this.targets.create(auth, Object.assign(new CreateProxyTargetDto(), { hostname, target_url: targetUrl }));
+    else
+      await this.targets.create(auth, Object.assign(new CreateProxyTargetDto(), { hostname, target_url: targetUrl }));
   }
 
   async unpublish(hostname: string, options: { deleteCertificate: boolean }): Promise<void> {
@@ -59,7 +62,12 @@ export class InstancesServiceRegistry implements ExternalServiceRegistry {
   }
 
   create(record: ExternalServiceRecord): Promise<boolean> {
-    return this.instances.register(record.owner, { name: record.name, target_url: record.target_url, description: record.description, created_at: record.created_at });
+    return this.instances.register(record.owner, {
+      name: record.name,
+      target_url: record.target_url,
+      description: record.description,
+      created_at: record.created_at,
+    });
   }
 
   remove(name: string): Promise<void> {
@@ -67,6 +75,18 @@ export class InstancesServiceRegistry implements ExternalServiceRegistry {
   }
 }
 
-function toRecord(i: { name: string; target_url: string; description: string; owner: string; created_at: string | null }): ExternalServiceRecord {
-  return { name: i.name, target_url: i.target_url, description: i.description || undefined, owner: i.owner, created_at: i.created_at ?? new Date(0).toISOString() };
+function toRecord(i: {
+  name: string;
+  target_url: string;
+  description: string;
+  owner: string;
+  created_at: string | null;
+}): ExternalServiceRecord {
+  return {
+    name: i.name,
+    target_url: i.target_url,
+    description: i.description || undefined,
+    owner: i.owner,
+    created_at: i.created_at ?? new Date(0).toISOString(),
+  };
 }

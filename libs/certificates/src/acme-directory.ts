@@ -13,10 +13,14 @@ export function resolveDirectoryUrl(input: string | undefined, acme: AcmeSetting
   try {
     url = new URL(value);
   } catch {
-    throw Invalid(`acme_directory_url "${value}" is not supported: use "production", "staging" or the https:// URL of an ACME directory`);
+    throw Invalid(
+      `acme_directory_url "${value}" is not supported: use "production", "staging" or the https:// URL of an ACME directory`,
+    );
   }
   if (url.protocol !== 'https:') {
-    throw Invalid(`acme_directory_url "${value}" uses ${url.protocol.replace(':', '')}: ACME directories are served over https://`);
+    throw Invalid(
+      `acme_directory_url "${value}" uses ${url.protocol.replace(':', '')}: ACME directories are served over https://`,
+    );
   }
   if (url.username || url.password || url.hash) {
     throw Invalid(`acme_directory_url "${value}" must not carry credentials or a #fragment`);

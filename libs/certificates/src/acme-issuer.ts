@@ -85,7 +85,10 @@ export class AcmeIssuer {
   private async placeOrder(request: OrderRequest): Promise<IssuedCertificate> {
     const client = await this.client(request.directoryUrl, request.email);
     const certificateKey = await acme.crypto.createPrivateEcdsaKey('P-256');
-    const [, csr] = await acme.crypto.createCsr({ commonName: request.domains[0], altNames: request.domains }, certificateKey);
+    const [, csr] = await acme.crypto.createCsr(
+      { commonName: request.domains[0], altNames: request.domains },
+      certificateKey,
+    );
     await this.register(client, request.email);
     const chain = await client.auto({
       csr,

@@ -1,7 +1,11 @@
 import { defaultCertificateName, normalizeDomain, normalizeDomains } from './certificate-names';
 import { resolveDirectoryUrl } from './acme-directory';
 
-const acme = { productionUrl: 'https://prod.example/dir', stagingUrl: 'https://staging.example/dir', skipChallengeVerification: false };
+const acme = {
+  productionUrl: 'https://prod.example/dir',
+  stagingUrl: 'https://staging.example/dir',
+  skipChallengeVerification: false,
+};
 
 describe('certificate names', () => {
   it('normalizes valid names', () => {
@@ -22,7 +26,9 @@ describe('certificate names', () => {
 
   it('rejects empty lists, more than 100 names and duplicates', () => {
     expect(() => normalizeDomains([])).toThrow(/at least one/);
-    expect(() => normalizeDomains(Array.from({ length: 101 }, (_, i) => `h${i}.example.com`))).toThrow(/101 names; a certificate holds at most 100/);
+    expect(() => normalizeDomains(Array.from({ length: 101 }, (_, i) => `h${i}.example.com`))).toThrow(
+      /101 names; a certificate holds at most 100/,
+    );
     expect(() => normalizeDomains(['a.example.com', 'A.example.com'])).toThrow(/"a.example.com" more than once/);
   });
 });
@@ -37,7 +43,9 @@ describe('directory URL', () => {
 
   it('refuses what it cannot use', () => {
     expect(() => resolveDirectoryUrl('letsencrypt', acme)).toThrow(/not supported: use "production", "staging"/);
-    expect(() => resolveDirectoryUrl('http://ca.example/dir', acme)).toThrow(/uses http: ACME directories are served over https/);
+    expect(() => resolveDirectoryUrl('http://ca.example/dir', acme)).toThrow(
+      /uses http: ACME directories are served over https/,
+    );
     expect(() => resolveDirectoryUrl('https://u:p@ca.example/dir', acme)).toThrow(/credentials/);
   });
 });

@@ -25,7 +25,10 @@ export function normalizeDomain(input: string): string {
 /** Validates a list of 1..100 domains without duplicates, returned normalized in the given order. */
 export function normalizeDomains(inputs: string[]): string[] {
   if (inputs.length === 0) throw Invalid('domains must list at least one domain');
-  if (inputs.length > MAX_DOMAINS) throw Invalid(`domains lists ${inputs.length} names; a certificate holds at most ${MAX_DOMAINS}: split them over several certificates`);
+  if (inputs.length > MAX_DOMAINS)
+    throw Invalid(
+      `domains lists ${inputs.length} names; a certificate holds at most ${MAX_DOMAINS}: split them over several certificates`,
+    );
   const seen = new Set<string>();
   return inputs.map((input) => {
     const domain = normalizeDomain(input);
@@ -42,7 +45,9 @@ export function defaultCertificateName(domain: string): string {
 
 export function checkCertificateName(name: string): string {
   if (!CERT_NAME_PATTERN.test(name)) {
-    throw Invalid(`cert_name "${name}" is not valid: use 1-100 lower-case letters, digits, _ . - starting with a letter or digit`);
+    throw Invalid(
+      `cert_name "${name}" is not valid: use 1-100 lower-case letters, digits, _ . - starting with a letter or digit`,
+    );
   }
   return name;
 }

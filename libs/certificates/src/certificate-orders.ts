@@ -59,7 +59,11 @@ export class CertificateOrders implements OnModuleInit {
 
   /** Asks the cluster to run the order of a record just written as pending/renewing. */
   async request(record: CertificateRecord, reason: string): Promise<void> {
-    await this.bus.publish(ORDER_REQUESTED, { cert_name: record.name, reason }, { dedupeKey: `certificate-order:${record.name}:${record.updated_at}` });
+    await this.bus.publish(
+      ORDER_REQUESTED,
+      { cert_name: record.name, reason },
+      { dedupeKey: `certificate-order:${record.name}:${record.updated_at}` },
+    );
   }
 
   /** Waits for orders this process started (used on shutdown). */
@@ -88,14 +92,20 @@ export class CertificateOrders implements OnModuleInit {
 
   private async order(name: string, lock: HeldLock): Promise<void> {
     const heartbeat = setInterval(() => {
-      this.locks.extend(lock, this.lockTtlMs).catch((e: Error) => this.logger.warn(`could not extend the lock of ${name}: ${e.message}`));
+      this.locks
+        .extend(lock, this.lockTtlMs)
+        .catch((e: Error) => this.logger.warn(`could not extend the lock of ${name}: ${e.message}`));
     }, this.lockTtlMs / 3);
     try {
       const record = await this.repository.find(name);
       if (!record || (record.status !== 'pending' && record.status !== 'renewing')) return;
       let next: CertificateRecord;
       try {
-        const issued = await this.issuer.order({ directoryUrl: record.acme_directory_url, email: record.email, domains: record.domains });
+        const issued = await this.issuer.order({
+          directoryUrl: record.acme_directory_url,
+          email: record.email,
+          domains: record.domains,
+        });
         const now = new Date().toISOString();
         next = {
           ...record,
@@ -121,9 +131,19 @@ export class CertificateOrders implements OnModuleInit {
         await this.repository.update(next);
       }
       if (next.status === 'failed' || next.error) {
-        await this.bus.publish(CERTIFICATE_FAILED, { cert_name: name, domains: record.domains, error: next.error, renewal: Boolean(record.certificate_pem) });
+        await this.bus.publish(CERTIFICATE_FAILED, {
+          cert_name: name,
+          domains: record.domains,
+          error: next.error,
+          renewal: Boolean(record.certificate_pem),
+        });
       } else {
-        await this.bus.publish(CERTIFICATE_ISSUED, { cert_name: name, domains: record.domains, expires_at: next.expires_at, fingerprint: next.fingerprint });
+        await this.bus.publish(CERTIFICATE_ISSUED, {
+          cert_name: name,
+          domains: record.domains,
+          expires_at: next.expires_at,
+          fingerprint: next.fingerprint,
+        });
       }
     } catch (error) {
       this.logger.error(`certificate ${name} order could not be recorded: ${describeError(error)}`);
@@ -136,7 +156,8 @@ export class CertificateOrders implements OnModuleInit {
   /** A failed order: a first issuance becomes `failed`; a renewal keeps serving the old certificate and retries later. */
   private failed(record: CertificateRecord, reason: string): CertificateRecord {
     const now = new Date();
-    if (!record.certificate_pem) return { ...record, status: 'failed', error: reason, error_at: now.toISOString(), updated_at: now.toISOString() };
+    if (!record.certificate_pem)
+      return { ...record, status: 'failed', error: reason, error_at: now.toISOString(), updated_at: now.toISOString() };
     const failures = record.renewal_failures + 1;
     const delay = Math.min(this.config.renewal.retryMs * 2 ** (failures - 1), MAX_RETRY_MS);
     return {
@@ -158,6 +179,7 @@ export function describeError(error: unknown, directoryUrl?: string): string {
   let message = error.message || code || error.name;
   if (code && !message.includes(code)) message = `${message} (${code})`;
   // Network-level failures (no ACME answer at all) name the server that could not be reached.
-  if (code && /^E[A-Z_]+$/.test(code) && directoryUrl) message = `could not reach the ACME server at ${directoryUrl}: ${message}`;
+  if (code && /^E[A-Z_]+$/.test(code) && directoryUrl)
+    message = `could not reach the ACME server at ${directoryUrl}: ${message}`;
   return message;
 }

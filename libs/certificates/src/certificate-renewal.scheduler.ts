@@ -59,7 +59,11 @@ export class CertificateRenewalScheduler implements OnApplicationBootstrap, Befo
           if (!this.needsOrder(candidate, now) || (await this.orders.isRunning(candidate.name))) continue;
           if (candidate.status === 'active') {
             this.logger.log(`renewing certificate ${candidate.name} (expires ${candidate.expires_at})`);
-            const renewing: CertificateRecord = { ...candidate, status: 'renewing', updated_at: new Date().toISOString() };
+            const renewing: CertificateRecord = {
+              ...candidate,
+              status: 'renewing',
+              updated_at: new Date().toISOString(),
+            };
             if (!(await this.repository.update(renewing))) continue;
             await this.orders.request(renewing, 'renewal');
           } else {

@@ -43,14 +43,22 @@ export class CertificatesController {
   /** One certificate with its chain; the private key only for the admin with include_private_key=true. */
   @Get(':name')
   @Authenticated()
-  show(@Auth() auth: AuthContext, @Param('name') name: string, @Query() query: ShowCertificateQueryDto): Promise<CertificateDetailDto> {
+  show(
+    @Auth() auth: AuthContext,
+    @Param('name') name: string,
+    @Query() query: ShowCertificateQueryDto,
+  ): Promise<CertificateDetailDto> {
     return this.certificates.show(auth, name, query.include_private_key ?? false);
   }
 
   /** Status; `wait` (seconds, max 120) waits for a running order to finish. */
   @Get(':name/status')
   @Authenticated()
-  status(@Auth() auth: AuthContext, @Param('name') name: string, @Query() query: CertificateStatusQueryDto): Promise<CertificateStatusDto> {
+  status(
+    @Auth() auth: AuthContext,
+    @Param('name') name: string,
+    @Query() query: CertificateStatusQueryDto,
+  ): Promise<CertificateStatusDto> {
     return this.certificates.status(auth, name, query.wait ?? 0);
   }
 
@@ -58,7 +66,11 @@ export class CertificatesController {
   @Post(':name/renew')
   @HttpCode(202)
   @Authenticated()
-  renew(@Auth() auth: AuthContext, @Param('name') name: string, @Query() query: RenewCertificateQueryDto): Promise<CertificateDto> {
+  renew(
+    @Auth() auth: AuthContext,
+    @Param('name') name: string,
+    @Query() query: RenewCertificateQueryDto,
+  ): Promise<CertificateDto> {
     return this.certificates.renew(auth, name, query.force ?? false);
   }
 

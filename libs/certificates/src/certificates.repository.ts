@@ -63,7 +63,16 @@ export class CertificatesRepository {
 
   /** False when the name is taken. */
   async create(record: CertificateRecord): Promise<boolean> {
-    return (await this.redis.client.eval(CREATE, 2, this.recordKey(record.name), this.indexKey, encodeRecord(record), record.name)) === 1;
+    return (
+      (await this.redis.client.eval(
+        CREATE,
+        2,
+        this.recordKey(record.name),
+        this.indexKey,
+        encodeRecord(record),
+        record.name,
+      )) === 1
+    );
   }
 
   /** Stores a new state of an existing record; `served` when the chain or key changed (publishes). False if deleted meanwhile. */

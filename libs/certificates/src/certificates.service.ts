@@ -77,7 +77,9 @@ export class CertificatesService implements OnModuleInit {
     const detail: CertificateDetailDto = { ...toDto(record), certificate_pem: record.certificate_pem ?? null };
     if (includePrivateKey) {
       if (!auth.isAdmin) throw Forbidden('include_private_key=true needs the admin token');
-      detail.private_key_pem = record.private_key_sealed ? this.crypto.open(record.private_key_sealed, this.repository.recordKey(name)) : null;
+      detail.private_key_pem = record.private_key_sealed
+        ? this.crypto.open(record.private_key_sealed, this.repository.recordKey(name))
+        : null;
     }
     return detail;
   }
@@ -115,7 +117,9 @@ export class CertificatesService implements OnModuleInit {
     if (record.status === 'active' && !force && record.expires_at) {
       const daysLeft = Math.floor((Date.parse(record.expires_at) - Date.now()) / DAY_MS);
       if (daysLeft > this.config.renewal.thresholdDays) {
-        throw Conflict(`certificate "${name}" has ${daysLeft} days left and is renewed automatically within ${this.config.renewal.thresholdDays} days of expiry; pass force=true to renew now`);
+        throw Conflict(
+          `certificate "${name}" has ${daysLeft} days left and is renewed automatically within ${this.config.renewal.thresholdDays} days of expiry; pass force=true to renew now`,
+        );
       }
     }
     return this.startOrder(name, (current) => current);
@@ -126,7 +130,9 @@ export class CertificatesService implements OnModuleInit {
     const record = await this.require(auth, name);
     auth.assertMayClaim(this.config.reservedHostnames, record.domains);
     if (!isStagingDirectory(record.acme_directory_url, this.config.acme)) {
-      throw Conflict(`certificate "${name}" is not from a staging directory (${record.acme_directory_url}); nothing to convert`);
+      throw Conflict(
+        `certificate "${name}" is not from a staging directory (${record.acme_directory_url}); nothing to convert`,
+      );
     }
     return this.startOrder(name, (current) => ({ ...current, acme_directory_url: this.config.acme.productionUrl }));
   }
@@ -134,7 +140,9 @@ export class CertificatesService implements OnModuleInit {
   async delete(auth: AuthContext, name: string): Promise<CertificateDeletedDto> {
     const record = await this.repository.find(name);
     if (record && isSystemCertificate(record)) {
-      throw Conflict(`certificate "${name}" is a system certificate: the server orders it for its own hostname ${record.domains.join(', ')} (AUTH_HOSTNAME/ADMIN_HOSTNAME) and would order it again; it cannot be deleted (the admin may renew it with POST /api/v1/certificates/${name}/renew?force=true)`);
+      throw Conflict(
+        `certificate "${name}" is a system certificate: the server orders it for its own hostname ${record.domains.join(', ')} (AUTH_HOSTNAME/ADMIN_HOSTNAME) and would order it again; it cannot be deleted (the admin may renew it with POST /api/v1/certificates/${name}/renew?force=true)`,
+      );
     }
     await this.require(auth, name);
     await this.repository.delete(name);
@@ -145,12 +153,17 @@ export class CertificatesService implements OnModuleInit {
    * For the proxy module: the certificate a target with HTTPS uses. Reuses the default-named
    * certificate (`proxy-<host>`) when it exists and covers the hostname, else orders one.
    */
-  async ensureForHostname(owner: string, hostname: string, options: EnsureCertificateOptions = {}): Promise<CertificateForHostname> {
+  async ensureForHostname(
+    owner: string,
+    hostname: string,
+    options: EnsureCertificateOptions = {},
+  ): Promise<CertificateForHostname> {
     const domain = normalizeDomain(hostname);
     const name = defaultCertificateName(domain);
     const existing = await this.repository.find(name);
     if (existing) {
-      if (!existing.domains.includes(domain)) throw Conflict(`certificate "${name}" exists but does not cover ${domain}`);
+      if (!existing.domains.includes(domain))
+        throw Conflict(`certificate "${name}" exists but does not cover ${domain}`);
       return { cert_name: name, status: existing.status };
     }
     const created = await this.create(owner, name, [domain], options.email, options.acme_directory_url);
@@ -158,12 +171,20 @@ export class CertificatesService implements OnModuleInit {
   }
 
   /** For the proxy module (lifecycle state): the certificates of these names that exist. */
-  async findMany(names: string[]): Promise<Map<string, CertificateForHostname & { error: string | null; has_certificate: boolean }>> {
+  async findMany(
+    names: string[],
+  ): Promise<Map<string, CertificateForHostname & { error: string | null; has_certificate: boolean }>> {
     const wanted = new Set(names);
     const found = new Map<string, CertificateForHostname & { error: string | null; has_certificate: boolean }>();
     if (wanted.size === 0) return found;
     for (const record of await this.repository.list()) {
-      if (wanted.has(record.name)) found.set(record.name, { cert_name: record.name, status: record.status, error: record.error ?? null, has_certificate: Boolean(record.certificate_pem) });
+      if (wanted.has(record.name))
+        found.set(record.name, {
+          cert_name: record.name,
+          status: record.status,
+          error: record.error ?? null,
+          has_certificate: Boolean(record.certificate_pem),
+        });
     }
     return found;
   }
@@ -172,7 +193,8 @@ export class CertificatesService implements OnModuleInit {
   async checkAttachable(auth: AuthContext, name: string, hostname: string): Promise<CertificateForHostname> {
     const record = await this.require(auth, name);
     const domain = normalizeDomain(hostname);
-    if (!record.domains.includes(domain)) throw Invalid(`certificate "${name}" does not cover ${domain}; it covers ${record.domains.join(', ')}`);
+    if (!record.domains.includes(domain))
+      throw Invalid(`certificate "${name}" does not cover ${domain}; it covers ${record.domains.join(', ')}`);
     return { cert_name: name, status: record.status };
   }
 
@@ -184,7 +206,13 @@ export class CertificatesService implements OnModuleInit {
     return this.repository.delete(name);
   }
 
-  private async create(owner: string, name: string, domains: string[], email: string | undefined, directory: string | undefined): Promise<CertificateDto> {
+  private async create(
+    owner: string,
+    name: string,
+    domains: string[],
+    email: string | undefined,
+    directory: string | undefined,
+  ): Promise<CertificateDto> {
     const directoryUrl = resolveDirectoryUrl(directory, this.config.acme);
     const accountEmail = email ?? (await this.tokens.certificateEmail(owner));
     this.requireStorageKey();
@@ -200,7 +228,8 @@ export class CertificatesService implements OnModuleInit {
       updated_at: now,
       renewal_failures: 0,
     };
-    const taken = () => Conflict(`a certificate named "${name}" already exists: choose another cert_name or delete it first`);
+    const taken = () =>
+      Conflict(`a certificate named "${name}" already exists: choose another cert_name or delete it first`);
     if (await this.repository.find(name)) throw taken();
     if (await this.orders.isRunning(name)) throw Conflict(`an order for certificate "${name}" is already running`);
     if (!(await this.repository.create(record))) throw taken();
@@ -209,12 +238,22 @@ export class CertificatesService implements OnModuleInit {
   }
 
   /** Moves the record to pending/renewing and publishes the order (run by one replica of the workflow group). */
-  private async startOrder(name: string, change: (record: CertificateRecord) => CertificateRecord): Promise<CertificateDto> {
+  private async startOrder(
+    name: string,
+    change: (record: CertificateRecord) => CertificateRecord,
+  ): Promise<CertificateDto> {
     this.requireStorageKey();
-    if (await this.orders.isRunning(name)) throw Conflict(`an order for certificate "${name}" is already running; GET /api/v1/certificates/${name}/status?wait=60 to follow it`);
+    if (await this.orders.isRunning(name))
+      throw Conflict(
+        `an order for certificate "${name}" is already running; GET /api/v1/certificates/${name}/status?wait=60 to follow it`,
+      );
     const current = await this.repository.find(name);
     if (!current) throw NotFound(`certificate "${name}"`);
-    const next: CertificateRecord = { ...change(current), status: current.certificate_pem ? 'renewing' : 'pending', updated_at: new Date().toISOString() };
+    const next: CertificateRecord = {
+      ...change(current),
+      status: current.certificate_pem ? 'renewing' : 'pending',
+      updated_at: new Date().toISOString(),
+    };
     await this.repository.update(next);
     await this.orders.request(next, current.certificate_pem ? 'renew' : 'issue');
     return toDto(next);
@@ -223,7 +262,9 @@ export class CertificatesService implements OnModuleInit {
   /** Without the key an order could never store its private key: refuse now, not after the ACME order. */
   private requireStorageKey(): void {
     if (!this.crypto.configured) {
-      throw Conflict('certificates need STORAGE_ENCRYPTION_KEY (it seals their private keys): set it to 32 random bytes in base64 (openssl rand -base64 32) and restart');
+      throw Conflict(
+        'certificates need STORAGE_ENCRYPTION_KEY (it seals their private keys): set it to 32 random bytes in base64 (openssl rand -base64 32) and restart',
+      );
     }
   }
 
@@ -257,4 +298,3 @@ export function toDto(record: CertificateRecord): CertificateDto {
     next_renewal_attempt_at: record.next_renewal_attempt_at ?? null,
   };
 }
-

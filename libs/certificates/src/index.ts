@@ -1,5 +1,9 @@
 export { CertificatesModule } from './certificates.module';
-export { CertificatesService, type CertificateForHostname, type EnsureCertificateOptions } from './certificates.service';
+export {
+  CertificatesService,
+  type CertificateForHostname,
+  type EnsureCertificateOptions,
+} from './certificates.service';
 export { TlsContextModule } from './tls-context.module';
 export { CertificateContextCache, TLS_CONTEXT_PROVIDER, type TlsContextProvider } from './tls-context.provider';
 export { defaultCertificateName } from './certificate-names';

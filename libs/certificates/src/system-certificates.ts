@@ -77,7 +77,7 @@ export class SystemCertificates implements OnApplicationBootstrap {
   /** Why no system certificate can be ordered although one is wanted; null when they can. */
   get blockedBy(): string | null {
     if (this.hostnames.length > 0 && !this.crypto.configured) {
-      return 'STORAGE_ENCRYPTION_KEY is not set: the certificates of the server\'s own hostnames cannot be stored; set it (openssl rand -base64 32) or AUTO_CERTIFICATES=false';
+      return "STORAGE_ENCRYPTION_KEY is not set: the certificates of the server's own hostnames cannot be stored; set it (openssl rand -base64 32) or AUTO_CERTIFICATES=false";
     }
     return null;
   }
@@ -90,8 +90,12 @@ export class SystemCertificates implements OnApplicationBootstrap {
       this.logger.error(blocked);
       return;
     }
-    this.logger.log(`ordering certificates for the server's own hostnames when missing: ${wanted.map((w) => w.hostname).join(', ')}`);
-    void this.ensure().catch((error: Error) => this.logger.error(`could not check the system certificates: ${error.message}`));
+    this.logger.log(
+      `ordering certificates for the server's own hostnames when missing: ${wanted.map((w) => w.hostname).join(', ')}`,
+    );
+    void this.ensure().catch((error: Error) =>
+      this.logger.error(`could not check the system certificates: ${error.message}`),
+    );
   }
 
   /** Creates and orders missing system certificates; re-orders failed first issuances after their backoff. Returns how many orders it requested. */
@@ -110,8 +114,17 @@ export class SystemCertificates implements OnApplicationBootstrap {
             await this.orders.request(record, 'system');
             requested++;
           }
-        } else if (existing.status === 'failed' && this.retryDue(existing, now) && !(await this.orders.isRunning(cert_name))) {
-          const retry: CertificateRecord = { ...existing, status: 'pending', renewal_failures: existing.renewal_failures + 1, updated_at: now.toISOString() };
+        } else if (
+          existing.status === 'failed' &&
+          this.retryDue(existing, now) &&
+          !(await this.orders.isRunning(cert_name))
+        ) {
+          const retry: CertificateRecord = {
+            ...existing,
+            status: 'pending',
+            renewal_failures: existing.renewal_failures + 1,
+            updated_at: now.toISOString(),
+          };
           if (await this.repository.update(retry)) {
             this.logger.log(`retrying the system certificate ${cert_name} (failed: ${existing.error ?? 'unknown'})`);
             await this.orders.request(retry, 'system-retry');
@@ -128,7 +141,9 @@ export class SystemCertificates implements OnApplicationBootstrap {
     const states: SystemCertificateState[] = [];
     for (const host of this.hostnames) {
       const record = await this.repository.find(host.cert_name);
-      const valid = Boolean(record?.certificate_pem && record.expires_at && Date.parse(record.expires_at) > now.getTime());
+      const valid = Boolean(
+        record?.certificate_pem && record.expires_at && Date.parse(record.expires_at) > now.getTime(),
+      );
       states.push({
         ...host,
         status: record?.status ?? 'missing',

@@ -7,7 +7,11 @@ import { CertificateContextCache, TLS_CONTEXT_PROVIDER } from './tls-context.pro
  * CryptoModule, all global, from the importing application).
  */
 @Module({
-  providers: [CertificatesRepository, CertificateContextCache, { provide: TLS_CONTEXT_PROVIDER, useExisting: CertificateContextCache }],
+  providers: [
+    CertificatesRepository,
+    CertificateContextCache,
+    { provide: TLS_CONTEXT_PROVIDER, useExisting: CertificateContextCache },
+  ],
   exports: [CertificatesRepository, CertificateContextCache, TLS_CONTEXT_PROVIDER],
 })
 export class TlsContextModule {}

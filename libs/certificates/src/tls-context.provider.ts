@@ -70,7 +70,12 @@ export class CertificateContextCache implements TlsContextProvider, OnModuleInit
       try {
         const key = this.crypto.open(record.private_key_sealed, this.repository.recordKey(record.name));
         const context = createSecureContext({ cert: record.certificate_pem, key });
-        next.set(record.name, { fingerprint: record.fingerprint, domains: record.domains, expiresAt: Date.parse(record.expires_at ?? '') || 0, context });
+        next.set(record.name, {
+          fingerprint: record.fingerprint,
+          domains: record.domains,
+          expiresAt: Date.parse(record.expires_at ?? '') || 0,
+          context,
+        });
       } catch (error) {
         this.logger.error(`certificate ${record.name} cannot be served: ${(error as Error).message}`);
         if (previous) next.set(record.name, previous);

@@ -18,7 +18,14 @@ export interface WorkflowSettings {
 
 export type RedisTopology =
   | { kind: 'standalone'; url: string; password?: string }
-  | { kind: 'sentinel'; sentinels: HostPort[]; name: string; password?: string; sentinelPassword?: string; url?: string }
+  | {
+      kind: 'sentinel';
+      sentinels: HostPort[];
+      name: string;
+      password?: string;
+      sentinelPassword?: string;
+      url?: string;
+    }
   | { kind: 'cluster'; nodes: HostPort[]; password?: string };
 
 export interface AcmeSettings {
@@ -118,7 +125,9 @@ export class AppConfig {
     return this.env.PROXY_PROTOCOL_PORT;
   }
   get proxyProtocolTrustedCidrs(): string[] {
-    return this.env.PROXY_PROTOCOL_TRUSTED_CIDRS.split(',').map((c) => c.trim()).filter(Boolean);
+    return this.env.PROXY_PROTOCOL_TRUSTED_CIDRS.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
   }
   get httpProxyProtocol(): boolean {
     return this.env.HTTP_PROXY_PROTOCOL;
@@ -134,7 +143,10 @@ export class AppConfig {
   }
   /** How an early answer (before the body was read) drains the body before closing: byte cap and deadline. */
   get earlyResponseDrain(): { maxBytes: number; deadlineMs: number } {
-    return { maxBytes: this.env.EARLY_RESPONSE_DRAIN_BYTES, deadlineMs: this.env.UNAUTHENTICATED_BODY_DEADLINE_SECONDS * 1000 };
+    return {
+      maxBytes: this.env.EARLY_RESPONSE_DRAIN_BYTES,
+      deadlineMs: this.env.UNAUTHENTICATED_BODY_DEADLINE_SECONDS * 1000,
+    };
   }
   get adminHostname(): string | undefined {
     return this.env.ADMIN_HOSTNAME;
@@ -173,7 +185,9 @@ export class AppConfig {
   }
   /** TLS_FALLBACK_PEM_B64 split into key and certificate chain; undefined when unset (generate one). */
   get tlsFallback(): { key: string; cert: string } | undefined {
-    return this.env.TLS_FALLBACK_PEM_B64 ? splitPemBundle(Buffer.from(this.env.TLS_FALLBACK_PEM_B64, 'base64').toString('utf8')) : undefined;
+    return this.env.TLS_FALLBACK_PEM_B64
+      ? splitPemBundle(Buffer.from(this.env.TLS_FALLBACK_PEM_B64, 'base64').toString('utf8'))
+      : undefined;
   }
   get configPollMs(): number {
     return this.env.CONFIG_POLL_SECONDS * 1000;
@@ -211,11 +225,22 @@ export class AppConfig {
   /** Docker Engine connection: a socket path or a TCP/HTTP(S) address. */
   get docker(): DockerEndpoint {
     const host = this.env.DOCKER_HOST;
-    if (!host) return { kind: 'socket', socketPath: this.env.DOCKER_SOCKET_PATH, display: `unix://${this.env.DOCKER_SOCKET_PATH}` };
+    if (!host)
+      return {
+        kind: 'socket',
+        socketPath: this.env.DOCKER_SOCKET_PATH,
+        display: `unix://${this.env.DOCKER_SOCKET_PATH}`,
+      };
     if (host.startsWith('unix://')) return { kind: 'socket', socketPath: host.slice('unix://'.length), display: host };
     const url = new URL(host.replace(/^tcp:/, 'http:'));
     const protocol = url.protocol === 'https:' ? 'https' : 'http';
-    return { kind: 'tcp', protocol, host: url.hostname, port: Number(url.port || (protocol === 'https' ? 2376 : 2375)), display: host };
+    return {
+      kind: 'tcp',
+      protocol,
+      host: url.hostname,
+      port: Number(url.port || (protocol === 'https' ? 2376 : 2375)),
+      display: host,
+    };
   }
   get dockerImageAllowlist(): string[] {
     return splitList(this.env.DOCKER_IMAGE_ALLOWLIST ?? '');
@@ -232,7 +257,9 @@ export class AppConfig {
   /** PORTS_RESERVED plus the server's own listener ports. */
   get reservedPorts(): number[] {
     const listed = splitList(this.env.PORTS_RESERVED).map(Number);
-    return [...new Set([...listed, this.apiPort, this.httpPort, this.httpsPort])].filter((p) => p > 0).sort((a, b) => a - b);
+    return [...new Set([...listed, this.apiPort, this.httpPort, this.httpsPort])]
+      .filter((p) => p > 0)
+      .sort((a, b) => a - b);
   }
   get logRetentionMs(): number {
     return this.env.LOG_RETENTION_HOURS * 3_600_000;
@@ -252,8 +279,14 @@ export class AppConfig {
     const allowed = (env.OAUTH_ALLOWED_GITHUB_USERS ?? '').trim();
     return {
       // PUBLIC_HTTPS_PORT only when set: the default issuer has never carried HTTPS_PORT.
-      issuer: env.OAUTH_ISSUER ?? (env.PUBLIC_HTTPS_PORT !== undefined ? this.publicOrigin('https', this.authHostname) : `https://${this.authHostname}`),
-      privateKeyPem: env.OAUTH_JWT_PRIVATE_KEY_B64 ? Buffer.from(env.OAUTH_JWT_PRIVATE_KEY_B64, 'base64').toString('utf8') : undefined,
+      issuer:
+        env.OAUTH_ISSUER ??
+        (env.PUBLIC_HTTPS_PORT !== undefined
+          ? this.publicOrigin('https', this.authHostname)
+          : `https://${this.authHostname}`),
+      privateKeyPem: env.OAUTH_JWT_PRIVATE_KEY_B64
+        ? Buffer.from(env.OAUTH_JWT_PRIVATE_KEY_B64, 'base64').toString('utf8')
+        : undefined,
       accessTokenTtl: env.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtl: env.OAUTH_REFRESH_TOKEN_TTL_SECONDS,
       refreshGrace: env.OAUTH_REFRESH_GRACE_SECONDS,
@@ -261,11 +294,20 @@ export class AppConfig {
       sessionTtl: env.OAUTH_SESSION_TTL_SECONDS,
       consentTtl: env.OAUTH_CONSENT_TTL_SECONDS,
       scopes: env.OAUTH_SCOPES.split(/[ ,]+/).filter(Boolean),
-      allowedUsers: allowed === '*' ? '*' : allowed.split(',').map((u) => u.trim().toLowerCase()).filter(Boolean),
+      allowedUsers:
+        allowed === '*'
+          ? '*'
+          : allowed
+              .split(',')
+              .map((u) => u.trim().toLowerCase())
+              .filter(Boolean),
       registrationRateLimit: env.OAUTH_REGISTRATION_RATE_LIMIT,
       unusedClientTtl: env.OAUTH_UNUSED_CLIENT_TTL_SECONDS,
       cimdAllowPrivate: env.OAUTH_CIMD_ALLOW_PRIVATE === 'true' || env.OAUTH_CIMD_ALLOW_PRIVATE === '1',
-      cimdDnsServers: (env.OAUTH_CIMD_DNS_SERVERS ?? '').split(',').map((e) => e.trim()).filter(Boolean),
+      cimdDnsServers: (env.OAUTH_CIMD_DNS_SERVERS ?? '')
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
       revocationSyncMs: env.OAUTH_REVOCATION_SYNC_SECONDS * 1000,
     };
   }

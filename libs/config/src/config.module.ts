@@ -9,6 +9,10 @@ import { StartupWarnings } from './startup-warnings';
 export class ConfigModule {
   static forRoot(env: Environment): DynamicModule {
     const config = new AppConfig(env);
-    return { module: ConfigModule, providers: [{ provide: AppConfig, useValue: config }, StartupWarnings], exports: [AppConfig] };
+    return {
+      module: ConfigModule,
+      providers: [{ provide: AppConfig, useValue: config }, StartupWarnings],
+      exports: [AppConfig],
+    };
   }
 }

@@ -52,7 +52,9 @@ const toLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? 
  */
 export class Environment {
   @IsOptional()
-  @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL, e.g. redis://:password@127.0.0.1:6379/0' })
+  @Matches(/^rediss?:\/\/[^\s]+$/, {
+    message: 'must be a redis:// or rediss:// URL, e.g. redis://:password@127.0.0.1:6379/0',
+  })
   REDIS_URL?: string;
 
   /** Password applied when REDIS_URL carries none (the original system's variable). */
@@ -61,7 +63,9 @@ export class Environment {
   REDIS_PASSWORD?: string;
 
   @IsOptional()
-  @Matches(HOST_PORT_LIST, { message: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:26379,127.0.0.1:26380' })
+  @Matches(HOST_PORT_LIST, {
+    message: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:26379,127.0.0.1:26380',
+  })
   REDIS_SENTINELS?: string;
 
   @ValidateIf((env: Environment) => env.REDIS_SENTINELS !== undefined)
@@ -74,7 +78,9 @@ export class Environment {
   REDIS_SENTINEL_PASSWORD?: string;
 
   @IsOptional()
-  @Matches(HOST_PORT_LIST, { message: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:7000,127.0.0.1:7001' })
+  @Matches(HOST_PORT_LIST, {
+    message: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:7000,127.0.0.1:7001',
+  })
   REDIS_CLUSTER_NODES?: string;
 
   /**
@@ -224,7 +230,6 @@ export class Environment {
   @Matches(HOSTNAME, { message: 'must be a DNS name such as auth.example.com (no scheme, port or path)' })
   AUTH_HOSTNAME?: string;
 
-
   @IsOptional()
   @IsString()
   API_BIND: string = '127.0.0.1';
@@ -255,7 +260,9 @@ export class Environment {
    * Server processes sharing the listeners (node:cluster): a positive number or `auto` (one per
    * available CPU). 1 (default): one process, no cluster primary.
    */
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim().toLowerCase() === 'auto' ? 'auto' : toInt({ value })))
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim().toLowerCase() === 'auto' ? 'auto' : toInt({ value }),
+  )
   @IsOptional()
   @ValidateIf((env: Environment) => env.WORKERS !== 'auto')
   @IsInt({ message: 'must be a positive whole number or "auto" (one worker per CPU)' })
@@ -294,7 +301,9 @@ export class Environment {
 
   /** AES-256-GCM key (32 bytes, base64) that encrypts private keys at rest. */
   @IsOptional()
-  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be 32 random bytes in base64 (44 characters), e.g. from: openssl rand -base64 32' })
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, {
+    message: 'must be 32 random bytes in base64 (44 characters), e.g. from: openssl rand -base64 32',
+  })
   STORAGE_ENCRYPTION_KEY?: string;
 
   /** ACME directory used when a request names none (or says "production"). */
@@ -375,7 +384,9 @@ export class Environment {
   WORKFLOW_STREAM_MAXLEN: number = 10000;
   /** Docker Engine address: unix:///path/docker.sock, tcp://host:2375 or http(s)://host:port. Wins over DOCKER_SOCKET_PATH. */
   @IsOptional()
-  @Matches(/^(unix:\/\/\/\S+|(tcp|http|https):\/\/[^\s/]+(:\d+)?\/?)$/, { message: 'must be unix:///path/to/docker.sock or tcp://host:port' })
+  @Matches(/^(unix:\/\/\/\S+|(tcp|http|https):\/\/[^\s/]+(:\d+)?\/?)$/, {
+    message: 'must be unix:///path/to/docker.sock or tcp://host:port',
+  })
   DOCKER_HOST?: string;
 
   /** Docker Engine socket path, used when DOCKER_HOST is unset. */
@@ -385,7 +396,9 @@ export class Environment {
 
   /** Comma-separated image patterns services may use (`*` matches any characters, e.g. `ghcr.io/acme/*,busybox:*`). Empty: none. */
   @IsOptional()
-  @Matches(/^\s*[A-Za-z0-9*._/:@-]+\s*(,\s*[A-Za-z0-9*._/:@-]+\s*)*$/, { message: 'must be a comma-separated list of image patterns such as ghcr.io/acme/*,busybox:*' })
+  @Matches(/^\s*[A-Za-z0-9*._/:@-]+\s*(,\s*[A-Za-z0-9*._/:@-]+\s*)*$/, {
+    message: 'must be a comma-separated list of image patterns such as ghcr.io/acme/*,busybox:*',
+  })
   DOCKER_IMAGE_ALLOWLIST?: string;
 
   /** Docker network managed containers join; default: the engine's default bridge. */
@@ -448,7 +461,9 @@ export class Environment {
 
   /** The issuer, one exact string everywhere; default https://<AUTH_HOSTNAME>. */
   @IsOptional()
-  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s?#/])?$/, { message: 'must be an http(s) URL without query, fragment or trailing slash, e.g. https://auth.example.com' })
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s?#/])?$/, {
+    message: 'must be an http(s) URL without query, fragment or trailing slash, e.g. https://auth.example.com',
+  })
   OAUTH_ISSUER?: string;
 
   /** RSA private key (PEM, base64) that signs access tokens. */
@@ -503,12 +518,16 @@ export class Environment {
 
   /** Space- or comma-separated scopes the server grants. */
   @IsOptional()
-  @Matches(/^[\x21\x23-\x5B\x5D-\x7E]+([ ,]+[\x21\x23-\x5B\x5D-\x7E]+)*$/, { message: 'must be a space- or comma-separated list of scope names, e.g. "mcp:read mcp:write"' })
+  @Matches(/^[\x21\x23-\x5B\x5D-\x7E]+([ ,]+[\x21\x23-\x5B\x5D-\x7E]+)*$/, {
+    message: 'must be a space- or comma-separated list of scope names, e.g. "mcp:read mcp:write"',
+  })
   OAUTH_SCOPES: string = 'mcp:read mcp:write';
 
   /** GitHub logins allowed to sign in at all: "*" or a comma-separated list. Empty: nobody. */
   @IsOptional()
-  @Matches(/^(\*|[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*)$/, { message: 'must be "*" or a comma-separated list of GitHub logins' })
+  @Matches(/^(\*|[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*)$/, {
+    message: 'must be "*" or a comma-separated list of GitHub logins',
+  })
   OAUTH_ALLOWED_GITHUB_USERS?: string;
 
   /** Dynamic client registrations accepted per client IP per minute. */
@@ -588,21 +607,29 @@ export function parseEnvironment(raw: Record<string, string | undefined>): Envir
   if (errors.length > 0) throw toConfigError(errors[0], raw);
   for (const name of ['PORTS_INTERNAL_RANGE', 'PORTS_EXPOSED_RANGE'] as const) {
     const [first, last] = env[name].split('-').map((p) => Number(p.trim()));
-    if (first < 1 || last > 65535 || first > last) throw new ConfigError(name, `must be first-last with 1 <= first <= last <= 65535 (got "${env[name]}")`);
+    if (first < 1 || last > 65535 || first > last)
+      throw new ConfigError(name, `must be first-last with 1 <= first <= last <= 65535 (got "${env[name]}")`);
   }
   for (const name of ['PROXY_PROTOCOL_TRUSTED_CIDRS', 'FORWARDED_TRUSTED_CIDRS'] as const) {
     const badCidr = (env[name] ?? '')
       .split(',')
       .map((c) => c.trim())
       .find((c) => c !== '' && !isCidr(c));
-    if (badCidr !== undefined) throw new ConfigError(name, `contains "${badCidr}", which is not a CIDR such as 10.0.0.0/8 or ::1/128`);
+    if (badCidr !== undefined)
+      throw new ConfigError(name, `contains "${badCidr}", which is not a CIDR such as 10.0.0.0/8 or ::1/128`);
   }
   if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
     throw new ConfigError('REDIS_CLUSTER_NODES', 'cannot be combined with REDIS_SENTINELS: choose one Redis topology');
   }
   if (env.OAUTH_CIMD_DNS_SERVERS) {
-    const bad = env.OAUTH_CIMD_DNS_SERVERS.split(',').map((e) => e.trim()).find((e) => dnsServer(e) === null);
-    if (bad !== undefined) throw new ConfigError('OAUTH_CIMD_DNS_SERVERS', `contains "${bad}", which is not an IP address with an optional port, such as 10.0.0.2, 10.0.0.2:53 or [fd00::53]:53`);
+    const bad = env.OAUTH_CIMD_DNS_SERVERS.split(',')
+      .map((e) => e.trim())
+      .find((e) => dnsServer(e) === null);
+    if (bad !== undefined)
+      throw new ConfigError(
+        'OAUTH_CIMD_DNS_SERVERS',
+        `contains "${bad}", which is not an IP address with an optional port, such as 10.0.0.2, 10.0.0.2:53 or [fd00::53]:53`,
+      );
   }
   if (env.OAUTH_JWT_PRIVATE_KEY_B64) checkRsaPrivateKey(env.OAUTH_JWT_PRIVATE_KEY_B64);
   if (env.TLS_FALLBACK_PEM_B64) checkFallbackPem(env.TLS_FALLBACK_PEM_B64);
@@ -624,7 +651,9 @@ export function dnsServer(entry: string): string | null {
 function isCidr(value: string): boolean {
   const [network, bits, extra] = value.split('/');
   const version = isIP(network ?? '');
-  return extra === undefined && version !== 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= (version === 4 ? 32 : 128);
+  return (
+    extra === undefined && version !== 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= (version === 4 ? 32 : 128)
+  );
 }
 
 function checkRsaPrivateKey(b64: string): void {
@@ -632,10 +661,16 @@ function checkRsaPrivateKey(b64: string): void {
   try {
     key = createPrivateKey(Buffer.from(b64, 'base64').toString('utf8'));
   } catch {
-    throw new ConfigError('OAUTH_JWT_PRIVATE_KEY_B64', 'must be a base64-encoded PEM RSA private key (npm start generates one)');
+    throw new ConfigError(
+      'OAUTH_JWT_PRIVATE_KEY_B64',
+      'must be a base64-encoded PEM RSA private key (npm start generates one)',
+    );
   }
   if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
-    throw new ConfigError('OAUTH_JWT_PRIVATE_KEY_B64', 'must be an RSA private key of at least 2048 bits (tokens are signed RS256)');
+    throw new ConfigError(
+      'OAUTH_JWT_PRIVATE_KEY_B64',
+      'must be an RSA private key of at least 2048 bits (tokens are signed RS256)',
+    );
   }
 }
 
@@ -652,7 +687,10 @@ function checkFallbackPem(b64: string): void {
     createPrivateKey(key);
     new X509Certificate(cert);
   } catch {
-    throw new ConfigError('TLS_FALLBACK_PEM_B64', 'must be base64 of a PEM private key followed by its certificate, e.g. from: cat key.pem cert.pem | base64 -w0');
+    throw new ConfigError(
+      'TLS_FALLBACK_PEM_B64',
+      'must be base64 of a PEM private key followed by its certificate, e.g. from: cat key.pem cert.pem | base64 -w0',
+    );
   }
 }
 

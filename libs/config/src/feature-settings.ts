@@ -8,10 +8,16 @@ import { ConfigError, type Environment } from './environment';
  */
 export function checkFeatureSettings(env: Environment): void {
   if (env.GITHUB_CLIENT_ID && !env.GITHUB_CLIENT_SECRET) {
-    throw new ConfigError('GITHUB_CLIENT_SECRET', "is required when GITHUB_CLIENT_ID is set (the GitHub OAuth app's client secret); GitHub login cannot work without both");
+    throw new ConfigError(
+      'GITHUB_CLIENT_SECRET',
+      "is required when GITHUB_CLIENT_ID is set (the GitHub OAuth app's client secret); GitHub login cannot work without both",
+    );
   }
   if (env.GITHUB_CLIENT_SECRET && !env.GITHUB_CLIENT_ID) {
-    throw new ConfigError('GITHUB_CLIENT_ID', "is required when GITHUB_CLIENT_SECRET is set (the GitHub OAuth app's client id); GitHub login cannot work without both");
+    throw new ConfigError(
+      'GITHUB_CLIENT_ID',
+      "is required when GITHUB_CLIENT_SECRET is set (the GitHub OAuth app's client id); GitHub login cannot work without both",
+    );
   }
   if (env.ACME_CA_BUNDLE) checkCaBundle(env.ACME_CA_BUNDLE);
 }
@@ -22,9 +28,13 @@ function checkCaBundle(path: string): void {
     pem = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new ConfigError('ACME_CA_BUNDLE', `cannot be read (${path}: ${code}): it must be a PEM file of the ACME server's CA certificates`);
+    throw new ConfigError(
+      'ACME_CA_BUNDLE',
+      `cannot be read (${path}: ${code}): it must be a PEM file of the ACME server's CA certificates`,
+    );
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('ACME_CA_BUNDLE', `(${path}) holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError('ACME_CA_BUNDLE', `(${path}) holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
 }
 
 /**
@@ -39,9 +49,13 @@ export function featureWarnings(env: Environment): string[] {
     );
   }
   if (!env.GITHUB_CLIENT_ID) {
-    warnings.push('GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are not set: GitHub login is unavailable, so no OAuth client can obtain a token for a protected target (docs/mcp.md, "Once per installation")');
+    warnings.push(
+      'GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are not set: GitHub login is unavailable, so no OAuth client can obtain a token for a protected target (docs/mcp.md, "Once per installation")',
+    );
   } else if (!(env.OAUTH_ALLOWED_GITHUB_USERS ?? '').trim()) {
-    warnings.push('OAUTH_ALLOWED_GITHUB_USERS is empty: nobody may sign in; set "*" or a comma-separated list of GitHub logins');
+    warnings.push(
+      'OAUTH_ALLOWED_GITHUB_USERS is empty: nobody may sign in; set "*" or a comma-separated list of GitHub logins',
+    );
   }
   return warnings;
 }

@@ -1,5 +1,23 @@
-export { AppConfig, type AcmeSettings, type DockerEndpoint, type GithubSettings, type HostPort, type OAuthSettings, type PortRange, type RedisTopology, type RenewalSettings, type WorkflowSettings } from './app-config';
+export {
+  AppConfig,
+  type AcmeSettings,
+  type DockerEndpoint,
+  type GithubSettings,
+  type HostPort,
+  type OAuthSettings,
+  type PortRange,
+  type RedisTopology,
+  type RenewalSettings,
+  type WorkflowSettings,
+} from './app-config';
 export { ConfigModule } from './config.module';
-export { ConfigError, Environment, parseEnvironment, type ForwardedHeaderFormat, type ForwardingEngineName, type LogLevel } from './environment';
+export {
+  ConfigError,
+  Environment,
+  parseEnvironment,
+  type ForwardedHeaderFormat,
+  type ForwardingEngineName,
+  type LogLevel,
+} from './environment';
 export { ReservedHostnames, type ReservedHostname } from './reserved-hostnames';
 export { featureWarnings } from './feature-settings';

@@ -8,7 +8,13 @@ describe('ReservedHostnames', () => {
   ]);
 
   it('finds names in any spelling: case, trailing dots, IDN', () => {
-    for (const name of ['auth.example.com', 'AUTH.example.COM', 'auth.example.com.', ' auth.example.com..', '\uff41\uff55\uff54\uff48.example.com']) {
+    for (const name of [
+      'auth.example.com',
+      'AUTH.example.COM',
+      'auth.example.com.',
+      ' auth.example.com..',
+      '\uff41\uff55\uff54\uff48.example.com',
+    ]) {
       expect(reserved.find(name)?.hostname).toBe('auth.example.com');
     }
     expect(reserved.find('admin.example.com')?.hostname).toBe('admin.example.com');
@@ -24,7 +30,9 @@ describe('ReservedHostnames', () => {
 
   it('keeps the first role when two settings name one host, and says which setting reserves it', () => {
     expect(reserved.all.map((r) => r.hostname)).toEqual(['auth.example.com', 'admin.example.com']);
-    expect(reserved.problem('Auth.Example.com')).toBe("auth.example.com is the authorization server's hostname (AUTH_HOSTNAME) and is reserved: only the admin token may use it");
+    expect(reserved.problem('Auth.Example.com')).toBe(
+      "auth.example.com is the authorization server's hostname (AUTH_HOSTNAME) and is reserved: only the admin token may use it",
+    );
     expect(reserved.problem('app.example.com')).toBeNull();
   });
 });

@@ -49,6 +49,8 @@ export class ReservedHostnames {
   /** Why a non-admin caller may not use `hostname`, or null when it may. */
   problem(hostname: string): string | null {
     const reserved = this.find(hostname);
-    return reserved ? `${reserved.hostname} is ${reserved.role} and is reserved: only the admin token may use it` : null;
+    return reserved
+      ? `${reserved.hostname} is ${reserved.role} and is reserved: only the admin token may use it`
+      : null;
   }
 }

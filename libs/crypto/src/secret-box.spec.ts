@@ -21,7 +21,9 @@ describe('SecretBox', () => {
     expect(() => box.open(sealed, 'cert:b')).toThrow(/does not open/);
     expect(() => new SecretBox(randomBytes(32).toString('base64')).open(sealed, 'cert:a')).toThrow(/does not open/);
     const parts = sealed.split('.');
-    parts[3] = Buffer.from('X' + Buffer.from(parts[3], 'base64url').toString('latin1').slice(1), 'latin1').toString('base64url');
+    parts[3] = Buffer.from('X' + Buffer.from(parts[3], 'base64url').toString('latin1').slice(1), 'latin1').toString(
+      'base64url',
+    );
     expect(() => box.open(parts.join('.'), 'cert:a')).toThrow(/does not open/);
   });
 

@@ -21,7 +21,12 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+    return [
+      VERSION,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join('.');
   }
 
   open(sealed: string, context: string): string {
@@ -33,7 +38,9 @@ export class SecretBox {
     try {
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new Error('sealed value does not open with this key and context (wrong STORAGE_ENCRYPTION_KEY or tampered value)');
+      throw new Error(
+        'sealed value does not open with this key and context (wrong STORAGE_ENCRYPTION_KEY or tampered value)',
+      );
     }
   }
 }

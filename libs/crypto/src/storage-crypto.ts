@@ -32,7 +32,10 @@ export class StorageCrypto {
 
   private require(): SecretBox {
     if (!this.box) {
-      throw new DomainError('unavailable', 'STORAGE_ENCRYPTION_KEY is not set: private keys cannot be stored; set it to 32 random bytes in base64 (openssl rand -base64 32)');
+      throw new DomainError(
+        'unavailable',
+        'STORAGE_ENCRYPTION_KEY is not set: private keys cannot be stored; set it to 32 random bytes in base64 (openssl rand -base64 32)',
+      );
     }
     return this.box;
   }

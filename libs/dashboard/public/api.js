@@ -14,7 +14,7 @@ export const session = {
 /** An error answer from the API, carrying its message (what to fix) and status. */
 export class ApiError extends Error {
   constructor(status, body) {
-    const message = body && typeof body === 'object' ? body.message ?? body.error_description ?? body.error : body;
+    const message = body && typeof body === 'object' ? (body.message ?? body.error_description ?? body.error) : body;
     super(Array.isArray(message) ? message.join('; ') : message || `HTTP ${status}`);
     this.status = status;
     this.body = body;
@@ -42,7 +42,8 @@ export async function api(method, path, body, token = session.token) {
   } catch {
     // not JSON
   }
-  if (res.status === 401 && token && token === session.token) for (const fn of unauthorizedListeners) fn(new ApiError(401, parsed));
+  if (res.status === 401 && token && token === session.token)
+    for (const fn of unauthorizedListeners) fn(new ApiError(401, parsed));
   if (!res.ok && !(res.status === 503 && path === '/health')) throw new ApiError(res.status, parsed);
   return parsed;
 }

@@ -11,13 +11,30 @@ let caller = null;
 function signInPage(message) {
   nav.replaceChildren();
   sessionBox.replaceChildren();
-  const input = h('input', { id: 'token-input', name: 'token', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'token-hint' });
+  const input = h('input', {
+    id: 'token-input',
+    name: 'token',
+    type: 'password',
+    autocomplete: 'off',
+    required: true,
+    'aria-describedby': 'token-hint',
+  });
   const errorBox = h('p', { class: 'error', role: 'alert', hidden: !message }, message ?? '');
   const form = h(
     'form',
     { class: 'card stack', 'aria-label': 'Sign in', novalidate: true },
     h('h1', {}, 'Sign in'),
-    h('div', { class: 'field' }, h('label', { for: 'token-input' }, 'API token'), input, h('span', { id: 'token-hint', class: 'hint' }, 'ADMIN_TOKEN or an API token (acm_...). Kept only in this browser tab.')),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'token-input' }, 'API token'),
+      input,
+      h(
+        'span',
+        { id: 'token-hint', class: 'hint' },
+        'ADMIN_TOKEN or an API token (acm_...). Kept only in this browser tab.',
+      ),
+    ),
     errorBox,
     h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Sign in')),
   );
@@ -34,7 +51,8 @@ function signInPage(message) {
       session.token = token;
       await route();
     } catch (error) {
-      errorBox.textContent = error instanceof ApiError && error.status === 401 ? `Sign-in refused: ${error.message}` : error.message;
+      errorBox.textContent =
+        error instanceof ApiError && error.status === 401 ? `Sign-in refused: ${error.message}` : error.message;
       errorBox.hidden = false;
       input.focus();
     }
@@ -51,7 +69,15 @@ function signOut(message) {
 
 function renderChrome(current) {
   const pages = PAGES.filter((p) => !p.admin || caller?.is_admin);
-  nav.replaceChildren(h('ul', {}, ...pages.map((p) => h('li', {}, h('a', { href: `#/${p.id}`, 'aria-current': p.id === current.id ? 'page' : undefined }, p.title)))));
+  nav.replaceChildren(
+    h(
+      'ul',
+      {},
+      ...pages.map((p) =>
+        h('li', {}, h('a', { href: `#/${p.id}`, 'aria-current': p.id === current.id ? 'page' : undefined }, p.title)),
+      ),
+    ),
+  );
   sessionBox.replaceChildren(
     h('span', {}, `Signed in as ${caller.name}${caller.is_admin ? ' (admin)' : ''}`),
     h('button', { type: 'button', onclick: () => signOut() }, 'Sign out'),

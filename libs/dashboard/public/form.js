@@ -13,20 +13,37 @@ function fieldInput(field, id, hintId, value) {
   const common = { id, name: field.name, 'aria-describedby': hintId };
   switch (field.type) {
     case 'combo': {
-      const input = h('input', { ...common, type: 'text', list: `${id}-options`, placeholder: field.placeholder, autocomplete: 'off', value: formatInitial(field, value) });
+      const input = h('input', {
+        ...common,
+        type: 'text',
+        list: `${id}-options`,
+        placeholder: field.placeholder,
+        autocomplete: 'off',
+        value: formatInitial(field, value),
+      });
       return [input, h('datalist', { id: `${id}-options` }, ...field.options.map((o) => h('option', { value: o })))];
     }
     case 'checkbox':
       return h('input', { ...common, type: 'checkbox', checked: Boolean(value ?? field.default) });
     case 'select':
-      return h('select', common, ...field.options.map((o) => h('option', { value: o, selected: String(value ?? field.default ?? field.options[0]) === o }, o)));
+      return h(
+        'select',
+        common,
+        ...field.options.map((o) =>
+          h('option', { value: o, selected: String(value ?? field.default ?? field.options[0]) === o }, o),
+        ),
+      );
     case 'json':
     case 'textarea':
-      return h('textarea', { ...common, rows: 2, placeholder: field.placeholder, spellcheck: 'false' }, formatInitial(field, value));
+      return h(
+        'textarea',
+        { ...common, rows: 2, placeholder: field.placeholder, spellcheck: 'false' },
+        formatInitial(field, value),
+      );
     default:
       return h('input', {
         ...common,
-        type: field.type === 'list' ? 'text' : field.type ?? 'text',
+        type: field.type === 'list' ? 'text' : (field.type ?? 'text'),
         required: field.required,
         placeholder: field.placeholder,
         autocomplete: 'off',
@@ -36,9 +53,11 @@ function fieldInput(field, id, hintId, value) {
 }
 
 function formatInitial(field, value) {
-  if (value === undefined || value === null) return field.default !== undefined && field.type !== 'checkbox' ? String(field.default) : '';
+  if (value === undefined || value === null)
+    return field.default !== undefined && field.type !== 'checkbox' ? String(field.default) : '';
   if (field.type === 'list') return Array.isArray(value) ? value.join(', ') : String(value);
-  if (field.type === 'json') return typeof value === 'object' && Object.keys(value).length === 0 ? '' : JSON.stringify(value);
+  if (field.type === 'json')
+    return typeof value === 'object' && Object.keys(value).length === 0 ? '' : JSON.stringify(value);
   return String(value);
 }
 
@@ -53,7 +72,10 @@ function readInput(field, input, editing) {
     case 'number':
       return raw === '' ? undefined : Number(raw);
     case 'list': {
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       return items.length === 0 && !editing ? undefined : items;
     }
     case 'json':
@@ -89,9 +111,17 @@ export function dataForm(spec) {
     const control = fieldInput(field, id, hintId, spec.values?.[field.name]);
     const input = Array.isArray(control) ? control[0] : control;
     inputs.set(field.name, { field, input });
-    const label = h('label', { for: id }, field.label, field.required || field.type === 'checkbox' || field.type === 'select' ? '' : ' (optional)');
+    const label = h(
+      'label',
+      { for: id },
+      field.label,
+      field.required || field.type === 'checkbox' || field.type === 'select' ? '' : ' (optional)',
+    );
     const hint = field.hint ? h('span', { id: hintId, class: 'hint' }, field.hint) : null;
-    const box = field.type === 'checkbox' ? h('div', { class: 'field check' }, input, label, hint) : h('div', { class: 'field' }, label, control, hint);
+    const box =
+      field.type === 'checkbox'
+        ? h('div', { class: 'field check' }, input, label, hint)
+        : h('div', { class: 'field' }, label, control, hint);
     return { field, box };
   });
   const basic = rendered.filter((r) => !r.field.advanced).map((r) => r.box);
@@ -101,9 +131,21 @@ export function dataForm(spec) {
     { class: spec.wide ? 'card stack wide' : 'card stack', novalidate: true, 'aria-label': spec.label },
     h(spec.headingLevel ?? 'h2', {}, spec.label),
     ...basic,
-    advanced.length ? h('details', {}, h('summary', {}, 'More settings'), h('div', { class: spec.wide ? 'stack wide' : 'stack' }, ...advanced)) : null,
+    advanced.length
+      ? h(
+          'details',
+          {},
+          h('summary', {}, 'More settings'),
+          h('div', { class: spec.wide ? 'stack wide' : 'stack' }, ...advanced),
+        )
+      : null,
     errorBox,
-    h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, spec.submit), ...(spec.extraButtons ?? [])),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('button', { type: 'submit', class: 'primary' }, spec.submit),
+      ...(spec.extraButtons ?? []),
+    ),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -121,7 +163,9 @@ export function dataForm(spec) {
       // The API's own message says what to fix; point at the field it names.
       errorBox.textContent = error.message;
       errorBox.hidden = false;
-      const name = [...inputs.keys()].find((n) => error.message.startsWith(`${n} `) || error.message.startsWith(`${n}.`));
+      const name = [...inputs.keys()].find(
+        (n) => error.message.startsWith(`${n} `) || error.message.startsWith(`${n}.`),
+      );
       if (name) {
         const { input } = inputs.get(name);
         input.closest('details')?.setAttribute('open', '');

@@ -21,7 +21,11 @@ const healthPage = {
             h('dt', {}, 'Status'),
             h('dd', { class: ok ? 'status-ok' : 'status-bad' }, text(health.status)),
             h('dt', {}, 'Redis'),
-            h('dd', {}, `${text(health.redis?.status)}${health.redis?.latency_ms != null ? ` (${health.redis.latency_ms} ms)` : ''}${health.redis?.error ? `: ${health.redis.error}` : ''}`),
+            h(
+              'dd',
+              {},
+              `${text(health.redis?.status)}${health.redis?.latency_ms != null ? ` (${health.redis.latency_ms} ms)` : ''}${health.redis?.error ? `: ${health.redis.error}` : ''}`,
+            ),
             h('dt', {}, 'Version'),
             h('dd', {}, text(health.version)),
             h('dt', {}, 'Uptime'),
@@ -42,7 +46,13 @@ const ownedCounts = (owned) => {
   return entries.length ? entries.map(([kind, n]) => `${kind}: ${n}`).join(', ') : '-';
 };
 
-const secretLine = (token) => h('p', {}, 'Token value (copy it now, it is not shown again): ', h('code', { class: 'secret', 'data-testid': 'new-token' }, token));
+const secretLine = (token) =>
+  h(
+    'p',
+    {},
+    'Token value (copy it now, it is not shown again): ',
+    h('code', { class: 'secret', 'data-testid': 'new-token' }, token),
+  );
 
 const tokensPage = resourcePage({
   id: 'tokens',
@@ -55,8 +65,18 @@ const tokensPage = resourcePage({
   itemPath: (row) => `/api/v1/tokens/${encodeURIComponent(row.name)}`,
   rowLabel: (row) => `token ${row.name}`,
   fields: [
-    { name: 'name', label: 'Name', required: true, hint: 'Letters, digits, _ . - (at most 64), starting with a letter or digit.' },
-    { name: 'cert_email', label: 'Certificate e-mail', type: 'email', hint: 'Used for ACME certificates created with this token.' },
+    {
+      name: 'name',
+      label: 'Name',
+      required: true,
+      hint: 'Letters, digits, _ . - (at most 64), starting with a letter or digit.',
+    },
+    {
+      name: 'cert_email',
+      label: 'Certificate e-mail',
+      type: 'email',
+      hint: 'Used for ACME certificates created with this token.',
+    },
   ],
   columns: [
     { label: 'Name', key: 'name' },
@@ -89,55 +109,145 @@ const proxySettingFields = [
   { name: 'enable_http', label: 'Serve on HTTP', type: 'checkbox', default: true },
   { name: 'enable_https', label: 'Serve on HTTPS', type: 'checkbox', default: true },
   { name: 'redirect_http_to_https', label: 'Redirect HTTP to HTTPS', type: 'checkbox', default: false },
-  { name: 'preserve_host_header', label: "Send the client's Host header to the backend", type: 'checkbox', default: true, advanced: true },
-  { name: 'custom_headers', label: 'Request headers to add', type: 'json', placeholder: '{"X-Env": "prod"}', hint: 'A JSON object of header names and values.', advanced: true },
-  { name: 'custom_response_headers', label: 'Response headers to add', type: 'json', placeholder: '{"Strict-Transport-Security": "max-age=63072000"}', advanced: true },
-  { name: 'connect_timeout', label: 'Connect timeout (seconds)', type: 'number', hint: '1-600, default 10.', advanced: true },
-  { name: 'read_timeout', label: 'Read timeout (seconds)', type: 'number', hint: '1-86400, default 300.', advanced: true },
+  {
+    name: 'preserve_host_header',
+    label: "Send the client's Host header to the backend",
+    type: 'checkbox',
+    default: true,
+    advanced: true,
+  },
+  {
+    name: 'custom_headers',
+    label: 'Request headers to add',
+    type: 'json',
+    placeholder: '{"X-Env": "prod"}',
+    hint: 'A JSON object of header names and values.',
+    advanced: true,
+  },
+  {
+    name: 'custom_response_headers',
+    label: 'Response headers to add',
+    type: 'json',
+    placeholder: '{"Strict-Transport-Security": "max-age=63072000"}',
+    advanced: true,
+  },
+  {
+    name: 'connect_timeout',
+    label: 'Connect timeout (seconds)',
+    type: 'number',
+    hint: '1-600, default 10.',
+    advanced: true,
+  },
+  {
+    name: 'read_timeout',
+    label: 'Read timeout (seconds)',
+    type: 'number',
+    hint: '1-86400, default 300.',
+    advanced: true,
+  },
 ];
 
 /** A target's OAuth protection (POST .../auth replaces the settings; empty fields take the defaults). */
 const authFields = [
   { name: 'enabled', label: 'Protection on', type: 'checkbox', default: true },
-  { name: 'mode', label: 'Mode', type: 'combo', options: ['forward', 'redirect', 'passthrough'], placeholder: 'forward', hint: 'forward: a bearer token is required (default); redirect: browsers sign in; passthrough: identity when a token is sent.' },
-  { name: 'required_users', label: 'Allowed GitHub users', type: 'list', placeholder: 'alice, bob', hint: '* or empty: anyone who may sign in.' },
+  {
+    name: 'mode',
+    label: 'Mode',
+    type: 'combo',
+    options: ['forward', 'redirect', 'passthrough'],
+    placeholder: 'forward',
+    hint: 'forward: a bearer token is required (default); redirect: browsers sign in; passthrough: identity when a token is sent.',
+  },
+  {
+    name: 'required_users',
+    label: 'Allowed GitHub users',
+    type: 'list',
+    placeholder: 'alice, bob',
+    hint: '* or empty: anyone who may sign in.',
+  },
   { name: 'required_emails', label: 'Allowed e-mail addresses', type: 'list' },
   { name: 'allowed_scopes', label: 'Allowed scopes', type: 'list', hint: 'When set, the token needs one of them.' },
-  { name: 'excluded_paths', label: 'Paths without authentication', type: 'list', placeholder: '/health', hint: 'Path prefixes, comma-separated.' },
+  {
+    name: 'excluded_paths',
+    label: 'Paths without authentication',
+    type: 'list',
+    placeholder: '/health',
+    hint: 'Path prefixes, comma-separated.',
+  },
   { name: 'auth_proxy', label: 'Auth hostname', hint: 'Default: AUTH_HOSTNAME.', advanced: true },
   { name: 'allowed_audiences', label: 'Extra token audiences', type: 'list', advanced: true },
-  { name: 'pass_headers', label: 'Send identity headers to the backend', type: 'checkbox', default: true, advanced: true },
+  {
+    name: 'pass_headers',
+    label: 'Send identity headers to the backend',
+    type: 'checkbox',
+    default: true,
+    advanced: true,
+  },
   { name: 'header_prefix', label: 'Identity header prefix', placeholder: 'X-Auth-', advanced: true },
   { name: 'cookie_name', label: 'Session cookie (redirect mode)', placeholder: 'proxy_session', advanced: true },
-  { name: 'forward_authorization', label: "Pass the client's Authorization header on", type: 'checkbox', default: false, advanced: true },
+  {
+    name: 'forward_authorization',
+    label: "Pass the client's Authorization header on",
+    type: 'checkbox',
+    default: false,
+    advanced: true,
+  },
 ];
 
 const proxyTargetsPage = resourcePage({
   id: 'proxies',
   title: 'Proxy targets',
   noun: 'proxy target',
-  description: 'Each hostname is forwarded to its backend URL on the public HTTP/HTTPS listeners. Changes apply on every replica within a second.',
+  description:
+    'Each hostname is forwarded to its backend URL on the public HTTP/HTTPS listeners. Changes apply on every replica within a second.',
   listPath: '/api/v1/proxy/targets',
   createPath: '/api/v1/proxy/targets',
   createdName: (created) => created?.proxy_target?.hostname,
-  afterCreate: (created) => (created?.cert_name ? h('p', {}, `Certificate ${created.cert_name}: ${text(created.certificate_status)}.`) : undefined),
+  afterCreate: (created) =>
+    created?.cert_name
+      ? h('p', {}, `Certificate ${created.cert_name}: ${text(created.certificate_status)}.`)
+      : undefined,
   itemPath: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}`,
   rowLabel: (row) => `proxy target ${row.hostname}`,
   fields: [
-    { name: 'hostname', label: 'Hostname', required: true, placeholder: 'app.example.com', hint: 'A DNS name, without scheme, port or path.' },
+    {
+      name: 'hostname',
+      label: 'Hostname',
+      required: true,
+      placeholder: 'app.example.com',
+      hint: 'A DNS name, without scheme, port or path.',
+    },
     { name: 'target_url', label: 'Backend URL', type: 'url', required: true, placeholder: 'http://127.0.0.1:3000' },
-    { name: 'cert_name', label: 'Existing certificate', hint: 'Name of a certificate covering the hostname; otherwise one is ordered when automatic certificates are on.' },
+    {
+      name: 'cert_name',
+      label: 'Existing certificate',
+      hint: 'Name of a certificate covering the hostname; otherwise one is ordered when automatic certificates are on.',
+    },
     { name: 'cert_email', label: 'Certificate e-mail', type: 'email', advanced: true },
-    { name: 'acme_directory_url', label: 'ACME directory', hint: 'production, staging or an https:// directory URL.', advanced: true },
+    {
+      name: 'acme_directory_url',
+      label: 'ACME directory',
+      hint: 'production, staging or an https:// directory URL.',
+      advanced: true,
+    },
     ...proxySettingFields,
   ],
   columns: [
     { label: 'Hostname', key: 'hostname' },
     { label: 'Backend', key: 'target_url' },
     { label: 'Enabled', key: 'enabled', format: yesNo },
-    { label: 'HTTP / HTTPS', key: 'enable_http', format: (v, row) => `${yesNo(v)} / ${yesNo(row.enable_https)}${row.redirect_http_to_https ? ' (redirect)' : ''}` },
+    {
+      label: 'HTTP / HTTPS',
+      key: 'enable_http',
+      format: (v, row) => `${yesNo(v)} / ${yesNo(row.enable_https)}${row.redirect_http_to_https ? ' (redirect)' : ''}`,
+    },
     { label: 'Certificate', key: 'cert_name' },
-    { label: 'Routes', key: 'route_mode', format: (v, row) => `${v}${row.route_mode === 'selective' ? `: ${text(row.enabled_routes)}` : row.disabled_routes?.length ? ` except ${text(row.disabled_routes)}` : ''}` },
+    {
+      label: 'Routes',
+      key: 'route_mode',
+      format: (v, row) =>
+        `${v}${row.route_mode === 'selective' ? `: ${text(row.enabled_routes)}` : row.disabled_routes?.length ? ` except ${text(row.disabled_routes)}` : ''}`,
+    },
     { label: 'Owner', key: 'owner' },
   ],
   edit: [
@@ -146,7 +256,11 @@ const proxyTargetsPage = resourcePage({
       path: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}`,
       fields: [
         { name: 'target_url', label: 'Backend URL', type: 'url' },
-        { name: 'cert_name', label: 'Certificate', hint: 'Attach an existing certificate (yours, covering the hostname).' },
+        {
+          name: 'cert_name',
+          label: 'Certificate',
+          hint: 'Attach an existing certificate (yours, covering the hostname).',
+        },
         ...proxySettingFields.map((f) => ({ ...f, advanced: false })),
       ],
     },
@@ -155,9 +269,25 @@ const proxyTargetsPage = resourcePage({
       path: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/routes`,
       load: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/routes`,
       fields: [
-        { name: 'route_mode', label: 'Route mode', type: 'select', options: ['all', 'selective', 'none'], hint: 'all: every route except the disabled ones; selective: only the enabled ones; none: no routes.' },
-        { name: 'enabled_routes', label: 'Enabled routes', type: 'list', hint: 'Route ids, comma-separated (selective mode).' },
-        { name: 'disabled_routes', label: 'Disabled routes', type: 'list', hint: 'Route ids, comma-separated (all mode).' },
+        {
+          name: 'route_mode',
+          label: 'Route mode',
+          type: 'select',
+          options: ['all', 'selective', 'none'],
+          hint: 'all: every route except the disabled ones; selective: only the enabled ones; none: no routes.',
+        },
+        {
+          name: 'enabled_routes',
+          label: 'Enabled routes',
+          type: 'list',
+          hint: 'Route ids, comma-separated (selective mode).',
+        },
+        {
+          name: 'disabled_routes',
+          label: 'Disabled routes',
+          type: 'list',
+          hint: 'Route ids, comma-separated (all mode).',
+        },
       ],
     },
     {
@@ -168,7 +298,8 @@ const proxyTargetsPage = resourcePage({
       remove: {
         label: 'Turn protection off',
         path: (row) => `/api/v1/proxy/targets/${enc(row.hostname)}/auth`,
-        confirm: (row) => `Turn OAuth protection off for ${row.hostname}? Requests reach the backend without a token at once.`,
+        confirm: (row) =>
+          `Turn OAuth protection off for ${row.hostname}? Requests reach the backend without a token at once.`,
       },
       fields: authFields,
     },
@@ -180,7 +311,13 @@ const proxyTargetsPage = resourcePage({
       values: (entries) => {
         const first = Array.isArray(entries) ? entries[0] : undefined;
         if (!first) return {};
-        return { endpoint: new URL(first.uri).pathname, scopes: first.scopes, name: first.name, description: first.description, resource_documentation: first.resource_documentation };
+        return {
+          endpoint: new URL(first.uri).pathname,
+          scopes: first.scopes,
+          name: first.name,
+          description: first.description,
+          resource_documentation: first.resource_documentation,
+        };
       },
       remove: {
         label: 'Remove resources',
@@ -188,8 +325,19 @@ const proxyTargetsPage = resourcePage({
         confirm: (row) => `Remove every registered resource of ${row.hostname}?`,
       },
       fields: [
-        { name: 'endpoint', label: 'Endpoint', placeholder: '/mcp', hint: 'Path of the resource on the target (default /mcp). Another endpoint adds a second resource.' },
-        { name: 'scopes', label: 'Scopes', type: 'list', placeholder: 'mcp:read, mcp:write', hint: 'All are required for access (default mcp:read, mcp:write).' },
+        {
+          name: 'endpoint',
+          label: 'Endpoint',
+          placeholder: '/mcp',
+          hint: 'Path of the resource on the target (default /mcp). Another endpoint adds a second resource.',
+        },
+        {
+          name: 'scopes',
+          label: 'Scopes',
+          type: 'list',
+          placeholder: 'mcp:read, mcp:write',
+          hint: 'All are required for access (default mcp:read, mcp:write).',
+        },
         { name: 'name', label: 'Name', hint: 'Shown to users (default: the hostname).' },
         { name: 'description', label: 'Description' },
         { name: 'resource_documentation', label: 'Documentation URL', type: 'url' },
@@ -205,11 +353,17 @@ const validationResult = (result) =>
   h(
     'div',
     {},
-    h('p', { 'data-testid': 'validation-reason' }, result.valid ? `${result.uri} is valid.` : `${result.uri} is not valid: ${result.reason}`),
+    h(
+      'p',
+      { 'data-testid': 'validation-reason' },
+      result.valid ? `${result.uri} is valid.` : `${result.uri} is not valid: ${result.reason}`,
+    ),
     h(
       'ul',
       { class: 'checks', 'aria-label': 'Checks' },
-      ...result.checks.map((c) => h('li', { class: c.ok ? 'status-ok' : 'status-bad' }, `${c.ok ? 'ok' : 'failed'}: ${c.check}: ${c.detail}`)),
+      ...result.checks.map((c) =>
+        h('li', { class: c.ok ? 'status-ok' : 'status-bad' }, `${c.ok ? 'ok' : 'failed'}: ${c.check}: ${c.detail}`),
+      ),
     ),
   );
 
@@ -217,8 +371,20 @@ const discoveryResult = (result) =>
   h(
     'div',
     {},
-    h('p', {}, result.discovered.length ? `Registered: ${result.discovered.map((r) => r.uri).join(', ')}.` : 'No new resources registered.'),
-    result.skipped.length ? h('ul', { 'aria-label': 'Skipped targets' }, ...result.skipped.map((s) => h('li', {}, `${s.hostname}: ${s.reason}`))) : null,
+    h(
+      'p',
+      {},
+      result.discovered.length
+        ? `Registered: ${result.discovered.map((r) => r.uri).join(', ')}.`
+        : 'No new resources registered.',
+    ),
+    result.skipped.length
+      ? h(
+          'ul',
+          { 'aria-label': 'Skipped targets' },
+          ...result.skipped.map((s) => h('li', {}, `${s.hostname}: ${s.reason}`)),
+        )
+      : null,
   );
 
 const resourcesPage = resourcePage({
@@ -234,10 +400,23 @@ const resourcesPage = resourcePage({
   itemPath: (row) => `/api/v1/resources/${enc(row.id)}`,
   rowLabel: (row) => `resource ${row.uri}`,
   fields: [
-    { name: 'uri', label: 'URI', type: 'url', required: true, placeholder: 'https://mcp.example.com/mcp', hint: 'What clients connect to; its host is the proxy target.' },
+    {
+      name: 'uri',
+      label: 'URI',
+      type: 'url',
+      required: true,
+      placeholder: 'https://mcp.example.com/mcp',
+      hint: 'What clients connect to; its host is the proxy target.',
+    },
     { name: 'name', label: 'Name', required: true },
     { name: 'proxy_target', label: 'Proxy target', required: true, placeholder: 'mcp.example.com' },
-    { name: 'scopes', label: 'Scopes', type: 'list', placeholder: 'mcp:read, mcp:write', hint: 'Default: the server\'s OAUTH_SCOPES.' },
+    {
+      name: 'scopes',
+      label: 'Scopes',
+      type: 'list',
+      placeholder: 'mcp:read, mcp:write',
+      hint: "Default: the server's OAUTH_SCOPES.",
+    },
     { name: 'description', label: 'Description', advanced: true },
     { name: 'resource_documentation', label: 'Documentation URL', type: 'url', advanced: true },
   ],
@@ -248,8 +427,18 @@ const resourcesPage = resourcePage({
     { label: 'Scopes', key: 'scopes' },
     { label: 'Owner', key: 'owner' },
   ],
-  actions: [{ label: 'Validate', method: 'POST', path: (row) => `/api/v1/resources/${enc(row.id)}/validate`, afterAction: validationResult, failed: (result) => !result.valid }],
-  pageActions: [{ label: 'Discover resources', method: 'POST', path: '/api/v1/resources/discover', afterAction: discoveryResult }],
+  actions: [
+    {
+      label: 'Validate',
+      method: 'POST',
+      path: (row) => `/api/v1/resources/${enc(row.id)}/validate`,
+      afterAction: validationResult,
+      failed: (result) => !result.valid,
+    },
+  ],
+  pageActions: [
+    { label: 'Discover resources', method: 'POST', path: '/api/v1/resources/discover', afterAction: discoveryResult },
+  ],
   edit: [
     {
       title: 'Resource',
@@ -279,7 +468,8 @@ const certificatesPage = resourcePage({
   id: 'certificates',
   title: 'Certificates',
   noun: 'certificate',
-  description: 'ACME certificates (HTTP-01). Ordering runs in the background; renewal is automatic 30 days before expiry.',
+  description:
+    'ACME certificates (HTTP-01). Ordering runs in the background; renewal is automatic 30 days before expiry.',
   listPath: '/api/v1/certificates',
   createPath: '/api/v1/certificates',
   createdName: (created) => created?.cert_name,
@@ -289,13 +479,42 @@ const certificatesPage = resourcePage({
     { name: 'domain', label: 'Domain', required: true, placeholder: 'app.example.com' },
     { name: 'cert_name', label: 'Name', hint: 'Default: proxy-<domain with dots as dashes>.' },
     { name: 'email', label: 'ACME account e-mail', type: 'email', hint: "Default: your token's certificate e-mail." },
-    { name: 'acme_directory_url', label: 'ACME directory', hint: 'production (default), staging or an https:// directory URL.' },
+    {
+      name: 'acme_directory_url',
+      label: 'ACME directory',
+      hint: 'production (default), staging or an https:// directory URL.',
+    },
   ],
   columns: [
     // System certificates (the server's own hostnames, ordered by the server) carry a badge and cannot be deleted.
-    { label: 'Name', key: 'cert_name', format: (v, row) => (row.system ? h('span', {}, text(v), ' ', h('span', { class: 'badge', title: 'Ordered by the server for its own hostname (AUTH_HOSTNAME/ADMIN_HOSTNAME); cannot be deleted' }, 'system')) : text(v)) },
+    {
+      label: 'Name',
+      key: 'cert_name',
+      format: (v, row) =>
+        row.system
+          ? h(
+              'span',
+              {},
+              text(v),
+              ' ',
+              h(
+                'span',
+                {
+                  class: 'badge',
+                  title: 'Ordered by the server for its own hostname (AUTH_HOSTNAME/ADMIN_HOSTNAME); cannot be deleted',
+                },
+                'system',
+              ),
+            )
+          : text(v),
+    },
     { label: 'Domains', key: 'domains' },
-    { label: 'Status', key: 'status', format: (v) => h('span', { class: v === 'active' ? 'status-ok' : v === 'failed' ? 'status-bad' : undefined }, text(v)) },
+    {
+      label: 'Status',
+      key: 'status',
+      format: (v) =>
+        h('span', { class: v === 'active' ? 'status-ok' : v === 'failed' ? 'status-bad' : undefined }, text(v)),
+    },
     { label: 'Expires', key: 'expires_at', format: daysLeft },
     { label: 'Error', key: 'error' },
     { label: 'Owner', key: 'owner' },
@@ -322,10 +541,27 @@ const certificatesPage = resourcePage({
 // ---- Routes -------------------------------------------------------------------------------------
 
 const routeFields = (creating) => [
-  { name: 'path_pattern', label: 'Path pattern', required: creating, placeholder: '/api/', hint: 'A path prefix, or a JavaScript regex when "Regex" is ticked.' },
+  {
+    name: 'path_pattern',
+    label: 'Path pattern',
+    required: creating,
+    placeholder: '/api/',
+    hint: 'A path prefix, or a JavaScript regex when "Regex" is ticked.',
+  },
   { name: 'target_type', label: 'Target type', type: 'select', options: ['instance', 'port', 'hostname', 'url'] },
-  { name: 'target_value', label: 'Target', required: creating, hint: 'Instance name, port number, proxy hostname or URL.' },
-  { name: 'priority', label: 'Priority', type: 'number', default: creating ? 50 : undefined, hint: '0-999, higher is tried first.' },
+  {
+    name: 'target_value',
+    label: 'Target',
+    required: creating,
+    hint: 'Instance name, port number, proxy hostname or URL.',
+  },
+  {
+    name: 'priority',
+    label: 'Priority',
+    type: 'number',
+    default: creating ? 50 : undefined,
+    hint: '0-999, higher is tried first.',
+  },
   { name: 'methods', label: 'Methods', type: 'list', placeholder: 'GET, POST', hint: 'Empty: every method.' },
   { name: 'scope', label: 'Scope', type: 'select', options: ['global', 'proxy'] },
   { name: 'proxy_hostnames', label: 'Proxy targets (scope proxy)', type: 'list' },
@@ -339,7 +575,8 @@ const routesPage = resourcePage({
   id: 'routes',
   title: 'Routes',
   noun: 'route',
-  description: 'Requests whose path matches go to the route target instead of the proxy target backend. Highest priority first; built-in routes (ACME challenge, OAuth) always come first.',
+  description:
+    'Requests whose path matches go to the route target instead of the proxy target backend. Highest priority first; built-in routes (ACME challenge, OAuth) always come first.',
   listPath: '/api/v1/routes',
   rows: (routes) => [...routes].sort((a, b) => b.priority - a.priority || a.created_seq - b.created_seq),
   createPath: '/api/v1/routes',
@@ -399,13 +636,18 @@ const instancesPage = resourcePage({
 
 // ---- Services -----------------------------------------------------------------------------------
 
-const serviceAction = (label, verb) => ({ label, method: 'POST', path: (row) => `/api/v1/services/${enc(row.service_name)}/${verb}` });
+const serviceAction = (label, verb) => ({
+  label,
+  method: 'POST',
+  path: (row) => `/api/v1/services/${enc(row.service_name)}/${verb}`,
+});
 
 const servicesPage = resourcePage({
   id: 'services',
   title: 'Services',
   noun: 'service',
-  description: 'Docker containers run by the server, published on 127.0.0.1 ports and optionally through the proxy as <name>.<BASE_DOMAIN>.',
+  description:
+    'Docker containers run by the server, published on 127.0.0.1 ports and optionally through the proxy as <name>.<BASE_DOMAIN>.',
   listPath: '/api/v1/services',
   createPath: '/api/v1/services',
   createdName: (created) => created?.service_name,
@@ -413,13 +655,24 @@ const servicesPage = resourcePage({
   rowLabel: (row) => `service ${row.service_name}`,
   fields: [
     { name: 'service_name', label: 'Name', required: true },
-    { name: 'image', label: 'Image', required: true, hint: 'An image present on the Docker host, allowed by DOCKER_IMAGE_ALLOWLIST.' },
+    {
+      name: 'image',
+      label: 'Image',
+      required: true,
+      hint: 'An image present on the Docker host, allowed by DOCKER_IMAGE_ALLOWLIST.',
+    },
     { name: 'internal_port', label: 'Container port', type: 'number', hint: 'The port the proxy forwards to.' },
     { name: 'auto_proxy', label: 'Publish through the proxy', type: 'checkbox', default: false },
     { name: 'memory_limit', label: 'Memory limit', placeholder: '512m', advanced: true },
     { name: 'cpu_limit', label: 'CPU limit (cores)', type: 'number', advanced: true },
     { name: 'environment', label: 'Environment', type: 'json', placeholder: '{"LOG_LEVEL": "info"}', advanced: true },
-    { name: 'command', label: 'Command', type: 'list', hint: 'Command and arguments, comma-separated.', advanced: true },
+    {
+      name: 'command',
+      label: 'Command',
+      type: 'list',
+      hint: 'Command and arguments, comma-separated.',
+      advanced: true,
+    },
   ],
   columns: [
     { label: 'Name', key: 'service_name' },
@@ -427,12 +680,28 @@ const servicesPage = resourcePage({
     {
       label: 'Lifecycle',
       key: 'lifecycle',
-      format: (v) => h('span', { class: v?.state === 'failed' ? 'status-bad' : v?.state === 'requested' ? undefined : 'status-ok' }, v ? `${v.state}${v.reason ? `: ${v.reason}` : ''}` : '-'),
+      format: (v) =>
+        h(
+          'span',
+          { class: v?.state === 'failed' ? 'status-bad' : v?.state === 'requested' ? undefined : 'status-ok' },
+          v ? `${v.state}${v.reason ? `: ${v.reason}` : ''}` : '-',
+        ),
     },
-    { label: 'Status', key: 'status', format: (v) => h('span', { class: v === 'running' ? 'status-ok' : 'status-bad' }, text(v)) },
+    {
+      label: 'Status',
+      key: 'status',
+      format: (v) => h('span', { class: v === 'running' ? 'status-ok' : 'status-bad' }, text(v)),
+    },
     { label: 'Target', key: 'target_url' },
     { label: 'Proxy', key: 'proxy_hostname' },
-    { label: 'Ports', key: 'ports', format: (v) => (v?.length ? v.map((p) => `${p.name} ${p.bind_address}:${p.host_port}→${p.container_port}/${p.protocol}`).join(', ') : '-') },
+    {
+      label: 'Ports',
+      key: 'ports',
+      format: (v) =>
+        v?.length
+          ? v.map((p) => `${p.name} ${p.bind_address}:${p.host_port}→${p.container_port}/${p.protocol}`).join(', ')
+          : '-',
+    },
     { label: 'Owner', key: 'owner' },
   ],
   actions: [
@@ -444,7 +713,11 @@ const servicesPage = resourcePage({
       method: 'GET',
       path: (row) => `/api/v1/services/${enc(row.service_name)}/logs?tail=200`,
       afterAction: (result, row) =>
-        h('pre', { class: 'log', tabindex: '0', 'aria-label': `Last log lines of ${row.service_name}` }, result.lines.length ? result.lines.map((l) => l.text).join('\n') : '(no output)'),
+        h(
+          'pre',
+          { class: 'log', tabindex: '0', 'aria-label': `Last log lines of ${row.service_name}` },
+          result.lines.length ? result.lines.map((l) => l.text).join('\n') : '(no output)',
+        ),
     },
   ],
   deletable: true,
@@ -456,18 +729,37 @@ const oauthClientsPage = resourcePage({
   id: 'oauth-clients',
   title: 'OAuth clients',
   noun: 'OAuth client',
-  description: 'Clients of the authorization server: registered dynamically (RFC 7591), pre-registered here, or by metadata document. Deleting one revokes its sessions.',
+  description:
+    'Clients of the authorization server: registered dynamically (RFC 7591), pre-registered here, or by metadata document. Deleting one revokes its sessions.',
   listPath: '/api/v1/oauth/clients',
   createPath: '/api/v1/oauth/clients',
   createdName: (created) => created?.client_id,
   afterCreate: (created) =>
-    created?.client_secret ? h('p', {}, 'Client secret (copy it now, it is not shown again): ', h('code', { class: 'secret', 'data-testid': 'client-secret' }, created.client_secret)) : undefined,
+    created?.client_secret
+      ? h(
+          'p',
+          {},
+          'Client secret (copy it now, it is not shown again): ',
+          h('code', { class: 'secret', 'data-testid': 'client-secret' }, created.client_secret),
+        )
+      : undefined,
   itemPath: (row) => `/api/v1/oauth/clients/${enc(row.client_id)}`,
   rowLabel: (row) => `OAuth client ${row.client_name ?? row.client_id}`,
   fields: [
     { name: 'client_name', label: 'Client name', required: true },
-    { name: 'redirect_uris', label: 'Redirect URIs', type: 'list', required: true, hint: 'Exact URIs, comma-separated.' },
-    { name: 'token_endpoint_auth_method', label: 'Client authentication', type: 'select', options: ['client_secret_basic', 'client_secret_post', 'none'] },
+    {
+      name: 'redirect_uris',
+      label: 'Redirect URIs',
+      type: 'list',
+      required: true,
+      hint: 'Exact URIs, comma-separated.',
+    },
+    {
+      name: 'token_endpoint_auth_method',
+      label: 'Client authentication',
+      type: 'select',
+      options: ['client_secret_basic', 'client_secret_post', 'none'],
+    },
   ],
   columns: [
     { label: 'Client id', key: 'client_id' },
@@ -485,7 +777,8 @@ const oauthSessionsPage = resourcePage({
   id: 'oauth-sessions',
   title: 'OAuth sessions',
   noun: 'OAuth session',
-  description: 'One session per authorization a user granted a client, with its refresh tokens. Revoking ends the session and its access tokens on every replica.',
+  description:
+    'One session per authorization a user granted a client, with its refresh tokens. Revoking ends the session and its access tokens on every replica.',
   listPath: '/api/v1/oauth/sessions',
   itemPath: (row) => `/api/v1/oauth/sessions/${enc(row.session_id)}`,
   rowLabel: (row) => `session of ${row.user} for ${row.client_id}`,
@@ -528,7 +821,13 @@ const logFilterFields = [
   { name: 'path', label: 'Path prefix', placeholder: '/api/' },
   { name: 'user', label: 'User', advanced: true },
   { name: 'client_id', label: 'OAuth client', advanced: true },
-  { name: 'listener', label: 'Listener', type: 'select', options: ['', 'api', 'http', 'https', 'proxy-protocol'], advanced: true },
+  {
+    name: 'listener',
+    label: 'Listener',
+    type: 'select',
+    options: ['', 'api', 'http', 'https', 'proxy-protocol'],
+    advanced: true,
+  },
   { name: 'hours', label: 'Hours back', type: 'number', default: 24 },
   { name: 'limit', label: 'At most', type: 'number', default: 100 },
   { name: 'errors', label: 'Errors only', type: 'checkbox', default: false },
@@ -541,7 +840,8 @@ const logsPage = {
     const results = h('div', { 'aria-live': 'polite' });
     const search = async (filters) => {
       const query = new URLSearchParams();
-      for (const [k, v] of Object.entries(filters)) if (k !== 'errors' && v !== '' && v !== undefined) query.set(k, String(v));
+      for (const [k, v] of Object.entries(filters))
+        if (k !== 'errors' && v !== '' && v !== undefined) query.set(k, String(v));
       const answer = await api('GET', `/api/v1/logs${filters.errors ? '/errors' : ''}?${query}`);
       results.replaceChildren(renderLog(answer));
     };
@@ -577,7 +877,26 @@ function renderLog(answer) {
     { class: 'log-table' },
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, ...cols.map(([label]) => h('th', { scope: 'col' }, label)))),
-    h('tbody', {}, ...entries.map((e) => h('tr', {}, ...cols.map(([, get], i) => h(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : {}, (() => { const v = get(e); return v instanceof Node ? v : text(v); })()))))),
+    h(
+      'tbody',
+      {},
+      ...entries.map((e) =>
+        h(
+          'tr',
+          {},
+          ...cols.map(([, get], i) =>
+            h(
+              i === 0 ? 'th' : 'td',
+              i === 0 ? { scope: 'row' } : {},
+              (() => {
+                const v = get(e);
+                return v instanceof Node ? v : text(v);
+              })(),
+            ),
+          ),
+        ),
+      ),
+    ),
   );
 }
 
@@ -610,7 +929,8 @@ const deadLettersSection = resourcePage({
   headingLevel: 2,
   noun: 'dead letter',
   plural: 'dead letters',
-  description: 'Events a worker gave up on after WORKFLOW_MAX_ATTEMPTS attempts. Retry runs the event again for that worker only.',
+  description:
+    'Events a worker gave up on after WORKFLOW_MAX_ATTEMPTS attempts. Retry runs the event again for that worker only.',
   listPath: '/api/v1/workflow/dead-letters',
   rows: (body) => body.dead_letters,
   itemPath: (row) => `/api/v1/workflow/dead-letters/${enc(row.id)}`,
@@ -642,7 +962,16 @@ const workflowPage = {
   async render(container) {
     const events = h('section', { 'aria-label': 'Recent events' });
     const deadLetters = h('section', { 'aria-label': 'Dead letters' });
-    container.append(h('h1', {}, 'Workflow'), h('p', {}, 'Multi-step work (certificate orders, proxy and container lifecycles) runs as events on a Redis Stream, once across all replicas.'), deadLetters, events);
+    container.append(
+      h('h1', {}, 'Workflow'),
+      h(
+        'p',
+        {},
+        'Multi-step work (certificate orders, proxy and container lifecycles) runs as events on a Redis Stream, once across all replicas.',
+      ),
+      deadLetters,
+      events,
+    );
     await Promise.all([deadLettersSection.render(deadLetters), workflowEventsSection.render(events)]);
   },
 };

@@ -54,8 +54,15 @@ async function renderResourcePage(spec, container) {
         onSubmit: async (body, form) => {
           const created = await api('POST', spec.createPath, body);
           form.reset();
-          const name = spec.createdName ? spec.createdName(created) : created?.name ?? created?.id ?? '';
-          status.replaceChildren(h('div', { class: 'notice' }, `Created ${spec.noun} ${text(name)}.`, spec.afterCreate ? spec.afterCreate(created) : null));
+          const name = spec.createdName ? spec.createdName(created) : (created?.name ?? created?.id ?? '');
+          status.replaceChildren(
+            h(
+              'div',
+              { class: 'notice' },
+              `Created ${spec.noun} ${text(name)}.`,
+              spec.afterCreate ? spec.afterCreate(created) : null,
+            ),
+          );
           await reload();
         },
       }),
@@ -69,7 +76,14 @@ async function renderResourcePage(spec, container) {
         onclick: async () => {
           try {
             const result = await api(action.method, action.path);
-            status.replaceChildren(h('div', { class: 'notice' }, `${action.label}: done.`, action.afterAction ? action.afterAction(result) : null));
+            status.replaceChildren(
+              h(
+                'div',
+                { class: 'notice' },
+                `${action.label}: done.`,
+                action.afterAction ? action.afterAction(result) : null,
+              ),
+            );
             await reload();
           } catch (error) {
             status.replaceChildren(h('div', { class: 'error', role: 'alert' }, `${action.label}: ${error.message}`));
@@ -86,7 +100,7 @@ async function renderResourcePage(spec, container) {
     tableHolder.replaceChildren(h('p', { class: 'empty' }, 'Loading...'));
     try {
       const body = await api('GET', spec.listPath);
-      const rows = spec.rows ? spec.rows(body) : body ?? [];
+      const rows = spec.rows ? spec.rows(body) : (body ?? []);
       tableHolder.replaceChildren(renderTable(spec, rows, { status, reload, openEditor }));
     } catch (error) {
       tableHolder.replaceChildren(h('p', { class: 'error', role: 'alert' }, error.message));
@@ -111,7 +125,9 @@ async function renderResourcePage(spec, container) {
     try {
       values = await Promise.all(spec.edit.map((section) => loadValues(section, row)));
     } catch (error) {
-      status.replaceChildren(h('div', { class: 'error', role: 'alert' }, `Edit ${spec.rowLabel(row)}: ${error.message}`));
+      status.replaceChildren(
+        h('div', { class: 'error', role: 'alert' }, `Edit ${spec.rowLabel(row)}: ${error.message}`),
+      );
       return;
     }
     const forms = spec.edit.map((section, i) =>
@@ -129,7 +145,9 @@ async function renderResourcePage(spec, container) {
         onSubmit: async (body) => {
           await api(section.method ?? 'PUT', section.path(row), body);
           close();
-          status.replaceChildren(h('div', { class: 'notice' }, `Saved ${spec.rowLabel(row)}: ${section.title.toLowerCase()}.`));
+          status.replaceChildren(
+            h('div', { class: 'notice' }, `Saved ${spec.rowLabel(row)}: ${section.title.toLowerCase()}.`),
+          );
           await reload();
         },
       }),
@@ -151,14 +169,21 @@ async function renderResourcePage(spec, container) {
               return;
             }
             close();
-            status.replaceChildren(h('div', { class: 'notice' }, `${section.remove.label}: ${spec.rowLabel(row)} done.`));
+            status.replaceChildren(
+              h('div', { class: 'notice' }, `${section.remove.label}: ${spec.rowLabel(row)} done.`),
+            );
             await reload();
           },
         },
         section.remove.label,
       );
     }
-    const region = h('section', { class: 'editor', 'aria-label': `Edit ${spec.rowLabel(row)}` }, h('h2', { tabindex: '-1' }, `Edit ${spec.rowLabel(row)}`), ...forms);
+    const region = h(
+      'section',
+      { class: 'editor', 'aria-label': `Edit ${spec.rowLabel(row)}` },
+      h('h2', { tabindex: '-1' }, `Edit ${spec.rowLabel(row)}`),
+      ...forms,
+    );
     editHolder.replaceChildren(region);
     region.querySelector('h2').focus();
   }
@@ -194,11 +219,18 @@ function renderTable(spec, rows, ctx) {
             const result = await api(action.method, action.path(row));
             const failed = action.failed?.(result) === true;
             ctx.status.replaceChildren(
-              h('div', { class: failed ? 'error' : 'notice' }, `${action.label}: ${spec.rowLabel(row)} ${failed ? 'failed' : 'done'}.`, action.afterAction ? action.afterAction(result, row) : null),
+              h(
+                'div',
+                { class: failed ? 'error' : 'notice' },
+                `${action.label}: ${spec.rowLabel(row)} ${failed ? 'failed' : 'done'}.`,
+                action.afterAction ? action.afterAction(result, row) : null,
+              ),
             );
             await ctx.reload();
           } catch (error) {
-            ctx.status.replaceChildren(h('div', { class: 'error', role: 'alert' }, `${action.label} ${spec.rowLabel(row)}: ${error.message}`));
+            ctx.status.replaceChildren(
+              h('div', { class: 'error', role: 'alert' }, `${action.label} ${spec.rowLabel(row)}: ${error.message}`),
+            );
           }
         },
       },
@@ -208,7 +240,16 @@ function renderTable(spec, rows, ctx) {
     'table',
     {},
     h('caption', {}, `${rows.length} ${pluralOf(spec)}`),
-    h('thead', {}, h('tr', {}, ...spec.columns.map((c) => h('th', { scope: 'col' }, c.label)), actions.length ? h('th', { scope: 'col' }, 'Actions') : null)),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...spec.columns.map((c) => h('th', { scope: 'col' }, c.label)),
+        actions.length ? h('th', { scope: 'col' }, 'Actions') : null,
+      ),
+    ),
     h(
       'tbody',
       {},
@@ -216,8 +257,16 @@ function renderTable(spec, rows, ctx) {
         h(
           'tr',
           {},
-          ...spec.columns.map((c, i) => h(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : {}, c.format ? c.format(row[c.key], row) : text(row[c.key]))),
-          actions.length ? h('td', { class: 'actions' }, ...actions.filter((a) => !a.when || a.when(row)).map((a) => button(a, row))) : null,
+          ...spec.columns.map((c, i) =>
+            h(
+              i === 0 ? 'th' : 'td',
+              i === 0 ? { scope: 'row' } : {},
+              c.format ? c.format(row[c.key], row) : text(row[c.key]),
+            ),
+          ),
+          actions.length
+            ? h('td', { class: 'actions' }, ...actions.filter((a) => !a.when || a.when(row)).map((a) => button(a, row)))
+            : null,
         ),
       ),
     ),

@@ -35,9 +35,16 @@ export interface DashboardAsset {
  * assets), or in the library's `public/` folder when running from source (tests, ts-node).
  */
 function findAssetDir(): string {
-  const candidates = [join(__dirname, 'dashboard'), join(__dirname, '..', 'public'), join(process.cwd(), 'libs', 'dashboard', 'public')];
+  const candidates = [
+    join(__dirname, 'dashboard'),
+    join(__dirname, '..', 'public'),
+    join(process.cwd(), 'libs', 'dashboard', 'public'),
+  ];
   const found = candidates.find((dir) => existsSync(join(dir, 'index.html')));
-  if (!found) throw new Error(`dashboard files not found (looked in ${candidates.join(', ')}); rebuild with "npx nest build server"`);
+  if (!found)
+    throw new Error(
+      `dashboard files not found (looked in ${candidates.join(', ')}); rebuild with "npx nest build server"`,
+    );
   return found;
 }
 

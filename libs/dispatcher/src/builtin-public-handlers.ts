@@ -24,9 +24,16 @@ export class BuiltinPublicHandlers implements OnModuleInit {
 
   onModuleInit(): void {
     this.registry.register(
-      this.nest.handler('acme-challenge', ACME_CHALLENGE_PRIORITY, (info) => (info.method === 'GET' || info.method === 'HEAD') && ACME_CHALLENGE_PATH.test(info.path)),
+      this.nest.handler(
+        'acme-challenge',
+        ACME_CHALLENGE_PRIORITY,
+        (info) => (info.method === 'GET' || info.method === 'HEAD') && ACME_CHALLENGE_PATH.test(info.path),
+      ),
     );
     const adminHostname = this.config.adminHostname;
-    if (adminHostname) this.registry.register(this.nest.handler('admin-hostname', ADMIN_HOSTNAME_PRIORITY, (info) => info.host === adminHostname));
+    if (adminHostname)
+      this.registry.register(
+        this.nest.handler('admin-hostname', ADMIN_HOSTNAME_PRIORITY, (info) => info.host === adminHostname),
+      );
   }
 }

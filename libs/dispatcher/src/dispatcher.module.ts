@@ -38,8 +38,12 @@ import { TlsContexts } from './tls-contexts';
     {
       provide: FORWARDING_ENGINE,
       inject: [AppConfig, Http1ForwardingEngine, UndiciForwardingEngine, NodeHttpForwardingEngine],
-      useFactory: (config: AppConfig, http1: Http1ForwardingEngine, undici: UndiciForwardingEngine, node: NodeHttpForwardingEngine): ForwardingEngine =>
-        ({ http1, undici, node })[config.forwardingEngine],
+      useFactory: (
+        config: AppConfig,
+        http1: Http1ForwardingEngine,
+        undici: UndiciForwardingEngine,
+        node: NodeHttpForwardingEngine,
+      ): ForwardingEngine => ({ http1, undici, node })[config.forwardingEngine],
     },
     RequestDispatcher,
     PublicListeners,

@@ -10,7 +10,13 @@ function wantsJson(req: IncomingMessage): boolean {
  * The dispatcher's own error answer: a small body, JSON (`{statusCode, error, message, requestId}`,
  * the admin API's shape) when the client accepts JSON, plain text otherwise. Never a stack trace.
  */
-export function sendError(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+export function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -18,7 +24,9 @@ export function sendError(req: IncomingMessage, res: ServerResponse, status: num
   const requestId = requestIdOf(req);
   const error = STATUS_CODES[status] ?? 'Error';
   const json = wantsJson(req);
-  const body = json ? JSON.stringify({ statusCode: status, error, message, requestId }) : `${status} ${error}: ${message}\n`;
+  const body = json
+    ? JSON.stringify({ statusCode: status, error, message, requestId })
+    : `${status} ${error}: ${message}\n`;
   res.writeHead(status, {
     ...headers,
     'content-type': json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
@@ -30,13 +38,20 @@ export function sendError(req: IncomingMessage, res: ServerResponse, status: num
 }
 
 /** The same, written on a raw socket (WebSocket upgrades that cannot be forwarded). */
-export function sendSocketError(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
+export function sendSocketError(
+  socket: Duplex,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   const body = `${status} ${STATUS_CODES[status] ?? 'Error'}: ${message}\n`;
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n${extra}\r\n${body}`,
   );
@@ -53,5 +68,9 @@ export function answerUnparsable(error: Error & { code?: string }, socket: Duple
   const code = error.code ?? 'HPE_INVALID';
   if (code === 'HPE_HEADER_OVERFLOW') return sendSocketError(socket, 431, 'the request head is too large');
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return sendSocketError(socket, 408, 'the request did not arrive in time');
-  sendSocketError(socket, 400, `the request cannot be parsed (${code}): send one Content-Length or chunked framing, CRLF line ends and header names without spaces`);
+  sendSocketError(
+    socket,
+    400,
+    `the request cannot be parsed (${code}): send one Content-Length or chunked framing, CRLF line ends and header names without spaces`,
+  );
 }

@@ -60,7 +60,8 @@ export class ForwardedHeaderTrust {
     if (xfp !== undefined) {
       const proto = schemeOf(xfp);
       if (proto) out.proto = proto;
-      else out.problem = `${out.problem ? `${out.problem}; ` : ''}X-Forwarded-Proto ${JSON.stringify(xfp.slice(0, 50))} is not http or https`;
+      else
+        out.problem = `${out.problem ? `${out.problem}; ` : ''}X-Forwarded-Proto ${JSON.stringify(xfp.slice(0, 50))} is not http or https`;
     }
     return out;
   }
@@ -121,7 +122,8 @@ export function walkForwarded(value: string, trusted: TrustedNetworks): Walked |
     const address = element?.for === undefined ? null : nodeAddress(element.for);
     if (!element || !address) return null;
     hops.push(address);
-    if (start === 0 || !trusted.has(address)) return { client: address, chain: hops.reverse().join(', '), proto: element.proto };
+    if (start === 0 || !trusted.has(address))
+      return { client: address, chain: hops.reverse().join(', '), proto: element.proto };
     end = start - 1; // the comma
   }
   return null;

@@ -1,7 +1,17 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus the legacy ones proxies must not forward. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+]);
 
 /**
  * A (lower-case) header name as CGI/WSGI, PHP and many frameworks read it: `_` and `-` are one.
@@ -44,7 +54,11 @@ export function isIdentityHeader(name: string): boolean {
 /** An `_` spelling of a header the proxy or the policy sets or removes (those names are canonical, lower-case). */
 function isRespelled(name: string, ctx: UpstreamHeaderContext): boolean {
   const canonical = canonicalHeaderName(name);
-  return (ctx.authHeaders !== undefined && hasName(ctx.authHeaders, canonical)) || (ctx.customHeaders !== undefined && hasName(ctx.customHeaders, canonical)) || ctx.removeHeaders?.includes(canonical) === true;
+  return (
+    (ctx.authHeaders !== undefined && hasName(ctx.authHeaders, canonical)) ||
+    (ctx.customHeaders !== undefined && hasName(ctx.customHeaders, canonical)) ||
+    ctx.removeHeaders?.includes(canonical) === true
+  );
 }
 
 function hasName(headers: Record<string, string>, lowerCaseName: string): boolean {
@@ -99,7 +113,16 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, ctx: Upstr
   // for..in and includes() on the policy's one or two names: no entries arrays or Sets per request.
   for (const name in incoming) {
     const value = incoming[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || name === 'content-length' || name === 'host' || listed.has(name) || isIdentityHeader(name) || removed?.includes(name)) continue;
+    if (
+      value === undefined ||
+      HOP_BY_HOP.has(name) ||
+      name === 'content-length' ||
+      name === 'host' ||
+      listed.has(name) ||
+      isIdentityHeader(name) ||
+      removed?.includes(name)
+    )
+      continue;
     if (name.indexOf('_') >= 0 && isRespelled(name, ctx)) continue;
     out[name] = value;
   }
@@ -123,7 +146,10 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, ctx: Upstr
 }
 
 /** The backend's response headers for the client: hop-by-hop removed, the target's extra headers added. */
-export function downstreamResponseHeaders(incoming: IncomingHttpHeaders, custom: Record<string, string> = {}): OutgoingHttpHeaders {
+export function downstreamResponseHeaders(
+  incoming: IncomingHttpHeaders,
+  custom: Record<string, string> = {},
+): OutgoingHttpHeaders {
   const listed = connectionListed(incoming);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
@@ -140,7 +166,11 @@ export function downstreamResponseHeaders(incoming: IncomingHttpHeaders, custom:
  * target's extra headers and `extra` (e.g. X-Request-Id) replace the backend's of the same name.
  * Also returns the content type (to spot event streams).
  */
-export function downstreamRawHeaders(raw: readonly (Buffer | string)[], custom: Record<string, string> | undefined, extra: Record<string, string>): { headers: string[]; contentType: string } {
+export function downstreamRawHeaders(
+  raw: readonly (Buffer | string)[],
+  custom: Record<string, string> | undefined,
+  extra: Record<string, string>,
+): { headers: string[]; contentType: string } {
   const headers: string[] = [];
   let contentType = '';
   let listed: Set<string> | null = null;

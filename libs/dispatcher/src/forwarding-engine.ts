@@ -37,11 +37,17 @@ export const FORWARDING_ENGINE = Symbol('FORWARDING_ENGINE');
 /** A connect or read deadline passed (504). */
 export class UpstreamTimeout extends Error {
   constructor(readonly phase: 'connect' | 'read') {
-    super(phase === 'connect' ? 'the backend did not accept the connection in time' : 'the backend did not answer in time');
+    super(
+      phase === 'connect' ? 'the backend did not accept the connection in time' : 'the backend did not answer in time',
+    );
   }
 }
 
-function requestOptions(req: http.IncomingMessage, upstream: UpstreamRequest, agent: http.Agent | false): http.RequestOptions {
+function requestOptions(
+  req: http.IncomingMessage,
+  upstream: UpstreamRequest,
+  agent: http.Agent | false,
+): http.RequestOptions {
   const url = upstream.url;
   const base = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
   return {
@@ -85,12 +91,20 @@ export function describeUpstreamError(error: Error & { code?: string }): Upstrea
       return { status: 502, message: `the backend's TLS certificate is not trusted (${error.code})`, kind: 'tls' };
     case undefined:
     default:
-      return { status: 502, message: 'the backend closed the connection or sent an invalid response', kind: 'protocol' };
+      return {
+        status: 502,
+        message: 'the backend closed the connection or sent an invalid response',
+        kind: 'protocol',
+      };
   }
 }
 
 /** Notes a failure on the exchange (request log `error`, `proxy_upstream_errors_total`). */
-export function report(exchange: Exchange | undefined, failure: UpstreamFailure, error: Error & { code?: string }): void {
+export function report(
+  exchange: Exchange | undefined,
+  failure: UpstreamFailure,
+  error: Error & { code?: string },
+): void {
   if (!exchange) return;
   exchange.errorKind = failure.kind;
   exchange.error = `upstream ${failure.kind}${error.code ? ` ${error.code}` : ''}: ${failure.message}`;
@@ -119,8 +133,18 @@ function armConnectTimeout(upReq: http.ClientRequest, ms: number): void {
  */
 @Injectable()
 export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplicationShutdown {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256, timeout: 60_000 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256, timeout: 60_000 });
+  private readonly httpAgent = new http.Agent({
+    keepAlive: true,
+    maxSockets: Infinity,
+    maxFreeSockets: 256,
+    timeout: 60_000,
+  });
+  private readonly httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: Infinity,
+    maxFreeSockets: 256,
+    timeout: 60_000,
+  });
 
   onApplicationShutdown(): void {
     this.httpAgent.destroy();
@@ -131,7 +155,8 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
     const secure = upstream.url.protocol === 'https:';
     const options = requestOptions(req, upstream, secure ? this.httpsAgent : this.httpAgent);
     // A chunked client body leaves chunked, whatever the method (node:http chunks GET bodies only when told).
-    if (req.headers['transfer-encoding'] !== undefined) options.headers = { ...upstream.headers, 'transfer-encoding': 'chunked' };
+    if (req.headers['transfer-encoding'] !== undefined)
+      options.headers = { ...upstream.headers, 'transfer-encoding': 'chunked' };
     const upReq = (secure ? https : http).request(options);
     armConnectTimeout(upReq, upstream.connectTimeoutMs);
     upReq.setTimeout(upstream.readTimeoutMs, () => upReq.destroy(new UpstreamTimeout('read')));
@@ -221,7 +246,8 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
       upSocket.setTimeout(0);
       upSocket.setNoDelay(true);
       const lines = [`HTTP/1.1 ${upRes.statusCode ?? 101} ${upRes.statusMessage ?? 'Switching Protocols'}`];
-      for (let i = 0; i < upRes.rawHeaders.length; i += 2) lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
+      for (let i = 0; i < upRes.rawHeaders.length; i += 2)
+        lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (upHead.length > 0) socket.write(upHead);
       if (head.length > 0) upSocket.write(head);
@@ -243,7 +269,8 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
       if (upstream.exchange) upstream.exchange.socketStatus = upRes.statusCode ?? 502;
       const lines = [`HTTP/1.1 ${upRes.statusCode ?? 502} ${upRes.statusMessage ?? ''}`];
       const headers = downstreamResponseHeaders(upRes.headers, upstream.responseHeaders);
-      for (const [name, value] of Object.entries(headers)) for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(v)}`);
+      for (const [name, value] of Object.entries(headers))
+        for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(v)}`);
       lines.push('connection: close');
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
       upRes.pipe(socket);

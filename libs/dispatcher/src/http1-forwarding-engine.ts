@@ -3,7 +3,13 @@ import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { sendError } from './error-responses';
 import { downstreamRawHeaders } from './forwarded-headers';
-import { describeUpstreamError, hasNoBody, report, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
+import {
+  describeUpstreamError,
+  hasNoBody,
+  report,
+  type ForwardingEngine,
+  type UpstreamRequest,
+} from './forwarding-engine';
 import type { EndOutcome, ResponseHead } from './http1/response-parser';
 import { UpstreamPool, type Exchanger, type UpstreamConnection } from './http1/upstream-pool';
 import { UndiciForwardingEngine } from './undici-forwarding-engine';
@@ -129,7 +135,9 @@ class ForwardCall implements Exchanger {
     this.connection = null;
     this.endBody();
     // A kept-alive connection the backend had closed meanwhile: replay a body-less request once on a new one.
-    const stale = outcome === 'nothing-received' || (outcome === 'error' && (error.code === 'ECONNRESET' || error.code === 'EPIPE'));
+    const stale =
+      outcome === 'nothing-received' ||
+      (outcome === 'error' && (error.code === 'ECONNRESET' || error.code === 'EPIPE'));
     if (!this.retried && this.reusedConnection && this.bodiless && !this.head && stale) {
       this.retried = true;
       return this.start(true);
@@ -157,7 +165,11 @@ class ForwardCall implements Exchanger {
     const head = this.head as ResponseHead;
     this.headWritten = true;
     const exchange = this.upstream.exchange;
-    const { headers } = downstreamRawHeaders(head.headers, this.upstream.responseHeaders, exchange ? { 'x-request-id': exchange.requestId } : {});
+    const { headers } = downstreamRawHeaders(
+      head.headers,
+      this.upstream.responseHeaders,
+      exchange ? { 'x-request-id': exchange.requestId } : {},
+    );
     try {
       this.res.writeHead(head.status, head.reason || undefined, headers);
       return true;
@@ -234,7 +246,11 @@ export class Http1ForwardingEngine implements ForwardingEngine, OnApplicationShu
   }
 
   forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: UpstreamRequest): void {
-    if (upstream.url.protocol !== 'http:' || req.headers['transfer-encoding'] !== undefined || req.headers.expect !== undefined) {
+    if (
+      upstream.url.protocol !== 'http:' ||
+      req.headers['transfer-encoding'] !== undefined ||
+      req.headers.expect !== undefined
+    ) {
       return this.fallback.forward(req, res, upstream);
     }
     const text = requestHead(req, upstream);

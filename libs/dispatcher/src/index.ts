@@ -1,4 +1,9 @@
-export { ACME_CHALLENGE_PATH, ACME_CHALLENGE_PRIORITY, ADMIN_HOSTNAME_PRIORITY, OAUTH_PRIORITY } from './builtin-public-handlers';
+export {
+  ACME_CHALLENGE_PATH,
+  ACME_CHALLENGE_PRIORITY,
+  ADMIN_HOSTNAME_PRIORITY,
+  OAUTH_PRIORITY,
+} from './builtin-public-handlers';
 export { DispatcherModule } from './dispatcher.module';
 export { FORWARDING_ENGINE, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
 export { upstreamRequestHeaders, downstreamResponseHeaders } from './forwarded-headers';
@@ -9,4 +14,11 @@ export { PublicSurfaceRegistry, type PublicHandler, type PublicRequestInfo } fro
 export { RoutingTable, type ResolvedTarget } from './routing-table';
 export { RoutingTableStore } from './routing-table.store';
 export { TARGET_AUTH_POLICY, type AuthDecision, type TargetAuthPolicy } from './target-auth';
-export { annotateRequest, exchangeOf, type Exchange, type PublicListenerName, type RequestIdentity, type UpstreamErrorKind } from './exchange';
+export {
+  annotateRequest,
+  exchangeOf,
+  type Exchange,
+  type PublicListenerName,
+  type RequestIdentity,
+  type UpstreamErrorKind,
+} from './exchange';

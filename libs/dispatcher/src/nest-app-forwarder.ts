@@ -26,6 +26,11 @@ export class NestAppForwarder {
 }
 
 /** Same as `forwarder.handler(...)`, for modules that prefer a factory. */
-export function nestRoutedHandler(forwarder: NestAppForwarder, name: string, priority: number, matches: (info: PublicRequestInfo) => boolean): PublicHandler {
+export function nestRoutedHandler(
+  forwarder: NestAppForwarder,
+  name: string,
+  priority: number,
+  matches: (info: PublicRequestInfo) => boolean,
+): PublicHandler {
   return forwarder.handler(name, priority, matches);
 }

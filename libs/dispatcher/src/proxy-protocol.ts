@@ -38,7 +38,8 @@ export function parseProxyHeader(buf: Buffer): ProxyHeaderResult {
 
 function parseV1(buf: Buffer): ProxyHeaderResult {
   const end = buf.subarray(0, V1_MAX_LENGTH).indexOf('\r\n');
-  if (end === -1) return buf.length >= V1_MAX_LENGTH ? invalid('PROXY v1 line longer than 107 bytes') : { state: 'incomplete' };
+  if (end === -1)
+    return buf.length >= V1_MAX_LENGTH ? invalid('PROXY v1 line longer than 107 bytes') : { state: 'incomplete' };
   const line = buf.subarray(0, end).toString('latin1');
   const parts = line.split(' ');
   const length = end + 2;
@@ -49,7 +50,8 @@ function parseV1(buf: Buffer): ProxyHeaderResult {
   if (!family) return invalid(`PROXY v1 protocol "${proto}" is not TCP4, TCP6 or UNKNOWN`);
   const isIp = family === 'IPv4' ? isIPv4 : isIPv6;
   if (!isIp(src) || !isIp(dst)) return invalid(`PROXY v1 addresses are not ${family}`);
-  if (!PORT.test(sport) || !PORT.test(dport) || Number(sport) > 65535 || Number(dport) > 65535) return invalid('PROXY v1 ports are not 0-65535');
+  if (!PORT.test(sport) || !PORT.test(dport) || Number(sport) > 65535 || Number(dport) > 65535)
+    return invalid('PROXY v1 ports are not 0-65535');
   return { state: 'ok', length, source: { address: src, port: Number(sport), family } };
 }
 
@@ -68,19 +70,27 @@ function parseV2(buf: Buffer): ProxyHeaderResult {
   const body = buf.subarray(16, length);
   if (family === 1) {
     if (body.length < 12) return invalid('PROXY v2 IPv4 block shorter than 12 bytes');
-    return { state: 'ok', length, source: { address: [...body.subarray(0, 4)].join('.'), port: body.readUInt16BE(8), family: 'IPv4' } };
+    return {
+      state: 'ok',
+      length,
+      source: { address: [...body.subarray(0, 4)].join('.'), port: body.readUInt16BE(8), family: 'IPv4' },
+    };
   }
   if (body.length < 36) return invalid('PROXY v2 IPv6 block shorter than 36 bytes');
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(body.readUInt16BE(i).toString(16));
-  return { state: 'ok', length, source: { address: compressIpv6(groups), port: body.readUInt16BE(32), family: 'IPv6' } };
+  return {
+    state: 'ok',
+    length,
+    source: { address: compressIpv6(groups), port: body.readUInt16BE(32), family: 'IPv6' },
+  };
 }
 
 /** `0:0:0:0:0:0:0:1` → `::1` (the usual textual form, as Node prints socket addresses). */
 function compressIpv6(groups: string[]): string {
   let bestStart = -1;
   let bestLength = 0;
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     if (groups[i] !== '0') {
       i++;
       continue;

@@ -60,7 +60,8 @@ export class PublicListeners implements OnApplicationShutdown {
       { name: 'http', port: this.config.httpPort, tls: false, proxyProtocol: this.config.httpProxyProtocol },
       { name: 'https', port: this.config.httpsPort, tls: true, proxyProtocol: this.config.httpsProxyProtocol },
     ];
-    if (this.config.proxyProtocolPort > 0) specs.push({ name: 'proxy-protocol', port: this.config.proxyProtocolPort, tls: false, proxyProtocol: true });
+    if (this.config.proxyProtocolPort > 0)
+      specs.push({ name: 'proxy-protocol', port: this.config.proxyProtocolPort, tls: false, proxyProtocol: true });
     for (const spec of specs) await this.listen(spec);
   }
 
@@ -107,11 +108,15 @@ export class PublicListeners implements OnApplicationShutdown {
     const server = net.createServer({ noDelay: true }, (socket) => this.accept(spec, socket));
     this.servers.push(server);
     return new Promise((resolve, reject) => {
-      server.once('error', (error: Error) => reject(new Error(`${spec.name} listener on ${this.config.publicBind}:${spec.port}: ${error.message}`)));
+      server.once('error', (error: Error) =>
+        reject(new Error(`${spec.name} listener on ${this.config.publicBind}:${spec.port}: ${error.message}`)),
+      );
       server.listen(spec.port, this.config.publicBind, () => {
         const address = server.address();
         this.ports[spec.name] = typeof address === 'object' && address ? address.port : spec.port;
-        this.logger.log(`${spec.name} listener on ${this.config.publicBind}:${this.ports[spec.name]}${spec.proxyProtocol ? ' (PROXY protocol)' : ''}`);
+        this.logger.log(
+          `${spec.name} listener on ${this.config.publicBind}:${this.ports[spec.name]}${spec.proxyProtocol ? ' (PROXY protocol)' : ''}`,
+        );
         resolve();
       });
     });
@@ -127,7 +132,9 @@ export class PublicListeners implements OnApplicationShutdown {
     socket.on('error', () => socket.destroy());
     if (!spec.proxyProtocol) return this.serve(spec, socket);
     if (!this.trusted.has(socket.remoteAddress)) {
-      this.logger.warn(`${spec.name}: closed a connection from untrusted ${plainAddress(socket.remoteAddress)} (not in PROXY_PROTOCOL_TRUSTED_CIDRS)`);
+      this.logger.warn(
+        `${spec.name}: closed a connection from untrusted ${plainAddress(socket.remoteAddress)} (not in PROXY_PROTOCOL_TRUSTED_CIDRS)`,
+      );
       socket.destroy();
       return;
     }
@@ -146,7 +153,9 @@ export class PublicListeners implements OnApplicationShutdown {
       socket.removeListener('data', onData);
       socket.pause();
       if (result.state === 'invalid') {
-        this.logger.warn(`${spec.name}: closed a connection from ${plainAddress(socket.remoteAddress)}: ${result.reason}`);
+        this.logger.warn(
+          `${spec.name}: closed a connection from ${plainAddress(socket.remoteAddress)}: ${result.reason}`,
+        );
         socket.destroy();
         return;
       }

@@ -33,7 +33,8 @@ export class PublicSurfaceRegistry {
   private handlers: PublicHandler[] = [];
 
   register(handler: PublicHandler): void {
-    if (this.handlers.some((h) => h.name === handler.name)) throw new Error(`public handler "${handler.name}" is already registered`);
+    if (this.handlers.some((h) => h.name === handler.name))
+      throw new Error(`public handler "${handler.name}" is already registered`);
     // Stable: equal priorities keep registration order.
     this.handlers = [...this.handlers, handler].sort((a, b) => b.priority - a.priority);
   }

@@ -65,7 +65,12 @@ class StubPolicy implements TargetAuthPolicy {
     this.seen.push(`${req.url} ${JSON.stringify(resolved.target.auth)}`);
     return req.headers.authorization === 'Bearer good'
       ? { action: 'forward', setHeaders: { 'X-Auth-User': 'alice' }, identity: { user: 'alice', clientId: 'client-1' } }
-      : { action: 'respond', status: 401, headers: { 'www-authenticate': 'Bearer resource_metadata="x"', 'content-type': 'application/json' }, body: '{"error":"unauthorized"}' };
+      : {
+          action: 'respond',
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer resource_metadata="x"', 'content-type': 'application/json' },
+          body: '{"error":"unauthorized"}',
+        };
   }
 }
 
@@ -81,14 +86,27 @@ describe('RequestDispatcher', () => {
   let port: number;
 
   beforeAll(async () => {
-    registry.register({ name: 'low', priority: 10, matches: (i) => i.path === '/claimed', handle: (_q, res) => void res.end('low') });
-    registry.register({ name: 'high', priority: 100, matches: (i) => i.path.startsWith('/claimed'), handle: (_q, res, i) => void res.end(`high ${i.host} ${i.clientIp} ${i.secure}`) });
+    registry.register({
+      name: 'low',
+      priority: 10,
+      matches: (i) => i.path === '/claimed',
+      handle: (_q, res) => void res.end('low'),
+    });
+    registry.register({
+      name: 'high',
+      priority: 100,
+      matches: (i) => i.path.startsWith('/claimed'),
+      handle: (_q, res, i) => void res.end(`high ${i.host} ${i.clientIp} ${i.secure}`),
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  function get(
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
     return new Promise((resolve, reject) => {
       http
         .get({ host: '127.0.0.1', port, path, headers: { host: 'App.Test:8080', ...headers }, agent: false }, (res) => {
@@ -106,7 +124,11 @@ describe('RequestDispatcher', () => {
 
   it('lets the auth policy answer for the target, with its own status, headers and body', async () => {
     const res = await get('/private', { 'x-auth-user': 'spoofed' });
-    expect([res.status, res.headers['www-authenticate'], res.body]).toEqual([401, 'Bearer resource_metadata="x"', '{"error":"unauthorized"}']);
+    expect([res.status, res.headers['www-authenticate'], res.body]).toEqual([
+      401,
+      'Bearer resource_metadata="x"',
+      '{"error":"unauthorized"}',
+    ]);
     expect(policy.seen).toContain('/private {"enabled":true}');
   });
 
@@ -114,7 +136,11 @@ describe('RequestDispatcher', () => {
     const res = await get('/private', { authorization: 'Bearer good', 'x-auth-user': 'spoofed' });
     const forwarded = JSON.parse(res.body) as { url: string; headers: Record<string, string> };
     expect(forwarded.url).toBe('http://10.0.0.1:8080/');
-    expect(forwarded.headers).toMatchObject({ 'x-auth-user': 'alice', host: 'App.Test:8080', 'x-forwarded-for': '127.0.0.1' });
+    expect(forwarded.headers).toMatchObject({
+      'x-auth-user': 'alice',
+      host: 'App.Test:8080',
+      'x-forwarded-for': '127.0.0.1',
+    });
   });
 
   it('skips the policy only for a route that says bypass_auth', async () => {
@@ -130,7 +156,10 @@ describe('RequestDispatcher', () => {
     expect(res.status).toBe(401);
     expect(policy.seen.slice(before)).toEqual(['/private?q=/../x {"enabled":true}']);
     const refused = await get('/public/..%2Fprivate');
-    expect([refused.status, refused.body]).toEqual([400, '400 Bad Request: the request path contains an encoded slash (%2F) or backslash (%5C): send the segments unencoded\n']);
+    expect([refused.status, refused.body]).toEqual([
+      400,
+      '400 Bad Request: the request path contains an encoded slash (%2F) or backslash (%5C): send the segments unencoded\n',
+    ]);
     expect(policy.seen.length).toBe(before + 1);
   });
 
@@ -140,13 +169,30 @@ describe('RequestDispatcher', () => {
     const denied = await get('/private');
     await new Promise((r) => setImmediate(r));
     expect(recorded).toHaveLength(2);
-    expect(recorded[0]).toMatchObject({ host: 'app.test', method: 'GET', path: '/private', status: 200, auth_user: 'alice', oauth_client_id: 'client-1', request_id: 'spec-1', listener: 'http', upstream: 'http://10.0.0.1:8080/' });
+    expect(recorded[0]).toMatchObject({
+      host: 'app.test',
+      method: 'GET',
+      path: '/private',
+      status: 200,
+      auth_user: 'alice',
+      oauth_client_id: 'client-1',
+      request_id: 'spec-1',
+      listener: 'http',
+      upstream: 'http://10.0.0.1:8080/',
+    });
     expect(JSON.parse(res.body).headers['x-request-id']).toBe('spec-1');
     expect(recorded[1]).toMatchObject({ status: 401, request_id: denied.headers['x-request-id'] });
     expect(recorded[1].auth_user).toBeUndefined();
   });
 
   it('parses Host headers', () => {
-    expect([hostOf('A.test:80'), hostOf('[::1]:8080'), hostOf('x.test.'), hostOf(''), hostOf('a b'), hostOf('a:b:c')]).toEqual(['a.test', '[::1]', 'x.test', null, null, null]);
+    expect([
+      hostOf('A.test:80'),
+      hostOf('[::1]:8080'),
+      hostOf('x.test.'),
+      hostOf(''),
+      hostOf('a b'),
+      hostOf('a:b:c'),
+    ]).toEqual(['a.test', '[::1]', 'x.test', null, null, null]);
   });
 });

@@ -74,7 +74,13 @@ function describeRequest(req: IncomingMessage): PublicRequestInfo | { status: nu
   if (isRefusal(path)) return { status: 400, message: path.refused };
   if (path !== rawPath) req.url = query < 0 ? path : path + rawUrl.slice(query);
   const exchange = exchangeOf(req);
-  return { host, path, method: req.method ?? 'GET', clientIp: exchange?.clientIp ?? clientAddressOf(req.socket), secure: exchange?.secure ?? (req.socket as TLSSocket).encrypted === true };
+  return {
+    host,
+    path,
+    method: req.method ?? 'GET',
+    clientIp: exchange?.clientIp ?? clientAddressOf(req.socket),
+    secure: exchange?.secure ?? (req.socket as TLSSocket).encrypted === true,
+  };
 }
 
 /**
@@ -99,7 +105,11 @@ export class RequestDispatcher {
   ) {
     this.drain = config.earlyResponseDrain;
     const cidrs = config.forwardedTrustedCidrs;
-    if (cidrs.length > 0) this.forwarded = new ForwardedHeaderTrust(new TrustedNetworks(cidrs, 'FORWARDED_TRUSTED_CIDRS'), config.forwardedHeaders);
+    if (cidrs.length > 0)
+      this.forwarded = new ForwardedHeaderTrust(
+        new TrustedNetworks(cidrs, 'FORWARDED_TRUSTED_CIDRS'),
+        config.forwardedHeaders,
+      );
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -125,7 +135,11 @@ export class RequestDispatcher {
           return this.answerEarly(req, res, prepared.status, prepared.message, prepared.headers);
         case 'policy':
           closeAfterEarlyAnswer(req, res, this.drain);
-          res.writeHead(prepared.status, { 'content-length': Buffer.byteLength(prepared.body), 'x-request-id': exchange.requestId, ...prepared.headers });
+          res.writeHead(prepared.status, {
+            'content-length': Buffer.byteLength(prepared.body),
+            'x-request-id': exchange.requestId,
+            ...prepared.headers,
+          });
           return void res.end(prepared.body);
         case 'forward':
           // Expect: 100-continue is answered only now, after the auth decision (the engines drop the header).
@@ -141,7 +155,13 @@ export class RequestDispatcher {
   }
 
   /** The proxy's own answer before the body was read: Connection: close, then a bounded drain (lingering close). */
-  private answerEarly(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers?: Record<string, string>): void {
+  private answerEarly(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    message: string,
+    headers?: Record<string, string>,
+  ): void {
     closeAfterEarlyAnswer(req, res, this.drain);
     sendError(req, res, status, message, headers);
   }
@@ -193,7 +213,17 @@ export class RequestDispatcher {
     const listener = listenerOf(req.socket);
     const peer = clientAddressOf(req.socket);
     const secure = (req.socket as TLSSocket).encrypted === true;
-    const exchange: Exchange = { requestId: requestIdFor(req), listener, clientIp: peer, secure, ts: Date.now(), startedAt: performance.now(), targetHost: NO_HOST, bytesIn: 0, bytesOut: 0 };
+    const exchange: Exchange = {
+      requestId: requestIdFor(req),
+      listener,
+      clientIp: peer,
+      secure,
+      ts: Date.now(),
+      startedAt: performance.now(),
+      targetHost: NO_HOST,
+      bytesIn: 0,
+      bytesOut: 0,
+    };
     if (this.forwarded?.trusts(peer)) this.believeForwarded(req, exchange, peer);
     attachExchange(req, exchange);
     this.metrics?.streamStarted(listener);
@@ -254,29 +284,57 @@ export class RequestDispatcher {
   }
 
   /** Synchronous unless the auth policy answers with a promise (no promise per request otherwise). */
-  private route(req: IncomingMessage, info: PublicRequestInfo, upgrade: boolean, exchange: Exchange): Prepared | Promise<Prepared> {
+  private route(
+    req: IncomingMessage,
+    info: PublicRequestInfo,
+    upgrade: boolean,
+    exchange: Exchange,
+  ): Prepared | Promise<Prepared> {
     const { host, secure } = info;
     const rawUrl = req.url ?? '/';
     const table = this.table.current;
     const target = table.target(host);
     if (target) exchange.targetHost = target.hostname;
-    if (!target || !target.enabled) return { kind: 'respond', status: 404, message: `no proxy target is configured for ${host}` };
+    if (!target || !target.enabled)
+      return { kind: 'respond', status: 404, message: `no proxy target is configured for ${host}` };
     if (!secure && target.redirect_http_to_https) {
-      return { kind: 'respond', status: 301, message: 'this site is served over https', headers: { location: `${this.config.publicOrigin('https', host)}${rawUrl}` } };
+      return {
+        kind: 'respond',
+        status: 301,
+        message: 'this site is served over https',
+        headers: { location: `${this.config.publicOrigin('https', host)}${rawUrl}` },
+      };
     }
-    if (secure ? !target.enable_https : !target.enable_http) return { kind: 'respond', status: 404, message: `${host} is not served over ${secure ? 'https' : 'http'}` };
+    if (secure ? !target.enable_https : !target.enable_http)
+      return { kind: 'respond', status: 404, message: `${host} is not served over ${secure ? 'https' : 'http'}` };
 
     const resolved = table.resolve(host, info.method, info.path);
     if (!resolved) return { kind: 'respond', status: 404, message: `no proxy target is configured for ${host}` };
-    if (!resolved.upstream) return { kind: 'respond', status: 502, message: resolved.problem ?? 'no backend for this request' };
+    if (!resolved.upstream)
+      return { kind: 'respond', status: 502, message: resolved.problem ?? 'no backend for this request' };
 
-    if (!this.authPolicy) return { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
+    if (!this.authPolicy)
+      return { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
     const decided = (d: AuthDecision): Prepared => {
       if (d.identity) exchange.identity = d.identity;
-      if (d.action === 'respond') return { kind: 'policy', status: d.status, headers: d.headers ?? {}, body: d.body ?? '' };
-      return { kind: 'forward', upstream: this.upstream(req, resolved, info, { authHeaders: d.setHeaders, removeHeaders: d.removeHeaders, responseHeaders: d.responseHeaders }, upgrade, exchange) };
+      if (d.action === 'respond')
+        return { kind: 'policy', status: d.status, headers: d.headers ?? {}, body: d.body ?? '' };
+      return {
+        kind: 'forward',
+        upstream: this.upstream(
+          req,
+          resolved,
+          info,
+          { authHeaders: d.setHeaders, removeHeaders: d.removeHeaders, responseHeaders: d.responseHeaders },
+          upgrade,
+          exchange,
+        ),
+      };
     };
-    if (resolved.route?.bypass_auth) return this.authPolicy.bypass ? decided(this.authPolicy.bypass(req, info)) : { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
+    if (resolved.route?.bypass_auth)
+      return this.authPolicy.bypass
+        ? decided(this.authPolicy.bypass(req, info))
+        : { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
     const decision = this.authPolicy.decide(req, resolved, info);
     return decision instanceof Promise ? decision.then(decided) : decided(decision);
   }
@@ -285,7 +343,11 @@ export class RequestDispatcher {
     req: IncomingMessage,
     resolved: ResolvedTarget,
     info: PublicRequestInfo,
-    auth: { authHeaders?: Record<string, string>; removeHeaders?: readonly string[]; responseHeaders?: Record<string, string> },
+    auth: {
+      authHeaders?: Record<string, string>;
+      removeHeaders?: readonly string[];
+      responseHeaders?: Record<string, string>;
+    },
     upgrade: boolean,
     exchange: Exchange,
   ): UpstreamRequest {
@@ -310,12 +372,20 @@ export class RequestDispatcher {
       exchange,
       connectTimeoutMs: target.connect_timeout * 1000,
       readTimeoutMs: target.read_timeout * 1000,
-      responseHeaders: auth.responseHeaders && hasAny(target.custom_response_headers) ? { ...auth.responseHeaders, ...target.custom_response_headers } : (auth.responseHeaders ?? target.custom_response_headers),
+      responseHeaders:
+        auth.responseHeaders && hasAny(target.custom_response_headers)
+          ? { ...auth.responseHeaders, ...target.custom_response_headers }
+          : (auth.responseHeaders ?? target.custom_response_headers),
       headers,
     };
   }
 
-  private runPublicHandler(name: string, req: IncomingMessage, res: ServerResponse, run: () => void | Promise<void>): void {
+  private runPublicHandler(
+    name: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    run: () => void | Promise<void>,
+  ): void {
     const fail = (error: Error) => {
       this.logger.error(`public handler ${name} failed: ${error.message}`);
       sendError(req, res, 500, 'the proxy failed to handle this request');

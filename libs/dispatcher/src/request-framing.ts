@@ -10,16 +10,19 @@ export function framingProblem(req: IncomingMessage): string | null {
   const codings = req.headers['transfer-encoding'];
   if (codings !== undefined) {
     // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing.
-    if (req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return 'Transfer-Encoding is only allowed in HTTP/1.1 requests';
+    if (req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1)
+      return 'Transfer-Encoding is only allowed in HTTP/1.1 requests';
     // Node joins several headers with ", ": "gzip, chunked" and ",chunked" end up here too.
-    if (codings.trim().toLowerCase() !== 'chunked') return 'Transfer-Encoding must be exactly "chunked" (no other codings, no second header)';
+    if (codings.trim().toLowerCase() !== 'chunked')
+      return 'Transfer-Encoding must be exactly "chunked" (no other codings, no second header)';
   }
   // Node keeps the first of two Host headers; a backend may take the other one (RFC 9112 §3.2: 400).
   const raw = req.rawHeaders;
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
-    if (name.length === 4 && (name === 'Host' || name.toLowerCase() === 'host') && ++hosts > 1) return 'more than one Host header';
+    if (name.length === 4 && (name === 'Host' || name.toLowerCase() === 'host') && ++hosts > 1)
+      return 'more than one Host header';
   }
   return null;
 }

@@ -49,7 +49,14 @@ function route(path_pattern: string, target_type: RouteRecord['target_type'], ta
 describe('RoutingTable', () => {
   const table = new RoutingTable(
     [target('a.test', 'http://10.0.0.1:8080/base'), target('b.test', 'https://backend.internal')],
-    [route('/inst/', 'instance', 'svc'), route('/port/', 'port', '3000'), route('/host/', 'hostname', 'b.test'), route('/url/', 'url', 'http://10.0.0.9'), route('/gone/', 'instance', 'nope'), route('/nohost/', 'hostname', 'c.test')],
+    [
+      route('/inst/', 'instance', 'svc'),
+      route('/port/', 'port', '3000'),
+      route('/host/', 'hostname', 'b.test'),
+      route('/url/', 'url', 'http://10.0.0.9'),
+      route('/gone/', 'instance', 'nope'),
+      route('/nohost/', 'hostname', 'c.test'),
+    ],
     [{ name: 'svc', target_url: 'http://10.0.0.5:9000' }],
   );
   const upstream = (path: string) => {

@@ -39,7 +39,11 @@ export class RoutingTableStore implements OnModuleInit {
   private async load(): Promise<void> {
     try {
       const version = await this.bus.currentVersion();
-      const [targets, routes, instances] = await Promise.all([this.targets.all(), this.routes.all(), this.instances.all()]);
+      const [targets, routes, instances] = await Promise.all([
+        this.targets.all(),
+        this.routes.all(),
+        this.instances.all(),
+      ]);
       this.table = new RoutingTable(targets, routes, instances, version);
       this.logger.debug(`routing table v${version}: ${targets.length} targets, ${routes.length} routes`);
     } catch (error) {

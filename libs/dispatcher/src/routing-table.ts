@@ -36,12 +36,19 @@ export class RoutingTable {
   /** Memo of `resolve` for tables with routes: route selection is a linear scan (priority order). */
   private readonly resolved = new Map<string, ResolvedTarget>();
 
-  constructor(targets: readonly ProxyTargetRecord[], routes: readonly RouteRecord[], instances: readonly InstanceEntry[], readonly version = 0) {
+  constructor(
+    targets: readonly ProxyTargetRecord[],
+    routes: readonly RouteRecord[],
+    instances: readonly InstanceEntry[],
+    readonly version = 0,
+  ) {
     this.targets = new Map(targets.map((t) => [t.hostname, t]));
     this.routes = compileRoutes(routes);
-    for (const t of targets) this.targetUpstreams.set(t.hostname, parseUrl(t.target_url, `proxy target "${t.hostname}"`));
+    for (const t of targets)
+      this.targetUpstreams.set(t.hostname, parseUrl(t.target_url, `proxy target "${t.hostname}"`));
     const instanceUrls = new Map(instances.map((i) => [i.name, i.target_url]));
-    for (const { record } of this.routes) this.routeUpstreams.set(record.route_id, this.routeUpstream(record, instanceUrls));
+    for (const { record } of this.routes)
+      this.routeUpstreams.set(record.route_id, this.routeUpstream(record, instanceUrls));
   }
 
   static empty(): RoutingTable {
@@ -62,7 +69,9 @@ export class RoutingTable {
     if (!target) return null;
     if (this.routes.length === 0) {
       const upstream = this.targetUpstreams.get(hostname) ?? { problem: 'no backend' };
-      return 'url' in upstream ? { hostname, target, route: null, upstream: upstream.url } : { hostname, target, route: null, upstream: null, problem: upstream.problem };
+      return 'url' in upstream
+        ? { hostname, target, route: null, upstream: upstream.url }
+        : { hostname, target, route: null, upstream: null, problem: upstream.problem };
     }
     if (path.length > 512) return this.select(hostname, target, method, path);
     const key = `${method} ${hostname} ${path}`;
@@ -77,8 +86,12 @@ export class RoutingTable {
 
   private select(hostname: string, target: ProxyTargetRecord, method: string, path: string): ResolvedTarget {
     const route = selectRoute(this.routes, hostname, method, path, target)?.record ?? null;
-    const upstream = (route ? this.routeUpstreams.get(route.route_id) : this.targetUpstreams.get(hostname)) ?? { problem: 'no backend' };
-    return 'url' in upstream ? { hostname, target, route, upstream: upstream.url } : { hostname, target, route, upstream: null, problem: upstream.problem };
+    const upstream = (route ? this.routeUpstreams.get(route.route_id) : this.targetUpstreams.get(hostname)) ?? {
+      problem: 'no backend',
+    };
+    return 'url' in upstream
+      ? { hostname, target, route, upstream: upstream.url }
+      : { hostname, target, route, upstream: null, problem: upstream.problem };
   }
 
   private routeUpstream(route: RouteRecord, instances: ReadonlyMap<string, string>): Upstream {
@@ -90,11 +103,15 @@ export class RoutingTable {
         return parseUrl(`http://127.0.0.1:${route.target_value}`, what);
       case 'instance': {
         const url = instances.get(route.target_value);
-        return url ? parseUrl(url, what) : { problem: `${what} targets instance "${route.target_value}", which is not registered` };
+        return url
+          ? parseUrl(url, what)
+          : { problem: `${what} targets instance "${route.target_value}", which is not registered` };
       }
       case 'hostname': {
         const other = this.targets.get(route.target_value);
-        return other ? parseUrl(other.target_url, what) : { problem: `${what} targets proxy target "${route.target_value}", which does not exist` };
+        return other
+          ? parseUrl(other.target_url, what)
+          : { problem: `${what} targets proxy target "${route.target_value}", which does not exist` };
       }
     }
   }

@@ -4,7 +4,15 @@ import { pipeline, Transform, type Duplex, type Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { sendError } from './error-responses';
 import { downstreamRawHeaders } from './forwarded-headers';
-import { describeUpstreamError, hasNoBody, NodeHttpForwardingEngine, report, type ForwardingEngine, type UpstreamFailure, type UpstreamRequest } from './forwarding-engine';
+import {
+  describeUpstreamError,
+  hasNoBody,
+  NodeHttpForwardingEngine,
+  report,
+  type ForwardingEngine,
+  type UpstreamFailure,
+  type UpstreamRequest,
+} from './forwarding-engine';
 
 /** undici refuses these on a request (it manages them itself); the dispatcher already drops the hop-by-hop ones. */
 const UNDICI_MANAGED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect']);
@@ -22,15 +30,17 @@ function undiciFailure(error: Error & { code?: string }): UpstreamFailure {
     case 'HPE_INVALID_CONSTANT':
     case 'UND_ERR_RESPONSE_STATUS_CODE':
     case 'UND_ERR_INFO':
-      return { status: 502, message: 'the backend closed the connection or sent an invalid response', kind: 'protocol' };
+      return {
+        status: 502,
+        message: 'the backend closed the connection or sent an invalid response',
+        kind: 'protocol',
+      };
     case undefined:
     default:
       // ECONNREFUSED, ENOTFOUND, TLS verification codes...: the same answers as the node:http engine.
       return describeUpstreamError(error);
   }
 }
-
-
 
 /**
  * The forwarding engine on undici: one keep-alive pool per backend origin (per connect timeout),
@@ -54,7 +64,12 @@ export class UndiciForwardingEngine implements ForwardingEngine, OnApplicationSh
   private agentFor(connectTimeoutMs: number): Agent {
     let agent = this.agents.get(connectTimeoutMs);
     if (!agent) {
-      agent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connect: { timeout: connectTimeoutMs }, pipelining: 1 });
+      agent = new Agent({
+        keepAliveTimeout: 60_000,
+        keepAliveMaxTimeout: 600_000,
+        connect: { timeout: connectTimeoutMs },
+        pipelining: 1,
+      });
       this.agents.set(connectTimeoutMs, agent);
     }
     return agent;
@@ -115,7 +130,11 @@ export class UndiciForwardingEngine implements ForwardingEngine, OnApplicationSh
         if (statusCode < 200) return true; // 1xx informational: wait for the final answer
         answered = true;
         resume = resumeBody;
-        const { headers: out, contentType } = downstreamRawHeaders(rawHeaders as unknown as Buffer[], upstream.responseHeaders, exchange ? { 'x-request-id': exchange.requestId } : {});
+        const { headers: out, contentType } = downstreamRawHeaders(
+          rawHeaders as unknown as Buffer[],
+          upstream.responseHeaders,
+          exchange ? { 'x-request-id': exchange.requestId } : {},
+        );
         res.writeHead(statusCode, statusText || undefined, out);
         if (/^text\/event-stream/i.test(contentType)) res.flushHeaders();
         else
@@ -137,7 +156,12 @@ export class UndiciForwardingEngine implements ForwardingEngine, OnApplicationSh
       onError: (error: Error & { code?: string }) => {
         if (clientGone || res.writableEnded) return;
         // A kept-alive connection the backend closed meanwhile: replay a body-less request once on a new one.
-        if (attempt === 0 && !answered && bodiless && (error.code === 'UND_ERR_SOCKET' || error.code === 'ECONNRESET')) {
+        if (
+          attempt === 0 &&
+          !answered &&
+          bodiless &&
+          (error.code === 'UND_ERR_SOCKET' || error.code === 'ECONNRESET')
+        ) {
           res.removeListener('close', onClose);
           this.forward(req, res, upstream, 1);
           return;

@@ -42,6 +42,8 @@ describe('container rules', () => {
       { stream: 'stdout', text: 'two' },
       { stream: 'stderr', text: 'oops' },
     ]);
-    expect(demuxDockerLog(Buffer.from('plain tty output\r\n'))).toEqual([{ stream: 'stdout', text: 'plain tty output' }]);
+    expect(demuxDockerLog(Buffer.from('plain tty output\r\n'))).toEqual([
+      { stream: 'stdout', text: 'plain tty output' },
+    ]);
   });
 });

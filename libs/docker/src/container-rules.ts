@@ -78,7 +78,8 @@ export interface LogLine {
 export function demuxDockerLog(buffer: Buffer): LogLine[] {
   const chunks: { stream: LogLine['stream']; data: Buffer }[] = [];
   let offset = 0;
-  const framed = buffer.length >= 8 && [0, 1, 2].includes(buffer[0]) && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
+  const framed =
+    buffer.length >= 8 && [0, 1, 2].includes(buffer[0]) && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
   if (!framed) {
     chunks.push({ stream: 'stdout', data: buffer });
   } else {

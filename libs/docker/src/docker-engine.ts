@@ -3,7 +3,18 @@ import Docker from 'dockerode';
 import { AppConfig } from '@app/config';
 import { DomainError, Invalid, NotFound } from '@app/http';
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 const PING_TIMEOUT_MS = 3000;
 
 /**
@@ -20,7 +31,9 @@ export class DockerEngine {
     const endpoint = config.docker;
     this.address = endpoint.display;
     this.docker =
-      endpoint.kind === 'socket' ? new Docker({ socketPath: endpoint.socketPath }) : new Docker({ protocol: endpoint.protocol, host: endpoint.host, port: endpoint.port });
+      endpoint.kind === 'socket'
+        ? new Docker({ socketPath: endpoint.socketPath })
+        : new Docker({ protocol: endpoint.protocol, host: endpoint.host, port: endpoint.port });
   }
 
   /** Fails fast (503) when the engine does not answer a ping within a few seconds. */
@@ -30,7 +43,10 @@ export class DockerEngine {
       await Promise.race([
         this.docker.ping(),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${PING_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
+          timer = setTimeout(
+            () => reject(Object.assign(new Error(`no answer within ${PING_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })),
+            PING_TIMEOUT_MS,
+          );
         }),
       ]);
     } catch (error) {
@@ -61,11 +77,17 @@ export class DockerEngine {
 
   translate(error: unknown, what: string): Error {
     if (error instanceof DomainError) return error;
-    const e = error as Error & { code?: string; statusCode?: number; json?: { message?: string } | null; reason?: string };
+    const e = error as Error & {
+      code?: string;
+      statusCode?: number;
+      json?: { message?: string } | null;
+      reason?: string;
+    };
     if (e.code && UNREACHABLE_CODES.has(e.code)) {
       return new DomainError('unavailable', `Docker Engine unreachable at ${this.address}: ${e.code} (${e.message})`);
     }
-    if (/socket hang up/i.test(e.message ?? '')) return new DomainError('unavailable', `Docker Engine unreachable at ${this.address}: ${e.message}`);
+    if (/socket hang up/i.test(e.message ?? ''))
+      return new DomainError('unavailable', `Docker Engine unreachable at ${this.address}: ${e.message}`);
     const detail = engineMessage(e);
     switch (e.statusCode) {
       case 400:

@@ -40,7 +40,10 @@ export class DockerModule {
         ServiceTelemetryService,
         ExternalServicesService,
         ServiceReconciler,
-        options.externalServiceRegistry ?? { provide: EXTERNAL_SERVICE_REGISTRY, useClass: RedisExternalServiceRegistry },
+        options.externalServiceRegistry ?? {
+          provide: EXTERNAL_SERVICE_REGISTRY,
+          useClass: RedisExternalServiceRegistry,
+        },
         ...(options.proxyPublisher ? [options.proxyPublisher] : []),
       ],
       exports: [ServicesService, DockerEngine],

@@ -60,7 +60,9 @@ export class RedisExternalServiceRegistry implements ExternalServiceRegistry {
     const names = (await this.redis.client.smembers(this.indexKey)).sort();
     if (names.length === 0) return [];
     const keys = names.map((n) => this.recordKey(n));
-    return (await this.redis.client.mget(...keys)).flatMap((raw, i) => (raw === null ? [] : [decodeRecord(ExternalServiceRecord, keys[i], raw)]));
+    return (await this.redis.client.mget(...keys)).flatMap((raw, i) =>
+      raw === null ? [] : [decodeRecord(ExternalServiceRecord, keys[i], raw)],
+    );
   }
 
   async create(record: ExternalServiceRecord): Promise<boolean> {

@@ -15,8 +15,10 @@ export class ExternalServicesService {
   ) {}
 
   async create(auth: AuthContext, input: CreateExternalServiceDto): Promise<ExternalServiceDto> {
-    if (RESERVED_SERVICE_NAMES.includes(input.service_name)) throw Invalid(`service_name "${input.service_name}" is reserved (an API path); choose another`);
-    if (await this.services.find(input.service_name)) throw Conflict(`a Docker service named "${input.service_name}" already exists`);
+    if (RESERVED_SERVICE_NAMES.includes(input.service_name))
+      throw Invalid(`service_name "${input.service_name}" is reserved (an API path); choose another`);
+    if (await this.services.find(input.service_name))
+      throw Conflict(`a Docker service named "${input.service_name}" already exists`);
     const record: ExternalServiceRecord = {
       name: input.service_name,
       target_url: input.target_url,
@@ -24,7 +26,8 @@ export class ExternalServicesService {
       owner: auth.tokenName,
       created_at: new Date().toISOString(),
     };
-    if (!(await this.registry.create(record))) throw Conflict(`an external service named "${input.service_name}" already exists`);
+    if (!(await this.registry.create(record)))
+      throw Conflict(`an external service named "${input.service_name}" already exists`);
     return toDto(record);
   }
 
@@ -42,5 +45,12 @@ export class ExternalServicesService {
 }
 
 function toDto(r: ExternalServiceRecord): ExternalServiceDto {
-  return { service_name: r.name, type: 'external', target_url: r.target_url, description: r.description ?? null, owner: r.owner, created_at: r.created_at };
+  return {
+    service_name: r.name,
+    type: 'external',
+    target_url: r.target_url,
+    description: r.description ?? null,
+    owner: r.owner,
+    created_at: r.created_at,
+  };
 }

@@ -52,7 +52,10 @@ export function containerOptions(record: ServiceRecord, deployment: string): Con
       // No swap beyond the memory limit.
       MemorySwap: memory,
       NanoCpus: record.cpu_limit ? Math.round(record.cpu_limit * 1e9) : undefined,
-      RestartPolicy: { Name: record.restart_policy === 'no' ? '' : record.restart_policy, MaximumRetryCount: record.restart_policy === 'on-failure' ? 5 : 0 },
+      RestartPolicy: {
+        Name: record.restart_policy === 'no' ? '' : record.restart_policy,
+        MaximumRetryCount: record.restart_policy === 'on-failure' ? 5 : 0,
+      },
       ReadonlyRootfs: record.read_only_root,
       // A read-only root still needs a writable /tmp for most programs.
       Tmpfs: record.read_only_root ? { '/tmp': 'rw,noexec,nosuid,size=16m' } : undefined,
@@ -86,13 +89,23 @@ export class ServiceContainers {
   async assertImagePresent(image: string): Promise<void> {
     const found = await this.engine.maybe(`image ${image}`, (d) => d.getImage(image).inspect());
     if (!found) {
-      throw this.engine.translate({ statusCode: 400, message: `image "${image}" is not on the Docker host; this server does not pull images: docker pull or docker load it first` }, image);
+      throw this.engine.translate(
+        {
+          statusCode: 400,
+          message: `image "${image}" is not on the Docker host; this server does not pull images: docker pull or docker load it first`,
+        },
+        image,
+      );
     }
   }
 
   async assertNetworkExists(network: string): Promise<void> {
     const found = await this.engine.maybe(`network ${network}`, (d) => d.getNetwork(network).inspect());
-    if (!found) throw this.engine.translate({ statusCode: 400, message: `network "${network}" (DOCKER_NETWORK) does not exist on the Docker host` }, network);
+    if (!found)
+      throw this.engine.translate(
+        { statusCode: 400, message: `network "${network}" (DOCKER_NETWORK) does not exist on the Docker host` },
+        network,
+      );
   }
 
   /**
@@ -103,11 +116,16 @@ export class ServiceContainers {
    */
   async ensure(record: ServiceRecord, start: boolean): Promise<string> {
     for (let attempt = 1; ; attempt++) {
-      const existing = await this.engine.maybe(`container ${record.container_name}`, (d) => d.getContainer(record.container_name).inspect());
+      const existing = await this.engine.maybe(`container ${record.container_name}`, (d) =>
+        d.getContainer(record.container_name).inspect(),
+      );
       if (existing) {
         const labels = existing.Config.Labels ?? {};
         const ours = labels[LABELS.deployment] === this.deployment && labels[LABELS.service] === record.name;
-        if (!ours) throw Conflict(`a container named "${record.container_name}" exists on the Docker host and was not made by this deployment; remove it`);
+        if (!ours)
+          throw Conflict(
+            `a container named "${record.container_name}" exists on the Docker host and was not made by this deployment; remove it`,
+          );
         if (labels[LABELS.generation] === record.generation) {
           if (start && !existing.State.Running) await this.start(existing.Id, record.name);
           return existing.Id;
@@ -118,7 +136,13 @@ export class ServiceContainers {
         return await this.create(record, start);
       } catch (error) {
         // Another replica created it between our look and our create: look again (once).
-        if (attempt === 1 && error instanceof DomainError && error.code === 'conflict' && /already in use/.test(error.message)) continue;
+        if (
+          attempt === 1 &&
+          error instanceof DomainError &&
+          error.code === 'conflict' &&
+          /already in use/.test(error.message)
+        )
+          continue;
         throw error;
       }
     }
@@ -127,15 +151,20 @@ export class ServiceContainers {
   /** Removes the container of this record's generation (by id, else by name when its labels say it is this generation's); false when there was none. */
   async removeOwn(record: ServiceRecord): Promise<boolean> {
     if (record.container_id) return this.remove(record.container_id);
-    const existing = await this.engine.maybe(`container ${record.container_name}`, (d) => d.getContainer(record.container_name).inspect());
+    const existing = await this.engine.maybe(`container ${record.container_name}`, (d) =>
+      d.getContainer(record.container_name).inspect(),
+    );
     const labels = existing?.Config.Labels ?? {};
-    if (!existing || labels[LABELS.deployment] !== this.deployment || labels[LABELS.generation] !== record.generation) return false;
+    if (!existing || labels[LABELS.deployment] !== this.deployment || labels[LABELS.generation] !== record.generation)
+      return false;
     return this.remove(existing.Id);
   }
 
   /** Creates the container (and starts it when asked); returns its id. */
   async create(record: ServiceRecord, start: boolean): Promise<string> {
-    const container = await this.engine.call(`image ${record.image}`, (d) => d.createContainer(containerOptions(record, this.deployment)));
+    const container = await this.engine.call(`image ${record.image}`, (d) =>
+      d.createContainer(containerOptions(record, this.deployment)),
+    );
     if (start) await this.start(container.id, record.name);
     return container.id;
   }
@@ -145,7 +174,9 @@ export class ServiceContainers {
   }
 
   async stop(id: string, service: string): Promise<void> {
-    await this.ignoring304(this.engine.call(`container of service "${service}"`, (d) => d.getContainer(id).stop({ t: 5 })));
+    await this.ignoring304(
+      this.engine.call(`container of service "${service}"`, (d) => d.getContainer(id).stop({ t: 5 })),
+    );
   }
 
   async restart(id: string, service: string): Promise<void> {
@@ -154,7 +185,10 @@ export class ServiceContainers {
 
   /** Removes the container (running or not); false when it was already gone. */
   async remove(idOrName: string): Promise<boolean> {
-    const removed = await this.engine.maybe(`container ${idOrName}`, (d) => d.getContainer(idOrName).remove({ force: true, v: true }) as Promise<unknown>);
+    const removed = await this.engine.maybe(
+      `container ${idOrName}`,
+      (d) => d.getContainer(idOrName).remove({ force: true, v: true }) as Promise<unknown>,
+    );
     return removed !== null;
   }
 
@@ -168,7 +202,10 @@ export class ServiceContainers {
   /** Containers of this deployment carrying the managed label (running or not). */
   async listManaged(): Promise<ContainerInfo[]> {
     return this.engine.call('containers', (d) =>
-      d.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.deployment}=${this.deployment}`] } }),
+      d.listContainers({
+        all: true,
+        filters: { label: [`${LABELS.managed}=true`, `${LABELS.deployment}=${this.deployment}`] },
+      }),
     );
   }
 
@@ -193,7 +230,10 @@ export class ServiceContainers {
   }
 
   async stats(id: string, service: string): Promise<ContainerStatsSummary> {
-    const stats = await this.engine.call(`container of service "${service}"`, (d) => d.getContainer(id).stats({ stream: false }) as Promise<ContainerStats>);
+    const stats = await this.engine.call(
+      `container of service "${service}"`,
+      (d) => d.getContainer(id).stats({ stream: false }) as Promise<ContainerStats>,
+    );
     return summarizeStats(stats);
   }
 

@@ -27,7 +27,11 @@ export function isSettled(record: ServiceRecord): boolean {
   return state === 'failed' || state === 'proxied' || (state === 'started' && !record.auto_proxy);
 }
 
-export function lifecycle(state: ServiceLifecycleRecord['state'], reason: string | null = null, errorCode?: ServiceLifecycleRecord['error_code']): ServiceLifecycleRecord {
+export function lifecycle(
+  state: ServiceLifecycleRecord['state'],
+  reason: string | null = null,
+  errorCode?: ServiceLifecycleRecord['error_code'],
+): ServiceLifecycleRecord {
   return { state, reason, ...(errorCode ? { error_code: errorCode } : {}), updated_at: new Date().toISOString() };
 }
 
@@ -61,14 +65,24 @@ export class ServiceLifecycle {
   async request(record: ServiceRecord): Promise<void> {
     await this.bus.publish(
       CONTAINER_REQUESTED,
-      { service_name: record.name, generation: record.generation, owner: record.owner, image: record.image, auto_proxy: Boolean(record.auto_proxy) },
+      {
+        service_name: record.name,
+        generation: record.generation,
+        owner: record.owner,
+        image: record.image,
+        auto_proxy: Boolean(record.auto_proxy),
+      },
       { dedupeKey: `container-requested:${record.name}:${record.generation}` },
     );
   }
 
   /** Publishes a lifecycle step's result once per service name and generation. */
   async announce(type: string, record: ServiceRecord, payload: Record<string, unknown>): Promise<void> {
-    await this.bus.publish(type, { service_name: record.name, generation: record.generation, ...payload }, { dedupeKey: `${type}:${record.name}:${record.generation}` });
+    await this.bus.publish(
+      type,
+      { service_name: record.name, generation: record.generation, ...payload },
+      { dedupeKey: `${type}:${record.name}:${record.generation}` },
+    );
   }
 
   async deleted(payload: Record<string, unknown>): Promise<void> {
@@ -103,14 +117,18 @@ export class ServiceLifecycle {
     while (!isSettled(current) && Date.now() < deadline) {
       await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
       const latest = await this.repository.find(record.name);
-      if (!latest || latest.generation !== record.generation) throw NotFound(`service "${record.name}" (deleted while it was being created)`);
+      if (!latest || latest.generation !== record.generation)
+        throw NotFound(`service "${record.name}" (deleted while it was being created)`);
       current = latest;
     }
     return current;
   }
 
   private async holding<T>(lock: HeldLock, work: () => Promise<T>): Promise<T> {
-    const heartbeat = setInterval(() => void this.locks.extend(lock, this.lockTtlMs).catch(() => false), Math.max(50, Math.floor(this.lockTtlMs / 3)));
+    const heartbeat = setInterval(
+      () => void this.locks.extend(lock, this.lockTtlMs).catch(() => false),
+      Math.max(50, Math.floor(this.lockTtlMs / 3)),
+    );
     try {
       return await work();
     } finally {

@@ -84,14 +84,19 @@ function setup(initial: ServiceRecord | null, options: { maxAttempts?: number; l
     },
   } as unknown as ServicesRepository;
   const ports = {
-    forService: () => Promise.resolve((stored?.ports ?? []).filter((p) => !released.includes(p.host_port)).map((p) => ({ port: p.host_port }))),
+    forService: () =>
+      Promise.resolve(
+        (stored?.ports ?? []).filter((p) => !released.includes(p.host_port)).map((p) => ({ port: p.host_port })),
+      ),
     release: (list: number[]) => Promise.resolve(void released.push(...list)),
   } as unknown as PortsService;
   const lifecycle = {
-    tryWithLock: async (_name: string, work: () => Promise<unknown>) => (options.lockHeld ? null : { value: await work() }),
+    tryWithLock: async (_name: string, work: () => Promise<unknown>) =>
+      options.lockHeld ? null : { value: await work() },
     announce: (type: string, r: ServiceRecord, payload: Record<string, unknown>) => {
       const key = `${type}:${r.name}:${r.generation}`;
-      if (!dedupe.has(key)) published.push({ type, payload: { service_name: r.name, generation: r.generation, ...payload } });
+      if (!dedupe.has(key))
+        published.push({ type, payload: { service_name: r.name, generation: r.generation, ...payload } });
       dedupe.add(key);
       return Promise.resolve();
     },
@@ -103,8 +108,13 @@ function setup(initial: ServiceRecord | null, options: { maxAttempts?: number; l
     },
     unpublish: () => Promise.resolve(),
   };
-  const config = { workflow: { maxAttempts: options.maxAttempts ?? 3 }, baseDomain: 'example.test' } as unknown as AppConfig;
-  const bus = { subscribe: (s: { group: string; types: readonly string[] }) => subscriptions.push(s) } as unknown as EventBus;
+  const config = {
+    workflow: { maxAttempts: options.maxAttempts ?? 3 },
+    baseDomain: 'example.test',
+  } as unknown as AppConfig;
+  const bus = {
+    subscribe: (s: { group: string; types: readonly string[] }) => subscriptions.push(s),
+  } as unknown as EventBus;
   const worker = new ServiceLifecycleWorker(bus, repository, containers, ports, lifecycle, config, proxy);
   return {
     worker,
@@ -120,8 +130,16 @@ function setup(initial: ServiceRecord | null, options: { maxAttempts?: number; l
   };
 }
 
-const event = (type: string, payload: Record<string, unknown>, attempt = 1): WorkflowEvent => ({ id: '1-0', type, payload, published_at: '2026-01-01T00:00:00.000Z', origin: 'test', attempt });
-const requested = (attempt = 1, generation = 'g1') => event('container.requested', { service_name: 'web', generation }, attempt);
+const event = (type: string, payload: Record<string, unknown>, attempt = 1): WorkflowEvent => ({
+  id: '1-0',
+  type,
+  payload,
+  published_at: '2026-01-01T00:00:00.000Z',
+  origin: 'test',
+  attempt,
+});
+const requested = (attempt = 1, generation = 'g1') =>
+  event('container.requested', { service_name: 'web', generation }, attempt);
 const started = (attempt = 1) => event('container.started', { service_name: 'web', generation: 'g1' }, attempt);
 
 describe('ServiceLifecycleWorker (container.requested → started → proxied)', () => {
@@ -181,16 +199,35 @@ describe('ServiceLifecycleWorker (container.requested → started → proxied)',
 
   it('fails at once when the engine refuses to start it: no container, ports released, reason kept', async () => {
     const t = setup(record());
-    t.failStart(Object.assign(new Error('(HTTP code 500) server error - unable to find user nobody: no matching entries in passwd file'), { statusCode: 500, json: { message: 'unable to find user nobody: no matching entries in passwd file' } }));
+    t.failStart(
+      Object.assign(
+        new Error('(HTTP code 500) server error - unable to find user nobody: no matching entries in passwd file'),
+        { statusCode: 500, json: { message: 'unable to find user nobody: no matching entries in passwd file' } },
+      ),
+    );
     await t.worker.handleRequested(requested(1));
     expect(t.stored()).toMatchObject({
-      lifecycle: { state: 'failed', reason: 'Docker Engine: unable to find user nobody: no matching entries in passwd file', error_code: 'internal' },
+      lifecycle: {
+        state: 'failed',
+        reason: 'Docker Engine: unable to find user nobody: no matching entries in passwd file',
+        error_code: 'internal',
+      },
       ports: [],
     });
     expect(t.stored()!.container_id).toBeUndefined();
     expect(t.engine.size).toBe(0);
     expect(t.released).toEqual([9001]);
-    expect(t.published).toEqual([{ type: 'container.failed', payload: { service_name: 'web', generation: 'g1', step: 'start', error: 'Docker Engine: unable to find user nobody: no matching entries in passwd file' } }]);
+    expect(t.published).toEqual([
+      {
+        type: 'container.failed',
+        payload: {
+          service_name: 'web',
+          generation: 'g1',
+          step: 'start',
+          error: 'Docker Engine: unable to find user nobody: no matching entries in passwd file',
+        },
+      },
+    ]);
     // A redelivery of the request changes nothing more.
     await t.worker.handleRequested(requested(1));
     expect(t.calls.creates).toBe(1);
@@ -199,7 +236,10 @@ describe('ServiceLifecycleWorker (container.requested → started → proxied)',
 
   it('leaves an outage to the bus retries, and fails on the last attempt', async () => {
     const t = setup(record(), { maxAttempts: 3 });
-    const outage = new DomainError('unavailable', 'Docker Engine unreachable at unix:///var/run/docker.sock: ECONNREFUSED (connect ECONNREFUSED)');
+    const outage = new DomainError(
+      'unavailable',
+      'Docker Engine unreachable at unix:///var/run/docker.sock: ECONNREFUSED (connect ECONNREFUSED)',
+    );
     t.failStart(outage);
     await expect(t.worker.handleRequested(requested(1))).rejects.toBe(outage);
     await expect(t.worker.handleRequested(requested(2))).rejects.toBe(outage);
@@ -213,10 +253,23 @@ describe('ServiceLifecycleWorker (container.requested → started → proxied)',
   it('publishes the proxy once it runs and moves to proxied; a redelivery publishes nothing more', async () => {
     const t = setup(record({ lifecycle: { state: 'started', reason: null }, container_id: 'id-1' }));
     await t.worker.handleStarted(started());
-    expect(t.stored()).toMatchObject({ proxy_hostname: 'web.example.test', lifecycle: { state: 'proxied', reason: null } });
+    expect(t.stored()).toMatchObject({
+      proxy_hostname: 'web.example.test',
+      lifecycle: { state: 'proxied', reason: null },
+    });
     await t.worker.handleStarted(started());
     expect(t.calls.publishes).toBe(1);
-    expect(t.published).toEqual([{ type: 'container.proxied', payload: { service_name: 'web', generation: 'g1', hostname: 'web.example.test', target_url: 'http://127.0.0.1:9001' } }]);
+    expect(t.published).toEqual([
+      {
+        type: 'container.proxied',
+        payload: {
+          service_name: 'web',
+          generation: 'g1',
+          hostname: 'web.example.test',
+          target_url: 'http://127.0.0.1:9001',
+        },
+      },
+    ]);
   });
 
   it('does not proxy services without auto_proxy', async () => {
@@ -231,7 +284,13 @@ describe('ServiceLifecycleWorker (container.requested → started → proxied)',
     t.engine.set('mcp-test-web', { id: 'id-1', generation: 'g1', running: true });
     t.failPublish(Conflict('proxy target "web.example.test" already exists and belongs to another token'));
     await t.worker.handleStarted(started());
-    expect(t.stored()).toMatchObject({ lifecycle: { state: 'failed', reason: 'proxy target "web.example.test" already exists and belongs to another token', error_code: 'conflict' } });
+    expect(t.stored()).toMatchObject({
+      lifecycle: {
+        state: 'failed',
+        reason: 'proxy target "web.example.test" already exists and belongs to another token',
+        error_code: 'conflict',
+      },
+    });
     expect(t.stored()!.proxy_hostname).toBeUndefined();
     expect(t.engine.size).toBe(0);
     expect(t.released).toEqual([9001]);

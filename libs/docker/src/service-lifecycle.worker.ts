@@ -54,8 +54,16 @@ export class ServiceLifecycleWorker implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.bus.subscribe({ group: CONTAINERS_GROUP, types: [CONTAINER_REQUESTED], handle: (event) => this.handleRequested(event) });
-    this.bus.subscribe({ group: CONTAINER_PROXY_GROUP, types: [CONTAINER_STARTED], handle: (event) => this.handleStarted(event) });
+    this.bus.subscribe({
+      group: CONTAINERS_GROUP,
+      types: [CONTAINER_REQUESTED],
+      handle: (event) => this.handleRequested(event),
+    });
+    this.bus.subscribe({
+      group: CONTAINER_PROXY_GROUP,
+      types: [CONTAINER_STARTED],
+      handle: (event) => this.handleStarted(event),
+    });
   }
 
   /** `container.requested`: the container of this generation exists and runs; the record says `started`. */
@@ -63,7 +71,8 @@ export class ServiceLifecycleWorker implements OnModuleInit {
     return this.step(event, 'start', async (record) => {
       if (record.lifecycle.state !== 'requested') {
         // Done already (the replica may have died before announcing it): announce again, deduplicated.
-        if (record.lifecycle.state === 'started' || record.lifecycle.state === 'proxied') await this.announceStarted(record);
+        if (record.lifecycle.state === 'started' || record.lifecycle.state === 'proxied')
+          await this.announceStarted(record);
         return;
       }
       record.container_id = await this.containers.ensure(record, record.start ?? true);
@@ -80,9 +89,14 @@ export class ServiceLifecycleWorker implements OnModuleInit {
       if (!record.auto_proxy) return;
       if (record.lifecycle.state === 'proxied') return void (await this.announceProxied(record));
       if (record.lifecycle.state !== 'started') return;
-      if (!this.proxy) throw new DomainError('unavailable', 'proxy targets are not available in this server build (no ServiceProxyPublisher is bound)');
+      if (!this.proxy)
+        throw new DomainError(
+          'unavailable',
+          'proxy targets are not available in this server build (no ServiceProxyPublisher is bound)',
+        );
       const target = serviceTargetUrl(record);
-      if (!target) throw new DomainError('invalid', `service "${record.name}" publishes no TCP port for the proxy to reach`);
+      if (!target)
+        throw new DomainError('invalid', `service "${record.name}" publishes no TCP port for the proxy to reach`);
       const hostname = `${record.name}.${this.config.baseDomain}`;
       await this.proxy.publish(record.owner, hostname, target);
       record.proxy_hostname = hostname;
@@ -103,7 +117,8 @@ export class ServiceLifecycleWorker implements OnModuleInit {
       try {
         await work(record);
       } catch (error) {
-        if (error instanceof RetryLater || (!isPermanent(error) && event.attempt < this.config.workflow.maxAttempts)) throw error;
+        if (error instanceof RetryLater || (!isPermanent(error) && event.attempt < this.config.workflow.maxAttempts))
+          throw error;
         await this.fail(record, step, error);
       }
     });
@@ -122,7 +137,9 @@ export class ServiceLifecycleWorker implements OnModuleInit {
       await this.containers.removeOwn(record);
     } catch (e) {
       // Left for the reconciler: a container labelled as ours that no record points at is an orphan.
-      this.logger.warn(`service ${record.name}: could not remove its container after the failure: ${(e as Error).message}`);
+      this.logger.warn(
+        `service ${record.name}: could not remove its container after the failure: ${(e as Error).message}`,
+      );
     }
     await this.ports.release((await this.ports.forService(record.name)).map((p) => p.port));
     record.ports = [];
@@ -133,11 +150,18 @@ export class ServiceLifecycleWorker implements OnModuleInit {
   }
 
   private announceStarted(record: ServiceRecord): Promise<void> {
-    return this.lifecycle.announce(CONTAINER_STARTED, record, { container_name: record.container_name, container_id: record.container_id ?? null, auto_proxy: Boolean(record.auto_proxy) });
+    return this.lifecycle.announce(CONTAINER_STARTED, record, {
+      container_name: record.container_name,
+      container_id: record.container_id ?? null,
+      auto_proxy: Boolean(record.auto_proxy),
+    });
   }
 
   private announceProxied(record: ServiceRecord): Promise<void> {
-    return this.lifecycle.announce(CONTAINER_PROXIED, record, { hostname: record.proxy_hostname, target_url: serviceTargetUrl(record) });
+    return this.lifecycle.announce(CONTAINER_PROXIED, record, {
+      hostname: record.proxy_hostname,
+      target_url: serviceTargetUrl(record),
+    });
   }
 }
 

@@ -41,7 +41,11 @@ export class ServiceReconciler implements OnApplicationBootstrap {
   }
 
   async report(): Promise<ReconciliationReportDto> {
-    const [containers, records, allocations] = await Promise.all([this.containers.listManaged(), this.services.allRecords(), this.ports.listAll()]);
+    const [containers, records, allocations] = await Promise.all([
+      this.containers.listManaged(),
+      this.services.allRecords(),
+      this.ports.listAll(),
+    ]);
     const names = new Set(records.map((r) => r.name));
     const ids = new Set(containers.map((c) => c.Id));
     const byName = new Set(containers.map((c) => c.Labels[LABELS.service]));
@@ -49,7 +53,16 @@ export class ServiceReconciler implements OnApplicationBootstrap {
     const report: ReconciliationReportDto = {
       scanned_at: new Date(now).toISOString(),
       orphan_containers: containers
-        .filter((c) => !records.some((r) => r.container_id === c.Id || (r.lifecycle.state === 'requested' && r.name === c.Labels[LABELS.service] && r.generation === c.Labels[LABELS.generation])))
+        .filter(
+          (c) =>
+            !records.some(
+              (r) =>
+                r.container_id === c.Id ||
+                (r.lifecycle.state === 'requested' &&
+                  r.name === c.Labels[LABELS.service] &&
+                  r.generation === c.Labels[LABELS.generation]),
+            ),
+        )
         .map((c) => ({
           container_id: c.Id,
           container_name: (c.Names[0] ?? '').replace(/^\//, ''),
@@ -60,9 +73,15 @@ export class ServiceReconciler implements OnApplicationBootstrap {
       vanished_containers: records
         // A failed service has no container on purpose (its reason stays readable until it is deleted).
         .filter((r) => r.lifecycle.state !== 'failed')
-        .filter((r) => (r.container_id ? !ids.has(r.container_id) : !byName.has(r.name) && now - Date.parse(r.created_at) > CREATING_GRACE_MS))
+        .filter((r) =>
+          r.container_id
+            ? !ids.has(r.container_id)
+            : !byName.has(r.name) && now - Date.parse(r.created_at) > CREATING_GRACE_MS,
+        )
         .map((r) => ({ service_name: r.name, owner: r.owner, container_id: r.container_id ?? null })),
-      orphan_ports: allocations.filter((p) => p.service && !names.has(p.service)).map((p) => ({ port: p.port, service: p.service! })),
+      orphan_ports: allocations
+        .filter((p) => p.service && !names.has(p.service))
+        .map((p) => ({ port: p.port, service: p.service! })),
     };
     this.lastReport = report;
     return report;
@@ -72,7 +91,8 @@ export class ServiceReconciler implements OnApplicationBootstrap {
   async cleanup(): Promise<CleanupResultDto> {
     const report = await this.report();
     const removed: string[] = [];
-    for (const c of report.orphan_containers) if (await this.containers.remove(c.container_id)) removed.push(c.container_name);
+    for (const c of report.orphan_containers)
+      if (await this.containers.remove(c.container_id)) removed.push(c.container_name);
     const deleted: string[] = [];
     const released: number[] = [];
     const records = await this.services.allRecords();
@@ -86,7 +106,12 @@ export class ServiceReconciler implements OnApplicationBootstrap {
     const orphanPorts = report.orphan_ports.map((p) => p.port);
     await this.ports.release(orphanPorts);
     released.push(...orphanPorts);
-    return { ...report, removed_containers: removed, deleted_services: deleted, released_ports: released.sort((a, b) => a - b) };
+    return {
+      ...report,
+      removed_containers: removed,
+      deleted_services: deleted,
+      released_ports: released.sort((a, b) => a - b),
+    };
   }
 
   private async scanAndLog(): Promise<void> {

@@ -34,7 +34,8 @@ export class ServiceTelemetryService {
     const record = await this.services.find(name);
     if (!record) throw NotFound(`service "${name}"`);
     auth.assertOwner(record.owner, `service "${name}"`);
-    if (!record.container_id) throw Conflict(`service "${name}" has no container (lifecycle ${record.lifecycle.state})`);
+    if (!record.container_id)
+      throw Conflict(`service "${name}" has no container (lifecycle ${record.lifecycle.state})`);
     return record;
   }
 }

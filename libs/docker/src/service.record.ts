@@ -1,5 +1,18 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { BIND_ADDRESSES, BindAddress, PORT_PROTOCOLS, PortProtocol } from '@app/ports';
 
 export const RESTART_POLICIES = ['no', 'always', 'unless-stopped', 'on-failure'] as const;
@@ -173,6 +186,8 @@ export class ServiceRecord {
 
 /** URL the proxy forwards to: the published TCP port of `internal_port` (else the first TCP port) on 127.0.0.1. */
 export function serviceTargetUrl(record: ServiceRecord): string | null {
-  const port = record.ports.find((p) => p.container_port === record.internal_port && p.protocol === 'tcp') ?? record.ports.find((p) => p.protocol === 'tcp');
+  const port =
+    record.ports.find((p) => p.container_port === record.internal_port && p.protocol === 'tcp') ??
+    record.ports.find((p) => p.protocol === 'tcp');
   return port ? `http://127.0.0.1:${port.host_port}` : null;
 }

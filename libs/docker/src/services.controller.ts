@@ -43,10 +43,27 @@ export class ServicesController {
    */
   @Post()
   @Authenticated()
-  @ApiResponse({ status: 201, type: ServiceDto, description: 'created: lifecycle started (or proxied with auto_proxy)' })
-  @ApiResponse({ status: 202, type: ServiceDto, description: 'accepted: still in progress after `wait` seconds (lifecycle requested or started)' })
-  async create(@Auth() auth: AuthContext, @Body() body: CreateServiceDto, @Query() query: CreateServiceQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<ServiceDto> {
-    const { service, settled } = await this.services.createAndWait(auth, body, query.wait ?? DEFAULT_CREATE_WAIT_SECONDS);
+  @ApiResponse({
+    status: 201,
+    type: ServiceDto,
+    description: 'created: lifecycle started (or proxied with auto_proxy)',
+  })
+  @ApiResponse({
+    status: 202,
+    type: ServiceDto,
+    description: 'accepted: still in progress after `wait` seconds (lifecycle requested or started)',
+  })
+  async create(
+    @Auth() auth: AuthContext,
+    @Body() body: CreateServiceDto,
+    @Query() query: CreateServiceQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ServiceDto> {
+    const { service, settled } = await this.services.createAndWait(
+      auth,
+      body,
+      query.wait ?? DEFAULT_CREATE_WAIT_SECONDS,
+    );
     if (!settled) void reply.status(202);
     return service;
   }
@@ -101,8 +118,15 @@ export class ServicesController {
   /** Deletes the container, its port allocations, and (by default) its proxy target. */
   @Delete(':name')
   @Authenticated()
-  delete(@Auth() auth: AuthContext, @Param('name') name: string, @Query() query: DeleteServiceQueryDto): Promise<ServiceDeletedDto> {
-    return this.services.delete(auth, name, { deleteProxy: query.delete_proxy !== 'false', deleteCertificate: query.delete_certificate === 'true' });
+  delete(
+    @Auth() auth: AuthContext,
+    @Param('name') name: string,
+    @Query() query: DeleteServiceQueryDto,
+  ): Promise<ServiceDeletedDto> {
+    return this.services.delete(auth, name, {
+      deleteProxy: query.delete_proxy !== 'false',
+      deleteCertificate: query.delete_certificate === 'true',
+    });
   }
 
   @Post(':name/start')
@@ -138,7 +162,12 @@ export class ServicesController {
   @Get(':name/logs')
   @Authenticated()
   @ApiProduces('application/json', 'text/plain')
-  async logs(@Auth() auth: AuthContext, @Param('name') name: string, @Query() query: LogsQueryDto, @Res() reply: FastifyReply): Promise<ServiceLogsDto | void> {
+  async logs(
+    @Auth() auth: AuthContext,
+    @Param('name') name: string,
+    @Query() query: LogsQueryDto,
+    @Res() reply: FastifyReply,
+  ): Promise<ServiceLogsDto | void> {
     const tail = query.tail ?? 100;
     const timestamps = query.timestamps === 'true';
     if (query.follow === 'true') {
@@ -166,13 +195,21 @@ export class ServicesController {
   /** Allocates and publishes one more port (the container is recreated: Docker cannot add a binding). */
   @Post(':name/ports')
   @Authenticated()
-  async addPort(@Auth() auth: AuthContext, @Param('name') name: string, @Body() body: AddServicePortDto): Promise<PortAllocationDto> {
+  async addPort(
+    @Auth() auth: AuthContext,
+    @Param('name') name: string,
+    @Body() body: AddServicePortDto,
+  ): Promise<PortAllocationDto> {
     return toPortDto(await this.services.addPort(auth, name, body));
   }
 
   @Delete(':name/ports/:port_name')
   @Authenticated()
-  async removePort(@Auth() auth: AuthContext, @Param('name') name: string, @Param('port_name') portName: string): Promise<PortAllocationDto> {
+  async removePort(
+    @Auth() auth: AuthContext,
+    @Param('name') name: string,
+    @Param('port_name') portName: string,
+  ): Promise<PortAllocationDto> {
     return toPortDto(await this.services.removePort(auth, name, portName));
   }
 }

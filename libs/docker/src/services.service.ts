@@ -4,7 +4,16 @@ import { AppConfig } from '@app/config';
 import { Conflict, DomainError, Forbidden, Invalid, NotFound } from '@app/http';
 import { BindAddress, PortAllocationRecord, PortsService } from '@app/ports';
 import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
-import { containerName, ENV_NAME_PATTERN, imageAllowed, LABEL_KEY_PATTERN, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, parseMemoryLimit, RESERVED_LABEL_PREFIX } from './container-rules';
+import {
+  containerName,
+  ENV_NAME_PATTERN,
+  imageAllowed,
+  LABEL_KEY_PATTERN,
+  MAX_MEMORY_BYTES,
+  MIN_MEMORY_BYTES,
+  parseMemoryLimit,
+  RESERVED_LABEL_PREFIX,
+} from './container-rules';
 import { AddServicePortDto, CreateServiceDto, PortConfigDto, ServiceDeletedDto, ServiceDto } from './dto/service.dto';
 import { EXTERNAL_SERVICE_REGISTRY, ExternalServiceRegistry } from './external-service.registry';
 import { ServiceContainers } from './service-containers';
@@ -16,7 +25,8 @@ import { ServicesRepository } from './services.repository';
 /** Names that are API paths under /api/v1/services. */
 export const RESERVED_SERVICE_NAMES = ['external', 'reconciliation', 'cleanup'];
 
-const PROXY_UNAVAILABLE = 'proxy targets are not available in this server build (no ServiceProxyPublisher is bound); create the service without auto_proxy';
+const PROXY_UNAVAILABLE =
+  'proxy targets are not available in this server build (no ServiceProxyPublisher is bound); create the service without auto_proxy';
 
 /** Docker services: validation and policy, records, ports, containers, and the proxy seam. */
 @Injectable()
@@ -56,7 +66,8 @@ export class ServicesService implements OnModuleInit {
   async create(auth: AuthContext, input: CreateServiceDto): Promise<ServiceRecord> {
     const record = this.validate(auth, input);
     if (input.auto_proxy) auth.assertMayClaim(this.config.reservedHostnames, [this.hostnameFor(record.name)]);
-    const portConfigs = input.port_configs ?? (input.internal_port ? [{ name: 'main', container: input.internal_port }] : []);
+    const portConfigs =
+      input.port_configs ?? (input.internal_port ? [{ name: 'main', container: input.internal_port }] : []);
     const names = new Set<string>();
     for (const p of portConfigs) {
       if (names.has(p.name)) throw Invalid(`port_configs: the name "${p.name}" is used twice`);
@@ -64,15 +75,18 @@ export class ServicesService implements OnModuleInit {
       this.ports.assertBindAllowed(auth, p.bind ?? input.bind_address ?? '127.0.0.1');
     }
     if (input.auto_proxy && !this.proxy) throw new DomainError('unavailable', PROXY_UNAVAILABLE);
-    if (input.auto_proxy && !record.internal_port && portConfigs.length === 0) throw Invalid('auto_proxy needs internal_port (the container port the proxy forwards to)');
-    if (await this.external.find(record.name)) throw Conflict(`an external service named "${record.name}" already exists`);
+    if (input.auto_proxy && !record.internal_port && portConfigs.length === 0)
+      throw Invalid('auto_proxy needs internal_port (the container port the proxy forwards to)');
+    if (await this.external.find(record.name))
+      throw Conflict(`an external service named "${record.name}" already exists`);
 
     await this.containers.ping();
     await this.containers.assertImagePresent(record.image);
     if (record.network) await this.containers.assertNetworkExists(record.network);
     if (!(await this.services.create(record))) {
       const existing = await this.services.find(record.name);
-      const failed = existing?.lifecycle.state === 'failed' ? ` (it failed: ${existing.lifecycle.reason}; delete it first)` : '';
+      const failed =
+        existing?.lifecycle.state === 'failed' ? ` (it failed: ${existing.lifecycle.reason}; delete it first)` : '';
       throw Conflict(`a service named "${record.name}" already exists${failed}`);
     }
     try {
@@ -94,7 +108,11 @@ export class ServicesService implements OnModuleInit {
    * replica runs it. `settled` false: still in progress (the API answers 202). A failed lifecycle
    * throws the failure with its reason.
    */
-  async createAndWait(auth: AuthContext, input: CreateServiceDto, waitSeconds: number): Promise<{ service: ServiceDto; settled: boolean }> {
+  async createAndWait(
+    auth: AuthContext,
+    input: CreateServiceDto,
+    waitSeconds: number,
+  ): Promise<{ service: ServiceDto; settled: boolean }> {
     const requested = await this.create(auth, input);
     const record = waitSeconds > 0 ? await this.lifecycle.waitUntilSettled(requested, waitSeconds) : requested;
     if (record.lifecycle.state === 'failed') throw failureError(record);
@@ -128,18 +146,26 @@ export class ServicesService implements OnModuleInit {
     return this.describe(record);
   }
 
-  async delete(auth: AuthContext, name: string, options: { deleteProxy: boolean; deleteCertificate: boolean }): Promise<ServiceDeletedDto> {
+  async delete(
+    auth: AuthContext,
+    name: string,
+    options: { deleteProxy: boolean; deleteCertificate: boolean },
+  ): Promise<ServiceDeletedDto> {
     return this.destroy(await this.require(auth, name), options);
   }
 
   /** Creates `<name>.<BASE_DOMAIN>` → the service through the proxy-targets seam. */
   async publishProxy(auth: AuthContext, name: string): Promise<ServiceDto> {
     const proxy = this.proxy;
-    if (!proxy) throw new DomainError('unavailable', PROXY_UNAVAILABLE.replace('; create the service without auto_proxy', ''));
+    if (!proxy)
+      throw new DomainError('unavailable', PROXY_UNAVAILABLE.replace('; create the service without auto_proxy', ''));
     auth.assertMayClaim(this.config.reservedHostnames, [this.hostnameFor(name)]);
     const record = await this.locked(auth, name, async (record) => {
       const target = this.targetUrl(record);
-      if (!target) throw Invalid(`service "${name}" publishes no port for the proxy to reach; add one with POST /api/v1/services/${name}/ports`);
+      if (!target)
+        throw Invalid(
+          `service "${name}" publishes no port for the proxy to reach; add one with POST /api/v1/services/${name}/ports`,
+        );
       const hostname = this.hostnameFor(name);
       await proxy.publish(record.owner, hostname, target);
       record.proxy_hostname = hostname;
@@ -160,10 +186,15 @@ export class ServicesService implements OnModuleInit {
     return this.locked(auth, name, (record) => this.addPortLocked(auth, record, input));
   }
 
-  private async addPortLocked(auth: AuthContext, record: ServiceRecord, input: AddServicePortDto): Promise<PortAllocationRecord> {
+  private async addPortLocked(
+    auth: AuthContext,
+    record: ServiceRecord,
+    input: AddServicePortDto,
+  ): Promise<PortAllocationRecord> {
     const name = record.name;
     this.assertHasContainer(record);
-    if (record.ports.some((p) => p.name === input.name)) throw Conflict(`service "${name}" already has a port named "${input.name}"`);
+    if (record.ports.some((p) => p.name === input.name))
+      throw Conflict(`service "${name}" already has a port named "${input.name}"`);
     this.ports.assertBindAllowed(auth, input.bind ?? '127.0.0.1');
     await this.containers.ping();
     const port = await this.allocatePort(record, input, undefined);
@@ -189,7 +220,17 @@ export class ServicesService implements OnModuleInit {
     await this.containers.ping();
     await this.recreate({ ...record, ports: record.ports.filter((p) => p !== port) });
     await this.ports.release([port.host_port]);
-    return allocation ?? { port: port.host_port, bind_address: port.bind_address, protocol: port.protocol, owner: record.owner, service: name, name: portName, allocated_at: record.created_at };
+    return (
+      allocation ?? {
+        port: port.host_port,
+        bind_address: port.bind_address,
+        protocol: port.protocol,
+        owner: record.owner,
+        service: name,
+        name: portName,
+        allocated_at: record.created_at,
+      }
+    );
   }
 
   /**
@@ -197,7 +238,10 @@ export class ServicesService implements OnModuleInit {
    * state: under the service's lock, so a worker's step on another replica finishes first (and then
    * finds no record) or starts after (and finds none). Publishes `container.deleted`.
    */
-  async destroy(record: ServiceRecord, options: { deleteProxy: boolean; deleteCertificate: boolean }): Promise<ServiceDeletedDto> {
+  async destroy(
+    record: ServiceRecord,
+    options: { deleteProxy: boolean; deleteCertificate: boolean },
+  ): Promise<ServiceDeletedDto> {
     const result = await this.lifecycle.withLock(record.name, async () => {
       const current = await this.services.find(record.name);
       if (!current) throw NotFound(`service "${record.name}"`);
@@ -207,7 +251,10 @@ export class ServicesService implements OnModuleInit {
     return result;
   }
 
-  private async teardown(record: ServiceRecord, options: { deleteProxy: boolean; deleteCertificate: boolean }): Promise<ServiceDeletedDto> {
+  private async teardown(
+    record: ServiceRecord,
+    options: { deleteProxy: boolean; deleteCertificate: boolean },
+  ): Promise<ServiceDeletedDto> {
     const containerRemoved = await this.containers.remove(record.container_id ?? record.container_name);
     let proxy: ServiceDeletedDto['proxy'] = 'none';
     if (record.proxy_hostname) {
@@ -244,7 +291,11 @@ export class ServicesService implements OnModuleInit {
     await this.services.update(next);
   }
 
-  private async allocatePort(record: ServiceRecord, config: PortConfigDto, defaultBind: BindAddress | undefined): Promise<ServicePortRecord> {
+  private async allocatePort(
+    record: ServiceRecord,
+    config: PortConfigDto,
+    defaultBind: BindAddress | undefined,
+  ): Promise<ServicePortRecord> {
     const bind = config.bind ?? defaultBind ?? '127.0.0.1';
     const protocol = config.protocol ?? 'tcp';
     const allocation = await this.ports.allocate({
@@ -256,11 +307,18 @@ export class ServicesService implements OnModuleInit {
       name: config.name,
       containerPort: config.container,
     });
-    return { name: config.name, container_port: config.container, host_port: allocation.port, bind_address: bind, protocol };
+    return {
+      name: config.name,
+      container_port: config.container,
+      host_port: allocation.port,
+      bind_address: bind,
+      protocol,
+    };
   }
 
   private validate(auth: AuthContext, input: CreateServiceDto): ServiceRecord {
-    if (RESERVED_SERVICE_NAMES.includes(input.service_name)) throw Invalid(`service_name "${input.service_name}" is reserved (an API path); choose another`);
+    if (RESERVED_SERVICE_NAMES.includes(input.service_name))
+      throw Invalid(`service_name "${input.service_name}" is reserved (an API path); choose another`);
     const allowlist = this.config.dockerImageAllowlist;
     if (!imageAllowed(input.image, allowlist)) {
       throw Forbidden(
@@ -271,17 +329,22 @@ export class ServicesService implements OnModuleInit {
     }
     if (input.memory_limit !== undefined) {
       const bytes = parseMemoryLimit(input.memory_limit);
-      if (bytes === null || bytes < MIN_MEMORY_BYTES || bytes > MAX_MEMORY_BYTES) throw Invalid(`memory_limit must be between 6m and 1024g (got "${input.memory_limit}")`);
+      if (bytes === null || bytes < MIN_MEMORY_BYTES || bytes > MAX_MEMORY_BYTES)
+        throw Invalid(`memory_limit must be between 6m and 1024g (got "${input.memory_limit}")`);
     }
     const environment = input.environment ?? {};
     for (const [key, value] of Object.entries(environment)) {
-      if (!ENV_NAME_PATTERN.test(key)) throw Invalid(`environment: "${key}" is not a valid variable name (letters, digits, _; not starting with a digit)`);
+      if (!ENV_NAME_PATTERN.test(key))
+        throw Invalid(
+          `environment: "${key}" is not a valid variable name (letters, digits, _; not starting with a digit)`,
+        );
       if (typeof value !== 'string') throw Invalid(`environment.${key} must be a string`);
     }
     const labels = input.labels ?? {};
     for (const [key, value] of Object.entries(labels)) {
       if (!LABEL_KEY_PATTERN.test(key)) throw Invalid(`labels: "${key}" is not a valid label key`);
-      if (key.startsWith(RESERVED_LABEL_PREFIX)) throw Invalid(`labels: keys starting with ${RESERVED_LABEL_PREFIX} are set by the server`);
+      if (key.startsWith(RESERVED_LABEL_PREFIX))
+        throw Invalid(`labels: keys starting with ${RESERVED_LABEL_PREFIX} are set by the server`);
       if (typeof value !== 'string') throw Invalid(`labels.${key} must be a string`);
     }
     if (input.capabilities?.length && !auth.isAdmin) throw Forbidden('adding capabilities needs the admin token');

@@ -31,14 +31,20 @@ export class HealthController {
     const redis = await this.redis.check();
     const certificates = redis.status === 'up' ? await this.certificateHealth() : [];
     const reasons = redis.status === 'up' ? [] : [`Redis is unreachable: ${redis.error ?? 'no answer'}`];
-    for (const c of certificates) if (!c.valid) reasons.push(`${c.role} ${c.hostname} has no valid certificate (${c.status}${c.error ? `: ${c.error}` : ''}); clients get the self-signed fallback`);
+    for (const c of certificates)
+      if (!c.valid)
+        reasons.push(
+          `${c.role} ${c.hostname} has no valid certificate (${c.status}${c.error ? `: ${c.error}` : ''}); clients get the self-signed fallback`,
+        );
     const status = reasons.length === 0 ? 'ok' : 'degraded';
     void reply.status(redis.status === 'up' ? 200 : 503).header('cache-control', 'no-store');
     return {
       status,
       ...(reasons.length > 0 ? { reasons } : {}),
       redis,
-      ...(certificates.length > 0 ? { system_certificates: certificates } : {}), version: this.config.version, uptime_s: Math.floor((Date.now() - this.startedAt) / 1000),
+      ...(certificates.length > 0 ? { system_certificates: certificates } : {}),
+      version: this.config.version,
+      uptime_s: Math.floor((Date.now() - this.startedAt) / 1000),
       worker: { id: cluster.worker?.id ?? 0, pid: process.pid },
     };
   }

@@ -63,10 +63,16 @@ export function setupApiDocs(app: INestApplication, config: AppConfig): void {
     app,
     new DocumentBuilder()
       .setTitle('MCP HTTPS proxy admin API')
-      .setDescription('Proxy targets, routes, certificates, OAuth and more. Every route needs a bearer API token unless marked otherwise.')
+      .setDescription(
+        'Proxy targets, routes, certificates, OAuth and more. Every route needs a bearer API token unless marked otherwise.',
+      )
       .setVersion(config.version)
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API token (acm_...) or ADMIN_TOKEN' })
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', customSiteTitle: 'Proxy admin API' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    customSiteTitle: 'Proxy admin API',
+  });
 }

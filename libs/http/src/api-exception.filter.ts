@@ -18,12 +18,18 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
 function isRedisUnavailable(error: Error): boolean {
   return (
     error.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|ETIMEDOUT|CLUSTERDOWN|READONLY/.test(error.message)
+    /Connection is closed|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|ETIMEDOUT|CLUSTERDOWN|READONLY/.test(
+      error.message,
+    )
   );
 }
 
 /** Maps any failure to `{ statusCode, error, message, requestId }`; 5xx details go to the log only. */
-export function toErrorResponse(exception: unknown): { status: number; message: string; headers?: Record<string, string> } {
+export function toErrorResponse(exception: unknown): {
+  status: number;
+  message: string;
+  headers?: Record<string, string>;
+} {
   if (exception instanceof HttpException) {
     const response = exception.getResponse();
     let message = exception.message;
@@ -76,10 +82,17 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const protocol = protocolErrorFormatFor(request.url);
     if (protocol) {
       const formatted = protocol.format(status, message);
-      void reply.status(status).headers(formatted.headers).header('content-type', 'application/json; charset=utf-8').send(formatted.body);
+      void reply
+        .status(status)
+        .headers(formatted.headers)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(formatted.body);
       return;
     }
     if (headers) void reply.headers(headers);
-    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorBody(status, message, request.id));
+    void reply
+      .status(status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(errorBody(status, message, request.id));
   }
 }

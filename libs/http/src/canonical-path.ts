@@ -19,11 +19,17 @@ export interface PathRefusal {
 }
 
 const refusal = (refused: string): PathRefusal => Object.freeze({ refused });
-const ENCODED_SLASH = refusal('the request path contains an encoded slash (%2F) or backslash (%5C): send the segments unencoded');
+const ENCODED_SLASH = refusal(
+  'the request path contains an encoded slash (%2F) or backslash (%5C): send the segments unencoded',
+);
 const BACKSLASH = refusal('the request path contains a backslash: use "/" between segments, or %-encode it as data');
 const NUL = refusal('the request path contains %00');
-const MALFORMED_ESCAPE = refusal('the request path contains a malformed percent-escape: "%" must be followed by two hex digits');
-const BAD_CHARACTER = refusal('the request path contains a character not allowed in a path (a control character, space, "#" or non-ASCII): percent-encode it');
+const MALFORMED_ESCAPE = refusal(
+  'the request path contains a malformed percent-escape: "%" must be followed by two hex digits',
+);
+const BAD_CHARACTER = refusal(
+  'the request path contains a character not allowed in a path (a control character, space, "#" or non-ASCII): percent-encode it',
+);
 const DOT_PARAMETERS = refusal('the request path contains a dot segment with parameters (".;" or "..;")');
 const NOT_A_PATH = refusal('the request target must be a path starting with "/"');
 
@@ -35,7 +41,15 @@ const HASH = 0x23;
 
 /** RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". */
 function isUnreserved(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === DOT || c === 0x5f || c === 0x7e;
+  return (
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2d ||
+    c === DOT ||
+    c === 0x5f ||
+    c === 0x7e
+  );
 }
 
 function hexValue(c: number): number {

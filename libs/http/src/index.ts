@@ -5,5 +5,12 @@ export { createValidationPipe, describeValidationErrors } from './validation';
 export { createAdminApp, setupApiDocs } from './admin-app';
 export { protocolErrorFormatFor, registerProtocolErrorFormat, type ProtocolErrorFormat } from './protocol-errors';
 export { canonicalPath, isPlainPath, isRefusal, type PathRefusal } from './canonical-path';
-export { clientAddressOf, clientAddressOfRequest, plainAddress, proxiedAddressOf, tagClientAddress, tagRequestClientAddress } from './client-address';
+export {
+  clientAddressOf,
+  clientAddressOfRequest,
+  plainAddress,
+  proxiedAddressOf,
+  tagClientAddress,
+  tagRequestClientAddress,
+} from './client-address';
 export { closeAfterEarlyAnswer, isLingering, type DrainLimits } from './lingering-close';

@@ -33,10 +33,16 @@ describe('JsonShapeScanner', () => {
 
   it('refuses prototype keys in any escaped spelling, but not as values', () => {
     expect(scan('{"__proto__":{}}')).toBe('request body uses the JSON key "__proto__", which is not allowed');
-    expect(scan('{"a":{"constructor" : {}}}')).toBe('request body uses the JSON key "constructor", which is not allowed');
+    expect(scan('{"a":{"constructor" : {}}}')).toBe(
+      'request body uses the JSON key "constructor", which is not allowed',
+    );
     expect(scan('{"prototype":1}')).toBe('request body uses the JSON key "prototype", which is not allowed');
-    expect(scan('{"\\u005F_pro\\u0074o__":1}', 1)).toBe('request body uses the JSON key "__proto__", which is not allowed');
-    expect(scan('{"\\u005f\\u005fproto\\u005f\\u005f":1}')).toBe('request body uses the JSON key "__proto__", which is not allowed');
+    expect(scan('{"\\u005F_pro\\u0074o__":1}', 1)).toBe(
+      'request body uses the JSON key "__proto__", which is not allowed',
+    );
+    expect(scan('{"\\u005f\\u005fproto\\u005f\\u005f":1}')).toBe(
+      'request body uses the JSON key "__proto__", which is not allowed',
+    );
     expect(scan('{"x":"constructor","__proto__x":1,"constructors":2}')).toBeNull();
   });
 });

@@ -13,7 +13,16 @@ const KEY_CAPTURE = 11;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
-const ESCAPED: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
+const ESCAPED: Record<number, string> = {
+  0x22: '"',
+  0x5c: '\\',
+  0x2f: '/',
+  0x62: '\b',
+  0x66: '\f',
+  0x6e: '\n',
+  0x72: '\r',
+  0x74: '\t',
+};
 
 /** A refused body: 400, with a message that names the limit (mapped by ApiExceptionFilter). */
 export class JsonBodyLimitError extends Error {
@@ -50,12 +59,15 @@ export class JsonShapeScanner {
         this.inString = true;
         this.captured = '';
       } else if (byte === 0x7b || byte === 0x5b) {
-        if (++this.depth > MAX_JSON_DEPTH) return `request body nests JSON deeper than ${MAX_JSON_DEPTH} levels; flatten it`;
+        if (++this.depth > MAX_JSON_DEPTH)
+          return `request body nests JSON deeper than ${MAX_JSON_DEPTH} levels; flatten it`;
       } else if (byte === 0x7d || byte === 0x5d) {
         if (this.depth > 0) this.depth--;
       } else if (byte === COLON) {
-        if (++this.keys > MAX_JSON_KEYS) return `request body has more than ${MAX_JSON_KEYS} JSON object keys; send fewer`;
-        if (this.lastString !== null && FORBIDDEN_KEYS.has(this.lastString)) return `request body uses the JSON key "${this.lastString}", which is not allowed`;
+        if (++this.keys > MAX_JSON_KEYS)
+          return `request body has more than ${MAX_JSON_KEYS} JSON object keys; send fewer`;
+        if (this.lastString !== null && FORBIDDEN_KEYS.has(this.lastString))
+          return `request body uses the JSON key "${this.lastString}", which is not allowed`;
       }
     }
     return null;
@@ -118,5 +130,7 @@ function isJson(request: FastifyRequest): boolean {
  * and the DTO transform see it: deep nesting answered 500 (stack overflow in the transform) before.
  */
 export function limitJsonBodies(fastify: FastifyInstance): void {
-  fastify.addHook('preParsing', async (request, _reply, payload) => (isJson(request) ? payload.pipe(new JsonShapeCheck()) : payload));
+  fastify.addHook('preParsing', async (request, _reply, payload) =>
+    isJson(request) ? payload.pipe(new JsonShapeCheck()) : payload,
+  );
 }

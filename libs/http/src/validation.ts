@@ -5,7 +5,11 @@ export function describeValidationErrors(errors: ValidationError[], parent = '')
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((m) =>
-      m.startsWith(`property ${error.property} `) ? `property ${path} ${m.slice(`property ${error.property} `.length)}` : m.startsWith(error.property) ? `${path}${m.slice(error.property.length)}` : `${path}: ${m}`,
+      m.startsWith(`property ${error.property} `)
+        ? `property ${path} ${m.slice(`property ${error.property} `.length)}`
+        : m.startsWith(error.property)
+          ? `${path}${m.slice(error.property.length)}`
+          : `${path}: ${m}`,
     );
     return [...own, ...describeValidationErrors(error.children ?? [], path)];
   });

@@ -32,7 +32,11 @@ export class InstancesController {
   /** Changes the URL or description; routes follow at once. */
   @Put(':name')
   @Authenticated()
-  update(@Auth() auth: AuthContext, @Param('name') name: string, @Body() body: UpdateInstanceDto): Promise<InstanceDto> {
+  update(
+    @Auth() auth: AuthContext,
+    @Param('name') name: string,
+    @Body() body: UpdateInstanceDto,
+  ): Promise<InstanceDto> {
     return this.instances.update(auth, name, body);
   }
 

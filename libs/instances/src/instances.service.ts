@@ -59,7 +59,8 @@ export class InstancesService implements OnModuleInit {
   }
 
   async create(auth: AuthContext, input: CreateInstanceDto): Promise<InstanceDto> {
-    if (input.name === ADMIN_API_INSTANCE) throw Invalid(`name "${ADMIN_API_INSTANCE}" is the built-in admin API instance; choose another name`);
+    if (input.name === ADMIN_API_INSTANCE)
+      throw Invalid(`name "${ADMIN_API_INSTANCE}" is the built-in admin API instance; choose another name`);
     const record: InstanceRecord = {
       name: input.name,
       target_url: input.target_url,
@@ -108,9 +109,18 @@ export class InstancesService implements OnModuleInit {
   }
 
   /** Adds an entry owned by `owner`; false when the name is taken (`api` always is). */
-  async register(owner: string, entry: { name: string; target_url: string; description?: string; created_at?: string }): Promise<boolean> {
+  async register(
+    owner: string,
+    entry: { name: string; target_url: string; description?: string; created_at?: string },
+  ): Promise<boolean> {
     if (entry.name === ADMIN_API_INSTANCE) return false;
-    return this.repository.create({ name: entry.name, target_url: entry.target_url, description: entry.description ?? '', owner, created_at: entry.created_at ?? new Date().toISOString() });
+    return this.repository.create({
+      name: entry.name,
+      target_url: entry.target_url,
+      description: entry.description ?? '',
+      owner,
+      created_at: entry.created_at ?? new Date().toISOString(),
+    });
   }
 
   /** Removes an entry (no ownership check; the caller's). */
@@ -128,5 +138,13 @@ export class InstancesService implements OnModuleInit {
 }
 
 function toDto(r: InstanceRecord): InstanceDto {
-  return { name: r.name, target_url: r.target_url, description: r.description, owner: r.owner, builtin: false, created_at: r.created_at, updated_at: r.updated_at ?? null };
+  return {
+    name: r.name,
+    target_url: r.target_url,
+    description: r.description,
+    owner: r.owner,
+    builtin: false,
+    created_at: r.created_at,
+    updated_at: r.updated_at ?? null,
+  };
 }

@@ -18,10 +18,19 @@ import { redactSecrets, redactText } from './redact';
           customProps: () => ({ context: 'HTTP' }),
           quietReqLogger: false,
           serializers: {
-            req: (req: { id: string; method: string; url: string; headers?: Record<string, unknown>; remoteAddress?: string; raw?: IncomingMessage }) => ({
+            req: (req: {
+              id: string;
+              method: string;
+              url: string;
+              headers?: Record<string, unknown>;
+              remoteAddress?: string;
+              raw?: IncomingMessage;
+            }) => ({
               id: req.id,
               method: req.method,
-              url: redactText(req.url.replace(/([?&](?:code|token|access_token|refresh_token|state)=)[^&]*/gi, '$1[redacted]')),
+              url: redactText(
+                req.url.replace(/([?&](?:code|token|access_token|refresh_token|state)=)[^&]*/gi, '$1[redacted]'),
+              ),
               // The trusted address (PROXY header source), not the balancer's.
               remoteAddress: req.raw?.socket ? clientAddressOf(req.raw.socket) : req.remoteAddress,
               headers: redactSecrets(req.headers),
@@ -33,7 +42,10 @@ import { redactSecrets, redactText } from './redact';
           },
           hooks: {
             logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
-              method.apply(this, args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg)));
+              method.apply(
+                this,
+                args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg)),
+              );
             },
           },
         },

@@ -23,7 +23,8 @@ export class CertificateMetrics {
       collect() {
         this.reset();
         const now = Date.now();
-        for (const [certificate, { domain, notAfterMs }] of expiries) this.set({ certificate, domain }, Math.round((notAfterMs - now) / 1000));
+        for (const [certificate, { domain, notAfterMs }] of expiries)
+          this.set({ certificate, domain }, Math.round((notAfterMs - now) / 1000));
       },
     });
   }

@@ -50,7 +50,10 @@ function isMessage<T extends { type: string }>(message: unknown, type: T['type']
 /** Worker side: answers the primary's collect requests from `registry`, and asks it for a cluster-wide scrape. */
 export class WorkerMetricsChannel {
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (text: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >();
 
   constructor(private readonly registry: Registry) {
     process.on('message', (message: unknown) => {
@@ -122,7 +125,9 @@ export class ClusterMetricsAggregator {
 
   /** Collects from every ready worker and merges: the text one scrape of any worker returns. */
   async collect(): Promise<string> {
-    const workers = Object.values(this.cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected() && this.isReady(w));
+    const workers = Object.values(this.cluster.workers ?? {}).filter(
+      (w): w is Worker => w !== undefined && w.isConnected() && this.isReady(w),
+    );
     const id = this.nextId++;
     const results = await new Promise<MetricsJson[]>((resolve) => {
       const collection: Collection = {

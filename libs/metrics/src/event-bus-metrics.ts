@@ -13,9 +13,27 @@ export class EventBusMetrics {
     const registers = [metrics.registry];
     // Every worker (WORKERS > 1) measures the same Redis streams: the largest reading, not a sum.
     const aggregator = 'max' as const;
-    this.lag = new Gauge({ name: 'proxy_event_bus_lag', help: 'Events in the stream not yet delivered to the consumer group', labelNames: ['stream', 'group'], registers, aggregator });
-    this.pending = new Gauge({ name: 'proxy_event_bus_pending', help: 'Events delivered but not yet acknowledged', labelNames: ['stream', 'group'], registers, aggregator });
-    this.deadLetters = new Gauge({ name: 'proxy_event_bus_dead_letters', help: 'Events in the dead-letter stream', labelNames: ['stream'], registers, aggregator });
+    this.lag = new Gauge({
+      name: 'proxy_event_bus_lag',
+      help: 'Events in the stream not yet delivered to the consumer group',
+      labelNames: ['stream', 'group'],
+      registers,
+      aggregator,
+    });
+    this.pending = new Gauge({
+      name: 'proxy_event_bus_pending',
+      help: 'Events delivered but not yet acknowledged',
+      labelNames: ['stream', 'group'],
+      registers,
+      aggregator,
+    });
+    this.deadLetters = new Gauge({
+      name: 'proxy_event_bus_dead_letters',
+      help: 'Events in the dead-letter stream',
+      labelNames: ['stream'],
+      registers,
+      aggregator,
+    });
   }
 
   setLag(stream: string, group: string, events: number): void {

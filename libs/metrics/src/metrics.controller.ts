@@ -25,11 +25,15 @@ export class MetricsController {
   @Public()
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', type: String })
-  async scrape(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
     const required = this.config.metricsToken;
     if (required) {
       const given = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-      if (!given || !secretsEqual(given, required)) throw new MetricsChallenge('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
+      if (!given || !secretsEqual(given, required))
+        throw new MetricsChallenge('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
     }
     void reply.header('content-type', this.metrics.contentType).header('cache-control', 'no-store');
     try {

@@ -10,7 +10,12 @@ export class OAuthMetrics {
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
-    this.issued = new Counter({ name: 'oauth_tokens_issued_total', help: 'Access tokens issued, by grant type (authorization_code, refresh_token)', labelNames: ['grant_type'], registers });
+    this.issued = new Counter({
+      name: 'oauth_tokens_issued_total',
+      help: 'Access tokens issued, by grant type (authorization_code, refresh_token)',
+      labelNames: ['grant_type'],
+      registers,
+    });
     this.failures = new Counter({
       name: 'oauth_token_failures_total',
       help: 'Refused token, authorize or callback requests, by RFC 6749 error code or reason (invalid_grant, invalid_client, pkce_mismatch, github_denied...)',

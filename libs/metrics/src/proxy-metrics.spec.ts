@@ -16,7 +16,12 @@ class PromClientProxyMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.requests = new Counter({ name: 'proxy_requests_total', help: 'Requests answered, by listener, proxy target host and status class', labelNames: ['listener', 'host', 'status_class'], registers });
+    this.requests = new Counter({
+      name: 'proxy_requests_total',
+      help: 'Requests answered, by listener, proxy target host and status class',
+      labelNames: ['listener', 'host', 'status_class'],
+      registers,
+    });
     this.duration = new Histogram({
       name: 'proxy_request_duration_seconds',
       help: 'Time from request received to response finished',
@@ -24,10 +29,30 @@ class PromClientProxyMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.upstreamErrors = new Counter({ name: 'proxy_upstream_errors_total', help: 'Failures reaching or reading from a backend, by kind (connect, timeout, reset, tls, protocol)', labelNames: ['host', 'kind'], registers });
-    this.connections = new Gauge({ name: 'proxy_active_connections', help: 'Open client connections', labelNames: ['listener'], registers });
-    this.streams = new Gauge({ name: 'proxy_active_streams', help: 'Requests (HTTP/1 exchanges and HTTP/2 streams) in flight', labelNames: ['listener'], registers });
-    this.websockets = new Gauge({ name: 'proxy_active_websockets', help: 'Upgraded WebSocket connections open', labelNames: ['host'], registers });
+    this.upstreamErrors = new Counter({
+      name: 'proxy_upstream_errors_total',
+      help: 'Failures reaching or reading from a backend, by kind (connect, timeout, reset, tls, protocol)',
+      labelNames: ['host', 'kind'],
+      registers,
+    });
+    this.connections = new Gauge({
+      name: 'proxy_active_connections',
+      help: 'Open client connections',
+      labelNames: ['listener'],
+      registers,
+    });
+    this.streams = new Gauge({
+      name: 'proxy_active_streams',
+      help: 'Requests (HTTP/1 exchanges and HTTP/2 streams) in flight',
+      labelNames: ['listener'],
+      registers,
+    });
+    this.websockets = new Gauge({
+      name: 'proxy_active_websockets',
+      help: 'Upgraded WebSocket connections open',
+      labelNames: ['host'],
+      registers,
+    });
   }
 
   observeRequest(request: ObservedRequest): void {
@@ -58,7 +83,17 @@ class PromClientProxyMetrics {
   }
 }
 
-type Recorder = Pick<ProxyMetrics, 'observeRequest' | 'upstreamError' | 'connectionOpened' | 'connectionClosed' | 'streamStarted' | 'streamEnded' | 'webSocketOpened' | 'webSocketClosed'>;
+type Recorder = Pick<
+  ProxyMetrics,
+  | 'observeRequest'
+  | 'upstreamError'
+  | 'connectionOpened'
+  | 'connectionClosed'
+  | 'streamStarted'
+  | 'streamEnded'
+  | 'webSocketOpened'
+  | 'webSocketClosed'
+>;
 
 const recorderOn = (registry: Registry): ProxyMetrics => new ProxyMetrics({ registry } as MetricsRegistry);
 
@@ -157,7 +192,9 @@ describe('ProxyMetrics', () => {
       'proxy_request_duration_seconds_bucket{le="0.005",listener="http",host="b.test"} 1',
       'proxy_request_duration_seconds_bucket{le="0.005",listener="http",host="-"} 1',
     ]);
-    const first = lines('proxy_request_duration_seconds_bucket{').filter((l) => l.endsWith('listener="http",host="a.test"} 1') || l.endsWith('listener="http",host="a.test"} 2'));
+    const first = lines('proxy_request_duration_seconds_bucket{').filter(
+      (l) => l.endsWith('listener="http",host="a.test"} 1') || l.endsWith('listener="http",host="a.test"} 2'),
+    );
     expect(first).toEqual([
       'proxy_request_duration_seconds_bucket{le="0.005",listener="http",host="a.test"} 1',
       'proxy_request_duration_seconds_bucket{le="0.01",listener="http",host="a.test"} 1',
@@ -174,8 +211,12 @@ describe('ProxyMetrics', () => {
       'proxy_request_duration_seconds_bucket{le="+Inf",listener="http",host="a.test"} 2',
     ]);
     // Above the last bound: only +Inf and the count.
-    expect(lines('proxy_request_duration_seconds_bucket{le="30",listener="https"')).toEqual(['proxy_request_duration_seconds_bucket{le="30",listener="https",host="a.test"} 0']);
-    expect(lines('proxy_request_duration_seconds_bucket{le="+Inf",listener="https"')).toEqual(['proxy_request_duration_seconds_bucket{le="+Inf",listener="https",host="a.test"} 1']);
+    expect(lines('proxy_request_duration_seconds_bucket{le="30",listener="https"')).toEqual([
+      'proxy_request_duration_seconds_bucket{le="30",listener="https",host="a.test"} 0',
+    ]);
+    expect(lines('proxy_request_duration_seconds_bucket{le="+Inf",listener="https"')).toEqual([
+      'proxy_request_duration_seconds_bucket{le="+Inf",listener="https",host="a.test"} 1',
+    ]);
     expect(lines('proxy_request_duration_seconds_sum{')).toEqual([
       'proxy_request_duration_seconds_sum{listener="http",host="a.test"} 0.023',
       'proxy_request_duration_seconds_sum{listener="https",host="a.test"} 45',
@@ -232,7 +273,9 @@ describe('ProxyMetrics', () => {
   });
 
   it('refuses a non-finite duration like prom-client: the request is counted, the histogram untouched', async () => {
-    expect(() => metrics.observeRequest({ listener: 'http', host: 'a.test', status: 200, durationMs: Number.NaN })).toThrow(TypeError);
+    expect(() =>
+      metrics.observeRequest({ listener: 'http', host: 'a.test', status: 200, durationMs: Number.NaN }),
+    ).toThrow(TypeError);
     const text = await registry.metrics();
     expect(text).toContain('proxy_requests_total{listener="http",host="a.test",status_class="2xx"} 1\n');
     expect(text).not.toContain('proxy_request_duration_seconds_count');
@@ -254,7 +297,9 @@ describe('ProxyMetrics', () => {
     const text = await registry.metrics();
     expect(text.split('\n').length).toBeGreaterThan(300);
     expect(text).toBe(await referenceRegistry.metrics());
-    expect(JSON.parse(JSON.stringify(await registry.getMetricsAsJSON()))).toEqual(JSON.parse(JSON.stringify(await referenceRegistry.getMetricsAsJSON())));
+    expect(JSON.parse(JSON.stringify(await registry.getMetricsAsJSON()))).toEqual(
+      JSON.parse(JSON.stringify(await referenceRegistry.getMetricsAsJSON())),
+    );
   });
 
   it('merges across cluster workers as prom-client metrics do', async () => {

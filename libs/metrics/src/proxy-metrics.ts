@@ -73,14 +73,25 @@ class SeriesHistogram extends Histogram<'listener' | 'host'> {
   private snapshot() {
     const self = this as unknown as { name: string; help: string; type: string; aggregator: string };
     const bucketName = `${self.name}_bucket`;
-    const values: { labels: Record<string, string | number>; value: number; metricName: string; exemplar?: null }[] = [];
+    const values: { labels: Record<string, string | number>; value: number; metricName: string; exemplar?: null }[] =
+      [];
     for (const s of this.series()) {
       let cumulative = 0;
       for (let i = 0; i < DURATION_BUCKETS.length; i++) {
         cumulative += s.buckets[i];
-        values.push({ labels: { le: DURATION_BUCKETS[i], listener: s.listener, host: s.host }, value: cumulative, metricName: bucketName, exemplar: null });
+        values.push({
+          labels: { le: DURATION_BUCKETS[i], listener: s.listener, host: s.host },
+          value: cumulative,
+          metricName: bucketName,
+          exemplar: null,
+        });
       }
-      values.push({ labels: { le: '+Inf', listener: s.listener, host: s.host }, value: s.count, metricName: bucketName, exemplar: null });
+      values.push({
+        labels: { le: '+Inf', listener: s.listener, host: s.host },
+        value: s.count,
+        metricName: bucketName,
+        exemplar: null,
+      });
       values.push({ labels: { listener: s.listener, host: s.host }, value: s.sum, metricName: `${self.name}_sum` });
       values.push({ labels: { listener: s.listener, host: s.host }, value: s.count, metricName: `${self.name}_count` });
     }
@@ -121,7 +132,8 @@ export class ProxyMetrics {
       registers,
       collect() {
         this.reset();
-        for (const [s, index] of statusSeries) this.inc({ listener: s.listener, host: s.host, status_class: STATUS_CLASSES[index] }, s.byStatusClass[index]);
+        for (const [s, index] of statusSeries)
+          this.inc({ listener: s.listener, host: s.host, status_class: STATUS_CLASSES[index] }, s.byStatusClass[index]);
       },
     });
     new SeriesHistogram(
@@ -141,9 +153,27 @@ export class ProxyMetrics {
       registers,
       collect: collectCells(this.upstreamErrors),
     });
-    new Gauge({ name: 'proxy_active_connections', help: 'Open client connections', labelNames: ['listener'], registers, collect: collectCells(this.connections) });
-    new Gauge({ name: 'proxy_active_streams', help: 'Requests (HTTP/1 exchanges and HTTP/2 streams) in flight', labelNames: ['listener'], registers, collect: collectCells(this.streams) });
-    new Gauge({ name: 'proxy_active_websockets', help: 'Upgraded WebSocket connections open', labelNames: ['host'], registers, collect: collectCells(this.websockets) });
+    new Gauge({
+      name: 'proxy_active_connections',
+      help: 'Open client connections',
+      labelNames: ['listener'],
+      registers,
+      collect: collectCells(this.connections),
+    });
+    new Gauge({
+      name: 'proxy_active_streams',
+      help: 'Requests (HTTP/1 exchanges and HTTP/2 streams) in flight',
+      labelNames: ['listener'],
+      registers,
+      collect: collectCells(this.streams),
+    });
+    new Gauge({
+      name: 'proxy_active_websockets',
+      help: 'Upgraded WebSocket connections open',
+      labelNames: ['host'],
+      registers,
+      collect: collectCells(this.websockets),
+    });
   }
 
   observeRequest(request: ObservedRequest): void {

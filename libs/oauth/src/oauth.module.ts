@@ -12,7 +12,12 @@ import { ResourcePolicy } from './flow/resource-policy';
 import { GithubLogin } from './github/github-login';
 import { GithubStrategy } from './github/github.strategy';
 import { OAUTH_PROTOCOL_ERRORS } from './protocol/oauth-exception.filter';
-import { OAuthAuthorizeController, OAuthMetadataController, OAuthRegistrationController, OAuthTokenController } from './protocol/protocol.controllers';
+import {
+  OAuthAuthorizeController,
+  OAuthMetadataController,
+  OAuthRegistrationController,
+  OAuthTokenController,
+} from './protocol/protocol.controllers';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
 import { GrantsRepository } from './tokens/grants.repository';
 import { RevokedTokens } from './tokens/revoked-tokens';
@@ -23,7 +28,13 @@ import { TokenService } from './tokens/token.service';
 /** The OAuth 2.1 authorization server (GitHub upstream), its admin API, and the token verifier. */
 @Module({
   imports: [PassportModule],
-  controllers: [OAuthMetadataController, OAuthAuthorizeController, OAuthTokenController, OAuthRegistrationController, OAuthAdminController],
+  controllers: [
+    OAuthMetadataController,
+    OAuthAuthorizeController,
+    OAuthTokenController,
+    OAuthRegistrationController,
+    OAuthAdminController,
+  ],
   providers: [
     OAuthSigningKey,
     RevokedTokens,

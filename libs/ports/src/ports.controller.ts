@@ -1,7 +1,14 @@
 import { Body, Controller, Delete, Get, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Auth, Authenticated, AuthContext } from '@app/tokens';
-import { AvailablePortsDto, AvailablePortsQueryDto, PortAllocationDto, PortCheckDto, PortQueryDto, ReservePortDto } from './dto/port.dto';
+import {
+  AvailablePortsDto,
+  AvailablePortsQueryDto,
+  PortAllocationDto,
+  PortCheckDto,
+  PortQueryDto,
+  ReservePortDto,
+} from './dto/port.dto';
 import { rangeFor } from './port-allocation.record';
 import { PortsService } from './ports.service';
 import { toPortDto } from './port-dto.mapper';
@@ -25,7 +32,13 @@ export class PortsController {
     const bind = query.bind_address ?? '127.0.0.1';
     const rangeName = rangeFor(bind);
     const range = this.ports.range(rangeName);
-    return { bind_address: bind, range: rangeName, first: range.first, last: range.last, ports: await this.ports.available(bind, query.count ?? 10) };
+    return {
+      bind_address: bind,
+      range: rangeName,
+      first: range.first,
+      last: range.last,
+      ports: await this.ports.available(bind, query.count ?? 10),
+    };
   }
 
   /** Whether a port could be allocated for the bind address, and if not, why. */

@@ -21,7 +21,12 @@ export class PortsRepository {
    * Claims the lowest port of [first, last] that is neither allocated nor in `skip`; 0 if none.
    * The whole scan runs inside Redis, atomically.
    */
-  async claimFirstFree(first: number, last: number, skip: number[], allocation: Omit<PortAllocationRecord, 'port'>): Promise<number> {
+  async claimFirstFree(
+    first: number,
+    last: number,
+    skip: number[],
+    allocation: Omit<PortAllocationRecord, 'port'>,
+  ): Promise<number> {
     const port = await this.redis.client.eval(
       `local first = tonumber(ARGV[1])
        local last = tonumber(ARGV[2])

@@ -50,13 +50,15 @@ export class PortsService implements OnModuleInit {
     this.ownership.register({
       kind: 'ports',
       countOwned: async (owner) => (await this.ports.list()).filter((p) => p.owner === owner && !p.service).length,
-      deleteOwned: async (owner) => this.ports.release((await this.ports.list()).filter((p) => p.owner === owner && !p.service).map((p) => p.port)),
+      deleteOwned: async (owner) =>
+        this.ports.release((await this.ports.list()).filter((p) => p.owner === owner && !p.service).map((p) => p.port)),
     });
   }
 
   /** Who may bind where: 0.0.0.0 exposes a port beyond this host, so only the admin may. */
   assertBindAllowed(auth: AuthContext, bind: BindAddress): void {
-    if (bind === '0.0.0.0' && !auth.isAdmin) throw Forbidden('bind address 0.0.0.0 needs the admin token; use 127.0.0.1 (the proxy reaches it)');
+    if (bind === '0.0.0.0' && !auth.isAdmin)
+      throw Forbidden('bind address 0.0.0.0 needs the admin token; use 127.0.0.1 (the proxy reaches it)');
   }
 
   range(name: PortRangeName): PortRange {
@@ -80,7 +82,9 @@ export class PortsService implements OnModuleInit {
     if (request.port !== undefined) {
       const port = request.port;
       if (port < range.first || port > range.last) {
-        throw Invalid(`port ${port} is outside the ${rangeName} range ${range.first}-${range.last} for bind address ${request.bindAddress}`);
+        throw Invalid(
+          `port ${port} is outside the ${rangeName} range ${range.first}-${range.last} for bind address ${request.bindAddress}`,
+        );
       }
       if (reserved.includes(port)) throw Invalid(`port ${port} is reserved`);
       if (!(await this.ports.claim(port, allocation))) throw Conflict(`port ${port} is already allocated`);
@@ -93,8 +97,10 @@ export class PortsService implements OnModuleInit {
     const skip = [...reserved];
     for (let attempt = 0; attempt <= MAX_HOST_BUSY_SKIPS; attempt++) {
       const port = await this.ports.claimFirstFree(range.first, range.last, skip, allocation);
-      if (port === 0) throw new DomainError('conflict', `no free port left in the ${rangeName} range ${range.first}-${range.last}`);
-      if (allocation.protocol === 'udp' || (await isHostPortFree(port, request.bindAddress))) return { port, ...allocation };
+      if (port === 0)
+        throw new DomainError('conflict', `no free port left in the ${rangeName} range ${range.first}-${range.last}`);
+      if (allocation.protocol === 'udp' || (await isHostPortFree(port, request.bindAddress)))
+        return { port, ...allocation };
       await this.ports.release([port]);
       skip.push(port);
     }
@@ -118,17 +124,29 @@ export class PortsService implements OnModuleInit {
   }
 
   /** A free-standing reservation by the caller (e.g. to hand to a service later). */
-  async reserve(auth: AuthContext, input: { bind_address?: BindAddress; port?: number; protocol?: PortProtocol; description?: string }): Promise<PortAllocationRecord> {
+  async reserve(
+    auth: AuthContext,
+    input: { bind_address?: BindAddress; port?: number; protocol?: PortProtocol; description?: string },
+  ): Promise<PortAllocationRecord> {
     const bindAddress = input.bind_address ?? '127.0.0.1';
     this.assertBindAllowed(auth, bindAddress);
-    return this.allocate({ owner: auth.tokenName, bindAddress, port: input.port, protocol: input.protocol, description: input.description });
+    return this.allocate({
+      owner: auth.tokenName,
+      bindAddress,
+      port: input.port,
+      protocol: input.protocol,
+      description: input.description,
+    });
   }
 
   async releaseReservation(auth: AuthContext, port: number): Promise<PortAllocationRecord> {
     const allocation = await this.ports.find(port);
     if (!allocation) throw NotFound(`port allocation ${port}`);
     auth.assertOwner(allocation.owner, `port ${port}`);
-    if (allocation.service) throw Conflict(`port ${port} is published by service "${allocation.service}"; remove it with DELETE /api/v1/services/${allocation.service}/ports/${allocation.name ?? ''}`);
+    if (allocation.service)
+      throw Conflict(
+        `port ${port} is published by service "${allocation.service}"; remove it with DELETE /api/v1/services/${allocation.service}/ports/${allocation.name ?? ''}`,
+      );
     await this.ports.release([port]);
     return allocation;
   }
@@ -149,7 +167,16 @@ export class PortsService implements OnModuleInit {
           : !hostFree
             ? 'in use on the host'
             : null;
-    return { port, bind_address: bindAddress, available: reason === null, range: inRange ? rangeName : null, reserved, allocated, host_free: hostFree, reason };
+    return {
+      port,
+      bind_address: bindAddress,
+      available: reason === null,
+      range: inRange ? rangeName : null,
+      reserved,
+      allocated,
+      host_free: hostFree,
+      reason,
+    };
   }
 
   /** Up to `count` ports that are free now (not allocated, not reserved, bindable); not reserved for the caller. */

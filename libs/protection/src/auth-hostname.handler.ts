@@ -19,6 +19,12 @@ export class AuthHostnameHandler implements OnModuleInit {
 
   onModuleInit(): void {
     const authHostname = this.config.authHostname.toLowerCase();
-    this.registry.register(this.nest.handler('oauth-authorization-server', OAUTH_PRIORITY, (info) => info.host === authHostname && isAuthHostnamePath(info.path)));
+    this.registry.register(
+      this.nest.handler(
+        'oauth-authorization-server',
+        OAUTH_PRIORITY,
+        (info) => info.host === authHostname && isAuthHostnamePath(info.path),
+      ),
+    );
   }
 }

@@ -23,7 +23,9 @@ export function requestTo(
         method: options.method ?? 'GET',
         headers: { ...options.headers, ...(options.host ? { host: options.host } : {}) },
         timeout: options.timeoutMs ?? 5000,
-        ...(url.protocol === 'https:' ? { rejectUnauthorized: false, servername: options.host?.replace(/:\d+$/, '') } : {}),
+        ...(url.protocol === 'https:'
+          ? { rejectUnauthorized: false, servername: options.host?.replace(/:\d+$/, '') }
+          : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -33,8 +35,12 @@ export function requestTo(
           if (size <= 65536) chunks.push(c);
           else res.destroy();
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-        res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+        );
+        res.on('close', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+        );
         res.on('error', reject);
       },
     );

@@ -23,7 +23,8 @@ export function protectedResourceMetadata(resource: ServedResource, issuer: stri
 /** The resource a metadata path names: path-inserted `/<endpoint>`, or the root (the host's root resource, else its only/first one). */
 export function resourceForMetadataPath(protection: HostProtection, path: string): ServedResource | undefined {
   const suffix = path.slice(PRM_PATH.length).replace(/\/+$/, '');
-  if (suffix === '') return protection.resources.find((r) => r.endpoint === '') ?? protection.resources[protection.resources.length - 1];
+  if (suffix === '')
+    return protection.resources.find((r) => r.endpoint === '') ?? protection.resources[protection.resources.length - 1];
   return protection.resources.find((r) => r.endpoint === suffix);
 }
 
@@ -45,7 +46,9 @@ export class ProtectedResourceMetadataHandler implements OnModuleInit {
       name: 'oauth-protected-resource',
       priority: PRM_PRIORITY,
       matches: (info: PublicRequestInfo) =>
-        (info.path === PRM_PATH || info.path.startsWith(`${PRM_PATH}/`)) && ['GET', 'HEAD', 'OPTIONS'].includes(info.method) && this.catalog.host(info.host) !== undefined,
+        (info.path === PRM_PATH || info.path.startsWith(`${PRM_PATH}/`)) &&
+        ['GET', 'HEAD', 'OPTIONS'].includes(info.method) &&
+        this.catalog.host(info.host) !== undefined,
       handle: (req, res, info) => this.handle(req, res, info),
     });
   }
@@ -57,9 +60,22 @@ export class ProtectedResourceMetadataHandler implements OnModuleInit {
     }
     const protection = this.catalog.host(info.host);
     const resource = protection && resourceForMetadataPath(protection, info.path);
-    const [status, payload] = resource ? [200, protectedResourceMetadata(resource, this.config.oauth.issuer)] : [404, { error: 'not_found', error_description: `no protected resource at ${info.path.slice(PRM_PATH.length) || '/'} on ${info.host}` }];
+    const [status, payload] = resource
+      ? [200, protectedResourceMetadata(resource, this.config.oauth.issuer)]
+      : [
+          404,
+          {
+            error: 'not_found',
+            error_description: `no protected resource at ${info.path.slice(PRM_PATH.length) || '/'} on ${info.host}`,
+          },
+        ];
     const body = JSON.stringify(payload);
-    res.writeHead(status, { ...RESOURCE_CORS_HEADERS, 'content-type': 'application/json', 'cache-control': 'public, max-age=60', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(status, {
+      ...RESOURCE_CORS_HEADERS,
+      'content-type': 'application/json',
+      'cache-control': 'public, max-age=60',
+      'content-length': Buffer.byteLength(body),
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 }

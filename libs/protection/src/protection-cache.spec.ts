@@ -17,7 +17,11 @@ const ADMIN = 'https://mcp.example.test/mcp/admin';
 describe('ProtectionDecider: remembered decisions', () => {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const config = new AppConfig(
-    parseEnvironment({ ADMIN_TOKEN: 'acm_0123456789abcdef0123', OAUTH_ISSUER: ISSUER, OAUTH_JWT_PRIVATE_KEY_B64: Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })).toString('base64') }),
+    parseEnvironment({
+      ADMIN_TOKEN: 'acm_0123456789abcdef0123',
+      OAUTH_ISSUER: ISSUER,
+      OAUTH_JWT_PRIVATE_KEY_B64: Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })).toString('base64'),
+    }),
   );
   const key = new OAuthSigningKey(config);
   const revokedSet = new Set<string>();
@@ -25,7 +29,22 @@ describe('ProtectionDecider: remembered decisions', () => {
   const start = Date.UTC(2026, 10, 22, 12, 0, 0);
   const now = Math.floor(start / 1000);
   const token = (overrides: object = {}) =>
-    signRs256({ iss: ISSUER, sub: '1001', aud: MCP, scope: 'mcp:read', client_id: 'client_x', exp: now + 600, iat: now, jti: 'jti-1', login: 'alice', ...overrides }, key.privateKey, key.kid);
+    signRs256(
+      {
+        iss: ISSUER,
+        sub: '1001',
+        aud: MCP,
+        scope: 'mcp:read',
+        client_id: 'client_x',
+        exp: now + 600,
+        iat: now,
+        jti: 'jti-1',
+        login: 'alice',
+        ...overrides,
+      },
+      key.privateKey,
+      key.kid,
+    );
 
   const protection = (users: string[] = ['alice']): HostProtection => ({
     hostname: 'mcp.example.test',
@@ -39,11 +58,19 @@ describe('ProtectionDecider: remembered decisions', () => {
   let current = protection();
   const catalog = {
     host: () => current,
-    resourceFor: (h: HostProtection, path: string) => h.resources.find((r) => path === r.endpoint || path.startsWith(`${r.endpoint}/`)),
+    resourceFor: (h: HostProtection, path: string) =>
+      h.resources.find((r) => path === r.endpoint || path.startsWith(`${r.endpoint}/`)),
   } as unknown as ProtectionCatalog;
   const verifier = new AccessTokenVerifier(key, revoked, config);
   const verify = jest.spyOn(verifier, 'verify');
-  const request = (path: string, t: string) => ({ host: 'mcp.example.test', path, query: '', method: 'POST', origin: 'https://mcp.example.test', authorization: `Bearer ${t}` });
+  const request = (path: string, t: string) => ({
+    host: 'mcp.example.test',
+    path,
+    query: '',
+    method: 'POST',
+    origin: 'https://mcp.example.test',
+    authorization: `Bearer ${t}`,
+  });
 
   beforeEach(() => {
     jest.useFakeTimers({ now: start });
@@ -56,7 +83,13 @@ describe('ProtectionDecider: remembered decisions', () => {
     const d = new ProtectionDecider(catalog, verifier);
     const t = token({ jti: 'jti-memo' });
     const first = d.decide(request('/mcp', t));
-    expect(first).toEqual({ kind: 'allow', identity: expect.objectContaining({ 'X-Auth-User-Name': 'alice', 'X-Auth-User-Id': '1001' }), authenticated: true, fromCookie: false, subject: { user: 'alice', clientId: 'client_x' } });
+    expect(first).toEqual({
+      kind: 'allow',
+      identity: expect.objectContaining({ 'X-Auth-User-Name': 'alice', 'X-Auth-User-Id': '1001' }),
+      authenticated: true,
+      fromCookie: false,
+      subject: { user: 'alice', clientId: 'client_x' },
+    });
     expect(d.decide(request('/mcp/tools', t))).toEqual(first);
     expect(verify).toHaveBeenCalledTimes(1);
   });
@@ -68,7 +101,12 @@ describe('ProtectionDecider: remembered decisions', () => {
     jest.setSystemTime(start + 59_999);
     expect(d.decide(request('/mcp', t)).kind).toBe('allow');
     jest.setSystemTime(start + 60_000);
-    expect(d.decide(request('/mcp', t))).toMatchObject({ kind: 'deny', status: 401, error: 'invalid_token', description: 'the token has expired' });
+    expect(d.decide(request('/mcp', t))).toMatchObject({
+      kind: 'deny',
+      status: 401,
+      error: 'invalid_token',
+      description: 'the token has expired',
+    });
   });
 
   it('refuses a remembered token on the next request after its jti is revoked', () => {
@@ -76,7 +114,12 @@ describe('ProtectionDecider: remembered decisions', () => {
     const t = token({ jti: 'jti-revoke-later' });
     expect(d.decide(request('/mcp', t)).kind).toBe('allow');
     revokedSet.add('jti-revoke-later');
-    expect(d.decide(request('/mcp', t))).toMatchObject({ kind: 'deny', status: 401, error: 'invalid_token', description: 'the token has been revoked' });
+    expect(d.decide(request('/mcp', t))).toMatchObject({
+      kind: 'deny',
+      status: 401,
+      error: 'invalid_token',
+      description: 'the token has been revoked',
+    });
   });
 
   it('does not carry a decision to another resource (audience, scopes) nor across a settings change', () => {
@@ -84,10 +127,19 @@ describe('ProtectionDecider: remembered decisions', () => {
     const t = token({ jti: 'jti-aud' });
     expect(d.decide(request('/mcp', t)).kind).toBe('allow');
     // /mcp/admin is another resource: the token's aud is /mcp and it lacks mcp:admin
-    expect(d.decide(request('/mcp/admin', t))).toMatchObject({ kind: 'deny', status: 401, error: 'invalid_token', description: 'the token was issued for another resource (aud)' });
+    expect(d.decide(request('/mcp/admin', t))).toMatchObject({
+      kind: 'deny',
+      status: 401,
+      error: 'invalid_token',
+      description: 'the token was issued for another resource (aud)',
+    });
     const both = token({ jti: 'jti-aud-2', aud: [MCP, ADMIN] });
     expect(d.decide(request('/mcp', both)).kind).toBe('allow');
-    expect(d.decide(request('/mcp/admin', both))).toMatchObject({ kind: 'deny', status: 403, error: 'insufficient_scope' });
+    expect(d.decide(request('/mcp/admin', both))).toMatchObject({
+      kind: 'deny',
+      status: 403,
+      error: 'insufficient_scope',
+    });
     // the settings change (a new view): alice is no longer on the list
     current = protection(['bob']);
     expect(d.decide(request('/mcp', t))).toMatchObject({ kind: 'deny', status: 403, error: 'access_denied' });

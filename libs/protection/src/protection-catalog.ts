@@ -73,7 +73,9 @@ export class ProtectionCatalog implements OnModuleInit, OnApplicationBootstrap {
   /** The resource a request path belongs to: the longest endpoint that is the path or a parent of it. */
   resourceFor(protection: HostProtection, path: string): ServedResource | undefined {
     const clean = path.replace(/\/+$/, '');
-    return protection.resources.find((r) => r.endpoint === '' || clean === r.endpoint || path.startsWith(`${r.endpoint}/`));
+    return protection.resources.find(
+      (r) => r.endpoint === '' || clean === r.endpoint || path.startsWith(`${r.endpoint}/`),
+    );
   }
 
   /** Every resource URI tokens may be issued for (canonical). */
@@ -91,20 +93,40 @@ export class ProtectionCatalog implements OnModuleInit, OnApplicationBootstrap {
   }
 }
 
-export function buildView(targets: readonly ProxyTargetRecord[], records: readonly ResourceRecord[], config: AppConfig): View {
+export function buildView(
+  targets: readonly ProxyTargetRecord[],
+  records: readonly ResourceRecord[],
+  config: AppConfig,
+): View {
   const hosts = new Map<string, HostProtection>();
   const allowed = new Set<string>();
   const byTarget = new Map<string, ResourceRecord[]>();
   for (const r of records) byTarget.set(r.proxy_target, [...(byTarget.get(r.proxy_target) ?? []), r]);
   for (const target of targets) {
     const auth = authConfigOf(target.auth);
-    const registered = (byTarget.get(target.hostname) ?? []).map(
-      (r): ServedResource => ({ uri: r.uri, endpoint: endpointOf(r.uri), name: r.name, scopes: r.scopes, documentation: r.resource_documentation, registered: true }),
-    );
+    const registered = (byTarget.get(target.hostname) ?? []).map((r): ServedResource => ({
+      uri: r.uri,
+      endpoint: endpointOf(r.uri),
+      name: r.name,
+      scopes: r.scopes,
+      documentation: r.resource_documentation,
+      registered: true,
+    }));
     // Registered resources are valid audiences even while auth is off (tokens can be obtained before protection is switched on).
     for (const r of registered) allowed.add(r.uri);
     if (!auth?.enabled || !target.enabled) continue;
-    const resources = registered.length > 0 ? registered : [{ uri: canonicalResource(targetOrigin(target, config)), endpoint: '', name: target.hostname, scopes: [], registered: false }];
+    const resources =
+      registered.length > 0
+        ? registered
+        : [
+            {
+              uri: canonicalResource(targetOrigin(target, config)),
+              endpoint: '',
+              name: target.hostname,
+              scopes: [],
+              registered: false,
+            },
+          ];
     for (const r of resources) allowed.add(r.uri);
     resources.sort((a, b) => b.endpoint.length - a.endpoint.length);
     hosts.set(target.hostname, { hostname: target.hostname, origin: targetOrigin(target, config), auth, resources });

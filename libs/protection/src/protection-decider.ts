@@ -135,7 +135,10 @@ export class ProtectionDecider {
     return this.catalog.host(host);
   }
 
-  decide(request: ProtectedRequest, protection: HostProtection | undefined = this.catalog.host(request.host)): ProtectionOutcome {
+  decide(
+    request: ProtectedRequest,
+    protection: HostProtection | undefined = this.catalog.host(request.host),
+  ): ProtectionOutcome {
     if (!protection) return { kind: 'unprotected' };
     const { auth } = protection;
     if (request.method === 'OPTIONS' && request.preflight !== false) return { kind: 'preflight' };
@@ -165,13 +168,22 @@ export class ProtectionDecider {
     const anonymous: ProtectionOutcome = { kind: 'allow', identity: {}, authenticated: false };
 
     if (/(^|&)access_token=/.test(request.query)) {
-      return passthrough ? anonymous : deny(400, 'invalid_request', 'access tokens are accepted only in the Authorization header, never in the query string');
+      return passthrough
+        ? anonymous
+        : deny(
+            400,
+            'invalid_request',
+            'access tokens are accepted only in the Authorization header, never in the query string',
+          );
     }
     const header = request.authorization;
     const browser = auth.mode === 'redirect' && (request.method === 'GET' || request.method === 'HEAD');
     let token: string | undefined;
     let fromCookie = false;
-    const malformed = () => (passthrough ? anonymous : deny(401, 'invalid_request', 'the Authorization header must be "Bearer <access token>"'));
+    const malformed = () =>
+      passthrough
+        ? anonymous
+        : deny(401, 'invalid_request', 'the Authorization header must be "Bearer <access token>"');
     if (header) {
       token = bearerCredentials(header);
       if (!token) return malformed();
@@ -179,29 +191,51 @@ export class ProtectionDecider {
       token = readCookie(request.cookie, auth.cookie_name);
       fromCookie = !!token;
     }
-    if (!token) return passthrough ? anonymous : browser ? { kind: 'login', resource } : deny(401, undefined, 'this resource needs an access token');
+    if (!token)
+      return passthrough
+        ? anonymous
+        : browser
+          ? { kind: 'login', resource }
+          : deny(401, undefined, 'this resource needs an access token');
 
     const scope = matched ?? protection;
     let remembered = this.allowedTokens.get(scope);
     const hit = remembered?.get(token);
-    if (hit && this.verifier.stillValid(hit.jti, hit.exp)) return { kind: 'allow', identity: hit.identity, authenticated: true, fromCookie, subject: hit.subject };
+    if (hit && this.verifier.stillValid(hit.jti, hit.exp))
+      return { kind: 'allow', identity: hit.identity, authenticated: true, fromCookie, subject: hit.subject };
     if (hit) remembered?.delete(token);
     if (header && !B64TOKEN.test(token)) return malformed();
 
     const audiences = [...auth.allowed_audiences, ...(matched ? [] : protection.resources.map((r) => r.uri))];
-    const verdict = this.verifier.verify(token, { resource: matched?.uri, allowedAudiences: audiences, requiredScopes, allowedUsers: '*', headerPrefix: auth.header_prefix });
+    const verdict = this.verifier.verify(token, {
+      resource: matched?.uri,
+      allowedAudiences: audiences,
+      requiredScopes,
+      allowedUsers: '*',
+      headerPrefix: auth.header_prefix,
+    });
     if (!verdict.allowed) {
       if (fromCookie && browser && verdict.status === 401) return { kind: 'login', resource };
       return passthrough ? anonymous : deny(verdict.status, verdict.error, verdict.description);
     }
     const scopes = typeof verdict.claims.scope === 'string' ? verdict.claims.scope.split(' ') : [];
     if (auth.allowed_scopes.length > 0 && !auth.allowed_scopes.some((s) => scopes.includes(s))) {
-      return passthrough ? anonymous : deny(403, 'insufficient_scope', `the token needs one of the scopes ${auth.allowed_scopes.join(' ')}`);
+      return passthrough
+        ? anonymous
+        : deny(403, 'insufficient_scope', `the token needs one of the scopes ${auth.allowed_scopes.join(' ')}`);
     }
     const login = typeof verdict.claims.login === 'string' ? verdict.claims.login : '';
     const email = typeof verdict.claims.email === 'string' ? verdict.claims.email : undefined;
-    if (!userAllowed(auth, login, email)) return passthrough ? anonymous : deny(403, 'access_denied', `user ${login || verdict.claims.sub} is not allowed on ${protection.hostname}`);
-    const allowed: AllowedToken = { identity: Object.freeze(auth.pass_headers ? verdict.headers : {}), subject: Object.freeze({ user: login, clientId: verdict.claims.client_id }), jti: verdict.claims.jti, exp: verdict.claims.exp };
+    if (!userAllowed(auth, login, email))
+      return passthrough
+        ? anonymous
+        : deny(403, 'access_denied', `user ${login || verdict.claims.sub} is not allowed on ${protection.hostname}`);
+    const allowed: AllowedToken = {
+      identity: Object.freeze(auth.pass_headers ? verdict.headers : {}),
+      subject: Object.freeze({ user: login, clientId: verdict.claims.client_id }),
+      jti: verdict.claims.jti,
+      exp: verdict.claims.exp,
+    };
     if (!remembered) this.allowedTokens.set(scope, (remembered = new Map()));
     if (remembered.size >= ALLOWED_TOKENS_PER_RESOURCE) {
       const oldest = remembered.keys().next().value;

@@ -24,7 +24,13 @@ import { VerifyController } from './verify.controller';
 @Global()
 @Module({
   imports: [OAuthModule, ProxyTargetsModule],
-  providers: [ResourcesRepository, ProtectionCatalog, ProtectionDecider, ProtectionPolicy, { provide: TARGET_AUTH_POLICY, useExisting: ProtectionPolicy }],
+  providers: [
+    ResourcesRepository,
+    ProtectionCatalog,
+    ProtectionDecider,
+    ProtectionPolicy,
+    { provide: TARGET_AUTH_POLICY, useExisting: ProtectionPolicy },
+  ],
   exports: [TARGET_AUTH_POLICY, ProtectionCatalog, ProtectionDecider, ResourcesRepository],
 })
 export class ProtectionCoreModule {}
@@ -33,6 +39,13 @@ export class ProtectionCoreModule {}
 @Module({
   imports: [ProtectionCoreModule, OAuthModule, ProxyTargetsModule, TokensModule, DispatcherModule],
   controllers: [TargetProtectionController, ResourcesController, VerifyController],
-  providers: [ResourcesService, ResourceValidator, ProxyCleanupWorker, AuthHostnameHandler, ProtectedResourceMetadataHandler, RedirectCallbackHandler],
+  providers: [
+    ResourcesService,
+    ResourceValidator,
+    ProxyCleanupWorker,
+    AuthHostnameHandler,
+    ProtectedResourceMetadataHandler,
+    RedirectCallbackHandler,
+  ],
 })
 export class ProtectionModule {}

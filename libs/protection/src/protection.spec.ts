@@ -10,7 +10,13 @@ const protection = (overrides: Record<string, unknown> = {}): HostProtection => 
   origin: 'https://mcp.example.test',
   auth: authConfigFrom({ required_users: ['alice'], ...overrides }, 'auth.example.test'),
   resources: [
-    { uri: 'https://mcp.example.test/mcp/admin', endpoint: '/mcp/admin', name: 'admin', scopes: ['mcp:admin'], registered: true },
+    {
+      uri: 'https://mcp.example.test/mcp/admin',
+      endpoint: '/mcp/admin',
+      name: 'admin',
+      scopes: ['mcp:admin'],
+      registered: true,
+    },
     { uri: 'https://mcp.example.test/mcp', endpoint: '/mcp', name: 'mcp', scopes: ['mcp:read'], registered: true },
   ],
 });
@@ -18,7 +24,8 @@ const protection = (overrides: Record<string, unknown> = {}): HostProtection => 
 function decider(p: HostProtection, verdict: AccessDecision, seen: unknown[] = []): ProtectionDecider {
   const catalog = {
     host: () => p,
-    resourceFor: (h: HostProtection, path: string) => h.resources.find((r) => r.endpoint === '' || path === r.endpoint || path.startsWith(`${r.endpoint}/`)),
+    resourceFor: (h: HostProtection, path: string) =>
+      h.resources.find((r) => r.endpoint === '' || path === r.endpoint || path.startsWith(`${r.endpoint}/`)),
   } as unknown as ProtectionCatalog;
   const verifier = { verify: (...args: unknown[]) => (seen.push(args), verdict) } as unknown as AccessTokenVerifier;
   return new ProtectionDecider(catalog, verifier);
@@ -26,16 +33,44 @@ function decider(p: HostProtection, verdict: AccessDecision, seen: unknown[] = [
 
 const allowed: AccessDecision = {
   allowed: true,
-  claims: { iss: 'i', sub: '1', aud: 'https://mcp.example.test/mcp', scope: 'mcp:read', client_id: 'c', exp: 0, iat: 0, jti: 'j', login: 'alice' },
+  claims: {
+    iss: 'i',
+    sub: '1',
+    aud: 'https://mcp.example.test/mcp',
+    scope: 'mcp:read',
+    client_id: 'c',
+    exp: 0,
+    iat: 0,
+    jti: 'j',
+    login: 'alice',
+  },
   headers: { 'X-Auth-User-Name': 'alice' },
 };
-const request = { host: 'mcp.example.test', path: '/mcp', query: '', method: 'POST', origin: 'https://mcp.example.test' };
+const request = {
+  host: 'mcp.example.test',
+  path: '/mcp',
+  query: '',
+  method: 'POST',
+  origin: 'https://mcp.example.test',
+};
 
 describe('target auth settings', () => {
   it('reads the stored slot tolerantly and defaults like the API', () => {
     expect(authConfigOf(null)).toBeNull();
-    expect(authConfigOf({ enabled: true, mode: 'bogus', header_prefix: 'bad prefix!' })).toMatchObject({ enabled: true, mode: 'forward', header_prefix: 'X-Auth-', pass_headers: true, forward_authorization: false });
-    expect(authConfigFrom({}, 'auth.x')).toMatchObject({ enabled: true, auth_proxy: 'auth.x', mode: 'forward', required_users: [], cookie_name: 'proxy_session' });
+    expect(authConfigOf({ enabled: true, mode: 'bogus', header_prefix: 'bad prefix!' })).toMatchObject({
+      enabled: true,
+      mode: 'forward',
+      header_prefix: 'X-Auth-',
+      pass_headers: true,
+      forward_authorization: false,
+    });
+    expect(authConfigFrom({}, 'auth.x')).toMatchObject({
+      enabled: true,
+      auth_proxy: 'auth.x',
+      mode: 'forward',
+      required_users: [],
+      cookie_name: 'proxy_session',
+    });
   });
 
   it('excludes path prefixes on segment boundaries', () => {
@@ -47,7 +82,8 @@ describe('target auth settings', () => {
   });
 
   it('treats ["*"] and empty lists as any signed-in user, else logins or e-mails', () => {
-    const cfg = (users: string[], emails: string[] = []) => authConfigFrom({ required_users: users, required_emails: emails }, 'a');
+    const cfg = (users: string[], emails: string[] = []) =>
+      authConfigFrom({ required_users: users, required_emails: emails }, 'a');
     expect(userAllowed(cfg(['*']), 'anyone', undefined)).toBe(true);
     expect(userAllowed(cfg([]), 'anyone', undefined)).toBe(true);
     expect(userAllowed(cfg(['Alice']), 'alice', undefined)).toBe(true);
@@ -66,39 +102,78 @@ describe('ProtectionDecider', () => {
   it('challenges without a token, naming the path-inserted metadata of the longest matching endpoint', () => {
     const outcome = decider(protection(), allowed).decide({ ...request, path: '/mcp/admin/x' });
     expect(outcome).toMatchObject({ kind: 'deny', status: 401, error: 'unauthorized' });
-    expect((outcome as { headers: Record<string, string> }).headers['www-authenticate']).toBe('Bearer resource_metadata="https://mcp.example.test/.well-known/oauth-protected-resource/mcp/admin", scope="mcp:admin"');
+    expect((outcome as { headers: Record<string, string> }).headers['www-authenticate']).toBe(
+      'Bearer resource_metadata="https://mcp.example.test/.well-known/oauth-protected-resource/mcp/admin", scope="mcp:admin"',
+    );
   });
 
   it('refuses query-string tokens and malformed Authorization headers', () => {
     const d = decider(protection(), allowed);
-    expect(d.decide({ ...request, query: 'a=1&access_token=x' })).toMatchObject({ status: 400, error: 'invalid_request' });
-    expect(d.decide({ ...request, authorization: 'Basic abc' })).toMatchObject({ status: 401, error: 'invalid_request' });
-    expect(d.decide({ ...request, authorization: 'Bearer a"b' })).toMatchObject({ status: 401, error: 'invalid_request' });
+    expect(d.decide({ ...request, query: 'a=1&access_token=x' })).toMatchObject({
+      status: 400,
+      error: 'invalid_request',
+    });
+    expect(d.decide({ ...request, authorization: 'Basic abc' })).toMatchObject({
+      status: 401,
+      error: 'invalid_request',
+    });
+    expect(d.decide({ ...request, authorization: 'Bearer a"b' })).toMatchObject({
+      status: 401,
+      error: 'invalid_request',
+    });
   });
 
   it('verifies against the matched resource and its scopes, then applies the allowlist', () => {
     const seen: unknown[][] = [];
     const d = decider(protection(), allowed, seen);
-    expect(d.decide({ ...request, authorization: 'Bearer abc.def.ghi' })).toEqual({ kind: 'allow', identity: { 'X-Auth-User-Name': 'alice' }, authenticated: true, fromCookie: false, subject: { user: 'alice', clientId: 'c' } });
-    expect(seen[0][1]).toMatchObject({ resource: 'https://mcp.example.test/mcp', requiredScopes: ['mcp:read'], allowedAudiences: [] });
+    expect(d.decide({ ...request, authorization: 'Bearer abc.def.ghi' })).toEqual({
+      kind: 'allow',
+      identity: { 'X-Auth-User-Name': 'alice' },
+      authenticated: true,
+      fromCookie: false,
+      subject: { user: 'alice', clientId: 'c' },
+    });
+    expect(seen[0][1]).toMatchObject({
+      resource: 'https://mcp.example.test/mcp',
+      requiredScopes: ['mcp:read'],
+      allowedAudiences: [],
+    });
     const bob = decider(protection(), { ...allowed, claims: { ...allowed.claims, login: 'bob' } } as AccessDecision);
-    expect(bob.decide({ ...request, authorization: 'Bearer abc.def.ghi' })).toMatchObject({ status: 403, error: 'access_denied' });
+    expect(bob.decide({ ...request, authorization: 'Bearer abc.def.ghi' })).toMatchObject({
+      status: 403,
+      error: 'access_denied',
+    });
   });
 
   it('accepts any of the host resources outside every endpoint', () => {
     const seen: unknown[][] = [];
     decider(protection(), allowed, seen).decide({ ...request, path: '/other', authorization: 'Bearer abc' });
-    expect(seen[0][1]).toMatchObject({ resource: undefined, allowedAudiences: ['https://mcp.example.test/mcp/admin', 'https://mcp.example.test/mcp'], requiredScopes: ['mcp:read'] });
+    expect(seen[0][1]).toMatchObject({
+      resource: undefined,
+      allowedAudiences: ['https://mcp.example.test/mcp/admin', 'https://mcp.example.test/mcp'],
+      requiredScopes: ['mcp:read'],
+    });
   });
 
   it('passthrough never refuses; redirect mode sends browsers to sign in and reads the session cookie', () => {
-    const refused: AccessDecision = { allowed: false, status: 401, error: 'invalid_token', description: 'the token has expired' };
-    expect(decider(protection({ mode: 'passthrough' }), refused).decide({ ...request, authorization: 'Bearer x' })).toEqual({ kind: 'allow', identity: {}, authenticated: false });
+    const refused: AccessDecision = {
+      allowed: false,
+      status: 401,
+      error: 'invalid_token',
+      description: 'the token has expired',
+    };
+    expect(
+      decider(protection({ mode: 'passthrough' }), refused).decide({ ...request, authorization: 'Bearer x' }),
+    ).toEqual({ kind: 'allow', identity: {}, authenticated: false });
     const redirect = protection({ mode: 'redirect' });
     expect(decider(redirect, allowed).decide({ ...request, method: 'GET' }).kind).toBe('login');
     expect(decider(redirect, allowed).decide({ ...request, method: 'POST' }).kind).toBe('deny');
-    expect(decider(redirect, allowed).decide({ ...request, method: 'GET', cookie: 'a=1; proxy_session=tok' })).toMatchObject({ kind: 'allow', fromCookie: true });
-    expect(decider(redirect, refused).decide({ ...request, method: 'GET', cookie: 'proxy_session=old' }).kind).toBe('login');
+    expect(
+      decider(redirect, allowed).decide({ ...request, method: 'GET', cookie: 'a=1; proxy_session=tok' }),
+    ).toMatchObject({ kind: 'allow', fromCookie: true });
+    expect(decider(redirect, refused).decide({ ...request, method: 'GET', cookie: 'proxy_session=old' }).kind).toBe(
+      'login',
+    );
   });
 });
 
@@ -108,9 +183,32 @@ describe('helpers', () => {
     const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl-_';
     const headers = [
-      `Bearer ${jwt}`, `bearer ${jwt}`, `BEARER ${jwt}`, `BeArEr   ${jwt}`, `Bearer ${jwt}  `, `Bearer ${jwt}\t`, `Bearer ${jwt}\u00a0`,
-      'Bearer abc==', 'Bearer abc=d', 'Bearer a b', 'Bearer ', 'Bearer  ', 'Bearer', 'Bearerx abc', 'Bearer\tabc', ' Bearer abc',
-      'Basic dXNlcjpwYXNz', 'Bearer% abc', 'Bearer abc,def', 'Bearer ab"c', 'Bearer é', 'Cearer abc', 'Bdarer abc', 'bEARER x', 'Bearer\u00a0abc', 'Bearer @bc',
+      `Bearer ${jwt}`,
+      `bearer ${jwt}`,
+      `BEARER ${jwt}`,
+      `BeArEr   ${jwt}`,
+      `Bearer ${jwt}  `,
+      `Bearer ${jwt}\t`,
+      `Bearer ${jwt}\u00a0`,
+      'Bearer abc==',
+      'Bearer abc=d',
+      'Bearer a b',
+      'Bearer ',
+      'Bearer  ',
+      'Bearer',
+      'Bearerx abc',
+      'Bearer\tabc',
+      ' Bearer abc',
+      'Basic dXNlcjpwYXNz',
+      'Bearer% abc',
+      'Bearer abc,def',
+      'Bearer ab"c',
+      'Bearer é',
+      'Cearer abc',
+      'Bdarer abc',
+      'bEARER x',
+      'Bearer\u00a0abc',
+      'Bearer @bc',
     ];
     for (const header of headers) {
       const credentials = bearerCredentials(header);
@@ -134,18 +232,40 @@ describe('helpers', () => {
   });
 
   it('reads the original request of a forward-auth call from Traefik/Caddy, nginx or ?resource=', () => {
-    expect(forwardedRequest({ 'x-forwarded-host': 'App.example.test:8443', 'x-forwarded-uri': '/mcp?x=1', 'x-forwarded-proto': 'https', 'x-forwarded-method': 'post' }, undefined)).toEqual({
+    expect(
+      forwardedRequest(
+        {
+          'x-forwarded-host': 'App.example.test:8443',
+          'x-forwarded-uri': '/mcp?x=1',
+          'x-forwarded-proto': 'https',
+          'x-forwarded-method': 'post',
+        },
+        undefined,
+      ),
+    ).toEqual({
       host: 'app.example.test',
       authority: 'App.example.test:8443',
       proto: 'https',
       method: 'POST',
       pathAndQuery: '/mcp?x=1',
     });
-    expect(forwardedRequest({ 'x-original-url': 'http://app.example.test/a/b' }, undefined)).toMatchObject({ host: 'app.example.test', proto: 'http', pathAndQuery: '/a/b', method: 'GET' });
-    expect(forwardedRequest({}, 'https://mcp.example.test/mcp')).toMatchObject({ host: 'mcp.example.test', pathAndQuery: '/mcp' });
+    expect(forwardedRequest({ 'x-original-url': 'http://app.example.test/a/b' }, undefined)).toMatchObject({
+      host: 'app.example.test',
+      proto: 'http',
+      pathAndQuery: '/a/b',
+      method: 'GET',
+    });
+    expect(forwardedRequest({}, 'https://mcp.example.test/mcp')).toMatchObject({
+      host: 'mcp.example.test',
+      pathAndQuery: '/mcp',
+    });
     // X-Original-URL's path as written (the verify endpoint makes it canonical like the proxy), not WHATWG's resolution.
-    expect(forwardedRequest({ 'x-original-url': 'http://app.example.test/a/%2e%2e/b\\c?q=1#f' }, undefined)).toMatchObject({ host: 'app.example.test', pathAndQuery: '/a/%2e%2e/b\\c?q=1' });
-    expect(forwardedRequest({ 'x-original-url': 'http://app.example.test?q=1' }, undefined)).toMatchObject({ pathAndQuery: '/?q=1' });
+    expect(
+      forwardedRequest({ 'x-original-url': 'http://app.example.test/a/%2e%2e/b\\c?q=1#f' }, undefined),
+    ).toMatchObject({ host: 'app.example.test', pathAndQuery: '/a/%2e%2e/b\\c?q=1' });
+    expect(forwardedRequest({ 'x-original-url': 'http://app.example.test?q=1' }, undefined)).toMatchObject({
+      pathAndQuery: '/?q=1',
+    });
     expect(forwardedRequest({}, undefined)).toBeNull();
   });
 });

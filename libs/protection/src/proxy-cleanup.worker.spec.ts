@@ -34,7 +34,14 @@ function setup(targets: Partial<ProxyTargetRecord>[], records: ResourceRecord[],
   return { worker, registry, clients, subscriptions };
 }
 
-const deleted = (payload: Record<string, unknown>): WorkflowEvent => ({ id: '1-0', type: 'proxy.deleted', payload, published_at: '2026-01-02T00:00:00.000Z', origin: 'test', attempt: 1 });
+const deleted = (payload: Record<string, unknown>): WorkflowEvent => ({
+  id: '1-0',
+  type: 'proxy.deleted',
+  payload,
+  published_at: '2026-01-02T00:00:00.000Z',
+  origin: 'test',
+  attempt: 1,
+});
 
 describe('ProxyCleanupWorker (proxy.deleted → registry entries and redirect client removed)', () => {
   it('subscribes its own group to proxy.deleted only', () => {
@@ -46,10 +53,18 @@ describe('ProxyCleanupWorker (proxy.deleted → registry entries and redirect cl
   it('removes every entry of the deleted hostname and its redirect client, and a redelivery changes nothing more', async () => {
     const { worker, registry, clients } = setup(
       [{ hostname: 'other.example.test', created_at: '2026-01-01T00:00:00.000Z' }],
-      [resource('a', 'gone.example.test', '2026-01-01T00:00:00.000Z'), resource('b', 'gone.example.test', '2026-01-01T00:00:01.000Z'), resource('c', 'other.example.test', '2026-01-01T00:00:00.000Z')],
+      [
+        resource('a', 'gone.example.test', '2026-01-01T00:00:00.000Z'),
+        resource('b', 'gone.example.test', '2026-01-01T00:00:01.000Z'),
+        resource('c', 'other.example.test', '2026-01-01T00:00:00.000Z'),
+      ],
       ['client_gone', 'client_other'],
     );
-    const event = deleted({ hostname: 'gone.example.test', created_at: '2026-01-01T00:00:00.000Z', auth: { enabled: true, mode: 'redirect', redirect_client_id: 'client_gone' } });
+    const event = deleted({
+      hostname: 'gone.example.test',
+      created_at: '2026-01-01T00:00:00.000Z',
+      auth: { enabled: true, mode: 'redirect', redirect_client_id: 'client_gone' },
+    });
     await worker.handle(event);
     expect([...registry.keys()]).toEqual(['c']);
     expect([...clients]).toEqual(['client_other']);
@@ -61,7 +76,13 @@ describe('ProxyCleanupWorker (proxy.deleted → registry entries and redirect cl
   it('keeps the entries of a hostname created again before the event is handled', async () => {
     const recreatedAt = '2026-01-03T00:00:00.000Z';
     const { worker, registry, clients } = setup(
-      [{ hostname: 'again.example.test', created_at: recreatedAt, auth: { enabled: true, mode: 'redirect', redirect_client_id: 'client_new' } }],
+      [
+        {
+          hostname: 'again.example.test',
+          created_at: recreatedAt,
+          auth: { enabled: true, mode: 'redirect', redirect_client_id: 'client_new' },
+        },
+      ],
       [
         resource('old', 'again.example.test', '2026-01-01T00:00:00.000Z'),
         resource('old-updated', 'again.example.test', '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'),
@@ -71,13 +92,29 @@ describe('ProxyCleanupWorker (proxy.deleted → registry entries and redirect cl
       ],
       ['client_old', 'client_new'],
     );
-    await worker.handle(deleted({ hostname: 'again.example.test', created_at: '2026-01-01T00:00:00.000Z', auth: { enabled: true, mode: 'redirect', redirect_client_id: 'client_old' } }));
+    await worker.handle(
+      deleted({
+        hostname: 'again.example.test',
+        created_at: '2026-01-01T00:00:00.000Z',
+        auth: { enabled: true, mode: 'redirect', redirect_client_id: 'client_old' },
+      }),
+    );
     expect([...registry.keys()].sort()).toEqual(['moved', 'new']);
     expect([...clients]).toEqual(['client_new']);
   });
 
   it('never deletes the redirect client the current target uses', async () => {
-    const { worker, clients } = setup([{ hostname: 'same.example.test', created_at: '2026-01-03T00:00:00.000Z', auth: { redirect_client_id: 'shared' } }], [], ['shared']);
+    const { worker, clients } = setup(
+      [
+        {
+          hostname: 'same.example.test',
+          created_at: '2026-01-03T00:00:00.000Z',
+          auth: { redirect_client_id: 'shared' },
+        },
+      ],
+      [],
+      ['shared'],
+    );
     await worker.handle(deleted({ hostname: 'same.example.test', auth: { redirect_client_id: 'shared' } }));
     expect([...clients]).toEqual(['shared']);
   });

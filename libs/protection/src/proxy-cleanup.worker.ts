@@ -36,11 +36,19 @@ export class ProxyCleanupWorker implements OnModuleInit {
     const hostname = typeof event.payload.hostname === 'string' ? event.payload.hostname : '';
     if (!hostname) return;
     const current = (await this.targets.all()).find((t) => t.hostname === hostname) ?? null;
-    const stale = (await this.resources.list()).filter((r) => r.proxy_target === hostname && (!current || lastChange(r) < Date.parse(current.created_at)));
+    const stale = (await this.resources.list()).filter(
+      (r) => r.proxy_target === hostname && (!current || lastChange(r) < Date.parse(current.created_at)),
+    );
     await this.resources.delete(stale);
     const clientId = authConfigOf(event.payload.auth as Record<string, unknown> | null | undefined)?.redirect_client_id;
-    const clientDeleted = clientId && clientId !== authConfigOf(current?.auth)?.redirect_client_id ? await this.clients.delete(clientId) : false;
-    if (stale.length > 0 || clientDeleted) this.logger.log(`proxy target ${hostname} deleted: removed ${stale.length} registry entries${clientDeleted ? ` and OAuth client ${clientId}` : ''}`);
+    const clientDeleted =
+      clientId && clientId !== authConfigOf(current?.auth)?.redirect_client_id
+        ? await this.clients.delete(clientId)
+        : false;
+    if (stale.length > 0 || clientDeleted)
+      this.logger.log(
+        `proxy target ${hostname} deleted: removed ${stale.length} registry entries${clientDeleted ? ` and OAuth client ${clientId}` : ''}`,
+      );
   }
 }
 

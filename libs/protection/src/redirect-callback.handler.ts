@@ -31,7 +31,10 @@ export class RedirectCallbackHandler implements OnModuleInit {
     this.registry.register({
       name: 'redirect-mode-callback',
       priority: REDIRECT_CALLBACK_PRIORITY,
-      matches: (info) => info.path === REDIRECT_CALLBACK_PATH && info.method === 'GET' && this.catalog.host(info.host)?.auth.mode === 'redirect',
+      matches: (info) =>
+        info.path === REDIRECT_CALLBACK_PATH &&
+        info.method === 'GET' &&
+        this.catalog.host(info.host)?.auth.mode === 'redirect',
       handle: (req, res, info) => this.handle(req, res, info),
     });
   }
@@ -44,27 +47,46 @@ export class RedirectCallbackHandler implements OnModuleInit {
     };
     if (!protection?.auth.redirect_client_id) return fail(404, 'sign-in is not set up for this site');
     const query = new URL(req.url ?? '/', 'http://callback').searchParams;
-    if (query.get('error')) return fail(403, `sign-in failed: ${query.get('error')}${query.get('error_description') ? ` (${query.get('error_description')})` : ''}`);
+    if (query.get('error'))
+      return fail(
+        403,
+        `sign-in failed: ${query.get('error')}${query.get('error_description') ? ` (${query.get('error_description')})` : ''}`,
+      );
     const flowName = flowCookieName(protection.auth.cookie_name);
     let flow: RedirectFlow | undefined;
     try {
-      flow = JSON.parse(Buffer.from(readCookie(req.headers.cookie, flowName) ?? '', 'base64url').toString()) as RedirectFlow;
+      flow = JSON.parse(
+        Buffer.from(readCookie(req.headers.cookie, flowName) ?? '', 'base64url').toString(),
+      ) as RedirectFlow;
     } catch {
       flow = undefined;
     }
-    if (!flow || typeof flow.s !== 'string' || flow.s !== query.get('state')) return fail(400, 'this sign-in was not started in this browser; open the page again');
+    if (!flow || typeof flow.s !== 'string' || flow.s !== query.get('state'))
+      return fail(400, 'this sign-in was not started in this browser; open the page again');
     try {
       const issued = await this.tokens.exchange(
-        { grant_type: 'authorization_code', code: query.get('code') ?? '', redirect_uri: `${protection.origin}${REDIRECT_CALLBACK_PATH}`, client_id: protection.auth.redirect_client_id, code_verifier: flow.v },
+        {
+          grant_type: 'authorization_code',
+          code: query.get('code') ?? '',
+          redirect_uri: `${protection.origin}${REDIRECT_CALLBACK_PATH}`,
+          client_id: protection.auth.redirect_client_id,
+          code_verifier: flow.v,
+        },
         undefined,
       );
       this.metrics.tokenIssued('authorization_code');
       const secure = info.secure ? '; Secure' : '';
-      const returnTo = typeof flow.r === 'string' && flow.r.startsWith('/') && !flow.r.startsWith('//') && !flow.r.startsWith('/\\') ? flow.r : '/';
+      const returnTo =
+        typeof flow.r === 'string' && flow.r.startsWith('/') && !flow.r.startsWith('//') && !flow.r.startsWith('/\\')
+          ? flow.r
+          : '/';
       res.writeHead(302, {
         location: returnTo,
         'cache-control': 'no-store',
-        'set-cookie': [`${protection.auth.cookie_name}=${issued.access_token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${issued.expires_in}${secure}`, `${flowName}=; Path=${REDIRECT_CALLBACK_PATH}; Max-Age=0`],
+        'set-cookie': [
+          `${protection.auth.cookie_name}=${issued.access_token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${issued.expires_in}${secure}`,
+          `${flowName}=; Path=${REDIRECT_CALLBACK_PATH}; Max-Age=0`,
+        ],
       });
       res.end();
     } catch (error) {

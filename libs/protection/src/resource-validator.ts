@@ -13,7 +13,11 @@ const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
   method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'proxy-resource-validate', version: '1.0.0' } },
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'proxy-resource-validate', version: '1.0.0' },
+  },
 });
 
 /**
@@ -39,23 +43,59 @@ export class ResourceValidator {
       checks.push({ check: name, ok, detail });
       return ok;
     };
-    if (!check('target_exists', !!target, target ? `proxy target ${resource.proxy_target} exists` : `proxy target ${resource.proxy_target} does not exist`) || !target) return done();
-    if (!check('target_enabled', target.enabled, target.enabled ? 'the proxy target is enabled' : `proxy target ${target.hostname} is disabled`)) return done();
+    if (
+      !check(
+        'target_exists',
+        !!target,
+        target
+          ? `proxy target ${resource.proxy_target} exists`
+          : `proxy target ${resource.proxy_target} does not exist`,
+      ) ||
+      !target
+    )
+      return done();
+    if (
+      !check(
+        'target_enabled',
+        target.enabled,
+        target.enabled ? 'the proxy target is enabled' : `proxy target ${target.hostname} is disabled`,
+      )
+    )
+      return done();
 
     try {
       const res = await requestTo(new URL(target.target_url), { timeoutMs: 3000 });
       check('target_reachable', true, `the backend ${target.target_url} answered HTTP ${res.status}`);
     } catch (error) {
-      check('target_reachable', false, `target down: the backend ${target.target_url} did not answer (${(error as Error).message || (error as { code?: string }).code})`);
+      check(
+        'target_reachable',
+        false,
+        `target down: the backend ${target.target_url} did not answer (${(error as Error).message || (error as { code?: string }).code})`,
+      );
     }
 
     const auth = authConfigOf(target.auth);
-    if (!check('auth_enabled', !!auth?.enabled, auth?.enabled ? `auth is on (mode ${auth.mode})` : `auth is off for ${target.hostname}: POST /api/v1/proxy/targets/${target.hostname}/auth`) || !auth) return done();
+    if (
+      !check(
+        'auth_enabled',
+        !!auth?.enabled,
+        auth?.enabled
+          ? `auth is on (mode ${auth.mode})`
+          : `auth is off for ${target.hostname}: POST /api/v1/proxy/targets/${target.hostname}/auth`,
+      ) ||
+      !auth
+    )
+      return done();
 
     const endpoint = endpointOf(resource.uri);
-    const listener = target.enable_http ? new URL(`http://127.0.0.1:${this.config.httpPort}`) : new URL(`https://127.0.0.1:${this.config.httpsPort}`);
+    const listener = target.enable_http
+      ? new URL(`http://127.0.0.1:${this.config.httpPort}`)
+      : new URL(`https://127.0.0.1:${this.config.httpsPort}`);
     const host = new URL(resource.uri).host;
-    const through = (path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) => requestTo(new URL(path, listener), { ...options, host });
+    const through = (
+      path: string,
+      options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+    ) => requestTo(new URL(path, listener), { ...options, host });
 
     const expectedMetadata = `${new URL(resource.uri).origin}${PRM_PATH}${endpoint}`;
     try {
@@ -64,25 +104,48 @@ export class ResourceValidator {
       const problems: string[] = [];
       if (!body) problems.push(`HTTP ${res.status}`);
       else {
-        if (body.resource !== resource.uri) problems.push(`resource is ${String(body.resource)}, expected ${resource.uri}`);
-        if (!Array.isArray(body.authorization_servers) || !body.authorization_servers.includes(this.config.oauth.issuer)) problems.push(`authorization_servers does not name ${this.config.oauth.issuer}`);
+        if (body.resource !== resource.uri)
+          problems.push(`resource is ${String(body.resource)}, expected ${resource.uri}`);
+        if (
+          !Array.isArray(body.authorization_servers) ||
+          !body.authorization_servers.includes(this.config.oauth.issuer)
+        )
+          problems.push(`authorization_servers does not name ${this.config.oauth.issuer}`);
         const served = targetOrigin(target, this.config);
-        if (new URL(resource.uri).origin !== served) problems.push(`it names resource ${resource.uri}, but the target is served at ${served}`);
-        if (JSON.stringify(body.scopes_supported) !== JSON.stringify(resource.scopes)) problems.push(`scopes_supported is ${JSON.stringify(body.scopes_supported)}, expected ${JSON.stringify(resource.scopes)}`);
+        if (new URL(resource.uri).origin !== served)
+          problems.push(`it names resource ${resource.uri}, but the target is served at ${served}`);
+        if (JSON.stringify(body.scopes_supported) !== JSON.stringify(resource.scopes))
+          problems.push(
+            `scopes_supported is ${JSON.stringify(body.scopes_supported)}, expected ${JSON.stringify(resource.scopes)}`,
+          );
       }
-      check('metadata', problems.length === 0, problems.length === 0 ? `${expectedMetadata} matches the registry` : `metadata wrong at ${expectedMetadata}: ${problems.join('; ')}`);
+      check(
+        'metadata',
+        problems.length === 0,
+        problems.length === 0
+          ? `${expectedMetadata} matches the registry`
+          : `metadata wrong at ${expectedMetadata}: ${problems.join('; ')}`,
+      );
     } catch (error) {
       check('metadata', false, `metadata wrong: ${(error as Error).message}`);
     }
 
     try {
-      const res = await through(resource.uri.slice(new URL(resource.uri).origin.length) || '/', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: INITIALIZE });
+      const res = await through(resource.uri.slice(new URL(resource.uri).origin.length) || '/', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: INITIALIZE,
+      });
       const challenge = String(res.headers['www-authenticate'] ?? '');
       const named = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
       check(
         'challenge',
         res.status === 401 && named === expectedMetadata,
-        res.status !== 401 ? `an unauthenticated request got HTTP ${res.status} instead of 401` : named === expectedMetadata ? '401 names the metadata URL' : `the 401 names resource_metadata ${named ?? '(none)'} instead of ${expectedMetadata}`,
+        res.status !== 401
+          ? `an unauthenticated request got HTTP ${res.status} instead of 401`
+          : named === expectedMetadata
+            ? '401 names the metadata URL'
+            : `the 401 names resource_metadata ${named ?? '(none)'} instead of ${expectedMetadata}`,
       );
     } catch (error) {
       check('challenge', false, `the public listener did not answer: ${(error as Error).message}`);
@@ -90,20 +153,39 @@ export class ResourceValidator {
 
     const login = auth.required_users.find((u) => u !== '*') ?? 'resource-validator';
     const email = login === 'resource-validator' ? auth.required_emails[0] : undefined;
-    const { token } = this.issuer.issueAccessToken({ id: '0', login, ...(email ? { email } : {}) }, 'resource-validator', resource.scopes.length > 0 ? resource.scopes : auth.allowed_scopes.slice(0, 1), [resource.uri]);
+    const { token } = this.issuer.issueAccessToken(
+      { id: '0', login, ...(email ? { email } : {}) },
+      'resource-validator',
+      resource.scopes.length > 0 ? resource.scopes : auth.allowed_scopes.slice(0, 1),
+      [resource.uri],
+    );
     try {
       const res = await through(resource.uri.slice(new URL(resource.uri).origin.length) || '/', {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-06-18',
+        },
         body: INITIALIZE,
       });
       const ok = res.status === 200 && /"protocolVersion"/.test(res.body);
       const session = res.headers['mcp-session-id'];
       if (typeof session === 'string') {
         // A stateful server opened a session for the check: end it.
-        await through(resource.uri.slice(new URL(resource.uri).origin.length) || '/', { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': session } }).catch(() => undefined);
+        await through(resource.uri.slice(new URL(resource.uri).origin.length) || '/', {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}`, 'mcp-session-id': session },
+        }).catch(() => undefined);
       }
-      check('mcp_initialize', ok, ok ? 'MCP initialize succeeded with a token minted for the check' : `MCP initialize failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+      check(
+        'mcp_initialize',
+        ok,
+        ok
+          ? 'MCP initialize succeeded with a token minted for the check'
+          : `MCP initialize failed: HTTP ${res.status} ${res.body.slice(0, 200)}`,
+      );
     } catch (error) {
       check('mcp_initialize', false, `MCP initialize failed: ${(error as Error).message}`);
     }

@@ -1,7 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Auth, Authenticated, AuthContext } from '@app/tokens';
-import { CreateResourceDto, DiscoveryDto, ResourceDeletedDto, ResourceDto, ResourceValidationDto, UpdateResourceDto } from './dto/resource.dto';
+import {
+  CreateResourceDto,
+  DiscoveryDto,
+  ResourceDeletedDto,
+  ResourceDto,
+  ResourceValidationDto,
+  UpdateResourceDto,
+} from './dto/resource.dto';
 import { ResourcesService } from './resources.service';
 
 @ApiTags('resources')

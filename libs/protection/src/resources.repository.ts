@@ -65,7 +65,16 @@ export class ResourcesRepository {
   /** False when the URI is registered already. One script: the URI claim and the record land together or not at all. */
   async create(record: ResourceRecord): Promise<boolean> {
     const [[, created]] = await this.bus.commit((tx) => {
-      tx.eval(CLAIM_AND_SET, 4, this.uriKey(record.uri), this.recordKey(record.id), this.indexKey, this.uriKey(record.uri), record.id, encodeRecord(record));
+      tx.eval(
+        CLAIM_AND_SET,
+        4,
+        this.uriKey(record.uri),
+        this.recordKey(record.id),
+        this.indexKey,
+        this.uriKey(record.uri),
+        record.id,
+        encodeRecord(record),
+      );
     });
     return created === 1;
   }
@@ -73,7 +82,16 @@ export class ResourcesRepository {
   /** Replaces a record; false when its (changed) URI is taken by another one. */
   async replace(previous: ResourceRecord, next: ResourceRecord): Promise<boolean> {
     const [[, replaced]] = await this.bus.commit((tx) => {
-      tx.eval(CLAIM_AND_SET, 4, this.uriKey(next.uri), this.recordKey(next.id), this.indexKey, this.uriKey(previous.uri), next.id, encodeRecord(next));
+      tx.eval(
+        CLAIM_AND_SET,
+        4,
+        this.uriKey(next.uri),
+        this.recordKey(next.id),
+        this.indexKey,
+        this.uriKey(previous.uri),
+        next.id,
+        encodeRecord(next),
+      );
     });
     return replaced === 1;
   }

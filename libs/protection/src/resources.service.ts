@@ -5,7 +5,16 @@ import { canonicalPath, Conflict, Invalid, isRefusal, NotFound } from '@app/http
 import { canonicalResource, ClientsService } from '@app/oauth';
 import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets';
 import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
-import { CreateResourceDto, DiscoveryDto, ResourceDeletedDto, ResourceDto, ResourceValidationDto, SetTargetResourceDto, TargetResourcesDeletedDto, UpdateResourceDto } from './dto/resource.dto';
+import {
+  CreateResourceDto,
+  DiscoveryDto,
+  ResourceDeletedDto,
+  ResourceDto,
+  ResourceValidationDto,
+  SetTargetResourceDto,
+  TargetResourcesDeletedDto,
+  UpdateResourceDto,
+} from './dto/resource.dto';
 import { TargetAuthDeletedDto, TargetAuthDto } from './dto/target-auth.dto';
 import { requestTo } from './loopback-http';
 import { targetOrigin } from './protection-catalog';
@@ -28,7 +37,10 @@ function canonical(uri: string, field = 'uri'): string {
 function checkCanonical(field: string, path: string): void {
   const form = canonicalPath(path);
   if (isRefusal(form)) throw Invalid(`${field}: "${path}": ${form.refused.replace(/^the request path/, 'the path')}`);
-  if (form !== path) throw Invalid(`${field}: "${path}" is not a canonical path (requests are matched after dot segments and escapes are resolved): write "${form}"`);
+  if (form !== path)
+    throw Invalid(
+      `${field}: "${path}" is not a canonical path (requests are matched after dot segments and escapes are resolved): write "${form}"`,
+    );
 }
 
 /**
@@ -135,7 +147,10 @@ export class ResourcesService implements OnModuleInit {
       let why = '';
       for (const path of [`${PRM_PATH}/mcp`, PRM_PATH]) {
         try {
-          const res = await requestTo(new URL(path, target.target_url), { timeoutMs: 3000, headers: { accept: 'application/json' } });
+          const res = await requestTo(new URL(path, target.target_url), {
+            timeoutMs: 3000,
+            headers: { accept: 'application/json' },
+          });
           if (res.status === 200) {
             metadata = JSON.parse(res.body) as Metadata;
             break;
@@ -146,17 +161,25 @@ export class ResourcesService implements OnModuleInit {
         }
       }
       if (!metadata || typeof metadata.resource !== 'string') {
-        result.skipped.push({ hostname: target.hostname, reason: metadata ? 'the backend metadata has no resource' : why });
+        result.skipped.push({
+          hostname: target.hostname,
+          reason: metadata ? 'the backend metadata has no resource' : why,
+        });
         continue;
       }
       let endpoint: string;
       try {
         endpoint = endpointOf(metadata.resource);
       } catch {
-        result.skipped.push({ hostname: target.hostname, reason: `the backend metadata names an invalid resource ${metadata.resource}` });
+        result.skipped.push({
+          hostname: target.hostname,
+          reason: `the backend metadata names an invalid resource ${metadata.resource}`,
+        });
         continue;
       }
-      const scopes = Array.isArray(metadata.scopes_supported) ? metadata.scopes_supported.filter((s): s is string => typeof s === 'string') : undefined;
+      const scopes = Array.isArray(metadata.scopes_supported)
+        ? metadata.scopes_supported.filter((s): s is string => typeof s === 'string')
+        : undefined;
       const created = await this.create(auth, {
         uri: `${targetOrigin(target, this.config)}${endpoint}`,
         name: typeof metadata.resource_name === 'string' ? metadata.resource_name : target.hostname,
@@ -253,7 +276,10 @@ export class ResourcesService implements OnModuleInit {
 
   private checkHost(uri: string, target: ProxyTargetRecord): void {
     const host = new URL(uri).hostname;
-    if (host !== target.hostname) throw Invalid(`uri ${uri} is not on proxy target ${target.hostname}: the resource URI's host must be the target's hostname`);
+    if (host !== target.hostname)
+      throw Invalid(
+        `uri ${uri} is not on proxy target ${target.hostname}: the resource URI's host must be the target's hostname`,
+      );
   }
 
   private async authDto(hostname: string, record?: ProxyTargetRecord): Promise<TargetAuthDto> {
@@ -261,7 +287,11 @@ export class ResourcesService implements OnModuleInit {
     const config = authConfigOf(target?.auth);
     if (!target || !config) throw NotFound(`auth configuration of proxy target "${hostname}"`);
     const resources = (await this.repository.list()).filter((r) => r.proxy_target === hostname).map((r) => r.uri);
-    return { hostname, ...config, resources: resources.length > 0 ? resources : [canonicalResource(targetOrigin(target, this.config))] };
+    return {
+      hostname,
+      ...config,
+      resources: resources.length > 0 ? resources : [canonicalResource(targetOrigin(target, this.config))],
+    };
   }
 
   private toDto(r: ResourceRecord): ResourceDto {

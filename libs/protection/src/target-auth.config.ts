@@ -70,7 +70,8 @@ export function authConfigOf(slot: Record<string, unknown> | null | undefined): 
     allowed_audiences: strings(s.allowed_audiences),
     excluded_paths: strings(s.excluded_paths),
     pass_headers: s.pass_headers !== false,
-    header_prefix: typeof s.header_prefix === 'string' && HEADER_PREFIX.test(s.header_prefix) ? s.header_prefix : 'X-Auth-',
+    header_prefix:
+      typeof s.header_prefix === 'string' && HEADER_PREFIX.test(s.header_prefix) ? s.header_prefix : 'X-Auth-',
     cookie_name: typeof s.cookie_name === 'string' && COOKIE.test(s.cookie_name) ? s.cookie_name : 'proxy_session',
     forward_authorization: s.forward_authorization === true,
     ...(typeof s.redirect_client_id === 'string' ? { redirect_client_id: s.redirect_client_id } : {}),

@@ -5,7 +5,13 @@ import { AppConfig } from '@app/config';
 import type { AuthDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
 import { canonicalHeaderName } from '@app/dispatcher/forwarded-headers';
 import type { HostProtection, ServedResource } from './protection-catalog';
-import { PREFLIGHT_HEADERS, ProtectionDecider, readCookie, RESOURCE_CORS_HEADERS, withoutCookie } from './protection-decider';
+import {
+  PREFLIGHT_HEADERS,
+  ProtectionDecider,
+  readCookie,
+  RESOURCE_CORS_HEADERS,
+  withoutCookie,
+} from './protection-decider';
 import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
 
 /** Client headers with this prefix are removed by the dispatcher before any policy runs (forwarded-headers.ts). */
@@ -59,16 +65,28 @@ export class ProtectionPolicy implements TargetAuthPolicy {
         return { action: 'respond', status: 204, headers: PREFLIGHT_HEADERS };
       case 'deny': {
         const body = JSON.stringify({ error: outcome.error, error_description: outcome.description });
-        return { action: 'respond', status: outcome.status, headers: { ...outcome.headers, 'content-type': 'application/json' }, body };
+        return {
+          action: 'respond',
+          status: outcome.status,
+          headers: { ...outcome.headers, 'content-type': 'application/json' },
+          body,
+        };
       }
       case 'login':
         return this.login(protection, outcome.resource, rawUrl, info.secure);
       case 'allow': {
         const owned = ownedHeaders(req, protection, protection.auth.forward_authorization);
-        const setHeaders = owned.cookie === undefined ? outcome.identity : { ...outcome.identity, cookie: owned.cookie };
+        const setHeaders =
+          owned.cookie === undefined ? outcome.identity : { ...outcome.identity, cookie: owned.cookie };
         // Browser-based MCP clients read the answer cross-origin (bearer tokens, no cookies: '*' is enough).
         const responseHeaders = protection.auth.mode === 'redirect' ? undefined : RESOURCE_CORS_HEADERS;
-        return { action: 'forward', setHeaders, removeHeaders: owned.removeHeaders, responseHeaders, identity: outcome.subject };
+        return {
+          action: 'forward',
+          setHeaders,
+          removeHeaders: owned.removeHeaders,
+          responseHeaders,
+          identity: outcome.subject,
+        };
       }
     }
   }
@@ -82,18 +100,43 @@ export class ProtectionPolicy implements TargetAuthPolicy {
     const protection = this.decider.protection(info.host);
     if (!protection) return { action: 'forward' };
     const owned = ownedHeaders(req, protection, true);
-    return { action: 'forward', setHeaders: owned.cookie === undefined ? undefined : { cookie: owned.cookie }, removeHeaders: owned.removeHeaders };
+    return {
+      action: 'forward',
+      setHeaders: owned.cookie === undefined ? undefined : { cookie: owned.cookie },
+      removeHeaders: owned.removeHeaders,
+    };
   }
 
   private login(protection: HostProtection, resource: ServedResource, returnTo: string, secure: boolean): AuthDecision {
-    if (!protection.auth.redirect_client_id) return { action: 'respond', status: 503, headers: { 'content-type': 'text/plain' }, body: 'sign-in is not set up for this site: set its auth mode again' };
+    if (!protection.auth.redirect_client_id)
+      return {
+        action: 'respond',
+        status: 503,
+        headers: { 'content-type': 'text/plain' },
+        body: 'sign-in is not set up for this site: set its auth mode again',
+      };
     const { location, cookie } = loginRedirect(this.config.oauth.issuer, protection, resource, returnTo, secure);
-    return { action: 'respond', status: 302, headers: { location, 'set-cookie': cookie, 'cache-control': 'no-store', 'content-type': 'text/plain' }, body: 'sign-in required' };
+    return {
+      action: 'respond',
+      status: 302,
+      headers: { location, 'set-cookie': cookie, 'cache-control': 'no-store', 'content-type': 'text/plain' },
+      body: 'sign-in required',
+    };
   }
 }
 
-export function loginRedirect(issuer: string, protection: HostProtection, resource: ServedResource, returnTo: string, secure: boolean): { location: string; cookie: string } {
-  const flow: RedirectFlow = { s: randomBytes(16).toString('base64url'), v: randomBytes(32).toString('base64url'), r: returnTo };
+export function loginRedirect(
+  issuer: string,
+  protection: HostProtection,
+  resource: ServedResource,
+  returnTo: string,
+  secure: boolean,
+): { location: string; cookie: string } {
+  const flow: RedirectFlow = {
+    s: randomBytes(16).toString('base64url'),
+    v: randomBytes(32).toString('base64url'),
+    r: returnTo,
+  };
   const url = new URL(`${issuer}/authorize`);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', protection.auth.redirect_client_id ?? '');
@@ -114,7 +157,11 @@ export function loginRedirect(issuer: string, protection: HostProtection, resour
  * Authorization unless kept, and in redirect mode the session cookie, an access token, whether or
  * not it was the credential used (`cookie`: the Cookie header without it, '' handled as removal).
  */
-function ownedHeaders(req: IncomingMessage, protection: HostProtection, keepAuthorization: boolean): { removeHeaders: readonly string[]; cookie?: string } {
+function ownedHeaders(
+  req: IncomingMessage,
+  protection: HostProtection,
+  keepAuthorization: boolean,
+): { removeHeaders: readonly string[]; cookie?: string } {
   const prefix = canonicalHeaderName(protection.auth.header_prefix.toLowerCase());
   let removeHeaders: readonly string[] =
     prefix === DISPATCHER_IDENTITY_PREFIX
@@ -122,11 +169,19 @@ function ownedHeaders(req: IncomingMessage, protection: HostProtection, keepAuth
         ? NOTHING
         : AUTHORIZATION
       : // Every spelling of the prefix (`X_User_Name` is `X-User-Name` to CGI, WSGI, PHP...).
-        Object.keys(req.headers).filter((name) => canonicalHeaderName(name).startsWith(prefix) || (name === 'authorization' && !keepAuthorization));
+        Object.keys(req.headers).filter(
+          (name) => canonicalHeaderName(name).startsWith(prefix) || (name === 'authorization' && !keepAuthorization),
+        );
   const cookieHeader = req.headers.cookie;
   const cookieName = protection.auth.cookie_name;
   // One substring scan first: most cookie headers do not carry the session cookie.
-  if (protection.auth.mode !== 'redirect' || cookieHeader === undefined || !cookieHeader.includes(cookieName) || readCookie(cookieHeader, cookieName) === undefined) return { removeHeaders };
+  if (
+    protection.auth.mode !== 'redirect' ||
+    cookieHeader === undefined ||
+    !cookieHeader.includes(cookieName) ||
+    readCookie(cookieHeader, cookieName) === undefined
+  )
+    return { removeHeaders };
   const rest = withoutCookie(cookieHeader, cookieName);
   if (rest) return { removeHeaders, cookie: rest };
   removeHeaders = [...removeHeaders, 'cookie'];

@@ -15,7 +15,11 @@ export class TargetProtectionController {
   @Post('auth')
   @HttpCode(200)
   @Authenticated()
-  setAuth(@Auth() auth: AuthContext, @Param('hostname') hostname: string, @Body() body: SetTargetAuthDto): Promise<TargetAuthDto> {
+  setAuth(
+    @Auth() auth: AuthContext,
+    @Param('hostname') hostname: string,
+    @Body() body: SetTargetAuthDto,
+  ): Promise<TargetAuthDto> {
     return this.resources.setTargetAuth(auth, hostname, body);
   }
 
@@ -36,7 +40,11 @@ export class TargetProtectionController {
   @Post('resource')
   @HttpCode(200)
   @Authenticated()
-  setResource(@Auth() auth: AuthContext, @Param('hostname') hostname: string, @Body() body: SetTargetResourceDto): Promise<ResourceDto> {
+  setResource(
+    @Auth() auth: AuthContext,
+    @Param('hostname') hostname: string,
+    @Body() body: SetTargetResourceDto,
+  ): Promise<ResourceDto> {
     return this.resources.setTargetResource(auth, hostname, body);
   }
 

@@ -6,13 +6,15 @@ import { Public } from '@app/tokens';
 import { metadataUrl, ProtectionDecider, RESOURCE_CORS_HEADERS } from './protection-decider';
 
 type HeaderBag = Record<string, string | string[] | undefined>;
-const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v)?.split(',')[0].trim() || undefined;
+const first = (v: string | string[] | undefined): string | undefined =>
+  (Array.isArray(v) ? v[0] : v)?.split(',')[0].trim() || undefined;
 /**
  * A URI header whole: a path may contain commas (`/public/,/../../admin` is `/admin` to nginx), so
  * cutting at the first one would decide on another path. Repeated headers arrive joined with ", ",
  * whose space the canonical path refuses (400).
  */
-const whole = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v)?.trim() || undefined;
+const whole = (v: string | string[] | undefined): string | undefined =>
+  (Array.isArray(v) ? v.join(', ') : v)?.trim() || undefined;
 
 /** What a forward-auth caller says about the original request. */
 export interface ForwardedRequest {
@@ -48,7 +50,10 @@ export function forwardedRequest(headers: HeaderBag, resource: string | undefine
     }
   }
   if (!authority) return null;
-  const host = authority.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  const host = authority
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
   return {
     host,
     authority,
@@ -76,11 +81,19 @@ export class VerifyController {
 
   /** 200 with identity headers, 401 with the resource's WWW-Authenticate, 403; never a redirect. */
   @All('verify')
-  verify(@Headers() headers: HeaderBag, @Query('resource') resource: string | undefined, @Res() reply: FastifyReply): void {
+  verify(
+    @Headers() headers: HeaderBag,
+    @Query('resource') resource: string | undefined,
+    @Res() reply: FastifyReply,
+  ): void {
     void reply.header('cache-control', 'no-store');
     const original = forwardedRequest(headers, typeof resource === 'string' ? resource : undefined);
     if (!original) {
-      void reply.status(400).send({ error: 'invalid_request', error_description: 'say which request to check: X-Forwarded-Host and X-Forwarded-Uri (or X-Original-URL, or ?resource=<uri>)' });
+      void reply.status(400).send({
+        error: 'invalid_request',
+        error_description:
+          'say which request to check: X-Forwarded-Host and X-Forwarded-Uri (or X-Original-URL, or ?resource=<uri>)',
+      });
       return;
     }
     const q = original.pathAndQuery.indexOf('?');
@@ -104,7 +117,10 @@ export class VerifyController {
     });
     switch (outcome.kind) {
       case 'unprotected':
-        void reply.status(403).send({ error: 'access_denied', error_description: `${original.host} is not protected by this server (turn auth on for its proxy target)` });
+        void reply.status(403).send({
+          error: 'access_denied',
+          error_description: `${original.host} is not protected by this server (turn auth on for its proxy target)`,
+        });
         return;
       case 'preflight':
         void reply.status(200).send();
@@ -119,7 +135,10 @@ export class VerifyController {
         // Redirect mode has no browser here: the caller gets the bearer challenge.
         void reply
           .status(401)
-          .headers({ ...RESOURCE_CORS_HEADERS, 'www-authenticate': `Bearer resource_metadata="${metadataUrl(`${original.proto}://${original.authority}`, outcome.resource)}"` })
+          .headers({
+            ...RESOURCE_CORS_HEADERS,
+            'www-authenticate': `Bearer resource_metadata="${metadataUrl(`${original.proto}://${original.authority}`, outcome.resource)}"`,
+          })
           .send({ error: 'unauthorized', error_description: 'this resource needs an access token' });
         return;
       case 'allow':

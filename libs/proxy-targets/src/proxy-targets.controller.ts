@@ -1,7 +1,13 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Auth, Authenticated, AuthContext } from '@app/tokens';
-import { CreateProxyTargetDto, ProxyTargetCreatedDto, ProxyTargetDeletedDto, ProxyTargetDto, UpdateProxyTargetDto } from './dto/proxy-target.dto';
+import {
+  CreateProxyTargetDto,
+  ProxyTargetCreatedDto,
+  ProxyTargetDeletedDto,
+  ProxyTargetDto,
+  UpdateProxyTargetDto,
+} from './dto/proxy-target.dto';
 import { ProxyTargetsService } from './proxy-targets.service';
 
 @ApiTags('proxy targets')
@@ -32,15 +38,27 @@ export class ProxyTargetsController {
   /** Changes any of the settings given; the others stay. */
   @Put(':hostname')
   @Authenticated()
-  update(@Auth() auth: AuthContext, @Param('hostname') hostname: string, @Body() body: UpdateProxyTargetDto): Promise<ProxyTargetDto> {
+  update(
+    @Auth() auth: AuthContext,
+    @Param('hostname') hostname: string,
+    @Body() body: UpdateProxyTargetDto,
+  ): Promise<ProxyTargetDto> {
     return this.targets.update(auth, hostname, body);
   }
 
   /** Deletes the target; it stops being served on every replica within a second. */
   @Delete(':hostname')
   @Authenticated()
-  @ApiQuery({ name: 'delete_certificate', required: false, description: 'Also delete its certificate proxy-<hostname> (when owned by the same token)' })
-  delete(@Auth() auth: AuthContext, @Param('hostname') hostname: string, @Query('delete_certificate') deleteCertificate?: string): Promise<ProxyTargetDeletedDto> {
+  @ApiQuery({
+    name: 'delete_certificate',
+    required: false,
+    description: 'Also delete its certificate proxy-<hostname> (when owned by the same token)',
+  })
+  delete(
+    @Auth() auth: AuthContext,
+    @Param('hostname') hostname: string,
+    @Query('delete_certificate') deleteCertificate?: string,
+  ): Promise<ProxyTargetDeletedDto> {
     return this.targets.delete(auth, hostname, deleteCertificate === 'true' || deleteCertificate === '1');
   }
 }

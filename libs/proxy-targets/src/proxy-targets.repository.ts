@@ -6,6 +6,11 @@ import { ProxyTargetRecord } from './proxy-target.record';
 @Injectable()
 export class ProxyTargetsRepository extends ConfiguredRecordStore<ProxyTargetRecord> {
   constructor(redis: RedisConnections, keys: RedisKeys, bus: ConfigBus) {
-    super(redis, keys, bus, { record: ProxyTargetRecord, entity: 'proxy_target', index: 'proxy_targets', id: (r) => r.hostname });
+    super(redis, keys, bus, {
+      record: ProxyTargetRecord,
+      entity: 'proxy_target',
+      index: 'proxy_targets',
+      id: (r) => r.hostname,
+    });
   }
 }

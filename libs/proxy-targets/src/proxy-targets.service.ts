@@ -25,7 +25,8 @@ export const PROXY_DELETED = 'proxy.deleted';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 /** Headers the proxy manages itself; a target cannot set them through custom headers. */
-const RESERVED_HEADERS = /^(host|connection|keep-alive|proxy-connection|transfer-encoding|te|trailer|upgrade|content-length)$/i;
+const RESERVED_HEADERS =
+  /^(host|connection|keep-alive|proxy-connection|transfer-encoding|te|trailer|upgrade|content-length)$/i;
 
 @Injectable()
 export class ProxyTargetsService implements OnModuleInit {
@@ -40,7 +41,10 @@ export class ProxyTargetsService implements OnModuleInit {
 
   onModuleInit(): void {
     // Request-log queries by a non-admin token show the hosts of its own proxy targets.
-    this.hostOwnership?.use({ hostsOwnedBy: async (token) => (await this.repository.list()).filter((r) => r.owner === token).map((r) => r.hostname) });
+    this.hostOwnership?.use({
+      hostsOwnedBy: async (token) =>
+        (await this.repository.list()).filter((r) => r.owner === token).map((r) => r.hostname),
+    });
     this.ownership.register({
       kind: 'proxy_targets',
       countOwned: async (token) => (await this.repository.list()).filter((r) => r.owner === token).length,
@@ -60,7 +64,10 @@ export class ProxyTargetsService implements OnModuleInit {
 
   async create(auth: AuthContext, input: CreateProxyTargetDto): Promise<ProxyTargetCreatedDto> {
     const hostname = normalizeHostname(input.hostname);
-    if (!hostname) throw Invalid(`hostname "${input.hostname}" is not a DNS name: give a name such as api.example.com, without scheme, port or path`);
+    if (!hostname)
+      throw Invalid(
+        `hostname "${input.hostname}" is not a DNS name: give a name such as api.example.com, without scheme, port or path`,
+      );
     auth.assertMayClaim(this.config.reservedHostnames, [hostname]);
     checkHeaders(input);
     const record: ProxyTargetRecord = {
@@ -94,7 +101,11 @@ export class ProxyTargetsService implements OnModuleInit {
       const saved = { ...record, cert_name: certificate.cert_name };
       await this.repository.replace(saved);
       await this.bus.publish(PROXY_CREATED, { hostname, cert_name: certificate.cert_name });
-      return { proxy_target: (await this.views([saved]))[0], certificate_status: certificate.status, cert_name: certificate.cert_name };
+      return {
+        proxy_target: (await this.views([saved]))[0],
+        certificate_status: certificate.status,
+        cert_name: certificate.cert_name,
+      };
     } catch (error) {
       // A refused certificate (bad directory, not attachable, no encryption key) leaves no target behind.
       await this.repository.delete([hostname]);
@@ -110,7 +121,10 @@ export class ProxyTargetsService implements OnModuleInit {
   private async certificateFor(auth: AuthContext, record: ProxyTargetRecord, input: CreateProxyTargetDto) {
     if (input.cert_name) return this.certificates.checkAttachable(auth, input.cert_name, record.hostname);
     if (!record.enable_https || !this.config.autoCertificates) return null;
-    return this.certificates.ensureForHostname(auth.tokenName, record.hostname, { email: input.cert_email, acme_directory_url: input.acme_directory_url });
+    return this.certificates.ensureForHostname(auth.tokenName, record.hostname, {
+      email: input.cert_email,
+      acme_directory_url: input.acme_directory_url,
+    });
   }
 
   async list(auth: AuthContext): Promise<ProxyTargetDto[]> {
@@ -157,7 +171,9 @@ export class ProxyTargetsService implements OnModuleInit {
   async delete(auth: AuthContext, hostname: string, deleteCertificate = false): Promise<ProxyTargetDeletedDto> {
     const record = await this.require(auth, hostname);
     await this.repository.delete([record.hostname]);
-    const certificateDeleted = deleteCertificate ? await this.certificates.deleteForHostname(record.owner, record.hostname) : false;
+    const certificateDeleted = deleteCertificate
+      ? await this.certificates.deleteForHostname(record.owner, record.hostname)
+      : false;
     await this.publishDeleted(record, certificateDeleted);
     return { hostname: record.hostname, deleted: true, certificate_deleted: certificateDeleted };
   }
@@ -177,7 +193,11 @@ export class ProxyTargetsService implements OnModuleInit {
   }
 
   routeSettings(record: ProxyTargetRecord): ProxyTargetRouteSettingsDto {
-    return { route_mode: record.route_mode, enabled_routes: record.enabled_routes, disabled_routes: record.disabled_routes };
+    return {
+      route_mode: record.route_mode,
+      enabled_routes: record.enabled_routes,
+      disabled_routes: record.disabled_routes,
+    };
   }
 
   /** Saves a changed copy of a record obtained through `require` (used by sub-resources such as /routes). */
@@ -191,17 +211,22 @@ function checkHeaders(input: ProxyTargetSettingsDto): void {
     for (const [name, value] of Object.entries(input[field] ?? {})) {
       if (!HEADER_NAME.test(name)) throw Invalid(`${field}: "${name}" is not a valid header name`);
       if (RESERVED_HEADERS.test(name)) throw Invalid(`${field}: "${name}" is managed by the proxy and cannot be set`);
-      if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw Invalid(`${field}.${name} must be a string without line breaks`);
+      if (typeof value !== 'string' || /[\r\n\0]/.test(value))
+        throw Invalid(`${field}.${name} must be a string without line breaks`);
     }
   }
 }
 
 /** The lifecycle state of a target from its certificate (absent: none named, or deleted). */
-export function lifecycleOf(record: ProxyTargetRecord, certificate?: { status: string; error: string | null; has_certificate: boolean }): ProxyTargetLifecycleDto {
+export function lifecycleOf(
+  record: ProxyTargetRecord,
+  certificate?: { status: string; error: string | null; has_certificate: boolean },
+): ProxyTargetLifecycleDto {
   if (!record.enable_https || !record.cert_name) return { state: 'http_only', reason: null };
   if (!certificate) return { state: 'http_only', reason: `certificate "${record.cert_name}" does not exist` };
   if (certificate.has_certificate) return { state: 'ready', reason: null }; // renewing or failed renewals still serve
-  if (certificate.status === 'failed') return { state: 'failed', reason: certificate.error ?? 'the certificate order failed' };
+  if (certificate.status === 'failed')
+    return { state: 'failed', reason: certificate.error ?? 'the certificate order failed' };
   return { state: 'pending', reason: null };
 }
 

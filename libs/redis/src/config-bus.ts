@@ -34,7 +34,10 @@ export class ConfigBus implements OnModuleInit, OnApplicationShutdown {
     // Subscribed (confirmed by Redis) before the server starts answering; after a reconnect or a
     // Cluster subscriber move, RedisConnections subscribes again and the version check catches up
     // on what was published meanwhile.
-    await this.redis.subscribe(this.channel, { message: (message) => void this.observe(Number(message)), resubscribed: () => this.check() });
+    await this.redis.subscribe(this.channel, {
+      message: (message) => void this.observe(Number(message)),
+      resubscribed: () => this.check(),
+    });
     this.redis.client.on('ready', () => void this.check());
     this.poll = setInterval(() => void this.check(), this.config.configPollMs);
     this.poll.unref();
@@ -87,7 +90,11 @@ export class ConfigBus implements OnModuleInit, OnApplicationShutdown {
     if (version === this.seen) return this.notified;
     this.seen = version;
     this.notified = Promise.all(
-      [...this.listeners].map((listener) => Promise.resolve(listener(version)).catch((e: Error) => this.logger.error(`config listener failed: ${e.message}`))),
+      [...this.listeners].map((listener) =>
+        Promise.resolve(listener(version)).catch((e: Error) =>
+          this.logger.error(`config listener failed: ${e.message}`),
+        ),
+      ),
     ).then(() => undefined);
     return this.notified;
   }

@@ -26,7 +26,9 @@ export function decodeRecord<T extends object>(cls: ClassConstructor<T>, key: st
   const record = plainToInstance(cls, plain);
   const errors = validateSync(record, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) {
-    const detail = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ') || 'invalid'}`).join('; ');
+    const detail = errors
+      .map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ') || 'invalid'}`)
+      .join('; ');
     throw new CorruptRecordError(key, detail);
   }
   return record;

@@ -34,7 +34,10 @@ export class RedisConnections implements OnApplicationShutdown {
     this.waitReplicas = config.redisWaitReplicas;
     this.client = connect(config.redis, 'commands');
     this.subscriber = connect(config.redis, 'subscriber');
-    for (const [role, connection] of [['commands', this.client], ['subscriber', this.subscriber]] as const) {
+    for (const [role, connection] of [
+      ['commands', this.client],
+      ['subscriber', this.subscriber],
+    ] as const) {
       let lastError = '';
       connection.on('error', (error: Error) => {
         // ioredis retries forever; log each distinct error once rather than every retry.
@@ -56,7 +59,8 @@ export class RedisConnections implements OnApplicationShutdown {
     this.subscriber.on('ready', () => void this.resubscribing.run());
     if (this.subscriber instanceof Cluster) {
       // setImmediate: ioredis moves its subscriber in its own listener of the same event, after ours.
-      for (const event of ['-node', '+node']) this.subscriber.on(event, () => setImmediate(() => void this.resubscribing.run()));
+      for (const event of ['-node', '+node'])
+        this.subscriber.on(event, () => setImmediate(() => void this.resubscribing.run()));
     }
   }
 
@@ -83,7 +87,9 @@ export class RedisConnections implements OnApplicationShutdown {
       await this.subscriber.subscribe(...this.channels.keys());
     } catch (error) {
       if (this.closing) return;
-      this.logger.warn(`re-subscribe failed (retried on the next reconnect or node change): ${(error as Error).message}`);
+      this.logger.warn(
+        `re-subscribe failed (retried on the next reconnect or node change): ${(error as Error).message}`,
+      );
       return;
     }
     await Promise.all(
@@ -105,7 +111,8 @@ export class RedisConnections implements OnApplicationShutdown {
     const client = this.client;
     if (this.waitReplicas <= 0 || client instanceof Cluster) return;
     const acknowledged = await client.wait(this.waitReplicas, 1000);
-    if (acknowledged < this.waitReplicas) this.logger.warn(`write reached ${acknowledged} of ${this.waitReplicas} Redis replicas within 1 s`);
+    if (acknowledged < this.waitReplicas)
+      this.logger.warn(`write reached ${acknowledged} of ${this.waitReplicas} Redis replicas within 1 s`);
   }
 
   get isCluster(): boolean {

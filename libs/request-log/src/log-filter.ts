@@ -30,7 +30,8 @@ export function matches(filter: LogFilter, e: StoredLogEntry): boolean {
   if (filter.user !== undefined && e.auth_user !== filter.user) return false;
   if (filter.clientId !== undefined && e.oauth_client_id !== filter.clientId) return false;
   if (filter.status) {
-    if ('exact' in filter.status ? e.status !== filter.status.exact : statusClassOf(e.status) !== filter.status.class) return false;
+    if ('exact' in filter.status ? e.status !== filter.status.exact : statusClassOf(e.status) !== filter.status.class)
+      return false;
   }
   if (filter.method !== undefined && e.method !== filter.method) return false;
   if (filter.pathPrefix !== undefined && !e.path.startsWith(filter.pathPrefix)) return false;
@@ -56,7 +57,9 @@ export type OAuthStep = 'register' | 'authorize' | 'callback' | 'token' | 'prote
 const OAUTH_PATH = /^\/(register|authorize|callback|token)(\/|$)/;
 
 /** Where an entry sits in an OAuth flow, by the OAuth endpoint paths and the identity it carries. */
-export function oauthStep(entry: Pick<StoredLogEntry, 'path' | 'auth_user' | 'oauth_client_id' | 'listener'>): OAuthStep {
+export function oauthStep(
+  entry: Pick<StoredLogEntry, 'path' | 'auth_user' | 'oauth_client_id' | 'listener'>,
+): OAuthStep {
   if (entry.listener === 'api') return 'other';
   const match = OAUTH_PATH.exec(entry.path);
   if (match) return match[1] as OAuthStep;

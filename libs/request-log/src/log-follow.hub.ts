@@ -62,7 +62,8 @@ export class LogFollowHub implements BeforeApplicationShutdown {
         this.cursor = page[page.length - 1].id;
         for (const entry of page) {
           for (const follower of this.followers) {
-            if (matches({ ...follower.filter, sinceMs: 0, untilMs: Number.MAX_SAFE_INTEGER }, entry)) follower.send(entry);
+            if (matches({ ...follower.filter, sinceMs: 0, untilMs: Number.MAX_SAFE_INTEGER }, entry))
+              follower.send(entry);
           }
         }
         if (page.length < 500) break;

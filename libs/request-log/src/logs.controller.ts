@@ -2,7 +2,16 @@ import { Controller, Delete, Get, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Auth, Authenticated, AuthContext } from '@app/tokens';
-import { LogFieldsQueryDto, LogPageDto, LogsClearedDto, LogSearchQueryDto, LogStatsDto, LogStatsQueryDto, OAuthFlowDto, OAuthFlowQueryDto } from './dto/logs.dto';
+import {
+  LogFieldsQueryDto,
+  LogPageDto,
+  LogsClearedDto,
+  LogSearchQueryDto,
+  LogStatsDto,
+  LogStatsQueryDto,
+  OAuthFlowDto,
+  OAuthFlowQueryDto,
+} from './dto/logs.dto';
 import { AdminRequestLogHook } from './admin-request-log.hook';
 import { LogFollowHub } from './log-follow.hub';
 import { RequestLogService } from './request-log.service';
@@ -67,21 +76,33 @@ export class LogsController {
   /** Requests for one host (a proxy target's hostname). */
   @Get('host/:hostname')
   @Authenticated()
-  byHost(@Auth() auth: AuthContext, @Param('hostname') hostname: string, @Query() query: LogSearchQueryDto): Promise<LogPageDto> {
+  byHost(
+    @Auth() auth: AuthContext,
+    @Param('hostname') hostname: string,
+    @Query() query: LogSearchQueryDto,
+  ): Promise<LogPageDto> {
     return this.logs.search(auth, { ...query, hostname: hostname.toLowerCase() } as LogSearchQueryDto);
   }
 
   /** Requests carrying one OAuth client id. */
   @Get('client/:client_id')
   @Authenticated()
-  byClient(@Auth() auth: AuthContext, @Param('client_id') clientId: string, @Query() query: LogSearchQueryDto): Promise<LogPageDto> {
+  byClient(
+    @Auth() auth: AuthContext,
+    @Param('client_id') clientId: string,
+    @Query() query: LogSearchQueryDto,
+  ): Promise<LogPageDto> {
     return this.logs.search(auth, query, { clientId });
   }
 
   /** Requests of one user (GitHub login, or API token name on the admin API). */
   @Get('user/:user')
   @Authenticated()
-  byUser(@Auth() auth: AuthContext, @Param('user') user: string, @Query() query: LogSearchQueryDto): Promise<LogPageDto> {
+  byUser(
+    @Auth() auth: AuthContext,
+    @Param('user') user: string,
+    @Query() query: LogSearchQueryDto,
+  ): Promise<LogPageDto> {
     return this.logs.search(auth, query, { user });
   }
 
@@ -94,7 +115,12 @@ export class LogsController {
   @Authenticated()
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'Server-Sent Events, one "entry" event per request-log entry' })
-  async follow(@Auth() auth: AuthContext, @Query() query: LogFieldsQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async follow(
+    @Auth() auth: AuthContext,
+    @Query() query: LogFieldsQueryDto,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const filter = await this.logs.followFilter(auth, query);
     this.logs.assertVisible(filter);
     const raw = reply.raw;

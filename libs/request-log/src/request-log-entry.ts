@@ -69,7 +69,11 @@ export function decodeLogEntry(id: string, raw: string): StoredLogEntry | null {
   const v = value as Record<string, unknown>;
   const strings = ['client_ip', 'host', 'method', 'path', 'request_id'];
   const numbers = ['ts', 'status', 'bytes_out', 'duration_ms'];
-  if (!strings.every((k) => typeof v[k] === 'string') || !numbers.every((k) => typeof v[k] === 'number' && Number.isFinite(v[k]))) return null;
+  if (
+    !strings.every((k) => typeof v[k] === 'string') ||
+    !numbers.every((k) => typeof v[k] === 'number' && Number.isFinite(v[k]))
+  )
+    return null;
   if (!LISTENERS.includes(v.listener as RequestLogListener)) return null;
   if (v.bytes_in !== undefined && typeof v.bytes_in !== 'number') return null;
   if (!OPTIONAL_STRINGS.every((k) => v[k] === undefined || typeof v[k] === 'string')) return null;

@@ -16,7 +16,17 @@ import { RequestLogWriter } from './request-log.writer';
  */
 @Module({
   controllers: [LogsController],
-  providers: [LogClock, RequestLogStore, RequestLogWriter, RequestLogRetention, RequestLogQuery, RequestLogService, LogFollowHub, HostOwnership, AdminRequestLogHook],
+  providers: [
+    LogClock,
+    RequestLogStore,
+    RequestLogWriter,
+    RequestLogRetention,
+    RequestLogQuery,
+    RequestLogService,
+    LogFollowHub,
+    HostOwnership,
+    AdminRequestLogHook,
+  ],
   exports: [RequestLogWriter, HostOwnership, RequestLogRetention],
 })
 export class RequestLogModule {}

@@ -72,7 +72,8 @@ export class RequestLogQuery {
     const hosts = [...byHost.entries()].map(([hostname, list]): HostStats => {
       const durations = list.map((e) => e.duration_ms).sort((a, b) => a - b);
       const status_classes: Record<string, number> = {};
-      for (const e of list) status_classes[statusClassOf(e.status)] = (status_classes[statusClassOf(e.status)] ?? 0) + 1;
+      for (const e of list)
+        status_classes[statusClassOf(e.status)] = (status_classes[statusClassOf(e.status)] ?? 0) + 1;
       return {
         hostname,
         requests: list.length,
@@ -105,16 +106,24 @@ export class RequestLogQuery {
         if (oauthStep(e) !== 'other') keep(e);
       });
     }
-    const authorizeIps = new Set([...found.values()].filter((e) => oauthStep(e) === 'authorize').map((e) => e.client_ip));
+    const authorizeIps = new Set(
+      [...found.values()].filter((e) => oauthStep(e) === 'authorize').map((e) => e.client_ip),
+    );
     for (const ip of authorizeIps) {
       await this.scan({ ...base, ip, pathPrefix: '/callback' }, (e) => {
-        const foreign = (filter.clientId !== undefined && e.oauth_client_id !== undefined && e.oauth_client_id !== filter.clientId) || (filter.user !== undefined && e.auth_user !== undefined && e.auth_user !== filter.user);
+        const foreign =
+          (filter.clientId !== undefined && e.oauth_client_id !== undefined && e.oauth_client_id !== filter.clientId) ||
+          (filter.user !== undefined && e.auth_user !== undefined && e.auth_user !== filter.user);
         if (!foreign && oauthStep(e) === 'callback') keep(e);
       });
     }
-    const steps = [...found.values()].sort((a, b) => a.ts - b.ts || a.id.localeCompare(b.id)).map((e) => ({ ...e, step: oauthStep(e) }));
-    const first = (step: OAuthStep, after = 0): OAuthFlowStep | undefined => steps.find((s) => s.step === step && s.ts >= after);
-    const summary = (s: OAuthFlowStep | undefined): OAuthStageSummary | null => (s ? { ts: s.ts, status: s.status, request_id: s.request_id } : null);
+    const steps = [...found.values()]
+      .sort((a, b) => a.ts - b.ts || a.id.localeCompare(b.id))
+      .map((e) => ({ ...e, step: oauthStep(e) }));
+    const first = (step: OAuthStep, after = 0): OAuthFlowStep | undefined =>
+      steps.find((s) => s.step === step && s.ts >= after);
+    const summary = (s: OAuthFlowStep | undefined): OAuthStageSummary | null =>
+      s ? { ts: s.ts, status: s.status, request_id: s.request_id } : null;
     // Follow the latest attempt: the last authorize, then the first of each later stage after it.
     const authorize = [...steps].reverse().find((s) => s.step === 'authorize');
     const callback = first('callback', authorize?.ts ?? 0);
@@ -146,7 +155,13 @@ export class RequestLogQuery {
     const index = pickIndex(filter);
     if (index) {
       // Members (single ids or runs) up to one more entry than the cap: the cap is on entries examined.
-      for await (const entries of this.store.indexedEntries(index[0], index[1], filter.sinceMs, filter.untilMs, MAX_SCAN + 1)) {
+      for await (const entries of this.store.indexedEntries(
+        index[0],
+        index[1],
+        filter.sinceMs,
+        filter.untilMs,
+        MAX_SCAN + 1,
+      )) {
         for (const entry of entries) {
           if (examined++ >= MAX_SCAN) return true;
           if (matches(filter, entry)) visit(entry);

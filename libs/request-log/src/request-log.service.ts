@@ -3,7 +3,16 @@ import { AppConfig } from '@app/config';
 import { Forbidden, Invalid } from '@app/http';
 import { AuthContext } from '@app/tokens';
 import { LogClock } from './clock';
-import { LogFieldsQueryDto, LogPageDto, LogSearchQueryDto, LogStatsDto, LogStatsQueryDto, LogWindowQueryDto, OAuthFlowDto, OAuthFlowQueryDto } from './dto/logs.dto';
+import {
+  LogFieldsQueryDto,
+  LogPageDto,
+  LogSearchQueryDto,
+  LogStatsDto,
+  LogStatsQueryDto,
+  LogWindowQueryDto,
+  OAuthFlowDto,
+  OAuthFlowQueryDto,
+} from './dto/logs.dto';
 import { HostOwnership } from './host-ownership';
 import { LogFilter } from './log-filter';
 import { RequestLogQuery } from './request-log.query';
@@ -40,8 +49,14 @@ export class RequestLogService {
   }
 
   async oauthFlow(auth: AuthContext, dto: OAuthFlowQueryDto): Promise<OAuthFlowDto> {
-    if (dto.client_id === undefined && dto.user === undefined && dto.ip === undefined) throw Invalid('give client_id, user or ip: whose OAuth flow to line up');
-    const filter: LogFilter = { ...(await this.filterFor(auth, dto)), clientId: dto.client_id, user: dto.user, ip: dto.ip };
+    if (dto.client_id === undefined && dto.user === undefined && dto.ip === undefined)
+      throw Invalid('give client_id, user or ip: whose OAuth flow to line up');
+    const filter: LogFilter = {
+      ...(await this.filterFor(auth, dto)),
+      clientId: dto.client_id,
+      user: dto.user,
+      ip: dto.ip,
+    };
     const flow = await this.query.oauthFlow(filter);
     return { ...window(filter), ...flow };
   }
@@ -59,14 +74,18 @@ export class RequestLogService {
     const now = this.clock.now();
     const oldest = now - this.config.logRetentionMs;
     const untilMs = dto.until ? Date.parse(dto.until) : now;
-    const sinceMs = Math.max(oldest, dto.since ? Date.parse(dto.since) : untilMs - (dto.hours ?? DEFAULT_HOURS) * 3_600_000);
+    const sinceMs = Math.max(
+      oldest,
+      dto.since ? Date.parse(dto.since) : untilMs - (dto.hours ?? DEFAULT_HOURS) * 3_600_000,
+    );
     if (dto.since && dto.until && sinceMs > untilMs) throw Invalid('since must be before until');
     const filter: LogFilter = { sinceMs, untilMs };
     if (dto.hostname !== undefined) filter.hostname = dto.hostname;
     if (dto.ip !== undefined) filter.ip = dto.ip;
     if (dto.user !== undefined) filter.user = dto.user;
     if (dto.client_id !== undefined) filter.clientId = dto.client_id;
-    if (dto.status !== undefined) filter.status = /xx$/.test(dto.status) ? { class: dto.status } : { exact: Number(dto.status) };
+    if (dto.status !== undefined)
+      filter.status = /xx$/.test(dto.status) ? { class: dto.status } : { exact: Number(dto.status) };
     if (dto.method !== undefined) filter.method = dto.method;
     if (dto.path !== undefined) filter.pathPrefix = dto.path;
     if (dto.listener !== undefined) filter.listener = dto.listener;

@@ -263,7 +263,10 @@ export class RequestLogStore {
   async *newestFirst(sinceMs: number, untilMs: number | null, pageSize = 500): AsyncGenerator<StoredLogEntry[]> {
     let end = untilMs === null ? '+' : `${untilMs}-18446744073709551615`;
     for (;;) {
-      const page = (await this.redis.client.xrevrange(this.streamKey, end, `${sinceMs}-0`, 'COUNT', pageSize)) as [string, string[]][];
+      const page = (await this.redis.client.xrevrange(this.streamKey, end, `${sinceMs}-0`, 'COUNT', pageSize)) as [
+        string,
+        string[],
+      ][];
       if (page.length === 0) return;
       yield this.decode(page);
       if (page.length < pageSize) return;
@@ -273,7 +276,10 @@ export class RequestLogStore {
 
   /** Entries after `afterId` (exclusive), oldest first. */
   async after(afterId: string, count: number): Promise<StoredLogEntry[]> {
-    const page = (await this.redis.client.xrange(this.streamKey, `(${afterId}`, '+', 'COUNT', count)) as [string, string[]][];
+    const page = (await this.redis.client.xrange(this.streamKey, `(${afterId}`, '+', 'COUNT', count)) as [
+      string,
+      string[],
+    ][];
     return this.decode(page);
   }
 
@@ -298,7 +304,8 @@ export class RequestLogStore {
     }
     for (const [error, page] of (await pipeline.exec()) ?? []) {
       if (error) throw error;
-      for (const entry of this.decode(page as [string, string[]][])) if (Math.floor(entry.ts / HOUR) === bucket.hour) out.push(entry);
+      for (const entry of this.decode(page as [string, string[]][]))
+        if (Math.floor(entry.ts / HOUR) === bucket.hour) out.push(entry);
     }
     return out.sort(newestFirst);
   }
@@ -310,7 +317,14 @@ export class RequestLogStore {
    * (a later chunk can hold entries up to that time, no later); hour buckets hold only their own
    * hour's entries, so a new bucket releases everything held.
    */
-  async *indexedEntries(kind: IndexKind, value: string, sinceMs: number, untilMs: number, limit: number, chunk = 500): AsyncGenerator<StoredLogEntry[]> {
+  async *indexedEntries(
+    kind: IndexKind,
+    value: string,
+    sinceMs: number,
+    untilMs: number,
+    limit: number,
+    chunk = 500,
+  ): AsyncGenerator<StoredLogEntry[]> {
     let held: StoredLogEntry[] = [];
     let hour: number | null = null;
     for await (const bucket of this.indexMembers(kind, value, sinceMs, untilMs, limit, chunk)) {
@@ -340,10 +354,29 @@ export class RequestLogStore {
    * lower bound is widened by RUN_SPAN_MS (a run is scored by its earliest entry): the caller
    * filters entries on `ts`.
    */
-  async *indexMembers(kind: IndexKind, value: string, sinceMs: number, untilMs: number, limit: number, chunk = 500): AsyncGenerator<IndexBucket & { lowestScore: number }> {
+  async *indexMembers(
+    kind: IndexKind,
+    value: string,
+    sinceMs: number,
+    untilMs: number,
+    limit: number,
+    chunk = 500,
+  ): AsyncGenerator<IndexBucket & { lowestScore: number }> {
     let left = limit;
-    for (let hour = Math.floor(untilMs / HOUR); hour >= Math.floor((sinceMs - RUN_SPAN_MS) / HOUR) && left > 0; hour--) {
-      const flat = await this.redis.client.zrevrangebyscore(this.indexKey(kind, value, hour), untilMs, sinceMs - RUN_SPAN_MS, 'WITHSCORES', 'LIMIT', 0, left);
+    for (
+      let hour = Math.floor(untilMs / HOUR);
+      hour >= Math.floor((sinceMs - RUN_SPAN_MS) / HOUR) && left > 0;
+      hour--
+    ) {
+      const flat = await this.redis.client.zrevrangebyscore(
+        this.indexKey(kind, value, hour),
+        untilMs,
+        sinceMs - RUN_SPAN_MS,
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        left,
+      );
       left -= flat.length / 2;
       for (let i = 0; i < flat.length; i += 2 * chunk) {
         const members: string[] = [];

@@ -55,7 +55,13 @@ describe('RequestLogWriter', () => {
     store = new ManualStore();
     registry = new MetricsRegistry();
     const metrics = new RequestLogMetrics(registry);
-    const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_writer_spec_0123456789', LOG_BUFFER_ENTRIES: '3', LOG_RETENTION_HOURS: '1' }));
+    const config = new AppConfig(
+      parseEnvironment({
+        ADMIN_TOKEN: 'acm_writer_spec_0123456789',
+        LOG_BUFFER_ENTRIES: '3',
+        LOG_RETENTION_HOURS: '1',
+      }),
+    );
     writer = new RequestLogWriter(store as unknown as RequestLogStore, metrics, config, new LogClock());
   });
 
@@ -126,7 +132,13 @@ describe('RequestLogWriter', () => {
     const flushed = writer.flush();
     expect(await counter('proxy_request_log_buffered')).toBe(0); // both in flight
     expect(store.batches[0][0]).not.toBe(given);
-    expect(store.batches[0][0]).toEqual({ ...given, host: 'app.example.test', method: 'GET', path: '/x', duration_ms: 1.23 });
+    expect(store.batches[0][0]).toEqual({
+      ...given,
+      host: 'app.example.test',
+      method: 'GET',
+      path: '/x',
+      duration_ms: 1.23,
+    });
     store.fail('Connection is closed.');
     await flushed;
     expect(await counter('proxy_request_log_buffered')).toBe(2); // back in the buffer

@@ -3,7 +3,13 @@ import { compilePattern, patternProblem } from './route-pattern';
 describe('route patterns', () => {
   it('matches prefixes literally', () => {
     const m = compilePattern('/api/', false);
-    expect([m('/api/x'), m('/api/'), m('/api'), m('/apix/'), m('/other/api/')]).toEqual([true, true, false, false, false]);
+    expect([m('/api/x'), m('/api/'), m('/api'), m('/apix/'), m('/other/api/')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('tests regexes against the path', () => {
@@ -16,7 +22,8 @@ describe('route patterns', () => {
   });
 
   it('accepts patterns that backtrack catastrophically on JavaScript RegExp: RE2 runs them in linear time', () => {
-    for (const pattern of ['^/(a+)+$', '^/(a|a)*$', '(x+x+)+y', '^/(\\w+\\s?)*$']) expect(patternProblem(pattern, true)).toBeNull();
+    for (const pattern of ['^/(a+)+$', '^/(a|a)*$', '(x+x+)+y', '^/(\\w+\\s?)*$'])
+      expect(patternProblem(pattern, true)).toBeNull();
     const m = compilePattern('^/(a|a)*$', true);
     expect([m(`/${'a'.repeat(2000)}!`), m(`/${'a'.repeat(2000)}`)]).toEqual([false, true]);
   });
@@ -25,7 +32,9 @@ describe('route patterns', () => {
     expect(patternProblem('^/(a+)\\1$', true)).toBe(
       'path_pattern uses syntax the linear-time regex engine (RE2) does not support (backreferences, lookahead and lookbehind are not available): invalid escape sequence: `\\1`',
     );
-    expect(patternProblem('^/(?=admin)', true)).toMatch(/^path_pattern uses syntax the linear-time regex engine \(RE2\) does not support .*`\(\?=`$/);
+    expect(patternProblem('^/(?=admin)', true)).toMatch(
+      /^path_pattern uses syntax the linear-time regex engine \(RE2\) does not support .*`\(\?=`$/,
+    );
     expect(patternProblem('^/(?!x)', true)).toMatch(/RE2/);
     expect(patternProblem('^/x(?<=x)', true)).toMatch(/RE2/);
   });

@@ -21,7 +21,8 @@ function compileLinear(pattern: string): RE2JS {
  * regex (the documented syntax) that the linear-time engine (RE2) can also compile.
  */
 export function patternProblem(pattern: string, isRegex: boolean): string | null {
-  if (pattern.length === 0 || pattern.length > MAX_PATTERN_LENGTH) return `path_pattern must be 1-${MAX_PATTERN_LENGTH} characters`;
+  if (pattern.length === 0 || pattern.length > MAX_PATTERN_LENGTH)
+    return `path_pattern must be 1-${MAX_PATTERN_LENGTH} characters`;
   if (!isRegex) return pattern.startsWith('/') ? null : 'path_pattern must start with "/" (or set is_regex)';
   try {
     new RegExp(pattern);
@@ -58,7 +59,9 @@ export function compilePattern(pattern: string, isRegex: boolean): (path: string
   } catch (error) {
     if (!reported.has(pattern) && reported.size < 1000) {
       reported.add(pattern);
-      logger.warn(`route path_pattern ${JSON.stringify(pattern)} is not supported by the linear-time regex engine (${re2Reason(error)}); the route never matches until it is changed`);
+      logger.warn(
+        `route path_pattern ${JSON.stringify(pattern)} is not supported by the linear-time regex engine (${re2Reason(error)}); the route never matches until it is changed`,
+      );
     }
     return NEVER;
   }

@@ -40,19 +40,21 @@ describe('route selection', () => {
   it('filters by method, letting a GET route serve HEAD', () => {
     const get = route({ route_id: 'get', path_pattern: '/x', methods: ['GET'] });
     const post = route({ route_id: 'post', path_pattern: '/x', methods: ['POST'], priority: 40 });
-    expect([pick([get, post], 'GET', '/x'), pick([get, post], 'HEAD', '/x'), pick([get, post], 'POST', '/x'), pick([get, post], 'PUT', '/x')]).toEqual([
-      'get',
-      'get',
-      'post',
-      null,
-    ]);
+    expect([
+      pick([get, post], 'GET', '/x'),
+      pick([get, post], 'HEAD', '/x'),
+      pick([get, post], 'POST', '/x'),
+      pick([get, post], 'PUT', '/x'),
+    ]).toEqual(['get', 'get', 'post', null]);
   });
 
   it('matches regexes against the path and skips absurdly long paths', () => {
     const re = route({ route_id: 're', path_pattern: '^/items/\\d+$', is_regex: true });
     expect(pick([re], 'GET', '/items/7')).toBe('re');
     expect(pick([re], 'GET', '/items/x')).toBeNull();
-    expect(pick([route({ route_id: 'any', path_pattern: '.*', is_regex: true })], 'GET', '/' + 'a'.repeat(5000))).toBeNull();
+    expect(
+      pick([route({ route_id: 'any', path_pattern: '.*', is_regex: true })], 'GET', '/' + 'a'.repeat(5000)),
+    ).toBeNull();
   });
 
   it('honours scope, enabled and the host route mode', () => {
@@ -61,8 +63,32 @@ describe('route selection', () => {
     const global = route({ route_id: 'global', path_pattern: '/s', priority: 1 });
     expect(pick([scoped, off, global], 'GET', '/s', ALL, 'b.test')).toBe('scoped');
     expect(pick([scoped, off, global], 'GET', '/s', ALL, 'a.test')).toBe('global');
-    expect(pick([scoped, global], 'GET', '/s', { route_mode: 'none', enabled_routes: ['global'], disabled_routes: [] }, 'b.test')).toBeNull();
-    expect(pick([scoped, global], 'GET', '/s', { route_mode: 'selective', enabled_routes: ['global'], disabled_routes: [] }, 'b.test')).toBe('global');
-    expect(pick([scoped, global], 'GET', '/s', { route_mode: 'all', enabled_routes: [], disabled_routes: ['scoped'] }, 'b.test')).toBe('global');
+    expect(
+      pick(
+        [scoped, global],
+        'GET',
+        '/s',
+        { route_mode: 'none', enabled_routes: ['global'], disabled_routes: [] },
+        'b.test',
+      ),
+    ).toBeNull();
+    expect(
+      pick(
+        [scoped, global],
+        'GET',
+        '/s',
+        { route_mode: 'selective', enabled_routes: ['global'], disabled_routes: [] },
+        'b.test',
+      ),
+    ).toBe('global');
+    expect(
+      pick(
+        [scoped, global],
+        'GET',
+        '/s',
+        { route_mode: 'all', enabled_routes: [], disabled_routes: ['scoped'] },
+        'b.test',
+      ),
+    ).toBe('global');
   });
 });

@@ -44,7 +44,13 @@ function allowedOnHost(route: RouteRecord, host: string, settings: HostRouteSett
 }
 
 /** The first route (in table order) that applies to this host, method and path; null when none does. */
-export function selectRoute(routes: readonly CompiledRoute[], host: string, method: string, path: string, settings: HostRouteSettings): CompiledRoute | null {
+export function selectRoute(
+  routes: readonly CompiledRoute[],
+  host: string,
+  method: string,
+  path: string,
+  settings: HostRouteSettings,
+): CompiledRoute | null {
   for (const route of routes) {
     const r = route.record;
     if (!methodMatches(r.methods, method) || !allowedOnHost(r, host, settings)) continue;

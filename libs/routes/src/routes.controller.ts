@@ -57,7 +57,11 @@ export class ProxyTargetRoutesController {
 
   @Put()
   @Authenticated()
-  update(@Auth() auth: AuthContext, @Param('hostname') hostname: string, @Body() body: ProxyTargetRouteSettingsDto): Promise<ProxyTargetRouteSettingsDto> {
+  update(
+    @Auth() auth: AuthContext,
+    @Param('hostname') hostname: string,
+    @Body() body: ProxyTargetRouteSettingsDto,
+  ): Promise<ProxyTargetRouteSettingsDto> {
     return this.routes.setRouteSettings(auth, hostname, body);
   }
 
@@ -65,7 +69,11 @@ export class ProxyTargetRoutesController {
   @Post(':routeId/enable')
   @HttpCode(200)
   @Authenticated()
-  enable(@Auth() auth: AuthContext, @Param('hostname') hostname: string, @Param('routeId') id: string): Promise<ProxyTargetRouteSettingsDto> {
+  enable(
+    @Auth() auth: AuthContext,
+    @Param('hostname') hostname: string,
+    @Param('routeId') id: string,
+  ): Promise<ProxyTargetRouteSettingsDto> {
     return this.routes.toggleRoute(auth, hostname, id, true);
   }
 
@@ -73,7 +81,11 @@ export class ProxyTargetRoutesController {
   @Post(':routeId/disable')
   @HttpCode(200)
   @Authenticated()
-  disable(@Auth() auth: AuthContext, @Param('hostname') hostname: string, @Param('routeId') id: string): Promise<ProxyTargetRouteSettingsDto> {
+  disable(
+    @Auth() auth: AuthContext,
+    @Param('hostname') hostname: string,
+    @Param('routeId') id: string,
+  ): Promise<ProxyTargetRouteSettingsDto> {
     return this.routes.toggleRoute(auth, hostname, id, false);
   }
 }

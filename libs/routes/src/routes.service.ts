@@ -42,8 +42,13 @@ export class RoutesService implements OnModuleInit {
 
   /** Routes visible to the caller in table order (priority descending, then creation order). */
   async list(auth: AuthContext): Promise<RouteDto[]> {
-    const records = (await this.repository.list()).filter((r) => auth.isAdmin || r.scope === 'global' || auth.canAccess(r.owner));
-    const ordered = [...compileRoutes(records).map((c) => c.record), ...records.filter((r) => !r.enabled).sort((a, b) => b.priority - a.priority || a.created_seq - b.created_seq)];
+    const records = (await this.repository.list()).filter(
+      (r) => auth.isAdmin || r.scope === 'global' || auth.canAccess(r.owner),
+    );
+    const ordered = [
+      ...compileRoutes(records).map((c) => c.record),
+      ...records.filter((r) => !r.enabled).sort((a, b) => b.priority - a.priority || a.created_seq - b.created_seq),
+    ];
     return ordered.map(toDto);
   }
 
@@ -81,7 +86,8 @@ export class RoutesService implements OnModuleInit {
     const previous = await this.requireOwned(auth, id);
     const next: RouteRecord = { ...previous, updated_at: new Date().toISOString() };
     for (const [key, value] of Object.entries(input)) {
-      if (value !== undefined && key !== 'methods' && key !== 'proxy_hostnames') (next as unknown as Record<string, unknown>)[key] = value;
+      if (value !== undefined && key !== 'methods' && key !== 'proxy_hostnames')
+        (next as unknown as Record<string, unknown>)[key] = value;
     }
     await this.applyChecked(auth, next, input);
     await this.repository.replace(next);
@@ -98,19 +104,33 @@ export class RoutesService implements OnModuleInit {
     return this.targets.routeSettings(await this.targets.require(auth, hostname));
   }
 
-  async setRouteSettings(auth: AuthContext, hostname: string, input: ProxyTargetRouteSettingsDto): Promise<ProxyTargetRouteSettingsDto> {
+  async setRouteSettings(
+    auth: AuthContext,
+    hostname: string,
+    input: ProxyTargetRouteSettingsDto,
+  ): Promise<ProxyTargetRouteSettingsDto> {
     const target = await this.targets.require(auth, hostname);
     const known = new Set((await this.repository.list()).map((r) => r.route_id));
     for (const id of [...(input.enabled_routes ?? []), ...(input.disabled_routes ?? [])]) {
       if (!known.has(id)) throw Invalid(`route "${id}" does not exist`);
     }
-    const next = { ...target, route_mode: input.route_mode, enabled_routes: input.enabled_routes ?? target.enabled_routes, disabled_routes: input.disabled_routes ?? target.disabled_routes };
+    const next = {
+      ...target,
+      route_mode: input.route_mode,
+      enabled_routes: input.enabled_routes ?? target.enabled_routes,
+      disabled_routes: input.disabled_routes ?? target.disabled_routes,
+    };
     await this.targets.save(next);
     return this.targets.routeSettings(next);
   }
 
   /** Enables (or disables) one route on one target: kept in both lists so switching route_mode keeps the intent. */
-  async toggleRoute(auth: AuthContext, hostname: string, id: string, enable: boolean): Promise<ProxyTargetRouteSettingsDto> {
+  async toggleRoute(
+    auth: AuthContext,
+    hostname: string,
+    id: string,
+    enable: boolean,
+  ): Promise<ProxyTargetRouteSettingsDto> {
     const target = await this.targets.require(auth, hostname);
     await this.find(id);
     const without = (list: string[]) => list.filter((x) => x !== id);
@@ -142,7 +162,8 @@ export class RoutesService implements OnModuleInit {
     if (input.methods !== undefined) {
       const methods = [...new Set(input.methods.map((m) => m.trim().toUpperCase()))];
       const unknown = methods.filter((m) => !(HTTP_METHODS as readonly string[]).includes(m));
-      if (unknown.length > 0) throw Invalid(`methods: unknown HTTP method ${unknown.join(', ')}; use ${HTTP_METHODS.join(', ')}`);
+      if (unknown.length > 0)
+        throw Invalid(`methods: unknown HTTP method ${unknown.join(', ')}; use ${HTTP_METHODS.join(', ')}`);
       record.methods = methods;
     }
     if (input.proxy_hostnames !== undefined) {
@@ -152,9 +173,13 @@ export class RoutesService implements OnModuleInit {
         return hostname;
       });
     }
-    if (record.scope === 'proxy' && record.proxy_hostnames.length === 0) throw Invalid('scope "proxy" needs at least one entry in proxy_hostnames');
+    if (record.scope === 'proxy' && record.proxy_hostnames.length === 0)
+      throw Invalid('scope "proxy" needs at least one entry in proxy_hostnames');
     auth.assertMayClaim(this.config.reservedHostnames, record.proxy_hostnames);
-    if (record.scope === 'global' && !auth.isAdmin) throw Forbidden('global routes apply to every hostname and need the admin token; use scope "proxy" with your own proxy_hostnames');
+    if (record.scope === 'global' && !auth.isAdmin)
+      throw Forbidden(
+        'global routes apply to every hostname and need the admin token; use scope "proxy" with your own proxy_hostnames',
+      );
     if (record.scope === 'proxy' && !auth.isAdmin) {
       // A route may only steer traffic of hostnames its creator owns.
       for (const hostname of record.proxy_hostnames) await this.targets.require(auth, hostname);
@@ -173,16 +198,20 @@ export class RoutesService implements OnModuleInit {
     switch (record.target_type) {
       case 'port': {
         const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-        if (!(port >= 1 && port <= 65535)) throw Invalid('target_value must be a port number 1-65535 when target_type is "port"');
+        if (!(port >= 1 && port <= 65535))
+          throw Invalid('target_value must be a port number 1-65535 when target_type is "port"');
         return;
       }
       case 'url':
-        if (!URL_TARGET.test(value) || !URL.canParse(value)) throw Invalid('target_value must be an http:// or https:// URL when target_type is "url"');
+        if (!URL_TARGET.test(value) || !URL.canParse(value))
+          throw Invalid('target_value must be an http:// or https:// URL when target_type is "url"');
         return;
       case 'instance':
-        if (!(await this.instances.all()).some((i) => i.name === value)) throw Invalid(`instance "${value}" is not registered (POST /api/v1/instances first)`);
+        if (!(await this.instances.all()).some((i) => i.name === value))
+          throw Invalid(`instance "${value}" is not registered (POST /api/v1/instances first)`);
         // Like a target: another token's instance (a backend it may protect elsewhere) is not a route's to reach.
-        if (!auth.isAdmin && !(await this.instances.list(auth)).some((i) => i.name === value)) throw Forbidden(`instance "${value}" belongs to another token`);
+        if (!auth.isAdmin && !(await this.instances.list(auth)).some((i) => i.name === value))
+          throw Forbidden(`instance "${value}" belongs to another token`);
         return;
       case 'hostname': {
         const hostname = normalizeHostname(value);

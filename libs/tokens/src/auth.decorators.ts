@@ -23,7 +23,9 @@ export const Authenticated = (options: AuthenticatedOptions = {}) =>
     SetMetadata(AUTHENTICATED_ROUTE, { admin: options.admin ?? false }),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ description: 'Missing or invalid bearer token' }),
-    ...(options.admin ? [ApiForbiddenResponse({ description: 'The admin token is required' })] : [ApiForbiddenResponse({ description: 'Not the owner' })]),
+    ...(options.admin
+      ? [ApiForbiddenResponse({ description: 'The admin token is required' })]
+      : [ApiForbiddenResponse({ description: 'Not the owner' })]),
   );
 
 /** The caller's identity, set by the bearer guard. */

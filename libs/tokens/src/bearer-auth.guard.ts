@@ -30,7 +30,9 @@ export class BearerAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-    const options = this.reflector.getAllAndOverride<AuthenticatedOptions>(AUTHENTICATED_ROUTE, targets) ?? { admin: true };
+    const options = this.reflector.getAllAndOverride<AuthenticatedOptions>(AUTHENTICATED_ROUTE, targets) ?? {
+      admin: true,
+    };
 
     const request = context.switchToHttp().getRequest<FastifyRequest & { auth?: AuthContext }>();
     const token = bearerToken(request.headers.authorization);

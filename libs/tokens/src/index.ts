@@ -1,5 +1,12 @@
 export { ADMIN_TOKEN_NAME, AuthContext } from './auth-context';
-export { Auth, Authenticated, AUTHENTICATED_ROUTE, Public, PUBLIC_ROUTE, type AuthenticatedOptions } from './auth.decorators';
+export {
+  Auth,
+  Authenticated,
+  AUTHENTICATED_ROUTE,
+  Public,
+  PUBLIC_ROUTE,
+  type AuthenticatedOptions,
+} from './auth.decorators';
 export { generateApiToken, hashApiToken, secretsEqual, TOKEN_PREFIX } from './token-secrets';
 export { TokenOwnershipRegistry, type OwnedResourceKind } from './token-ownership.registry';
 export { TokensModule } from './tokens.module';

@@ -2,7 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nest
 import { ApiTags } from '@nestjs/swagger';
 import { AuthContext } from './auth-context';
 import { Auth, Authenticated } from './auth.decorators';
-import { CallerDto, CreateTokenDto, TokenDeletedDto, TokenSecretDto, TokenWithOwnershipDto, UpdateTokenEmailDto } from './dto/token.dto';
+import {
+  CallerDto,
+  CreateTokenDto,
+  TokenDeletedDto,
+  TokenSecretDto,
+  TokenWithOwnershipDto,
+  UpdateTokenEmailDto,
+} from './dto/token.dto';
 import { TokensService } from './tokens.service';
 
 @ApiTags('tokens')

@@ -8,7 +8,12 @@ import { TokensService } from './tokens.service';
 
 @Module({
   controllers: [TokensController],
-  providers: [TokensRepository, TokensService, TokenOwnershipRegistry, { provide: APP_GUARD, useClass: BearerAuthGuard }],
+  providers: [
+    TokensRepository,
+    TokensService,
+    TokenOwnershipRegistry,
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+  ],
   exports: [TokensService, TokenOwnershipRegistry],
 })
 export class TokensModule {}

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Conflict, Invalid, NotFound } from '@app/http';
 import { ADMIN_TOKEN_NAME, AuthContext } from './auth-context';
-import { CallerDto, CreateTokenDto, TokenDeletedDto, TokenDto, TokenSecretDto, TokenWithOwnershipDto } from './dto/token.dto';
+import {
+  CallerDto,
+  CreateTokenDto,
+  TokenDeletedDto,
+  TokenDto,
+  TokenSecretDto,
+  TokenWithOwnershipDto,
+} from './dto/token.dto';
 import { generateApiToken, hashApiToken } from './token-secrets';
 import { TokenOwnershipRegistry } from './token-ownership.registry';
 import { TokenRecord } from './token.record';
@@ -17,7 +24,8 @@ export class TokensService {
   ) {}
 
   async create(input: CreateTokenDto): Promise<TokenSecretDto> {
-    if (input.name.toUpperCase() === ADMIN_TOKEN_NAME) throw Invalid(`name "${input.name}" is reserved for the admin token`);
+    if (input.name.toUpperCase() === ADMIN_TOKEN_NAME)
+      throw Invalid(`name "${input.name}" is reserved for the admin token`);
     const token = generateApiToken();
     const record: TokenRecord = {
       name: input.name,
@@ -56,7 +64,8 @@ export class TokensService {
   }
 
   async describeCaller(auth: AuthContext): Promise<CallerDto> {
-    if (auth.isAdmin) return { name: ADMIN_TOKEN_NAME, is_admin: true, cert_email: this.config.adminEmail ?? null, created_at: null };
+    if (auth.isAdmin)
+      return { name: ADMIN_TOKEN_NAME, is_admin: true, cert_email: this.config.adminEmail ?? null, created_at: null };
     const record = await this.require(auth.tokenName);
     return { name: record.name, is_admin: false, cert_email: record.cert_email ?? null, created_at: record.created_at };
   }
@@ -64,7 +73,8 @@ export class TokensService {
   async updateCallerEmail(auth: AuthContext, certEmail: string): Promise<CallerDto> {
     if (auth.isAdmin) throw Invalid('the admin token has no stored e-mail: set ADMIN_EMAIL in the environment');
     const previous = await this.require(auth.tokenName);
-    if (!(await this.tokens.replace(previous, { ...previous, cert_email: certEmail }))) throw NotFound(`token "${auth.tokenName}"`);
+    if (!(await this.tokens.replace(previous, { ...previous, cert_email: certEmail })))
+      throw NotFound(`token "${auth.tokenName}"`);
     return this.describeCaller(auth);
   }
 
@@ -85,5 +95,10 @@ export class TokensService {
 }
 
 function toDto(record: TokenRecord): TokenDto {
-  return { name: record.name, cert_email: record.cert_email ?? null, created_at: record.created_at, rotated_at: record.rotated_at ?? null };
+  return {
+    name: record.name,
+    cert_email: record.cert_email ?? null,
+    created_at: record.created_at,
+    rotated_at: record.rotated_at ?? null,
+  };
 }

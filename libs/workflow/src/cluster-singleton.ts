@@ -22,17 +22,20 @@ export class ClusterSingleton {
     const lock = await this.locks.tryAcquire(this.keys.singleton(name), ttlMs);
     if (!lock) return false;
     const controller = new AbortController();
-    const heartbeat = setInterval(() => {
-      this.locks
-        .extend(lock, ttlMs)
-        .then((held) => {
-          if (!held && !controller.signal.aborted) {
-            this.logger.warn(`lost the ${name} lock; stopping`);
-            controller.abort();
-          }
-        })
-        .catch(() => undefined); // Redis unreachable: the next beat tries again; the TTL decides
-    }, Math.max(50, Math.floor(ttlMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        this.locks
+          .extend(lock, ttlMs)
+          .then((held) => {
+            if (!held && !controller.signal.aborted) {
+              this.logger.warn(`lost the ${name} lock; stopping`);
+              controller.abort();
+            }
+          })
+          .catch(() => undefined); // Redis unreachable: the next beat tries again; the TTL decides
+      },
+      Math.max(50, Math.floor(ttlMs / 3)),
+    );
     try {
       await work(controller.signal);
     } finally {

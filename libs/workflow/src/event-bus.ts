@@ -94,7 +94,8 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   /** Registers a worker kind (call from onModuleInit; workers start on application bootstrap). */
   subscribe(subscription: WorkflowSubscription): void {
-    if (this.subscriptions.has(subscription.group)) throw new Error(`workflow group "${subscription.group}" is registered twice`);
+    if (this.subscriptions.has(subscription.group))
+      throw new Error(`workflow group "${subscription.group}" is registered twice`);
     this.subscriptions.set(subscription.group, subscription);
     if (this.running) void this.startGroup(subscription);
   }
@@ -105,11 +106,28 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   /** Appends an event; with a dedupe key, only the first publish within the window goes out. Returns the id, or null when deduplicated. */
   async publish(type: string, payload: Record<string, unknown>, options: PublishOptions = {}): Promise<string | null> {
-    const fields = ['type', type, 'payload', JSON.stringify(payload), 'published_at', new Date().toISOString(), 'origin', this.consumer];
+    const fields = [
+      'type',
+      type,
+      'payload',
+      JSON.stringify(payload),
+      'published_at',
+      new Date().toISOString(),
+      'origin',
+      this.consumer,
+    ];
     if (options.onlyGroup) fields.push('only_group', options.onlyGroup);
     const maxLen = this.config.workflow.streamMaxLen;
     const id = options.dedupeKey
-      ? await this.redis.client.eval(PUBLISH_ONCE, 2, this.keys.events, this.keys.dedupe(options.dedupeKey), maxLen, options.dedupeSeconds ?? 86400, ...fields)
+      ? await this.redis.client.eval(
+          PUBLISH_ONCE,
+          2,
+          this.keys.events,
+          this.keys.dedupe(options.dedupeKey),
+          maxLen,
+          options.dedupeSeconds ?? 86400,
+          ...fields,
+        )
       : await this.redis.client.xadd(this.keys.events, 'MAXLEN', '~', maxLen, '*', ...fields);
     await this.redis.waitForReplicas();
     return typeof id === 'string' ? id : null;
@@ -134,7 +152,8 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
     try {
       await this.redis.client.xgroup('CREATE', this.keys.events, subscription.group, '$', 'MKSTREAM');
     } catch (error) {
-      if (!(error as Error).message.includes('BUSYGROUP')) this.logger.warn(`could not create group ${subscription.group}: ${(error as Error).message}`);
+      if (!(error as Error).message.includes('BUSYGROUP'))
+        this.logger.warn(`could not create group ${subscription.group}: ${(error as Error).message}`);
     }
     // A blocking read needs its own connection (it would hold up every other command).
     const reader = this.redis.client.duplicate();
@@ -146,7 +165,19 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
   private async readLoop(subscription: WorkflowSubscription, reader: RedisClient): Promise<void> {
     while (this.running) {
       try {
-        const reply = (await reader.call('XREADGROUP', 'GROUP', subscription.group, this.consumer, 'COUNT', 10, 'BLOCK', 1000, 'STREAMS', this.keys.events, '>')) as [string, StreamEntry[]][] | null;
+        const reply = (await reader.call(
+          'XREADGROUP',
+          'GROUP',
+          subscription.group,
+          this.consumer,
+          'COUNT',
+          10,
+          'BLOCK',
+          1000,
+          'STREAMS',
+          this.keys.events,
+          '>',
+        )) as [string, StreamEntry[]][] | null;
         for (const [, entries] of reply ?? []) {
           await Promise.all(entries.map(([id, fields]) => this.track(this.process(subscription, id, fields))));
         }
@@ -178,15 +209,19 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
       if (!fields) return void (await this.forget(group, id)); // trimmed away while pending
       const event = parseEvent(id, fields);
       const relevant = subscription.types.includes(event.type) && (!event.only_group || event.only_group === group);
-      if (!relevant || (await client.exists(this.keys.done(group, id))) === 1) return void (await this.forget(group, id));
+      if (!relevant || (await client.exists(this.keys.done(group, id))) === 1)
+        return void (await this.forget(group, id));
       const attempt = await client.hincrby(this.keys.attempts(group), id, 1);
       if (attempt > this.config.workflow.maxAttempts) {
         const reason = (await client.hget(this.keys.errors(group), id)) ?? 'the replica handling it stopped';
         return void (await this.deadLetter(group, event, attempt - 1, reason));
       }
-      const heartbeat = setInterval(() => {
-        client.eval(HEARTBEAT, 1, this.keys.events, group, this.consumer, id).catch(() => undefined);
-      }, Math.max(50, Math.floor(this.config.workflow.claimTimeoutMs / 3)));
+      const heartbeat = setInterval(
+        () => {
+          client.eval(HEARTBEAT, 1, this.keys.events, group, this.consumer, id).catch(() => undefined);
+        },
+        Math.max(50, Math.floor(this.config.workflow.claimTimeoutMs / 3)),
+      );
       try {
         await subscription.handle({ ...event, attempt });
       } catch (error) {
@@ -214,10 +249,16 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
     const reason = error instanceof Error ? error.message : String(error);
     const base = this.config.workflow.retryBaseMs;
     if (error instanceof RetryLater) {
-      await client.multi().hincrby(this.keys.attempts(group), event.id, -1).zadd(this.keys.retries(group), Date.now() + base, event.id).exec();
+      await client
+        .multi()
+        .hincrby(this.keys.attempts(group), event.id, -1)
+        .zadd(this.keys.retries(group), Date.now() + base, event.id)
+        .exec();
       return;
     }
-    this.logger.warn(`workflow ${group}: ${event.type} ${event.id} failed (attempt ${attempt}/${this.config.workflow.maxAttempts}): ${reason}`);
+    this.logger.warn(
+      `workflow ${group}: ${event.type} ${event.id} failed (attempt ${attempt}/${this.config.workflow.maxAttempts}): ${reason}`,
+    );
     if (attempt >= this.config.workflow.maxAttempts) return this.deadLetter(group, event, attempt, reason);
     await client
       .multi()
@@ -227,12 +268,34 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
   }
 
   private async deadLetter(group: string, event: WorkflowEvent, attempts: number, reason: string): Promise<void> {
-    this.logger.error(`workflow ${group}: ${event.type} ${event.id} moved to the dead letters after ${attempts} attempts: ${reason}`);
+    this.logger.error(
+      `workflow ${group}: ${event.type} ${event.id} moved to the dead letters after ${attempts} attempts: ${reason}`,
+    );
     await this.redis.client
       .multi()
-      .xadd(this.keys.deadLetters, 'MAXLEN', '~', this.config.workflow.streamMaxLen, '*',
-        'event_id', event.id, 'group', group, 'type', event.type, 'payload', JSON.stringify(event.payload),
-        'published_at', event.published_at, 'attempts', String(attempts), 'error', reason, 'failed_at', new Date().toISOString())
+      .xadd(
+        this.keys.deadLetters,
+        'MAXLEN',
+        '~',
+        this.config.workflow.streamMaxLen,
+        '*',
+        'event_id',
+        event.id,
+        'group',
+        group,
+        'type',
+        event.type,
+        'payload',
+        JSON.stringify(event.payload),
+        'published_at',
+        event.published_at,
+        'attempts',
+        String(attempts),
+        'error',
+        reason,
+        'failed_at',
+        new Date().toISOString(),
+      )
       .xack(this.keys.events, group, event.id)
       .hdel(this.keys.attempts(group), event.id)
       .hdel(this.keys.errors(group), event.id)
@@ -242,7 +305,13 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   /** Acknowledges without running (not for this group, already done, or gone). */
   private async forget(group: string, id: string): Promise<void> {
-    await this.redis.client.multi().xack(this.keys.events, group, id).hdel(this.keys.attempts(group), id).hdel(this.keys.errors(group), id).zrem(this.keys.retries(group), id).exec();
+    await this.redis.client
+      .multi()
+      .xack(this.keys.events, group, id)
+      .hdel(this.keys.attempts(group), id)
+      .hdel(this.keys.errors(group), id)
+      .zrem(this.keys.retries(group), id)
+      .exec();
   }
 
   /** Due retries, then messages whose consumer stopped heartbeating; then the metrics. */
@@ -271,7 +340,14 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
     for (const id of due) {
       // ZREM is the claim among replicas: only the one that removed it runs the retry.
       if ((await client.zrem(this.keys.retries(group), id)) !== 1) continue;
-      const claimed = (await client.call('XCLAIM', this.keys.events, group, this.consumer, 0, id)) as (StreamEntry | null)[];
+      const claimed = (await client.call(
+        'XCLAIM',
+        this.keys.events,
+        group,
+        this.consumer,
+        0,
+        id,
+      )) as (StreamEntry | null)[];
       const entry = claimed.find((e) => e && e[0] === id);
       if (entry) void this.track(this.process(subscription, id, entry[1]));
       else await this.forget(group, id);
@@ -281,7 +357,16 @@ export class EventBus implements OnApplicationBootstrap, BeforeApplicationShutdo
   private async takeOver(subscription: WorkflowSubscription): Promise<void> {
     const { group } = subscription;
     const client = this.redis.client;
-    const reply = (await client.call('XAUTOCLAIM', this.keys.events, group, this.consumer, this.config.workflow.claimTimeoutMs, '0-0', 'COUNT', 20)) as [string, (StreamEntry | null)[], string[]?];
+    const reply = (await client.call(
+      'XAUTOCLAIM',
+      this.keys.events,
+      group,
+      this.consumer,
+      this.config.workflow.claimTimeoutMs,
+      '0-0',
+      'COUNT',
+      20,
+    )) as [string, (StreamEntry | null)[], string[]?];
     for (const entry of reply[1]) {
       if (!entry) continue;
       const [id, fields] = entry;
@@ -315,7 +400,15 @@ export function parseEvent(id: string, fields: string[]): WorkflowEvent {
   } catch {
     payload = { unreadable: map.payload };
   }
-  return { id, type: map.type ?? '', payload, published_at: map.published_at ?? '', origin: map.origin ?? '', attempt: 0, only_group: map.only_group };
+  return {
+    id,
+    type: map.type ?? '',
+    payload,
+    published_at: map.published_at ?? '',
+    origin: map.origin ?? '',
+    attempt: 0,
+    only_group: map.only_group,
+  };
 }
 
 export function fieldMap(fields: string[]): Record<string, string> {

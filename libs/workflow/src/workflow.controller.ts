@@ -1,7 +1,13 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '@app/tokens';
-import { DeadLetterDiscardedDto, DeadLetterListDto, DeadLetterRetriedDto, WorkflowEventListDto, WorkflowListQueryDto } from './dto/workflow.dto';
+import {
+  DeadLetterDiscardedDto,
+  DeadLetterListDto,
+  DeadLetterRetriedDto,
+  WorkflowEventListDto,
+  WorkflowListQueryDto,
+} from './dto/workflow.dto';
 import { WorkflowService } from './workflow.service';
 
 /** The workflow bus: recent events and the dead letters (admin only: events name every tenant's resources). */

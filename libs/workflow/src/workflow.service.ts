@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { NotFound } from '@app/http';
 import { RedisConnections } from '@app/redis';
-import { DeadLetterDiscardedDto, DeadLetterDto, DeadLetterListDto, DeadLetterRetriedDto, WorkflowEventListDto } from './dto/workflow.dto';
+import {
+  DeadLetterDiscardedDto,
+  DeadLetterDto,
+  DeadLetterListDto,
+  DeadLetterRetriedDto,
+  WorkflowEventListDto,
+} from './dto/workflow.dto';
 import { EventBus, fieldMap, parseEvent } from './event-bus';
 import { WorkflowKeys } from './workflow-keys';
 
@@ -20,7 +26,13 @@ export class WorkflowService {
   async recentEvents(limit = 50, type?: string): Promise<WorkflowEventListDto> {
     const client = this.redis.client;
     // Filtering by type reads further back (bounded) to still find `limit` matches.
-    const entries = (await client.xrevrange(this.keys.events, '+', '-', 'COUNT', type ? Math.max(limit * 20, 1000) : limit)) as StreamEntry[];
+    const entries = (await client.xrevrange(
+      this.keys.events,
+      '+',
+      '-',
+      'COUNT',
+      type ? Math.max(limit * 20, 1000) : limit,
+    )) as StreamEntry[];
     const events = entries
       .map(([id, fields]) => parseEvent(id, fields))
       .filter((e) => !type || e.type === type)
@@ -32,7 +44,10 @@ export class WorkflowService {
   async deadLetters(limit = 50): Promise<DeadLetterListDto> {
     const client = this.redis.client;
     const entries = (await client.xrevrange(this.keys.deadLetters, '+', '-', 'COUNT', limit)) as StreamEntry[];
-    return { dead_letters: entries.map(([id, fields]) => toDeadLetter(id, fields)), total: await client.xlen(this.keys.deadLetters) };
+    return {
+      dead_letters: entries.map(([id, fields]) => toDeadLetter(id, fields)),
+      total: await client.xlen(this.keys.deadLetters),
+    };
   }
 
   /** Publishes the dead letter's event again for its group only, then removes the dead letter. */

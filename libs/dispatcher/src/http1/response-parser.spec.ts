@@ -29,28 +29,47 @@ function parseBoth(text: string, noBody = false): Parsed {
 
 describe('ResponseParser', () => {
   it('reads a Content-Length response and keeps the connection', () => {
-    const out = parseBoth('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nKeep-Alive: timeout=5\r\n\r\nhello');
-    expect(out.heads).toEqual([{ status: 200, reason: 'OK', headers: ['content-type', 'text/plain', 'content-length', '5', 'keep-alive', 'timeout=5'], keepAliveMs: 5000 }]);
+    const out = parseBoth(
+      'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nKeep-Alive: timeout=5\r\n\r\nhello',
+    );
+    expect(out.heads).toEqual([
+      {
+        status: 200,
+        reason: 'OK',
+        headers: ['content-type', 'text/plain', 'content-length', '5', 'keep-alive', 'timeout=5'],
+        keepAliveMs: 5000,
+      },
+    ]);
     expect(out.body).toBe('hello');
     expect(out.completions).toEqual([true]);
   });
 
   it('decodes chunked bodies with extensions and trailers', () => {
-    const out = parseBoth('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n');
+    const out = parseBoth(
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n',
+    );
     expect(out.body).toBe('hello 0123456789');
     expect(out.completions).toEqual([true]);
   });
 
   it('skips informational answers and reads the final one', () => {
-    const out = parseBoth('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok');
+    const out = parseBoth(
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok',
+    );
     expect(out.heads.map((h) => h.status)).toEqual([201]);
     expect(out.body).toBe('ok');
   });
 
   it('reads no body for HEAD, 204 and 304, whatever the headers announce', () => {
-    expect(parseBoth('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n', true)).toMatchObject({ body: '', completions: [true] });
+    expect(parseBoth('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n', true)).toMatchObject({
+      body: '',
+      completions: [true],
+    });
     expect(parseBoth('HTTP/1.1 204 No Content\r\n\r\n')).toMatchObject({ body: '', completions: [true] });
-    expect(parseBoth('HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n')).toMatchObject({ body: '', completions: [true] });
+    expect(parseBoth('HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n')).toMatchObject({
+      body: '',
+      completions: [true],
+    });
   });
 
   it('reads a body without framing until the backend closes, and never reuses that connection', () => {
@@ -65,18 +84,28 @@ describe('ResponseParser', () => {
   it('does not reuse a connection the backend closes, or an HTTP/1.0 one without keep-alive', () => {
     expect(parseBoth('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n').completions).toEqual([false]);
     expect(parseBoth('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n').completions).toEqual([false]);
-    expect(parseBoth('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n').completions).toEqual([true]);
+    expect(parseBoth('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n').completions).toEqual([
+      true,
+    ]);
   });
 
   it('reads Transfer-Encoding + Content-Length as chunked and drops the connection afterwards', () => {
-    const out = parseBoth('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n');
+    const out = parseBoth(
+      'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n',
+    );
     expect(out).toMatchObject({ body: 'hi', completions: [false] });
     expect(out.heads[0].headers).toEqual(['transfer-encoding', 'chunked']); // the void length is not passed on
   });
 
   it('reads a repeated identical Content-Length but drops the connection afterwards (framing doubt)', () => {
-    expect(parseBoth('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok')).toMatchObject({ body: 'ok', completions: [false] });
-    expect(parseBoth('HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok')).toMatchObject({ body: 'ok', completions: [false] });
+    expect(parseBoth('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok')).toMatchObject({
+      body: 'ok',
+      completions: [false],
+    });
+    expect(parseBoth('HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok')).toMatchObject({
+      body: 'ok',
+      completions: [false],
+    });
   });
 
   it('does not reuse a connection that sent bytes after the answer in the same read', () => {

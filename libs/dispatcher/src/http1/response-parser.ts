@@ -231,7 +231,8 @@ export class ResponseParser {
         case 'content-length': {
           for (const part of value.split(',')) {
             const n = part.trim();
-            if (!/^\d{1,15}$/.test(n) || (contentLength >= 0 && Number(n) !== contentLength)) throw new ResponseParseError('invalid Content-Length');
+            if (!/^\d{1,15}$/.test(n) || (contentLength >= 0 && Number(n) !== contentLength))
+              throw new ResponseParseError('invalid Content-Length');
             if (contentLength >= 0) repeatedLength = true;
             contentLength = Number(n);
           }

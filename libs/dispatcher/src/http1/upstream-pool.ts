@@ -16,7 +16,6 @@ const SWEEP_MS = 200;
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
-
 /** The connection's user for one request/response exchange. */
 export interface Exchanger extends ResponseEvents {
   /** All bytes of one read were parsed and the answer is not complete yet (time to flush what came). */
@@ -51,7 +50,11 @@ export class UpstreamConnection implements ResponseEvents {
   ) {
     // Reads land in one shared buffer and go straight to the parser, without the stream machinery
     // of 'data' events (a measurable share of a small exchange). Whatever outlives the call is copied.
-    const socket = net.connect({ host, port, onread: { buffer: READ_BUFFER, callback: (length: number) => this.onRead(length) } });
+    const socket = net.connect({
+      host,
+      port,
+      onread: { buffer: READ_BUFFER, callback: (length: number) => this.onRead(length) },
+    });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('connect', () => (this.connecting = false));
@@ -70,7 +73,10 @@ export class UpstreamConnection implements ResponseEvents {
   }
 
   onHead(head: ResponseHead): void {
-    this.keepIdleMs = head.keepAliveMs > 0 ? Math.min(DEFAULT_IDLE_MS, Math.max(0, head.keepAliveMs - IDLE_MARGIN_MS)) : DEFAULT_IDLE_MS;
+    this.keepIdleMs =
+      head.keepAliveMs > 0
+        ? Math.min(DEFAULT_IDLE_MS, Math.max(0, head.keepAliveMs - IDLE_MARGIN_MS))
+        : DEFAULT_IDLE_MS;
     this.user?.onHead(head);
   }
 
@@ -136,7 +142,10 @@ export class UpstreamConnection implements ResponseEvents {
     const user = this.user;
     if (!user) return;
     this.user = null;
-    user.onFailure(this.failure ?? this.closedError(), this.failure ? 'error' : this.parser.started ? 'truncated' : 'nothing-received');
+    user.onFailure(
+      this.failure ?? this.closedError(),
+      this.failure ? 'error' : this.parser.started ? 'truncated' : 'nothing-received',
+    );
   }
 
   /** Called by the sweep: fails the exchange if the connect or read deadline passed. */
@@ -227,7 +236,6 @@ export class UpstreamPool {
     origin.all.add(connection);
     return connection;
   }
-
 
   close(): void {
     clearInterval(this.sweep);

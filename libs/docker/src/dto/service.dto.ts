@@ -18,7 +18,13 @@ import {
 } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { BIND_ADDRESSES, BindAddress, PORT_PROTOCOLS, PortAllocationDto, PortProtocol } from '@app/ports';
-import { CAPABILITY_PATTERN, IMAGE_PATTERN, MEMORY_PATTERN, SERVICE_NAME_PATTERN, USER_PATTERN } from '../container-rules';
+import {
+  CAPABILITY_PATTERN,
+  IMAGE_PATTERN,
+  MEMORY_PATTERN,
+  SERVICE_NAME_PATTERN,
+  USER_PATTERN,
+} from '../container-rules';
 import { MAX_CREATE_WAIT_SECONDS } from '../service-lifecycle';
 import { RESTART_POLICIES, RestartPolicy, SERVICE_LIFECYCLE_STATES, ServiceLifecycleState } from '../service.record';
 
@@ -115,13 +121,19 @@ export class CreateServiceDto {
   /** Capabilities dropped (default ["ALL"]). */
   @IsOptional()
   @IsArray({ message: 'cap_drop must be an array of capability names' })
-  @Matches(CAPABILITY_PATTERN, { each: true, message: 'cap_drop items must be capability names such as NET_RAW or ALL' })
+  @Matches(CAPABILITY_PATTERN, {
+    each: true,
+    message: 'cap_drop items must be capability names such as NET_RAW or ALL',
+  })
   cap_drop?: string[];
 
   /** Capabilities added back (admin only), e.g. ["NET_BIND_SERVICE"]. */
   @IsOptional()
   @IsArray({ message: 'capabilities must be an array of capability names' })
-  @Matches(CAPABILITY_PATTERN, { each: true, message: 'capabilities items must be capability names such as NET_BIND_SERVICE' })
+  @Matches(CAPABILITY_PATTERN, {
+    each: true,
+    message: 'capabilities items must be capability names such as NET_BIND_SERVICE',
+  })
   capabilities?: string[];
 
   /** Ports to publish. */
@@ -187,7 +199,10 @@ export class CreateExternalServiceDto {
   service_name!: string;
 
   /** http(s) URL of the service. */
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'target_url must be an http(s) URL' })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'target_url must be an http(s) URL' },
+  )
   target_url!: string;
 
   @IsOptional()

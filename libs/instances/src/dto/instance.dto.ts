@@ -5,7 +5,9 @@ const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, requ
 
 export class CreateInstanceDto {
   /** Unique name: lower-case letters, digits, `_ . -`, at most 64 characters. `api` is the admin API itself. */
-  @Matches(INSTANCE_NAME_PATTERN, { message: 'name must be 1-64 lower-case letters, digits, _ . - starting with a letter or digit' })
+  @Matches(INSTANCE_NAME_PATTERN, {
+    message: 'name must be 1-64 lower-case letters, digits, _ . - starting with a letter or digit',
+  })
   name!: string;
 
   /** Where requests go, e.g. `http://10.0.0.5:8080` (http or https). */

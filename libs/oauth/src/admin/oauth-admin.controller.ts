@@ -2,7 +2,14 @@ import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/commo
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '@app/tokens';
 import type { RegisteredClient } from '../clients/clients.service';
-import { OAuthClientDto, OAuthListFilterDto, OAuthMetricsDto, OAuthSessionDto, OAuthTokenDto, RevokedUserDto } from './oauth-admin.dto';
+import {
+  OAuthClientDto,
+  OAuthListFilterDto,
+  OAuthMetricsDto,
+  OAuthSessionDto,
+  OAuthTokenDto,
+  RevokedUserDto,
+} from './oauth-admin.dto';
 import { OAuthAdminService } from './oauth-admin.service';
 
 /** Administration of the authorization server (admin token only). */
@@ -19,7 +26,17 @@ export class OAuthAdminController {
 
   /** Pre-registers a client (RFC 7591 metadata); the secret, if any, is in this response only. */
   @Post('clients')
-  @ApiBody({ schema: { type: 'object', example: { client_name: 'CI', redirect_uris: ['https://ci.example.com/callback'], token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'refresh_token'] } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      example: {
+        client_name: 'CI',
+        redirect_uris: ['https://ci.example.com/callback'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code', 'refresh_token'],
+      },
+    },
+  })
   createClient(@Body() body: Record<string, unknown>): Promise<RegisteredClient> {
     return this.admin.createClient(body);
   }

@@ -42,23 +42,32 @@ export class OAuthAdminService {
 
   async sessions(filter: { user?: string; client_id?: string }): Promise<OAuthSessionDto[]> {
     const now = Date.now();
-    return (await this.grants.list(filter)).sort((a, b) => a.created_at - b.created_at).map((g) => ({
-      session_id: g.family_id,
-      client_id: g.client_id,
-      user: g.user.login,
-      user_id: g.user.id,
-      scopes: g.scopes,
-      resources: g.resources,
-      created_at: new Date(g.created_at).toISOString(),
-      refreshed_at: new Date(g.refreshed_at).toISOString(),
-      valid_refresh_tokens: Object.values(g.active).filter((u) => u === 0 || u > now).length,
-      active_access_tokens: activeAccess(g).length,
-    }));
+    return (await this.grants.list(filter))
+      .sort((a, b) => a.created_at - b.created_at)
+      .map((g) => ({
+        session_id: g.family_id,
+        client_id: g.client_id,
+        user: g.user.login,
+        user_id: g.user.id,
+        scopes: g.scopes,
+        resources: g.resources,
+        created_at: new Date(g.created_at).toISOString(),
+        refreshed_at: new Date(g.refreshed_at).toISOString(),
+        valid_refresh_tokens: Object.values(g.active).filter((u) => u === 0 || u > now).length,
+        active_access_tokens: activeAccess(g).length,
+      }));
   }
 
   async tokensList(filter: { user?: string; client_id?: string }): Promise<OAuthTokenDto[]> {
     return (await this.grants.list(filter)).flatMap((g) =>
-      activeAccess(g).map(([jti, exp]) => ({ jti, session_id: g.family_id, client_id: g.client_id, user: g.user.login, scopes: g.scopes, expires_at: new Date(exp * 1000).toISOString() })),
+      activeAccess(g).map(([jti, exp]) => ({
+        jti,
+        session_id: g.family_id,
+        client_id: g.client_id,
+        user: g.user.login,
+        scopes: g.scopes,
+        expires_at: new Date(exp * 1000).toISOString(),
+      })),
     );
   }
 
@@ -77,7 +86,12 @@ export class OAuthAdminService {
       await this.tokens.revokeGrant(g.family_id);
     }
     const loginSessions = await this.flow.deleteUserSessions(login);
-    return { user: login, sessions_revoked: grants.length, access_tokens_revoked: accessTokens, login_sessions_deleted: loginSessions };
+    return {
+      user: login,
+      sessions_revoked: grants.length,
+      access_tokens_revoked: accessTokens,
+      login_sessions_deleted: loginSessions,
+    };
   }
 
   async metrics(): Promise<OAuthMetricsDto> {

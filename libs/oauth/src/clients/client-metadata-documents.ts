@@ -4,7 +4,14 @@ import { AppConfig } from '@app/config';
 import { oauthError } from '../protocol/oauth-error';
 import { parseClientMetadata } from './client-metadata';
 import { OAuthClientRecord } from './oauth-client.record';
-import { AddressResolver, dnsServersResolver, PinnedFetchError, PinnedResponse, pinnedGet, systemResolver } from './pinned-fetch';
+import {
+  AddressResolver,
+  dnsServersResolver,
+  PinnedFetchError,
+  PinnedResponse,
+  pinnedGet,
+  systemResolver,
+} from './pinned-fetch';
 
 export const CIMD_MAX_BYTES = 10 * 1024;
 /** One deadline for a whole document fetch: DNS, connect, TLS, headers and body. */
@@ -15,10 +22,29 @@ const CACHE_MAX_SECONDS = 86400;
 const CACHE_DEFAULT_SECONDS = 300;
 
 const PRIVATE = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) {
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 3],
+] as const) {
   PRIVATE.addSubnet(net, bits, 'ipv4');
 }
-for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['64:ff9b::', 96],
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv6');
 
 /** Loopback, private, link-local, CGNAT, multicast and unspecified addresses (v4, v6, v4-mapped). */
 export function isPrivateAddress(address: string): boolean {
@@ -95,8 +121,18 @@ export class ClientMetadataDocuments {
     } catch (error) {
       throw oauthError('invalid_client', `the client metadata document is invalid: ${(error as Error).message}`);
     }
-    if (metadata.token_endpoint_auth_method !== 'none') throw oauthError('invalid_client', 'a client metadata document client must use token_endpoint_auth_method "none"');
-    const record: OAuthClientRecord = { client_id: clientId, kind: 'metadata_document', ...metadata, client_id_issued_at: Math.floor(Date.now() / 1000), used: true };
+    if (metadata.token_endpoint_auth_method !== 'none')
+      throw oauthError(
+        'invalid_client',
+        'a client metadata document client must use token_endpoint_auth_method "none"',
+      );
+    const record: OAuthClientRecord = {
+      client_id: clientId,
+      kind: 'metadata_document',
+      ...metadata,
+      client_id_issued_at: Math.floor(Date.now() / 1000),
+      used: true,
+    };
     if (this.cache.size >= CIMD_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(clientId, { record, until: Date.now() + maxAge * 1000 });
     return record;
@@ -105,21 +141,36 @@ export class ClientMetadataDocuments {
   private async fetch(url: string): Promise<{ body: string; maxAge: number }> {
     let res: PinnedResponse;
     try {
-      res = await pinnedGet(new URL(url), { resolve: this.resolver, addressProblem: this.addressProblem, deadlineMs: CIMD_TIMEOUT_MS, maxBytes: CIMD_MAX_BYTES });
+      res = await pinnedGet(new URL(url), {
+        resolve: this.resolver,
+        addressProblem: this.addressProblem,
+        deadlineMs: CIMD_TIMEOUT_MS,
+        maxBytes: CIMD_MAX_BYTES,
+      });
     } catch (error) {
       if (!(error instanceof PinnedFetchError)) throw error;
       if (error.kind === 'address') throw oauthError('invalid_client', error.message);
-      if (error.kind === 'network') throw oauthError('invalid_client', `fetching the client metadata document failed: ${error.message.replace(/^failed: /, '')}`);
+      if (error.kind === 'network')
+        throw oauthError(
+          'invalid_client',
+          `fetching the client metadata document failed: ${error.message.replace(/^failed: /, '')}`,
+        );
       throw oauthError('invalid_client', `the client metadata document ${error.message}`);
     }
-    if (res.status !== 200) throw oauthError('invalid_client', `fetching the client metadata document answered ${res.status}`);
+    if (res.status !== 200)
+      throw oauthError('invalid_client', `fetching the client metadata document answered ${res.status}`);
     const match = /max-age=(\d+)/.exec(String(res.headers['cache-control'] ?? ''));
-    const maxAge = Math.min(CACHE_MAX_SECONDS, Math.max(CACHE_MIN_SECONDS, match ? Number(match[1]) : CACHE_DEFAULT_SECONDS));
+    const maxAge = Math.min(
+      CACHE_MAX_SECONDS,
+      Math.max(CACHE_MIN_SECONDS, match ? Number(match[1]) : CACHE_DEFAULT_SECONDS),
+    );
     return { body: res.body.toString('utf8'), maxAge };
   }
 
   private readonly addressProblem = (hostname: string, address: string): string | null => {
     if (this.allowPrivate || !isPrivateAddress(address)) return null;
-    return isIP(hostname) ? 'the client_id URL points to a private address' : `${hostname} resolves to a private address (${address})`;
+    return isIP(hostname)
+      ? 'the client_id URL points to a private address'
+      : `${hostname} resolves to a private address (${address})`;
   };
 }

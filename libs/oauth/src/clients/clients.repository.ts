@@ -44,11 +44,16 @@ export class ClientsRepository {
   /** The first token makes a dynamic client permanent. */
   async markUsed(record: OAuthClientRecord): Promise<void> {
     if (record.used) return;
-    await this.redis.client.multi().set(this.recordKey(record.client_id), encodeRecord({ ...record, used: true })).exec();
+    await this.redis.client
+      .multi()
+      .set(this.recordKey(record.client_id), encodeRecord({ ...record, used: true }))
+      .exec();
   }
 
   async delete(id: string): Promise<boolean> {
-    const [[, removed]] = ((await this.redis.client.multi().del(this.recordKey(id)).srem(this.indexKey, id).exec()) ?? [[null, 0]]) as [Error | null, number][];
+    const [[, removed]] = ((await this.redis.client.multi().del(this.recordKey(id)).srem(this.indexKey, id).exec()) ?? [
+      [null, 0],
+    ]) as [Error | null, number][];
     return removed === 1;
   }
 
@@ -65,7 +70,10 @@ export class ClientsRepository {
   /** Counts a registration from `ip` in a one-minute window that starts with its first one. */
   async countRegistration(ip: string): Promise<number> {
     const key = this.keys.key('oauth', 'register-rate', ip);
-    const results = ((await this.redis.client.multi().set(key, 0, 'EX', 60, 'NX').incr(key).exec()) ?? []) as [Error | null, unknown][];
+    const results = ((await this.redis.client.multi().set(key, 0, 'EX', 60, 'NX').incr(key).exec()) ?? []) as [
+      Error | null,
+      unknown,
+    ][];
     return Number(results[1]?.[1] ?? 0);
   }
 }

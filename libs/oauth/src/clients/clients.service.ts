@@ -11,7 +11,10 @@ import { ClientKind, OAuthClientRecord } from './oauth-client.record';
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 /** The RFC 7591 / 7592 answer: metadata plus the secrets, shown once. */
-export type RegisteredClient = Omit<OAuthClientRecord, 'client_secret_hash' | 'registration_access_token_hash' | 'kind' | 'used'> & {
+export type RegisteredClient = Omit<
+  OAuthClientRecord,
+  'client_secret_hash' | 'registration_access_token_hash' | 'kind' | 'used'
+> & {
   client_secret?: string;
   client_secret_expires_at?: number;
   registration_access_token?: string;
@@ -58,7 +61,8 @@ export class ClientsService {
       const colon = decoded.indexOf(':');
       if (colon < 0) throw oauthError('invalid_client', 'malformed Basic credentials');
       const basicId = decodeURIComponent(decoded.slice(0, colon));
-      if (clientId && clientId !== basicId) throw oauthError('invalid_client', 'client_id in the body differs from the Basic credentials');
+      if (clientId && clientId !== basicId)
+        throw oauthError('invalid_client', 'client_id in the body differs from the Basic credentials');
       if (secret) throw oauthError('invalid_request', 'use one client authentication method, not both');
       clientId = basicId;
       secret = decodeURIComponent(decoded.slice(colon + 1));
@@ -66,20 +70,31 @@ export class ClientsService {
     }
     if (!clientId) throw oauthError('invalid_client', 'client authentication is required (client_id)');
     const client = await this.resolve(clientId).catch((e: unknown) => {
-      throw e instanceof Error && 'error' in e && (e as { error: string }).error === 'invalid_request' ? e : oauthError('invalid_client', (e as Error).message);
+      throw e instanceof Error && 'error' in e && (e as { error: string }).error === 'invalid_request'
+        ? e
+        : oauthError('invalid_client', (e as Error).message);
     });
     if (client.token_endpoint_auth_method === 'none') {
-      if (method !== 'none') throw oauthError('invalid_client', 'this client is public (token_endpoint_auth_method "none") and has no secret');
+      if (method !== 'none')
+        throw oauthError(
+          'invalid_client',
+          'this client is public (token_endpoint_auth_method "none") and has no secret',
+        );
       return client;
     }
-    if (!secret || !client.client_secret_hash || !secretsEqual(hash(secret), client.client_secret_hash)) throw oauthError('invalid_client', 'client authentication failed');
+    if (!secret || !client.client_secret_hash || !secretsEqual(hash(secret), client.client_secret_hash))
+      throw oauthError('invalid_client', 'client authentication failed');
     return client;
   }
 
   /** RFC 7591 dynamic registration (rate-limited per IP; unused clients expire). */
   async register(body: unknown, ip: string): Promise<RegisteredClient> {
     if ((await this.clients.countRegistration(ip)) > this.config.oauth.registrationRateLimit) {
-      throw oauthError('slow_down', `too many registrations from this address; at most ${this.config.oauth.registrationRateLimit} a minute`, 429);
+      throw oauthError(
+        'slow_down',
+        `too many registrations from this address; at most ${this.config.oauth.registrationRateLimit} a minute`,
+        429,
+      );
     }
     return this.create(body, 'dynamic', this.config.oauth.unusedClientTtl);
   }
@@ -97,10 +112,16 @@ export class ClientsService {
     return this.create(body, 'preregistered', undefined, { allowHttp: true });
   }
 
-  private async create(body: unknown, kind: ClientKind, ttl?: number, options: { allowHttp?: boolean } = {}): Promise<RegisteredClient> {
+  private async create(
+    body: unknown,
+    kind: ClientKind,
+    ttl?: number,
+    options: { allowHttp?: boolean } = {},
+  ): Promise<RegisteredClient> {
     const metadata = parseClientMetadata(body, this.config.oauth.scopes, options);
     const clientId = `client_${randomBytes(16).toString('base64url')}`;
-    const secret = metadata.token_endpoint_auth_method === 'none' ? undefined : `cs_${randomBytes(32).toString('base64url')}`;
+    const secret =
+      metadata.token_endpoint_auth_method === 'none' ? undefined : `cs_${randomBytes(32).toString('base64url')}`;
     const rat = `rat_${randomBytes(32).toString('base64url')}`;
     const record: OAuthClientRecord = {
       client_id: clientId,
@@ -134,11 +155,15 @@ export class ClientsService {
   async update(clientId: string, authorization: string | undefined, body: unknown): Promise<RegisteredClient> {
     const client = await this.authorizeManagement(clientId, authorization);
     const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    if (b.client_id !== undefined && b.client_id !== clientId) throw oauthError('invalid_request', 'client_id in the body must equal the client being updated');
+    if (b.client_id !== undefined && b.client_id !== clientId)
+      throw oauthError('invalid_request', 'client_id in the body must equal the client being updated');
     if (b.client_secret !== undefined) throw oauthError('invalid_request', 'client_secret cannot be set by the client');
     const metadata = parseClientMetadata(b, this.config.oauth.scopes);
     if ((metadata.token_endpoint_auth_method === 'none') !== (client.token_endpoint_auth_method === 'none')) {
-      throw oauthError('invalid_client_metadata', 'token_endpoint_auth_method cannot change between public and confidential');
+      throw oauthError(
+        'invalid_client_metadata',
+        'token_endpoint_auth_method cannot change between public and confidential',
+      );
     }
     const next: OAuthClientRecord = { ...client, ...metadata };
     await this.clients.update(next);
@@ -169,7 +194,10 @@ export class ClientsService {
   describe(record: OAuthClientRecord, secrets: { secret?: string; rat?: string }): RegisteredClient {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { client_secret_hash, registration_access_token_hash, kind, used, ...metadata } = record;
-    const out: RegisteredClient = { ...metadata, registration_client_uri: `${this.issuer}/register/${encodeURIComponent(record.client_id)}` };
+    const out: RegisteredClient = {
+      ...metadata,
+      registration_client_uri: `${this.issuer}/register/${encodeURIComponent(record.client_id)}`,
+    };
     if (secrets.secret) Object.assign(out, { client_secret: secrets.secret, client_secret_expires_at: 0 });
     if (secrets.rat) out.registration_access_token = secrets.rat;
     return out;

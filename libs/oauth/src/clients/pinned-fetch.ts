@@ -8,7 +8,8 @@ import { checkServerIdentity } from 'node:tls';
 export type AddressResolver = (hostname: string) => Promise<string[]>;
 
 /** The system resolver (getaddrinfo: /etc/hosts, nsswitch), every address it answers. */
-export const systemResolver: AddressResolver = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+export const systemResolver: AddressResolver = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 /** Plain DNS against the given servers (`dns.Resolver#setServers` syntax): A and AAAA records. */
 export function dnsServersResolver(servers: string[], timeoutMs: number): AddressResolver {
@@ -66,12 +67,17 @@ export async function pinnedGet(url: URL, limits: PinnedFetchLimits): Promise<Pi
     }, limits.deadlineMs);
   });
   try {
-    const addresses = isIP(hostname) ? [hostname] : await Promise.race([resolveAll(hostname, limits.resolve), deadline]);
+    const addresses = isIP(hostname)
+      ? [hostname]
+      : await Promise.race([resolveAll(hostname, limits.resolve), deadline]);
     for (const address of addresses) {
       const problem = limits.addressProblem(hostname, address);
       if (problem) throw new PinnedFetchError('address', problem);
     }
-    return await Promise.race([get(url, hostname, addresses[0], limits.maxBytes, (cancel) => (abort = cancel)), deadline]);
+    return await Promise.race([
+      get(url, hostname, addresses[0], limits.maxBytes, (cancel) => (abort = cancel)),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -82,13 +88,22 @@ async function resolveAll(hostname: string, resolve: AddressResolver): Promise<s
   try {
     addresses = [...new Set(await resolve(hostname))];
   } catch (error) {
-    throw new PinnedFetchError('network', `${hostname} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new PinnedFetchError(
+      'network',
+      `${hostname} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   if (addresses.length === 0) throw new PinnedFetchError('network', `${hostname} has no address`);
   return addresses;
 }
 
-function get(url: URL, hostname: string, address: string, maxBytes: number, onCancel: (cancel: (error: Error) => void) => void): Promise<PinnedResponse> {
+function get(
+  url: URL,
+  hostname: string,
+  address: string,
+  maxBytes: number,
+  onCancel: (cancel: (error: Error) => void) => void,
+): Promise<PinnedResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -122,7 +137,9 @@ function get(url: URL, hostname: string, address: string, maxBytes: number, onCa
       },
     );
     onCancel((error) => req.destroy(error));
-    req.on('error', (error) => reject(error instanceof PinnedFetchError ? error : new PinnedFetchError('network', `failed: ${error.message}`)));
+    req.on('error', (error) =>
+      reject(error instanceof PinnedFetchError ? error : new PinnedFetchError('network', `failed: ${error.message}`)),
+    );
     req.end();
   });
 }

@@ -22,7 +22,6 @@ export type FlowStep =
   | { kind: 'consent'; consent: ConsentRequestRecord }
   | { kind: 'page'; status: number; title: string; message: string };
 
-
 type Query = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const newId = () => randomBytes(24).toString('base64url');
@@ -52,7 +51,11 @@ export class AuthorizationService {
   }
 
   private errorRedirect(request: { redirect_uri: string; state?: string }, error: OAuthError): FlowStep {
-    return this.clientRedirect(request.redirect_uri, { error: error.error, error_description: error.description, state: request.state });
+    return this.clientRedirect(request.redirect_uri, {
+      error: error.error,
+      error_description: error.description,
+      state: request.state,
+    });
   }
 
   /** `sessionId` here and below: the session cookie's value (the secret, never stored). */
@@ -62,14 +65,21 @@ export class AuthorizationService {
     try {
       client = await this.clients.resolve(query.client_id);
     } catch (error) {
-      if (error instanceof OAuthError) return { kind: 'page', status: 400, title: 'Unknown application', message: error.description };
+      if (error instanceof OAuthError)
+        return { kind: 'page', status: 400, title: 'Unknown application', message: error.description };
       throw error;
     }
     const asked = str(query.redirect_uri);
     const redirectUri = asked ?? (client.redirect_uris.length === 1 ? client.redirect_uris[0] : undefined);
-    if (!redirectUri) return { kind: 'page', status: 400, title: 'Invalid request', message: 'redirect_uri is required' };
+    if (!redirectUri)
+      return { kind: 'page', status: 400, title: 'Invalid request', message: 'redirect_uri is required' };
     if (!redirectUriMatches(client.redirect_uris, redirectUri)) {
-      return { kind: 'page', status: 400, title: 'Invalid redirect URI', message: `redirect_uri "${redirectUri}" is not registered for this application` };
+      return {
+        kind: 'page',
+        status: 400,
+        title: 'Invalid redirect URI',
+        message: `redirect_uri "${redirectUri}" is not registered for this application`,
+      };
     }
     const state = str(query.state);
     try {
@@ -77,17 +87,36 @@ export class AuthorizationService {
       if (responseType !== 'code') throw oauthError('unsupported_response_type', 'response_type must be "code"');
       const challenge = requireS256Challenge(str(query.code_challenge), str(query.code_challenge_method));
       const supported = this.config.oauth.scopes;
-      const scopes = grantableScopes(parseScope(query.scope), supported, client.scope ? client.scope.split(' ') : supported);
+      const scopes = grantableScopes(
+        parseScope(query.scope),
+        supported,
+        client.scope ? client.scope.split(' ') : supported,
+      );
       const resources = canonicalResources(query.resource);
-      for (const r of resources) if (!(await this.resources.isAllowed(r))) throw oauthError('invalid_target', `resource ${r} is not served by this authorization server`);
-      const request: AuthorizationRequestRecord = { id: newId(), client_id: client.client_id, client_name: client.client_name ?? client.client_id, redirect_uri: redirectUri, state, code_challenge: challenge, scopes, resources };
+      for (const r of resources)
+        if (!(await this.resources.isAllowed(r)))
+          throw oauthError('invalid_target', `resource ${r} is not served by this authorization server`);
+      const request: AuthorizationRequestRecord = {
+        id: newId(),
+        client_id: client.client_id,
+        client_name: client.client_name ?? client.client_id,
+        redirect_uri: redirectUri,
+        state,
+        code_challenge: challenge,
+        scopes,
+        resources,
+      };
 
       const session = sessionId ? await this.flow.getSession(sessionId) : null;
       if (session && this.userAllowed(session.user.login)) return this.afterLogin(request, session.user, session.id);
       await this.flow.saveAuthorizationRequest(request);
       const location = await this.github.begin(request.id);
       // The flow cookie binds the GitHub round trip to the browser that started it (login CSRF).
-      return { kind: 'redirect', location, cookies: [{ kind: 'flow', value: request.id, maxAge: PENDING_TTL_SECONDS }] };
+      return {
+        kind: 'redirect',
+        location,
+        cookies: [{ kind: 'flow', value: request.id, maxAge: PENDING_TTL_SECONDS }],
+      };
     } catch (error) {
       if (error instanceof OAuthError) return this.errorRedirect({ redirect_uri: redirectUri, state }, error);
       throw error;
@@ -99,11 +128,29 @@ export class AuthorizationService {
     const id = str(query.state);
     // The state must be the one this browser was sent to GitHub with (no login CSRF).
     if (!id || !flowCookie || !secretsEqual(id, flowCookie)) {
-      return { kind: 'page', status: 400, title: 'Sign-in refused', message: 'This sign-in was not started in this browser, or has expired. Start again from your application.' };
+      return {
+        kind: 'page',
+        status: 400,
+        title: 'Sign-in refused',
+        message: 'This sign-in was not started in this browser, or has expired. Start again from your application.',
+      };
     }
     const request = await this.flow.takeAuthorizationRequest(id);
-    if (!request) return { kind: 'page', status: 400, title: 'Sign-in expired', message: 'This sign-in is unknown or has expired (10 minutes). Start again from your application.' };
-    if (str(query.error)) return this.errorRedirect(request, oauthError('access_denied', `GitHub sign-in was not completed: ${str(query.error_description) ?? str(query.error)}`));
+    if (!request)
+      return {
+        kind: 'page',
+        status: 400,
+        title: 'Sign-in expired',
+        message: 'This sign-in is unknown or has expired (10 minutes). Start again from your application.',
+      };
+    if (str(query.error))
+      return this.errorRedirect(
+        request,
+        oauthError(
+          'access_denied',
+          `GitHub sign-in was not completed: ${str(query.error_description) ?? str(query.error)}`,
+        ),
+      );
     let user: OAuthUser;
     try {
       user = await this.github.complete(query);
@@ -111,7 +158,11 @@ export class AuthorizationService {
       if (error instanceof OAuthError) return this.errorRedirect(request, error);
       throw error;
     }
-    if (!this.userAllowed(user.login)) return this.errorRedirect(request, oauthError('access_denied', `GitHub user ${user.login} is not allowed to sign in here`));
+    if (!this.userAllowed(user.login))
+      return this.errorRedirect(
+        request,
+        oauthError('access_denied', `GitHub user ${user.login} is not allowed to sign in here`),
+      );
     // The cookie carries the session secret; Redis knows only its hash (the session's id).
     const secret = newId();
     const session = await this.flow.createSession(secret, user, this.config.oauth.sessionTtl);
@@ -124,9 +175,19 @@ export class AuthorizationService {
   }
 
   /** `sessionHashed`: the session's stored id (the hash of the cookie's secret). */
-  private async afterLogin(request: AuthorizationRequestRecord, user: OAuthUser, sessionHashed: string): Promise<FlowStep> {
+  private async afterLogin(
+    request: AuthorizationRequestRecord,
+    user: OAuthUser,
+    sessionHashed: string,
+  ): Promise<FlowStep> {
     if (await this.flow.hasConsent(user.login, request.client_id, request.scopes)) return this.issueCode(request, user);
-    const consent: ConsentRequestRecord = { id: newId(), request, user, session_id: sessionHashed, csrf_token: newId() };
+    const consent: ConsentRequestRecord = {
+      id: newId(),
+      request,
+      user,
+      session_id: sessionHashed,
+      csrf_token: newId(),
+    };
     await this.flow.saveConsentRequest(consent);
     return { kind: 'redirect', location: `${this.issuer}/consent?id=${encodeURIComponent(consent.id)}` };
   }
@@ -140,7 +201,12 @@ export class AuthorizationService {
   async consentPage(id: unknown, sessionId: string | undefined): Promise<FlowStep> {
     const consent = str(id) ? await this.flow.getConsentRequest(str(id)!) : null;
     if (!consent || !sessionId || !secretsEqual(sessionHash(sessionId), consent.session_id)) {
-      return { kind: 'page', status: 400, title: 'Approval expired', message: 'This approval request is unknown or has expired. Start again from your application.' };
+      return {
+        kind: 'page',
+        status: 400,
+        title: 'Approval expired',
+        message: 'This approval request is unknown or has expired. Start again from your application.',
+      };
     }
     return { kind: 'consent', consent };
   }
@@ -149,12 +215,30 @@ export class AuthorizationService {
   async decide(body: Record<string, unknown>, sessionId: string | undefined): Promise<FlowStep> {
     const id = str(body.id);
     const consent = id ? await this.flow.getConsentRequest(id) : null;
-    if (!consent || !sessionId || !secretsEqual(sessionHash(sessionId), consent.session_id) || !secretsEqual(str(body.csrf_token) ?? '', consent.csrf_token)) {
-      return { kind: 'page', status: 403, title: 'Approval refused', message: 'The approval could not be verified (expired page, another browser, or a forged form). Start again from your application.' };
+    if (
+      !consent ||
+      !sessionId ||
+      !secretsEqual(sessionHash(sessionId), consent.session_id) ||
+      !secretsEqual(str(body.csrf_token) ?? '', consent.csrf_token)
+    ) {
+      return {
+        kind: 'page',
+        status: 403,
+        title: 'Approval refused',
+        message:
+          'The approval could not be verified (expired page, another browser, or a forged form). Start again from your application.',
+      };
     }
-    if (!(await this.flow.takeConsentRequest(consent.id))) return { kind: 'page', status: 400, title: 'Approval expired', message: 'This approval was already answered.' };
-    if (body.decision !== 'approve') return this.errorRedirect(consent.request, oauthError('access_denied', 'the user denied access'));
-    await this.flow.saveConsent(consent.user.login, consent.request.client_id, consent.request.scopes, this.config.oauth.consentTtl);
+    if (!(await this.flow.takeConsentRequest(consent.id)))
+      return { kind: 'page', status: 400, title: 'Approval expired', message: 'This approval was already answered.' };
+    if (body.decision !== 'approve')
+      return this.errorRedirect(consent.request, oauthError('access_denied', 'the user denied access'));
+    await this.flow.saveConsent(
+      consent.user.login,
+      consent.request.client_id,
+      consent.request.scopes,
+      this.config.oauth.consentTtl,
+    );
     return this.issueCode(consent.request, consent.user);
   }
 

@@ -3,7 +3,13 @@ import { ClassConstructor } from 'class-transformer';
 import { decodeRecord, encodeRecord, RedisConnections, RedisKeys } from '@app/redis';
 import { restoreEmptyArrays } from '../protocol/lua-json';
 import { secretHash } from '../tokens/token-issuer';
-import { AuthorizationCodeRecord, AuthorizationRequestRecord, ConsentRequestRecord, LoginSessionRecord, OAuthUser } from './flow.records';
+import {
+  AuthorizationCodeRecord,
+  AuthorizationRequestRecord,
+  ConsentRequestRecord,
+  LoginSessionRecord,
+  OAuthUser,
+} from './flow.records';
 
 export const PENDING_TTL_SECONDS = 600;
 /** A redeemed code is remembered this long so a second use can be detected (and revoke the grant). */
@@ -34,7 +40,12 @@ export class FlowRepository {
   /** Stored under the hash of its id (the flow cookie's value and GitHub `state`), which it keeps as `id`. */
   async saveAuthorizationRequest(record: AuthorizationRequestRecord): Promise<void> {
     const hashed = secretHash(record.id);
-    await this.redis.client.set(this.keys.key('oauth', 'authorize', hashed), encodeRecord({ ...record, id: hashed }), 'EX', PENDING_TTL_SECONDS);
+    await this.redis.client.set(
+      this.keys.key('oauth', 'authorize', hashed),
+      encodeRecord({ ...record, id: hashed }),
+      'EX',
+      PENDING_TTL_SECONDS,
+    );
   }
 
   /** Single use: the GitHub callback consumes it (`id`: the flow cookie's value). */
@@ -44,7 +55,12 @@ export class FlowRepository {
   }
 
   async saveConsentRequest(record: ConsentRequestRecord): Promise<void> {
-    await this.redis.client.set(this.keys.key('oauth', 'consent-request', record.id), encodeRecord(record), 'EX', PENDING_TTL_SECONDS);
+    await this.redis.client.set(
+      this.keys.key('oauth', 'consent-request', record.id),
+      encodeRecord(record),
+      'EX',
+      PENDING_TTL_SECONDS,
+    );
   }
 
   getConsentRequest(id: string): Promise<ConsentRequestRecord | null> {
@@ -64,7 +80,12 @@ export class FlowRepository {
   }
 
   async saveConsent(login: string, clientId: string, scopes: string[], ttl: number): Promise<void> {
-    await this.redis.client.set(this.keys.key('oauth', 'consent', login.toLowerCase(), clientId), scopes.join(' '), 'EX', ttl);
+    await this.redis.client.set(
+      this.keys.key('oauth', 'consent', login.toLowerCase(), clientId),
+      scopes.join(' '),
+      'EX',
+      ttl,
+    );
   }
 
   /** A login session for the browser whose cookie carries `cookieValue`; its id is the value's hash. */
@@ -135,6 +156,9 @@ export class FlowRepository {
       USED_CODE_TTL_SECONDS,
     )) as [string, string] | null;
     if (!result) return null;
-    return { record: decodeRecord(AuthorizationCodeRecord, key, restoreEmptyArrays(result[1], ['scopes', 'resources'])), reused: result[0] === 'used' };
+    return {
+      record: decodeRecord(AuthorizationCodeRecord, key, restoreEmptyArrays(result[1], ['scopes', 'resources'])),
+      reused: result[0] === 'used',
+    };
   }
 }

@@ -1,6 +1,7 @@
 import { ConsentRequestRecord } from './flow.records';
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escape = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328}
 h1{font-size:1.4rem}code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}
@@ -20,7 +21,9 @@ export function consentPage(consent: ConsentRequestRecord): string {
   const { request, user } = consent;
   const host = new URL(request.redirect_uri).host;
   const scopes = request.scopes.map((s) => `<li><code>${escape(s)}</code></li>`).join('');
-  const resources = request.resources.length ? `<p>For: ${request.resources.map((r) => `<code>${escape(r)}</code>`).join(', ')}</p>` : '';
+  const resources = request.resources.length
+    ? `<p>For: ${request.resources.map((r) => `<code>${escape(r)}</code>`).join(', ')}</p>`
+    : '';
   return layout(
     'Authorize application',
     `<h1>Authorize ${escape(request.client_name)}?</h1>

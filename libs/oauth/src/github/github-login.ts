@@ -48,15 +48,25 @@ export class GithubLogin {
   }
 
   private assertConfigured(): void {
-    if (!this.configured) throw oauthError('server_error', 'GitHub login is not configured (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET)');
+    if (!this.configured)
+      throw oauthError('server_error', 'GitHub login is not configured (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET)');
   }
 
-  private run(req: { query: Record<string, unknown>; headers: Record<string, string> }, options: Record<string, unknown>): Promise<Outcome> {
+  private run(
+    req: { query: Record<string, unknown>; headers: Record<string, string> },
+    options: Record<string, unknown>,
+  ): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       const s = Object.create(this.strategy) as StrategyActions;
       s.redirect = (url) => resolve({ redirect: url });
       s.success = (user) => resolve({ user: user as OAuthUser });
-      s.fail = (challenge) => resolve({ failure: typeof challenge === 'object' && challenge && 'message' in challenge ? String((challenge as { message: unknown }).message) : 'GitHub login failed' });
+      s.fail = (challenge) =>
+        resolve({
+          failure:
+            typeof challenge === 'object' && challenge && 'message' in challenge
+              ? String((challenge as { message: unknown }).message)
+              : 'GitHub login failed',
+        });
       s.pass = () => resolve({ failure: 'GitHub login did not complete' });
       s.error = (error) => reject(oauthError('server_error', `GitHub login failed: ${error.message}`));
       s.authenticate(req, options);

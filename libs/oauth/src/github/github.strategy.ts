@@ -25,7 +25,12 @@ export class GithubStrategy extends PassportStrategy(Strategy, 'github') {
   }
 
   validate(_accessToken: string, _refreshToken: string, profile: Profile): OAuthUser {
-    const json = (profile as Profile & { _json?: { id?: number | string; login?: string; name?: string | null; email?: string | null } })._json ?? {};
+    const json =
+      (
+        profile as Profile & {
+          _json?: { id?: number | string; login?: string; name?: string | null; email?: string | null };
+        }
+      )._json ?? {};
     return {
       id: String(profile.id ?? json.id),
       login: profile.username ?? json.login ?? '',

@@ -52,4 +52,5 @@ export class OAuthError extends Error {
   }
 }
 
-export const oauthError = (error: OAuthErrorCode, description: string, status?: number) => new OAuthError(error, description, status);
+export const oauthError = (error: OAuthErrorCode, description: string, status?: number) =>
+  new OAuthError(error, description, status);

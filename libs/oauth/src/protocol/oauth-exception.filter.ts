@@ -18,15 +18,26 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     let error: OAuthError;
     if (exception instanceof OAuthError) error = exception;
-    else if (exception instanceof HttpException && exception.getStatus() < 500) error = new OAuthError('invalid_request', toErrorResponse(exception).message, exception.getStatus());
+    else if (exception instanceof HttpException && exception.getStatus() < 500)
+      error = new OAuthError('invalid_request', toErrorResponse(exception).message, exception.getStatus());
     else {
       const { status, message } = toErrorResponse(exception);
       if (status >= 500) this.logger.error({ err: exception, requestId: request.id }, 'OAuth request failed');
-      error = status === 503 ? new OAuthError('temporarily_unavailable', message) : status < 500 ? new OAuthError('invalid_request', message, status) : new OAuthError('server_error', message);
+      error =
+        status === 503
+          ? new OAuthError('temporarily_unavailable', message)
+          : status < 500
+            ? new OAuthError('invalid_request', message, status)
+            : new OAuthError('server_error', message);
     }
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
-    if (error.error === 'invalid_client' && error.status === 401) void reply.header('www-authenticate', 'Basic realm="oauth"');
-    if (error.error === 'invalid_token') void reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${error.description.replace(/"/g, "'")}"`);
+    if (error.error === 'invalid_client' && error.status === 401)
+      void reply.header('www-authenticate', 'Basic realm="oauth"');
+    if (error.error === 'invalid_token')
+      void reply.header(
+        'www-authenticate',
+        `Bearer error="invalid_token", error_description="${error.description.replace(/"/g, "'")}"`,
+      );
     void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(error.toBody());
   }
 }

@@ -8,8 +8,13 @@ const CHALLENGE = /^[A-Za-z0-9\-_]{43}$/;
 /** Checks the authorization request's PKCE parameters: S256 is mandatory, `plain` is refused. */
 export function requireS256Challenge(challenge: string | undefined, method: string | undefined): string {
   if (!challenge) throw oauthError('invalid_request', 'code_challenge is required (PKCE with S256)');
-  if (method !== 'S256') throw oauthError('invalid_request', `code_challenge_method must be S256${method ? ` (got "${method}")` : ''}`);
-  if (!CHALLENGE.test(challenge)) throw oauthError('invalid_request', 'code_challenge must be the base64url SHA-256 of the code_verifier (43 characters)');
+  if (method !== 'S256')
+    throw oauthError('invalid_request', `code_challenge_method must be S256${method ? ` (got "${method}")` : ''}`);
+  if (!CHALLENGE.test(challenge))
+    throw oauthError(
+      'invalid_request',
+      'code_challenge must be the base64url SHA-256 of the code_verifier (43 characters)',
+    );
   return challenge;
 }
 

@@ -1,4 +1,19 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Options, Param, Post, Put, Query, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Options,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@app/config';
@@ -17,7 +32,8 @@ import { OAuthError, oauthError } from './oauth-error';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 
 type Form = Record<string, unknown>;
-const form = (body: unknown): Form => (typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Form) : {});
+const form = (body: unknown): Form =>
+  typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Form) : {};
 
 // The OAuth protocol endpoints are deliberately public (clients and browsers call them without an
 // API token) and are documented by RFC 8414 metadata and docs/oauth.md, not in the admin OpenAPI.
@@ -45,7 +61,16 @@ export class OAuthMetadataController {
     return { keys: [this.key.jwk] };
   }
 
-  @Options(['.well-known/oauth-authorization-server', '.well-known/openid-configuration', 'jwks', 'token', 'register', 'register/:client_id', 'revoke', 'introspect'])
+  @Options([
+    '.well-known/oauth-authorization-server',
+    '.well-known/openid-configuration',
+    'jwks',
+    'token',
+    'register',
+    'register/:client_id',
+    'revoke',
+    'introspect',
+  ])
   @HttpCode(204)
   preflight(@Res({ passthrough: true }) reply: FastifyReply): void {
     void reply.headers(CORS_HEADERS);
@@ -87,7 +112,16 @@ export class OAuthAuthorizeController {
     // Cross-site form posts are refused outright; the CSRF token and session are checked after.
     const origin = req.headers.origin;
     if (origin && origin !== 'null' && origin !== new URL(this.config.oauth.issuer).origin) {
-      this.send(reply, { kind: 'page', status: 403, title: 'Approval refused', message: 'The approval form was sent from another site.' }, 303);
+      this.send(
+        reply,
+        {
+          kind: 'page',
+          status: 403,
+          title: 'Approval refused',
+          message: 'The approval form was sent from another site.',
+        },
+        303,
+      );
       return;
     }
     this.send(reply, await this.flow.decide(form(body), this.cookies.read(req.headers.cookie, 'session')), 303);
@@ -96,7 +130,11 @@ export class OAuthAuthorizeController {
   private send(reply: FastifyReply, step: FlowStep, redirectStatus: number): void {
     switch (step.kind) {
       case 'redirect': {
-        if (step.cookies?.length) void reply.header('set-cookie', step.cookies.map((c) => this.cookies.serialize(c)));
+        if (step.cookies?.length)
+          void reply.header(
+            'set-cookie',
+            step.cookies.map((c) => this.cookies.serialize(c)),
+          );
         void reply.status(redirectStatus).headers({ location: step.location, 'cache-control': 'no-store' }).send();
         return;
       }
@@ -125,7 +163,11 @@ export class OAuthTokenController {
 
   @Post('token')
   @HttpCode(200)
-  async token(@Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenResponse> {
+  async token(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
     const grantType = typeof form(body).grant_type === 'string' ? (form(body).grant_type as string) : 'unknown';
     try {
@@ -140,7 +182,11 @@ export class OAuthTokenController {
 
   @Post('revoke')
   @HttpCode(200)
-  async revoke(@Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<Record<string, never>> {
+  async revoke(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, never>> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
     await this.tokens.revoke(form(body), authorization);
     return {};
@@ -149,15 +195,24 @@ export class OAuthTokenController {
   /** Callers: a confidential client (its own tokens) or the admin token as a bearer (any token). */
   @Post('introspect')
   @HttpCode(200)
-  async introspect(@Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<Record<string, unknown>> {
+  async introspect(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, unknown>> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     if (bearer) {
-      if (!secretsEqual(bearer, this.config.adminToken)) throw oauthError('invalid_token', 'the bearer token may not introspect');
+      if (!secretsEqual(bearer, this.config.adminToken))
+        throw oauthError('invalid_token', 'the bearer token may not introspect');
       return this.tokens.introspect(form(body), { admin: true });
     }
     const client = await this.clients.authenticate(form(body), authorization);
-    if (client.token_endpoint_auth_method === 'none') throw oauthError('invalid_client', 'introspection needs a confidential client (client_secret_basic or client_secret_post)');
+    if (client.token_endpoint_auth_method === 'none')
+      throw oauthError(
+        'invalid_client',
+        'introspection needs a confidential client (client_secret_basic or client_secret_post)',
+      );
     return this.tokens.introspect(form(body), { client });
   }
 }
@@ -175,26 +230,43 @@ export class OAuthRegistrationController {
 
   @Post()
   @HttpCode(201)
-  register(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<RegisteredClient> {
+  register(
+    @Body() body: unknown,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RegisteredClient> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
     return this.clients.register(body, clientAddressOfRequest(req.raw));
   }
 
   @Get(':client_id')
-  read(@Param('client_id') clientId: string, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<RegisteredClient> {
+  read(
+    @Param('client_id') clientId: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RegisteredClient> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
     return this.clients.read(clientId, authorization);
   }
 
   @Put(':client_id')
-  update(@Param('client_id') clientId: string, @Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<RegisteredClient> {
+  update(
+    @Param('client_id') clientId: string,
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RegisteredClient> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
     return this.clients.update(clientId, authorization, body);
   }
 
   @Delete(':client_id')
   @HttpCode(204)
-  async unregister(@Param('client_id') clientId: string, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+  async unregister(
+    @Param('client_id') clientId: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
     await this.clients.unregister(clientId, authorization);
     // RFC 7592 §2.3: the client's credentials stop working, and so do the grants it held.

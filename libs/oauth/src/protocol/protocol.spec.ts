@@ -7,7 +7,11 @@ import { canonicalResource, canonicalResources } from './resource';
 
 describe('redirect URIs', () => {
   it('match exactly, except the port of loopback http URIs (RFC 8252 §7.3)', () => {
-    const registered = ['https://claude.ai/api/mcp/auth_callback', 'http://localhost/callback', 'http://127.0.0.1:8080/cb'];
+    const registered = [
+      'https://claude.ai/api/mcp/auth_callback',
+      'http://localhost/callback',
+      'http://127.0.0.1:8080/cb',
+    ];
     expect(redirectUriMatches(registered, 'https://claude.ai/api/mcp/auth_callback')).toBe(true);
     expect(redirectUriMatches(registered, 'https://claude.ai/api/mcp/auth_callback/')).toBe(false);
     expect(redirectUriMatches(registered, 'https://claude.ai:8443/api/mcp/auth_callback')).toBe(false);
@@ -51,25 +55,56 @@ describe('PKCE', () => {
     expect(verifierMatches(`${verifier}x`, 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM')).toBe(false);
     expect(verifierMatches('short', s256('short'))).toBe(false);
     expect(() => requireS256Challenge(undefined, 'S256')).toThrow('code_challenge is required');
-    expect(() => requireS256Challenge('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', 'plain')).toThrow('code_challenge_method must be S256 (got "plain")');
-    expect(() => requireS256Challenge('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', undefined)).toThrow('code_challenge_method must be S256');
+    expect(() => requireS256Challenge('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', 'plain')).toThrow(
+      'code_challenge_method must be S256 (got "plain")',
+    );
+    expect(() => requireS256Challenge('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', undefined)).toThrow(
+      'code_challenge_method must be S256',
+    );
   });
 });
 
 describe('client metadata', () => {
   it('validates RFC 7591 metadata and ignores unknown members', () => {
-    const m = parseClientMetadata({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], token_endpoint_auth_method: 'none', extra: 1 }, ['mcp:read']);
-    expect(m).toMatchObject({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] });
-    expect(() => parseClientMetadata({ redirect_uris: [] }, [])).toThrow(expect.objectContaining({ error: 'invalid_redirect_uri' }));
-    expect(() => parseClientMetadata({ redirect_uris: ['https://a.test/cb'], grant_types: ['implicit'] }, [])).toThrow(expect.objectContaining({ error: 'invalid_client_metadata' }));
-    expect(() => parseClientMetadata({ redirect_uris: ['https://a.test/cb'], scope: 'admin' }, ['mcp:read'])).toThrow(expect.objectContaining({ error: 'invalid_client_metadata' }));
+    const m = parseClientMetadata(
+      { redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], token_endpoint_auth_method: 'none', extra: 1 },
+      ['mcp:read'],
+    );
+    expect(m).toMatchObject({
+      redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    });
+    expect(() => parseClientMetadata({ redirect_uris: [] }, [])).toThrow(
+      expect.objectContaining({ error: 'invalid_redirect_uri' }),
+    );
+    expect(() => parseClientMetadata({ redirect_uris: ['https://a.test/cb'], grant_types: ['implicit'] }, [])).toThrow(
+      expect.objectContaining({ error: 'invalid_client_metadata' }),
+    );
+    expect(() => parseClientMetadata({ redirect_uris: ['https://a.test/cb'], scope: 'admin' }, ['mcp:read'])).toThrow(
+      expect.objectContaining({ error: 'invalid_client_metadata' }),
+    );
   });
 
   it('fetches Client ID Metadata Documents only from public https URLs', () => {
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', 'not-an-ip']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      'not-an-ip',
+    ]) {
       expect({ address, private: isPrivateAddress(address) }).toEqual({ address, private: true });
     }
-    for (const address of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946', '::ffff:8.8.8.8']) expect({ address, private: isPrivateAddress(address) }).toEqual({ address, private: false });
+    for (const address of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946', '::ffff:8.8.8.8'])
+      expect({ address, private: isPrivateAddress(address) }).toEqual({ address, private: false });
     expect(clientIdUrlProblem('https://app.example.com/oauth/client.json')).toBeNull();
     expect(clientIdUrlProblem('http://app.example.com/client.json')).toMatch(/https/);
     expect(clientIdUrlProblem('https://app.example.com/')).toMatch(/path/);
@@ -79,9 +114,22 @@ describe('client metadata', () => {
 
 describe('OAUTH_PUBLIC_PATHS', () => {
   it('names the paths the dispatcher hands to the auth hostname', () => {
-    for (const p of ['/authorize?x=1', '/token', '/register', '/register/client_abc', '/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/jwks', '/callback', '/consent', '/revoke', '/introspect']) {
+    for (const p of [
+      '/authorize?x=1',
+      '/token',
+      '/register',
+      '/register/client_abc',
+      '/.well-known/oauth-authorization-server',
+      '/.well-known/openid-configuration',
+      '/jwks',
+      '/callback',
+      '/consent',
+      '/revoke',
+      '/introspect',
+    ]) {
       expect({ p, public: isOAuthPublicPath(p) }).toEqual({ p, public: true });
     }
-    for (const p of ['/api/v1/oauth/clients', '/docs', '/health', '/tokens', '/registered']) expect({ p, public: isOAuthPublicPath(p) }).toEqual({ p, public: false });
+    for (const p of ['/api/v1/oauth/clients', '/docs', '/health', '/tokens', '/registered'])
+      expect({ p, public: isOAuthPublicPath(p) }).toEqual({ p, public: false });
   });
 });

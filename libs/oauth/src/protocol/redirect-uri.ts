@@ -23,7 +23,10 @@ export function redirectUriProblem(uri: string, options: { allowHttp?: boolean }
   if (!url) return `"${uri}" is not an absolute URI`;
   if (url.hash || uri.includes('#')) return `"${uri}" must not contain a fragment`;
   if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:') return options.allowHttp || isLoopbackRedirect(uri) ? null : `"${uri}" must use https (http is allowed only for localhost, 127.0.0.1 and [::1])`;
+  if (url.protocol === 'http:')
+    return options.allowHttp || isLoopbackRedirect(uri)
+      ? null
+      : `"${uri}" must use https (http is allowed only for localhost, 127.0.0.1 and [::1])`;
   if (/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/i.test(url.protocol)) return null;
   return `"${uri}" uses a scheme that is not allowed (use https, loopback http, or a reverse-domain private scheme)`;
 }

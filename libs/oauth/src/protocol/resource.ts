@@ -12,9 +12,12 @@ export function canonicalResource(value: string): string {
   } catch {
     throw oauthError('invalid_target', `resource "${value}" is not an absolute URI`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw oauthError('invalid_target', `resource "${value}" must be an http(s) URI`);
-  if (url.hash || value.includes('#')) throw oauthError('invalid_target', `resource "${value}" must not contain a fragment`);
-  if (url.username || url.password) throw oauthError('invalid_target', `resource "${value}" must not contain credentials`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw oauthError('invalid_target', `resource "${value}" must be an http(s) URI`);
+  if (url.hash || value.includes('#'))
+    throw oauthError('invalid_target', `resource "${value}" must not contain a fragment`);
+  if (url.username || url.password)
+    throw oauthError('invalid_target', `resource "${value}" must not contain credentials`);
   const path = url.pathname.replace(/\/+$/, '');
   return `${url.protocol}//${url.host}${path}${url.search}`;
 }

@@ -7,9 +7,17 @@ export function parseScope(raw: unknown): string[] {
 }
 
 /** Requested scopes, each of which must be one the server grants; none asked means all of `fallback`. */
-export function grantableScopes(requested: string[], supported: readonly string[], fallback: readonly string[]): string[] {
+export function grantableScopes(
+  requested: string[],
+  supported: readonly string[],
+  fallback: readonly string[],
+): string[] {
   if (requested.length === 0) return [...fallback];
   const unknown = requested.filter((s) => !supported.includes(s));
-  if (unknown.length > 0) throw oauthError('invalid_scope', `unknown scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')} (supported: ${supported.join(' ')})`);
+  if (unknown.length > 0)
+    throw oauthError(
+      'invalid_scope',
+      `unknown scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')} (supported: ${supported.join(' ')})`,
+    );
   return requested;
 }

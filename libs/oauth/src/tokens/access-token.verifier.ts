@@ -101,7 +101,10 @@ export class AccessTokenVerifier {
     const accepted: string[] = [];
     if (requirements.resource) accepted.push(this.canonicalOf(requirements.resource));
     for (const a of requirements.allowedAudiences ?? []) if (a) accepted.push(this.canonicalOf(a));
-    if (accepted.length > 0 && !audiences.some((a) => typeof a === 'string' && accepted.includes(this.canonicalOf(a)))) {
+    if (
+      accepted.length > 0 &&
+      !audiences.some((a) => typeof a === 'string' && accepted.includes(this.canonicalOf(a)))
+    ) {
       return deny(401, 'invalid_token', 'the token was issued for another resource (aud)');
     }
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
@@ -110,7 +113,11 @@ export class AccessTokenVerifier {
 
     const login = typeof claims.login === 'string' ? claims.login : '';
     const allowedUsers = requirements.allowedUsers ?? '*';
-    if (allowedUsers !== '*' && !allowedUsers.includes('*') && !allowedUsers.some((u) => u.toLowerCase() === login.toLowerCase())) {
+    if (
+      allowedUsers !== '*' &&
+      !allowedUsers.includes('*') &&
+      !allowedUsers.some((u) => u.toLowerCase() === login.toLowerCase())
+    ) {
       return deny(403, 'access_denied', `user ${login || claims.sub} is not allowed here`);
     }
     const prefix = requirements.headerPrefix ?? 'X-Auth-';
@@ -128,13 +135,19 @@ export class AccessTokenVerifier {
   private check(token: string): VerifiedToken | { problem: string } {
     const checked = verifyRs256(token, this.key.publicKey, this.key.kid);
     if ('problem' in checked) {
-      const why = { malformed: 'the token is not a well-formed JWT', algorithm: 'the token is not signed with RS256', key: 'the token was signed with an unknown key', signature: 'the token signature is invalid' }[checked.problem];
+      const why = {
+        malformed: 'the token is not a well-formed JWT',
+        algorithm: 'the token is not signed with RS256',
+        key: 'the token was signed with an unknown key',
+        signature: 'the token signature is invalid',
+      }[checked.problem];
       return { problem: why };
     }
     const claims = checked.payload as Partial<AccessTokenClaims>;
     if (claims.iss !== this.issuer) return { problem: 'the token was issued by another authorization server' };
     if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) return { problem: 'the token has expired' };
-    if (typeof claims.jti !== 'string' || typeof claims.sub !== 'string' || typeof claims.client_id !== 'string') return { problem: 'the token lacks required claims' };
+    if (typeof claims.jti !== 'string' || typeof claims.sub !== 'string' || typeof claims.client_id !== 'string')
+      return { problem: 'the token lacks required claims' };
     return { claims: Object.freeze(claims) as AccessTokenClaims, expiresAt: claims.exp * 1000 };
   }
 
@@ -158,7 +171,11 @@ export class AccessTokenVerifier {
   }
 }
 
-function deny(status: 401 | 403, error: 'invalid_token' | 'insufficient_scope' | 'access_denied', description: string): AccessDecision {
+function deny(
+  status: 401 | 403,
+  error: 'invalid_token' | 'insufficient_scope' | 'access_denied',
+  description: string,
+): AccessDecision {
   return { allowed: false, status, error, description };
 }
 

@@ -6,7 +6,8 @@ import { GrantRecord } from './grant.record';
 /** At most this many refresh tokens of one family are valid at once (concurrent refreshes). */
 const MAX_ACTIVE = 8;
 
-export type RotationResult = { outcome: 'rotated'; grant: GrantRecord } | { outcome: 'reused'; grant: GrantRecord } | { outcome: 'missing' };
+export type RotationResult =
+  { outcome: 'rotated'; grant: GrantRecord } | { outcome: 'reused'; grant: GrantRecord } | { outcome: 'missing' };
 
 /**
  * Keys: `oauth:grant:<family>` (JSON, TTL = refresh lifetime, extended on rotation),
@@ -28,7 +29,11 @@ export class GrantsRepository {
     return this.keys.key('oauth', 'refresh', hash);
   }
   private indexKeys(grant: Pick<GrantRecord, 'user' | 'client_id'>): string[] {
-    return [this.keys.key('oauth', 'grants'), this.keys.key('oauth', 'user-grants', grant.user.login.toLowerCase()), this.keys.key('oauth', 'client-grants', grant.client_id)];
+    return [
+      this.keys.key('oauth', 'grants'),
+      this.keys.key('oauth', 'user-grants', grant.user.login.toLowerCase()),
+      this.keys.key('oauth', 'client-grants', grant.client_id),
+    ];
   }
 
   async create(grant: GrantRecord, refreshHash: string | undefined, ttl: number): Promise<void> {
@@ -53,7 +58,15 @@ export class GrantsRepository {
    * token and the access token's jti is recorded; a current token used demotes all current tokens
    * to the grace period. Any other token of the family is a replay: the caller revokes the family.
    */
-  async rotate(family: string, presented: string, next: string, jti: string, exp: number, graceMs: number, ttl: number): Promise<RotationResult> {
+  async rotate(
+    family: string,
+    presented: string,
+    next: string,
+    jti: string,
+    exp: number,
+    graceMs: number,
+    ttl: number,
+  ): Promise<RotationResult> {
     const key = this.grantKey(family);
     const result = (await this.redis.client.eval(
       `local raw = redis.call('GET', KEYS[1])
@@ -128,7 +141,11 @@ export class GrantsRepository {
     const gone = ids.filter((_, i) => values[i] === null);
     if (gone.length > 0) await this.redis.client.srem(index, ...gone);
     const grants = values.flatMap((raw, i) => (raw === null ? [] : [decode(keys[i], raw)]));
-    return grants.filter((g) => (!filter.client_id || g.client_id === filter.client_id) && (!filter.user || g.user.login.toLowerCase() === filter.user.toLowerCase()));
+    return grants.filter(
+      (g) =>
+        (!filter.client_id || g.client_id === filter.client_id) &&
+        (!filter.user || g.user.login.toLowerCase() === filter.user.toLowerCase()),
+    );
   }
 }
 

@@ -30,9 +30,14 @@ export type JwtProblem = 'malformed' | 'algorithm' | 'key' | 'signature';
  * HS256 signed with the public key are refused before any crypto), `kid` ours, RSA-SHA256 signature.
  * Returns the payload or the reason it was refused.
  */
-export function verifyRs256(token: string, key: KeyObject, kid: string): { payload: Record<string, unknown> } | { problem: JwtProblem } {
+export function verifyRs256(
+  token: string,
+  key: KeyObject,
+  kid: string,
+): { payload: Record<string, unknown> } | { problem: JwtProblem } {
   const parts = token.split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || !parts[2]) return { problem: 'malformed' };
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || !parts[2])
+    return { problem: 'malformed' };
   let header: Record<string, unknown>;
   let payload: unknown;
   try {
@@ -41,9 +46,18 @@ export function verifyRs256(token: string, key: KeyObject, kid: string): { paylo
   } catch {
     return { problem: 'malformed' };
   }
-  if (typeof header !== 'object' || header === null || typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { problem: 'malformed' };
+  if (
+    typeof header !== 'object' ||
+    header === null ||
+    typeof payload !== 'object' ||
+    payload === null ||
+    Array.isArray(payload)
+  )
+    return { problem: 'malformed' };
   if (header.alg !== 'RS256') return { problem: 'algorithm' };
   if (header.kid !== kid) return { problem: 'key' };
-  const ok = createVerify('RSA-SHA256').update(`${parts[0]}.${parts[1]}`).verify(key, Buffer.from(parts[2], 'base64url'));
+  const ok = createVerify('RSA-SHA256')
+    .update(`${parts[0]}.${parts[1]}`)
+    .verify(key, Buffer.from(parts[2], 'base64url'));
   return ok ? { payload: payload as Record<string, unknown> } : { problem: 'signature' };
 }

@@ -67,7 +67,11 @@ export class RevokedTokens implements OnModuleInit, OnApplicationShutdown {
     const live = entries.filter((e) => e.exp > now);
     if (live.length === 0) return;
     const args = live.flatMap((e) => [e.exp, e.jti]);
-    await this.redis.client.multi().zadd(this.key, ...args).zremrangebyscore(this.key, '-inf', now).exec();
+    await this.redis.client
+      .multi()
+      .zadd(this.key, ...args)
+      .zremrangebyscore(this.key, '-inf', now)
+      .exec();
     for (const e of live) this.revoked.set(e.jti, e.exp);
     await this.redis.client.publish(this.channel, live.map((e) => `${e.jti} ${e.exp}`).join(','));
   }

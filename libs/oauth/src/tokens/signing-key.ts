@@ -35,7 +35,9 @@ export class OAuthSigningKey {
     if (pem) {
       this.privateKey = createPrivateKey(pem);
     } else {
-      new Logger(OAuthSigningKey.name).warn('OAUTH_JWT_PRIVATE_KEY_B64 is not set: signing access tokens with a throw-away key (set it for restarts and replicas)');
+      new Logger(OAuthSigningKey.name).warn(
+        'OAUTH_JWT_PRIVATE_KEY_B64 is not set: signing access tokens with a throw-away key (set it for restarts and replicas)',
+      );
       this.privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     }
     this.publicKey = createPublicKey(this.privateKey);

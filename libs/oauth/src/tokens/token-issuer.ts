@@ -19,7 +19,12 @@ export class TokenIssuer {
     private readonly config: AppConfig,
   ) {}
 
-  issueAccessToken(user: OAuthUser, clientId: string, scopes: string[], resources: string[]): { token: string; claims: AccessTokenClaims } {
+  issueAccessToken(
+    user: OAuthUser,
+    clientId: string,
+    scopes: string[],
+    resources: string[],
+  ): { token: string; claims: AccessTokenClaims } {
     const { issuer, accessTokenTtl } = this.config.oauth;
     const iat = Math.floor(Date.now() / 1000);
     const claims: AccessTokenClaims = {

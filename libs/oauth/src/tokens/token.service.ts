@@ -44,11 +44,22 @@ export class TokenService {
   ) {}
 
   /** Issues a code for a completed authorization (consent given); returns the code. */
-  async issueCode(request: { client_id: string; redirect_uri: string; code_challenge: string; scopes: string[]; resources: string[] }, user: OAuthUser): Promise<string> {
+  async issueCode(
+    request: { client_id: string; redirect_uri: string; code_challenge: string; scopes: string[]; resources: string[] },
+    user: OAuthUser,
+  ): Promise<string> {
     const code = newSecret(CODE_PREFIX);
     await this.flow.saveCode(
       secretHash(code),
-      { client_id: request.client_id, redirect_uri: request.redirect_uri, code_challenge: request.code_challenge, scopes: request.scopes, resources: request.resources, user, family_id: randomBytes(16).toString('base64url') },
+      {
+        client_id: request.client_id,
+        redirect_uri: request.redirect_uri,
+        code_challenge: request.code_challenge,
+        scopes: request.scopes,
+        resources: request.resources,
+        user,
+        family_id: randomBytes(16).toString('base64url'),
+      },
       this.config.oauth.codeTtl,
     );
     return code;
@@ -57,9 +68,11 @@ export class TokenService {
   async exchange(body: Body, authorization: string | undefined): Promise<TokenResponse> {
     const grantType = str(body.grant_type);
     if (!grantType) throw oauthError('invalid_request', 'grant_type is required');
-    if (grantType !== 'authorization_code' && grantType !== 'refresh_token') throw oauthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+    if (grantType !== 'authorization_code' && grantType !== 'refresh_token')
+      throw oauthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
     const client = await this.clients.authenticate(body, authorization);
-    if (!client.grant_types.includes(grantType)) throw oauthError('unauthorized_client', `this client is not registered for the ${grantType} grant`);
+    if (!client.grant_types.includes(grantType))
+      throw oauthError('unauthorized_client', `this client is not registered for the ${grantType} grant`);
     return grantType === 'authorization_code' ? this.redeemCode(client, body) : this.refresh(client, body);
   }
 
@@ -78,25 +91,55 @@ export class TokenService {
       this.logger.warn(`authorization code replayed for client ${record.client_id}; its grant was revoked`);
       throw oauthError('invalid_grant', 'the authorization code was already used');
     }
-    if (record.client_id !== client.client_id) throw oauthError('invalid_grant', 'the authorization code was issued to another client');
+    if (record.client_id !== client.client_id)
+      throw oauthError('invalid_grant', 'the authorization code was issued to another client');
     // The exact URI of the authorization request (its loopback port included).
-    if (redirectUri !== record.redirect_uri) throw oauthError('invalid_grant', 'redirect_uri does not match the authorization request');
-    if (!verifierMatches(verifier, record.code_challenge)) throw oauthError('invalid_grant', 'code_verifier does not match the code_challenge');
+    if (redirectUri !== record.redirect_uri)
+      throw oauthError('invalid_grant', 'redirect_uri does not match the authorization request');
+    if (!verifierMatches(verifier, record.code_challenge))
+      throw oauthError('invalid_grant', 'code_verifier does not match the code_challenge');
     const resources = this.narrowResources(record.resources, body.resource);
     await this.clients.markUsed(client);
     return this.startGrant(record.family_id, client, record.user, record.scopes, record.resources, resources);
   }
 
-  private async startGrant(family: string, client: OAuthClientRecord, user: OAuthUser, scopes: string[], granted: string[], audience: string[]): Promise<TokenResponse> {
+  private async startGrant(
+    family: string,
+    client: OAuthClientRecord,
+    user: OAuthUser,
+    scopes: string[],
+    granted: string[],
+    audience: string[],
+  ): Promise<TokenResponse> {
     const { refreshTokenTtl, accessTokenTtl } = this.config.oauth;
     const { token, claims } = this.issuer.issueAccessToken(user, client.client_id, scopes, audience);
     // The grant is kept even without a refresh token: it lists and revokes the access tokens.
     const refresh = client.grant_types.includes('refresh_token') ? newSecret(REFRESH_TOKEN_PREFIX) : undefined;
     const now = Date.now();
     const active: Record<string, number> = refresh ? { [secretHash(refresh)]: 0 } : {};
-    const grant: GrantRecord = { family_id: family, client_id: client.client_id, user, scopes, resources: granted, created_at: now, refreshed_at: now, active, access: { [claims.jti]: claims.exp } };
-    await this.grants.create(grant, refresh ? secretHash(refresh) : undefined, refresh ? refreshTokenTtl : Math.max(accessTokenTtl, 60));
-    return { access_token: token, token_type: 'Bearer', expires_in: accessTokenTtl, ...(refresh ? { refresh_token: refresh } : {}), scope: claims.scope };
+    const grant: GrantRecord = {
+      family_id: family,
+      client_id: client.client_id,
+      user,
+      scopes,
+      resources: granted,
+      created_at: now,
+      refreshed_at: now,
+      active,
+      access: { [claims.jti]: claims.exp },
+    };
+    await this.grants.create(
+      grant,
+      refresh ? secretHash(refresh) : undefined,
+      refresh ? refreshTokenTtl : Math.max(accessTokenTtl, 60),
+    );
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: accessTokenTtl,
+      ...(refresh ? { refresh_token: refresh } : {}),
+      scope: claims.scope,
+    };
   }
 
   private async refresh(client: OAuthClientRecord, body: Body): Promise<TokenResponse> {
@@ -106,7 +149,8 @@ export class TokenService {
     const family = await this.grants.familyOfRefresh(hash);
     const grant = family ? await this.grants.find(family) : null;
     if (!family || !grant) throw oauthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
-    if (grant.client_id !== client.client_id) throw oauthError('invalid_grant', 'the refresh token was issued to another client');
+    if (grant.client_id !== client.client_id)
+      throw oauthError('invalid_grant', 'the refresh token was issued to another client');
     const requested = parseScope(body.scope);
     const extra = requested.filter((s) => !grant.scopes.includes(s));
     if (extra.length > 0) throw oauthError('invalid_scope', `scope ${extra.join(' ')} was not granted`);
@@ -115,16 +159,32 @@ export class TokenService {
     const { refreshTokenTtl, refreshGrace, accessTokenTtl } = this.config.oauth;
     const { token, claims } = this.issuer.issueAccessToken(grant.user, client.client_id, scopes, audience);
     const next = newSecret(REFRESH_TOKEN_PREFIX);
-    const result = await this.grants.rotate(family, hash, secretHash(next), claims.jti, claims.exp, refreshGrace * 1000, refreshTokenTtl);
+    const result = await this.grants.rotate(
+      family,
+      hash,
+      secretHash(next),
+      claims.jti,
+      claims.exp,
+      refreshGrace * 1000,
+      refreshTokenTtl,
+    );
     switch (result.outcome) {
       case 'missing':
         throw oauthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
       case 'reused':
         await this.revokeGrant(family);
-        this.logger.warn(`rotated refresh token replayed for client ${client.client_id}, user ${grant.user.login}; the grant was revoked`);
+        this.logger.warn(
+          `rotated refresh token replayed for client ${client.client_id}, user ${grant.user.login}; the grant was revoked`,
+        );
         throw oauthError('invalid_grant', 'the refresh token was already used; the grant has been revoked');
       case 'rotated':
-        return { access_token: token, token_type: 'Bearer', expires_in: accessTokenTtl, refresh_token: next, scope: claims.scope };
+        return {
+          access_token: token,
+          token_type: 'Bearer',
+          expires_in: accessTokenTtl,
+          refresh_token: next,
+          scope: claims.scope,
+        };
     }
   }
 
@@ -133,7 +193,8 @@ export class TokenService {
     const asked = canonicalResources(requested);
     if (asked.length === 0) return granted;
     const extra = asked.filter((r) => !granted.includes(r));
-    if (extra.length > 0) throw oauthError('invalid_target', `resource ${extra.join(' ')} was not authorised for this grant`);
+    if (extra.length > 0)
+      throw oauthError('invalid_target', `resource ${extra.join(' ')} was not authorised for this grant`);
     return asked;
   }
 
@@ -167,7 +228,8 @@ export class TokenService {
     const checked = verifyRs256(token, this.key.publicKey, this.key.kid);
     if ('payload' in checked) {
       const { jti, exp, client_id } = checked.payload as { jti?: unknown; exp?: unknown; client_id?: unknown };
-      if (typeof jti === 'string' && typeof exp === 'number' && client_id === client.client_id) await this.revoked.revoke([{ jti, exp }]);
+      if (typeof jti === 'string' && typeof exp === 'number' && client_id === client.client_id)
+        await this.revoked.revoke([{ jti, exp }]);
     }
   }
 
@@ -175,7 +237,10 @@ export class TokenService {
    * RFC 7662. A confidential client sees its own tokens; `admin` callers (API token) see all.
    * Anything unknown, expired, revoked or not visible is `{ active: false }`.
    */
-  async introspect(body: Body, caller: { client?: OAuthClientRecord; admin?: boolean }): Promise<Record<string, unknown>> {
+  async introspect(
+    body: Body,
+    caller: { client?: OAuthClientRecord; admin?: boolean },
+  ): Promise<Record<string, unknown>> {
     const token = str(body.token);
     if (!token) throw oauthError('invalid_request', 'token is required');
     const visible = (clientId: string) => caller.admin || caller.client?.client_id === clientId;
@@ -183,14 +248,42 @@ export class TokenService {
       const family = await this.grants.familyOfRefresh(secretHash(token));
       const grant = family ? await this.grants.find(family) : null;
       const until = grant?.active[secretHash(token)];
-      if (!grant || until === undefined || (until !== 0 && until < Date.now()) || !visible(grant.client_id)) return { active: false };
-      return { active: true, token_type: 'refresh_token', client_id: grant.client_id, scope: grant.scopes.join(' '), sub: grant.user.id, username: grant.user.login, iss: this.config.oauth.issuer };
+      if (!grant || until === undefined || (until !== 0 && until < Date.now()) || !visible(grant.client_id))
+        return { active: false };
+      return {
+        active: true,
+        token_type: 'refresh_token',
+        client_id: grant.client_id,
+        scope: grant.scopes.join(' '),
+        sub: grant.user.id,
+        username: grant.user.login,
+        iss: this.config.oauth.issuer,
+      };
     }
     const checked = verifyRs256(token, this.key.publicKey, this.key.kid);
     if ('problem' in checked) return { active: false };
     const c = checked.payload as Record<string, unknown>;
-    if (c.iss !== this.config.oauth.issuer || typeof c.exp !== 'number' || c.exp * 1000 <= Date.now()) return { active: false };
-    if (typeof c.jti !== 'string' || this.revoked.isRevoked(c.jti) || typeof c.client_id !== 'string' || !visible(c.client_id)) return { active: false };
-    return { active: true, token_type: 'Bearer', scope: c.scope, client_id: c.client_id, sub: c.sub, username: c.login, aud: c.aud, iss: c.iss, exp: c.exp, iat: c.iat, jti: c.jti };
+    if (c.iss !== this.config.oauth.issuer || typeof c.exp !== 'number' || c.exp * 1000 <= Date.now())
+      return { active: false };
+    if (
+      typeof c.jti !== 'string' ||
+      this.revoked.isRevoked(c.jti) ||
+      typeof c.client_id !== 'string' ||
+      !visible(c.client_id)
+    )
+      return { active: false };
+    return {
+      active: true,
+      token_type: 'Bearer',
+      scope: c.scope,
+      client_id: c.client_id,
+      sub: c.sub,
+      username: c.login,
+      aud: c.aud,
+      iss: c.iss,
+      exp: c.exp,
+      iat: c.iat,
+      jti: c.jti,
+    };
   }
 }

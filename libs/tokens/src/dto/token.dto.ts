@@ -4,7 +4,9 @@ export const TOKEN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export class CreateTokenDto {
   /** Unique name: letters, digits, `_ . -`, at most 64 characters. */
-  @Matches(TOKEN_NAME_PATTERN, { message: 'name must be 1-64 characters of letters, digits, _ . - starting with a letter or digit' })
+  @Matches(TOKEN_NAME_PATTERN, {
+    message: 'name must be 1-64 characters of letters, digits, _ . - starting with a letter or digit',
+  })
   name!: string;
 
   /** E-mail used for ACME certificates created with this token. */
