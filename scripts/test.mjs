@@ -40,6 +40,7 @@ if (!clusterOnly) {
   run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
   run(`${root}/node_modules/.bin/prettier`, ['--check', '--log-level=warn', '.']);
   run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
+  run(nodeLts, [`${root}/scripts/depgraph.mjs`]); // module layers and the generated graph (docs/module-graph.md)
 }
 // The container images (test/operator/docker.e2e-spec.ts), built before jest so the minutes of a
 // first build never overlap other suites' timeouts; the suite then finds them cached. The tag is
