@@ -37,7 +37,9 @@ console.log(
 );
 
 function cruiseImports() {
-  const result = spawnSync(join(root, 'node_modules/.bin/depcruise'), ['libs', 'apps', '--output-type', 'json'], {
+  // Run by this Node (the LTS in npm test): dependency-cruiser refuses Node 20, the machine's default.
+  const bin = join(root, 'node_modules/dependency-cruiser/bin/dependency-cruiser.mjs');
+  const result = spawnSync(process.execPath, [bin, 'libs', 'apps', '--output-type', 'json'], {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
