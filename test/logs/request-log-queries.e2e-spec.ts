@@ -3,7 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { parseEnvironment } from '@app/config';
 import { ApiExceptionFilter, createValidationPipe } from '@app/http';
 import { RedisConnections, RedisKeys } from '@app/redis';
-import { HostOwnership, LogClock, RequestLogEntry, RequestLogRetention, RequestLogWriter } from '@app/request-log';
+import { LogClock, RequestLogEntry, RequestLogRetention, RequestLogWriter } from '@app/request-log';
 import { AppModule } from '../../apps/server/src/app.module';
 import { testRedisEnv } from '../support/test-redis';
 
@@ -323,10 +323,17 @@ describe('request log queries (in process, real Redis)', () => {
     });
     expect(created.statusCode).toBe(201);
     const bob = created.json<{ token: string }>().token;
-    // Before the proxy module provides ownership, a non-admin token sees nothing.
+    // Owning no proxy target yet, a non-admin token sees nothing.
     expect((await get('/api/v1/logs', bob)).body).toMatchObject({ total: 0, entries: [] });
 
-    app.get(HostOwnership).use({ hostsOwnedBy: async (name) => (name === 'bob' ? ['mcp.example.test'] : []) });
+    // Bob's own proxy target makes its host's entries his (HTTP only: no certificate to order).
+    const target = await app.inject({
+      method: 'POST',
+      url: '/api/v1/proxy/targets',
+      headers: { authorization: `Bearer ${bob}` },
+      payload: { hostname: 'mcp.example.test', target_url: 'http://127.0.0.1:9', enable_https: false },
+    });
+    expect(target.statusCode).toBe(201);
     expect(ids((await get('/api/v1/logs', bob)).body)).toEqual(['r6', 'r5', 'r4']);
     expect(ids((await get('/api/v1/logs?ip=203.0.113.7', bob)).body)).toEqual(['r4']);
     expect(ids((await get('/api/v1/logs/errors', bob)).body)).toEqual(['r6', 'r5']);

@@ -3,7 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CertificatesModule } from '@app/certificates';
 import { ConfigModule, Environment } from '@app/config';
 import { CryptoModule } from '@app/crypto';
-import { DockerModule, EXTERNAL_SERVICE_REGISTRY, SERVICE_PROXY_PUBLISHER } from '@app/docker';
+import { DockerModule } from '@app/docker';
 import { DashboardModule } from '@app/dashboard';
 import { DispatcherModule } from '@app/dispatcher';
 import { HealthModule } from '@app/health';
@@ -11,15 +11,15 @@ import { InstancesModule } from '@app/instances';
 import { LoggingModule } from '@app/logging';
 import { MetricsModule } from '@app/metrics';
 import { PortsModule } from '@app/ports';
-import { ProxyTargetsModule } from '@app/proxy-targets';
+import { ProxyTargetHostsModule, ProxyTargetsModule } from '@app/proxy-targets';
 import { OAuthModule } from '@app/oauth';
 import { ProtectionModule } from '@app/protection';
 import { RedisModule } from '@app/redis';
 import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
 import { TokensModule } from '@app/tokens';
-import { InstancesServiceRegistry, ProxyTargetsServicePublisher } from './docker-seams';
 import { WorkflowModule } from '@app/workflow';
+import { TokenDeletionCascadeModule } from './token-deletion-cascade';
 
 /** Composes the feature libraries into the running server. */
 @Module({})
@@ -40,18 +40,16 @@ export class AppModule {
         WorkflowModule,
         CertificatesModule,
         ProxyTargetsModule,
+        ProxyTargetHostsModule,
         InstancesModule,
         RoutesModule,
         DispatcherModule,
         PortsModule,
-        DockerModule.register({
-          imports: [ProxyTargetsModule, InstancesModule],
-          proxyPublisher: { provide: SERVICE_PROXY_PUBLISHER, useClass: ProxyTargetsServicePublisher },
-          externalServiceRegistry: { provide: EXTERNAL_SERVICE_REGISTRY, useClass: InstancesServiceRegistry },
-        }),
+        DockerModule,
         DashboardModule,
         OAuthModule,
         ProtectionModule,
+        TokenDeletionCascadeModule,
       ],
     };
   }

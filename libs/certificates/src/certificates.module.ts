@@ -4,6 +4,7 @@ import { AcmeChallengeController } from './acme-challenge.controller';
 import { AcmeIssuer } from './acme-issuer';
 import { CertificateOrders } from './certificate-orders';
 import { CertificateRenewalScheduler } from './certificate-renewal.scheduler';
+import { CertificateOwnership } from './certificate-ownership';
 import { CertificatesController } from './certificates.controller';
 import { CertificatesService } from './certificates.service';
 import { SystemCertificates } from './system-certificates';
@@ -13,7 +14,14 @@ import { TlsContextModule } from './tls-context.module';
 @Module({
   imports: [TokensModule, TlsContextModule],
   controllers: [CertificatesController, AcmeChallengeController],
-  providers: [AcmeIssuer, CertificateOrders, CertificatesService, CertificateRenewalScheduler, SystemCertificates],
-  exports: [CertificatesService, SystemCertificates, TlsContextModule],
+  providers: [
+    AcmeIssuer,
+    CertificateOrders,
+    CertificatesService,
+    CertificateRenewalScheduler,
+    SystemCertificates,
+    CertificateOwnership,
+  ],
+  exports: [CertificatesService, SystemCertificates, TlsContextModule, CertificateOwnership],
 })
 export class CertificatesModule {}

@@ -1,8 +1,8 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { StorageCrypto } from '@app/crypto';
 import { Conflict, Forbidden, Invalid, NotFound } from '@app/http';
-import { AuthContext, TokenOwnershipRegistry, TokensService } from '@app/tokens';
+import { AuthContext, TokenEmails } from '@app/tokens';
 import { isStagingDirectory, resolveDirectoryUrl } from './acme-directory';
 import { CertificateRecord } from './certificate.record';
 import { checkCertificateName, defaultCertificateName, normalizeDomain, normalizeDomains } from './certificate-names';
@@ -32,27 +32,14 @@ export interface CertificateForHostname {
 const DAY_MS = 24 * 3600 * 1000;
 
 @Injectable()
-export class CertificatesService implements OnModuleInit {
+export class CertificatesService {
   constructor(
     private readonly repository: CertificatesRepository,
     private readonly orders: CertificateOrders,
-    private readonly tokens: TokensService,
-    private readonly ownership: TokenOwnershipRegistry,
+    private readonly tokens: TokenEmails,
     private readonly crypto: StorageCrypto,
     private readonly config: AppConfig,
   ) {}
-
-  onModuleInit(): void {
-    this.ownership.register({
-      kind: 'certificates',
-      countOwned: async (token) => (await this.repository.list()).filter((r) => r.owner === token).length,
-      deleteOwned: async (token) => {
-        const owned = (await this.repository.list()).filter((r) => r.owner === token);
-        for (const record of owned) await this.repository.delete(record.name);
-        return owned.length;
-      },
-    });
-  }
 
   createSingle(auth: AuthContext, input: CreateCertificateDto): Promise<CertificateDto> {
     const domain = normalizeDomain(input.domain);

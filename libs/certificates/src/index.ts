@@ -1,3 +1,4 @@
+export { CertificateOwnership } from './certificate-ownership';
 export { CertificatesModule } from './certificates.module';
 export {
   CertificatesService,

@@ -1,52 +1,55 @@
-import { DynamicModule, Module, ModuleMetadata, Provider } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { InstancesModule } from '@app/instances';
 import { PortsModule } from '@app/ports';
+import { ProxyTargetsModule } from '@app/proxy-targets';
 import { TokensModule } from '@app/tokens';
+import { ContainerProxyWorker } from './container-proxy.worker';
+import { ContainerStartWorker } from './container-start.worker';
 import { DockerEngine } from './docker-engine';
-import { EXTERNAL_SERVICE_REGISTRY, RedisExternalServiceRegistry } from './external-service.registry';
-import { ExternalServicesService } from './external-services.service';
+import { ExternalServiceCatalog } from './external-service.catalog';
+import { ExternalServiceRegistry } from './external-service.registry';
+import { ServiceCatalog } from './service-catalog';
 import { ServiceContainers } from './service-containers';
+import { ServiceCreationPolicy } from './service-creation.policy';
 import { ServiceLifecycle } from './service-lifecycle';
-import { ServiceLifecycleWorker } from './service-lifecycle.worker';
+import { ServiceOwnership } from './service-ownership';
+import { ServicePorts } from './service-ports';
+import { ServiceProxies } from './service-proxies';
+import { ServiceProxyPublisher } from './service-proxy.publisher';
 import { ServiceReconciler } from './service-reconciler';
+import { ServiceSteps } from './service-steps';
+import { ServiceTeardown } from './service-teardown';
 import { ServiceTelemetryService } from './service-telemetry.service';
 import { ServicesController } from './services.controller';
 import { ServicesRepository } from './services.repository';
-import { ServicesService } from './services.service';
 
-export interface DockerModuleOptions {
-  /** Modules that export what the providers below use (e.g. the proxy-targets module). */
-  imports?: ModuleMetadata['imports'];
-  /** Binds SERVICE_PROXY_PUBLISHER (auto_proxy, service proxies). Without it those answer 503. */
-  proxyPublisher?: Provider;
-  /** Binds EXTERNAL_SERVICE_REGISTRY to the instances registry; default: RedisExternalServiceRegistry. */
-  externalServiceRegistry?: Provider;
-}
-
-/** Docker services (dockerode) with their ports, logs, stats and reconciliation. */
-@Module({})
-export class DockerModule {
-  static register(options: DockerModuleOptions = {}): DynamicModule {
-    return {
-      module: DockerModule,
-      imports: [TokensModule, PortsModule, ...(options.imports ?? [])],
-      controllers: [ServicesController],
-      providers: [
-        DockerEngine,
-        ServicesRepository,
-        ServiceContainers,
-        ServicesService,
-        ServiceLifecycle,
-        ServiceLifecycleWorker,
-        ServiceTelemetryService,
-        ExternalServicesService,
-        ServiceReconciler,
-        options.externalServiceRegistry ?? {
-          provide: EXTERNAL_SERVICE_REGISTRY,
-          useClass: RedisExternalServiceRegistry,
-        },
-        ...(options.proxyPublisher ? [options.proxyPublisher] : []),
-      ],
-      exports: [ServicesService, DockerEngine],
-    };
-  }
-}
+/**
+ * Docker services (dockerode) with their ports, logs, stats and reconciliation. A service's proxy
+ * target goes through the proxy-targets module, external services live in the instances registry.
+ */
+@Module({
+  imports: [TokensModule, PortsModule, ProxyTargetsModule, InstancesModule],
+  controllers: [ServicesController],
+  providers: [
+    DockerEngine,
+    ServicesRepository,
+    ServiceContainers,
+    ServiceLifecycle,
+    ServiceCreationPolicy,
+    ServiceCatalog,
+    ServicePorts,
+    ServiceProxies,
+    ServiceProxyPublisher,
+    ServiceTeardown,
+    ServiceSteps,
+    ContainerStartWorker,
+    ContainerProxyWorker,
+    ServiceTelemetryService,
+    ExternalServiceRegistry,
+    ExternalServiceCatalog,
+    ServiceReconciler,
+    ServiceOwnership,
+  ],
+  exports: [DockerEngine, ServiceOwnership],
+})
+export class DockerModule {}

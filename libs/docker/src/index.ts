@@ -1,14 +1,7 @@
 export { containerName, imageAllowed, LABELS, parseMemoryLimit } from './container-rules';
 export { DockerEngine } from './docker-engine';
-export { DockerModule, type DockerModuleOptions } from './docker.module';
-export {
-  EXTERNAL_SERVICE_REGISTRY,
-  ExternalServiceRecord,
-  RedisExternalServiceRegistry,
-  type ExternalServiceRegistry,
-} from './external-service.registry';
-export { SERVICE_PROXY_PUBLISHER, type ServiceProxyPublisher } from './service-proxy.publisher';
-export { ServicesService } from './services.service';
+export { DockerModule } from './docker.module';
+export { ServiceOwnership } from './service-ownership';
 export {
   CONTAINER_DELETED,
   CONTAINER_FAILED,

@@ -5,7 +5,8 @@ import { PortsService } from '@app/ports';
 import { LABELS } from './container-rules';
 import { CleanupResultDto, ReconciliationReportDto } from './dto/service.dto';
 import { ServiceContainers } from './service-containers';
-import { ServicesService } from './services.service';
+import { ServiceTeardown } from './service-teardown';
+import { ServicesRepository } from './services.repository';
 
 /** A record still `requested` (its container being made by a worker) is not "vanished" during this grace period. */
 const CREATING_GRACE_MS = 2 * 60 * 1000;
@@ -20,7 +21,8 @@ export class ServiceReconciler implements OnApplicationBootstrap {
   private lastReport: ReconciliationReportDto | null = null;
 
   constructor(
-    private readonly services: ServicesService,
+    private readonly repository: ServicesRepository,
+    private readonly teardown: ServiceTeardown,
     private readonly containers: ServiceContainers,
     private readonly ports: PortsService,
     private readonly scheduler: SchedulerRegistry,
@@ -43,7 +45,7 @@ export class ServiceReconciler implements OnApplicationBootstrap {
   async report(): Promise<ReconciliationReportDto> {
     const [containers, records, allocations] = await Promise.all([
       this.containers.listManaged(),
-      this.services.allRecords(),
+      this.repository.list(),
       this.ports.listAll(),
     ]);
     const names = new Set(records.map((r) => r.name));
@@ -95,11 +97,11 @@ export class ServiceReconciler implements OnApplicationBootstrap {
       if (await this.containers.remove(c.container_id)) removed.push(c.container_name);
     const deleted: string[] = [];
     const released: number[] = [];
-    const records = await this.services.allRecords();
+    const records = await this.repository.list();
     for (const v of report.vanished_containers) {
       const record = records.find((r) => r.name === v.service_name);
       if (!record) continue;
-      const result = await this.services.destroy(record, { deleteProxy: true, deleteCertificate: false });
+      const result = await this.teardown.destroy(record, { deleteProxy: true, deleteCertificate: false });
       deleted.push(v.service_name);
       released.push(...result.ports_released);
     }

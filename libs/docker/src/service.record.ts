@@ -191,3 +191,8 @@ export function serviceTargetUrl(record: ServiceRecord): string | null {
     record.ports.find((p) => p.protocol === 'tcp');
   return port ? `http://127.0.0.1:${port.host_port}` : null;
 }
+
+/** The hostname a service is published under: `<name>.<BASE_DOMAIN>`. */
+export function serviceHostname(name: string, baseDomain: string): string {
+  return `${name}.${baseDomain}`;
+}

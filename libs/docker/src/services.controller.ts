@@ -19,19 +19,23 @@ import {
   ServicePortsDto,
   ServiceStatsDto,
 } from './dto/service.dto';
-import { ExternalServicesService } from './external-services.service';
+import { ExternalServiceCatalog } from './external-service.catalog';
+import { ServiceCatalog } from './service-catalog';
 import { DEFAULT_CREATE_WAIT_SECONDS } from './service-lifecycle';
+import { ServicePorts } from './service-ports';
+import { ServiceProxies } from './service-proxies';
 import { ServiceReconciler } from './service-reconciler';
 import { ServiceTelemetryService } from './service-telemetry.service';
-import { ServicesService } from './services.service';
 
 @ApiTags('services')
 @Controller('api/v1/services')
 export class ServicesController {
   constructor(
-    private readonly services: ServicesService,
+    private readonly services: ServiceCatalog,
+    private readonly servicePorts: ServicePorts,
+    private readonly proxies: ServiceProxies,
     private readonly telemetry: ServiceTelemetryService,
-    private readonly external: ExternalServicesService,
+    private readonly external: ExternalServiceCatalog,
     private readonly reconciler: ServiceReconciler,
   ) {}
 
@@ -150,12 +154,12 @@ export class ServicesController {
     return this.services.restart(auth, name);
   }
 
-  /** Publishes `<name>.<BASE_DOMAIN>` through the proxy (503 while proxy targets are not wired in). */
+  /** Publishes `<name>.<BASE_DOMAIN>` through the proxy. */
   @Post(':name/proxy')
   @HttpCode(200)
   @Authenticated()
   proxy(@Auth() auth: AuthContext, @Param('name') name: string): Promise<ServiceDto> {
-    return this.services.publishProxy(auth, name);
+    return this.proxies.publish(auth, name);
   }
 
   /** The last N log lines as JSON; with follow=true a text/plain stream that stays open. */
@@ -189,7 +193,7 @@ export class ServicesController {
   @Get(':name/ports')
   @Authenticated()
   async ports(@Auth() auth: AuthContext, @Param('name') name: string): Promise<ServicePortsDto> {
-    return { service_name: name, ports: (await this.services.listPorts(auth, name)).map(toPortDto) };
+    return { service_name: name, ports: (await this.servicePorts.list(auth, name)).map(toPortDto) };
   }
 
   /** Allocates and publishes one more port (the container is recreated: Docker cannot add a binding). */
@@ -200,7 +204,7 @@ export class ServicesController {
     @Param('name') name: string,
     @Body() body: AddServicePortDto,
   ): Promise<PortAllocationDto> {
-    return toPortDto(await this.services.addPort(auth, name, body));
+    return toPortDto(await this.servicePorts.add(auth, name, body));
   }
 
   @Delete(':name/ports/:port_name')
@@ -210,6 +214,6 @@ export class ServicesController {
     @Param('name') name: string,
     @Param('port_name') portName: string,
   ): Promise<PortAllocationDto> {
-    return toPortDto(await this.services.removePort(auth, name, portName));
+    return toPortDto(await this.servicePorts.remove(auth, name, portName));
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '@app/tokens';
+import { InstanceOwnership } from './instance-ownership';
 import { InstancesController } from './instances.controller';
 import { InstancesRepository } from './instances.repository';
 import { InstancesService } from './instances.service';
@@ -7,7 +8,7 @@ import { InstancesService } from './instances.service';
 @Module({
   imports: [TokensModule],
   controllers: [InstancesController],
-  providers: [InstancesRepository, InstancesService],
-  exports: [InstancesService],
+  providers: [InstancesRepository, InstancesService, InstanceOwnership],
+  exports: [InstancesService, InstanceOwnership],
 })
 export class InstancesModule {}

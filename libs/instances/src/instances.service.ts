@@ -1,7 +1,7 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Conflict, Forbidden, Invalid, NotFound } from '@app/http';
-import { ADMIN_TOKEN_NAME, AuthContext, TokenOwnershipRegistry } from '@app/tokens';
+import { ADMIN_TOKEN_NAME, AuthContext } from '@app/tokens';
 import { CreateInstanceDto, InstanceDeletedDto, InstanceDto, UpdateInstanceDto } from './dto/instance.dto';
 import { InstanceRecord } from './instance.record';
 import { InstancesRepository } from './instances.repository';
@@ -10,24 +10,11 @@ import { InstancesRepository } from './instances.repository';
 export const ADMIN_API_INSTANCE = 'api';
 
 @Injectable()
-export class InstancesService implements OnModuleInit {
+export class InstancesService {
   constructor(
     private readonly repository: InstancesRepository,
-    private readonly ownership: TokenOwnershipRegistry,
     private readonly config: AppConfig,
   ) {}
-
-  onModuleInit(): void {
-    this.ownership.register({
-      kind: 'instances',
-      countOwned: async (token) => (await this.repository.list()).filter((r) => r.owner === token).length,
-      deleteOwned: async (token) => {
-        const owned = (await this.repository.list()).filter((r) => r.owner === token).map((r) => r.name);
-        await this.repository.delete(owned);
-        return owned.length;
-      },
-    });
-  }
 
   /** The admin API as a route target (loopback when the admin listener binds every address). */
   builtin(): InstanceDto {

@@ -9,5 +9,6 @@ export {
   type PortRangeName,
 } from './port-allocation.record';
 export { toPortDto } from './port-dto.mapper';
+export { PortOwnership } from './port-ownership';
 export { PortsModule } from './ports.module';
 export { PortsService, type PortCheck, type PortRequest } from './ports.service';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '@app/tokens';
+import { PortOwnership } from './port-ownership';
 import { PortsController } from './ports.controller';
 import { PortsRepository } from './ports.repository';
 import { PortsService } from './ports.service';
@@ -7,7 +8,7 @@ import { PortsService } from './ports.service';
 @Module({
   imports: [TokensModule],
   controllers: [PortsController],
-  providers: [PortsRepository, PortsService],
-  exports: [PortsService],
+  providers: [PortsRepository, PortsService, PortOwnership],
+  exports: [PortsService, PortOwnership],
 })
 export class PortsModule {}

@@ -1,7 +1,7 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig, PortRange } from '@app/config';
 import { Conflict, DomainError, Forbidden, Invalid, NotFound } from '@app/http';
-import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
+import { AuthContext } from '@app/tokens';
 import { isHostPortFree } from './host-port-probe';
 import { BindAddress, PortAllocationRecord, PortProtocol, PortRangeName, rangeFor } from './port-allocation.record';
 import { PortsRepository } from './ports.repository';
@@ -38,22 +38,11 @@ const MAX_HOST_BUSY_SKIPS = 50;
  * other program already listens on is skipped.
  */
 @Injectable()
-export class PortsService implements OnModuleInit {
+export class PortsService {
   constructor(
     private readonly ports: PortsRepository,
     private readonly config: AppConfig,
-    private readonly ownership: TokenOwnershipRegistry,
   ) {}
-
-  onModuleInit(): void {
-    // Free-standing reservations belong to their token; service ports go with their service.
-    this.ownership.register({
-      kind: 'ports',
-      countOwned: async (owner) => (await this.ports.list()).filter((p) => p.owner === owner && !p.service).length,
-      deleteOwned: async (owner) =>
-        this.ports.release((await this.ports.list()).filter((p) => p.owner === owner && !p.service).map((p) => p.port)),
-    });
-  }
 
   /** Who may bind where: 0.0.0.0 exposes a port beyond this host, so only the admin may. */
   assertBindAllowed(auth: AuthContext, bind: BindAddress): void {

@@ -1,5 +1,6 @@
 export { ProtectionCoreModule, ProtectionModule } from './protection.module';
 export { ProtectionCatalog, targetOrigin, type HostProtection, type ServedResource } from './protection-catalog';
+export { ResourceOwnership } from './resource-ownership';
 export { ProtectionDecider, type ProtectedRequest, type ProtectionOutcome } from './protection-decider';
 export { PRM_PATH, protectedResourceMetadata } from './protected-resource-metadata';
 export { authConfigOf, type TargetAuthConfig, type AuthMode } from './target-auth.config';

@@ -9,6 +9,7 @@ import { ProxyCleanupWorker } from './proxy-cleanup.worker';
 import { ProtectionCatalog } from './protection-catalog';
 import { ProtectionDecider } from './protection-decider';
 import { RedirectCallbackHandler } from './redirect-callback.handler';
+import { ResourceOwnership } from './resource-ownership';
 import { ResourceValidator } from './resource-validator';
 import { ResourcesController } from './resources.controller';
 import { ResourcesRepository } from './resources.repository';
@@ -46,6 +47,8 @@ export class ProtectionCoreModule {}
     AuthHostnameHandler,
     ProtectedResourceMetadataHandler,
     RedirectCallbackHandler,
+    ResourceOwnership,
   ],
+  exports: [ResourceOwnership],
 })
 export class ProtectionModule {}

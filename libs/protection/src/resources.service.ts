@@ -1,10 +1,10 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '@app/config';
 import { canonicalPath, Conflict, Invalid, isRefusal, NotFound } from '@app/http';
 import { canonicalResource, ClientsService } from '@app/oauth';
 import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets';
-import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
+import { AuthContext } from '@app/tokens';
 import {
   CreateResourceDto,
   DiscoveryDto,
@@ -49,27 +49,14 @@ function checkCanonical(field: string, path: string): void {
  * target's `/resource` is a view onto its registry entries.
  */
 @Injectable()
-export class ResourcesService implements OnModuleInit {
+export class ResourcesService {
   constructor(
     private readonly repository: ResourcesRepository,
     private readonly targets: ProxyTargetsService,
-    private readonly ownership: TokenOwnershipRegistry,
     private readonly config: AppConfig,
     private readonly validator: ResourceValidator,
     private readonly clients: ClientsService,
   ) {}
-
-  onModuleInit(): void {
-    this.ownership.register({
-      kind: 'resources',
-      countOwned: async (token) => (await this.repository.list()).filter((r) => r.owner === token).length,
-      deleteOwned: async (token) => {
-        const owned = (await this.repository.list()).filter((r) => r.owner === token);
-        await this.repository.delete(owned);
-        return owned.length;
-      },
-    });
-  }
 
   // ---- registry ----
 

@@ -1,17 +1,15 @@
 import { Module } from '@nestjs/common';
 import { CertificatesModule } from '@app/certificates';
-import { RequestLogModule } from '@app/request-log';
 import { TokensModule } from '@app/tokens';
+import { ProxyTargetOwnership } from './proxy-target-ownership';
 import { ProxyTargetsController } from './proxy-targets.controller';
 import { ProxyTargetsRepository } from './proxy-targets.repository';
 import { ProxyTargetsService } from './proxy-targets.service';
 
 @Module({
-  // CertificatesModule first: its ownership kind registers before ours, so a token delete removes
-  // proxy targets before certificates.
-  imports: [CertificatesModule, TokensModule, RequestLogModule],
+  imports: [CertificatesModule, TokensModule],
   controllers: [ProxyTargetsController],
-  providers: [ProxyTargetsRepository, ProxyTargetsService],
-  exports: [ProxyTargetsService],
+  providers: [ProxyTargetsRepository, ProxyTargetsService, ProxyTargetOwnership],
+  exports: [ProxyTargetsService, ProxyTargetOwnership],
 })
 export class ProxyTargetsModule {}

@@ -1,9 +1,8 @@
-import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { CertificatesService } from '@app/certificates';
 import { AppConfig } from '@app/config';
 import { Conflict, Invalid, NotFound } from '@app/http';
-import { HostOwnership } from '@app/request-log';
-import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
+import { AuthContext } from '@app/tokens';
 import { EventBus } from '@app/workflow';
 import {
   CreateProxyTargetDto,
@@ -29,33 +28,13 @@ const RESERVED_HEADERS =
   /^(host|connection|keep-alive|proxy-connection|transfer-encoding|te|trailer|upgrade|content-length)$/i;
 
 @Injectable()
-export class ProxyTargetsService implements OnModuleInit {
+export class ProxyTargetsService {
   constructor(
     private readonly repository: ProxyTargetsRepository,
-    private readonly ownership: TokenOwnershipRegistry,
     private readonly certificates: CertificatesService,
     private readonly config: AppConfig,
     private readonly bus: EventBus,
-    @Optional() private readonly hostOwnership?: HostOwnership,
   ) {}
-
-  onModuleInit(): void {
-    // Request-log queries by a non-admin token show the hosts of its own proxy targets.
-    this.hostOwnership?.use({
-      hostsOwnedBy: async (token) =>
-        (await this.repository.list()).filter((r) => r.owner === token).map((r) => r.hostname),
-    });
-    this.ownership.register({
-      kind: 'proxy_targets',
-      countOwned: async (token) => (await this.repository.list()).filter((r) => r.owner === token).length,
-      deleteOwned: async (token) => {
-        const owned = (await this.repository.list()).filter((r) => r.owner === token);
-        await this.repository.delete(owned.map((r) => r.hostname));
-        for (const record of owned) await this.publishDeleted(record, false);
-        return owned.length;
-      },
-    });
-  }
 
   /** Every target (dispatcher view). */
   all(): Promise<ProxyTargetRecord[]> {
@@ -182,7 +161,7 @@ export class ProxyTargetsService implements OnModuleInit {
    * `proxy.deleted` carries what the other modules need to clean up after the target (the
    * `proxy-cleanup` group in @app/protection): its creation time and its opaque auth configuration.
    */
-  private async publishDeleted(record: ProxyTargetRecord, certificateDeleted: boolean): Promise<void> {
+  async publishDeleted(record: ProxyTargetRecord, certificateDeleted: boolean): Promise<void> {
     await this.bus.publish(PROXY_DELETED, {
       hostname: record.hostname,
       cert_name: record.cert_name ?? null,

@@ -1,20 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 
 /**
  * Which hostnames a (non-admin) API token owns, so its log queries show those hosts only. The proxy
- * module provides it (hostnames of the token's proxy targets) with `HostOwnership.use(lookup)` at
- * init. Until one is registered, non-admin tokens see no entries.
+ * targets module provides it (`ProxyTargetHostsModule`: the hostnames of the token's targets).
  */
 export interface HostOwnershipLookup {
   hostsOwnedBy(tokenName: string): Promise<string[]>;
 }
 
+export const HOST_OWNERSHIP_LOOKUP = Symbol('HOST_OWNERSHIP_LOOKUP');
+
+/** The lookup as the request log uses it. Without one (a composition without proxy targets), non-admin tokens see no entries. */
 @Injectable()
 export class HostOwnership {
-  private lookup: HostOwnershipLookup | null = null;
-
-  use(lookup: HostOwnershipLookup): void {
-    this.lookup = lookup;
+  constructor(@Optional() @Inject(HOST_OWNERSHIP_LOOKUP) private readonly lookup?: HostOwnershipLookup) {
+    if (!lookup)
+      new Logger(HostOwnership.name).warn(
+        'no HOST_OWNERSHIP_LOOKUP is provided: request-log queries by non-admin tokens show no entries',
+      );
   }
 
   async hostsOwnedBy(tokenName: string): Promise<Set<string>> {

@@ -1,5 +1,5 @@
 export { LogClock } from './clock';
-export { HostOwnership, type HostOwnershipLookup } from './host-ownership';
+export { HOST_OWNERSHIP_LOOKUP, HostOwnership, type HostOwnershipLookup } from './host-ownership';
 export { oauthStep, type LogFilter, type OAuthStep } from './log-filter';
 export {
   isErrorEntry,

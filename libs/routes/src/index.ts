@@ -8,5 +8,6 @@ export {
   type HostRouteSettings,
 } from './route-selection';
 export { ROUTE_SCOPES, ROUTE_TARGET_TYPES, RouteRecord, type RouteScope, type RouteTargetType } from './route.record';
+export { RouteOwnership } from './route-ownership';
 export { RoutesModule } from './routes.module';
 export { RoutesService } from './routes.service';

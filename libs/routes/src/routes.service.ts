@@ -1,10 +1,10 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { randomBytes } from 'node:crypto';
 import { Forbidden, Invalid, NotFound } from '@app/http';
 import { InstancesService } from '@app/instances';
 import { normalizeHostname, ProxyTargetRouteSettingsDto, ProxyTargetsService } from '@app/proxy-targets';
-import { AuthContext, TokenOwnershipRegistry } from '@app/tokens';
+import { AuthContext } from '@app/tokens';
 import { CreateRouteDto, HTTP_METHODS, RouteDeletedDto, RouteDto, UpdateRouteDto } from './dto/route.dto';
 import { compileRoutes } from './route-selection';
 import { patternProblem } from './route-pattern';
@@ -14,26 +14,13 @@ import { RoutesRepository } from './routes.repository';
 const URL_TARGET = /^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/i;
 
 @Injectable()
-export class RoutesService implements OnModuleInit {
+export class RoutesService {
   constructor(
     private readonly repository: RoutesRepository,
     private readonly targets: ProxyTargetsService,
     private readonly instances: InstancesService,
-    private readonly ownership: TokenOwnershipRegistry,
     private readonly config: AppConfig,
   ) {}
-
-  onModuleInit(): void {
-    this.ownership.register({
-      kind: 'routes',
-      countOwned: async (token) => (await this.repository.list()).filter((r) => r.owner === token).length,
-      deleteOwned: async (token) => {
-        const owned = (await this.repository.list()).filter((r) => r.owner === token).map((r) => r.route_id);
-        await this.repository.delete(owned);
-        return owned.length;
-      },
-    });
-  }
 
   /** Every route (dispatcher view). */
   all(): Promise<RouteRecord[]> {

@@ -8,6 +8,7 @@ export {
   type AuthenticatedOptions,
 } from './auth.decorators';
 export { generateApiToken, hashApiToken, secretsEqual, TOKEN_PREFIX } from './token-secrets';
-export { TokenOwnershipRegistry, type OwnedResourceKind } from './token-ownership.registry';
+export { OWNED_RESOURCE_KINDS, TokenDeletionCascade, type OwnedResourceKind } from './token-deletion-cascade';
+export { TokenEmails } from './token-emails';
 export { TokensModule } from './tokens.module';
 export { TokensService } from './tokens.service';

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { BearerAuthGuard } from './bearer-auth.guard';
-import { TokenOwnershipRegistry } from './token-ownership.registry';
+import { TokenDeletionCascade } from './token-deletion-cascade';
+import { TokenEmails } from './token-emails';
 import { TokensController } from './tokens.controller';
 import { TokensRepository } from './tokens.repository';
 import { TokensService } from './tokens.service';
@@ -11,9 +12,10 @@ import { TokensService } from './tokens.service';
   providers: [
     TokensRepository,
     TokensService,
-    TokenOwnershipRegistry,
+    TokenDeletionCascade,
+    TokenEmails,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [TokensService, TokenOwnershipRegistry],
+  exports: [TokensService, TokenEmails],
 })
 export class TokensModule {}

@@ -11,7 +11,7 @@ import {
   TokenWithOwnershipDto,
 } from './dto/token.dto';
 import { generateApiToken, hashApiToken } from './token-secrets';
-import { TokenOwnershipRegistry } from './token-ownership.registry';
+import { TokenDeletionCascade } from './token-deletion-cascade';
 import { TokenRecord } from './token.record';
 import { TokensRepository } from './tokens.repository';
 
@@ -19,7 +19,7 @@ import { TokensRepository } from './tokens.repository';
 export class TokensService {
   constructor(
     private readonly tokens: TokensRepository,
-    private readonly ownership: TokenOwnershipRegistry,
+    private readonly ownership: TokenDeletionCascade,
     private readonly config: AppConfig,
   ) {}
 
@@ -76,15 +76,6 @@ export class TokensService {
     if (!(await this.tokens.replace(previous, { ...previous, cert_email: certEmail })))
       throw NotFound(`token "${auth.tokenName}"`);
     return this.describeCaller(auth);
-  }
-
-  /** The e-mail for certificates ordered by `tokenName`: its own, else ADMIN_EMAIL. */
-  async certificateEmail(tokenName: string): Promise<string | undefined> {
-    if (tokenName !== ADMIN_TOKEN_NAME) {
-      const record = await this.tokens.findByName(tokenName);
-      if (record?.cert_email) return record.cert_email;
-    }
-    return this.config.adminEmail;
   }
 
   private async require(name: string): Promise<TokenRecord> {

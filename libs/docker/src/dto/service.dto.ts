@@ -282,8 +282,8 @@ export class ServiceDeletedDto {
   service_name!: string;
   container_removed!: boolean;
   ports_released!: number[];
-  /** deleted, none (no proxy), kept (delete_proxy=false) or unavailable (proxy targets not wired in). */
-  proxy!: 'deleted' | 'none' | 'kept' | 'unavailable';
+  /** deleted, none (no proxy) or kept (delete_proxy=false). */
+  proxy!: 'deleted' | 'none' | 'kept';
 }
 
 export class ServiceLogLineDto {

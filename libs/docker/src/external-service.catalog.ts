@@ -1,16 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Conflict, Invalid, NotFound } from '@app/http';
 import { AuthContext } from '@app/tokens';
 import { CreateExternalServiceDto, ExternalServiceDto } from './dto/service.dto';
-import { EXTERNAL_SERVICE_REGISTRY, ExternalServiceRecord, ExternalServiceRegistry } from './external-service.registry';
+import { ExternalServiceRecord, ExternalServiceRegistry } from './external-service.registry';
 import { ServicesRepository } from './services.repository';
-import { RESERVED_SERVICE_NAMES } from './services.service';
+import { RESERVED_SERVICE_NAMES } from './service-creation.policy';
 
 /** External services: a name for a URL that is not a managed container. Names are shared with Docker services. */
 @Injectable()
-export class ExternalServicesService {
+export class ExternalServiceCatalog {
   constructor(
-    @Inject(EXTERNAL_SERVICE_REGISTRY) private readonly registry: ExternalServiceRegistry,
+    private readonly registry: ExternalServiceRegistry,
     private readonly services: ServicesRepository,
   ) {}
 

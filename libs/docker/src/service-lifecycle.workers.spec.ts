@@ -5,7 +5,9 @@ import type { PortsService } from '@app/ports';
 import { RetryLater, type EventBus, type WorkflowEvent } from '@app/workflow';
 import type { ServiceContainers } from './service-containers';
 import type { ServiceLifecycle } from './service-lifecycle';
-import { isPermanent, ServiceLifecycleWorker } from './service-lifecycle.worker';
+import { ContainerProxyWorker } from './container-proxy.worker';
+import { ContainerStartWorker } from './container-start.worker';
+import { isPermanent, ServiceSteps } from './service-steps';
 import type { ServiceProxyPublisher } from './service-proxy.publisher';
 import type { ServiceRecord } from './service.record';
 import type { ServicesRepository } from './services.repository';
@@ -32,7 +34,7 @@ const record = (overrides: Partial<ServiceRecord> = {}): ServiceRecord => ({
 });
 
 /**
- * The worker on in-memory stand-ins: the record store, an engine that holds containers by name (as
+ * The workers on in-memory stand-ins: the record store, an engine that holds containers by name (as
  * Docker does: names are unique), the ports, the proxy seam and the bus (published events kept).
  */
 function setup(initial: ServiceRecord | null, options: { maxAttempts?: number; lockHeld?: boolean } = {}) {
@@ -101,13 +103,13 @@ function setup(initial: ServiceRecord | null, options: { maxAttempts?: number; l
       return Promise.resolve();
     },
   } as unknown as ServiceLifecycle;
-  const proxy: ServiceProxyPublisher = {
+  const proxy = {
     publish: () => {
       calls.publishes++;
       return publishError ? Promise.reject(publishError) : Promise.resolve();
     },
     unpublish: () => Promise.resolve(),
-  };
+  } as unknown as ServiceProxyPublisher;
   const config = {
     workflow: { maxAttempts: options.maxAttempts ?? 3 },
     baseDomain: 'example.test',
@@ -115,7 +117,18 @@ function setup(initial: ServiceRecord | null, options: { maxAttempts?: number; l
   const bus = {
     subscribe: (s: { group: string; types: readonly string[] }) => subscriptions.push(s),
   } as unknown as EventBus;
-  const worker = new ServiceLifecycleWorker(bus, repository, containers, ports, lifecycle, config, proxy);
+  const steps = new ServiceSteps(repository, lifecycle, containers, ports, config);
+  const starter = new ContainerStartWorker(bus, steps, repository, containers, lifecycle);
+  const proxier = new ContainerProxyWorker(bus, steps, repository, lifecycle, proxy, config);
+  // The two workers of the lifecycle, as the bus drives them.
+  const worker = {
+    onModuleInit: () => {
+      starter.onModuleInit();
+      proxier.onModuleInit();
+    },
+    handleRequested: (e: WorkflowEvent) => starter.handleRequested(e),
+    handleStarted: (e: WorkflowEvent) => proxier.handleStarted(e),
+  };
   return {
     worker,
     engine,
@@ -142,7 +155,7 @@ const requested = (attempt = 1, generation = 'g1') =>
   event('container.requested', { service_name: 'web', generation }, attempt);
 const started = (attempt = 1) => event('container.started', { service_name: 'web', generation: 'g1' }, attempt);
 
-describe('ServiceLifecycleWorker (container.requested → started → proxied)', () => {
+describe('Service lifecycle workers (container.requested → started → proxied)', () => {
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
 
