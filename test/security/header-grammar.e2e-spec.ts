@@ -1,6 +1,6 @@
 import { AUTH_HOST, protectTarget, signedToken, startProtectedServer } from '../protection/protection-fixture';
 import { GithubStandin } from '../support/github-standin';
-import { Backend, echoBackend, publicRequest } from '../support/loopback';
+import { Backend, Echo, echoBackend, publicRequest } from '../support/loopback';
 import { loopbackFetch } from '../support/loopback-fetch';
 import type { ServerProcess } from '../support/server-process';
 
@@ -16,6 +16,7 @@ describe('header grammar at every endpoint that reads it', () => {
   let server: ServerProcess & { issuer: string };
   let backend: Backend;
   let valid: string;
+  let kid: string;
 
   const onPublic = (host: string, path: string, headers: Record<string, string> = {}) =>
     publicRequest({ port: server.httpPort, host: `${host}:${server.httpPort}`, path, headers });
@@ -30,9 +31,8 @@ describe('header grammar at every endpoint that reads it', () => {
     server = await startProtectedServer(github, { METRICS_TOKEN });
     backend = await echoBackend('grammar');
     await protectTarget(server, 'api.example.test', backend.url, { mode: 'forward' }, { endpoint: '/mcp' });
-    await protectTarget(server, 'web.example.test', backend.url, { mode: 'redirect' });
-    const kid = ((await (await loopbackFetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys[0]
-      .kid;
+    await protectTarget(server, 'web.example.test', backend.url, { mode: 'redirect', excluded_paths: ['/public'] });
+    kid = ((await (await loopbackFetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys[0].kid;
     valid = signedToken(server.issuer, { aud: `http://api.example.test:${server.httpPort}/mcp` }, kid);
   });
   afterAll(async () => {
@@ -82,6 +82,21 @@ describe('header grammar at every endpoint that reads it', () => {
       'target page': [302, 302, 302],
       'target callback': [400, 400, 400],
     });
+  });
+
+  it('keeps every redirect-mode session cookie from the backend, an empty one before it included', async () => {
+    const session = signedToken(server.issuer, { aud: `http://web.example.test:${server.httpPort}` }, kid);
+    const received: (string | undefined)[] = [];
+    for (const cookie of [
+      `a=1; proxy_session=${session}; b=2`,
+      `a=1; proxy_session=; proxy_session=${session}; b=2`,
+      `a=1; proxy_session=""; proxy_session=${session}; b=2`,
+    ]) {
+      const res = await onPublic('web.example.test', '/public/x', { cookie });
+      expect(res.status).toBe(200);
+      received.push(res.json<Echo>().headers.cookie);
+    }
+    expect(received).toEqual(['a=1; b=2', 'a=1; b=2', 'a=1; b=2']);
   });
 
   it('answers an Authorization header that is not "Bearer <b64token>" with 401 invalid_request everywhere', async () => {

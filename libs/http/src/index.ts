@@ -17,6 +17,7 @@ export { closeAfterEarlyAnswer, isLingering, type DrainLimits } from './lingerin
 export {
   bearerCredentials,
   bearerToken,
+  hasCookie,
   isB64Token,
   listElements,
   readCookie,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@app/config';
-import { readCookie, withoutCookie } from '@app/http';
+import { hasCookie, withoutCookie } from '@app/http';
 import type { AuthDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
 import { canonicalHeaderName } from '@app/dispatcher/forwarded-headers';
 import type { HostProtection, ServedResource } from './protection-catalog';
@@ -174,7 +174,8 @@ function ownedHeaders(
     protection.auth.mode !== 'redirect' ||
     cookieHeader === undefined ||
     !cookieHeader.includes(cookieName) ||
-    readCookie(cookieHeader, cookieName) === undefined
+    // Any cookie of that name, an empty one included: a second one after it may hold the token.
+    !hasCookie(cookieHeader, cookieName)
   )
     return { removeHeaders };
   const rest = withoutCookie(cookieHeader, cookieName);

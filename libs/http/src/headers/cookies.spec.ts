@@ -1,4 +1,4 @@
-import { readCookie, withoutCookie } from './cookies';
+import { hasCookie, readCookie, withoutCookie } from './cookies';
 
 describe('cookies', () => {
   // Moved from libs/protection/src/protection.spec.ts.
@@ -52,5 +52,13 @@ describe('cookies', () => {
     // The first one wins even when it is empty: a later one does not stand in for it.
     expect(readCookie('s=; s=second', 's')).toBeUndefined();
     expect(withoutCookie('s=first; a=1; s=second', 's')).toBe('a=1');
+  });
+
+  it('knows whether a cookie of this name is present at all, empty or not', () => {
+    expect(hasCookie('a=1; s=; s=second', 's')).toBe(true);
+    expect(hasCookie('s=""', 's')).toBe(true);
+    expect(hasCookie('a=1; session=2', 's')).toBe(false);
+    expect(hasCookie('s', 's')).toBe(false);
+    expect(hasCookie(undefined, 's')).toBe(false);
   });
 });

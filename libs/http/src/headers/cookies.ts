@@ -16,6 +16,16 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
+/** Whether any cookie has exactly this name, whatever its value (empty included). */
+export function hasCookie(header: string | undefined, name: string): boolean {
+  if (!header) return false;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return true;
+  }
+  return false;
+}
+
 /** The Cookie header without any cookie of this name, pairs joined by `; ` ('' when nothing is left). */
 export function withoutCookie(header: string | undefined, name: string): string {
   if (!header) return '';

@@ -1,3 +1,3 @@
 export { bearerCredentials, bearerToken, isB64Token, uncheckedBearerToken, type BearerCredentials } from './bearer';
-export { readCookie, withoutCookie } from './cookies';
+export { hasCookie, readCookie, withoutCookie } from './cookies';
 export { listElements } from './lists';
