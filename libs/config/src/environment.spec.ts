@@ -146,6 +146,14 @@ describe('parseEnvironment', () => {
     expect(problem({ ADMIN_TOKEN: 'short' })).toBe('ADMIN_TOKEN must be at least 16 characters');
   });
 
+  it('refuses an ADMIN_TOKEN or METRICS_TOKEN that could not be sent as a bearer token (RFC 6750 b64token)', () => {
+    const message = 'must be usable as a bearer token: letters, digits, - . _ ~ + / and trailing =';
+    expect(problem({ ADMIN_TOKEN: 'acm_0123456789abcdef!' })).toBe(`ADMIN_TOKEN ${message}`);
+    expect(problem({ ADMIN_TOKEN: 'acm_0123456789 abcdef' })).toBe(`ADMIN_TOKEN ${message}`);
+    expect(problem({ ...base, METRICS_TOKEN: 'metrics:0123456789abcdef' })).toBe(`METRICS_TOKEN ${message}`);
+    expect(() => parseEnvironment({ ADMIN_TOKEN: 'acm_0123456789+/abcdef==' })).not.toThrow();
+  });
+
   it('rejects bad ports and levels with the variable name', () => {
     expect(problem({ ...base, API_PORT: '70000' })).toMatch(/^API_PORT /);
     expect(problem({ ...base, HTTP_PORT: 'eighty' })).toMatch(/^HTTP_PORT must be a port number/);

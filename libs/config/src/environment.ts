@@ -25,6 +25,13 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const FORWARDING_ENGINES = ['http1', 'undici', 'node'] as const;
 export type ForwardingEngineName = (typeof FORWARDING_ENGINES)[number];
 
+/**
+ * What a token sent as `Authorization: Bearer <token>` may contain: RFC 6750's b64token, the grammar
+ * the header parser (`@app/http`) accepts. A configured token outside it could never be presented.
+ */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const BEARER_TOKEN_MESSAGE = 'must be usable as a bearer token: letters, digits, - . _ ~ + / and trailing =';
+
 /** Which forwarded headers a trusted HTTP load balancer writes (FORWARDED_HEADERS). */
 export const FORWARDED_HEADER_FORMATS = ['x-forwarded', 'forwarded'] as const;
 export type ForwardedHeaderFormat = (typeof FORWARDED_HEADER_FORMATS)[number];
@@ -100,6 +107,7 @@ export class Environment {
 
   @IsString({ message: 'is required: the admin API token (npm start generates one for development)' })
   @MinLength(16, { message: 'must be at least 16 characters' })
+  @Matches(BEARER_TOKEN, { message: BEARER_TOKEN_MESSAGE })
   ADMIN_TOKEN!: string;
 
   @Transform(toInt)
@@ -456,6 +464,7 @@ export class Environment {
   @IsOptional()
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
+  @Matches(BEARER_TOKEN, { message: BEARER_TOKEN_MESSAGE })
   METRICS_TOKEN?: string;
   // --- OAuth 2.1 authorization server -------------------------------------------------------
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { listElements } from '@app/http';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus the legacy ones proxies must not forward. */
 const HOP_BY_HOP = new Set([
@@ -72,13 +73,7 @@ const NONE_LISTED: ReadonlySet<string> = new Set();
 function connectionListed(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;
   if (value === undefined) return NONE_LISTED;
-  const list = Array.isArray(value) ? value.join(',') : value;
-  return new Set(
-    list
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  return new Set(listElements(value).map((t) => t.toLowerCase()));
 }
 
 export interface UpstreamHeaderContext {
@@ -181,7 +176,7 @@ export function downstreamRawHeaders(
     names[i / 2] = name;
     if (name === 'connection') {
       listed ??= new Set();
-      for (const token of latin1(raw[i + 1]).split(',')) if (token.trim()) listed.add(token.trim().toLowerCase());
+      for (const token of listElements(latin1(raw[i + 1]))) listed.add(token.toLowerCase());
     }
   }
   for (let i = 0; i < raw.length; i += 2) {

@@ -14,3 +14,14 @@ export {
   tagRequestClientAddress,
 } from './client-address';
 export { closeAfterEarlyAnswer, isLingering, type DrainLimits } from './lingering-close';
+export {
+  bearerCredentials,
+  bearerToken,
+  hasCookie,
+  isB64Token,
+  listElements,
+  readCookie,
+  uncheckedBearerToken,
+  withoutCookie,
+  type BearerCredentials,
+} from './headers';

@@ -2,11 +2,18 @@ import { Controller, Get, Headers, Res, ServiceUnavailableException, Unauthorize
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@app/config';
+import { bearerCredentials } from '@app/http';
 import { Public, secretsEqual } from '@app/tokens';
 import { MetricsRegistry } from './metrics-registry';
 
 class MetricsChallenge extends UnauthorizedException {
-  readonly headers = { 'WWW-Authenticate': 'Bearer realm="metrics"' };
+  readonly headers: Record<string, string>;
+  constructor(message: string, error?: 'invalid_request') {
+    super(message);
+    this.headers = {
+      'WWW-Authenticate': error ? `Bearer realm="metrics", error="${error}"` : 'Bearer realm="metrics"',
+    };
+  }
 }
 
 @ApiTags('metrics')
@@ -31,8 +38,13 @@ export class MetricsController {
   ): Promise<string> {
     const required = this.config.metricsToken;
     if (required) {
-      const given = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-      if (!given || !secretsEqual(given, required))
+      const given = bearerCredentials(authorization);
+      if (given.kind === 'malformed')
+        throw new MetricsChallenge(
+          'malformed Authorization header: send "Authorization: Bearer <METRICS_TOKEN>"',
+          'invalid_request',
+        );
+      if (given.kind === 'absent' || !secretsEqual(given.token, required))
         throw new MetricsChallenge('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
     }
     void reply.header('content-type', this.metrics.contentType).header('cache-control', 'no-store');

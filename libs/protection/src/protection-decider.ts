@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isB64Token, readCookie, uncheckedBearerToken } from '@app/http';
 import { AccessTokenVerifier } from '@app/oauth';
 import { ProtectionCatalog, type HostProtection, type ServedResource } from './protection-catalog';
 import { isExcludedPath, userAllowed } from './target-auth.config';
@@ -50,42 +51,6 @@ export type ProtectionOutcome =
   /** Redirect mode: a browser without a (valid) session goes through the sign-in. */
   | { kind: 'login'; resource: ServedResource }
   | { kind: 'deny'; status: 400 | 401 | 403; error: string; description: string; headers: Record<string, string> };
-
-/** RFC 6750 b64token: what may follow `Bearer `. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const BEARER_SCHEME = 'bearer';
-
-/**
- * The credentials of `Bearer <token>` (the scheme in any case, one or more spaces, trailing
- * whitespace ignored) without checking their syntax, or undefined for another scheme. Callers test
- * B64TOKEN only when the token is not already known (a remembered token passed it): a regex over a
- * ~700-character JWT on every request was the decider's largest cost.
- */
-export function bearerCredentials(header: string): string | undefined {
-  if (header.length < 8 || header.charCodeAt(6) !== 0x20) return undefined;
-  // `| 0x20` lower-cases ASCII letters; only 'B'/'b' map onto 'b' and so on.
-  for (let i = 0; i < 6; i++) if ((header.charCodeAt(i) | 0x20) !== BEARER_SCHEME.charCodeAt(i)) return undefined;
-  let start = 7;
-  while (header.charCodeAt(start) === 0x20) start++;
-  return header.slice(start).trimEnd() || undefined;
-}
-
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
-  }
-  return undefined;
-}
-
-/** The Cookie header without one cookie ('' when nothing is left). */
-export function withoutCookie(header: string | undefined, name: string): string {
-  return (header ?? '')
-    .split(';')
-    .map((p) => p.trim())
-    .filter((p) => p && p.slice(0, p.indexOf('=')).trim() !== name)
-    .join('; ');
-}
 
 /** `Bearer key="value", ...` with quotes and backslashes escaped (RFC 9110 quoted-string). */
 function challenge(params: Record<string, string | undefined>): string {
@@ -185,7 +150,8 @@ export class ProtectionDecider {
         ? anonymous
         : deny(401, 'invalid_request', 'the Authorization header must be "Bearer <access token>"');
     if (header) {
-      token = bearerCredentials(header);
+      // Unchecked here: a remembered token passed isB64Token; an unknown one is checked below.
+      token = uncheckedBearerToken(header);
       if (!token) return malformed();
     } else if (auth.mode === 'redirect') {
       token = readCookie(request.cookie, auth.cookie_name);
@@ -204,7 +170,7 @@ export class ProtectionDecider {
     if (hit && this.verifier.stillValid(hit.jti, hit.exp))
       return { kind: 'allow', identity: hit.identity, authenticated: true, fromCookie, subject: hit.subject };
     if (hit) remembered?.delete(token);
-    if (header && !B64TOKEN.test(token)) return malformed();
+    if (header && !isB64Token(token)) return malformed();
 
     const audiences = [...auth.allowed_audiences, ...(matched ? [] : protection.resources.map((r) => r.uri))];
     const verdict = this.verifier.verify(token, {

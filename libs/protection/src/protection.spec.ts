@@ -1,6 +1,6 @@
 import type { AccessTokenVerifier, AccessDecision } from '@app/oauth';
 import type { ProtectionCatalog, HostProtection } from './protection-catalog';
-import { bearerCredentials, ProtectionDecider, readCookie, withoutCookie } from './protection-decider';
+import { ProtectionDecider } from './protection-decider';
 import { resourceForMetadataPath } from './protected-resource-metadata';
 import { authConfigFrom, authConfigOf, isExcludedPath, userAllowed } from './target-auth.config';
 import { forwardedRequest } from './verify.controller';
@@ -178,51 +178,6 @@ describe('ProtectionDecider', () => {
 });
 
 describe('helpers', () => {
-  it('reads Bearer credentials exactly as the RFC 6750 pattern does, without a regex over the token', () => {
-    const reference = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
-    const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
-    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl-_';
-    const headers = [
-      `Bearer ${jwt}`,
-      `bearer ${jwt}`,
-      `BEARER ${jwt}`,
-      `BeArEr   ${jwt}`,
-      `Bearer ${jwt}  `,
-      `Bearer ${jwt}\t`,
-      `Bearer ${jwt}\u00a0`,
-      'Bearer abc==',
-      'Bearer abc=d',
-      'Bearer a b',
-      'Bearer ',
-      'Bearer  ',
-      'Bearer',
-      'Bearerx abc',
-      'Bearer\tabc',
-      ' Bearer abc',
-      'Basic dXNlcjpwYXNz',
-      'Bearer% abc',
-      'Bearer abc,def',
-      'Bearer ab"c',
-      'Bearer é',
-      'Cearer abc',
-      'Bdarer abc',
-      'bEARER x',
-      'Bearer\u00a0abc',
-      'Bearer @bc',
-    ];
-    for (const header of headers) {
-      const credentials = bearerCredentials(header);
-      const ours = credentials !== undefined && b64token.test(credentials) ? credentials : undefined;
-      expect({ header, token: ours }).toEqual({ header, token: reference.exec(header)?.[1] });
-    }
-  });
-
-  it('reads and removes one cookie', () => {
-    expect(readCookie('a=1; proxy_session=xyz; b=2', 'proxy_session')).toBe('xyz');
-    expect(withoutCookie('a=1; proxy_session=xyz; b=2', 'proxy_session')).toBe('a=1; b=2');
-    expect(withoutCookie('proxy_session=xyz', 'proxy_session')).toBe('');
-  });
-
   it('picks the resource of a metadata path: path-inserted, or the root / only resource', () => {
     const p = protection();
     expect(resourceForMetadataPath(p, '/.well-known/oauth-protected-resource/mcp')?.endpoint).toBe('/mcp');

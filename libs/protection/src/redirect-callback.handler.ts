@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from '@app/dispatcher';
+import { readCookie } from '@app/http';
 import { OAuthMetrics } from '@app/metrics';
 import { TokenService } from '@app/oauth';
 import { ProtectionCatalog } from './protection-catalog';
-import { readCookie } from './protection-decider';
 import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
 import { flowCookieName, type RedirectFlow } from './target-auth.policy';
 

@@ -2,16 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@app/config';
+import { hasCookie, withoutCookie } from '@app/http';
 import type { AuthDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
 import { canonicalHeaderName } from '@app/dispatcher/forwarded-headers';
 import type { HostProtection, ServedResource } from './protection-catalog';
-import {
-  PREFLIGHT_HEADERS,
-  ProtectionDecider,
-  readCookie,
-  RESOURCE_CORS_HEADERS,
-  withoutCookie,
-} from './protection-decider';
+import { PREFLIGHT_HEADERS, ProtectionDecider, RESOURCE_CORS_HEADERS } from './protection-decider';
 import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
 
 /** Client headers with this prefix are removed by the dispatcher before any policy runs (forwarded-headers.ts). */
@@ -179,7 +174,8 @@ function ownedHeaders(
     protection.auth.mode !== 'redirect' ||
     cookieHeader === undefined ||
     !cookieHeader.includes(cookieName) ||
-    readCookie(cookieHeader, cookieName) === undefined
+    // Any cookie of that name, an empty one included: a second one after it may hold the token.
+    !hasCookie(cookieHeader, cookieName)
   )
     return { removeHeaders };
   const rest = withoutCookie(cookieHeader, cookieName);

@@ -1,17 +1,18 @@
 import { All, Controller, Headers, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { canonicalPath, isRefusal } from '@app/http';
+import { canonicalPath, isRefusal, listElements } from '@app/http';
 import { Public } from '@app/tokens';
 import { metadataUrl, ProtectionDecider, RESOURCE_CORS_HEADERS } from './protection-decider';
 
 type HeaderBag = Record<string, string | string[] | undefined>;
-const first = (v: string | string[] | undefined): string | undefined =>
-  (Array.isArray(v) ? v[0] : v)?.split(',')[0].trim() || undefined;
+/** The first element of a list header (X-Forwarded-Host, X-Forwarded-Proto, ...). */
+const first = (v: string | string[] | undefined): string | undefined => listElements(v)[0];
 /**
- * A URI header whole: a path may contain commas (`/public/,/../../admin` is `/admin` to nginx), so
- * cutting at the first one would decide on another path. Repeated headers arrive joined with ", ",
- * whose space the canonical path refuses (400).
+ * A header whole. A URI: a path may contain commas (`/public/,/../../admin` is `/admin` to nginx), so
+ * cutting at the first one would decide on another path; repeated headers arrive joined with ", ",
+ * whose space the canonical path refuses (400). Authorization and Cookie are not lists either: a
+ * second credential after a comma is malformed, not ignored.
  */
 const whole = (v: string | string[] | undefined): string | undefined =>
   (Array.isArray(v) ? v.join(', ') : v)?.trim() || undefined;
@@ -110,8 +111,8 @@ export class VerifyController {
       query: q >= 0 ? original.pathAndQuery.slice(q + 1) : '',
       method: original.method,
       origin: `${original.proto}://${original.authority}`,
-      authorization: first(headers.authorization),
-      cookie: first(headers.cookie),
+      authorization: whole(headers.authorization),
+      cookie: whole(headers.cookie),
       // The caller forwards an OPTIONS /verify allows: only a real CORS preflight goes without a token.
       preflight: original.method !== 'OPTIONS' || headers['access-control-request-method'] !== undefined,
     });

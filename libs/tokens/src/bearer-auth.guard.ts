@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Unauthor
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '@app/config';
+import { bearerCredentials } from '@app/http';
 import { ADMIN_TOKEN_NAME, AuthContext } from './auth-context';
 import { AUTHENTICATED_ROUTE, AuthenticatedOptions, PUBLIC_ROUTE } from './auth.decorators';
 import { secretsEqual } from './token-secrets';
@@ -9,7 +10,7 @@ import { TokensRepository } from './tokens.repository';
 
 class BearerChallenge extends UnauthorizedException {
   readonly headers: Record<string, string>;
-  constructor(message: string, error?: 'invalid_token') {
+  constructor(message: string, error?: 'invalid_request' | 'invalid_token') {
     super(message);
     this.headers = { 'WWW-Authenticate': error ? `Bearer realm="api", error="${error}"` : 'Bearer realm="api"' };
   }
@@ -35,9 +36,15 @@ export class BearerAuthGuard implements CanActivate {
     };
 
     const request = context.switchToHttp().getRequest<FastifyRequest & { auth?: AuthContext }>();
-    const token = bearerToken(request.headers.authorization);
-    if (!token) throw new BearerChallenge('missing bearer token: send "Authorization: Bearer <token>"');
-    const auth = await this.identify(token);
+    const credentials = bearerCredentials(request.headers.authorization);
+    if (credentials.kind === 'absent')
+      throw new BearerChallenge('missing bearer token: send "Authorization: Bearer <token>"');
+    if (credentials.kind === 'malformed')
+      throw new BearerChallenge(
+        'malformed Authorization header: send "Authorization: Bearer <token>"',
+        'invalid_request',
+      );
+    const auth = await this.identify(credentials.token);
     if (!auth) throw new BearerChallenge('invalid or revoked token', 'invalid_token');
     // Set before the admin check so a refused call is still attributed to its token (request log).
     request.auth = auth;
@@ -50,9 +57,4 @@ export class BearerAuthGuard implements CanActivate {
     const record = await this.tokens.findByToken(token);
     return record ? new AuthContext(record.name, false) : null;
   }
-}
-
-function bearerToken(header: string | undefined): string | null {
-  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? '');
-  return match ? match[1] : null;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppConfig } from '@app/config';
+import { bearerToken } from '@app/http';
 import { secretsEqual } from '@app/tokens';
 import { oauthError } from '../protocol/oauth-error';
 import { ClientMetadataDocuments, isClientIdUrl } from './client-metadata-documents';
@@ -138,7 +139,7 @@ export class ClientsService {
 
   /** RFC 7592: the registration access token, compared in constant time. */
   async authorizeManagement(clientId: string, authorization: string | undefined): Promise<OAuthClientRecord> {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const token = bearerToken(authorization);
     if (!token) throw oauthError('invalid_token', 'the registration access token is required (Authorization: Bearer)');
     const client = await this.clients.find(clientId);
     if (!client?.registration_access_token_hash || !secretsEqual(hash(token), client.registration_access_token_hash)) {

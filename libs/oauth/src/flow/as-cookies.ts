@@ -1,4 +1,4 @@
-import { readCookie } from '../protocol/http-headers';
+import { readCookie } from '@app/http';
 
 /** Which cookie of the browser flow: the GitHub round trip's binding, or the signed-in session. */
 export type AsCookieKind = 'flow' | 'session';

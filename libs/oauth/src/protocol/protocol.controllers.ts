@@ -17,6 +17,7 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@app/config';
+import { bearerToken } from '@app/http';
 import { clientAddressOfRequest } from '@app/http/client-address';
 import { OAuthMetrics } from '@app/metrics';
 import { Public, secretsEqual } from '@app/tokens';
@@ -201,7 +202,7 @@ export class OAuthTokenController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Record<string, unknown>> {
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const bearer = bearerToken(authorization);
     if (bearer) {
       if (!secretsEqual(bearer, this.config.adminToken))
         throw oauthError('invalid_token', 'the bearer token may not introspect');
