@@ -12,18 +12,20 @@ import { ResourcePolicy } from './flow/resource-policy';
 import { GithubLogin } from './github/github-login';
 import { GithubStrategy } from './github/github.strategy';
 import { OAUTH_PROTOCOL_ERRORS } from './protocol/oauth-exception.filter';
-import {
-  OAuthAuthorizeController,
-  OAuthMetadataController,
-  OAuthRegistrationController,
-  OAuthTokenController,
-} from './protocol/protocol.controllers';
+import { OAuthAuthorizeController } from './protocol/authorize.controller';
+import { OAuthIntrospectionController } from './protocol/introspect.controller';
+import { OAuthMetadataController } from './protocol/metadata.controller';
+import { OAuthRegistrationController } from './protocol/register.controller';
+import { OAuthRevocationController } from './protocol/revoke.controller';
+import { OAuthTokenController } from './protocol/token.controller';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
 import { GrantsRepository } from './tokens/grants.repository';
 import { RevokedTokens } from './tokens/revoked-tokens';
 import { OAuthSigningKey } from './tokens/signing-key';
 import { TokenIssuer } from './tokens/token-issuer';
-import { TokenService } from './tokens/token.service';
+import { GrantExchange } from './tokens/grant-exchange';
+import { TokenIntrospection } from './tokens/token-introspection';
+import { TokenRevocation } from './tokens/token-revocation';
 
 /** The OAuth 2.1 authorization server (GitHub upstream), its admin API, and the token verifier. */
 @Module({
@@ -32,6 +34,8 @@ import { TokenService } from './tokens/token.service';
     OAuthMetadataController,
     OAuthAuthorizeController,
     OAuthTokenController,
+    OAuthRevocationController,
+    OAuthIntrospectionController,
     OAuthRegistrationController,
     OAuthAdminController,
   ],
@@ -41,7 +45,9 @@ import { TokenService } from './tokens/token.service';
     AccessTokenVerifier,
     TokenIssuer,
     GrantsRepository,
-    TokenService,
+    TokenRevocation,
+    GrantExchange,
+    TokenIntrospection,
     ClientsRepository,
     ClientMetadataDocuments,
     ClientsService,
@@ -52,7 +58,7 @@ import { TokenService } from './tokens/token.service';
     AuthorizationService,
     OAuthAdminService,
   ],
-  exports: [AccessTokenVerifier, OAuthSigningKey, ResourcePolicy, TokenIssuer, ClientsService, TokenService],
+  exports: [AccessTokenVerifier, OAuthSigningKey, ResourcePolicy, TokenIssuer, ClientsService, GrantExchange],
 })
 export class OAuthModule {
   constructor() {
