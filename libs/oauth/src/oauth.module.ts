@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { registerProtocolErrorFormat } from '@app/http';
 import { OAuthAdminController } from './admin/oauth-admin.controller';
@@ -21,7 +22,9 @@ import { OAuthTokenController } from './protocol/token.controller';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
 import { GrantsRepository } from './tokens/grants.repository';
 import { RevokedTokens } from './tokens/revoked-tokens';
+import { AccessTokenJwt, accessTokenJwtOptions } from './tokens/jwt';
 import { OAuthSigningKey } from './tokens/signing-key';
+import { SigningKeyModule } from './tokens/signing-key.module';
 import { TokenIssuer } from './tokens/token-issuer';
 import { GrantExchange } from './tokens/grant-exchange';
 import { TokenIntrospection } from './tokens/token-introspection';
@@ -29,7 +32,15 @@ import { TokenRevocation } from './tokens/token-revocation';
 
 /** The OAuth 2.1 authorization server (GitHub upstream), its admin API, and the token verifier. */
 @Module({
-  imports: [PassportModule],
+  imports: [
+    PassportModule,
+    SigningKeyModule,
+    JwtModule.registerAsync({
+      imports: [SigningKeyModule],
+      inject: [OAuthSigningKey],
+      useFactory: accessTokenJwtOptions,
+    }),
+  ],
   controllers: [
     OAuthMetadataController,
     OAuthAuthorizeController,
@@ -40,7 +51,7 @@ import { TokenRevocation } from './tokens/token-revocation';
     OAuthAdminController,
   ],
   providers: [
-    OAuthSigningKey,
+    AccessTokenJwt,
     RevokedTokens,
     AccessTokenVerifier,
     TokenIssuer,
@@ -58,7 +69,7 @@ import { TokenRevocation } from './tokens/token-revocation';
     AuthorizationService,
     OAuthAdminService,
   ],
-  exports: [AccessTokenVerifier, OAuthSigningKey, ResourcePolicy, TokenIssuer, ClientsService, GrantExchange],
+  exports: [AccessTokenVerifier, SigningKeyModule, ResourcePolicy, TokenIssuer, ClientsService, GrantExchange],
 })
 export class OAuthModule {
   constructor() {

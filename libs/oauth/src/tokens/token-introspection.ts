@@ -4,9 +4,8 @@ import { OAuthClientRecord } from '../clients/oauth-client.record';
 import { Form, formString as str } from '../protocol/form';
 import { oauthError } from '../protocol/oauth-error';
 import { GrantsRepository } from './grants.repository';
-import { verifyRs256 } from './jwt';
+import { AccessTokenJwt } from './jwt';
 import { RevokedTokens } from './revoked-tokens';
-import { OAuthSigningKey } from './signing-key';
 import { REFRESH_TOKEN_PREFIX, secretHash } from './token-issuer';
 
 /** RFC 7662 at /introspect: what a token is, for those allowed to see it. */
@@ -15,7 +14,7 @@ export class TokenIntrospection {
   constructor(
     private readonly grants: GrantsRepository,
     private readonly revoked: RevokedTokens,
-    private readonly key: OAuthSigningKey,
+    private readonly jwt: AccessTokenJwt,
     private readonly config: AppConfig,
   ) {}
 
@@ -46,7 +45,7 @@ export class TokenIntrospection {
         iss: this.config.oauth.issuer,
       };
     }
-    const checked = verifyRs256(token, this.key.publicKey, this.key.kid);
+    const checked = this.jwt.verify(token);
     if ('problem' in checked) return { active: false };
     const c = checked.payload as Record<string, unknown>;
     if (c.iss !== this.config.oauth.issuer || typeof c.exp !== 'number' || c.exp * 1000 <= Date.now())

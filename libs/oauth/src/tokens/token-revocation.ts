@@ -4,9 +4,8 @@ import { Form, formString as str } from '../protocol/form';
 import { oauthError } from '../protocol/oauth-error';
 import { GrantRecord } from './grant.record';
 import { GrantsRepository } from './grants.repository';
-import { verifyRs256 } from './jwt';
+import { AccessTokenJwt } from './jwt';
 import { RevokedTokens } from './revoked-tokens';
-import { OAuthSigningKey } from './signing-key';
 import { REFRESH_TOKEN_PREFIX, secretHash } from './token-issuer';
 
 /** Ends grants and access tokens: RFC 7009 at /revoke, a replayed grant, a deleted client. */
@@ -16,7 +15,7 @@ export class TokenRevocation {
     private readonly clients: ClientsService,
     private readonly grants: GrantsRepository,
     private readonly revoked: RevokedTokens,
-    private readonly key: OAuthSigningKey,
+    private readonly jwt: AccessTokenJwt,
   ) {}
 
   /** Deletes the grant and revokes its unexpired access tokens. */
@@ -46,7 +45,7 @@ export class TokenRevocation {
         return;
       }
     }
-    const checked = verifyRs256(token, this.key.publicKey, this.key.kid);
+    const checked = this.jwt.verify(token);
     if ('payload' in checked) {
       const { jti, exp, client_id } = checked.payload as { jti?: unknown; exp?: unknown; client_id?: unknown };
       if (typeof jti === 'string' && typeof exp === 'number' && client_id === client.client_id)
