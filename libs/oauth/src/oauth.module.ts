@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { registerProtocolErrorFormat } from '@app/http';
 import { OAuthAdminController } from './admin/oauth-admin.controller';
 import { OAuthAdminService } from './admin/oauth-admin.service';
@@ -11,7 +10,6 @@ import { AuthorizationService } from './flow/authorization.service';
 import { FlowRepository } from './flow/flow.repository';
 import { ResourcePolicy } from './flow/resource-policy';
 import { GithubLogin } from './github/github-login';
-import { GithubStrategy } from './github/github.strategy';
 import { OAUTH_PROTOCOL_ERRORS } from './protocol/oauth-exception.filter';
 import { OAuthAuthorizeController } from './protocol/authorize.controller';
 import { OAuthIntrospectionController } from './protocol/introspect.controller';
@@ -33,7 +31,6 @@ import { TokenRevocation } from './tokens/token-revocation';
 /** The OAuth 2.1 authorization server (GitHub upstream), its admin API, and the token verifier. */
 @Module({
   imports: [
-    PassportModule,
     SigningKeyModule,
     JwtModule.registerAsync({
       imports: [SigningKeyModule],
@@ -64,7 +61,6 @@ import { TokenRevocation } from './tokens/token-revocation';
     ClientsService,
     FlowRepository,
     ResourcePolicy,
-    GithubStrategy,
     GithubLogin,
     AuthorizationService,
     OAuthAdminService,
