@@ -9,4 +9,4 @@ export { canonicalResource } from './protocol/resource';
 export { authorizationServerMetadata } from './protocol/metadata';
 export { TokenIssuer } from './tokens/token-issuer';
 export { ClientsService } from './clients/clients.service';
-export { TokenService, type TokenResponse } from './tokens/token.service';
+export { GrantExchange, type TokenResponse } from './tokens/grant-exchange';

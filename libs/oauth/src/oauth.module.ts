@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
+import { JwtModule } from '@nestjs/jwt';
 import { registerProtocolErrorFormat } from '@app/http';
 import { OAuthAdminController } from './admin/oauth-admin.controller';
 import { OAuthAdminService } from './admin/oauth-admin.service';
@@ -10,49 +10,62 @@ import { AuthorizationService } from './flow/authorization.service';
 import { FlowRepository } from './flow/flow.repository';
 import { ResourcePolicy } from './flow/resource-policy';
 import { GithubLogin } from './github/github-login';
-import { GithubStrategy } from './github/github.strategy';
 import { OAUTH_PROTOCOL_ERRORS } from './protocol/oauth-exception.filter';
-import {
-  OAuthAuthorizeController,
-  OAuthMetadataController,
-  OAuthRegistrationController,
-  OAuthTokenController,
-} from './protocol/protocol.controllers';
+import { OAuthAuthorizeController } from './protocol/authorize.controller';
+import { OAuthIntrospectionController } from './protocol/introspect.controller';
+import { OAuthMetadataController } from './protocol/metadata.controller';
+import { OAuthRegistrationController } from './protocol/register.controller';
+import { OAuthRevocationController } from './protocol/revoke.controller';
+import { OAuthTokenController } from './protocol/token.controller';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
 import { GrantsRepository } from './tokens/grants.repository';
 import { RevokedTokens } from './tokens/revoked-tokens';
+import { AccessTokenJwt, accessTokenJwtOptions } from './tokens/jwt';
 import { OAuthSigningKey } from './tokens/signing-key';
+import { SigningKeyModule } from './tokens/signing-key.module';
 import { TokenIssuer } from './tokens/token-issuer';
-import { TokenService } from './tokens/token.service';
+import { GrantExchange } from './tokens/grant-exchange';
+import { TokenIntrospection } from './tokens/token-introspection';
+import { TokenRevocation } from './tokens/token-revocation';
 
 /** The OAuth 2.1 authorization server (GitHub upstream), its admin API, and the token verifier. */
 @Module({
-  imports: [PassportModule],
+  imports: [
+    SigningKeyModule,
+    JwtModule.registerAsync({
+      imports: [SigningKeyModule],
+      inject: [OAuthSigningKey],
+      useFactory: accessTokenJwtOptions,
+    }),
+  ],
   controllers: [
     OAuthMetadataController,
     OAuthAuthorizeController,
     OAuthTokenController,
+    OAuthRevocationController,
+    OAuthIntrospectionController,
     OAuthRegistrationController,
     OAuthAdminController,
   ],
   providers: [
-    OAuthSigningKey,
+    AccessTokenJwt,
     RevokedTokens,
     AccessTokenVerifier,
     TokenIssuer,
     GrantsRepository,
-    TokenService,
+    TokenRevocation,
+    GrantExchange,
+    TokenIntrospection,
     ClientsRepository,
     ClientMetadataDocuments,
     ClientsService,
     FlowRepository,
     ResourcePolicy,
-    GithubStrategy,
     GithubLogin,
     AuthorizationService,
     OAuthAdminService,
   ],
-  exports: [AccessTokenVerifier, OAuthSigningKey, ResourcePolicy, TokenIssuer, ClientsService, TokenService],
+  exports: [AccessTokenVerifier, SigningKeyModule, ResourcePolicy, TokenIssuer, ClientsService, GrantExchange],
 })
 export class OAuthModule {
   constructor() {

@@ -1,7 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
 import { AppConfig, parseEnvironment } from '@app/config';
 import { AccessTokenVerifier, OAuthSigningKey, type RevokedTokens } from '@app/oauth';
-import { signRs256 } from '@app/oauth/tokens/jwt';
+import { AccessTokenJwt, accessTokenJwtOptions } from '@app/oauth/tokens/jwt';
+import { signRs256 } from '@app/oauth/tokens/testing/sign-rs256';
 import type { HostProtection, ProtectionCatalog } from './protection-catalog';
 import { ProtectionDecider } from './protection-decider';
 import { authConfigFrom } from './target-auth.config';
@@ -61,7 +63,11 @@ describe('ProtectionDecider: remembered decisions', () => {
     resourceFor: (h: HostProtection, path: string) =>
       h.resources.find((r) => path === r.endpoint || path.startsWith(`${r.endpoint}/`)),
   } as unknown as ProtectionCatalog;
-  const verifier = new AccessTokenVerifier(key, revoked, config);
+  const verifier = new AccessTokenVerifier(
+    new AccessTokenJwt(new JwtService(accessTokenJwtOptions(key))),
+    revoked,
+    config,
+  );
   const verify = jest.spyOn(verifier, 'verify');
   const request = (path: string, t: string) => ({
     host: 'mcp.example.test',

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from '@app/dispatcher';
 import { readCookie } from '@app/http';
 import { OAuthMetrics } from '@app/metrics';
-import { TokenService } from '@app/oauth';
+import { GrantExchange } from '@app/oauth';
 import { ProtectionCatalog } from './protection-catalog';
 import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
 import { flowCookieName, type RedirectFlow } from './target-auth.policy';
@@ -23,7 +23,7 @@ export class RedirectCallbackHandler implements OnModuleInit {
   constructor(
     private readonly registry: PublicSurfaceRegistry,
     private readonly catalog: ProtectionCatalog,
-    private readonly tokens: TokenService,
+    private readonly grants: GrantExchange,
     private readonly metrics: OAuthMetrics,
   ) {}
 
@@ -64,7 +64,7 @@ export class RedirectCallbackHandler implements OnModuleInit {
     if (!flow || typeof flow.s !== 'string' || flow.s !== query.get('state'))
       return fail(400, 'this sign-in was not started in this browser; open the page again');
     try {
-      const issued = await this.tokens.exchange(
+      const issued = await this.grants.exchange(
         {
           grant_type: 'authorization_code',
           code: query.get('code') ?? '',

@@ -6,7 +6,7 @@ import { FlowRepository } from '../flow/flow.repository';
 import { GrantRecord } from '../tokens/grant.record';
 import { GrantsRepository } from '../tokens/grants.repository';
 import { RevokedTokens } from '../tokens/revoked-tokens';
-import { TokenService } from '../tokens/token.service';
+import { TokenRevocation } from '../tokens/token-revocation';
 import { OAuthClientDto, OAuthMetricsDto, OAuthSessionDto, OAuthTokenDto, RevokedUserDto } from './oauth-admin.dto';
 
 /** The admin view of the authorization server: clients, grants ("sessions"), tokens, counts. */
@@ -15,7 +15,7 @@ export class OAuthAdminService {
   constructor(
     private readonly clients: ClientsService,
     private readonly grants: GrantsRepository,
-    private readonly tokens: TokenService,
+    private readonly revocation: TokenRevocation,
     private readonly flow: FlowRepository,
     private readonly revoked: RevokedTokens,
   ) {}
@@ -37,7 +37,7 @@ export class OAuthAdminService {
   /** Deletes the client and revokes every grant it holds. */
   async deleteClient(clientId: string): Promise<{ client_id: string; grants_revoked: number }> {
     if (!(await this.clients.delete(clientId))) throw NotFound(`OAuth client "${clientId}"`);
-    return { client_id: clientId, grants_revoked: await this.tokens.revokeClientGrants(clientId) };
+    return { client_id: clientId, grants_revoked: await this.revocation.revokeClientGrants(clientId) };
   }
 
   async sessions(filter: { user?: string; client_id?: string }): Promise<OAuthSessionDto[]> {
@@ -73,7 +73,7 @@ export class OAuthAdminService {
 
   async revokeSession(sessionId: string): Promise<OAuthSessionDto> {
     const [dto] = (await this.sessions({})).filter((s) => s.session_id === sessionId);
-    if (!dto || !(await this.tokens.revokeGrant(sessionId))) throw NotFound(`OAuth session "${sessionId}"`);
+    if (!dto || !(await this.revocation.revokeGrant(sessionId))) throw NotFound(`OAuth session "${sessionId}"`);
     return dto;
   }
 
@@ -83,7 +83,7 @@ export class OAuthAdminService {
     let accessTokens = 0;
     for (const g of grants) {
       accessTokens += activeAccess(g).length;
-      await this.tokens.revokeGrant(g.family_id);
+      await this.revocation.revokeGrant(g.family_id);
     }
     const loginSessions = await this.flow.deleteUserSessions(login);
     return {

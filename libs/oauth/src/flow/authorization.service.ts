@@ -10,7 +10,7 @@ import { requireS256Challenge } from '../protocol/pkce';
 import { redirectUriMatches } from '../protocol/redirect-uri';
 import { canonicalResources } from '../protocol/resource';
 import { grantableScopes, parseScope } from '../protocol/scopes';
-import { TokenService } from '../tokens/token.service';
+import { GrantExchange } from '../tokens/grant-exchange';
 import { FlowRepository, PENDING_TTL_SECONDS, sessionHash } from './flow.repository';
 import { AuthorizationRequestRecord, ConsentRequestRecord, OAuthUser } from './flow.records';
 import { ResourcePolicy } from './resource-policy';
@@ -33,7 +33,7 @@ export class AuthorizationService {
     private readonly clients: ClientsService,
     private readonly flow: FlowRepository,
     private readonly github: GithubLogin,
-    private readonly tokens: TokenService,
+    private readonly grants: GrantExchange,
     private readonly resources: ResourcePolicy,
     private readonly config: AppConfig,
   ) {}
@@ -193,7 +193,7 @@ export class AuthorizationService {
   }
 
   private async issueCode(request: AuthorizationRequestRecord, user: OAuthUser): Promise<FlowStep> {
-    const code = await this.tokens.issueCode(request, user);
+    const code = await this.grants.issueCode(request, user);
     return this.clientRedirect(request.redirect_uri, { code, state: request.state });
   }
 

@@ -2,74 +2,113 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { OAuthUser } from '../flow/flow.records';
 import { oauthError } from '../protocol/oauth-error';
-import { GithubStrategy } from './github.strategy';
 
-type Outcome = { redirect: string } | { user: OAuthUser } | { failure: string };
+/** Scopes asked of GitHub: the profile, and the e-mail addresses (for the primary one). */
+const GITHUB_SCOPES = 'read:user,user:email';
+/** How long one call to GitHub may take before the sign-in fails (GitHub answers in well under a second). */
+const GITHUB_TIMEOUT_MS = 10_000;
 
-interface StrategyActions {
-  redirect(url: string): void;
-  success(user: unknown): void;
-  fail(challenge?: unknown, status?: number): void;
-  error(error: Error): void;
-  pass(): void;
-  authenticate(req: unknown, options: Record<string, unknown>): void;
+interface GithubUserJson {
+  id?: number | string;
+  login?: string;
+  name?: string | null;
+  email?: string | null;
 }
 
 /**
- * Runs the passport GitHub strategy for one request and turns its outcome (redirect to GitHub,
- * authenticated user, failure) into a promise, the way passport's own middleware drives a strategy
- * (`Object.create(strategy)` plus the action functions) but without a session or Express response.
+ * GitHub's OAuth web flow as GitHub documents it (authorize URL, code for access token, `/user` and
+ * `/user/emails`), against GITHUB_BASE_URL / GITHUB_API_URL (github.com, GitHub Enterprise, or the
+ * test stand-in). The callback is `<issuer>/callback`; the flow state (our authorization request's
+ * id) is kept by AuthorizationService in Redis, so no session is involved. See docs/oauth.md, "Why
+ * not @nestjs/passport / passport".
  */
 @Injectable()
 export class GithubLogin {
-  constructor(
-    private readonly strategy: GithubStrategy,
-    private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly config: AppConfig) {}
 
   get configured(): boolean {
     return !!this.config.github.clientId && !!this.config.github.clientSecret;
   }
 
+  private get callbackUrl(): string {
+    return `${this.config.oauth.issuer}/callback`;
+  }
+
   /** The GitHub authorization URL for our flow `state`. */
-  async begin(state: string): Promise<string> {
-    this.assertConfigured();
-    const outcome = await this.run({ query: {}, headers: {} }, { state });
-    if ('redirect' in outcome) return outcome.redirect;
-    throw oauthError('server_error', 'the GitHub login could not start');
+  begin(state: string): Promise<string> {
+    const { baseUrl, clientId } = this.settings();
+    const params = new URLSearchParams({
+      response_type: 'code',
+      redirect_uri: this.callbackUrl,
+      scope: GITHUB_SCOPES,
+      state,
+      client_id: clientId,
+    });
+    return Promise.resolve(`${baseUrl}/login/oauth/authorize?${params.toString()}`);
   }
 
   /** Exchanges GitHub's code (callback query) for the user's identity. */
   async complete(query: Record<string, unknown>): Promise<OAuthUser> {
-    this.assertConfigured();
-    const outcome = await this.run({ query, headers: {} }, {});
-    if ('user' in outcome) return outcome.user;
-    throw oauthError('access_denied', 'failure' in outcome ? outcome.failure : 'GitHub did not sign the user in');
-  }
-
-  private assertConfigured(): void {
-    if (!this.configured)
-      throw oauthError('server_error', 'GitHub login is not configured (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET)');
-  }
-
-  private run(
-    req: { query: Record<string, unknown>; headers: Record<string, string> },
-    options: Record<string, unknown>,
-  ): Promise<Outcome> {
-    return new Promise((resolve, reject) => {
-      const s = Object.create(this.strategy) as StrategyActions;
-      s.redirect = (url) => resolve({ redirect: url });
-      s.success = (user) => resolve({ user: user as OAuthUser });
-      s.fail = (challenge) =>
-        resolve({
-          failure:
-            typeof challenge === 'object' && challenge && 'message' in challenge
-              ? String((challenge as { message: unknown }).message)
-              : 'GitHub login failed',
-        });
-      s.pass = () => resolve({ failure: 'GitHub login did not complete' });
-      s.error = (error) => reject(oauthError('server_error', `GitHub login failed: ${error.message}`));
-      s.authenticate(req, options);
+    const { baseUrl, apiUrl, clientId, clientSecret } = this.settings();
+    const code = typeof query.code === 'string' && query.code !== '' ? query.code : undefined;
+    if (!code) throw oauthError('access_denied', 'GitHub did not sign the user in');
+    const token = await this.call('Failed to obtain access token', `${baseUrl}/login/oauth/access_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        redirect_uri: this.callbackUrl,
+        client_id: clientId,
+        client_secret: clientSecret,
+        code,
+      }).toString(),
     });
+    // GitHub answers 200 with an `error` body for a bad code or client.
+    const accessToken = (token as { access_token?: unknown } | null)?.access_token;
+    if (typeof accessToken !== 'string' || !accessToken) throw failed('Failed to obtain access token');
+    const auth = { headers: { authorization: `Bearer ${accessToken}` } };
+    const user = (await this.call('Failed to fetch user profile', `${apiUrl}/user`, auth)) as GithubUserJson | null;
+    if (typeof user !== 'object' || user === null) throw failed('Failed to parse user profile');
+    const emails = await this.call('Failed to fetch user emails', `${apiUrl}/user/emails`, auth);
+    if (!Array.isArray(emails) || emails.length === 0) throw failed('Failed to fetch user emails');
+    const primary = (emails as { email?: unknown; primary?: unknown }[]).find((e) => e?.primary)?.email;
+    return {
+      id: String(user.id),
+      login: user.login ?? '',
+      name: user.name || undefined,
+      email: typeof primary === 'string' ? primary : (user.email ?? undefined),
+    };
+  }
+
+  private settings(): { baseUrl: string; apiUrl: string; clientId: string; clientSecret: string } {
+    const { baseUrl, apiUrl, clientId, clientSecret } = this.config.github;
+    if (!clientId || !clientSecret)
+      throw oauthError('server_error', 'GitHub login is not configured (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET)');
+    return { baseUrl, apiUrl, clientId, clientSecret };
+  }
+
+  /** One JSON call to GitHub; a network error, a timeout, a non-2xx answer or a non-JSON body fail with `what`. */
+  private async call(what: string, url: string, init: RequestInit): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        ...init,
+        headers: { accept: 'application/json', 'user-agent': 'mcp-https-proxy', ...init.headers },
+        signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS),
+      });
+    } catch {
+      throw failed(what);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw failed(what);
+    }
+    try {
+      return (await response.json()) as unknown;
+    } catch {
+      throw failed(what);
+    }
   }
 }
+
+const failed = (why: string) => oauthError('server_error', `GitHub login failed: ${why}`);

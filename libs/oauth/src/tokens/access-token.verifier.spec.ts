@@ -1,10 +1,11 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { AppConfig, parseEnvironment } from '@app/config';
 import { AccessTokenVerifier, VERIFIED_TOKENS_MAX } from './access-token.verifier';
-import * as jwt from './jwt';
-import { signRs256 } from './jwt';
+import { JwtService } from '@nestjs/jwt';
+import { AccessTokenJwt, accessTokenJwtOptions } from './jwt';
 import { RevokedTokens } from './revoked-tokens';
 import { OAuthSigningKey, rsaThumbprint } from './signing-key';
+import { signRs256 } from './testing/sign-rs256';
 
 const ISSUER = 'https://auth.example.test';
 const RESOURCE_A = 'https://a.example.test/mcp';
@@ -23,7 +24,8 @@ describe('AccessTokenVerifier', () => {
   const key = new OAuthSigningKey(config);
   const revokedSet = new Set<string>();
   const revoked = { isRevoked: (jti: string) => revokedSet.has(jti) } as unknown as RevokedTokens;
-  const verifier = new AccessTokenVerifier(key, revoked, config);
+  const jwt = new AccessTokenJwt(new JwtService(accessTokenJwtOptions(key)));
+  const verifier = new AccessTokenVerifier(jwt, revoked, config);
   const now = Math.floor(Date.now() / 1000);
   const claims = {
     iss: ISSUER,
@@ -171,11 +173,11 @@ describe('AccessTokenVerifier', () => {
   });
 
   describe('cache of verified tokens', () => {
-    const fresh = () => new AccessTokenVerifier(key, revoked, config);
+    const fresh = () => new AccessTokenVerifier(jwt, revoked, config);
 
     it('verifies the signature once per token string and still answers each request on its own', () => {
       const v = fresh();
-      const spy = jest.spyOn(jwt, 'verifyRs256');
+      const spy = jest.spyOn(jwt, 'verify');
       try {
         const t = token({ jti: 'jti-cache-1' });
         for (let i = 0; i < 3; i++)
@@ -275,9 +277,7 @@ describe('AccessTokenVerifier', () => {
 
     it('is bounded: the oldest token goes first', () => {
       const v = fresh();
-      const spy = jest
-        .spyOn(jwt, 'verifyRs256')
-        .mockImplementation((t: string) => ({ payload: { ...claims, jti: t } }));
+      const spy = jest.spyOn(jwt, 'verify').mockImplementation((t: string) => ({ payload: { ...claims, jti: t } }));
       try {
         for (let i = 0; i <= VERIFIED_TOKENS_MAX; i++)
           expect(v.verify(`t${i}`, { resource: RESOURCE_A })).toMatchObject({ allowed: true });

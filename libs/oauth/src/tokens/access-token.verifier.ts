@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { canonicalResource } from '../protocol/resource';
-import { AccessTokenClaims, verifyRs256 } from './jwt';
+import { AccessTokenClaims, AccessTokenJwt } from './jwt';
 import { RevokedTokens } from './revoked-tokens';
-import { OAuthSigningKey } from './signing-key';
 
 export interface AccessRequirements {
   /**
@@ -46,7 +45,7 @@ interface VerifiedToken {
  * `exp`, `aud` against the resource, not revoked (in-memory list, see RevokedTokens), scopes, and
  * user allowlist. Meant for the dispatcher's forward-auth and `/verify`.
  *
- * The expensive part (RSA signature, base64/JSON decoding) is done once per token: a token that
+ * The expensive part (AccessTokenJwt: RSA signature, base64/JSON decoding) is done once per token: a token that
  * passed it is remembered by its exact string (so the same bytes, signature included) in a bounded
  * map, VERIFIED_TOKENS_MAX entries, oldest evicted first. The signing key and issuer are fixed for
  * the process, so a remembered verdict cannot go stale on them. Everything that can change, or
@@ -62,7 +61,7 @@ export class AccessTokenVerifier {
   private readonly canonical = new Map<string, string>();
 
   constructor(
-    private readonly key: OAuthSigningKey,
+    private readonly jwt: AccessTokenJwt,
     private readonly revoked: RevokedTokens,
     config: AppConfig,
   ) {
@@ -133,7 +132,7 @@ export class AccessTokenVerifier {
 
   /** The per-token checks: signature, header, issuer, claim types (not expiry: that depends on `now`). */
   private check(token: string): VerifiedToken | { problem: string } {
-    const checked = verifyRs256(token, this.key.publicKey, this.key.kid);
+    const checked = this.jwt.verify(token);
     if ('problem' in checked) {
       const why = {
         malformed: 'the token is not a well-formed JWT',

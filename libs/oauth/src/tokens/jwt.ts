@@ -1,4 +1,6 @@
-import { createSign, createVerify, KeyObject } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { JsonWebTokenError, JwtModuleOptions, JwtSecretRequestType, JwtService } from '@nestjs/jwt';
+import { OAuthSigningKey } from './signing-key';
 
 /** The claims of our access tokens. */
 export interface AccessTokenClaims {
@@ -16,48 +18,72 @@ export interface AccessTokenClaims {
   email?: string;
 }
 
-export function signRs256(claims: object, key: KeyObject, kid: string): string {
-  const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid })).toString('base64url');
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  const signature = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(key).toString('base64url');
-  return `${header}.${payload}.${signature}`;
-}
-
 export type JwtProblem = 'malformed' | 'algorithm' | 'key' | 'signature';
 
+/** Thrown by the key lookup for a `kid` that is not ours; reported as the `key` problem. */
+class UnknownSigningKey extends Error {}
+
 /**
- * Checks the compact JWS strictly: three base64url parts, header `alg` exactly RS256 (so `none` and
- * HS256 signed with the public key are refused before any crypto), `kid` ours, RSA-SHA256 signature.
- * Returns the payload or the reason it was refused.
+ * JwtModule options for our access tokens: RS256 pinned both ways, header `{ alg, typ: at+jwt, kid }`,
+ * the verifying key chosen by the token's `kid` (OAuthSigningKey.publicKeyFor). Expiry is checked by
+ * the callers against their own clock (the verifier caches verdicts and re-checks `exp` per request).
  */
-export function verifyRs256(
-  token: string,
-  key: KeyObject,
-  kid: string,
-): { payload: Record<string, unknown> } | { problem: JwtProblem } {
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || !parts[2])
-    return { problem: 'malformed' };
-  let header: Record<string, unknown>;
-  let payload: unknown;
-  try {
-    header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as Record<string, unknown>;
-    payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-  } catch {
-    return { problem: 'malformed' };
+export function accessTokenJwtOptions(key: OAuthSigningKey): JwtModuleOptions {
+  return {
+    secretOrKeyProvider: (type, token) => {
+      if (type === JwtSecretRequestType.SIGN) return key.privateKey;
+      const header = headerOf(token);
+      // A foreign alg is left to the algorithms pin, so it is refused as such before its kid.
+      if (header?.alg !== 'RS256') return key.publicKey;
+      const publicKey = key.publicKeyFor(header.kid);
+      if (!publicKey) throw new UnknownSigningKey();
+      return publicKey;
+    },
+    signOptions: { algorithm: 'RS256', keyid: key.kid, header: { alg: 'RS256', typ: 'at+jwt' } },
+    verifyOptions: { algorithms: ['RS256'], ignoreExpiration: true },
+  };
+}
+
+/**
+ * Signs and checks the compact JWS of our access tokens through JwtService. `verify` answers the
+ * payload, or why the token was refused: `malformed` (not three base64url parts, no signature, not
+ * JSON, payload not an object), `algorithm` (anything but RS256: `none`, HS256 keyed with the
+ * public key), `key` (a `kid` we do not have), `signature`. Claims are the callers' to check.
+ */
+@Injectable()
+export class AccessTokenJwt {
+  constructor(private readonly jwt: JwtService) {}
+
+  sign(claims: AccessTokenClaims): string {
+    return this.jwt.sign(claims);
   }
-  if (
-    typeof header !== 'object' ||
-    header === null ||
-    typeof payload !== 'object' ||
-    payload === null ||
-    Array.isArray(payload)
-  )
-    return { problem: 'malformed' };
-  if (header.alg !== 'RS256') return { problem: 'algorithm' };
-  if (header.kid !== kid) return { problem: 'key' };
-  const ok = createVerify('RSA-SHA256')
-    .update(`${parts[0]}.${parts[1]}`)
-    .verify(key, Buffer.from(parts[2], 'base64url'));
-  return ok ? { payload: payload as Record<string, unknown> } : { problem: 'signature' };
+
+  verify(token: string): { payload: Record<string, unknown> } | { problem: JwtProblem } {
+    let payload: unknown;
+    try {
+      payload = this.jwt.verify<object>(token);
+    } catch (error) {
+      return { problem: problemOf(error) };
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { problem: 'malformed' };
+    return { payload: payload as Record<string, unknown> };
+  }
+}
+
+function problemOf(error: unknown): JwtProblem {
+  if (error instanceof UnknownSigningKey) return 'key';
+  if (error instanceof JsonWebTokenError && error.message === 'invalid algorithm') return 'algorithm';
+  if (error instanceof JsonWebTokenError && error.message === 'invalid signature') return 'signature';
+  return 'malformed';
+}
+
+/** The JOSE header of a compact token, or undefined when it does not decode to an object. */
+function headerOf(token: unknown): { alg?: unknown; kid?: unknown } | undefined {
+  if (typeof token !== 'string') return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null ? header : undefined;
+  } catch {
+    return undefined;
+  }
 }

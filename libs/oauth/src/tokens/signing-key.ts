@@ -45,4 +45,9 @@ export class OAuthSigningKey {
     const { n, e } = this.publicKey.export({ format: 'jwk' });
     this.jwk = { kty: 'RSA', n: n!, e: e!, kid: this.kid, use: 'sig', alg: 'RS256' };
   }
+
+  /** The public key a token's `kid` names: ours, or none (there is one key; no rotation). */
+  publicKeyFor(kid: unknown): KeyObject | undefined {
+    return kid === this.kid ? this.publicKey : undefined;
+  }
 }

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppConfig } from '@app/config';
 import { OAuthUser } from '../flow/flow.records';
-import { AccessTokenClaims, signRs256 } from './jwt';
-import { OAuthSigningKey } from './signing-key';
+import { AccessTokenClaims, AccessTokenJwt } from './jwt';
 
 export const REFRESH_TOKEN_PREFIX = 'rt_';
 export const CODE_PREFIX = 'ac_';
@@ -11,11 +10,11 @@ export const CODE_PREFIX = 'ac_';
 export const secretHash = (value: string) => createHash('sha256').update(value).digest('hex');
 export const newSecret = (prefix: string) => prefix + randomBytes(32).toString('base64url');
 
-/** Signs access tokens (RS256, our kid) with the configured lifetime. */
+/** Issues access tokens: our claims, the configured lifetime, signed by AccessTokenJwt (RS256, our kid). */
 @Injectable()
 export class TokenIssuer {
   constructor(
-    private readonly key: OAuthSigningKey,
+    private readonly jwt: AccessTokenJwt,
     private readonly config: AppConfig,
   ) {}
 
@@ -40,6 +39,6 @@ export class TokenIssuer {
       ...(user.name ? { name: user.name } : {}),
       ...(user.email ? { email: user.email } : {}),
     };
-    return { token: signRs256(claims, this.key.privateKey, this.key.kid), claims };
+    return { token: this.jwt.sign(claims), claims };
   }
 }

@@ -11,10 +11,8 @@ import { canonicalResources } from '../protocol/resource';
 import { parseScope } from '../protocol/scopes';
 import { GrantRecord } from './grant.record';
 import { GrantsRepository } from './grants.repository';
-import { verifyRs256 } from './jwt';
-import { RevokedTokens } from './revoked-tokens';
-import { OAuthSigningKey } from './signing-key';
 import { CODE_PREFIX, newSecret, REFRESH_TOKEN_PREFIX, secretHash, TokenIssuer } from './token-issuer';
+import { TokenRevocation } from './token-revocation';
 
 export interface TokenResponse {
   access_token: string;
@@ -28,18 +26,20 @@ export interface TokenResponse {
 type Body = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** The token endpoint's grants, revocation (RFC 7009) and introspection (RFC 7662). */
+/**
+ * The token endpoint's grants: issues the authorization code at the end of the browser flow, and
+ * exchanges codes and refresh tokens for access tokens (rotation, replay detection).
+ */
 @Injectable()
-export class TokenService {
-  private readonly logger = new Logger(TokenService.name);
+export class GrantExchange {
+  private readonly logger = new Logger(GrantExchange.name);
 
   constructor(
     private readonly clients: ClientsService,
     private readonly flow: FlowRepository,
     private readonly grants: GrantsRepository,
     private readonly issuer: TokenIssuer,
-    private readonly revoked: RevokedTokens,
-    private readonly key: OAuthSigningKey,
+    private readonly revocation: TokenRevocation,
     private readonly config: AppConfig,
   ) {}
 
@@ -87,7 +87,7 @@ export class TokenService {
     const { record } = redeemed;
     if (redeemed.reused) {
       // RFC 6749 §4.1.2: a code used twice revokes what it issued.
-      await this.revokeGrant(record.family_id);
+      await this.revocation.revokeGrant(record.family_id);
       this.logger.warn(`authorization code replayed for client ${record.client_id}; its grant was revoked`);
       throw oauthError('invalid_grant', 'the authorization code was already used');
     }
@@ -172,7 +172,7 @@ export class TokenService {
       case 'missing':
         throw oauthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
       case 'reused':
-        await this.revokeGrant(family);
+        await this.revocation.revokeGrant(family);
         this.logger.warn(
           `rotated refresh token replayed for client ${client.client_id}, user ${grant.user.login}; the grant was revoked`,
         );
@@ -196,94 +196,5 @@ export class TokenService {
     if (extra.length > 0)
       throw oauthError('invalid_target', `resource ${extra.join(' ')} was not authorised for this grant`);
     return asked;
-  }
-
-  /** Deletes the grant and revokes its unexpired access tokens. */
-  async revokeGrant(family: string): Promise<GrantRecord | null> {
-    const grant = await this.grants.delete(family);
-    if (grant) await this.revoked.revoke(Object.entries(grant.access).map(([jti, exp]) => ({ jti, exp })));
-    return grant;
-  }
-
-  /** Revokes every grant of a client (it was deleted); returns how many. */
-  async revokeClientGrants(clientId: string): Promise<number> {
-    const grants = await this.grants.list({ client_id: clientId });
-    for (const g of grants) await this.revokeGrant(g.family_id);
-    return grants.length;
-  }
-
-  /** RFC 7009: always 200 for a valid client; revokes a refresh token's whole grant, or one access token. */
-  async revoke(body: Body, authorization: string | undefined): Promise<void> {
-    const client = await this.clients.authenticate(body, authorization);
-    const token = str(body.token);
-    if (!token) throw oauthError('invalid_request', 'token is required');
-    if (token.startsWith(REFRESH_TOKEN_PREFIX) || body.token_type_hint === 'refresh_token') {
-      const family = await this.grants.familyOfRefresh(secretHash(token));
-      const grant = family ? await this.grants.find(family) : null;
-      if (grant && grant.client_id === client.client_id) {
-        await this.revokeGrant(grant.family_id);
-        return;
-      }
-    }
-    const checked = verifyRs256(token, this.key.publicKey, this.key.kid);
-    if ('payload' in checked) {
-      const { jti, exp, client_id } = checked.payload as { jti?: unknown; exp?: unknown; client_id?: unknown };
-      if (typeof jti === 'string' && typeof exp === 'number' && client_id === client.client_id)
-        await this.revoked.revoke([{ jti, exp }]);
-    }
-  }
-
-  /**
-   * RFC 7662. A confidential client sees its own tokens; `admin` callers (API token) see all.
-   * Anything unknown, expired, revoked or not visible is `{ active: false }`.
-   */
-  async introspect(
-    body: Body,
-    caller: { client?: OAuthClientRecord; admin?: boolean },
-  ): Promise<Record<string, unknown>> {
-    const token = str(body.token);
-    if (!token) throw oauthError('invalid_request', 'token is required');
-    const visible = (clientId: string) => caller.admin || caller.client?.client_id === clientId;
-    if (token.startsWith(REFRESH_TOKEN_PREFIX)) {
-      const family = await this.grants.familyOfRefresh(secretHash(token));
-      const grant = family ? await this.grants.find(family) : null;
-      const until = grant?.active[secretHash(token)];
-      if (!grant || until === undefined || (until !== 0 && until < Date.now()) || !visible(grant.client_id))
-        return { active: false };
-      return {
-        active: true,
-        token_type: 'refresh_token',
-        client_id: grant.client_id,
-        scope: grant.scopes.join(' '),
-        sub: grant.user.id,
-        username: grant.user.login,
-        iss: this.config.oauth.issuer,
-      };
-    }
-    const checked = verifyRs256(token, this.key.publicKey, this.key.kid);
-    if ('problem' in checked) return { active: false };
-    const c = checked.payload as Record<string, unknown>;
-    if (c.iss !== this.config.oauth.issuer || typeof c.exp !== 'number' || c.exp * 1000 <= Date.now())
-      return { active: false };
-    if (
-      typeof c.jti !== 'string' ||
-      this.revoked.isRevoked(c.jti) ||
-      typeof c.client_id !== 'string' ||
-      !visible(c.client_id)
-    )
-      return { active: false };
-    return {
-      active: true,
-      token_type: 'Bearer',
-      scope: c.scope,
-      client_id: c.client_id,
-      sub: c.sub,
-      username: c.login,
-      aud: c.aud,
-      iss: c.iss,
-      exp: c.exp,
-      iat: c.iat,
-      jti: c.jti,
-    };
   }
 }
