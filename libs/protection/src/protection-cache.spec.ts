@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { AppConfig, parseEnvironment } from '@app/config';
 import { AccessTokenVerifier, OAuthSigningKey, type RevokedTokens } from '@app/oauth';
 import { signRs256 } from '@app/oauth/tokens/jwt';
-import type { HostProtection, ProtectionCatalog } from './protection-catalog';
+import type { HostProtection, ProtectionCatalog } from '@app/resources/resource-catalog';
 import { ProtectionDecider } from './protection-decider';
 import { authConfigFrom } from './target-auth.config';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessTokenVerifier } from '@app/oauth';
-import { ProtectionCatalog, type HostProtection, type ServedResource } from './protection-catalog';
+import { ProtectionCatalog, type HostProtection, type ServedResource } from '@app/resources/resource-catalog';
 import { isExcludedPath, userAllowed } from './target-auth.config';
 
 /** CORS of protected resources (MCP clients in browsers): on metadata, challenges and preflights. */

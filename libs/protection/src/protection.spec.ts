@@ -1,7 +1,7 @@
 import type { AccessTokenVerifier, AccessDecision } from '@app/oauth';
-import type { ProtectionCatalog, HostProtection } from './protection-catalog';
+import type { ProtectionCatalog, HostProtection } from '@app/resources/resource-catalog';
 import { bearerCredentials, ProtectionDecider, readCookie, withoutCookie } from './protection-decider';
-import { resourceForMetadataPath } from './protected-resource-metadata';
+import { resourceForMetadataPath } from '@app/resources/protected-resource-metadata';
 import { authConfigFrom, authConfigOf, isExcludedPath, userAllowed } from './target-auth.config';
 import { forwardedRequest } from './verify.controller';
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from '@app/dispatcher';
 import { OAuthMetrics } from '@app/metrics';
 import { TokenService } from '@app/oauth';
-import { ProtectionCatalog } from './protection-catalog';
+import { ProtectionCatalog } from '@app/resources/resource-catalog';
 import { readCookie } from './protection-decider';
 import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
 import { flowCookieName, type RedirectFlow } from './target-auth.policy';

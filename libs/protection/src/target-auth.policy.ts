@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@app/config';
 import type { AuthDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
 import { canonicalHeaderName } from '@app/dispatcher/forwarded-headers';
-import type { HostProtection, ServedResource } from './protection-catalog';
+import type { HostProtection, ServedResource } from '@app/resources/resource-catalog';
 import {
   PREFLIGHT_HEADERS,
   ProtectionDecider,

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Auth, Authenticated, AuthContext } from '@app/tokens';
-import { ResourceDto, SetTargetResourceDto, TargetResourcesDeletedDto } from './dto/resource.dto';
+import { ResourceDto, SetTargetResourceDto, TargetResourcesDeletedDto } from '@app/resources/dto/resource.dto';
 import { TargetAuthDeletedDto, TargetAuthDto } from './dto/target-auth.dto';
-import { ResourcesService } from './resources.service';
+import { ResourcesService } from '@app/resources/resources.service';
 import { SetTargetAuthDto } from './dto/set-target-auth.dto';
 
 @ApiTags('proxy targets')

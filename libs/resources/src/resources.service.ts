@@ -15,15 +15,15 @@ import {
   TargetResourcesDeletedDto,
   UpdateResourceDto,
 } from './dto/resource.dto';
-import { TargetAuthDeletedDto, TargetAuthDto } from './dto/target-auth.dto';
+import { TargetAuthDeletedDto, TargetAuthDto } from '@app/protection/dto/target-auth.dto';
 import { requestTo } from './loopback-http';
-import { targetOrigin } from './protection-catalog';
+import { targetOrigin } from './resource-catalog';
 import { PRM_PATH } from './protected-resource-metadata';
 import { endpointOf, ResourceRecord } from './resource.record';
 import { ResourcesRepository } from './resources.repository';
 import { ResourceValidator } from './resource-validator';
-import { SetTargetAuthDto } from './dto/set-target-auth.dto';
-import { authConfigFrom, authConfigOf, REDIRECT_CALLBACK_PATH } from './target-auth.config';
+import { SetTargetAuthDto } from '@app/protection/dto/set-target-auth.dto';
+import { authConfigFrom, authConfigOf, REDIRECT_CALLBACK_PATH } from '@app/protection/target-auth.config';
 
 function canonical(uri: string, field = 'uri'): string {
   try {

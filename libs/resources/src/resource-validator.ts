@@ -5,9 +5,9 @@ import { type ProxyTargetRecord } from '@app/proxy-targets';
 import type { ResourceValidationDto, ValidationCheckDto } from './dto/resource.dto';
 import { requestTo } from './loopback-http';
 import { PRM_PATH } from './protected-resource-metadata';
-import { targetOrigin } from './protection-catalog';
+import { targetOrigin } from './resource-catalog';
 import { endpointOf, ResourceRecord } from './resource.record';
-import { authConfigOf } from './target-auth.config';
+import { authConfigOf } from '@app/protection/target-auth.config';
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',

@@ -5,7 +5,7 @@ import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets'
 import { ConfigBus } from '@app/redis';
 import { endpointOf, ResourceRecord } from './resource.record';
 import { ResourcesRepository } from './resources.repository';
-import { authConfigOf, type TargetAuthConfig } from './target-auth.config';
+import { authConfigOf, type TargetAuthConfig } from '@app/protection/target-auth.config';
 
 /** A resource as the data path serves it. */
 export interface ServedResource {

@@ -2,8 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '@app/config';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from '@app/dispatcher';
-import { ProtectionCatalog, type HostProtection, type ServedResource } from './protection-catalog';
-import { PREFLIGHT_HEADERS, RESOURCE_CORS_HEADERS } from './protection-decider';
+import { ProtectionCatalog, type HostProtection, type ServedResource } from './resource-catalog';
+import { PREFLIGHT_HEADERS, RESOURCE_CORS_HEADERS } from '@app/protection/protection-decider';
 
 export const PRM_PATH = '/.well-known/oauth-protected-resource';
 export const PRM_PRIORITY = 94;
