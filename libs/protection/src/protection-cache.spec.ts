@@ -2,9 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { AppConfig, parseEnvironment } from '@app/config';
 import { AccessTokenVerifier, OAuthSigningKey, type RevokedTokens } from '@app/oauth';
 import { signRs256 } from '@app/oauth/tokens/jwt';
-import type { HostProtection, ProtectionCatalog } from '@app/resources/resource-catalog';
+import type { ResourceCatalog } from '@app/resources';
 import { ProtectionDecider } from './protection-decider';
-import { authConfigFrom } from './target-auth.config';
+import { authConfigFrom, type HostProtection, type TargetAuthConfig } from './target-auth.config';
 
 /**
  * The decider remembers allowed tokens per resource view; these run it with the real verifier and
@@ -60,7 +60,7 @@ describe('ProtectionDecider: remembered decisions', () => {
     host: () => current,
     resourceFor: (h: HostProtection, path: string) =>
       h.resources.find((r) => path === r.endpoint || path.startsWith(`${r.endpoint}/`)),
-  } as unknown as ProtectionCatalog;
+  } as unknown as ResourceCatalog<TargetAuthConfig>;
   const verifier = new AccessTokenVerifier(key, revoked, config);
   const verify = jest.spyOn(verifier, 'verify');
   const request = (path: string, t: string) => ({

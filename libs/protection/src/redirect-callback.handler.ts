@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from '@app/dispatcher';
 import { OAuthMetrics } from '@app/metrics';
 import { TokenService } from '@app/oauth';
-import { ProtectionCatalog } from '@app/resources/resource-catalog';
+import { ResourceCatalog } from '@app/resources';
 import { readCookie } from './protection-decider';
-import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
+import { REDIRECT_CALLBACK_PATH, type TargetAuthConfig } from './target-auth.config';
 import { flowCookieName, type RedirectFlow } from './target-auth.policy';
 
 export const REDIRECT_CALLBACK_PRIORITY = 94;
@@ -22,7 +22,7 @@ export class RedirectCallbackHandler implements OnModuleInit {
 
   constructor(
     private readonly registry: PublicSurfaceRegistry,
-    private readonly catalog: ProtectionCatalog,
+    private readonly catalog: ResourceCatalog<TargetAuthConfig>,
     private readonly tokens: TokenService,
     private readonly metrics: OAuthMetrics,
   ) {}
