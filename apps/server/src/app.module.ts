@@ -13,9 +13,10 @@ import { MetricsModule } from '@app/metrics';
 import { PortsModule } from '@app/ports';
 import { ProxyTargetHostsModule, ProxyTargetsModule } from '@app/proxy-targets';
 import { OAuthModule } from '@app/oauth';
-import { ProtectionModule } from '@app/protection';
+import { ProtectionModule, TARGET_AUTH_SETTINGS } from '@app/protection';
 import { RedisModule } from '@app/redis';
 import { RequestLogModule } from '@app/request-log';
+import { ResourcesModule } from '@app/resources';
 import { RoutesModule } from '@app/routes';
 import { TokensModule } from '@app/tokens';
 import { WorkflowModule } from '@app/workflow';
@@ -48,6 +49,8 @@ export class AppModule {
         DockerModule,
         DashboardModule,
         OAuthModule,
+        // The registry reads the targets' auth settings through the protection module's reader (no import cycle).
+        ResourcesModule.register({ targetProtection: TARGET_AUTH_SETTINGS }),
         ProtectionModule,
         TokenDeletionCascadeModule,
       ],

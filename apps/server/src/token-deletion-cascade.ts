@@ -3,8 +3,8 @@ import { CertificateOwnership, CertificatesModule } from '@app/certificates';
 import { DockerModule, ServiceOwnership } from '@app/docker';
 import { InstanceOwnership, InstancesModule } from '@app/instances';
 import { PortOwnership, PortsModule } from '@app/ports';
-import { ProtectionModule, ResourceOwnership } from '@app/protection';
 import { ProxyTargetOwnership, ProxyTargetsModule } from '@app/proxy-targets';
+import { ResourceOwnership } from '@app/resources';
 import { RouteOwnership, RoutesModule } from '@app/routes';
 import { OWNED_RESOURCE_KINDS, OwnedResourceKind } from '@app/tokens';
 
@@ -33,18 +33,13 @@ const DELETION_ORDER = [
   CertificateOwnership,
 ];
 
-/** Provides OWNED_RESOURCE_KINDS to the tokens module. Global: the tokens module sits below every module it lists. */
+/**
+ * Provides OWNED_RESOURCE_KINDS to the tokens module. Global: the tokens module sits below every module it lists.
+ * ResourceOwnership comes from the (global) ResourcesModule that app.module registers.
+ */
 @Global()
 @Module({
-  imports: [
-    ProtectionModule,
-    DockerModule,
-    RoutesModule,
-    ProxyTargetsModule,
-    InstancesModule,
-    PortsModule,
-    CertificatesModule,
-  ],
+  imports: [DockerModule, RoutesModule, ProxyTargetsModule, InstancesModule, PortsModule, CertificatesModule],
   providers: [
     {
       provide: OWNED_RESOURCE_KINDS,

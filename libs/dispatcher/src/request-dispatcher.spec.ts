@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppConfig, parseEnvironment } from '@app/config';
@@ -194,5 +195,64 @@ describe('RequestDispatcher', () => {
       hostOf('a b'),
       hostOf('a:b:c'),
     ]).toEqual(['a.test', '[::1]', 'x.test', null, null, null]);
+  });
+});
+
+describe('RequestDispatcher without an auth policy (TARGET_AUTH_POLICY not provided)', () => {
+  const open: ProxyTargetRecord = { ...target, hostname: 'open.test', auth: null };
+  const registry = new PublicSurfaceRegistry();
+  const store = { current: new RoutingTable([target, open], [], []) } as unknown as RoutingTableStore;
+  const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_dispatcher_spec_0123' }));
+  const engine = new RecordingEngine();
+  const forwarded: string[] = [];
+  const forward = engine.forward.bind(engine);
+  engine.forward = (req, res, upstream) => (
+    forwarded.push(`${upstream.url.host} ${req.url}`),
+    forward(req, res, upstream)
+  );
+  const errors: unknown[] = [];
+  const dispatcher = new RequestDispatcher(config, registry, store, engine);
+  const server = http.createServer((req, res) => dispatcher.handle(req, res));
+  let port: number;
+
+  beforeAll(async () => {
+    jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => void errors.push(message));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const get = (host: string, path: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path, headers: { host, ...headers }, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
+
+  it('refuses a target with auth settings (503, never forwarded) and logs it once', async () => {
+    const first = await get('app.test', '/private', { authorization: 'Bearer good' });
+    const second = await get('app.test', '/private');
+    expect([first.status, first.body, second.status]).toEqual([
+      503,
+      '503 Service Unavailable: app.test needs authentication, which this server cannot check\n',
+      503,
+    ]);
+    expect(forwarded).toEqual([]);
+    expect(errors).toEqual([
+      'no auth policy is provided (TARGET_AUTH_POLICY): requests to targets with auth settings are refused with 503',
+    ]);
+  });
+
+  it('still forwards a target without auth settings', async () => {
+    const res = await get('open.test', '/page');
+    expect(res.status).toBe(200);
+    expect(forwarded).toEqual(['10.0.0.1:8080 /page']);
   });
 });

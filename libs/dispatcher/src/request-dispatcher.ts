@@ -93,6 +93,7 @@ export class RequestDispatcher {
   private readonly drain: DrainLimits;
   /** Set only when FORWARDED_TRUSTED_CIDRS names balancers: without it, no request does any extra work. */
   private readonly forwarded?: ForwardedHeaderTrust;
+  private missingPolicyReported = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -313,8 +314,13 @@ export class RequestDispatcher {
     if (!resolved.upstream)
       return { kind: 'respond', status: 502, message: resolved.problem ?? 'no backend for this request' };
 
-    if (!this.authPolicy)
-      return { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
+    if (!this.authPolicy) {
+      if (resolved.target.auth == null)
+        return { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
+      // A target with auth settings and nothing to enforce them: refused, never forwarded unauthenticated.
+      this.reportMissingPolicy();
+      return { kind: 'respond', status: 503, message: `${host} needs authentication, which this server cannot check` };
+    }
     const decided = (d: AuthDecision): Prepared => {
       if (d.identity) exchange.identity = d.identity;
       if (d.action === 'respond')
@@ -337,6 +343,14 @@ export class RequestDispatcher {
         : { kind: 'forward', upstream: this.upstream(req, resolved, info, {}, upgrade, exchange) };
     const decision = this.authPolicy.decide(req, resolved, info);
     return decision instanceof Promise ? decision.then(decided) : decided(decision);
+  }
+
+  private reportMissingPolicy(): void {
+    if (this.missingPolicyReported) return;
+    this.missingPolicyReported = true;
+    this.logger.error(
+      'no auth policy is provided (TARGET_AUTH_POLICY): requests to targets with auth settings are refused with 503',
+    );
   }
 
   private upstream(

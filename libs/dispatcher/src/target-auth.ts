@@ -19,8 +19,8 @@ export type AuthDecision =
 
 /**
  * Per-request auth policy, called before forwarding (HTTP and WebSocket) unless the matched route
- * says `bypass_auth`. The OAuth module provides it (`TARGET_AUTH_POLICY`); without one, everything
- * is forwarded. Headers in `setHeaders` are added after the client's identity headers were removed.
+ * says `bypass_auth`. The protection module provides it (`TARGET_AUTH_POLICY`); without one, a
+ * target with auth settings is refused (503, fail closed) and only targets without them are forwarded. Headers in `setHeaders` are added after the client's identity headers were removed.
  * `identity` (the OAuth user and client the token belongs to, when known) goes into the request log
  * as `auth_user` / `oauth_client_id`.
  */

@@ -1,8 +1,11 @@
 export { ProtectionCoreModule, ProtectionModule } from './protection.module';
-export { ProtectionCatalog, targetOrigin, type HostProtection, type ServedResource } from './protection-catalog';
-export { ResourceOwnership } from './resource-ownership';
 export { ProtectionDecider, type ProtectedRequest, type ProtectionOutcome } from './protection-decider';
-export { PRM_PATH, protectedResourceMetadata } from './protected-resource-metadata';
-export { authConfigOf, type TargetAuthConfig, type AuthMode } from './target-auth.config';
+export {
+  authConfigOf,
+  TARGET_AUTH_SETTINGS,
+  type AuthMode,
+  type HostProtection,
+  type TargetAuthConfig,
+} from './target-auth.config';
 export { forwardedRequest } from './verify.controller';
 export { PROXY_CLEANUP_GROUP, ProxyCleanupWorker } from './proxy-cleanup.worker';

@@ -4,9 +4,9 @@ import { AppConfig, parseEnvironment } from '@app/config';
 import { AccessTokenVerifier, OAuthSigningKey, type RevokedTokens } from '@app/oauth';
 import { AccessTokenJwt, accessTokenJwtOptions } from '@app/oauth/tokens/jwt';
 import { signRs256 } from '@app/oauth/tokens/testing/sign-rs256';
-import type { HostProtection, ProtectionCatalog } from './protection-catalog';
+import type { ResourceCatalog } from '@app/resources';
 import { ProtectionDecider } from './protection-decider';
-import { authConfigFrom } from './target-auth.config';
+import { authConfigFrom, type HostProtection, type TargetAuthConfig } from './target-auth.config';
 
 /**
  * The decider remembers allowed tokens per resource view; these run it with the real verifier and
@@ -62,7 +62,7 @@ describe('ProtectionDecider: remembered decisions', () => {
     host: () => current,
     resourceFor: (h: HostProtection, path: string) =>
       h.resources.find((r) => path === r.endpoint || path.startsWith(`${r.endpoint}/`)),
-  } as unknown as ProtectionCatalog;
+  } as unknown as ResourceCatalog<TargetAuthConfig>;
   const verifier = new AccessTokenVerifier(
     new AccessTokenJwt(new JwtService(accessTokenJwtOptions(key))),
     revoked,

@@ -1,20 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { isB64Token, readCookie, uncheckedBearerToken } from '@app/http';
 import { AccessTokenVerifier } from '@app/oauth';
-import { ProtectionCatalog, type HostProtection, type ServedResource } from './protection-catalog';
-import { isExcludedPath, userAllowed } from './target-auth.config';
-
-/** CORS of protected resources (MCP clients in browsers): on metadata, challenges and preflights. */
-export const RESOURCE_CORS_HEADERS: Record<string, string> = {
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'WWW-Authenticate, Mcp-Session-Id',
-};
-export const PREFLIGHT_HEADERS: Record<string, string> = {
-  ...RESOURCE_CORS_HEADERS,
-  'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-  'access-control-allow-headers': 'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id',
-  'access-control-max-age': '86400',
-};
+import { RESOURCE_CORS_HEADERS, ResourceCatalog, type ServedResource } from '@app/resources';
+import { isExcludedPath, userAllowed, type HostProtection, type TargetAuthConfig } from './target-auth.config';
 
 /** One request to a protected hostname, as the dispatcher or a forward-auth caller describes it. */
 export interface ProtectedRequest {
@@ -50,7 +38,25 @@ export type ProtectionOutcome =
     }
   /** Redirect mode: a browser without a (valid) session goes through the sign-in. */
   | { kind: 'login'; resource: ServedResource }
-  | { kind: 'deny'; status: 400 | 401 | 403; error: string; description: string; headers: Record<string, string> };
+  | {
+      kind: 'deny';
+      /** 503: the target's stored auth settings are unreadable. */
+      status: 400 | 401 | 403 | 503;
+      error: string;
+      description: string;
+      headers: Record<string, string>;
+    };
+
+/** The answer to every request for a host whose stored auth settings cannot be read (fail closed). */
+export function unreadableSettings(protection: HostProtection): ProtectionOutcome & { kind: 'deny' } {
+  return {
+    kind: 'deny',
+    status: 503,
+    error: 'temporarily_unavailable',
+    description: `the auth settings of ${protection.hostname} are unreadable: every request is refused until they are set again`,
+    headers: { 'cache-control': 'no-store' },
+  };
+}
 
 /** `Bearer key="value", ...` with quotes and backslashes escaped (RFC 9110 quoted-string). */
 function challenge(params: Record<string, string | undefined>): string {
@@ -92,7 +98,7 @@ export class ProtectionDecider {
   private readonly allowedTokens = new WeakMap<object, Map<string, AllowedToken>>();
 
   constructor(
-    private readonly catalog: ProtectionCatalog,
+    private readonly catalog: ResourceCatalog<TargetAuthConfig>,
     private readonly verifier: AccessTokenVerifier,
   ) {}
 
@@ -106,6 +112,7 @@ export class ProtectionDecider {
   ): ProtectionOutcome {
     if (!protection) return { kind: 'unprotected' };
     const { auth } = protection;
+    if (auth.unreadable !== undefined) return unreadableSettings(protection);
     if (request.method === 'OPTIONS' && request.preflight !== false) return { kind: 'preflight' };
     if (isExcludedPath(request.path, auth.excluded_paths)) return { kind: 'allow', identity: {}, authenticated: false };
 

@@ -4,51 +4,35 @@ import { OAuthModule } from '@app/oauth';
 import { ProxyTargetsModule } from '@app/proxy-targets';
 import { TokensModule } from '@app/tokens';
 import { AuthHostnameHandler } from './auth-hostname.handler';
-import { ProtectedResourceMetadataHandler } from './protected-resource-metadata';
-import { ProxyCleanupWorker } from './proxy-cleanup.worker';
-import { ProtectionCatalog } from './protection-catalog';
 import { ProtectionDecider } from './protection-decider';
+import { ProxyCleanupWorker } from './proxy-cleanup.worker';
 import { RedirectCallbackHandler } from './redirect-callback.handler';
-import { ResourceOwnership } from './resource-ownership';
-import { ResourceValidator } from './resource-validator';
-import { ResourcesController } from './resources.controller';
-import { ResourcesRepository } from './resources.repository';
-import { ResourcesService } from './resources.service';
-import { TargetProtectionController } from './target-protection.controller';
+import { TargetAuthService } from './target-auth.service';
 import { ProtectionPolicy } from './target-auth.policy';
+import { TargetProtectionController } from './target-protection.controller';
 import { VerifyController } from './verify.controller';
 
 /**
- * The in-memory protection view and the dispatcher's auth policy. Global so that the dispatcher
- * module sees TARGET_AUTH_POLICY without importing this one.
+ * The dispatcher's auth policy and the decider behind it. Global so that the dispatcher module sees
+ * TARGET_AUTH_POLICY without importing this one. The resource catalog comes from the (global)
+ * ResourcesModule.
  */
 @Global()
 @Module({
-  imports: [OAuthModule, ProxyTargetsModule],
-  providers: [
-    ResourcesRepository,
-    ProtectionCatalog,
-    ProtectionDecider,
-    ProtectionPolicy,
-    { provide: TARGET_AUTH_POLICY, useExisting: ProtectionPolicy },
-  ],
-  exports: [TARGET_AUTH_POLICY, ProtectionCatalog, ProtectionDecider, ResourcesRepository],
+  imports: [OAuthModule],
+  providers: [ProtectionDecider, ProtectionPolicy, { provide: TARGET_AUTH_POLICY, useExisting: ProtectionPolicy }],
+  exports: [TARGET_AUTH_POLICY, ProtectionDecider],
 })
 export class ProtectionCoreModule {}
 
-/** Protection of proxy targets (issue 5), the resource registry (issue 8), the cleanup after a deleted target (issue 6, `proxy-cleanup` workflow group), /verify, the auth hostname and resource metadata on the public listeners. */
+/**
+ * Protection of proxy targets (issue 5): the `/auth` sub-resource, `/verify`, redirect mode's
+ * callback and the auth hostname on the public listeners, and the cleanup after a deleted target
+ * (issue 6, `proxy-cleanup` workflow group). Sits above the ResourcesModule, which it reads.
+ */
 @Module({
   imports: [ProtectionCoreModule, OAuthModule, ProxyTargetsModule, TokensModule, DispatcherModule],
-  controllers: [TargetProtectionController, ResourcesController, VerifyController],
-  providers: [
-    ResourcesService,
-    ResourceValidator,
-    ProxyCleanupWorker,
-    AuthHostnameHandler,
-    ProtectedResourceMetadataHandler,
-    RedirectCallbackHandler,
-    ResourceOwnership,
-  ],
-  exports: [ResourceOwnership],
+  controllers: [TargetProtectionController, VerifyController],
+  providers: [TargetAuthService, ProxyCleanupWorker, AuthHostnameHandler, RedirectCallbackHandler],
 })
 export class ProtectionModule {}

@@ -1,8 +1,14 @@
 import type { AccessTokenVerifier, AccessDecision } from '@app/oauth';
-import type { ProtectionCatalog, HostProtection } from './protection-catalog';
+import type { ResourceCatalog } from '@app/resources';
 import { ProtectionDecider } from './protection-decider';
-import { resourceForMetadataPath } from './protected-resource-metadata';
-import { authConfigFrom, authConfigOf, isExcludedPath, userAllowed } from './target-auth.config';
+import {
+  authConfigFrom,
+  authConfigOf,
+  isExcludedPath,
+  userAllowed,
+  type HostProtection,
+  type TargetAuthConfig,
+} from './target-auth.config';
 import { forwardedRequest } from './verify.controller';
 
 const protection = (overrides: Record<string, unknown> = {}): HostProtection => ({
@@ -26,7 +32,7 @@ function decider(p: HostProtection, verdict: AccessDecision, seen: unknown[] = [
     host: () => p,
     resourceFor: (h: HostProtection, path: string) =>
       h.resources.find((r) => r.endpoint === '' || path === r.endpoint || path.startsWith(`${r.endpoint}/`)),
-  } as unknown as ProtectionCatalog;
+  } as unknown as ResourceCatalog<TargetAuthConfig>;
   const verifier = { verify: (...args: unknown[]) => (seen.push(args), verdict) } as unknown as AccessTokenVerifier;
   return new ProtectionDecider(catalog, verifier);
 }
@@ -73,6 +79,27 @@ describe('target auth settings', () => {
     });
   });
 
+  it('reads a malformed stored slot as unreadable and protected, never as "anyone" or "auth off"', () => {
+    expect(authConfigOf({ enabled: true, required_users: ['alice'] })?.unreadable).toBeUndefined();
+    expect(authConfigOf({ enabled: true, mode: 'bogus', header_prefix: 'bad prefix!' })).toMatchObject({
+      enabled: true,
+      unreadable: 'mode is not one of forward, redirect, passthrough; header_prefix is not a valid value',
+    });
+    expect(authConfigOf({ enabled: true, required_users: 'alice' })).toMatchObject({
+      enabled: true,
+      unreadable: 'required_users is not a list of strings',
+    });
+    expect(authConfigOf({ enabled: 'yes' })).toMatchObject({ enabled: true, unreadable: 'enabled is not a boolean' });
+    expect(authConfigOf({ enabled: false, required_emails: [1] })).toMatchObject({
+      enabled: true,
+      unreadable: 'required_emails is not a list of strings',
+    });
+    expect(authConfigOf('on' as unknown as Record<string, unknown>)).toMatchObject({
+      enabled: true,
+      unreadable: 'the slot is not an object',
+    });
+  });
+
   it('excludes path prefixes on segment boundaries', () => {
     expect(isExcludedPath('/health', ['/health'])).toBe(true);
     expect(isExcludedPath('/health/live', ['/health'])).toBe(true);
@@ -93,6 +120,27 @@ describe('target auth settings', () => {
 });
 
 describe('ProtectionDecider', () => {
+  it('refuses every request, preflight and excluded paths too, when the settings are unreadable', () => {
+    const seen: unknown[] = [];
+    const broken: HostProtection = {
+      ...protection({ excluded_paths: ['/public/'] }),
+      auth: { ...authConfigFrom({ excluded_paths: ['/public/'] }, 'a'), unreadable: 'mode is not one of forward' },
+    };
+    const d = decider(broken, allowed, seen);
+    const refused = {
+      kind: 'deny',
+      status: 503,
+      error: 'temporarily_unavailable',
+      description:
+        'the auth settings of mcp.example.test are unreadable: every request is refused until they are set again',
+      headers: { 'cache-control': 'no-store' },
+    };
+    expect(d.decide({ ...request, authorization: 'Bearer abc' })).toEqual(refused);
+    expect(d.decide({ ...request, method: 'OPTIONS' })).toEqual(refused);
+    expect(d.decide({ ...request, path: '/public/x' })).toEqual(refused);
+    expect(seen).toEqual([]);
+  });
+
   it('answers preflight before anything and lets excluded paths through anonymously', () => {
     const d = decider(protection({ excluded_paths: ['/public'] }), allowed);
     expect(d.decide({ ...request, method: 'OPTIONS' }).kind).toBe('preflight');
@@ -178,14 +226,6 @@ describe('ProtectionDecider', () => {
 });
 
 describe('helpers', () => {
-  it('picks the resource of a metadata path: path-inserted, or the root / only resource', () => {
-    const p = protection();
-    expect(resourceForMetadataPath(p, '/.well-known/oauth-protected-resource/mcp')?.endpoint).toBe('/mcp');
-    expect(resourceForMetadataPath(p, '/.well-known/oauth-protected-resource/mcp/')?.endpoint).toBe('/mcp');
-    expect(resourceForMetadataPath(p, '/.well-known/oauth-protected-resource/nope')).toBeUndefined();
-    expect(resourceForMetadataPath(p, '/.well-known/oauth-protected-resource')?.endpoint).toBe('/mcp');
-  });
-
   it('reads the original request of a forward-auth call from Traefik/Caddy, nginx or ?resource=', () => {
     expect(
       forwardedRequest(

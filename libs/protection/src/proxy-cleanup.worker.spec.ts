@@ -2,8 +2,7 @@ import type { ClientsService } from '@app/oauth';
 import type { ProxyTargetRecord, ProxyTargetsService } from '@app/proxy-targets';
 import type { EventBus, WorkflowEvent } from '@app/workflow';
 import { ProxyCleanupWorker } from './proxy-cleanup.worker';
-import type { ResourceRecord } from './resource.record';
-import type { ResourcesRepository } from './resources.repository';
+import type { ResourceRecord, ResourcesRepository } from '@app/resources';
 
 const resource = (id: string, proxyTarget: string, createdAt: string, updatedAt?: string): ResourceRecord => ({
   id,

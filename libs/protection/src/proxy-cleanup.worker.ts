@@ -2,8 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ClientsService } from '@app/oauth';
 import { PROXY_DELETED, ProxyTargetsService } from '@app/proxy-targets';
 import { EventBus, type WorkflowEvent } from '@app/workflow';
-import { ResourceRecord } from './resource.record';
-import { ResourcesRepository } from './resources.repository';
+import { ResourceRecord, ResourcesRepository } from '@app/resources';
 import { authConfigOf } from './target-auth.config';
 
 export const PROXY_CLEANUP_GROUP = 'proxy-cleanup';

@@ -4,8 +4,8 @@ import { PublicSurfaceRegistry, type PublicRequestInfo } from '@app/dispatcher';
 import { readCookie } from '@app/http';
 import { OAuthMetrics } from '@app/metrics';
 import { GrantExchange } from '@app/oauth';
-import { ProtectionCatalog } from './protection-catalog';
-import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
+import { ResourceCatalog } from '@app/resources';
+import { REDIRECT_CALLBACK_PATH, type TargetAuthConfig } from './target-auth.config';
 import { flowCookieName, type RedirectFlow } from './target-auth.policy';
 
 export const REDIRECT_CALLBACK_PRIORITY = 94;
@@ -22,7 +22,7 @@ export class RedirectCallbackHandler implements OnModuleInit {
 
   constructor(
     private readonly registry: PublicSurfaceRegistry,
-    private readonly catalog: ProtectionCatalog,
+    private readonly catalog: ResourceCatalog<TargetAuthConfig>,
     private readonly grants: GrantExchange,
     private readonly metrics: OAuthMetrics,
   ) {}

@@ -1,10 +1,11 @@
+import type { ProtectedHost, ProtectionSettings, TargetProtectionReader } from '@app/resources';
 import type { SetTargetAuthDto } from './dto/set-target-auth.dto';
 
 export const AUTH_MODES = ['forward', 'redirect', 'passthrough'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
 /** A proxy target's protection settings, stored in the target record's opaque `auth` slot. */
-export interface TargetAuthConfig {
+export interface TargetAuthConfig extends ProtectionSettings {
   enabled: boolean;
   /** The auth hostname (informational; the issuer is the server's own). */
   auth_proxy: string;
@@ -28,7 +29,15 @@ export interface TargetAuthConfig {
   forward_authorization: boolean;
   /** Redirect mode: the OAuth client the proxy signs browsers in with (registered when the mode is set). */
   redirect_client_id?: string;
+  /**
+   * Set when the stored slot cannot be read (what is wrong with it): the target then counts as
+   * protected and every request to it is refused until the settings are set again (fail closed).
+   */
+  unreadable?: string;
 }
+
+/** A protected hostname as the protection module sees it (the resources module's view, with these settings). */
+export type HostProtection = ProtectedHost<TargetAuthConfig>;
 
 /** Where the authorization server sends browsers back to in redirect mode, on the target's own host. */
 export const HEADER_PREFIX = /^[A-Za-z0-9-]{1,40}$/;
@@ -55,28 +64,66 @@ export function authConfigFrom(input: SetTargetAuthDto, authHostname: string): T
   };
 }
 
-/** The stored `auth` slot read back (tolerant: unknown or missing fields take their defaults). */
+/**
+ * The stored `auth` slot read back. Missing fields take their defaults (records written before a
+ * field existed); a field that is present but malformed (wrong type, unknown mode, bad prefix) or
+ * a slot that is not an object makes the settings unreadable: the target stays protected and
+ * refuses every request, instead of reading the broken value as "anyone" or "auth off".
+ */
 export function authConfigOf(slot: Record<string, unknown> | null | undefined): TargetAuthConfig | null {
-  if (!slot || typeof slot !== 'object') return null;
-  const s = slot as Partial<TargetAuthConfig>;
-  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-  return {
-    enabled: s.enabled === true,
-    auth_proxy: typeof s.auth_proxy === 'string' ? s.auth_proxy : '',
-    mode: AUTH_MODES.includes(s.mode as AuthMode) ? (s.mode as AuthMode) : 'forward',
-    required_users: strings(s.required_users),
-    required_emails: strings(s.required_emails),
-    allowed_scopes: strings(s.allowed_scopes),
-    allowed_audiences: strings(s.allowed_audiences),
-    excluded_paths: strings(s.excluded_paths),
-    pass_headers: s.pass_headers !== false,
-    header_prefix:
-      typeof s.header_prefix === 'string' && HEADER_PREFIX.test(s.header_prefix) ? s.header_prefix : 'X-Auth-',
-    cookie_name: typeof s.cookie_name === 'string' && COOKIE.test(s.cookie_name) ? s.cookie_name : 'proxy_session',
-    forward_authorization: s.forward_authorization === true,
-    ...(typeof s.redirect_client_id === 'string' ? { redirect_client_id: s.redirect_client_id } : {}),
+  if (slot === null || slot === undefined) return null;
+  const problems: string[] = [];
+  const s = (typeof slot === 'object' && !Array.isArray(slot) ? slot : {}) as Record<string, unknown>;
+  if (s !== slot) problems.push('the slot is not an object');
+  const has = (field: string) => s[field] !== undefined;
+  const flag = (field: string, fallback: boolean): boolean => {
+    if (!has(field)) return fallback;
+    if (typeof s[field] === 'boolean') return s[field];
+    problems.push(`${field} is not a boolean`);
+    return fallback;
   };
+  const strings = (field: string): string[] => {
+    const v = s[field];
+    if (!has(field)) return [];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    problems.push(`${field} is not a list of strings`);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  };
+  const text = (field: string, fallback: string, pattern?: RegExp): string => {
+    const v = s[field];
+    if (!has(field)) return fallback;
+    if (typeof v === 'string' && (!pattern || pattern.test(v))) return v;
+    problems.push(`${field} is not ${pattern ? 'a valid value' : 'a string'}`);
+    return fallback;
+  };
+  const mode =
+    has('mode') && !AUTH_MODES.includes(s.mode as AuthMode) ? undefined : ((s.mode as AuthMode) ?? 'forward');
+  if (!mode) problems.push(`mode is not one of ${AUTH_MODES.join(', ')}`);
+  const config: TargetAuthConfig = {
+    enabled: flag('enabled', false),
+    auth_proxy: text('auth_proxy', ''),
+    mode: mode ?? 'forward',
+    required_users: strings('required_users'),
+    required_emails: strings('required_emails'),
+    allowed_scopes: strings('allowed_scopes'),
+    allowed_audiences: strings('allowed_audiences'),
+    excluded_paths: strings('excluded_paths'),
+    pass_headers: flag('pass_headers', true),
+    header_prefix: text('header_prefix', 'X-Auth-', HEADER_PREFIX),
+    cookie_name: text('cookie_name', 'proxy_session', COOKIE),
+    forward_authorization: flag('forward_authorization', false),
+  };
+  if (has('redirect_client_id')) {
+    const client = text('redirect_client_id', '');
+    if (client) config.redirect_client_id = client;
+  }
+  return problems.length === 0 ? config : { ...config, enabled: true, unreadable: problems.join('; ') };
 }
+
+/** The reader the resources module is registered with (`ResourcesModule.register`). */
+export const TARGET_AUTH_SETTINGS: TargetProtectionReader<TargetAuthConfig> = {
+  settingsOf: (target) => authConfigOf(target.auth),
+};
 
 /** `/health` excludes `/health` and `/health/...`, not `/healthz`; an entry ending in `/` is a plain prefix. */
 export function isExcludedPath(path: string, excluded: readonly string[]): boolean {

@@ -5,9 +5,9 @@ import { AppConfig } from '@app/config';
 import { hasCookie, withoutCookie } from '@app/http';
 import type { AuthDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
 import { canonicalHeaderName } from '@app/dispatcher/forwarded-headers';
-import type { HostProtection, ServedResource } from './protection-catalog';
-import { PREFLIGHT_HEADERS, ProtectionDecider, RESOURCE_CORS_HEADERS } from './protection-decider';
-import { REDIRECT_CALLBACK_PATH } from './target-auth.config';
+import { PREFLIGHT_HEADERS, RESOURCE_CORS_HEADERS, type ServedResource } from '@app/resources';
+import { ProtectionDecider, unreadableSettings, type ProtectionOutcome } from './protection-decider';
+import { REDIRECT_CALLBACK_PATH, type HostProtection } from './target-auth.config';
 
 /** Client headers with this prefix are removed by the dispatcher before any policy runs (forwarded-headers.ts). */
 const DISPATCHER_IDENTITY_PREFIX = 'x-auth-';
@@ -58,15 +58,8 @@ export class ProtectionPolicy implements TargetAuthPolicy {
         return { action: 'forward' };
       case 'preflight':
         return { action: 'respond', status: 204, headers: PREFLIGHT_HEADERS };
-      case 'deny': {
-        const body = JSON.stringify({ error: outcome.error, error_description: outcome.description });
-        return {
-          action: 'respond',
-          status: outcome.status,
-          headers: { ...outcome.headers, 'content-type': 'application/json' },
-          body,
-        };
-      }
+      case 'deny':
+        return denial(outcome);
       case 'login':
         return this.login(protection, outcome.resource, rawUrl, info.secure);
       case 'allow': {
@@ -94,6 +87,8 @@ export class ProtectionPolicy implements TargetAuthPolicy {
   bypass(req: IncomingMessage, info: PublicRequestInfo): AuthDecision {
     const protection = this.decider.protection(info.host);
     if (!protection) return { action: 'forward' };
+    // Unreadable settings: which headers the host owns is unknown, so nothing goes through.
+    if (protection.auth.unreadable !== undefined) return denial(unreadableSettings(protection));
     const owned = ownedHeaders(req, protection, true);
     return {
       action: 'forward',
@@ -118,6 +113,15 @@ export class ProtectionPolicy implements TargetAuthPolicy {
       body: 'sign-in required',
     };
   }
+}
+
+function denial(outcome: ProtectionOutcome & { kind: 'deny' }): AuthDecision {
+  return {
+    action: 'respond',
+    status: outcome.status,
+    headers: { ...outcome.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ error: outcome.error, error_description: outcome.description }),
+  };
 }
 
 export function loginRedirect(

@@ -3,7 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { canonicalPath, isRefusal, listElements } from '@app/http';
 import { Public } from '@app/tokens';
-import { metadataUrl, ProtectionDecider, RESOURCE_CORS_HEADERS } from './protection-decider';
+import { RESOURCE_CORS_HEADERS } from '@app/resources';
+import { metadataUrl, ProtectionDecider } from './protection-decider';
 
 type HeaderBag = Record<string, string | string[] | undefined>;
 /** The first element of a list header (X-Forwarded-Host, X-Forwarded-Proto, ...). */

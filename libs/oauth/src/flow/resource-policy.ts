@@ -1,21 +1,27 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+
+/** Answers whether tokens may be issued for a resource (canonical RFC 8707 URI). */
+export interface ResourceLookup {
+  isAllowed(resource: string): boolean;
+}
+
+/** Provided by the resources module (`@app/resources`): its in-memory view of the registry and of protected targets. */
+export const RESOURCE_LOOKUP = Symbol('RESOURCE_LOOKUP');
 
 /**
- * Which resources (RFC 8707) a client may ask tokens for. Without a lookup (the OAuth module on its
- * own) any absolute http(s) resource is accepted; the protection module installs one at start
- * (`use`) that accepts only the resources of the registry and of protected proxy targets, read from
- * its in-memory view.
+ * Which resources (RFC 8707) a client may ask tokens for: those the `RESOURCE_LOOKUP` knows. Without
+ * a lookup (the OAuth module wired on its own) every resource is refused, never accepted.
  */
 @Injectable()
 export class ResourcePolicy {
-  private lookup?: (resource: string) => boolean;
-
-  /** Installs the lookup (canonical resource URI → allowed). */
-  use(lookup: (resource: string) => boolean): void {
-    this.lookup = lookup;
+  constructor(@Optional() @Inject(RESOURCE_LOOKUP) private readonly lookup?: ResourceLookup) {
+    if (!lookup)
+      new Logger(ResourcePolicy.name).error(
+        'no resource lookup is provided (RESOURCE_LOOKUP): every resource indicator is refused',
+      );
   }
 
   isAllowed(resource: string): Promise<boolean> {
-    return Promise.resolve(this.lookup ? this.lookup(resource) : true);
+    return Promise.resolve(this.lookup ? this.lookup.isAllowed(resource) : false);
   }
 }

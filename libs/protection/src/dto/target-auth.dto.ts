@@ -20,6 +20,8 @@ export class TargetAuthDto {
   redirect_client_id?: string;
   /** The resources of this target (registry URIs; the target origin when none is registered). */
   resources!: string[];
+  /** Set when the stored settings cannot be read (what is wrong): every request to the target is refused until they are set again. */
+  unreadable?: string;
 }
 
 export class TargetAuthDeletedDto {

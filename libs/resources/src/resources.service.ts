@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '@app/config';
-import { canonicalPath, Conflict, Invalid, isRefusal, NotFound } from '@app/http';
-import { canonicalResource, ClientsService } from '@app/oauth';
+import { Conflict, Invalid, NotFound } from '@app/http';
+import { canonicalResource } from '@app/oauth';
 import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets';
 import { AuthContext } from '@app/tokens';
 import {
@@ -15,15 +15,13 @@ import {
   TargetResourcesDeletedDto,
   UpdateResourceDto,
 } from './dto/resource.dto';
-import { TargetAuthDeletedDto, TargetAuthDto } from './dto/target-auth.dto';
 import { requestTo } from './loopback-http';
-import { targetOrigin } from './protection-catalog';
+import { targetOrigin } from './resource-catalog';
 import { PRM_PATH } from './protected-resource-metadata';
 import { endpointOf, ResourceRecord } from './resource.record';
 import { ResourcesRepository } from './resources.repository';
 import { ResourceValidator } from './resource-validator';
-import { SetTargetAuthDto } from './dto/set-target-auth.dto';
-import { authConfigFrom, authConfigOf, REDIRECT_CALLBACK_PATH } from './target-auth.config';
+import { TARGET_PROTECTION, type TargetProtectionReader } from './target-protection';
 
 function canonical(uri: string, field = 'uri'): string {
   try {
@@ -33,20 +31,10 @@ function canonical(uri: string, field = 'uri'): string {
   }
 }
 
-/** Requests are matched on their canonical path (docs/security.md): a configured path in another form would never match. */
-function checkCanonical(field: string, path: string): void {
-  const form = canonicalPath(path);
-  if (isRefusal(form)) throw Invalid(`${field}: "${path}": ${form.refused.replace(/^the request path/, 'the path')}`);
-  if (form !== path)
-    throw Invalid(
-      `${field}: "${path}" is not a canonical path (requests are matched after dot segments and escapes are resolved): write "${form}"`,
-    );
-}
-
 /**
- * The resource registry (`/api/v1/resources`) and the protection sub-resources of proxy targets
- * (`/auth`, `/resource`). The registry is the one source of the protected resource metadata; a
- * target's `/resource` is a view onto its registry entries.
+ * The resource registry (`/api/v1/resources`, validate, discover) and the `/resource` sub-resource
+ * of proxy targets. The registry is the one source of the protected resource metadata; a target's
+ * `/resource` is a view onto its registry entries.
  */
 @Injectable()
 export class ResourcesService {
@@ -55,7 +43,7 @@ export class ResourcesService {
     private readonly targets: ProxyTargetsService,
     private readonly config: AppConfig,
     private readonly validator: ResourceValidator,
-    private readonly clients: ClientsService,
+    @Inject(TARGET_PROTECTION) private readonly protection: TargetProtectionReader,
   ) {}
 
   // ---- registry ----
@@ -128,7 +116,7 @@ export class ResourcesService {
     const result: DiscoveryDto = { discovered: [], skipped: [] };
     for (const target of (await this.targets.all()).filter((t) => auth.canAccess(t.owner))) {
       if (registered.has(target.hostname)) continue;
-      if (!authConfigOf(target.auth)?.enabled) continue;
+      if (!this.protection.settingsOf(target)?.enabled) continue;
       type Metadata = { resource?: unknown; scopes_supported?: unknown; resource_name?: unknown };
       let metadata = null as Metadata | null;
       let why = '';
@@ -179,32 +167,7 @@ export class ResourcesService {
     return result;
   }
 
-  // ---- target sub-resources ----
-
-  async setTargetAuth(auth: AuthContext, hostname: string, input: SetTargetAuthDto): Promise<TargetAuthDto> {
-    const target = await this.targets.require(auth, hostname);
-    const config = authConfigFrom(input, this.config.authHostname);
-    for (const path of config.excluded_paths) checkCanonical('excluded_paths', path);
-    const previous = authConfigOf(target.auth)?.redirect_client_id;
-    if (config.mode === 'redirect') config.redirect_client_id = await this.redirectClient(target, previous);
-    else if (previous) await this.clients.delete(previous);
-    await this.targets.save({ ...target, auth: { ...config } });
-    return this.authDto(target.hostname);
-  }
-
-  async targetAuth(auth: AuthContext, hostname: string): Promise<TargetAuthDto> {
-    const target = await this.targets.require(auth, hostname);
-    if (!target.auth) throw NotFound(`auth configuration of proxy target "${target.hostname}"`);
-    return this.authDto(target.hostname, target);
-  }
-
-  async deleteTargetAuth(auth: AuthContext, hostname: string): Promise<TargetAuthDeletedDto> {
-    const target = await this.targets.require(auth, hostname);
-    const client = authConfigOf(target.auth)?.redirect_client_id;
-    if (client) await this.clients.delete(client);
-    await this.targets.save({ ...target, auth: null });
-    return { hostname: target.hostname, enabled: false };
-  }
+  // ---- the target's /resource sub-resource ----
 
   /** Creates or replaces the registry entry of the target for `endpoint`. */
   async setTargetResource(auth: AuthContext, hostname: string, input: SetTargetResourceDto): Promise<ResourceDto> {
@@ -236,24 +199,6 @@ export class ResourcesService {
 
   // ---- helpers ----
 
-  /** The redirect mode's OAuth client for a target: kept while its callback URL is unchanged, else registered anew. */
-  private async redirectClient(target: ProxyTargetRecord, previous: string | undefined): Promise<string> {
-    const callback = `${targetOrigin(target, this.config)}${REDIRECT_CALLBACK_PATH}`;
-    if (previous) {
-      const existing = await this.clients.find(previous);
-      if (existing?.redirect_uris.length === 1 && existing.redirect_uris[0] === callback) return previous;
-      await this.clients.delete(previous);
-    }
-    const client = await this.clients.registerInternal({
-      client_name: `Sign-in for ${target.hostname}`,
-      redirect_uris: [callback],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-    });
-    return client.client_id;
-  }
-
   private async require(auth: AuthContext, id: string): Promise<ResourceRecord> {
     const record = await this.repository.find(id);
     if (!record) throw NotFound(`resource "${id}"`);
@@ -267,18 +212,6 @@ export class ResourcesService {
       throw Invalid(
         `uri ${uri} is not on proxy target ${target.hostname}: the resource URI's host must be the target's hostname`,
       );
-  }
-
-  private async authDto(hostname: string, record?: ProxyTargetRecord): Promise<TargetAuthDto> {
-    const target = record ?? (await this.targets.all()).find((t) => t.hostname === hostname);
-    const config = authConfigOf(target?.auth);
-    if (!target || !config) throw NotFound(`auth configuration of proxy target "${hostname}"`);
-    const resources = (await this.repository.list()).filter((r) => r.proxy_target === hostname).map((r) => r.uri);
-    return {
-      hostname,
-      ...config,
-      resources: resources.length > 0 ? resources : [canonicalResource(targetOrigin(target, this.config))],
-    };
   }
 
   private toDto(r: ResourceRecord): ResourceDto {

@@ -1,11 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@app/config';
-import { canonicalResource, ResourcePolicy } from '@app/oauth';
+import { canonicalResource, type ResourceLookup } from '@app/oauth';
 import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets';
 import { ConfigBus } from '@app/redis';
 import { endpointOf, ResourceRecord } from './resource.record';
 import { ResourcesRepository } from './resources.repository';
-import { authConfigOf, type TargetAuthConfig } from './target-auth.config';
+import { TARGET_PROTECTION, type ProtectionSettings, type TargetProtectionReader } from './target-protection';
 
 /** A resource as the data path serves it. */
 export interface ServedResource {
@@ -19,12 +19,12 @@ export interface ServedResource {
   registered: boolean;
 }
 
-/** One protected hostname: its settings and resources (longest endpoint first). */
-export interface HostProtection {
+/** One protected hostname: its auth settings (as the protection module reads them) and resources (longest endpoint first). */
+export interface ProtectedHost<S extends ProtectionSettings = ProtectionSettings> {
   hostname: string;
   /** The target's public base URL (redirect mode's callback lives there). */
   origin: string;
-  auth: TargetAuthConfig;
+  auth: S;
   resources: ServedResource[];
 }
 
@@ -33,32 +33,36 @@ export function targetOrigin(target: Pick<ProxyTargetRecord, 'hostname' | 'enabl
   return config.publicOrigin(target.enable_https ? 'https' : 'http', target.hostname);
 }
 
-interface View {
-  hosts: Map<string, HostProtection>;
+interface View<S extends ProtectionSettings> {
+  hosts: Map<string, ProtectedHost<S>>;
   allowed: Set<string>;
 }
 
 /**
- * The in-memory view of protection: targets with auth on and their resources from the registry.
- * Rebuilt from Redis when the configuration version moves (ConfigBus); requests and the token
- * endpoint's resource check read only this. Also installs the registry as the ResourcePolicy.
+ * The in-memory view of protected resources: targets with auth on and their resources from the
+ * registry. Rebuilt from Redis when the configuration version moves (ConfigBus); requests and the
+ * token endpoint's resource check (it is the OAuth module's `RESOURCE_LOOKUP`) read only this.
+ * `S` is the protection module's full settings type; this module reads only `ProtectionSettings`.
  */
 @Injectable()
-export class ProtectionCatalog implements OnModuleInit, OnApplicationBootstrap {
-  private readonly logger = new Logger(ProtectionCatalog.name);
-  private view: View = { hosts: new Map(), allowed: new Set() };
+export class ResourceCatalog<S extends ProtectionSettings = ProtectionSettings>
+  implements OnModuleInit, OnApplicationBootstrap, ResourceLookup
+{
+  private readonly logger = new Logger(ResourceCatalog.name);
+  private view: View<S> = { hosts: new Map(), allowed: new Set() };
+  /** Unreadable settings already logged (`host: problem`), so each is logged once, not on every rebuild. */
+  private reported = new Set<string>();
 
   constructor(
     private readonly bus: ConfigBus,
     private readonly targets: ProxyTargetsService,
     private readonly resources: ResourcesRepository,
     private readonly config: AppConfig,
-    private readonly policy: ResourcePolicy,
+    @Inject(TARGET_PROTECTION) private readonly protection: TargetProtectionReader<S>,
   ) {}
 
   onModuleInit(): void {
     this.bus.onChange(() => this.rebuild());
-    this.policy.use((resource) => this.view.allowed.has(resource));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,12 +70,12 @@ export class ProtectionCatalog implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /** The protection of a hostname, when its target exists and has auth enabled. */
-  host(hostname: string): HostProtection | undefined {
+  host(hostname: string): ProtectedHost<S> | undefined {
     return this.view.hosts.get(hostname);
   }
 
   /** The resource a request path belongs to: the longest endpoint that is the path or a parent of it. */
-  resourceFor(protection: HostProtection, path: string): ServedResource | undefined {
+  resourceFor(protection: ProtectedHost<S>, path: string): ServedResource | undefined {
     const clean = path.replace(/\/+$/, '');
     return protection.resources.find(
       (r) => r.endpoint === '' || clean === r.endpoint || path.startsWith(`${r.endpoint}/`),
@@ -83,27 +87,45 @@ export class ProtectionCatalog implements OnModuleInit, OnApplicationBootstrap {
     return this.view.allowed;
   }
 
+  /** RESOURCE_LOOKUP: tokens are issued only for these resources. */
+  isAllowed(resource: string): boolean {
+    return this.view.allowed.has(resource);
+  }
+
   async rebuild(): Promise<void> {
     try {
       const [targets, records] = await Promise.all([this.targets.all(), this.resources.list()]);
-      this.view = buildView(targets, records, this.config);
+      this.view = buildView(targets, records, this.config, this.protection);
+      this.reportUnreadable();
     } catch (error) {
       this.logger.error(`protection view rebuild failed, keeping the previous one: ${(error as Error).message}`);
     }
   }
+
+  private reportUnreadable(): void {
+    const now = new Set<string>();
+    for (const host of this.view.hosts.values()) {
+      if (host.auth.unreadable === undefined) continue;
+      const line = `auth settings of proxy target ${host.hostname} are unreadable (${host.auth.unreadable}): every request to it is refused until they are set again`;
+      now.add(line);
+      if (!this.reported.has(line)) this.logger.error(line);
+    }
+    this.reported = now;
+  }
 }
 
-export function buildView(
+export function buildView<S extends ProtectionSettings>(
   targets: readonly ProxyTargetRecord[],
   records: readonly ResourceRecord[],
   config: AppConfig,
-): View {
-  const hosts = new Map<string, HostProtection>();
+  protection: TargetProtectionReader<S>,
+): View<S> {
+  const hosts = new Map<string, ProtectedHost<S>>();
   const allowed = new Set<string>();
   const byTarget = new Map<string, ResourceRecord[]>();
   for (const r of records) byTarget.set(r.proxy_target, [...(byTarget.get(r.proxy_target) ?? []), r]);
   for (const target of targets) {
-    const auth = authConfigOf(target.auth);
+    const auth = protection.settingsOf(target);
     const registered = (byTarget.get(target.hostname) ?? []).map((r): ServedResource => ({
       uri: r.uri,
       endpoint: endpointOf(r.uri),

@@ -4,7 +4,7 @@ import { waitFor } from '../support/wait';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { freePort } from '../support/ports';
 import type { ServerProcess } from '../support/server-process';
-import { protectTarget, startMcpServer, startProtectedServer } from './protection-fixture';
+import { protectTarget, startMcpServer, startProtectedServer } from '../protection/protection-fixture';
 
 interface Resource {
   id: string;

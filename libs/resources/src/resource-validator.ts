@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { TokenIssuer } from '@app/oauth';
 import { type ProxyTargetRecord } from '@app/proxy-targets';
 import type { ResourceValidationDto, ValidationCheckDto } from './dto/resource.dto';
 import { requestTo } from './loopback-http';
 import { PRM_PATH } from './protected-resource-metadata';
-import { targetOrigin } from './protection-catalog';
+import { targetOrigin } from './resource-catalog';
 import { endpointOf, ResourceRecord } from './resource.record';
-import { authConfigOf } from './target-auth.config';
+import { TARGET_PROTECTION, type TargetProtectionReader } from './target-protection';
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
@@ -31,6 +31,7 @@ export class ResourceValidator {
   constructor(
     private readonly config: AppConfig,
     private readonly issuer: TokenIssuer,
+    @Inject(TARGET_PROTECTION) private readonly protection: TargetProtectionReader,
   ) {}
 
   async validate(resource: ResourceRecord, target: ProxyTargetRecord | null): Promise<ResourceValidationDto> {
@@ -74,14 +75,17 @@ export class ResourceValidator {
       );
     }
 
-    const auth = authConfigOf(target.auth);
+    const auth = this.protection.settingsOf(target);
+    const setAuth = `POST /api/v1/proxy/targets/${target.hostname}/auth`;
     if (
       !check(
         'auth_enabled',
-        !!auth?.enabled,
-        auth?.enabled
-          ? `auth is on (mode ${auth.mode})`
-          : `auth is off for ${target.hostname}: POST /api/v1/proxy/targets/${target.hostname}/auth`,
+        !!auth?.enabled && auth.unreadable === undefined,
+        auth?.unreadable !== undefined
+          ? `the auth settings of ${target.hostname} are unreadable (${auth.unreadable}): set them again with ${setAuth}`
+          : auth?.enabled
+            ? `auth is on (mode ${auth.mode})`
+            : `auth is off for ${target.hostname}: ${setAuth}`,
       ) ||
       !auth
     )

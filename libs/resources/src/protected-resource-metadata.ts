@@ -2,8 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '@app/config';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from '@app/dispatcher';
-import { ProtectionCatalog, type HostProtection, type ServedResource } from './protection-catalog';
-import { PREFLIGHT_HEADERS, RESOURCE_CORS_HEADERS } from './protection-decider';
+import { ResourceCatalog, type ProtectedHost, type ServedResource } from './resource-catalog';
+import { PREFLIGHT_HEADERS, RESOURCE_CORS_HEADERS } from './resource-cors';
 
 export const PRM_PATH = '/.well-known/oauth-protected-resource';
 export const PRM_PRIORITY = 94;
@@ -21,7 +21,7 @@ export function protectedResourceMetadata(resource: ServedResource, issuer: stri
 }
 
 /** The resource a metadata path names: path-inserted `/<endpoint>`, or the root (the host's root resource, else its only/first one). */
-export function resourceForMetadataPath(protection: HostProtection, path: string): ServedResource | undefined {
+export function resourceForMetadataPath(protection: ProtectedHost, path: string): ServedResource | undefined {
   const suffix = path.slice(PRM_PATH.length).replace(/\/+$/, '');
   if (suffix === '')
     return protection.resources.find((r) => r.endpoint === '') ?? protection.resources[protection.resources.length - 1];
@@ -37,7 +37,7 @@ export function resourceForMetadataPath(protection: HostProtection, path: string
 export class ProtectedResourceMetadataHandler implements OnModuleInit {
   constructor(
     private readonly registry: PublicSurfaceRegistry,
-    private readonly catalog: ProtectionCatalog,
+    private readonly catalog: ResourceCatalog,
     private readonly config: AppConfig,
   ) {}
 
