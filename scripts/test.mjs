@@ -38,8 +38,14 @@ const clusterOnly = process.argv.includes('--cluster-only');
 const jestArgs = process.argv.slice(2).filter((arg) => arg !== '--cluster-only');
 if (!clusterOnly) {
   run(`${root}/node_modules/.bin/tsc`, ['--noEmit', '-p', 'tsconfig.json']);
+  // The dashboard's browser JavaScript, checked from its JSDoc.
+  run(`${root}/node_modules/.bin/tsc`, ['-p', 'libs/dashboard/public/tsconfig.json']);
   run(`${root}/node_modules/.bin/prettier`, ['--check', '--log-level=warn', '.']);
-  run(`${root}/node_modules/.bin/eslint`, ['--max-warnings=0', '{apps,libs,test}/**/*.ts']);
+  run(`${root}/node_modules/.bin/eslint`, [
+    '--max-warnings=0',
+    '{apps,libs,test}/**/*.ts',
+    'libs/dashboard/public/*.js',
+  ]);
   run(nodeLts, [`${root}/scripts/depgraph.mjs`]); // module layers and the generated graph (docs/module-graph.md)
 }
 // The container images (test/operator/docker.e2e-spec.ts), built before jest so the minutes of a

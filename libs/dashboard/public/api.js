@@ -5,6 +5,7 @@ export const session = {
   get token() {
     return sessionStorage.getItem(TOKEN_KEY);
   },
+  /** @param {string | null} value */
   set token(value) {
     if (value) sessionStorage.setItem(TOKEN_KEY, value);
     else sessionStorage.removeItem(TOKEN_KEY);
@@ -13,6 +14,10 @@ export const session = {
 
 /** An error answer from the API, carrying its message (what to fix) and status. */
 export class ApiError extends Error {
+  /**
+   * @param {number} status  the HTTP status; 0 when the server could not be reached
+   * @param {any} body       the answer: parsed JSON (the API's shape, see /openapi.json) or its text
+   */
   constructor(status, body) {
     const message = body && typeof body === 'object' ? (body.message ?? body.error_description ?? body.error) : body;
     super(Array.isArray(message) ? message.join('; ') : message || `HTTP ${status}`);
@@ -22,10 +27,21 @@ export class ApiError extends Error {
 }
 
 /** Listeners told when the API refuses the token (401), so the app can ask to sign in again. */
+/** @type {((error: ApiError) => void)[]} */
 const unauthorizedListeners = [];
+/** @param {(error: ApiError) => void} fn */
 export const onUnauthorized = (fn) => unauthorizedListeners.push(fn);
 
+/**
+ * One API call with the session's token (or `token`): JSON in, parsed JSON (or text) out.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]  sent as JSON when given
+ * @param {string | null} [token]
+ * @returns {Promise<any>} the answer; an error status throws ApiError
+ */
 export async function api(method, path, body, token = session.token) {
+  /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -36,6 +52,7 @@ export async function api(method, path, body, token = session.token) {
     throw new ApiError(0, 'cannot reach the server');
   }
   const raw = await res.text();
+  /** @type {any} */
   let parsed = raw;
   try {
     parsed = raw ? JSON.parse(raw) : undefined;

@@ -3,11 +3,15 @@ import { api, ApiError, onUnauthorized, session } from './api.js';
 import { h } from './dom.js';
 import { PAGES } from './pages.js';
 
-const main = document.getElementById('main');
-const nav = document.getElementById('nav');
-const sessionBox = document.getElementById('session');
+// index.html has these three.
+const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
+const sessionBox = /** @type {HTMLElement} */ (document.getElementById('session'));
+/** @typedef {{ name: string, is_admin: boolean }} Caller  the answer of GET /api/v1/tokens/me */
+/** @type {Caller | null} the signed-in token, null before sign-in */
 let caller = null;
 
+/** @param {string} [message]  why sign-in is asked again */
 function signInPage(message) {
   nav.replaceChildren();
   sessionBox.replaceChildren();
@@ -61,14 +65,19 @@ function signInPage(message) {
   input.focus();
 }
 
+/** @param {string} [message] */
 function signOut(message) {
   session.token = null;
   caller = null;
   signInPage(message);
 }
 
-function renderChrome(current) {
-  const pages = PAGES.filter((p) => !p.admin || caller?.is_admin);
+/**
+ * @param {import('./pages.js').Page} current
+ * @param {Caller} caller
+ */
+function renderChrome(current, caller) {
+  const pages = PAGES.filter((p) => !p.admin || caller.is_admin);
   nav.replaceChildren(
     h(
       'ul',
@@ -95,9 +104,10 @@ async function route() {
     }
   }
   const id = location.hash.replace(/^#\/?/, '') || 'health';
-  const visible = PAGES.filter((p) => !p.admin || caller.is_admin);
+  const signedIn = /** @type {Caller} */ (caller); // set above
+  const visible = PAGES.filter((p) => !p.admin || signedIn.is_admin);
   const page = visible.find((p) => p.id === id) ?? visible[0];
-  renderChrome(page);
+  renderChrome(page, signedIn);
   document.title = `${page.title} - Proxy admin`;
   const container = h('section', { 'aria-labelledby': undefined });
   main.replaceChildren(container);

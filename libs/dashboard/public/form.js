@@ -4,10 +4,28 @@ import { ApiError } from './api.js';
 import { h, uid } from './dom.js';
 
 /**
- * A field: { name, label, type?, required?, hint?, placeholder?, options?, default?, advanced? }.
- * Types: text (default), email, url, number, checkbox, select (options), combo (text with the
- * options suggested; the API judges the value), list (comma-separated → array), json (an object as
- * JSON text), textarea. `advanced` fields go under "More settings".
+ * A field. Types: text (default), email, url, number, checkbox, select (options), combo (text with
+ * the options suggested; the API judges the value), list (comma-separated → array), json (an object
+ * as JSON text), textarea. `advanced` fields go under "More settings". `name` is the property of the
+ * API's body or query (test/foundation/schema-drift.e2e-spec.ts checks it against the OpenAPI document).
+ * @typedef {FieldBase & ({ type?: 'text' | 'email' | 'url' | 'number' | 'checkbox' | 'list' | 'json' | 'textarea' } | { type: 'select' | 'combo', options: string[] })} Field
+ * @typedef {object} FieldBase
+ * @property {string} name
+ * @property {string} label
+ * @property {boolean} [required]
+ * @property {string} [hint]
+ * @property {string} [placeholder]
+ * @property {string | number | boolean} [default]
+ * @property {boolean} [advanced]
+ * @typedef {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} FieldInput
+ */
+
+/**
+ * @param {Field} field
+ * @param {string} id
+ * @param {string | undefined} hintId
+ * @param {unknown} value  the initial value (editing), or undefined
+ * @returns {HTMLElement | HTMLElement[]}  the input, or the input and its datalist
  */
 function fieldInput(field, id, hintId, value) {
   const common = { id, name: field.name, 'aria-describedby': hintId };
@@ -40,7 +58,12 @@ function fieldInput(field, id, hintId, value) {
         { ...common, rows: 2, placeholder: field.placeholder, spellcheck: 'false' },
         formatInitial(field, value),
       );
-    default:
+    case 'text':
+    case 'email':
+    case 'url':
+    case 'number':
+    case 'list':
+    case undefined:
       return h('input', {
         ...common,
         type: field.type === 'list' ? 'text' : (field.type ?? 'text'),
@@ -52,6 +75,11 @@ function fieldInput(field, id, hintId, value) {
   }
 }
 
+/**
+ * @param {Field} field
+ * @param {unknown} value
+ * @returns {string}
+ */
 function formatInitial(field, value) {
   if (value === undefined || value === null)
     return field.default !== undefined && field.type !== 'checkbox' ? String(field.default) : '';
@@ -64,9 +92,15 @@ function formatInitial(field, value) {
 /** A client-side problem with a field (bad JSON): shown like an API message. */
 class FieldError extends Error {}
 
-/** The JSON value of one input, or undefined to leave the field out. `editing` sends empty lists/objects to clear them. */
+/**
+ * The JSON value of one input, or undefined to leave the field out. `editing` sends empty lists/objects to clear them.
+ * @param {Field} field
+ * @param {FieldInput} input
+ * @param {boolean | undefined} editing
+ * @returns {unknown}
+ */
 function readInput(field, input, editing) {
-  if (field.type === 'checkbox') return input.checked;
+  if (field.type === 'checkbox') return /** @type {HTMLInputElement} */ (input).checked;
   const raw = input.value.trim();
   switch (field.type) {
     case 'number':
@@ -85,7 +119,13 @@ function readInput(field, input, editing) {
       } catch {
         throw new FieldError(`${field.name} must be JSON, e.g. {"X-Header": "value"}`);
       }
-    default:
+    case 'text':
+    case 'email':
+    case 'url':
+    case 'textarea':
+    case 'select':
+    case 'combo':
+    case undefined:
       return raw === '' ? undefined : raw;
   }
 }
@@ -94,22 +134,24 @@ function readInput(field, input, editing) {
  * @param {object} spec
  * @param {string} spec.label           form name ("Create proxy target")
  * @param {string} spec.submit          button text
- * @param {object[]} spec.fields
- * @param {object} [spec.values]        initial values (editing)
+ * @param {Field[]} spec.fields
+ * @param {Record<string, any>} [spec.values]  initial values (editing)
  * @param {boolean} [spec.editing]
- * @param {(body) => Promise<void>} spec.onSubmit  throws ApiError to show the API's message
+ * @param {(body: Record<string, any>, form: HTMLFormElement) => Promise<void>} spec.onSubmit  throws ApiError to show the API's message
  * @param {Node[]} [spec.extraButtons]
  * @param {string} [spec.headingLevel]  'h2' (default) or 'h3'
  * @param {boolean} [spec.wide]         fields side by side (filter forms)
+ * @returns {HTMLFormElement}
  */
 export function dataForm(spec) {
   const errorBox = h('div', { role: 'alert', class: 'error', id: uid('form-error'), hidden: true });
+  /** @type {Map<string, { field: Field, input: FieldInput }>} */
   const inputs = new Map();
   const rendered = spec.fields.map((field) => {
     const id = uid(`field-${field.name}`);
     const hintId = field.hint ? `${id}-hint` : undefined;
     const control = fieldInput(field, id, hintId, spec.values?.[field.name]);
-    const input = Array.isArray(control) ? control[0] : control;
+    const input = /** @type {FieldInput} */ (Array.isArray(control) ? control[0] : control);
     inputs.set(field.name, { field, input });
     const label = h(
       'label',
@@ -152,6 +194,7 @@ export function dataForm(spec) {
     errorBox.hidden = true;
     for (const { input } of inputs.values()) input.removeAttribute('aria-invalid');
     try {
+      /** @type {Record<string, unknown>} */
       const body = {};
       for (const [name, { field, input }] of inputs) {
         const value = readInput(field, input, spec.editing);
@@ -167,7 +210,7 @@ export function dataForm(spec) {
         (n) => error.message.startsWith(`${n} `) || error.message.startsWith(`${n}.`),
       );
       if (name) {
-        const { input } = inputs.get(name);
+        const { input } = /** @type {{ input: FieldInput }} */ (inputs.get(name)); // one of its keys
         input.closest('details')?.setAttribute('open', '');
         input.setAttribute('aria-invalid', 'true');
         input.setAttribute('aria-errormessage', errorBox.id);

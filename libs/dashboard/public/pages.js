@@ -5,9 +5,16 @@ import { h, text } from './dom.js';
 import { dataForm } from './form.js';
 import { resourcePage } from './resource-page.js';
 
+/**
+ * @typedef {import('./form.js').Field} Field
+ * @typedef {import('./resource-page.js').Page} Page
+ * @typedef {import('./resource-page.js').Row} Row
+ */
+
 const healthPage = {
   id: 'health',
   title: 'Health',
+  /** @param {HTMLElement} container */
   async render(container) {
     const facts = h('div', { 'aria-live': 'polite' });
     const refresh = async () => {
@@ -41,11 +48,13 @@ const healthPage = {
   },
 };
 
+/** @param {Record<string, number> | undefined} owned */
 const ownedCounts = (owned) => {
   const entries = Object.entries(owned ?? {}).filter(([, n]) => n > 0);
   return entries.length ? entries.map(([kind, n]) => `${kind}: ${n}`).join(', ') : '-';
 };
 
+/** @param {string} token */
 const secretLine = (token) =>
   h(
     'p',
@@ -99,11 +108,13 @@ const tokensPage = resourcePage({
 });
 
 const enc = encodeURIComponent;
+/** @param {unknown} v */
 const yesNo = (v) => (v === true ? 'yes' : v === false ? 'no' : '-');
 
 // ---- Proxy targets ------------------------------------------------------------------------------
 
 /** Settings of a proxy target, on create and edit. */
+/** @type {Field[]} */
 const proxySettingFields = [
   { name: 'enabled', label: 'Enabled (serve this hostname)', type: 'checkbox', default: true },
   { name: 'enable_http', label: 'Serve on HTTP', type: 'checkbox', default: true },
@@ -148,6 +159,7 @@ const proxySettingFields = [
 ];
 
 /** A target's OAuth protection (POST .../auth replaces the settings; empty fields take the defaults). */
+/** @type {Field[]} */
 const authFields = [
   { name: 'enabled', label: 'Protection on', type: 'checkbox', default: true },
   {
@@ -349,6 +361,10 @@ const proxyTargetsPage = resourcePage({
 
 // ---- Protected resources ------------------------------------------------------------------------
 
+/**
+ * @param {{ valid: boolean, uri: string, reason: string | null, checks: { ok: boolean, check: string, detail: string }[] }} result
+ *   the answer of POST /api/v1/resources/{id}/validate
+ */
 const validationResult = (result) =>
   h(
     'div',
@@ -367,6 +383,10 @@ const validationResult = (result) =>
     ),
   );
 
+/**
+ * @param {{ discovered: { uri: string }[], skipped: { hostname: string, reason: string }[] }} result
+ *   the answer of POST /api/v1/resources/discover
+ */
 const discoveryResult = (result) =>
   h(
     'div',
@@ -458,6 +478,7 @@ const resourcesPage = resourcePage({
 
 // ---- Certificates -------------------------------------------------------------------------------
 
+/** @param {string | null | undefined} expires */
 const daysLeft = (expires) => {
   if (!expires) return '-';
   const days = Math.floor((Date.parse(expires) - Date.now()) / 86_400_000);
@@ -540,6 +561,10 @@ const certificatesPage = resourcePage({
 
 // ---- Routes -------------------------------------------------------------------------------------
 
+/**
+ * @param {boolean} creating
+ * @returns {Field[]}
+ */
 const routeFields = (creating) => [
   {
     name: 'path_pattern',
@@ -636,9 +661,14 @@ const instancesPage = resourcePage({
 
 // ---- Services -----------------------------------------------------------------------------------
 
+/**
+ * @param {string} label
+ * @param {string} verb
+ */
 const serviceAction = (label, verb) => ({
   label,
   method: 'POST',
+  /** @param {Row} row */
   path: (row) => `/api/v1/services/${enc(row.service_name)}/${verb}`,
 });
 
@@ -699,7 +729,12 @@ const servicesPage = resourcePage({
       key: 'ports',
       format: (v) =>
         v?.length
-          ? v.map((p) => `${p.name} ${p.bind_address}:${p.host_port}→${p.container_port}/${p.protocol}`).join(', ')
+          ? v
+              .map(
+                (/** @type {Row} */ p) =>
+                  `${p.name} ${p.bind_address}:${p.host_port}→${p.container_port}/${p.protocol}`,
+              )
+              .join(', ')
           : '-',
     },
     { label: 'Owner', key: 'owner' },
@@ -716,7 +751,7 @@ const servicesPage = resourcePage({
         h(
           'pre',
           { class: 'log', tabindex: '0', 'aria-label': `Last log lines of ${row.service_name}` },
-          result.lines.length ? result.lines.map((l) => l.text).join('\n') : '(no output)',
+          result.lines.length ? result.lines.map((/** @type {Row} */ l) => l.text).join('\n') : '(no output)',
         ),
     },
   ],
@@ -812,6 +847,7 @@ const oauthSessionsPage = resourcePage({
 
 // ---- Request log --------------------------------------------------------------------------------
 
+/** @type {Field[]} */
 const logFilterFields = [
   { name: 'q', label: 'Text' },
   { name: 'hostname', label: 'Host' },
@@ -836,8 +872,12 @@ const logFilterFields = [
 const logsPage = {
   id: 'logs',
   title: 'Request log',
+  // The filters are query parameters of GET /api/v1/logs; "Errors only" picks /api/v1/logs/errors instead.
+  forms: [{ method: 'GET', path: '/api/v1/logs', fields: logFilterFields.filter((f) => f.name !== 'errors') }],
+  /** @param {HTMLElement} container */
   async render(container) {
     const results = h('div', { 'aria-live': 'polite' });
+    /** @param {Record<string, unknown>} filters */
     const search = async (filters) => {
       const query = new URLSearchParams();
       for (const [k, v] of Object.entries(filters))
@@ -855,10 +895,12 @@ const logsPage = {
   },
 };
 
+/** @param {{ entries?: Row[], total: number, truncated: boolean }} answer  the answer of GET /api/v1/logs */
 function renderLog(answer) {
   const entries = answer.entries ?? [];
   const caption = `${entries.length} of ${answer.total} requests${answer.truncated ? ' (truncated: narrow the window)' : ''}`;
   if (entries.length === 0) return h('p', { class: 'empty' }, 'No requests match.');
+  /** @type {[string, (e: Row) => unknown][]} */
   const cols = [
     ['Time', (e) => new Date(e.ts).toISOString().replace('T', ' ').slice(0, 19)],
     ['Listener', (e) => e.listener],
@@ -902,6 +944,7 @@ function renderLog(answer) {
 
 // ---- Workflow bus -------------------------------------------------------------------------------
 
+/** @param {unknown} payload */
 const payloadText = (payload) => h('code', {}, JSON.stringify(payload ?? {}));
 
 const workflowEventsSection = resourcePage({
@@ -959,6 +1002,7 @@ const deadLettersSection = resourcePage({
 const workflowPage = {
   id: 'workflow',
   title: 'Workflow',
+  /** @param {HTMLElement} container */
   async render(container) {
     const events = h('section', { 'aria-label': 'Recent events' });
     const deadLetters = h('section', { 'aria-label': 'Dead letters' });
@@ -976,7 +1020,10 @@ const workflowPage = {
   },
 };
 
-/** `admin: true` pages are listed only for the admin token (the API refuses others anyway). */
+/**
+ * `admin: true` pages are listed only for the admin token (the API refuses others anyway).
+ * @type {(Page & { admin: boolean })[]}
+ */
 export const PAGES = [
   { ...healthPage, admin: false },
   { ...proxyTargetsPage, admin: false },

@@ -5,54 +5,122 @@ import { h, text } from './dom.js';
 import { dataForm } from './form.js';
 
 /**
- * @param {object} spec
- * @param {string} spec.id             route in the URL (#/<id>)
- * @param {string} spec.title          page heading and navigation label
- * @param {string} [spec.description]
- * @param {string} spec.noun           one item, for labels ("token")
- * @param {string} [spec.plural]      many items, in running text (default: the title in lower case)
- * @param {string} spec.listPath       GET path of the collection
- * @param {(body) => object[]} [spec.rows]  rows from the list answer (default: the answer), e.g. sorted
- * @param {string} [spec.createPath]   POST path (omit for read-only pages)
- * @param {object[]} [spec.fields]     create form fields (see form.js)
- * @param {(row) => string} spec.itemPath  path of one item (for DELETE and actions)
- * @param {(row) => string} spec.rowLabel  how an item is named in labels ("token alice")
- * @param {{label: string, key: string, format?: (value, row) => string | Node}[]} spec.columns
- * @param {(created) => Node | undefined} [spec.afterCreate]  e.g. show a secret shown only once
- * @param {(created) => string} [spec.createdName]  name of a created item in the notice
- * @param {{label: string, method: string, path: (row) => string, confirm?: (row) => string, danger?: boolean, when?: (row) => boolean, afterAction?: (result, row) => Node | undefined, failed?: (result) => boolean}[]} [spec.actions]
- *   per-row buttons (rotate, renew, revoke, start, stop...); afterAction shows something from the answer;
- *   failed(result) marks a successful request whose answer reports a failure (a validation)
- * @param {{title: string, method?: string, path: (row) => string, load?: (row) => string, values?: (loaded, row) => object, remove?: {label: string, path: (row) => string, confirm?: (row) => string}, fields: object[]}[]} [spec.edit]
- *   an Edit button per row opening these forms, each saving on its own; prefilled from the row, or
- *   from GET load(row) when given (e.g. a target's auth settings; a 404 there means "none yet"),
- *   through values(loaded, row) when the answer is not the form's shape; `remove` adds a button
- *   sending DELETE to its path (e.g. "Turn protection off")
- * @param {boolean | ((row) => boolean)} [spec.deletable]   adds a Delete action
- * @param {number} [spec.headingLevel]  level of the title heading (default 1; 2 for a section of a larger page)
- * @param {{label: string, method: string, path: string, afterAction?: (result) => Node | undefined}[]} [spec.pageActions]
- *   buttons for the whole collection (e.g. "Discover resources"), above the table
+ * @typedef {import('./form.js').Field} Field
+ * @typedef {Record<string, any>} Row  an item of an API answer (its shape: the API's, see /openapi.json)
+ *
+ * @typedef {object} RowAction  a per-row button (rotate, renew, revoke, start, stop...)
+ * @property {string} label
+ * @property {string} method
+ * @property {(row: Row) => string} path
+ * @property {(row: Row) => string} [confirm]
+ * @property {boolean} [danger]
+ * @property {(row: Row) => boolean} [when]
+ * @property {(result: any, row: Row) => Node | undefined} [afterAction]  shows something from the answer
+ * @property {(result: any) => boolean} [failed]  marks a successful request whose answer reports a failure (a validation)
+ *
+ * @typedef {object} EditSection  one form of the editor, saving on its own
+ * @property {string} title
+ * @property {string} [method]  default PUT
+ * @property {(row: Row) => string} path
+ * @property {(row: Row) => string} [load]  prefill from GET load(row) instead of the row (a 404 means "none yet")
+ * @property {(loaded: any, row: Row) => Row} [values]  when the loaded answer is not the form's shape
+ * @property {{ label: string, path: (row: Row) => string, confirm?: (row: Row) => string }} [remove]
+ *   a button sending DELETE to its path (e.g. "Turn protection off")
+ * @property {Field[]} fields
+ *
+ * @typedef {object} PageAction  a button for the whole collection (e.g. "Discover resources"), above the table
+ * @property {string} label
+ * @property {string} method
+ * @property {string} path
+ * @property {(result: any) => Node | undefined} [afterAction]
+ *
+ * @typedef {object} Column
+ * @property {string} label
+ * @property {string} key
+ * @property {(value: any, row: Row) => string | Node} [format]
+ *
+ * @typedef {object} ApiForm  a form of a page and the API operation its fields go to (the schema drift test reads these)
+ * @property {string} method
+ * @property {string | ((row: Row) => string)} path
+ * @property {Field[]} fields
+ *
+ * @typedef {object} ResourceSpec
+ * @property {string} id             route in the URL (#/<id>)
+ * @property {string} title          page heading and navigation label
+ * @property {string} [description]
+ * @property {string} noun           one item, for labels ("token")
+ * @property {string} [plural]       many items, in running text (default: the title in lower case)
+ * @property {string} listPath       GET path of the collection
+ * @property {(body: any) => Row[]} [rows]  rows from the list answer (default: the answer), e.g. sorted
+ * @property {string} [createPath]   POST path (omit for read-only pages)
+ * @property {Field[]} [fields]      create form fields (see form.js)
+ * @property {(row: Row) => string} [itemPath]  path of one item (for DELETE)
+ * @property {(row: Row) => string} rowLabel  how an item is named in labels ("token alice")
+ * @property {Column[]} columns
+ * @property {(created: any) => Node | undefined} [afterCreate]  e.g. show a secret shown only once
+ * @property {(created: any) => string} [createdName]  name of a created item in the notice
+ * @property {RowAction[]} [actions]
+ * @property {EditSection[]} [edit]  an Edit button per row opening these forms, prefilled from the row
+ * @property {boolean | ((row: Row) => boolean)} [deletable]  adds a Delete action (needs itemPath)
+ * @property {number} [headingLevel]  level of the title heading (default 1; 2 for a section of a larger page)
+ * @property {PageAction[]} [pageActions]
+ *
+ * @typedef {{ id: string, title: string, forms?: ApiForm[], render: (container: HTMLElement) => Promise<void> }} Page
+ */
+
+/**
+ * @param {ResourceSpec} spec
+ * @returns {Page}
  */
 export function resourcePage(spec) {
-  return { id: spec.id, title: spec.title, render: (container) => renderResourcePage(spec, container) };
+  return {
+    id: spec.id,
+    title: spec.title,
+    forms: apiForms(spec),
+    render: (container) => renderResourcePage(spec, container),
+  };
 }
 
+/** @param {EditSection} section */
+const editMethod = (section) => section.method ?? 'PUT';
+
+/**
+ * The create form and the edit forms, with the operation each submits to.
+ * @param {ResourceSpec} spec
+ * @returns {ApiForm[]}
+ */
+function apiForms(spec) {
+  const create = spec.createPath && spec.fields ? [{ method: 'POST', path: spec.createPath, fields: spec.fields }] : [];
+  const edit = (spec.edit ?? []).map((section) => ({
+    method: editMethod(section),
+    path: section.path,
+    fields: section.fields,
+  }));
+  return [...create, ...edit];
+}
+
+/** @param {ResourceSpec} spec */
 const pluralOf = (spec) => spec.plural ?? spec.title.toLowerCase();
 
+/**
+ * @param {ResourceSpec} spec
+ * @param {HTMLElement} container
+ */
 async function renderResourcePage(spec, container) {
   const status = h('div', { role: 'status', 'aria-live': 'polite' });
   const editHolder = h('div');
   const tableHolder = h('div');
   const level = spec.headingLevel ?? 1;
-  container.append(h(`h${level}`, {}, spec.title), spec.description ? h('p', {}, spec.description) : null);
-  if (spec.createPath && spec.fields) {
+  container.append(h(`h${level}`, {}, spec.title), ...(spec.description ? [h('p', {}, spec.description)] : []));
+  const { createPath, fields } = spec;
+  if (createPath && fields) {
     container.append(
       dataForm({
         label: `Create ${spec.noun}`,
         submit: `Create ${spec.noun}`,
-        fields: spec.fields,
+        fields,
         onSubmit: async (body, form) => {
-          const created = await api('POST', spec.createPath, body);
+          const created = await api('POST', createPath, body);
           form.reset();
           const name = spec.createdName ? spec.createdName(created) : (created?.name ?? created?.id ?? '');
           status.replaceChildren(
@@ -107,6 +175,11 @@ async function renderResourcePage(spec, container) {
     }
   }
 
+  /**
+   * @param {EditSection} section
+   * @param {Row} row
+   * @returns {Promise<Row>}
+   */
   async function loadValues(section, row) {
     if (!section.load) return row;
     let loaded;
@@ -119,18 +192,21 @@ async function renderResourcePage(spec, container) {
     return section.values ? section.values(loaded, row) : loaded;
   }
 
+  /** @param {Row} row */
   async function openEditor(row) {
+    const sections = spec.edit ?? []; // only rows of pages with edit forms have an Edit button
     const close = () => editHolder.replaceChildren();
+    /** @type {Row[]} */
     let values;
     try {
-      values = await Promise.all(spec.edit.map((section) => loadValues(section, row)));
+      values = await Promise.all(sections.map((section) => loadValues(section, row)));
     } catch (error) {
       status.replaceChildren(
         h('div', { class: 'error', role: 'alert' }, `Edit ${spec.rowLabel(row)}: ${error.message}`),
       );
       return;
     }
-    const forms = spec.edit.map((section, i) =>
+    const forms = sections.map((section, i) =>
       dataForm({
         label: section.title,
         submit: 'Save',
@@ -139,11 +215,11 @@ async function renderResourcePage(spec, container) {
         editing: true,
         headingLevel: 'h3',
         extraButtons: [
-          section.remove ? removeButton(section, row) : null,
+          section.remove ? removeButton(section.remove, row) : null,
           h('button', { type: 'button', onclick: close }, 'Cancel'),
-        ].filter(Boolean),
+        ].filter((button) => button !== null),
         onSubmit: async (body) => {
-          await api(section.method ?? 'PUT', section.path(row), body);
+          await api(editMethod(section), section.path(row), body);
           close();
           status.replaceChildren(
             h('div', { class: 'notice' }, `Saved ${spec.rowLabel(row)}: ${section.title.toLowerCase()}.`),
@@ -152,30 +228,34 @@ async function renderResourcePage(spec, container) {
         },
       }),
     );
-    function removeButton(section, row) {
+    /**
+     * @param {NonNullable<EditSection['remove']>} remove
+     * @param {Row} row
+     */
+    function removeButton(remove, row) {
       return h(
         'button',
         {
           type: 'button',
           class: 'danger',
+          /** @param {Event} event */
           onclick: async (event) => {
-            if (section.remove.confirm && !window.confirm(section.remove.confirm(row))) return;
-            const errorBox = event.target.closest('form').querySelector('[role=alert]');
+            if (remove.confirm && !window.confirm(remove.confirm(row))) return;
+            const form = /** @type {HTMLFormElement} */ (/** @type {HTMLElement} */ (event.target).closest('form'));
+            const errorBox = /** @type {HTMLElement} */ (form.querySelector('[role=alert]'));
             try {
-              await api('DELETE', section.remove.path(row));
+              await api('DELETE', remove.path(row));
             } catch (error) {
               errorBox.textContent = error.message;
               errorBox.hidden = false;
               return;
             }
             close();
-            status.replaceChildren(
-              h('div', { class: 'notice' }, `${section.remove.label}: ${spec.rowLabel(row)} done.`),
-            );
+            status.replaceChildren(h('div', { class: 'notice' }, `${remove.label}: ${spec.rowLabel(row)} done.`));
             await reload();
           },
         },
-        section.remove.label,
+        remove.label,
       );
     }
     const region = h(
@@ -185,26 +265,37 @@ async function renderResourcePage(spec, container) {
       ...forms,
     );
     editHolder.replaceChildren(region);
-    region.querySelector('h2').focus();
+    /** @type {HTMLElement} */ (region.querySelector('h2')).focus();
   }
 
   await reload();
 }
 
+/**
+ * @typedef {RowAction & { edit?: boolean }} TableAction  `edit`: the Edit button (opens the editor; no request of its own)
+ * @param {ResourceSpec} spec
+ * @param {Row[]} rows
+ * @param {{ status: HTMLElement, reload: () => Promise<void>, openEditor: (row: Row) => Promise<void> }} ctx
+ */
 function renderTable(spec, rows, ctx) {
   if (rows.length === 0) return h('p', { class: 'empty' }, `No ${pluralOf(spec)} yet.`);
+  /** @type {TableAction[]} */
   const actions = [...(spec.actions ?? [])];
-  if (spec.edit) actions.unshift({ label: 'Edit', edit: true });
+  if (spec.edit) actions.unshift(/** @type {TableAction} */ ({ label: 'Edit', edit: true }));
   if (spec.deletable) {
     actions.push({
       label: 'Delete',
       method: 'DELETE',
-      path: spec.itemPath,
+      path: /** @type {(row: Row) => string} */ (spec.itemPath), // deletable pages name their items' path
       danger: true,
       when: typeof spec.deletable === 'function' ? spec.deletable : undefined,
       confirm: (row) => `Delete ${spec.rowLabel(row)}?`,
     });
   }
+  /**
+   * @param {TableAction} action
+   * @param {Row} row
+   */
   const button = (action, row) =>
     h(
       'button',

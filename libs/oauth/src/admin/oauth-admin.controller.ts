@@ -3,6 +3,7 @@ import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '@app/tokens';
 import type { RegisteredClient } from '../clients/clients.service';
 import {
+  ClientRegistrationDto,
   OAuthClientDto,
   OAuthListFilterDto,
   OAuthMetricsDto,
@@ -27,13 +28,15 @@ export class OAuthAdminController {
   /** Pre-registers a client (RFC 7591 metadata); the secret, if any, is in this response only. */
   @Post('clients')
   @ApiBody({
-    schema: {
-      type: 'object',
-      example: {
-        client_name: 'CI',
-        redirect_uris: ['https://ci.example.com/callback'],
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['authorization_code', 'refresh_token'],
+    type: ClientRegistrationDto,
+    examples: {
+      confidential: {
+        value: {
+          client_name: 'CI',
+          redirect_uris: ['https://ci.example.com/callback'],
+          token_endpoint_auth_method: 'client_secret_basic',
+          grant_types: ['authorization_code', 'refresh_token'],
+        },
       },
     },
   })

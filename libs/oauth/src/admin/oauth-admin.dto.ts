@@ -1,4 +1,31 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
+import { AUTH_METHODS, type TokenEndpointAuthMethod } from '../clients/oauth-client.record';
+
+/**
+ * The body of POST /api/v1/oauth/clients: RFC 7591 client metadata. For the OpenAPI document only:
+ * parseClientMetadata validates the body (and ignores unknown members, as the RFC asks), so the
+ * controller takes it as a plain object, not through this class.
+ */
+export class ClientRegistrationDto {
+  /** Exact redirect URIs, 1-10. */
+  redirect_uris!: string[];
+  client_name?: string;
+  /** Default client_secret_basic; none is a public client (no secret). */
+  @ApiPropertyOptional({ enum: AUTH_METHODS })
+  token_endpoint_auth_method?: TokenEndpointAuthMethod;
+  /** authorization_code and refresh_token (the default: both). */
+  grant_types?: string[];
+  /** Only code. */
+  response_types?: string[];
+  /** Space-separated scopes, each one the server supports. */
+  scope?: string;
+  client_uri?: string;
+  logo_uri?: string;
+  contacts?: string[];
+  software_id?: string;
+  software_version?: string;
+}
 
 export class OAuthClientDto {
   client_id!: string;
