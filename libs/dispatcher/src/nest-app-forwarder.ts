@@ -24,13 +24,3 @@ export class NestAppForwarder {
     return { name, priority, matches, handle: (req, res) => this.forward(req, res) };
   }
 }
-
-/** Same as `forwarder.handler(...)`, for modules that prefer a factory. */
-export function nestRoutedHandler(
-  forwarder: NestAppForwarder,
-  name: string,
-  priority: number,
-  matches: (info: PublicRequestInfo) => boolean,
-): PublicHandler {
-  return forwarder.handler(name, priority, matches);
-}
