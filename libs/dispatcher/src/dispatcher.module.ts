@@ -5,6 +5,7 @@ import { ProxyTargetsModule } from '@app/proxy-targets';
 import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
 import { BuiltinPublicHandlers } from './builtin-public-handlers';
+import { ExchangeRecorder } from './exchange-recorder';
 import { FORWARDING_ENGINE } from './forwarding-engine';
 import { ForwardingEngines } from './forwarding-engines';
 import { NestAppForwarder } from './nest-app-forwarder';
@@ -35,6 +36,7 @@ import { TlsContexts } from './tls-contexts';
     Http1ForwardingEngine,
     // ForwardingEngines picks the engine per request (scheme, body framing, upgrade, the setting).
     { provide: FORWARDING_ENGINE, useClass: ForwardingEngines },
+    ExchangeRecorder,
     RequestDispatcher,
     PublicListeners,
   ],
