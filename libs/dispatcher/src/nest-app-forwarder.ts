@@ -6,7 +6,7 @@ import type { PublicHandler, PublicRequestInfo } from './public-surface.registry
 
 /**
  * Hands a public request to the admin Nest application (its Fastify router), in process. Only
- * handlers built with `nestRoutedHandler` reach it, so the public listeners expose exactly the
+ * handlers built with `handler(...)` reach it, so the public listeners expose exactly the
  * paths those handlers match (ACME challenge, OAuth endpoints, the admin hostname), never
  * `/api/v1`, `/docs` or `/health` by Host trickery.
  */
