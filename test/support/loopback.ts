@@ -2,11 +2,14 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
 
-/** A real HTTP backend on a free loopback port, for the proxy to forward to. */
+/** A real HTTP (or HTTPS: `startTls`) backend on a free loopback port, for the proxy to forward to. */
 export class Backend {
   private readonly sockets = new Set<Socket>();
 
-  private constructor(readonly server: http.Server) {
+  private constructor(
+    readonly server: http.Server,
+    private readonly scheme: 'http' | 'https' = 'http',
+  ) {
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -19,12 +22,19 @@ export class Backend {
     return new Backend(server);
   }
 
+  /** An HTTPS backend presenting `tls.cert` (see test/support/test-ca.ts). */
+  static async startTls(handler: http.RequestListener, tls: { key: string; cert: string }): Promise<Backend> {
+    const server = https.createServer(tls, handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return new Backend(server, 'https');
+  }
+
   get port(): number {
     return (this.server.address() as AddressInfo).port;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
-import { AppConfig } from '@app/config';
 import { TlsContextModule } from '@app/certificates';
 import { InstancesModule } from '@app/instances';
 import { ProxyTargetsModule } from '@app/proxy-targets';
 import { RequestLogModule } from '@app/request-log';
 import { RoutesModule } from '@app/routes';
 import { BuiltinPublicHandlers } from './builtin-public-handlers';
-import { FORWARDING_ENGINE, NodeHttpForwardingEngine, type ForwardingEngine } from './forwarding-engine';
+import { ExchangeRecorder } from './exchange-recorder';
+import { FORWARDING_ENGINE } from './forwarding-engine';
+import { ForwardingEngines } from './forwarding-engines';
 import { NestAppForwarder } from './nest-app-forwarder';
 import { Http1ForwardingEngine } from './http1-forwarding-engine';
+import { NodeHttpForwardingEngine } from './node-forwarding-engine';
 import { UndiciForwardingEngine } from './undici-forwarding-engine';
 import { PublicListeners } from './public-listeners';
 import { PublicSurfaceRegistry } from './public-surface.registry';
@@ -32,19 +34,9 @@ import { TlsContexts } from './tls-contexts';
     NodeHttpForwardingEngine,
     UndiciForwardingEngine,
     Http1ForwardingEngine,
-    // FORWARDING_ENGINE picks the engine for plain-HTTP backends: by default our HTTP/1.1 client
-    // (fastest: docs/performance.md), with undici for HTTPS backends and chunked request bodies;
-    // node:http always carries WebSocket upgrades.
-    {
-      provide: FORWARDING_ENGINE,
-      inject: [AppConfig, Http1ForwardingEngine, UndiciForwardingEngine, NodeHttpForwardingEngine],
-      useFactory: (
-        config: AppConfig,
-        http1: Http1ForwardingEngine,
-        undici: UndiciForwardingEngine,
-        node: NodeHttpForwardingEngine,
-      ): ForwardingEngine => ({ http1, undici, node })[config.forwardingEngine],
-    },
+    // ForwardingEngines picks the engine per request (scheme, body framing, upgrade, the setting).
+    { provide: FORWARDING_ENGINE, useClass: ForwardingEngines },
+    ExchangeRecorder,
     RequestDispatcher,
     PublicListeners,
   ],

@@ -1,27 +1,18 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type * as http from 'node:http';
-import type { Duplex } from 'node:stream';
 import { sendError } from './error-responses';
 import { downstreamRawHeaders } from './forwarded-headers';
-import {
-  describeUpstreamError,
-  hasNoBody,
-  report,
-  type ForwardingEngine,
-  type UpstreamRequest,
-} from './forwarding-engine';
+import { upstreamPath, type RequestForwarder, type UpstreamRequest } from './forwarding-engine';
 import type { EndOutcome, ResponseHead } from './http1/response-parser';
 import { UpstreamPool, type Exchanger, type UpstreamConnection } from './http1/upstream-pool';
-import { UndiciForwardingEngine } from './undici-forwarding-engine';
+import { failForward, hasNoBody, mayReplay } from './upstream-failures';
 
 /** A header value that would end its line early (we never send a header the backend reads differently). */
 const LINE_BREAKING = /[\r\n\0]/;
 
 /** The request line and headers for the backend, or null when a value would break a line. */
 function requestHead(req: http.IncomingMessage, upstream: UpstreamRequest): string | null {
-  const url = upstream.url;
-  const base = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  let head = `${req.method ?? 'GET'} ${base}${req.url ?? '/'} HTTP/1.1\r\n`;
+  let head = `${req.method ?? 'GET'} ${upstreamPath(upstream, req)} HTTP/1.1\r\n`;
   const headers = upstream.headers;
   for (const name in headers) {
     const value = headers[name];
@@ -53,7 +44,7 @@ class ForwardCall implements Exchanger {
   private headWritten = false;
   private firstBody: Buffer | null = null;
   private over = false;
-  private retried = false;
+  private replayed = false;
   private stopBody: (() => void) | null = null;
   private readonly bodiless: boolean;
   private awaitingDrain = false;
@@ -134,12 +125,14 @@ class ForwardCall implements Exchanger {
     if (this.over) return;
     this.connection = null;
     this.endBody();
-    // A kept-alive connection the backend had closed meanwhile: replay a body-less request once on a new one.
-    const stale =
-      outcome === 'nothing-received' ||
-      (outcome === 'error' && (error.code === 'ECONNRESET' || error.code === 'EPIPE'));
-    if (!this.retried && this.reusedConnection && this.bodiless && !this.head && stale) {
-      this.retried = true;
+    const state = {
+      replayed: this.replayed,
+      answered: this.head !== null || outcome === 'truncated', // 'truncated': some of the head came
+      bodiless: this.bodiless,
+      reusedConnection: this.reusedConnection,
+    };
+    if (mayReplay(state, error)) {
+      this.replayed = true;
       return this.start(true);
     }
     this.fail(error);
@@ -147,9 +140,7 @@ class ForwardCall implements Exchanger {
 
   private fail(error: Error & { code?: string }): void {
     this.over = true;
-    const failure = describeUpstreamError(error);
-    report(this.upstream.exchange, failure, error);
-    sendError(this.req, this.res, failure.status, failure.message); // destroys the response when headers were already sent
+    failForward(this.req, this.res, this.upstream.exchange, error);
   }
 
   /** Headers now, with the first body bytes if some came (an event stream or slow body must not wait). */
@@ -193,7 +184,7 @@ class ForwardCall implements Exchanger {
     this.res.once('drain', this.resumeUpstream);
   }
 
-  /** Streams the request body (Content-Length framed: chunked ones go to the fallback engine). */
+  /** Streams the request body (Content-Length framed: chunked ones never come here: `carries`). */
   private sendBody(connection: UpstreamConnection): void {
     const req = this.req;
     connection.requestPending = true;
@@ -232,33 +223,28 @@ class ForwardCall implements Exchanger {
  * connections (http1/upstream-pool.ts, http1/response-parser.ts) — about twice the requests/s of
  * undici's for small answers on this machine (docs/performance.md), because it does only what a
  * proxy needs: one string for the request head, the answer's headers straight into `writeHead`.
- * HTTPS backends, chunked request bodies and `Expect: 100-continue` go to the undici engine;
- * WebSocket upgrades to the node:http one.
+ * It carries only what `carries` accepts; `ForwardingEngines` sends the rest elsewhere.
  */
 @Injectable()
-export class Http1ForwardingEngine implements ForwardingEngine, OnApplicationShutdown {
+export class Http1ForwardingEngine implements RequestForwarder, OnApplicationShutdown {
   private readonly pool = new UpstreamPool();
 
-  constructor(private readonly fallback: UndiciForwardingEngine) {}
+  /** Plain HTTP with a Content-Length body (or none) and no `Expect`: no TLS, chunked encoding or 100-continue here. */
+  static carries(req: http.IncomingMessage, upstream: UpstreamRequest): boolean {
+    return (
+      upstream.url.protocol === 'http:' &&
+      req.headers['transfer-encoding'] === undefined &&
+      req.headers.expect === undefined
+    );
+  }
 
   onApplicationShutdown(): void {
     this.pool.close();
   }
 
   forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: UpstreamRequest): void {
-    if (
-      upstream.url.protocol !== 'http:' ||
-      req.headers['transfer-encoding'] !== undefined ||
-      req.headers.expect !== undefined
-    ) {
-      return this.fallback.forward(req, res, upstream);
-    }
     const text = requestHead(req, upstream);
     if (text === null) return sendError(req, res, 502, 'a header for the backend contains a line break');
     new ForwardCall(this.pool, req, res, upstream, text).start(false);
-  }
-
-  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, upstream: UpstreamRequest): void {
-    this.fallback.upgrade(req, socket, head, upstream);
   }
 }

@@ -5,9 +5,8 @@ export {
   OAUTH_PRIORITY,
 } from './builtin-public-handlers';
 export { DispatcherModule } from './dispatcher.module';
-export { FORWARDING_ENGINE, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
 export { upstreamRequestHeaders, downstreamResponseHeaders } from './forwarded-headers';
-export { NestAppForwarder, nestRoutedHandler } from './nest-app-forwarder';
+export { NestAppForwarder } from './nest-app-forwarder';
 export { parseProxyHeader, type ProxiedSource, type ProxyHeaderResult } from './proxy-protocol';
 export { PublicListeners } from './public-listeners';
 export { PublicSurfaceRegistry, type PublicHandler, type PublicRequestInfo } from './public-surface.registry';

@@ -6,7 +6,7 @@ import type { PublicHandler, PublicRequestInfo } from './public-surface.registry
 
 /**
  * Hands a public request to the admin Nest application (its Fastify router), in process. Only
- * handlers built with `nestRoutedHandler` reach it, so the public listeners expose exactly the
+ * handlers built with `handler(...)` reach it, so the public listeners expose exactly the
  * paths those handlers match (ACME challenge, OAuth endpoints, the admin hostname), never
  * `/api/v1`, `/docs` or `/health` by Host trickery.
  */
@@ -23,14 +23,4 @@ export class NestAppForwarder {
   handler(name: string, priority: number, matches: (info: PublicRequestInfo) => boolean): PublicHandler {
     return { name, priority, matches, handle: (req, res) => this.forward(req, res) };
   }
-}
-
-/** Same as `forwarder.handler(...)`, for modules that prefer a factory. */
-export function nestRoutedHandler(
-  forwarder: NestAppForwarder,
-  name: string,
-  priority: number,
-  matches: (info: PublicRequestInfo) => boolean,
-): PublicHandler {
-  return forwarder.handler(name, priority, matches);
 }

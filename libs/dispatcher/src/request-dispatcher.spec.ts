@@ -7,7 +7,9 @@ import type { ProxyTargetRecord } from '@app/proxy-targets';
 import type { RouteRecord } from '@app/routes';
 import type { ForwardingEngine, UpstreamRequest } from './forwarding-engine';
 import { PublicSurfaceRegistry } from './public-surface.registry';
-import { hostOf, RequestDispatcher } from './request-dispatcher';
+import { ExchangeRecorder } from './exchange-recorder';
+import { hostOf } from './host-header';
+import { RequestDispatcher } from './request-dispatcher';
 import { RoutingTable } from './routing-table';
 import type { RoutingTableStore } from './routing-table.store';
 import type { AuthDecision, TargetAuthPolicy } from './target-auth';
@@ -82,7 +84,14 @@ describe('RequestDispatcher', () => {
   const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_dispatcher_spec_0123' }));
   const recorded: RequestLogEntry[] = [];
   const requestLog = { record: (entry: RequestLogEntry) => recorded.push(entry) } as unknown as RequestLogWriter;
-  const dispatcher = new RequestDispatcher(config, registry, store, new RecordingEngine(), policy, requestLog);
+  const dispatcher = new RequestDispatcher(
+    config,
+    registry,
+    store,
+    new RecordingEngine(),
+    new ExchangeRecorder(config, requestLog),
+    policy,
+  );
   const server = http.createServer((req, res) => dispatcher.handle(req, res));
   let port: number;
 
@@ -211,7 +220,7 @@ describe('RequestDispatcher without an auth policy (TARGET_AUTH_POLICY not provi
     forward(req, res, upstream)
   );
   const errors: unknown[] = [];
-  const dispatcher = new RequestDispatcher(config, registry, store, engine);
+  const dispatcher = new RequestDispatcher(config, registry, store, engine, new ExchangeRecorder(config));
   const server = http.createServer((req, res) => dispatcher.handle(req, res));
   let port: number;
 

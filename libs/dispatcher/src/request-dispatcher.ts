@@ -2,33 +2,22 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { performance } from 'node:perf_hooks';
 import { AppConfig } from '@app/config';
-import { canonicalPath, isRefusal, tagRequestClientAddress } from '@app/http';
+import { canonicalPath, isRefusal } from '@app/http';
 
 import { closeAfterEarlyAnswer, type DrainLimits } from '@app/http/lingering-close';
-import { NO_HOST, ProxyMetrics } from '@app/metrics';
-import { RequestLogWriter } from '@app/request-log';
 import { sendError, sendSocketError } from './error-responses';
 import { upstreamRequestHeaders } from './forwarded-headers';
 import { FORWARDING_ENGINE, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
 import { clientAddressOf } from './client-address';
-import { ForwardedHeaderTrust } from './forwarded-client';
-import { attachExchange, exchangeOf, listenerOf, requestIdFor, type Exchange } from './exchange';
+import { exchangeOf, type Exchange } from './exchange';
+import { ExchangeRecorder } from './exchange-recorder';
+import { hostOf } from './host-header';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 import { framingProblem } from './request-framing';
 import { RoutingTableStore } from './routing-table.store';
 import { TARGET_AUTH_POLICY, type AuthDecision, type TargetAuthPolicy } from './target-auth';
-import { TrustedNetworks } from './trusted-networks';
-
-const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[^:\s[\]]+)(:\d{1,5})?$/i;
-
-/** The host name of a Host header: lower-case, without port or trailing dot; null when malformed. */
-export function hostOf(header: string | undefined): string | null {
-  const match = HOST_HEADER.exec((header ?? '').trim());
-  return match ? match[1].toLowerCase().replace(/\.$/, '') : null;
-}
 
 /**
  * Runs `produce`; hands its value (now, or when its promise settles) to `apply`, and a throw or a
@@ -91,8 +80,6 @@ function describeRequest(req: IncomingMessage): PublicRequestInfo | { status: nu
 export class RequestDispatcher {
   private readonly logger = new Logger(RequestDispatcher.name);
   private readonly drain: DrainLimits;
-  /** Set only when FORWARDED_TRUSTED_CIDRS names balancers: without it, no request does any extra work. */
-  private readonly forwarded?: ForwardedHeaderTrust;
   private missingPolicyReported = false;
 
   constructor(
@@ -100,24 +87,22 @@ export class RequestDispatcher {
     private readonly surface: PublicSurfaceRegistry,
     private readonly table: RoutingTableStore,
     @Inject(FORWARDING_ENGINE) private readonly engine: ForwardingEngine,
+    private readonly recorder: ExchangeRecorder,
     @Optional() @Inject(TARGET_AUTH_POLICY) private readonly authPolicy?: TargetAuthPolicy,
-    @Optional() private readonly requestLog?: RequestLogWriter,
-    @Optional() private readonly metrics?: ProxyMetrics,
   ) {
     this.drain = config.earlyResponseDrain;
-    const cidrs = config.forwardedTrustedCidrs;
-    if (cidrs.length > 0)
-      this.forwarded = new ForwardedHeaderTrust(
-        new TrustedNetworks(cidrs, 'FORWARDED_TRUSTED_CIDRS'),
-        config.forwardedHeaders,
-      );
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const exchange = this.begin(req);
+    const exchange = this.recorder.begin(req);
     res.once('close', () => {
       exchange.onResponseClose?.();
-      this.finish(req, exchange, res.headersSent ? res.statusCode : 0, Number(res.getHeader('content-length')) || 0);
+      this.recorder.finish(
+        req,
+        exchange,
+        res.headersSent ? res.statusCode : 0,
+        Number(res.getHeader('content-length')) || 0,
+      );
     });
     const framing = framingProblem(req);
     if (framing) return sendError(req, res, 400, framing, { connection: 'close' }); // the rest of the bytes cannot be trusted
@@ -169,15 +154,15 @@ export class RequestDispatcher {
 
   /** WebSocket (and other) upgrades: proxy targets and routes only; the public surface has none. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const exchange = this.begin(req);
+    const exchange = this.recorder.begin(req);
     let webSocketOpen = false;
     exchange.onUpgraded = () => {
       webSocketOpen = true;
-      this.metrics?.webSocketOpened(exchange.targetHost);
+      this.recorder.webSocketOpened(exchange);
     };
     socket.once('close', () => {
-      if (webSocketOpen) this.metrics?.webSocketClosed(exchange.targetHost);
-      this.finish(req, exchange, exchange.socketStatus ?? 0, 0);
+      if (webSocketOpen) this.recorder.webSocketClosed(exchange);
+      this.recorder.finish(req, exchange, exchange.socketStatus ?? 0, 0);
     });
     const framing = framingProblem(req);
     if (framing) {
@@ -207,81 +192,6 @@ export class RequestDispatcher {
       sendSocketError(socket, 500, 'the proxy failed to handle this request');
     };
     settle(() => this.route(req, info, true, exchange), apply, fail);
-  }
-
-  /** Starts the request's exchange record: id, listener, clocks; counts the stream. */
-  private begin(req: IncomingMessage): Exchange {
-    const listener = listenerOf(req.socket);
-    const peer = clientAddressOf(req.socket);
-    const secure = (req.socket as TLSSocket).encrypted === true;
-    const exchange: Exchange = {
-      requestId: requestIdFor(req),
-      listener,
-      clientIp: peer,
-      secure,
-      ts: Date.now(),
-      startedAt: performance.now(),
-      targetHost: NO_HOST,
-      bytesIn: 0,
-      bytesOut: 0,
-    };
-    if (this.forwarded?.trusts(peer)) this.believeForwarded(req, exchange, peer);
-    attachExchange(req, exchange);
-    this.metrics?.streamStarted(listener);
-    return exchange;
-  }
-
-  /** A trusted balancer's word on the client address and scheme (what it did not validly say, the connection decides). */
-  private believeForwarded(req: IncomingMessage, exchange: Exchange, peer: string): void {
-    const said = (this.forwarded as ForwardedHeaderTrust).read(req.headers, peer);
-    if (said.problem) this.logger.debug(`forwarded headers from ${peer} ignored: ${said.problem}`);
-    if (said.clientIp) {
-      exchange.clientIp = said.clientIp;
-      exchange.forwardedFor = said.forwardedFor;
-      tagRequestClientAddress(req, said.clientIp); // the OAuth endpoints (Nest app) rate-limit and log by it too
-    }
-    if (said.proto) exchange.secure = said.proto === 'https';
-  }
-
-  /**
-   * The request is over (answered, failed or abandoned): one request-log entry and the metrics.
-   * Synchronous and in memory: the writer only appends to its buffer. Status 0 = no answer was
-   * sent (the client left first), logged as 499 like nginx does.
-   */
-  private finish(req: IncomingMessage, exchange: Exchange, sentStatus: number, contentLength: number): void {
-    try {
-      const durationMs = performance.now() - exchange.startedAt;
-      const status = sentStatus || 499;
-      const { listener, targetHost } = exchange;
-      if (this.metrics) {
-        this.metrics.streamEnded(listener);
-        this.metrics.observeRequest({ listener, host: targetHost, status, durationMs });
-        if (exchange.errorKind) this.metrics.upstreamError(targetHost, exchange.errorKind);
-      }
-      if (!this.requestLog) return;
-      const rawUrl = req.url ?? '/';
-      const query = rawUrl.indexOf('?');
-      const contentLengthIn = Number(req.headers['content-length']);
-      this.requestLog.record({
-        ts: exchange.ts,
-        client_ip: exchange.clientIp,
-        host: hostOf(req.headers.host) ?? '',
-        method: req.method ?? 'GET',
-        path: query < 0 ? rawUrl : rawUrl.slice(0, query),
-        status,
-        bytes_in: exchange.bytesIn || (contentLengthIn > 0 ? contentLengthIn : 0),
-        bytes_out: exchange.bytesOut || contentLength,
-        duration_ms: durationMs,
-        upstream: exchange.upstream,
-        auth_user: exchange.identity?.user,
-        oauth_client_id: exchange.identity?.clientId,
-        request_id: exchange.requestId,
-        listener,
-        error: exchange.error ?? (sentStatus === 0 ? 'client closed the connection before the answer' : undefined),
-      });
-    } catch (error) {
-      this.logger.warn(`request not recorded: ${(error as Error).message}`);
-    }
   }
 
   /** Synchronous unless the auth policy answers with a promise (no promise per request otherwise). */

@@ -1,60 +1,53 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type * as http from 'node:http';
-import { pipeline, Transform, type Duplex, type Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
-import { sendError } from './error-responses';
 import { downstreamRawHeaders } from './forwarded-headers';
-import {
-  describeUpstreamError,
-  hasNoBody,
-  NodeHttpForwardingEngine,
-  report,
-  type ForwardingEngine,
-  type UpstreamFailure,
-  type UpstreamRequest,
-} from './forwarding-engine';
+import { upstreamPath, type RequestForwarder, type UpstreamRequest } from './forwarding-engine';
+import { failForward, hasNoBody, mayReplay } from './upstream-failures';
 
 /** undici refuses these on a request (it manages them itself); the dispatcher already drops the hop-by-hop ones. */
 const UNDICI_MANAGED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect']);
 
-function undiciFailure(error: Error & { code?: string }): UpstreamFailure {
-  switch (error.code) {
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return { status: 504, message: 'the backend did not accept the connection in time', kind: 'timeout' };
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-      return { status: 504, message: 'the backend did not answer in time', kind: 'timeout' };
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
-      return { status: 502, message: 'the backend closed the connection or sent an invalid response', kind: 'reset' };
-    case 'HPE_INVALID_CONSTANT':
-    case 'UND_ERR_RESPONSE_STATUS_CODE':
-    case 'UND_ERR_INFO':
-      return {
-        status: 502,
-        message: 'the backend closed the connection or sent an invalid response',
-        kind: 'protocol',
-      };
-    case undefined:
-    default:
-      // ECONNREFUSED, ENOTFOUND, TLS verification codes...: the same answers as the node:http engine.
-      return describeUpstreamError(error);
+/** The headers for undici: the prepared ones, or (rarely: `Expect`) a copy without those it manages itself. */
+function undiciHeaders(prepared: http.OutgoingHttpHeaders): Record<string, string | string[]> {
+  if (!('expect' in prepared)) return prepared as Record<string, string | string[]>;
+  const headers: Record<string, string | string[]> = {};
+  for (const name in prepared) {
+    const value = prepared[name];
+    if (value === undefined || UNDICI_MANAGED.has(name)) continue;
+    headers[name] = typeof value === 'number' ? String(value) : value;
   }
+  return headers;
+}
+
+/** The request body for undici: the client's stream itself; a chunked one (no Content-Length for the request log) through a counter. */
+function requestBody(req: http.IncomingMessage, upstream: UpstreamRequest): Readable | null {
+  if (hasNoBody(req)) return null;
+  const exchange = upstream.exchange;
+  // No 'data' listener on req: it would start the flow before undici is ready for it.
+  if (!exchange || req.headers['content-length'] !== undefined) return req;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      exchange.bytesIn += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return pipeline(req, counter, () => undefined);
 }
 
 /**
  * The forwarding engine on undici: one keep-alive pool per backend origin (per connect timeout),
- * responses streamed through the raw dispatch handler with backpressure (the client's socket
- * pauses the backend), SSE headers flushed at once, the backend request aborted when the client
- * leaves. About 1.5× the requests/s of node:http's client on the same machine (docs/performance.md).
- * WebSocket upgrades stay on the node:http engine.
+ * responses streamed through undici's dispatch handler (the v7 controller interface) with
+ * backpressure (a full client socket pauses the backend), SSE headers flushed at once, the backend
+ * request aborted when the client leaves. About 1.5× the requests/s of node:http's client on the
+ * same machine (docs/performance.md). It carries HTTPS backends, chunked request bodies and
+ * `Expect` for the http1 engine, and every plain request when FORWARDING_ENGINE=undici.
  */
 @Injectable()
-export class UndiciForwardingEngine implements ForwardingEngine, OnApplicationShutdown {
+export class UndiciForwardingEngine implements RequestForwarder, OnApplicationShutdown {
   /** One agent per connect timeout (targets usually share one); each keeps a pool per origin. */
   private readonly agents = new Map<number, Agent>();
-
-  constructor(private readonly upgrades: NodeHttpForwardingEngine) {}
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.destroy().catch(() => undefined)));
@@ -75,118 +68,84 @@ export class UndiciForwardingEngine implements ForwardingEngine, OnApplicationSh
     return agent;
   }
 
-  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, upstream: UpstreamRequest): void {
-    this.upgrades.upgrade(req, socket, head, upstream);
-  }
-
-  forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: UpstreamRequest, attempt = 0): void {
-    const url = upstream.url;
-    const base = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-    const bodiless = hasNoBody(req);
+  forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: UpstreamRequest, replayed = false): void {
     const exchange = upstream.exchange;
-    let headers = upstream.headers as Record<string, string | string[]>;
-    if ('expect' in headers || 'connection' in headers) {
-      // Rare: copy without the headers undici manages itself.
-      headers = {};
-      for (const name in upstream.headers) {
-        const value = upstream.headers[name];
-        if (value === undefined || UNDICI_MANAGED.has(name)) continue;
-        headers[name] = typeof value === 'number' ? String(value) : value;
-      }
-    }
-
-    let abort: ((error?: Error) => void) | null = null;
+    const bodiless = hasNoBody(req);
+    let controller: Dispatcher.DispatchController | null = null;
     let answered = false;
     let clientGone = false;
     let bodyStarted = false;
-    let resume: (() => void) | null = null;
-    const onDrain = () => resume?.();
-
+    let awaitingDrain = false;
+    const resume = () => {
+      awaitingDrain = false;
+      controller?.resume();
+    };
     const onClose = () => {
       if (res.writableFinished) return;
       clientGone = true;
-      abort?.(new Error('the client went away'));
+      controller?.abort(new Error('the client went away'));
     };
     res.on('close', onClose);
-    // The body goes to undici as the request stream itself; a chunked one (no Content-Length for
-    // the request log) through a counter. No 'data' listener on req: it would start the flow early.
-    let body: Readable | null = bodiless ? null : req;
-    if (body && exchange && req.headers['content-length'] === undefined) {
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          exchange.bytesIn += chunk.length;
-          done(null, chunk);
-        },
-      });
-      body = pipeline(req, counter, () => undefined);
-    }
+
+    const fail = (error: Error & { code?: string }): void => {
+      if (clientGone || res.writableEnded) return;
+      // undici cannot tell whether the connection was reused: a fresh one fails with ECONNREFUSED instead.
+      if (mayReplay({ replayed, answered, bodiless, reusedConnection: true }, error)) {
+        res.removeListener('close', onClose);
+        return this.forward(req, res, upstream, true);
+      }
+      failForward(req, res, exchange, error);
+    };
 
     const handler: Dispatcher.DispatchHandler = {
-      onConnect: (abortRequest) => {
-        abort = abortRequest;
-        if (clientGone) abortRequest(new Error('the client went away'));
+      onRequestStart: (started) => {
+        controller = started;
+        if (clientGone) started.abort(new Error('the client went away'));
       },
-      onHeaders: (statusCode, rawHeaders, resumeBody, statusText) => {
-        if (statusCode < 200) return true; // 1xx informational: wait for the final answer
+      onResponseStart: (started, statusCode, _headers, statusMessage) => {
+        if (statusCode < 200) return; // 1xx informational: wait for the final answer
         answered = true;
-        resume = resumeBody;
-        const { headers: out, contentType } = downstreamRawHeaders(
-          rawHeaders as unknown as Buffer[],
+        const { headers, contentType } = downstreamRawHeaders(
+          (started.rawHeaders ?? []) as Buffer[],
           upstream.responseHeaders,
           exchange ? { 'x-request-id': exchange.requestId } : {},
         );
-        res.writeHead(statusCode, statusText || undefined, out);
+        res.writeHead(statusCode, statusMessage || undefined, headers);
         if (/^text\/event-stream/i.test(contentType)) res.flushHeaders();
         else
           setImmediate(() => {
             if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
           });
-        return true;
       },
-      onData: (chunk) => {
+      onResponseData: (started, chunk) => {
         bodyStarted = true;
         if (exchange) exchange.bytesOut += chunk.length;
-        if (res.write(chunk)) return true;
-        res.once('drain', onDrain);
-        return false;
+        if (res.write(chunk) || awaitingDrain) return;
+        awaitingDrain = true;
+        started.pause();
+        res.once('drain', resume);
       },
-      onComplete: () => {
+      onResponseEnd: () => {
         res.end();
       },
-      onError: (error: Error & { code?: string }) => {
-        if (clientGone || res.writableEnded) return;
-        // A kept-alive connection the backend closed meanwhile: replay a body-less request once on a new one.
-        if (
-          attempt === 0 &&
-          !answered &&
-          bodiless &&
-          (error.code === 'UND_ERR_SOCKET' || error.code === 'ECONNRESET')
-        ) {
-          res.removeListener('close', onClose);
-          this.forward(req, res, upstream, 1);
-          return;
-        }
-        const failure = undiciFailure(error);
-        report(exchange, failure, error);
-        sendError(req, res, failure.status, failure.message); // destroys the response when headers were already sent
-      },
+      onResponseError: (_controller, error) => fail(error),
     };
 
     try {
       this.agentFor(upstream.connectTimeoutMs).dispatch(
         {
-          origin: url.origin,
-          path: base + (req.url ?? '/'),
+          origin: upstream.url.origin,
+          path: upstreamPath(upstream, req),
           method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-          headers,
-          body,
+          headers: undiciHeaders(upstream.headers),
+          body: requestBody(req, upstream),
           headersTimeout: upstream.readTimeoutMs,
           bodyTimeout: upstream.readTimeoutMs,
         },
         handler,
       );
     } catch (error) {
-      handler.onError?.(error as Error);
+      fail(error as Error); // undici refused the request itself (e.g. a header value it does not allow)
     }
   }
 }

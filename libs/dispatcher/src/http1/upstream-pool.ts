@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { UpstreamTimeout } from '../forwarding-engine';
+import { UpstreamTimeout } from '../upstream-failures';
 import { ResponseParser, type EndOutcome, type ResponseEvents, type ResponseHead } from './response-parser';
 
 /** How long an idle kept-alive connection is kept when the backend announces no Keep-Alive timeout. */
