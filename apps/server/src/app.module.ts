@@ -12,7 +12,8 @@ import { LoggingModule } from '@app/logging';
 import { MetricsModule } from '@app/metrics';
 import { PortsModule } from '@app/ports';
 import { ProxyTargetHostsModule, ProxyTargetsModule } from '@app/proxy-targets';
-import { OAuthModule } from '@app/oauth';
+import { PROTOCOL_ERROR_FORMATS } from '@app/http';
+import { OAUTH_PROTOCOL_ERRORS, OAuthModule } from '@app/oauth';
 import { ProtectionModule, TARGET_AUTH_SETTINGS } from '@app/protection';
 import { RedisModule } from '@app/redis';
 import { RequestLogModule } from '@app/request-log';
@@ -54,6 +55,9 @@ export class AppModule {
         ProtectionModule,
         TokenDeletionCascadeModule,
       ],
+      // Failures before a controller runs (malformed JSON, body too large) on the OAuth endpoints
+      // answer in RFC 6749's shape: the admin app's exception filter is given these formats.
+      providers: [{ provide: PROTOCOL_ERROR_FORMATS, useValue: [OAUTH_PROTOCOL_ERRORS] }],
     };
   }
 }

@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { limitJsonBodies } from './json-body-limits';
+import { PROTOCOL_ERROR_FORMATS, type ProtocolErrorFormat } from './protocol-errors';
 import { closeAfterEarlyAnswer } from './lingering-close';
 import { createValidationPipe } from './validation';
 
@@ -38,7 +39,7 @@ export async function createAdminApp(rootModule: unknown, config: AppConfig): Pr
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useGlobalFilters(new ApiExceptionFilter(protocolErrorFormats(app)));
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
@@ -55,6 +56,15 @@ export async function createAdminApp(rootModule: unknown, config: AppConfig): Pr
 
   setupApiDocs(app, config);
   return app;
+}
+
+/** The protocol error formats the composing module provides (PROTOCOL_ERROR_FORMATS), if any. */
+function protocolErrorFormats(app: INestApplication): readonly ProtocolErrorFormat[] {
+  try {
+    return app.get<readonly ProtocolErrorFormat[]>(PROTOCOL_ERROR_FORMATS, { strict: false });
+  } catch {
+    return []; // not provided: the admin API's error shape everywhere
+  }
 }
 
 /** Swagger UI at /docs and the OpenAPI document at /openapi.json, both public. */

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CorruptRecordError } from '@app/redis';
 import { DomainError, DomainErrorCode } from './domain-error';
 import { errorBody } from './error-body';
-import { protocolErrorFormatFor } from './protocol-errors';
+import { protocolErrorFormatFor, type ProtocolErrorFormat } from './protocol-errors';
 
 const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   invalid: 400,
@@ -73,13 +73,15 @@ function describeFastifyError(error: Error & { code?: string }): string {
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiExceptionFilter');
 
+  constructor(private readonly protocolFormats: readonly ProtocolErrorFormat[] = []) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { status, message, headers } = toErrorResponse(exception);
     if (status >= 500) this.logger.error({ err: exception, requestId: request.id }, 'request failed');
-    const protocol = protocolErrorFormatFor(request.url);
+    const protocol = protocolErrorFormatFor(this.protocolFormats, request.url);
     if (protocol) {
       const formatted = protocol.format(status, message);
       void reply

@@ -3,7 +3,7 @@ export { Conflict, DomainError, Forbidden, Invalid, NotFound, type DomainErrorCo
 export { errorBody, type ApiErrorBody } from './error-body';
 export { createValidationPipe, describeValidationErrors } from './validation';
 export { createAdminApp, setupApiDocs } from './admin-app';
-export { protocolErrorFormatFor, registerProtocolErrorFormat, type ProtocolErrorFormat } from './protocol-errors';
+export { PROTOCOL_ERROR_FORMATS, protocolErrorFormatFor, type ProtocolErrorFormat } from './protocol-errors';
 export { canonicalPath, isPlainPath, isRefusal, type PathRefusal } from './canonical-path';
 export {
   clientAddressOf,

@@ -9,13 +9,17 @@ export interface ProtocolErrorFormat {
   format(status: number, message: string): { body: unknown; headers: Record<string, string> };
 }
 
-const formats: ProtocolErrorFormat[] = [];
+/**
+ * The formats in force, provided by the composing module (`apps/server`) and handed to the
+ * ApiExceptionFilter by `createAdminApp`; none provided → every route keeps the admin API's shape.
+ */
+export const PROTOCOL_ERROR_FORMATS = Symbol('PROTOCOL_ERROR_FORMATS');
 
-export function registerProtocolErrorFormat(format: ProtocolErrorFormat): void {
-  if (!formats.includes(format)) formats.push(format);
-}
-
-export function protocolErrorFormatFor(url: string): ProtocolErrorFormat | undefined {
+export function protocolErrorFormatFor(
+  formats: readonly ProtocolErrorFormat[],
+  url: string,
+): ProtocolErrorFormat | undefined {
+  if (formats.length === 0) return undefined;
   const path = url.split('?')[0];
   return formats.find((f) => f.matches(path));
 }

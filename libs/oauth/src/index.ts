@@ -10,3 +10,4 @@ export { authorizationServerMetadata } from './protocol/metadata';
 export { TokenIssuer } from './tokens/token-issuer';
 export { ClientsService } from './clients/clients.service';
 export { GrantExchange, type TokenResponse } from './tokens/grant-exchange';
+export { OAUTH_PROTOCOL_ERRORS } from './protocol/oauth-exception.filter';

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { registerProtocolErrorFormat } from '@app/http';
 import { OAuthAdminController } from './admin/oauth-admin.controller';
 import { OAuthAdminService } from './admin/oauth-admin.service';
 import { ClientMetadataDocuments } from './clients/client-metadata-documents';
@@ -10,7 +9,6 @@ import { AuthorizationService } from './flow/authorization.service';
 import { FlowRepository } from './flow/flow.repository';
 import { ResourcePolicy } from './flow/resource-policy';
 import { GithubLogin } from './github/github-login';
-import { OAUTH_PROTOCOL_ERRORS } from './protocol/oauth-exception.filter';
 import { OAuthAuthorizeController } from './protocol/authorize.controller';
 import { OAuthIntrospectionController } from './protocol/introspect.controller';
 import { OAuthMetadataController } from './protocol/metadata.controller';
@@ -67,8 +65,4 @@ import { TokenRevocation } from './tokens/token-revocation';
   ],
   exports: [AccessTokenVerifier, SigningKeyModule, ResourcePolicy, TokenIssuer, ClientsService, GrantExchange],
 })
-export class OAuthModule {
-  constructor() {
-    registerProtocolErrorFormat(OAUTH_PROTOCOL_ERRORS);
-  }
-}
+export class OAuthModule {}
