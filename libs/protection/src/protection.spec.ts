@@ -98,6 +98,18 @@ describe('target auth settings', () => {
       enabled: true,
       unreadable: 'the slot is not an object',
     });
+    // Attack review 17: shapes that read as "auth off" or "anyone" before.
+    expect(authConfigOf({})).toMatchObject({ enabled: true, unreadable: 'enabled is missing' });
+    expect(authConfigOf({ mode: 'forward', required_users: ['alice'] })).toMatchObject({
+      enabled: true,
+      unreadable: 'enabled is missing',
+    });
+    for (const excluded of [[''], ['mcp'], ['/ok', '/a b'], ['/x?y']])
+      expect({ excluded, read: authConfigOf({ enabled: true, excluded_paths: excluded }) }).toMatchObject({
+        excluded,
+        read: { enabled: true, unreadable: 'excluded_paths is not a list of valid values' },
+      });
+    expect(authConfigOf({ enabled: true, excluded_paths: ['/health', '/'] })?.unreadable).toBeUndefined();
   });
 
   it('excludes path prefixes on segment boundaries', () => {

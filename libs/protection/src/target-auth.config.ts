@@ -66,7 +66,8 @@ export function authConfigFrom(input: SetTargetAuthDto, authHostname: string): T
 
 /**
  * The stored `auth` slot read back. Missing fields take their defaults (records written before a
- * field existed); a field that is present but malformed (wrong type, unknown mode, bad prefix) or
+ * field existed), except `enabled`, which every version wrote. A field that is present but malformed
+ * (wrong type, unknown mode, bad prefix, an excluded path that is not a path), a missing `enabled` or
  * a slot that is not an object makes the settings unreadable: the target stays protected and
  * refuses every request, instead of reading the broken value as "anyone" or "auth off".
  */
@@ -82,11 +83,12 @@ export function authConfigOf(slot: Record<string, unknown> | null | undefined): 
     problems.push(`${field} is not a boolean`);
     return fallback;
   };
-  const strings = (field: string): string[] => {
+  const strings = (field: string, pattern?: RegExp): string[] => {
     const v = s[field];
     if (!has(field)) return [];
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-    problems.push(`${field} is not a list of strings`);
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string' && (!pattern || pattern.test(x))))
+      return v as string[];
+    problems.push(`${field} is not a list of ${pattern ? 'valid values' : 'strings'}`);
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
   };
   const text = (field: string, fallback: string, pattern?: RegExp): string => {
@@ -99,6 +101,8 @@ export function authConfigOf(slot: Record<string, unknown> | null | undefined): 
   const mode =
     has('mode') && !AUTH_MODES.includes(s.mode as AuthMode) ? undefined : ((s.mode as AuthMode) ?? 'forward');
   if (!mode) problems.push(`mode is not one of ${AUTH_MODES.join(', ')}`);
+  // Every version wrote `enabled`: a slot without it was not written by the API (it read as "auth off").
+  if (s === slot && !has('enabled')) problems.push('enabled is missing');
   const config: TargetAuthConfig = {
     enabled: flag('enabled', false),
     auth_proxy: text('auth_proxy', ''),
@@ -107,7 +111,8 @@ export function authConfigOf(slot: Record<string, unknown> | null | undefined): 
     required_emails: strings('required_emails'),
     allowed_scopes: strings('allowed_scopes'),
     allowed_audiences: strings('allowed_audiences'),
-    excluded_paths: strings('excluded_paths'),
+    // An entry that is not a path ('' is a prefix of every path) is not read as one.
+    excluded_paths: strings('excluded_paths', PATH),
     pass_headers: flag('pass_headers', true),
     header_prefix: text('header_prefix', 'X-Auth-', HEADER_PREFIX),
     cookie_name: text('cookie_name', 'proxy_session', COOKIE),
