@@ -99,10 +99,11 @@ describe('fail closed: malformed stored auth settings deny', () => {
     ['an e-mail allowlist that is not a list', { required_users: [], required_emails: 'carol@example.test' }],
   ])('%s: every request is refused with 503 and never reaches the backend', async (_what, broken) => {
     await storeAuth({ ...wellFormed, ...broken });
-    const before = backendHits;
     // Waits for this replica to apply the write (the answers change from those of the well-formed
-    // setting), then asks again: a probe that straddled the change would show both.
+    // setting), then asks again: a probe that straddled the change would show both (and may have
+    // reached the backend under the old setting, so the backend count starts after the wait).
     await waitFor('the server to apply the stored setting', probe, (p) => p.statuses !== WELL_FORMED);
+    const before = backendHits;
     const { seen } = await probe();
     expect(seen).toEqual(
       Array(3).fill(

@@ -129,6 +129,7 @@ class ForwardCall implements Exchanger {
       replayed: this.replayed,
       answered: this.head !== null || outcome === 'truncated', // 'truncated': some of the head came
       bodiless: this.bodiless,
+      method: this.req.method,
       reusedConnection: this.reusedConnection,
     };
     if (mayReplay(state, error)) {

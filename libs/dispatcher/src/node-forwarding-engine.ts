@@ -75,7 +75,7 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
     const bodiless = hasNoBody(req);
     upReq.on('error', (error: Error & { code?: string }) => {
       if (clientGone || res.writableEnded) return;
-      if (mayReplay({ replayed, answered, bodiless, reusedConnection: upReq.reusedSocket }, error))
+      if (mayReplay({ replayed, answered, bodiless, method: req.method, reusedConnection: upReq.reusedSocket }, error))
         return this.forward(req, res, upstream, true);
       failForward(req, res, upstream.exchange, error);
     });

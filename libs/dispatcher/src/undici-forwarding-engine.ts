@@ -90,7 +90,7 @@ export class UndiciForwardingEngine implements RequestForwarder, OnApplicationSh
     const fail = (error: Error & { code?: string }): void => {
       if (clientGone || res.writableEnded) return;
       // undici cannot tell whether the connection was reused: a fresh one fails with ECONNREFUSED instead.
-      if (mayReplay({ replayed, answered, bodiless, reusedConnection: true }, error)) {
+      if (mayReplay({ replayed, answered, bodiless, method: req.method, reusedConnection: true }, error)) {
         res.removeListener('close', onClose);
         return this.forward(req, res, upstream, true);
       }

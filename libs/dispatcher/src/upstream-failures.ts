@@ -118,19 +118,26 @@ export interface ReplayState {
   answered: boolean;
   /** `hasNoBody(req)`: nothing was consumed from the client that could not be sent again. */
   bodiless: boolean;
+  /** The request's method: only idempotent ones are replayed (RFC 9110 §9.2.2). */
+  method: string | undefined;
   /** The connection had carried an exchange before (true where the engine cannot tell). */
   reusedConnection: boolean;
 }
 
+/** RFC 9110 §9.2.2: a proxy must not retry a request whose method is not idempotent. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
 /**
- * A body-less request that failed on a kept-alive connection before any answer: the backend had
- * closed the connection while idle. It is replayed once on a new connection; requests with a body never.
+ * A body-less request with an idempotent method that failed on a kept-alive connection before any
+ * answer: the backend had closed the connection while idle. It is replayed once on a new
+ * connection; requests with a body or another method never (the client gets the 502).
  */
 export function mayReplay(state: ReplayState, error: CodedError): boolean {
   return (
     !state.replayed &&
     !state.answered &&
     state.bodiless &&
+    IDEMPOTENT.has(state.method ?? '') &&
     state.reusedConnection &&
     STALE_CONNECTION.has(error.code ?? '')
   );
