@@ -126,32 +126,56 @@ export function buildView<S extends ProtectionSettings>(
   for (const r of records) byTarget.set(r.proxy_target, [...(byTarget.get(r.proxy_target) ?? []), r]);
   for (const target of targets) {
     const auth = protection.settingsOf(target);
-    const registered = (byTarget.get(target.hostname) ?? []).map((r): ServedResource => ({
-      uri: r.uri,
-      endpoint: endpointOf(r.uri),
-      name: r.name,
-      scopes: r.scopes,
-      documentation: r.resource_documentation,
-      registered: true,
-    }));
-    // Registered resources are valid audiences even while auth is off (tokens can be obtained before protection is switched on).
-    for (const r of registered) allowed.add(r.uri);
-    if (!auth?.enabled || !target.enabled) continue;
-    const resources =
-      registered.length > 0
-        ? registered
-        : [
-            {
-              uri: canonicalResource(targetOrigin(target, config)),
-              endpoint: '',
-              name: target.hostname,
-              scopes: [],
-              registered: false,
-            },
-          ];
-    for (const r of resources) allowed.add(r.uri);
-    resources.sort((a, b) => b.endpoint.length - a.endpoint.length);
-    hosts.set(target.hostname, { hostname: target.hostname, origin: targetOrigin(target, config), auth, resources });
+    try {
+      addTarget(target, auth, byTarget.get(target.hostname) ?? [], config, hosts, allowed);
+    } catch (error) {
+      // A stored record this code cannot read (say, a resource URI that is not a URL) never leaves
+      // the target open: with auth on, it is refused as a target with unreadable settings.
+      if (!auth?.enabled || !target.enabled) continue;
+      const unreadable = `its registered resources cannot be read (${(error as Error).message})`;
+      hosts.set(target.hostname, {
+        hostname: target.hostname,
+        origin: targetOrigin(target, config),
+        auth: { ...auth, unreadable },
+        resources: [],
+      });
+    }
   }
   return { hosts, allowed };
+}
+
+function addTarget<S extends ProtectionSettings>(
+  target: ProxyTargetRecord,
+  auth: S | null,
+  records: readonly ResourceRecord[],
+  config: AppConfig,
+  hosts: Map<string, ProtectedHost<S>>,
+  allowed: Set<string>,
+): void {
+  const registered = records.map((r): ServedResource => ({
+    uri: r.uri,
+    endpoint: endpointOf(r.uri),
+    name: r.name,
+    scopes: r.scopes,
+    documentation: r.resource_documentation,
+    registered: true,
+  }));
+  // Registered resources are valid audiences even while auth is off (tokens can be obtained before protection is switched on).
+  for (const r of registered) allowed.add(r.uri);
+  if (!auth?.enabled || !target.enabled) return;
+  const resources =
+    registered.length > 0
+      ? registered
+      : [
+          {
+            uri: canonicalResource(targetOrigin(target, config)),
+            endpoint: '',
+            name: target.hostname,
+            scopes: [],
+            registered: false,
+          },
+        ];
+  for (const r of resources) allowed.add(r.uri);
+  resources.sort((a, b) => b.endpoint.length - a.endpoint.length);
+  hosts.set(target.hostname, { hostname: target.hostname, origin: targetOrigin(target, config), auth, resources });
 }
