@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { Backend, publicRequest, type PublicRequestOptions } from '../support/loopback';
 import { ServerProcess } from '../support/server-process';
 import { TestCertificateAuthority } from '../support/test-ca';
@@ -22,7 +23,8 @@ const sha256 = (data: Buffer | string) => createHash('sha256').update(data).dige
  * backends and chunked bodies to undici; upgrades are node:http's, in streaming.e2e-spec.ts):
  * bodies both ways, event streams, large answers, header handling, upstream failures, and HTTPS
  * backends — a certificate from a CA the server trusts (NODE_EXTRA_CA_CERTS) is verified and
- * served, an untrusted one is a 502 that says why. No engine may print a DeprecationWarning.
+ * served, an untrusted one is a 502 that says why; SNI and the name verified are the target URL's
+ * host, whatever Host the backend is sent. No engine may print a DeprecationWarning.
  */
 describe('forwarding engines: one behaviour', () => {
   const ca = TestCertificateAuthority.create();
@@ -32,6 +34,8 @@ describe('forwarding engines: one behaviour', () => {
   let trusted: Backend;
   let selfSigned: Backend;
   let wrongName: Backend;
+  let namedLocalhost: Backend;
+  let namedAsPublic: Backend;
   let silent: Server;
   const silentSockets = new Set<Socket>();
 
@@ -66,6 +70,7 @@ describe('forwarding engines: one behaviour', () => {
           url: req.url,
           headers: req.headers,
           tls: 'encrypted' in req.socket,
+          sni: (req.socket as TLSSocket).servername || null, // the TLS server name the proxy sent (none for an IP)
           length: body.length,
           digest: sha256(body),
         }),
@@ -78,6 +83,8 @@ describe('forwarding engines: one behaviour', () => {
     trusted = await Backend.startTls(handler, ca.issue('IP:127.0.0.1'));
     selfSigned = await Backend.startTls(handler, ca.selfSigned('IP:127.0.0.1'));
     wrongName = await Backend.startTls(handler, ca.issue('DNS:another-backend.test'));
+    namedLocalhost = await Backend.startTls(handler, ca.issue('DNS:localhost'));
+    namedAsPublic = await Backend.startTls(handler, ca.issue('DNS:named-as-public.test'));
     // Accepts connections and never answers.
     silent = createServer((socket) => {
       silentSockets.add(socket);
@@ -86,7 +93,7 @@ describe('forwarding engines: one behaviour', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
-    await Promise.all([plain, trusted, selfSigned, wrongName].map((b) => b?.close()));
+    await Promise.all([plain, trusted, selfSigned, wrongName, namedLocalhost, namedAsPublic].map((b) => b?.close()));
     for (const socket of silentSockets) socket.destroy();
     await new Promise((resolve) => silent?.close(resolve));
     ca.remove();
@@ -99,10 +106,14 @@ describe('forwarding engines: one behaviour', () => {
       server = await ServerProcess.start({ env: { FORWARDING_ENGINE: engine, NODE_EXTRA_CA_CERTS: ca.caFile } });
       const targets: Record<string, unknown>[] = [
         { hostname: 'plain.test', target_url: `${plain.url}/base/`, custom_response_headers: { 'x-target': 't' } },
-        // The backend's own Host: its certificate is checked against the URL's host (SNI and names follow Host).
+        // The backend's own Host (preserve_host_header: false); the public Host follows below.
         { hostname: 'trusted.test', target_url: trusted.url, preserve_host_header: false },
         { hostname: 'self-signed.test', target_url: selfSigned.url, preserve_host_header: false },
         { hostname: 'wrong-name.test', target_url: wrongName.url, preserve_host_header: false },
+        // preserve_host_header (the default): the backend gets the public Host, TLS still names the target URL's host.
+        { hostname: 'public-ip.test', target_url: trusted.url },
+        { hostname: 'public-dns.test', target_url: `https://localhost:${namedLocalhost.port}` },
+        { hostname: 'named-as-public.test', target_url: namedAsPublic.url },
         { hostname: 'refused.test', target_url: 'http://127.0.0.1:1' }, // port 1: nothing listens, nobody takes it
         {
           hostname: 'silent.test',
@@ -125,6 +136,7 @@ describe('forwarding engines: one behaviour', () => {
       url: string;
       headers: Record<string, string>;
       tls: boolean;
+      sni: string | null;
       length: number;
       digest: string;
     }
@@ -226,6 +238,31 @@ describe('forwarding engines: one behaviour', () => {
       ]);
       const other = await request('wrong-name.test');
       expect([other.status, other.text]).toEqual([
+        502,
+        "502 Bad Gateway: backend certificate not trusted: the certificate's names do not include the backend's host\n",
+      ]);
+    });
+
+    it('verifies an HTTPS backend against the target URL’s host, not the public Host it is sent', async () => {
+      const byIp = await request('public-ip.test', { path: '/by-ip' });
+      expect(byIp.status).toBe(200);
+      const ip = byIp.json<Seen>();
+      // An IP literal: checked against the IP, and no SNI (RFC 6066 allows DNS names only).
+      expect([ip.tls, ip.url, ip.headers.host, ip.sni]).toEqual([true, '/by-ip', 'public-ip.test', null]);
+      const byName = await request('public-dns.test', { path: '/by-name' });
+      expect(byName.status).toBe(200);
+      const name = byName.json<Seen>();
+      expect([name.tls, name.url, name.headers.host, name.sni]).toEqual([
+        true,
+        '/by-name',
+        'public-dns.test',
+        'localhost',
+      ]);
+    });
+
+    it('answers 502 for an HTTPS backend whose certificate names only the public Host, not the target URL’s host', async () => {
+      const res = await request('named-as-public.test');
+      expect([res.status, res.text]).toEqual([
         502,
         "502 Bad Gateway: backend certificate not trusted: the certificate's names do not include the backend's host\n",
       ]);

@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { backendServerName } from './backend-tls-name';
 import { downstreamResponseHeaders } from './forwarded-headers';
 import { upstreamPath, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
 import { failForward, failUpgrade, hasNoBody, mayReplay, UpstreamTimeout } from './upstream-failures';
@@ -13,14 +14,17 @@ function requestOptions(
   agent: http.Agent | false,
 ): http.RequestOptions {
   const url = upstream.url;
+  const secure = url.protocol === 'https:';
   return {
     protocol: url.protocol,
     hostname: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port || (url.protocol === 'https:' ? 443 : 80),
+    port: url.port || (secure ? 443 : 80),
     method: req.method,
     path: upstreamPath(upstream, req),
     headers: upstream.headers,
     agent,
+    // Set, node:https would take SNI and the name verified from the Host header (the client's, with preserve_host_header).
+    ...(secure && { servername: backendServerName(url.hostname) }),
   };
 }
 

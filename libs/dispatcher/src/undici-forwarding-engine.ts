@@ -1,7 +1,8 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type * as http from 'node:http';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { backendServerName } from './backend-tls-name';
 import { downstreamRawHeaders } from './forwarded-headers';
 import { upstreamPath, type RequestForwarder, type UpstreamRequest } from './forwarding-engine';
 import { failForward, hasNoBody, mayReplay } from './upstream-failures';
@@ -37,6 +38,17 @@ function requestBody(req: http.IncomingMessage, upstream: UpstreamRequest): Read
 }
 
 /**
+ * undici's connector, with the TLS server name of every connection from the connection's own host
+ * (the target URL's): undici would take it from the request's Host header, which it lets win over a
+ * `servername` in the connect options. Once per new connection, nothing per request.
+ */
+function connectorByTargetHost(timeout: number): buildConnector.connector {
+  const connect = buildConnector({ timeout });
+  return (options, callback) =>
+    connect({ ...options, servername: backendServerName(options.hostname) || undefined }, callback);
+}
+
+/**
  * The forwarding engine on undici: one keep-alive pool per backend origin (per connect timeout),
  * responses streamed through undici's dispatch handler (the v7 controller interface) with
  * backpressure (a full client socket pauses the backend), SSE headers flushed at once, the backend
@@ -60,7 +72,7 @@ export class UndiciForwardingEngine implements RequestForwarder, OnApplicationSh
       agent = new Agent({
         keepAliveTimeout: 60_000,
         keepAliveMaxTimeout: 600_000,
-        connect: { timeout: connectTimeoutMs },
+        connect: connectorByTargetHost(connectTimeoutMs),
         pipelining: 1,
       });
       this.agents.set(connectTimeoutMs, agent);
