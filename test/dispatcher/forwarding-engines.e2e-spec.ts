@@ -73,6 +73,7 @@ describe('forwarding engines: one behaviour', () => {
           sni: (req.socket as TLSSocket).servername || null, // the TLS server name the proxy sent (none for an IP)
           length: body.length,
           digest: sha256(body),
+          peer: req.socket.remotePort,
         }),
       );
     });
@@ -114,6 +115,11 @@ describe('forwarding engines: one behaviour', () => {
         { hostname: 'public-ip.test', target_url: trusted.url },
         { hostname: 'public-dns.test', target_url: `https://localhost:${namedLocalhost.port}` },
         { hostname: 'named-as-public.test', target_url: namedAsPublic.url },
+        // Two public names each for one plain and one HTTPS backend origin (preserve_host_header: two Host values).
+        { hostname: 'alias-a.test', target_url: plain.url },
+        { hostname: 'alias-b.test', target_url: plain.url },
+        { hostname: 'tls-alias-a.test', target_url: trusted.url },
+        { hostname: 'tls-alias-b.test', target_url: trusted.url },
         { hostname: 'refused.test', target_url: 'http://127.0.0.1:1' }, // port 1: nothing listens, nobody takes it
         {
           hostname: 'silent.test',
@@ -266,6 +272,21 @@ describe('forwarding engines: one behaviour', () => {
         502,
         "502 Bad Gateway: backend certificate not trusted: the certificate's names do not include the backend's host\n",
       ]);
+    });
+
+    it('keeps one backend connection for one origin whatever public Host the requests carry', async () => {
+      for (const [a, b] of [
+        ['alias-a.test', 'alias-b.test'],
+        ['tls-alias-a.test', 'tls-alias-b.test'],
+      ]) {
+        const peers = new Set<number>();
+        for (const host of [a, b, a, b]) {
+          const answer = await request(host);
+          expect(answer.status).toBe(200);
+          peers.add(answer.json<{ peer: number }>().peer);
+        }
+        expect({ hosts: [a, b], connections: peers.size }).toEqual({ hosts: [a, b], connections: 1 });
+      }
     });
 
     it('prints no DeprecationWarning while forwarding', () => {

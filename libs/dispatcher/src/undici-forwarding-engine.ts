@@ -153,7 +153,11 @@ export class UndiciForwardingEngine implements RequestForwarder, OnApplicationSh
           body: requestBody(req, upstream),
           headersTimeout: upstream.readTimeoutMs,
           bodyTimeout: upstream.readTimeoutMs,
-        },
+          // One name per origin: without it undici takes the request's from its Host header and
+          // closes the pooled connection whenever that changes ("servername changed"); the
+          // connector above decides the TLS name itself. Not in undici's DispatchOptions type.
+          servername: upstream.url.hostname,
+        } as Dispatcher.DispatchOptions,
         handler,
       );
     } catch (error) {
