@@ -16,6 +16,8 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // A chain of decisions reads as if/else with early returns, a named function or a lookup table (issue 17).
+      'no-nested-ternary': 'error',
     },
   },
   {
@@ -23,7 +25,7 @@ export default tseslint.config(
     // lib "dom"), so it, not no-undef, knows the browser's globals (typescript-eslint's advice for typed code).
     files: ['libs/dashboard/public/**/*.js'],
     languageOptions: { sourceType: 'module' },
-    rules: { 'no-undef': 'off' },
+    rules: { 'no-undef': 'off', 'no-nested-ternary': 'error' },
   },
   {
     // Tests wait for conditions, never for time (issue 21): waitFor in test/support/wait.ts is the one

@@ -290,13 +290,11 @@ describe('HTTP/1.1 forwarding engine', () => {
   });
 
   it('answers 502 for a malformed answer and fails a truncated one, without reusing either connection', async () => {
-    await serve((r) =>
-      r.head.includes('/bad')
-        ? ['HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 0\r\n\r\n']
-        : r.head.includes('/short')
-          ? ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', 'destroy']
-          : [ok('fine')],
-    );
+    await serve((r) => {
+      if (r.head.includes('/bad')) return ['HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 0\r\n\r\n'];
+      if (r.head.includes('/short')) return ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', 'destroy'];
+      return [ok('fine')];
+    });
     const bad = await request({ path: '/bad', headers: { accept: 'application/json' } });
     expect([bad.status, bad.json<{ message: string }>().message]).toEqual([
       502,

@@ -296,7 +296,7 @@ function recipeValues(recipe: JustRecipe, index: number, minimal: boolean): stri
   const marker = String(1000 + index);
   return recipe.parameters
     .filter((p) => p.kind === 'singular')
-    .map((p) => (p.default === null ? marker : p.default !== '' || minimal ? p.default : marker));
+    .map((p) => (p.default === null || (p.default === '' && !minimal) ? marker : p.default));
 }
 
 describe('one API schema: the CLI, the dashboard and the just recipes name only what the DTOs take', () => {

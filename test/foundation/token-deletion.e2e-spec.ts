@@ -32,21 +32,21 @@ describe('token deletion cascade', () => {
    * indexes, workflow markers; they expire) and ACME accounts (keyed by the account e-mail, shared
    * by every certificate ordered with it).
    */
+  /** What a key holds, as strings: a hash's fields and values alike. */
+  async function storedValues(key: string, type: string): Promise<string[]> {
+    if (type === 'string') return [(await redis.get(key)) ?? ''];
+    if (type === 'hash') return Object.entries(await redis.hgetall(key)).flat();
+    if (type === 'set') return redis.smembers(key);
+    if (type === 'zset') return redis.zrange(key, 0, -1);
+    return [];
+  }
+
   async function storedMentions(needle: string): Promise<string[]> {
     const found: string[] = [];
     for (const key of await scanKeys(redis, `{${server.keyPrefix}}:*`)) {
       if (/^\{[^}]+\}:(reqlog|workflow|acme-account):/.test(key)) continue;
       const type = await redis.type(key);
-      const values =
-        type === 'string'
-          ? [(await redis.get(key)) ?? '']
-          : type === 'hash'
-            ? Object.entries(await redis.hgetall(key)).flat()
-            : type === 'set'
-              ? await redis.smembers(key)
-              : type === 'zset'
-                ? await redis.zrange(key, 0, -1)
-                : [];
+      const values = await storedValues(key, type);
       if (key.includes(needle) || values.some((v) => v.includes(needle))) found.push(`${type} ${key}`);
     }
     return found;

@@ -9,6 +9,14 @@ interface TokenBody {
   owned?: Record<string, number>;
 }
 
+/** What a key holds: a string's value, a set's members, a hash's values. */
+async function storedValues(redis: TestRedisClient, key: string, type: string): Promise<(string | null)[]> {
+  if (type === 'string') return [await redis.get(key)];
+  if (type === 'set') return redis.smembers(key);
+  if (type === 'hash') return Object.values(await redis.hgetall(key));
+  return [];
+}
+
 describe('API tokens (/api/v1/tokens)', () => {
   let server: ServerProcess;
   let redis: TestRedisClient;
@@ -35,14 +43,7 @@ describe('API tokens (/api/v1/tokens)', () => {
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
       const type = await redis.type(key);
-      const values =
-        type === 'string'
-          ? [await redis.get(key)]
-          : type === 'set'
-            ? await redis.smembers(key)
-            : type === 'hash'
-              ? Object.values(await redis.hgetall(key))
-              : [];
+      const values = await storedValues(redis, key, type);
       for (const value of values) expect(value).not.toContain(secret);
     }
 

@@ -49,6 +49,13 @@ function viaProxyProtocol(port: number, clientIp: string, path: string, requestI
  * unknown host, a PROXY-protocol client with a known address, HTTPS; each query returns exactly
  * those rows, and the counters match.
  */
+/** The backend's answer status: /missing... is 404, /boom... is 500, anything else 200. */
+function statusFor(url: string | undefined): number {
+  if (url?.startsWith('/missing')) return 404;
+  if (url?.startsWith('/boom')) return 500;
+  return 200;
+}
+
 describe('request log and metrics of proxied traffic', () => {
   let server: ServerProcess;
   let backend: Backend;
@@ -74,7 +81,7 @@ describe('request log and metrics of proxied traffic', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const status = req.url?.startsWith('/missing') ? 404 : req.url?.startsWith('/boom') ? 500 : 200;
+        const status = statusFor(req.url);
         res.writeHead(status, {
           'content-type': 'text/plain',
           'x-seen-request-id': String(req.headers['x-request-id']),

@@ -44,15 +44,16 @@ describe('request log while Redis is frozen', () => {
   }
 
   async function requestsNeedingNoRedis(server: ServerProcess, count: number): Promise<string[]> {
+    const kinds = [
+      { status: 200, send: () => server.api('GET', '/api/v1/tokens/me') }, // admin token: compared in memory
+      { status: 404, send: (i: number) => server.api('GET', `/api/v1/frozen-${i}`, { token: null }) }, // 404 needs no token
+      { status: 401, send: () => server.api('GET', '/api/v1/tokens', { token: null }) }, // 401 without a token
+    ];
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const res =
-        i % 3 === 0
-          ? await server.api('GET', '/api/v1/tokens/me') // admin token: compared in memory
-          : i % 3 === 1
-            ? await server.api('GET', `/api/v1/frozen-${i}`, { token: null }) // 404 needs no token
-            : await server.api('GET', '/api/v1/tokens', { token: null }); // 401 without a token
-      expect(res.status).toBe(i % 3 === 0 ? 200 : i % 3 === 1 ? 404 : 401);
+      const kind = kinds[i % 3];
+      const res = await kind.send(i);
+      expect(res.status).toBe(kind.status);
       ids.push(res.headers.get('x-request-id')!);
     }
     return ids;

@@ -9,6 +9,7 @@ import { McpEchoProcess } from '../support/mcp-echo-process';
 import { HeadlessProvider } from '../support/mcp-headless-provider';
 import { OAuthBrowser } from '../support/oauth-browser';
 import { Pebble } from '../support/pebble';
+import { type FetchRecord, recordingFetch } from '../support/recording-fetch';
 import { ServerProcess } from '../support/server-process';
 import { waitFor } from '../support/wait';
 
@@ -195,18 +196,8 @@ describe('production rehearsal: the documented deployment over https with an ACM
   });
 
   it('the MCP SDK client, trusting only the CA, connects, calls a tool and refreshes, all over https', async () => {
-    const log: { method: string; url: string; status: number; body?: string }[] = [];
-    const recording: typeof fetch = async (input, init) => {
-      const res = await httpsFetch(input, init);
-      const body = init?.body;
-      log.push({
-        method: init?.method ?? 'GET',
-        url: String(input instanceof Request ? input.url : input),
-        status: res.status,
-        body: typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : undefined,
-      });
-      return res;
-    };
+    const log: FetchRecord[] = [];
+    const recording = recordingFetch(httpsFetch, log);
     const provider = new HttpsHeadlessProvider(httpsFetch);
     const first = new Client({ name: 'rehearsal', version: '1.0.0' });
     await expect(

@@ -6,43 +6,23 @@ import { GithubStandin } from '../support/github-standin';
 import type { Backend } from '../support/loopback';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { HeadlessProvider } from '../support/mcp-headless-provider';
+import { type FetchRecord, recordingFetch } from '../support/recording-fetch';
 import type { ServerProcess } from '../support/server-process';
 import { protectTarget, startMcpServer, startProtectedServer } from './protection-fixture';
 
-/** loopbackFetch that records what the SDK asked for. */
-function recordingFetch(log: { method: string; url: string; status: number; body?: string }[]): typeof fetch {
-  return async (input, init) => {
-    const res = await loopbackFetch(input, init);
-    const url = input instanceof Request ? input.url : String(input);
-    log.push({
-      method: init?.method ?? 'GET',
-      url,
-      status: res.status,
-      body:
-        typeof init?.body === 'string'
-          ? init.body
-          : init?.body instanceof URLSearchParams
-            ? init.body.toString()
-            : undefined,
-    });
-    return res;
-  };
-}
-
-async function connect(
-  url: string,
-  provider: HeadlessProvider,
-  log: { method: string; url: string; status: number; body?: string }[],
-): Promise<Client> {
+async function connect(url: string, provider: HeadlessProvider, log: FetchRecord[]): Promise<Client> {
   const first = new Client({ name: 'sdk-e2e', version: '1.0.0' });
   await expect(
     first.connect(
-      new StreamableHTTPClientTransport(new URL(url), { authProvider: provider, fetch: recordingFetch(log) }),
+      new StreamableHTTPClientTransport(new URL(url), {
+        authProvider: provider,
+        fetch: recordingFetch(loopbackFetch, log),
+      }),
     ),
   ).rejects.toThrow(UnauthorizedError);
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     authProvider: provider,
-    fetch: recordingFetch(log),
+    fetch: recordingFetch(loopbackFetch, log),
   });
   await transport.finishAuth(provider.code as string);
   const client = new Client({ name: 'sdk-e2e', version: '1.0.0' });
@@ -112,7 +92,7 @@ describe('the official MCP SDK client against a protected MCP server behind the 
 
   it('connects with no prior configuration: 401, path-inserted discovery, DCR, GitHub login + consent, token, tool call; then refreshes', async () => {
     const provider = new HeadlessProvider();
-    const log: { method: string; url: string; status: number; body?: string }[] = [];
+    const log: FetchRecord[] = [];
     const client = await connect(`${base}/mcp`, provider, log);
 
     const urls = log.map((l) => `${l.method} ${l.url.split('?')[0]} ${l.status}`);
@@ -151,7 +131,7 @@ describe('the official MCP SDK client against a protected MCP server behind the 
 
   it('discovers through the root metadata when the target protects its whole host', async () => {
     const provider = new HeadlessProvider();
-    const log: { method: string; url: string; status: number; body?: string }[] = [];
+    const log: FetchRecord[] = [];
     const plain = `http://plain.example.test:${server.httpPort}`;
     const client = await connect(`${plain}/mcp`, provider, log);
     const urls = log.map((l) => `${l.method} ${l.url.split('?')[0]} ${l.status}`);

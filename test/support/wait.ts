@@ -20,6 +20,14 @@ export interface WaitOptions {
 
 const MAX_SHOWN = 500;
 
+/** JSON.stringify's replacer: maps, sets and bigints, which JSON has no form for, as something readable. */
+function showable(_key: string, v: unknown): unknown {
+  if (v instanceof Map) return Object.fromEntries(v);
+  if (v instanceof Set) return [...v];
+  if (typeof v === 'bigint') return `${v}n`;
+  return v;
+}
+
 /** A compact, bounded rendering of what a probe returned, for error messages. */
 export function describeValue(value: unknown, max = MAX_SHOWN): string {
   let text: string;
@@ -27,10 +35,7 @@ export function describeValue(value: unknown, max = MAX_SHOWN): string {
   else if (typeof value === 'string') text = JSON.stringify(value);
   else {
     try {
-      text =
-        JSON.stringify(value, (_key, v: unknown) =>
-          v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : typeof v === 'bigint' ? `${v}n` : v,
-        ) ?? String(value);
+      text = JSON.stringify(value, showable) ?? String(value);
     } catch {
       text = inspect(value, { depth: 4, breakLength: Infinity });
     }
@@ -67,12 +72,7 @@ export async function waitFor<T>(
   const deadline = started + timeoutMs;
   let last: { kind: 'none' } | Outcome<T> = { kind: 'none' };
   const fail = (why: string): Error => {
-    const seen =
-      last.kind === 'value'
-        ? `last value: ${describeValue(last.value)}`
-        : last.kind === 'error'
-          ? `last probe error: ${describeValue(last.error)}`
-          : 'no probe finished';
+    const seen = describeLast(last);
     const details = options.details?.();
     return new Error(
       `waiting for ${what}: ${why} after ${Math.round(performance.now() - started)} ms; ${seen}${details ? `\n${details}` : ''}`,
@@ -92,6 +92,13 @@ export async function waitFor<T>(
     if (left <= 0) throw fail(`timed out (limit ${timeoutMs} ms, ${attempt + 1} probes)`);
     await delay(Math.min(intervalMs, left));
   }
+}
+
+/** What the last finished probe gave, for the timeout message. */
+function describeLast<T>(last: { kind: 'none' } | Outcome<T>): string {
+  if (last.kind === 'value') return `last value: ${describeValue(last.value)}`;
+  if (last.kind === 'error') return `last probe error: ${describeValue(last.error)}`;
+  return 'no probe finished';
 }
 
 type Outcome<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown };

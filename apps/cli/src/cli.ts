@@ -1,6 +1,6 @@
 import { ApiClient, ConnectionError, errorMessage } from './api-client';
 import { parseArgv, ParsedArgv, UsageError } from './argv';
-import type { HandlerVerbSpec, OptionSpec, RequestVerbSpec, ResourceSpec, VerbSpec } from './command-spec';
+import type { HandlerVerbSpec, OptionSpec, OptionType, RequestVerbSpec, ResourceSpec, VerbSpec } from './command-spec';
 import { COMMANDS } from './commands';
 import { formatValue, pick, renderBody, renderListAnswer } from './render';
 
@@ -67,18 +67,18 @@ const usageOf = (r: ResourceSpec, v: VerbSpec) =>
     ...(v.options?.length ? ['[options]'] : []),
   ].join(' ');
 
+/** What help shows after a flag for the value it takes (a boolean flag takes none). */
+const VALUE_HINTS: Record<OptionType, string> = {
+  boolean: '',
+  list: ' <a,b,...>',
+  json: ' <json>',
+  integer: ' <n>',
+  number: ' <n>',
+  string: ' <value>',
+};
+
 function optionLine(o: OptionSpec): string {
-  const value =
-    o.type === 'boolean'
-      ? ''
-      : o.type === 'list'
-        ? ' <a,b,...>'
-        : o.type === 'json'
-          ? ' <json>'
-          : o.type === 'integer' || o.type === 'number'
-            ? ' <n>'
-            : ' <value>';
-  return `${`  --${o.flag}${value}`.padEnd(29)} ${o.description}${o.required ? ' (required)' : ''}`;
+  return `${`  --${o.flag}${VALUE_HINTS[o.type]}`.padEnd(29)} ${o.description}${o.required ? ' (required)' : ''}`;
 }
 
 export function mainHelp(commands: readonly ResourceSpec[] = COMMANDS): string {
@@ -145,6 +145,13 @@ function convert(option: OptionSpec, values: string[]): unknown {
         throw new UsageError(`--${option.flag} must be JSON, e.g. '{"X-Header":"value"}' (got ${last})`);
       }
   }
+}
+
+/** A converted option as a query string value: lists comma-joined, anything else not a string as JSON. */
+function asQueryValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.join(',');
+  return JSON.stringify(value);
 }
 
 /** Resolves argv plus environment into either help text or one API request; throws UsageError. */
@@ -223,8 +230,7 @@ export function planCommand(
     const value = convert(option, values);
     const field = option.field ?? option.flag.replace(/-/g, '_');
     if ((option.in ?? (hasBody ? 'body' : 'query')) === 'body') body[field] = value;
-    else
-      query[field] = typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : JSON.stringify(value);
+    else query[field] = asQueryValue(value);
   }
 
   const last = (name: string) => flags.get(name)?.at(-1);
@@ -303,12 +309,7 @@ export async function runCli(
     const answer = await client.request(options, io.interrupt);
     const failed = answer.status >= 400;
     if (!failed || request.verb.printBodyOnError) {
-      const text = request.json
-        ? `${JSON.stringify(answer.body ?? null, null, 2)}\n`
-        : request.verb.listKey
-          ? renderListAnswer(answer.body, request.verb.listKey, request.verb.columns)
-          : renderBody(answer.body, request.verb.columns);
-      io.stdout(text);
+      io.stdout(renderAnswer(answer.body, request));
     }
     if (failed) {
       const id = answer.requestId ? `, request ${answer.requestId}` : '';
@@ -330,6 +331,13 @@ export async function runCli(
     }
     throw error;
   }
+}
+
+/** An API answer as printed: JSON for --json, else a table for a list answer, else the body's fields. */
+function renderAnswer(body: unknown, request: PlannedRequest): string {
+  if (request.json) return `${JSON.stringify(body ?? null, null, 2)}\n`;
+  if (request.verb.listKey) return renderListAnswer(body, request.verb.listKey, request.verb.columns);
+  return renderBody(body, request.verb.columns);
 }
 
 /** One streamed event as a line: the declared columns' cells separated by two spaces, or the data as is. */

@@ -24,9 +24,17 @@ const tokenColumns: ColumnSpec[] = [
   countsColumn('OWNS', 'owned'),
 ];
 
-const yesNo = (value: unknown) => (value === true ? 'yes' : value === false ? 'no' : '-');
-const isoTime = (value: unknown) =>
-  typeof value === 'number' ? new Date(value).toISOString() : value == null ? '-' : String(value);
+function yesNo(value: unknown): string {
+  if (value === true) return 'yes';
+  if (value === false) return 'no';
+  return '-';
+}
+
+function isoTime(value: unknown): string {
+  if (typeof value === 'number') return new Date(value).toISOString();
+  if (value == null) return '-';
+  return String(value);
+}
 
 // ---- Proxy targets --------------------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ export function identityFrom(headers: Record<string, string | string[] | undefin
   const lower = prefix.toLowerCase();
   const single = (name: string): string | null => {
     const value = headers[name.toLowerCase()];
-    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
   };
   const all: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {

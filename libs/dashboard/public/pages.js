@@ -109,7 +109,39 @@ const tokensPage = resourcePage({
 
 const enc = encodeURIComponent;
 /** @param {unknown} v */
-const yesNo = (v) => (v === true ? 'yes' : v === false ? 'no' : '-');
+function yesNo(v) {
+  if (v === true) return 'yes';
+  if (v === false) return 'no';
+  return '-';
+}
+
+/**
+ * The routes a proxy target serves, after its route mode: the enabled ones when selective, else the
+ * disabled exceptions if any.
+ * @param {Row} row
+ */
+function routeModeDetail(row) {
+  if (row.route_mode === 'selective') return `: ${text(row.enabled_routes)}`;
+  if (row.disabled_routes?.length) return ` except ${text(row.disabled_routes)}`;
+  return '';
+}
+
+/** @param {unknown} status */
+function certificateStatusClass(status) {
+  if (status === 'active') return 'status-ok';
+  if (status === 'failed') return 'status-bad';
+  return undefined;
+}
+
+/**
+ * A managed service's lifecycle state as a status class: a pending request has none.
+ * @param {unknown} state
+ */
+function lifecycleClass(state) {
+  if (state === 'failed') return 'status-bad';
+  if (state === 'requested') return undefined;
+  return 'status-ok';
+}
 
 // ---- Proxy targets ------------------------------------------------------------------------------
 
@@ -257,8 +289,7 @@ const proxyTargetsPage = resourcePage({
     {
       label: 'Routes',
       key: 'route_mode',
-      format: (v, row) =>
-        `${v}${row.route_mode === 'selective' ? `: ${text(row.enabled_routes)}` : row.disabled_routes?.length ? ` except ${text(row.disabled_routes)}` : ''}`,
+      format: (v, row) => `${v}${routeModeDetail(row)}`,
     },
     { label: 'Owner', key: 'owner' },
   ],
@@ -533,8 +564,7 @@ const certificatesPage = resourcePage({
     {
       label: 'Status',
       key: 'status',
-      format: (v) =>
-        h('span', { class: v === 'active' ? 'status-ok' : v === 'failed' ? 'status-bad' : undefined }, text(v)),
+      format: (v) => h('span', { class: certificateStatusClass(v) }, text(v)),
     },
     { label: 'Expires', key: 'expires_at', format: daysLeft },
     { label: 'Error', key: 'error' },
@@ -711,11 +741,7 @@ const servicesPage = resourcePage({
       label: 'Lifecycle',
       key: 'lifecycle',
       format: (v) =>
-        h(
-          'span',
-          { class: v?.state === 'failed' ? 'status-bad' : v?.state === 'requested' ? undefined : 'status-ok' },
-          v ? `${v.state}${v.reason ? `: ${v.reason}` : ''}` : '-',
-        ),
+        h('span', { class: lifecycleClass(v?.state) }, v ? `${v.state}${v.reason ? `: ${v.reason}` : ''}` : '-'),
     },
     {
       label: 'Status',

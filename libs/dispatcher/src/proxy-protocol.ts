@@ -46,13 +46,20 @@ function parseV1(buf: Buffer): ProxyHeaderResult {
   if (parts[1] === 'UNKNOWN') return { state: 'ok', length, source: null };
   if (parts.length !== 6) return invalid('PROXY v1 line must be "PROXY TCP4|TCP6 src dst srcport dstport"');
   const [, proto, src, dst, sport, dport] = parts;
-  const family = proto === 'TCP4' ? 'IPv4' : proto === 'TCP6' ? 'IPv6' : null;
+  const family = v1Family(proto);
   if (!family) return invalid(`PROXY v1 protocol "${proto}" is not TCP4, TCP6 or UNKNOWN`);
   const isIp = family === 'IPv4' ? isIPv4 : isIPv6;
   if (!isIp(src) || !isIp(dst)) return invalid(`PROXY v1 addresses are not ${family}`);
   if (!PORT.test(sport) || !PORT.test(dport) || Number(sport) > 65535 || Number(dport) > 65535)
     return invalid('PROXY v1 ports are not 0-65535');
   return { state: 'ok', length, source: { address: src, port: Number(sport), family } };
+}
+
+/** The address family a v1 protocol word names; null for anything but TCP4 and TCP6. */
+function v1Family(proto: string): ProxiedSource['family'] | null {
+  if (proto === 'TCP4') return 'IPv4';
+  if (proto === 'TCP6') return 'IPv6';
+  return null;
 }
 
 function parseV2(buf: Buffer): ProxyHeaderResult {

@@ -3,6 +3,13 @@ import { plainAddress } from '@app/http/client-address';
 
 export { plainAddress };
 
+/** The BlockList type of an address; null when it is not an IP address. */
+function addressType(address: string): 'ipv4' | 'ipv6' | null {
+  if (isIPv4(address)) return 'ipv4';
+  if (isIPv6(address)) return 'ipv6';
+  return null;
+}
+
 /** A set of CIDRs (PROXY_PROTOCOL_TRUSTED_CIDRS, FORWARDED_TRUSTED_CIDRS) and a membership test. */
 export class TrustedNetworks {
   private readonly list = new BlockList();
@@ -10,7 +17,7 @@ export class TrustedNetworks {
   constructor(cidrs: readonly string[], setting = 'PROXY_PROTOCOL_TRUSTED_CIDRS') {
     for (const cidr of cidrs) {
       const [network, bits] = cidr.split('/');
-      const type = isIPv4(network) ? 'ipv4' : isIPv6(network) ? 'ipv6' : null;
+      const type = addressType(network);
       const prefix = Number(bits);
       if (!type || !Number.isInteger(prefix) || prefix < 0 || prefix > (type === 'ipv4' ? 32 : 128)) {
         throw new Error(`${setting}: "${cidr}" is not a CIDR such as 10.0.0.0/8 or ::1/128`);

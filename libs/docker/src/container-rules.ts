@@ -28,14 +28,15 @@ export const RESERVED_LABEL_PREFIX = 'io.mcp-proxy.';
 export const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
 export const MAX_MEMORY_BYTES = 1024 ** 4;
 
+/** Bytes per unit of a memory limit; no unit is bytes. */
+const UNIT_BYTES: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
 /** "512m" → bytes (b, k, m, g; binary units like Docker's CLI); null when malformed. */
 export function parseMemoryLimit(value: string): number | null {
   if (!MEMORY_PATTERN.test(value.trim())) return null;
   const match = /^(\d+(?:\.\d+)?)\s*([bkmg]?)$/i.exec(value.trim());
   if (!match) return null;
-  const unit = match[2].toLowerCase();
-  const factor = unit === 'g' ? 1024 ** 3 : unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1;
-  return Math.round(Number(match[1]) * factor);
+  return Math.round(Number(match[1]) * UNIT_BYTES[match[2].toLowerCase()]);
 }
 
 function globToRegExp(pattern: string): RegExp {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decodeRecord, encodeRecord, RedisConnections, RedisKeys } from '@app/redis';
-import { ServiceRecord } from './service.record';
+import { ServiceLifecycleState, ServiceRecord } from './service.record';
 
 /** Keys: `service:<name>` (JSON) and the `services` set of names. */
 @Injectable()
@@ -62,11 +62,17 @@ export class ServicesRepository {
   }
 }
 
+/** A legacy record's lifecycle state: still creating, or ready (and proxied when it has a hostname). */
+function legacyLifecycleState(record: ServiceRecord): ServiceLifecycleState {
+  if (record.state === 'creating') return 'requested';
+  if (record.proxy_hostname) return 'proxied';
+  return 'started';
+}
+
 /** Records written before the workflow bus carry `state` (creating | ready) instead of `lifecycle`. */
 function withLifecycle(record: ServiceRecord): ServiceRecord {
   if (!record.lifecycle) {
-    const state = record.state === 'creating' ? 'requested' : record.proxy_hostname ? 'proxied' : 'started';
-    record.lifecycle = { state, reason: null };
+    record.lifecycle = { state: legacyLifecycleState(record), reason: null };
   }
   record.generation ||= `legacy-${record.created_at}`;
   delete record.state;

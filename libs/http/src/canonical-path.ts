@@ -118,8 +118,9 @@ function decodeUnreserved(path: string): string | PathRefusal {
 
 /** True for `.;x`, `..;x`, `.%3Bx`, `..%3Bx`: a dot segment once a server strips its parameters. */
 function isDotWithParameters(segment: string): boolean {
-  const rest = segment.startsWith('..') ? segment.slice(2) : segment.startsWith('.') ? segment.slice(1) : null;
-  return rest !== null && (rest.startsWith(';') || rest.startsWith('%3B'));
+  if (!segment.startsWith('.')) return false;
+  const afterDots = segment.startsWith('..') ? 2 : 1;
+  return segment.startsWith(';', afterDots) || segment.startsWith('%3B', afterDots);
 }
 
 /** RFC 3986 §5.2.4 on an absolute path, with empty segments (`//`) merged first. */

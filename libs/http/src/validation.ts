@@ -4,15 +4,17 @@ import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/co
 export function describeValidationErrors(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((m) =>
-      m.startsWith(`property ${error.property} `)
-        ? `property ${path} ${m.slice(`property ${error.property} `.length)}`
-        : m.startsWith(error.property)
-          ? `${path}${m.slice(error.property.length)}`
-          : `${path}: ${m}`,
-    );
+    const own = Object.values(error.constraints ?? {}).map((m) => atPath(m, error.property, path));
     return [...own, ...describeValidationErrors(error.children ?? [], path)];
   });
+}
+
+/** A constraint message about `property` restated about its full `path` (the message names it, or is prefixed). */
+function atPath(message: string, property: string, path: string): string {
+  const phrase = `property ${property} `;
+  if (message.startsWith(phrase)) return `property ${path} ${message.slice(phrase.length)}`;
+  if (message.startsWith(property)) return `${path}${message.slice(property.length)}`;
+  return `${path}: ${message}`;
 }
 
 /** Whitelist, refuse unknown fields, transform to DTO classes. */

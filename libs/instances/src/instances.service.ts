@@ -9,6 +9,13 @@ import { InstancesRepository } from './instances.repository';
 /** The built-in instance: the admin API itself. */
 export const ADMIN_API_INSTANCE = 'api';
 
+/** The host to reach a listener bound to `bind`: loopback for a wildcard bind, an IPv6 address bracketed. */
+function hostOf(bind: string): string {
+  if (bind === '0.0.0.0' || bind === '::') return '127.0.0.1';
+  if (bind.includes(':')) return `[${bind}]`;
+  return bind;
+}
+
 @Injectable()
 export class InstancesService {
   constructor(
@@ -18,8 +25,7 @@ export class InstancesService {
 
   /** The admin API as a route target (loopback when the admin listener binds every address). */
   builtin(): InstanceDto {
-    const bind = this.config.apiBind;
-    const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
+    const host = hostOf(this.config.apiBind);
     return {
       name: ADMIN_API_INSTANCE,
       target_url: `http://${host}:${this.config.apiPort}`,

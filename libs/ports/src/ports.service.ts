@@ -147,15 +147,12 @@ export class PortsService {
     const reserved = this.config.reservedPorts.includes(port);
     const allocated = (await this.ports.find(port)) !== null;
     const hostFree = await isHostPortFree(port, bindAddress);
-    const reason = !inRange
-      ? `outside the ${rangeName} range ${range.first}-${range.last} for ${bindAddress}`
-      : reserved
-        ? 'reserved'
-        : allocated
-          ? 'already allocated'
-          : !hostFree
-            ? 'in use on the host'
-            : null;
+    // The first obstacle found is the reason; none makes the port available.
+    let reason: string | null = null;
+    if (!inRange) reason = `outside the ${rangeName} range ${range.first}-${range.last} for ${bindAddress}`;
+    else if (reserved) reason = 'reserved';
+    else if (allocated) reason = 'already allocated';
+    else if (!hostFree) reason = 'in use on the host';
     return {
       port,
       bind_address: bindAddress,

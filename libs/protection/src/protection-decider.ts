@@ -164,12 +164,10 @@ export class ProtectionDecider {
       token = readCookie(request.cookie, auth.cookie_name);
       fromCookie = !!token;
     }
-    if (!token)
-      return passthrough
-        ? anonymous
-        : browser
-          ? { kind: 'login', resource }
-          : deny(401, undefined, 'this resource needs an access token');
+    if (!token) {
+      if (passthrough) return anonymous;
+      return browser ? { kind: 'login', resource } : deny(401, undefined, 'this resource needs an access token');
+    }
 
     const scope = matched ?? protection;
     let remembered = this.allowedTokens.get(scope);

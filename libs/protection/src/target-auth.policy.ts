@@ -162,15 +162,15 @@ function ownedHeaders(
   keepAuthorization: boolean,
 ): { removeHeaders: readonly string[]; cookie?: string } {
   const prefix = canonicalHeaderName(protection.auth.header_prefix.toLowerCase());
-  let removeHeaders: readonly string[] =
-    prefix === DISPATCHER_IDENTITY_PREFIX
-      ? keepAuthorization
-        ? NOTHING
-        : AUTHORIZATION
-      : // Every spelling of the prefix (`X_User_Name` is `X-User-Name` to CGI, WSGI, PHP...).
-        Object.keys(req.headers).filter(
-          (name) => canonicalHeaderName(name).startsWith(prefix) || (name === 'authorization' && !keepAuthorization),
-        );
+  let removeHeaders: readonly string[];
+  if (prefix === DISPATCHER_IDENTITY_PREFIX) {
+    removeHeaders = keepAuthorization ? NOTHING : AUTHORIZATION;
+  } else {
+    // Every spelling of the prefix (`X_User_Name` is `X-User-Name` to CGI, WSGI, PHP...).
+    removeHeaders = Object.keys(req.headers).filter(
+      (name) => canonicalHeaderName(name).startsWith(prefix) || (name === 'authorization' && !keepAuthorization),
+    );
+  }
   const cookieHeader = req.headers.cookie;
   const cookieName = protection.auth.cookie_name;
   // One substring scan first: most cookie headers do not carry the session cookie.

@@ -7,7 +7,7 @@ import { requestTo } from './loopback-http';
 import { PRM_PATH } from './protected-resource-metadata';
 import { targetOrigin } from './resource-catalog';
 import { endpointOf, ResourceRecord } from './resource.record';
-import { TARGET_PROTECTION, type TargetProtectionReader } from './target-protection';
+import { type ProtectionSettings, TARGET_PROTECTION, type TargetProtectionReader } from './target-protection';
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
@@ -19,6 +19,21 @@ const INITIALIZE = JSON.stringify({
     clientInfo: { name: 'proxy-resource-validate', version: '1.0.0' },
   },
 });
+
+/** The auth_enabled check's detail: settings unreadable, auth on (its mode), or off (and how to set it). */
+function authDetail(auth: ProtectionSettings | null, hostname: string, setAuth: string): string {
+  if (auth?.unreadable !== undefined)
+    return `the auth settings of ${hostname} are unreadable (${auth.unreadable}): set them again with ${setAuth}`;
+  if (auth?.enabled) return `auth is on (mode ${auth.mode})`;
+  return `auth is off for ${hostname}: ${setAuth}`;
+}
+
+/** The challenge check's detail: no 401 at all, or whether the 401 names the expected metadata URL. */
+function challengeDetail(status: number, named: string | undefined, expectedMetadata: string): string {
+  if (status !== 401) return `an unauthenticated request got HTTP ${status} instead of 401`;
+  if (named === expectedMetadata) return '401 names the metadata URL';
+  return `the 401 names resource_metadata ${named ?? '(none)'} instead of ${expectedMetadata}`;
+}
 
 /**
  * Checks a registered resource end to end, through this replica's own public listener (so the
@@ -81,11 +96,7 @@ export class ResourceValidator {
       !check(
         'auth_enabled',
         !!auth?.enabled && auth.unreadable === undefined,
-        auth?.unreadable !== undefined
-          ? `the auth settings of ${target.hostname} are unreadable (${auth.unreadable}): set them again with ${setAuth}`
-          : auth?.enabled
-            ? `auth is on (mode ${auth.mode})`
-            : `auth is off for ${target.hostname}: ${setAuth}`,
+        authDetail(auth, target.hostname, setAuth),
       ) ||
       !auth
     )
@@ -145,11 +156,7 @@ export class ResourceValidator {
       check(
         'challenge',
         res.status === 401 && named === expectedMetadata,
-        res.status !== 401
-          ? `an unauthenticated request got HTTP ${res.status} instead of 401`
-          : named === expectedMetadata
-            ? '401 names the metadata URL'
-            : `the 401 names resource_metadata ${named ?? '(none)'} instead of ${expectedMetadata}`,
+        challengeDetail(res.status, named, expectedMetadata),
       );
     } catch (error) {
       check('challenge', false, `the public listener did not answer: ${(error as Error).message}`);

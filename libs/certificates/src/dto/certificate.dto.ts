@@ -13,8 +13,11 @@ import {
 } from 'class-validator';
 import { CERTIFICATE_STATUSES, type CertificateStatus } from '../certificate.record';
 
-const toBool = ({ value }: { value: unknown }) =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return value;
+};
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 

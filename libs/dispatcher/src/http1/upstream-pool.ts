@@ -142,10 +142,9 @@ export class UpstreamConnection implements ResponseEvents {
     const user = this.user;
     if (!user) return;
     this.user = null;
-    user.onFailure(
-      this.failure ?? this.closedError(),
-      this.failure ? 'error' : this.parser.started ? 'truncated' : 'nothing-received',
-    );
+    // A socket error was recorded before the close; otherwise the close itself is the failure.
+    if (this.failure) user.onFailure(this.failure, 'error');
+    else user.onFailure(this.closedError(), this.parser.started ? 'truncated' : 'nothing-received');
   }
 
   /** Called by the sweep: fails the exchange if the connect or read deadline passed. */

@@ -2,8 +2,15 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProtocolErrorFormat, toErrorResponse } from '@app/http';
 import { isOAuthPublicPath } from '../oauth-public-paths';
-import { OAuthError } from './oauth-error';
+import { OAuthError, OAuthErrorCode } from './oauth-error';
 import { CORS_HEADERS, NO_STORE } from './http-headers';
+
+/** The RFC 6749 code for a failure that is not an OAuthError, after its HTTP status. */
+function errorCodeFor(status: number): OAuthErrorCode {
+  if (status === 503) return 'temporarily_unavailable';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request';
+}
 
 /**
  * OAuth protocol endpoints answer RFC 6749 errors: `{ error, error_description }` at the top level,
@@ -23,12 +30,8 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     else {
       const { status, message } = toErrorResponse(exception);
       if (status >= 500) this.logger.error({ err: exception, requestId: request.id }, 'OAuth request failed');
-      error =
-        status === 503
-          ? new OAuthError('temporarily_unavailable', message)
-          : status < 500
-            ? new OAuthError('invalid_request', message, status)
-            : new OAuthError('server_error', message);
+      // A client error keeps its status; a server failure answers the code's own (500, or 503).
+      error = new OAuthError(errorCodeFor(status), message, status < 500 ? status : undefined);
     }
     void reply.headers({ ...NO_STORE, ...CORS_HEADERS });
     if (error.error === 'invalid_client' && error.status === 401)
@@ -46,7 +49,9 @@ export class OAuthExceptionFilter implements ExceptionFilter {
 export const OAUTH_PROTOCOL_ERRORS: ProtocolErrorFormat = {
   matches: (path) => isOAuthPublicPath(path),
   format: (status, message) => {
-    const error = status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request';
-    return { body: { error, error_description: message }, headers: { ...NO_STORE, ...CORS_HEADERS } };
+    return {
+      body: { error: errorCodeFor(status), error_description: message },
+      headers: { ...NO_STORE, ...CORS_HEADERS },
+    };
   },
 };

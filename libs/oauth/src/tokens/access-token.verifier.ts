@@ -96,7 +96,7 @@ export class AccessTokenVerifier {
     const claims = entry.claims;
     if (this.revoked.isRevoked(claims.jti)) return deny(401, 'invalid_token', 'the token has been revoked');
 
-    const audiences = Array.isArray(claims.aud) ? claims.aud : typeof claims.aud === 'string' ? [claims.aud] : [];
+    const audiences = audiencesOf(claims.aud);
     const accepted: string[] = [];
     if (requirements.resource) accepted.push(this.canonicalOf(requirements.resource));
     for (const a of requirements.allowedAudiences ?? []) if (a) accepted.push(this.canonicalOf(a));
@@ -176,6 +176,13 @@ function deny(
   description: string,
 ): AccessDecision {
   return { allowed: false, status, error, description };
+}
+
+/** The `aud` claim as a list (a single audience may be a string); none when it is neither. */
+function audiencesOf(aud: AccessTokenClaims['aud']): string[] {
+  if (Array.isArray(aud)) return aud;
+  if (typeof aud === 'string') return [aud];
+  return [];
 }
 
 function safeCanonical(uri: string): string {

@@ -36,6 +36,13 @@ export class GrantsRepository {
     ];
   }
 
+  /** The index set a list reads: by user login first, else by client, else all grants. */
+  private listIndexKey(filter: { user?: string; client_id?: string }): string {
+    if (filter.user) return this.keys.key('oauth', 'user-grants', filter.user.toLowerCase());
+    if (filter.client_id) return this.keys.key('oauth', 'client-grants', filter.client_id);
+    return this.keys.key('oauth', 'grants');
+  }
+
   async create(grant: GrantRecord, refreshHash: string | undefined, ttl: number): Promise<void> {
     const tx = this.redis.client.multi().set(this.grantKey(grant.family_id), encodeRecord(grant), 'EX', ttl);
     if (refreshHash) tx.set(this.refreshKey(refreshHash), grant.family_id, 'EX', ttl);
@@ -129,11 +136,7 @@ export class GrantsRepository {
 
   /** Grants, all or by user login or by client; stale index entries are pruned. */
   async list(filter: { user?: string; client_id?: string } = {}): Promise<GrantRecord[]> {
-    const index = filter.user
-      ? this.keys.key('oauth', 'user-grants', filter.user.toLowerCase())
-      : filter.client_id
-        ? this.keys.key('oauth', 'client-grants', filter.client_id)
-        : this.keys.key('oauth', 'grants');
+    const index = this.listIndexKey(filter);
     const ids = await this.redis.client.smembers(index);
     if (ids.length === 0) return [];
     const keys = ids.map((id) => this.grantKey(id));

@@ -10,6 +10,13 @@ export const CODE_PREFIX = 'ac_';
 export const secretHash = (value: string) => createHash('sha256').update(value).digest('hex');
 export const newSecret = (prefix: string) => prefix + randomBytes(32).toString('base64url');
 
+/** `aud`: the resources the token is for (one as a string), or the issuer itself when none was asked for. */
+function audienceClaim(resources: string[], issuer: string): string | string[] {
+  if (resources.length === 0) return issuer;
+  if (resources.length === 1) return resources[0];
+  return resources;
+}
+
 /** Issues access tokens: our claims, the configured lifetime, signed by AccessTokenJwt (RS256, our kid). */
 @Injectable()
 export class TokenIssuer {
@@ -29,7 +36,7 @@ export class TokenIssuer {
     const claims: AccessTokenClaims = {
       iss: issuer,
       sub: user.id,
-      aud: resources.length === 0 ? issuer : resources.length === 1 ? resources[0] : resources,
+      aud: audienceClaim(resources, issuer),
       scope: scopes.join(' '),
       client_id: clientId,
       exp: iat + accessTokenTtl,
