@@ -93,12 +93,23 @@ describe('fail closed: malformed stored auth settings deny', () => {
     expect((await probe()).statuses).toBe(WELL_FORMED);
   });
 
-  it.each([
-    ['an allowlist that is not a list', { required_users: 'alice' }],
-    ['an enabled flag that is not a boolean', { enabled: 'yes' }],
-    ['an e-mail allowlist that is not a list', { required_users: [], required_emails: 'carol@example.test' }],
+  type Breakage = (wellFormed: Record<string, unknown>) => Record<string, unknown>;
+  it.each<[string, Breakage]>([
+    ['an allowlist that is not a list', (w) => ({ ...w, required_users: 'alice' })],
+    ['an enabled flag that is not a boolean', (w) => ({ ...w, enabled: 'yes' })],
+    [
+      'an e-mail allowlist that is not a list',
+      (w) => ({ ...w, required_users: [], required_emails: 'carol@example.test' }),
+    ],
+    // Found by the attack review of the issue-17 refactor:
+    // '' is a prefix of every path once isExcludedPath appends '/': every request was forwarded.
+    ['an excluded path that is empty', (w) => ({ ...w, excluded_paths: [''] })],
+    ['an excluded path that is not a path', (w) => ({ ...w, excluded_paths: ['mcp'] })],
+    // Every version wrote `enabled`; a slot without it read as "auth off": every request was forwarded.
+    ['a slot without the enabled flag', (w) => Object.fromEntries(Object.entries(w).filter(([k]) => k !== 'enabled'))],
+    ['an empty slot', () => ({})],
   ])('%s: every request is refused with 503 and never reaches the backend', async (_what, broken) => {
-    await storeAuth({ ...wellFormed, ...broken });
+    await storeAuth(broken(wellFormed));
     // Waits for this replica to apply the write (the answers change from those of the well-formed
     // setting), then asks again: a probe that straddled the change would show both (and may have
     // reached the backend under the old setting, so the backend count starts after the wait).
