@@ -1,5 +1,8 @@
 import { connect } from 'node:net';
+import { protectTarget, signedToken, startProtectedServer } from '../protection/protection-fixture';
+import { GithubStandin } from '../support/github-standin';
 import { Backend, publicRequest } from '../support/loopback';
+import { loopbackFetch } from '../support/loopback-fetch';
 import { freePort } from '../support/ports';
 import { PromScrape } from '../support/prometheus';
 import { ServerProcess } from '../support/server-process';
@@ -17,6 +20,12 @@ interface Row {
   upstream?: string;
   listener: string;
   error?: string;
+}
+interface McpRow extends Row {
+  mcp_method?: string;
+  mcp_name?: string;
+  mcp_id?: string;
+  mcp_batch?: number;
 }
 interface Page {
   total: number;
@@ -235,5 +244,100 @@ describe('request log and metrics of proxied traffic', () => {
     expect(mine.status).toBe(200);
     expect(ids(await rowsOf('', 1, alice))).toEqual(['req-alice']);
     expect((await logs(`?hostname=${HOST}`, alice)).status).toBe(403);
+  });
+});
+
+const MCP_HOST = 'mcp-logs.test';
+
+/**
+ * Requests the proxy read as JSON-RPC (authenticated POSTs to a protected MCP endpoint) carry
+ * their first message's method, name and id, and the batch size, and are found by
+ * `mcp_method` / `mcp_name`; other entries carry none of these.
+ */
+describe('request log of inspected MCP requests', () => {
+  let github: GithubStandin;
+  let server: ServerProcess & { issuer: string };
+  let backend: Backend;
+  let token = '';
+
+  const logs = (query: string) => server.api<{ total: number; entries: McpRow[] }>('GET', `/api/v1/logs${query}`);
+  const mcpPost = (body: unknown, id: string, headers: Record<string, string> = {}) =>
+    publicRequest({
+      port: server.httpPort,
+      host: MCP_HOST,
+      path: '/mcp',
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'x-request-id': id,
+        ...headers,
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    github = await GithubStandin.start();
+    server = await startProtectedServer(github);
+    backend = await Backend.start((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    await protectTarget(
+      server,
+      MCP_HOST,
+      backend.url,
+      { mode: 'forward', required_users: ['alice'] },
+      { endpoint: '/mcp' },
+    );
+    const jwks = (await (await loopbackFetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+    token = signedToken(server.issuer, { aud: `http://${MCP_HOST}:${server.httpPort}/mcp` }, jwks.keys[0].kid);
+  });
+  afterAll(async () => {
+    await Promise.all([server?.stop(), backend?.close(), github?.stop()]);
+  });
+
+  it('records method, name, id and batch size, and filters by mcp_method and mcp_name', async () => {
+    const call = (id: number, name: string) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name } });
+    expect((await mcpPost(call(1, 'echo'), 'mcp-echo')).status).toBe(200);
+    expect((await mcpPost(call(2, 'whoami'), 'mcp-whoami')).status).toBe(200);
+    expect((await mcpPost([call(3, 'echo'), call(4, 'rm')], 'mcp-batch')).status).toBe(200);
+    expect((await mcpPost({ jsonrpc: '2.0', id: 'l', method: 'tools/list' }, 'mcp-list')).status).toBe(200);
+    const mismatch = await mcpPost(call(5, 'echo'), 'mcp-mismatch', { 'mcp-method': 'tools/list' });
+    expect(mismatch.status).toBe(400);
+    expect((await mcpPost('{"nope', 'mcp-unparsable')).status).toBe(400);
+
+    const page = await waitFor(
+      'the six MCP requests in the log',
+      () => logs(`?hostname=${MCP_HOST}`),
+      (res) => res.status === 200 && res.body.entries.length >= 6,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    const byId = new Map(page.body.entries.map((e) => [e.request_id, e]));
+    const mcpOf = (id: string) => {
+      const e = byId.get(id);
+      return e && [e.status, e.mcp_method, e.mcp_name, e.mcp_id, e.mcp_batch];
+    };
+    expect(mcpOf('mcp-echo')).toEqual([200, 'tools/call', 'echo', '1', undefined]);
+    expect(mcpOf('mcp-batch')).toEqual([200, 'tools/call', 'echo', '3', 2]);
+    expect(mcpOf('mcp-list')).toEqual([200, 'tools/list', undefined, 'l', undefined]);
+    // A refused request is logged with what it said, so the refusal can be found by method.
+    expect(mcpOf('mcp-mismatch')).toEqual([400, 'tools/call', 'echo', '5', undefined]);
+    expect(mcpOf('mcp-unparsable')).toEqual([400, undefined, undefined, undefined, undefined]);
+
+    const ids = async (query: string) => {
+      const res = await logs(query);
+      expect(res.status).toBe(200);
+      return res.body.entries.map((e) => e.request_id).sort();
+    };
+    expect(await ids('?mcp_method=tools/call')).toEqual(['mcp-batch', 'mcp-echo', 'mcp-mismatch', 'mcp-whoami']);
+    expect(await ids('?mcp_method=tools/call&mcp_name=echo')).toEqual(['mcp-batch', 'mcp-echo', 'mcp-mismatch']);
+    expect(await ids('?mcp_name=whoami')).toEqual(['mcp-whoami']);
+    expect(await ids('?mcp_method=tools/call&status=400')).toEqual(['mcp-mismatch']);
+
+    const bad = await logs('?mcp_method=tools%20call');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('mcp_method must be a JSON-RPC method');
+    expect((await logs(`?mcp_name=${'x'.repeat(513)}`)).status).toBe(400);
   });
 });

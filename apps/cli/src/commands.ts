@@ -208,6 +208,8 @@ const logFilters: OptionSpec[] = [
   { flag: 'method', type: 'string', description: 'HTTP method' },
   { flag: 'path', type: 'string', description: 'path prefix' },
   { flag: 'listener', type: 'string', description: 'api, http, https or proxy-protocol' },
+  { flag: 'mcp-method', type: 'string', description: 'JSON-RPC method of inspected MCP requests, e.g. tools/call' },
+  { flag: 'mcp-name', type: 'string', description: 'tool or prompt name or resource URI of inspected MCP requests' },
   ...logWindow,
 ];
 const logPaging: OptionSpec[] = [
@@ -225,6 +227,8 @@ const logColumns: ColumnSpec[] = [
   { header: 'MS', key: 'duration_ms' },
   { header: 'USER', key: 'auth_user' },
   { header: 'CLIENT', key: 'oauth_client_id' },
+  { header: 'MCP', key: 'mcp_method' },
+  { header: 'NAME', key: 'mcp_name' },
   { header: 'ERROR', key: 'error' },
 ];
 function logSearch(verb: string, summary: string, path: string, args: ArgSpec[] = []): VerbSpec {

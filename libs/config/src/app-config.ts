@@ -148,6 +148,10 @@ export class AppConfig {
       deadlineMs: this.env.UNAUTHENTICATED_BODY_DEADLINE_SECONDS * 1000,
     };
   }
+  /** The most body bytes read from one request to a protected MCP endpoint (MCP_INSPECT_MAX_BYTES). */
+  get mcpInspectMaxBytes(): number {
+    return this.env.MCP_INSPECT_MAX_BYTES;
+  }
   get adminHostname(): string | undefined {
     return this.env.ADMIN_HOSTNAME;
   }

@@ -93,6 +93,15 @@ describe('parseEnvironment', () => {
     expect(problem({ ...base, EARLY_RESPONSE_DRAIN_BYTES: '-1' })).toMatch(/^EARLY_RESPONSE_DRAIN_BYTES /);
   });
 
+  it('reads the MCP inspection bound (default 1 MiB) and names a bad one', () => {
+    expect(new AppConfig(parseEnvironment(base)).mcpInspectMaxBytes).toBe(1024 * 1024);
+    expect(new AppConfig(parseEnvironment({ ...base, MCP_INSPECT_MAX_BYTES: '4096' })).mcpInspectMaxBytes).toBe(4096);
+    expect(problem({ ...base, MCP_INSPECT_MAX_BYTES: '10' })).toMatch(/^MCP_INSPECT_MAX_BYTES /);
+    expect(problem({ ...base, MCP_INSPECT_MAX_BYTES: 'a lot' })).toMatch(
+      /^MCP_INSPECT_MAX_BYTES must be a number of bytes/,
+    );
+  });
+
   it('reads public ports and trusted forwarded headers (defaults: the listener ports, nobody trusted)', () => {
     const plain = new AppConfig(parseEnvironment({ ...base, HTTP_PORT: '8080', HTTPS_PORT: '8443' }));
     expect([plain.publicHttpPort, plain.publicHttpsPort, plain.forwardedTrustedCidrs, plain.forwardedHeaders]).toEqual([

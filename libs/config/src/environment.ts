@@ -198,6 +198,17 @@ export class Environment {
   @Max(1024 * 1024 * 1024)
   EARLY_RESPONSE_DRAIN_BYTES: number = 4 * 1024 * 1024;
 
+  /**
+   * The largest JSON-RPC body the proxy reads on a protected MCP endpoint (a POST of an
+   * authenticated request to a registered resource endpoint) to check it; larger ones get 413.
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of bytes' })
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  MCP_INSPECT_MAX_BYTES: number = 1024 * 1024;
+
   /** The HTTP port clients reach (port mapping, load balancer); published URLs use it. Default: HTTP_PORT. */
   @Transform(toInt)
   @IsOptional()

@@ -112,6 +112,10 @@ export class ExchangeRecorder {
         request_id: exchange.requestId,
         listener,
         error: exchange.error ?? (sentStatus === 0 ? 'client closed the connection before the answer' : undefined),
+        mcp_method: exchange.mcp?.method,
+        mcp_name: exchange.mcp?.name,
+        mcp_id: exchange.mcp?.id,
+        mcp_batch: exchange.mcp?.batch,
       });
     } catch (error) {
       this.logger.warn(`request not recorded: ${(error as Error).message}`);

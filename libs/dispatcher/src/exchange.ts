@@ -14,6 +14,15 @@ export interface RequestIdentity {
   clientId?: string;
 }
 
+/** The JSON-RPC request an inspected MCP request carried: its first message, and the batch size. */
+export interface McpAudit {
+  method?: string;
+  name?: string;
+  id?: string;
+  /** Messages in the batch; undefined for a single message. */
+  batch?: number;
+}
+
 /**
  * What the data path learns about one request while answering it: filled by the dispatcher and the
  * forwarding engine, read once when the response closes to write the request-log entry and the
@@ -41,6 +50,8 @@ export interface Exchange {
   error?: string;
   errorKind?: UpstreamErrorKind;
   identity?: RequestIdentity;
+  /** Set when the proxy read the request as JSON-RPC (a protected MCP endpoint). */
+  mcp?: McpAudit;
   /** Called by the engine when an upgrade switched protocols (WebSocket open). */
   onUpgraded?: () => void;
   /** Set by the engine: called first when the client's response closes (one 'close' listener per request, not two). */

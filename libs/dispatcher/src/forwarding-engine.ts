@@ -12,6 +12,11 @@ export interface UpstreamRequest {
   readTimeoutMs: number;
   /** Extra headers for the client's response. */
   responseHeaders?: Record<string, string>;
+  /**
+   * The whole request body, already read by the proxy (MCP inspection): sent as it is, with the
+   * Content-Length of `headers` (set from it); the client's stream is not read again.
+   */
+  body?: Buffer;
   /** Where the engine reports bytes, failures and upgrades for the request log and metrics. */
   exchange?: Exchange;
 }

@@ -83,7 +83,8 @@ class ForwardCall implements Exchanger {
     this.reusedConnection = connection.reused;
     connection.attach(this, this.req.method === 'HEAD', this.upstream.readTimeoutMs);
     connection.socket.write(this.requestText, 'latin1');
-    if (!this.bodiless) this.sendBody(connection);
+    if (this.upstream.body) connection.socket.write(this.upstream.body);
+    else if (!this.bodiless) this.sendBody(connection);
   }
 
   onHead(head: ResponseHead): void {
@@ -230,12 +231,15 @@ class ForwardCall implements Exchanger {
 export class Http1ForwardingEngine implements RequestForwarder, OnApplicationShutdown {
   private readonly pool = new UpstreamPool();
 
-  /** Plain HTTP with a Content-Length body (or none) and no `Expect`: no TLS, chunked encoding or 100-continue here. */
+  /**
+   * Plain HTTP with a Content-Length body (or none) and no `Expect`, or a body the proxy already
+   * read: no TLS, chunked encoding or 100-continue here.
+   */
   static carries(req: http.IncomingMessage, upstream: UpstreamRequest): boolean {
     return (
       upstream.url.protocol === 'http:' &&
-      req.headers['transfer-encoding'] === undefined &&
-      req.headers.expect === undefined
+      (upstream.body !== undefined ||
+        (req.headers['transfer-encoding'] === undefined && req.headers.expect === undefined))
     );
   }
 

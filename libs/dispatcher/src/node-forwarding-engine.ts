@@ -69,7 +69,7 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
     const secure = upstream.url.protocol === 'https:';
     const options = requestOptions(req, upstream, secure ? this.httpsAgent : this.httpAgent);
     // A chunked client body leaves chunked, whatever the method (node:http chunks GET bodies only when told).
-    if (req.headers['transfer-encoding'] !== undefined)
+    if (req.headers['transfer-encoding'] !== undefined && upstream.body === undefined)
       options.headers = { ...upstream.headers, 'transfer-encoding': 'chunked' };
     const upReq = (secure ? https : http).request(options);
     armDeadlines(upReq, upstream);
@@ -114,7 +114,8 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
       upReq.destroy();
     });
     req.on('error', () => upReq.destroy());
-    if (bodiless) upReq.end();
+    if (upstream.body !== undefined) upReq.end(upstream.body);
+    else if (bodiless) upReq.end();
     else {
       const exchange = upstream.exchange;
       if (exchange && !replayed) req.on('data', (chunk: Buffer) => (exchange.bytesIn += chunk.length));

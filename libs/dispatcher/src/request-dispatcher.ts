@@ -13,6 +13,7 @@ import { clientAddressOf } from './client-address';
 import { exchangeOf, type Exchange } from './exchange';
 import { ExchangeRecorder } from './exchange-recorder';
 import { hostOf } from './host-header';
+import { isJsonContentType, McpInspection, type McpRefusal } from './mcp/mcp-inspection';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 import { framingProblem } from './request-framing';
@@ -44,7 +45,9 @@ function settle<T>(produce: () => T | Promise<T>, apply: (value: T) => void, fai
 type Prepared =
   | { kind: 'respond'; status: number; message: string; headers?: Record<string, string> }
   | { kind: 'policy'; status: number; headers: Record<string, string>; body: string }
-  | { kind: 'forward'; upstream: UpstreamRequest };
+  | { kind: 'forward'; upstream: UpstreamRequest }
+  /** Forwarded once its body was read and checked as JSON-RPC (a protected MCP endpoint). */
+  | { kind: 'inspect'; upstream: UpstreamRequest };
 
 /**
  * Host, canonical path, method, client address and scheme of a request, or why it cannot be served.
@@ -80,6 +83,7 @@ function describeRequest(req: IncomingMessage): PublicRequestInfo | { status: nu
 export class RequestDispatcher {
   private readonly logger = new Logger(RequestDispatcher.name);
   private readonly drain: DrainLimits;
+  private readonly mcp: McpInspection;
   private missingPolicyReported = false;
 
   constructor(
@@ -91,6 +95,7 @@ export class RequestDispatcher {
     @Optional() @Inject(TARGET_AUTH_POLICY) private readonly authPolicy?: TargetAuthPolicy,
   ) {
     this.drain = config.earlyResponseDrain;
+    this.mcp = new McpInspection(config.mcpInspectMaxBytes);
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -131,6 +136,8 @@ export class RequestDispatcher {
           // Expect: 100-continue is answered only now, after the auth decision (the engines drop the header).
           if (expectsContinue(req)) res.writeContinue();
           return this.engine.forward(req, res, prepared.upstream);
+        case 'inspect':
+          return this.inspectThenForward(req, res, prepared.upstream, exchange);
       }
     };
     const fail = (error: Error): void => {
@@ -150,6 +157,49 @@ export class RequestDispatcher {
   ): void {
     closeAfterEarlyAnswer(req, res, this.drain);
     sendError(req, res, status, message, headers);
+  }
+
+  /**
+   * MCP request inspection, after the auth decision: a Content-Length over the bound is refused
+   * from the head; otherwise `100 Continue` (when asked for), the body is read and checked, and
+   * exactly those bytes are forwarded with the proxy's Content-Length.
+   */
+  private inspectThenForward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    upstream: UpstreamRequest,
+    exchange: Exchange,
+  ): void {
+    const early = this.mcp.refuseEarly(req);
+    if (early) return this.refuseMcp(req, res, early, exchange);
+    if (expectsContinue(req)) res.writeContinue();
+    this.mcp.inspect(req, exchange, (result) => {
+      try {
+        if (result.kind === 'gone') return;
+        if (result.kind === 'refuse') return this.refuseMcp(req, res, result.refusal, exchange);
+        const headers = upstream.headers;
+        headers['content-length'] = String(result.body.length);
+        delete headers.expect; // answered here already; the body is complete
+        exchange.bytesIn = result.body.length;
+        this.engine.forward(req, res, { ...upstream, body: result.body });
+      } catch (error) {
+        this.logger.error(`dispatch failed: ${(error as Error).message}`);
+        this.answerEarly(req, res, 500, 'the proxy failed to handle this request');
+      }
+    });
+  }
+
+  /** The JSON-RPC error answer of an inspected request (the unread rest of a too-large body is drained). */
+  private refuseMcp(req: IncomingMessage, res: ServerResponse, refusal: McpRefusal, exchange: Exchange): void {
+    if (res.headersSent) return void res.destroy();
+    closeAfterEarlyAnswer(req, res, this.drain);
+    res.writeHead(refusal.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(refusal.body),
+      'cache-control': 'no-store',
+      'x-request-id': exchange.requestId,
+    });
+    res.end(refusal.body);
   }
 
   /** WebSocket (and other) upgrades: proxy targets and routes only; the public surface has none. */
@@ -183,6 +233,7 @@ export class RequestDispatcher {
           exchange.socketStatus = prepared.status;
           return sendSocketError(socket, prepared.status, prepared.body, prepared.headers);
         case 'forward':
+        case 'inspect': // never for an upgrade (a GET); listed for completeness
           return this.engine.upgrade(req, socket, head, prepared.upstream);
       }
     };
@@ -236,7 +287,10 @@ export class RequestDispatcher {
       if (d.action === 'respond')
         return { kind: 'policy', status: d.status, headers: d.headers ?? {}, body: d.body ?? '' };
       return {
-        kind: 'forward',
+        kind:
+          d.inspectMcp === true && !upgrade && info.method === 'POST' && isJsonContentType(req.headers['content-type'])
+            ? 'inspect'
+            : 'forward',
         upstream: this.upstream(
           req,
           resolved,

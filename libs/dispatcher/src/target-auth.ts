@@ -14,6 +14,11 @@ export type AuthDecision =
       responseHeaders?: Record<string, string>;
       /** Who the request is from, for the request log. */
       identity?: RequestIdentity;
+      /**
+       * The request is an authenticated one to a protected MCP endpoint: a JSON POST is read and
+       * checked as JSON-RPC before it is forwarded (mcp/mcp-inspection.ts).
+       */
+      inspectMcp?: boolean;
     }
   | { action: 'respond'; status: number; headers?: Record<string, string>; body?: string; identity?: RequestIdentity };
 

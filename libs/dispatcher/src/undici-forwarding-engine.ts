@@ -150,7 +150,7 @@ export class UndiciForwardingEngine implements RequestForwarder, OnApplicationSh
           path: upstreamPath(upstream, req),
           method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
           headers: undiciHeaders(upstream.headers),
-          body: requestBody(req, upstream),
+          body: upstream.body ?? requestBody(req, upstream),
           headersTimeout: upstream.readTimeoutMs,
           bodyTimeout: upstream.readTimeoutMs,
           // One name per origin: without it undici takes the request's from its Host header and

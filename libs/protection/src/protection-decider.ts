@@ -106,6 +106,11 @@ export class ProtectionDecider {
     return this.catalog.host(host);
   }
 
+  /** The path is one of the host's MCP endpoints (where authenticated JSON-RPC requests are inspected). */
+  isEndpoint(protection: HostProtection, path: string): boolean {
+    return this.catalog.isEndpoint(protection, path);
+  }
+
   decide(
     request: ProtectedRequest,
     protection: HostProtection | undefined = this.catalog.host(request.host),

@@ -74,6 +74,8 @@ export class ProtectionPolicy implements TargetAuthPolicy {
           removeHeaders: owned.removeHeaders,
           responseHeaders,
           identity: outcome.subject,
+          // Authenticated POSTs to an MCP endpoint are read as JSON-RPC (anonymous ones, allowed by passthrough or an excluded path, are not).
+          inspectMcp: outcome.authenticated && info.method === 'POST' && this.decider.isEndpoint(protection, info.path),
         };
       }
     }

@@ -13,6 +13,10 @@ export interface LogFilter {
   method?: string;
   pathPrefix?: string;
   listener?: RequestLogListener;
+  /** JSON-RPC method of an inspected MCP request (its first message), exact. */
+  mcpMethod?: string;
+  /** Tool or prompt name or resource URI of an inspected MCP request, exact. */
+  mcpName?: string;
   /** Free text: substring of path, host, IP, user, client, upstream, error or request id. */
   q?: string;
   errorsOnly?: boolean;
@@ -36,6 +40,8 @@ export function matches(filter: LogFilter, e: StoredLogEntry): boolean {
   if (filter.method !== undefined && e.method !== filter.method) return false;
   if (filter.pathPrefix !== undefined && !e.path.startsWith(filter.pathPrefix)) return false;
   if (filter.listener !== undefined && e.listener !== filter.listener) return false;
+  if (filter.mcpMethod !== undefined && e.mcp_method !== filter.mcpMethod) return false;
+  if (filter.mcpName !== undefined && e.mcp_name !== filter.mcpName) return false;
   if (filter.errorsOnly && !isErrorEntry(e)) return false;
   if (filter.oauthOnly && oauthStep(e) === 'other') return false;
   if (filter.q !== undefined) {

@@ -28,6 +28,14 @@ export interface RequestLogEntry {
   listener: RequestLogListener;
   /** Why the proxy failed the request (upstream connect refused, timeout...), if it did. */
   error?: string;
+  /** A request the proxy read as JSON-RPC (a protected MCP endpoint): the first message's method... */
+  mcp_method?: string;
+  /** ... the tool or prompt name or resource URI it names ... */
+  mcp_name?: string;
+  /** ... and its id; */
+  mcp_id?: string;
+  /** the number of messages when the body was a batch. */
+  mcp_batch?: number;
 }
 
 /** An entry as stored: its stream id (`<ms>-<seq>`) plus the fields. */
@@ -52,7 +60,15 @@ export function isServerError(entry: Pick<RequestLogEntry, 'status' | 'error'>):
   return entry.status >= 500 || !!entry.error;
 }
 
-const OPTIONAL_STRINGS = ['upstream', 'auth_user', 'oauth_client_id', 'error'] as const;
+const OPTIONAL_STRINGS = [
+  'upstream',
+  'auth_user',
+  'oauth_client_id',
+  'error',
+  'mcp_method',
+  'mcp_name',
+  'mcp_id',
+] as const;
 
 /**
  * Parses a stored entry, checking every field's type. Returns null for a malformed entry (the
@@ -76,6 +92,7 @@ export function decodeLogEntry(id: string, raw: string): StoredLogEntry | null {
     return null;
   if (!LISTENERS.includes(v.listener as RequestLogListener)) return null;
   if (v.bytes_in !== undefined && typeof v.bytes_in !== 'number') return null;
+  if (v.mcp_batch !== undefined && typeof v.mcp_batch !== 'number') return null;
   if (!OPTIONAL_STRINGS.every((k) => v[k] === undefined || typeof v[k] === 'string')) return null;
   const entry: StoredLogEntry = {
     id,
@@ -91,6 +108,7 @@ export function decodeLogEntry(id: string, raw: string): StoredLogEntry | null {
     listener: v.listener as RequestLogListener,
   };
   if (v.bytes_in !== undefined) entry.bytes_in = v.bytes_in as number;
+  if (v.mcp_batch !== undefined) entry.mcp_batch = v.mcp_batch as number;
   for (const k of OPTIONAL_STRINGS) if (v[k] !== undefined) entry[k] = v[k] as string;
   return entry;
 }
@@ -114,6 +132,10 @@ export function normaliseEntry(entry: RequestLogEntry): RequestLogEntry {
   if (entry.auth_user) out.auth_user = clip(entry.auth_user, 128);
   if (entry.oauth_client_id) out.oauth_client_id = clip(entry.oauth_client_id, 128);
   if (entry.error) out.error = clip(entry.error, 512);
+  if (entry.mcp_method !== undefined) out.mcp_method = clip(entry.mcp_method, 128);
+  if (entry.mcp_name !== undefined) out.mcp_name = clip(entry.mcp_name, 512);
+  if (entry.mcp_id !== undefined) out.mcp_id = clip(entry.mcp_id, 128);
+  if (entry.mcp_batch !== undefined) out.mcp_batch = entry.mcp_batch;
   return out;
 }
 

@@ -89,6 +89,8 @@ export class RequestLogService {
     if (dto.method !== undefined) filter.method = dto.method;
     if (dto.path !== undefined) filter.pathPrefix = dto.path;
     if (dto.listener !== undefined) filter.listener = dto.listener;
+    if (dto.mcp_method !== undefined) filter.mcpMethod = dto.mcp_method;
+    if (dto.mcp_name !== undefined) filter.mcpName = dto.mcp_name;
     if (dto.q !== undefined && dto.q !== '') filter.q = dto.q;
     if (!auth.isAdmin) filter.allowedHosts = await this.ownership.hostsOwnedBy(auth.tokenName);
     return filter;

@@ -74,6 +74,12 @@ export class ResourceCatalog<S extends ProtectionSettings = ProtectionSettings>
     return this.view.hosts.get(hostname);
   }
 
+  /** True when the path is a resource's endpoint itself (`/mcp`, `/mcp/`; `/` for a root resource), not a path below it. */
+  isEndpoint(protection: ProtectedHost<S>, path: string): boolean {
+    const clean = path.replace(/\/+$/, '');
+    return protection.resources.some((r) => r.endpoint === clean);
+  }
+
   /** The resource a request path belongs to: the longest endpoint that is the path or a parent of it. */
   resourceFor(protection: ProtectedHost<S>, path: string): ServedResource | undefined {
     const clean = path.replace(/\/+$/, '');

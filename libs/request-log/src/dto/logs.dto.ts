@@ -75,6 +75,20 @@ export class LogFieldsQueryDto extends LogWindowQueryDto {
   @IsOptional()
   @IsIn(LISTENERS, { message: `listener must be one of ${LISTENERS.join(', ')}` })
   listener?: RequestLogListener;
+
+  /** JSON-RPC method of MCP requests the proxy inspected (their first message), exact, e.g. tools/call. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{1,128}$/, {
+    message: 'mcp_method must be a JSON-RPC method such as tools/call (no spaces, at most 128 characters)',
+  })
+  mcp_method?: string;
+
+  /** Tool or prompt name, or resource URI, of MCP requests the proxy inspected, exact, e.g. get_weather. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(512, { message: 'mcp_name must be at most 512 characters' })
+  mcp_name?: string;
 }
 
 export class LogSearchQueryDto extends LogFieldsQueryDto {
@@ -137,6 +151,14 @@ export class LogEntryDto {
   request_id!: string;
   listener!: RequestLogListener;
   error?: string;
+  /** Inspected MCP requests: the JSON-RPC method of the (first) message. */
+  mcp_method?: string;
+  /** Inspected MCP requests: the tool or prompt name or resource URI the (first) message names. */
+  mcp_name?: string;
+  /** Inspected MCP requests: the JSON-RPC id of the (first) message. */
+  mcp_id?: string;
+  /** Inspected MCP requests sent as a batch: the number of messages. */
+  mcp_batch?: number;
 }
 
 export class LogPageDto {
