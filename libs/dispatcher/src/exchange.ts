@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { McpDecision } from './mcp/governance';
 
 /** The public listener a connection arrived on (metrics and request-log `listener`). */
 export type PublicListenerName = 'http' | 'https' | 'proxy-protocol';
@@ -21,6 +22,12 @@ export interface McpAudit {
   id?: string;
   /** Messages in the batch; undefined for a single message. */
   batch?: number;
+  /** The governance verdict (a protected resource's MCP policy), when one was taken. */
+  decision?: McpDecision;
+  /** The policy rule that decided (`default` when the policy's default denied). */
+  rule?: string;
+  /** The JSON-RPC error code of the answer, when the proxy wrote or read it. */
+  errorCode?: number;
 }
 
 /**

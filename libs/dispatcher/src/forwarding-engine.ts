@@ -1,6 +1,7 @@
 import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Exchange } from './exchange';
+import type { McpListFilters } from './mcp/governance';
 
 /** Everything an engine needs to forward one request; headers are already prepared. */
 export interface UpstreamRequest {
@@ -17,6 +18,8 @@ export interface UpstreamRequest {
    * Content-Length of `headers` (set from it); the client's stream is not read again.
    */
   body?: Buffer;
+  /** List answers to filter for the caller (MCP governance); the engine applies them to JSON and SSE answers. */
+  mcpLists?: McpListFilters;
   /** Where the engine reports bytes, failures and upgrades for the request log and metrics. */
   exchange?: Exchange;
 }

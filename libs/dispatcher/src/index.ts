@@ -21,3 +21,12 @@ export {
   type RequestIdentity,
   type UpstreamErrorKind,
 } from './exchange';
+export type {
+  McpDecision,
+  McpDenial,
+  McpGovernance,
+  McpListFilters,
+  McpListItemFilter,
+  McpRequestVerdict,
+} from './mcp/governance';
+export type { McpMessage } from './mcp/json-rpc';

@@ -13,6 +13,7 @@ import { clientAddressOf } from './client-address';
 import { exchangeOf, type Exchange } from './exchange';
 import { ExchangeRecorder } from './exchange-recorder';
 import { hostOf } from './host-header';
+import { listFiltersFor, type McpDenial, type McpGovernance, type McpListFilters } from './mcp/governance';
 import { isJsonContentType, McpInspection, type McpRefusal } from './mcp/mcp-inspection';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
@@ -47,7 +48,29 @@ type Prepared =
   | { kind: 'policy'; status: number; headers: Record<string, string>; body: string }
   | { kind: 'forward'; upstream: UpstreamRequest }
   /** Forwarded once its body was read and checked as JSON-RPC (a protected MCP endpoint). */
-  | { kind: 'inspect'; upstream: UpstreamRequest };
+  | { kind: 'inspect'; upstream: UpstreamRequest; governance?: McpGovernance };
+
+/**
+ * Why a request to a resource with an MCP policy cannot be governed, if it cannot: only JSON POSTs
+ * are read, so a WebSocket, another method with a body, or a POST in another media type is refused.
+ */
+function ungovernedRequest(
+  req: IncomingMessage,
+  method: string,
+  upgrade: boolean,
+): { status: number; message: string } | undefined {
+  if (upgrade) return { status: 403, message: 'this MCP resource has a policy: WebSocket upgrades are not allowed' };
+  if (method === 'POST')
+    return isJsonContentType(req.headers['content-type'])
+      ? undefined
+      : { status: 415, message: 'requests to this MCP resource must be JSON-RPC sent as application/json' };
+  const bodied = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) !== 0;
+  if (!bodied && (method === 'GET' || method === 'HEAD' || method === 'DELETE')) return undefined;
+  return {
+    status: 405,
+    message: 'this MCP resource has a policy: only POST (JSON-RPC), GET, HEAD and DELETE without a body are allowed',
+  };
+}
 
 /**
  * Host, canonical path, method, client address and scheme of a request, or why it cannot be served.
@@ -137,7 +160,7 @@ export class RequestDispatcher {
           if (expectsContinue(req)) res.writeContinue();
           return this.engine.forward(req, res, prepared.upstream);
         case 'inspect':
-          return this.inspectThenForward(req, res, prepared.upstream, exchange);
+          return this.inspectThenForward(req, res, prepared, exchange);
       }
     };
     const fail = (error: Error): void => {
@@ -167,7 +190,7 @@ export class RequestDispatcher {
   private inspectThenForward(
     req: IncomingMessage,
     res: ServerResponse,
-    upstream: UpstreamRequest,
+    { upstream, governance }: Prepared & { kind: 'inspect' },
     exchange: Exchange,
   ): void {
     const early = this.mcp.refuseEarly(req);
@@ -177,11 +200,22 @@ export class RequestDispatcher {
       try {
         if (result.kind === 'gone') return;
         if (result.kind === 'refuse') return this.refuseMcp(req, res, result.refusal, exchange);
+        let mcpLists: McpListFilters | undefined;
+        if (governance) {
+          const verdict = governance.decide(result.messages);
+          if (exchange.mcp) {
+            exchange.mcp.decision = verdict.decision;
+            exchange.mcp.rule = verdict.rule;
+          }
+          // A denied request never reaches the backend.
+          if (verdict.decision !== 'allowed') return this.refuseMcp(req, res, verdict.response, exchange);
+          mcpLists = listFiltersFor(governance, result.messages);
+        }
         const headers = upstream.headers;
         headers['content-length'] = String(result.body.length);
         delete headers.expect; // answered here already; the body is complete
         exchange.bytesIn = result.body.length;
-        this.engine.forward(req, res, { ...upstream, body: result.body });
+        this.engine.forward(req, res, { ...upstream, body: result.body, mcpLists });
       } catch (error) {
         this.logger.error(`dispatch failed: ${(error as Error).message}`);
         this.answerEarly(req, res, 500, 'the proxy failed to handle this request');
@@ -190,10 +224,16 @@ export class RequestDispatcher {
   }
 
   /** The JSON-RPC error answer of an inspected request (the unread rest of a too-large body is drained). */
-  private refuseMcp(req: IncomingMessage, res: ServerResponse, refusal: McpRefusal, exchange: Exchange): void {
+  private refuseMcp(
+    req: IncomingMessage,
+    res: ServerResponse,
+    refusal: McpRefusal | McpDenial,
+    exchange: Exchange,
+  ): void {
     if (res.headersSent) return void res.destroy();
     closeAfterEarlyAnswer(req, res, this.drain);
     res.writeHead(refusal.status, {
+      ...('headers' in refusal ? refusal.headers : undefined),
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(refusal.body),
       'cache-control': 'no-store',
@@ -286,20 +326,20 @@ export class RequestDispatcher {
       if (d.identity) exchange.identity = d.identity;
       if (d.action === 'respond')
         return { kind: 'policy', status: d.status, headers: d.headers ?? {}, body: d.body ?? '' };
-      return {
-        kind:
-          d.inspectMcp === true && !upgrade && info.method === 'POST' && isJsonContentType(req.headers['content-type'])
-            ? 'inspect'
-            : 'forward',
-        upstream: this.upstream(
-          req,
-          resolved,
-          info,
-          { authHeaders: d.setHeaders, removeHeaders: d.removeHeaders, responseHeaders: d.responseHeaders },
-          upgrade,
-          exchange,
-        ),
-      };
+      const upstream = this.upstream(
+        req,
+        resolved,
+        info,
+        { authHeaders: d.setHeaders, removeHeaders: d.removeHeaders, responseHeaders: d.responseHeaders },
+        upgrade,
+        exchange,
+      );
+      // Under an MCP policy, a body the proxy does not read could carry any call: refused, not forwarded.
+      const ungoverned = d.mcp ? ungovernedRequest(req, info.method, upgrade) : undefined;
+      if (ungoverned) return { kind: 'respond', ...ungoverned };
+      if ((d.inspectMcp !== true && !d.mcp) || upgrade || info.method !== 'POST') return { kind: 'forward', upstream };
+      if (isJsonContentType(req.headers['content-type'])) return { kind: 'inspect', upstream, governance: d.mcp };
+      return { kind: 'forward', upstream };
     };
     if (resolved.route?.bypass_auth)
       return this.authPolicy.bypass

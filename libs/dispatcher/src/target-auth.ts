@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestIdentity } from './exchange';
+import type { McpGovernance } from './mcp/governance';
 import type { PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 
@@ -19,6 +20,8 @@ export type AuthDecision =
        * checked as JSON-RPC before it is forwarded (mcp/mcp-inspection.ts).
        */
       inspectMcp?: boolean;
+      /** The caller's MCP policy on this resource, applied to inspected requests (mcp/governance.ts). */
+      mcp?: McpGovernance;
     }
   | { action: 'respond'; status: number; headers?: Record<string, string>; body?: string; identity?: RequestIdentity };
 

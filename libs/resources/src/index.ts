@@ -6,3 +6,17 @@ export { endpointOf, ResourceRecord } from './resource.record';
 export { ResourceOwnership } from './resource-ownership';
 export { ResourcesRepository } from './resources.repository';
 export { TARGET_PROTECTION, type ProtectionSettings, type TargetProtectionReader } from './target-protection';
+export {
+  compilePolicy,
+  DEFAULT_RULE,
+  evaluateCall,
+  LISTED_BY,
+  listFilter,
+  policyProblems,
+  type McpCall,
+  type McpCaller,
+  type McpPolicy,
+  type McpPolicyRecord,
+  type McpRuleRecord,
+  type McpRuleVerdict,
+} from './mcp-policy';

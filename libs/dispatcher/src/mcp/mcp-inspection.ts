@@ -18,7 +18,9 @@ export interface McpRefusal {
 }
 
 export type InspectionResult =
-  { kind: 'forward'; body: Buffer } | { kind: 'refuse'; refusal: McpRefusal } | { kind: 'gone' };
+  | { kind: 'forward'; body: Buffer; messages: readonly McpMessage[] }
+  | { kind: 'refuse'; refusal: McpRefusal }
+  | { kind: 'gone' };
 
 function refusal(status: 400 | 413, code: number, message: string, id: string | number | null = null): McpRefusal {
   return { status, body: JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }) };
@@ -83,7 +85,7 @@ export class McpInspection {
         const id = parsed.batch ? null : parsed.messages[0].rawId;
         return done({ kind: 'refuse', refusal: refusal(400, HEADER_MISMATCH, mismatch, id) });
       }
-      done({ kind: 'forward', body: read.body });
+      done({ kind: 'forward', body: read.body, messages: parsed.messages });
     });
   }
 }

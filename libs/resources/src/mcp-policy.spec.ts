@@ -1,0 +1,108 @@
+import {
+  compilePolicy,
+  evaluateCall,
+  globToRegExp,
+  listFilter,
+  policyProblems,
+  type McpPolicyRecord,
+} from './mcp-policy';
+
+const ISSUABLE = ['mcp:read', 'mcp:write'];
+const alice = { login: 'Alice', email: 'alice@example.com', scopes: ['mcp:read'] };
+const bob = { login: 'bob', scopes: ['mcp:read', 'mcp:write'] };
+
+const record: McpPolicyRecord = {
+  rules: [
+    { id: 'no-shell', method: 'tools/call', name: 'shell', deny: true },
+    { id: 'admin', method: 'tools/call', name: 'admin_*', users: ['alice'] },
+    { id: 'writes', method: 'tools/call', name: 'write_*', scopes: ['mcp:write'] },
+    { id: 'by-mail', method: 'prompts/*', emails: ['ALICE@example.com'] },
+  ],
+};
+
+describe('MCP policy', () => {
+  const policy = compilePolicy(record);
+
+  it('globs: * spans any run (slashes included), ? one character, the rest is literal', () => {
+    expect(globToRegExp('tools/*').test('tools/call')).toBe(true);
+    expect(globToRegExp('file:///a/*').test('file:///a/b/c')).toBe(true);
+    expect(globToRegExp('a?c').test('abc')).toBe(true);
+    expect(globToRegExp('a.c').test('abc')).toBe(false);
+    expect(globToRegExp('x').test('x\n')).toBe(false);
+  });
+
+  it('the first matching rule decides; no match falls to the default', () => {
+    expect(evaluateCall(policy, bob, { method: 'tools/call', name: 'shell' })).toEqual({
+      decision: 'denied-identity',
+      rule: 'no-shell',
+    });
+    expect(evaluateCall(policy, alice, { method: 'tools/call', name: 'admin_reset' }).decision).toBe('allowed');
+    expect(evaluateCall(policy, bob, { method: 'tools/call', name: 'admin_reset' })).toEqual({
+      decision: 'denied-identity',
+      rule: 'admin',
+    });
+    expect(evaluateCall(policy, alice, { method: 'tools/call', name: 'write_file' })).toEqual({
+      decision: 'denied-scope',
+      rule: 'writes',
+      scopes: ['mcp:write'],
+      missing: ['mcp:write'],
+    });
+    expect(evaluateCall(policy, bob, { method: 'tools/call', name: 'write_file' }).decision).toBe('allowed');
+    expect(evaluateCall(policy, bob, { method: 'tools/call', name: 'echo' })).toEqual({ decision: 'allowed' });
+    expect(evaluateCall(policy, alice, { method: 'prompts/get', name: 'p' }).decision).toBe('allowed');
+    expect(evaluateCall(policy, bob, { method: 'prompts/get', name: 'p' }).decision).toBe('denied-identity');
+    const closed = compilePolicy({ default: 'deny', rules: [{ id: 'list', method: 'tools/list' }] });
+    expect(evaluateCall(closed, bob, { method: 'tools/list' }).decision).toBe('allowed');
+    expect(evaluateCall(closed, bob, { method: 'tools/call', name: 'x' })).toEqual({
+      decision: 'denied-identity',
+      rule: 'default',
+    });
+  });
+
+  it('a rule with a name never matches a call without one', () => {
+    expect(evaluateCall(policy, bob, { method: 'tools/call' }).decision).toBe('allowed');
+  });
+
+  it('lists hide only what no scope would allow; nothing to hide gives no filter', () => {
+    const aliceTools = listFilter(policy, alice, 'tools/list')!;
+    expect(['shell', 'admin_x', 'write_x', 'echo'].filter(aliceTools)).toEqual(['admin_x', 'write_x', 'echo']);
+    const bobTools = listFilter(policy, bob, 'tools/list')!;
+    expect(['shell', 'admin_x', 'write_x', 'echo'].filter(bobTools)).toEqual(['write_x', 'echo']);
+    expect(listFilter(compilePolicy({ rules: [record.rules[2]] }), alice, 'tools/list')).toBeUndefined();
+    expect(listFilter(policy, alice, 'prompts/list')).toBeUndefined();
+    expect(['p'].filter(listFilter(policy, bob, 'prompts/list')!)).toEqual([]);
+    expect(listFilter(policy, bob, 'initialize')).toBeUndefined();
+  });
+
+  it('publishes the scopes its rules need', () => {
+    expect(policy.scopes).toEqual(['mcp:write']);
+  });
+
+  it('validation names the rule at fault', () => {
+    expect(policyProblems(record, ISSUABLE)).toEqual([]);
+    expect(policyProblems({ rules: [] }, ISSUABLE)).toEqual([]);
+    expect(policyProblems(null, ISSUABLE)).toEqual(['the policy must be a JSON object with a "rules" array']);
+    expect(
+      policyProblems(
+        {
+          default: 'maybe',
+          rules: [
+            { id: 'a', method: 'tools/call', scopes: ['mcp:admin'] },
+            { id: 'a', method: '' },
+            { id: 'd', method: '*', deny: true, users: ['x'] },
+            { method: 'x', users: [] },
+          ],
+        },
+        ISSUABLE,
+      ),
+    ).toEqual([
+      'default must be "allow" or "deny"',
+      'rules[0] "a": scope mcp:admin is not issued by this server (OAUTH_SCOPES: mcp:read mcp:write), so no caller could ever get it',
+      'rules[1] "a": id is used by an earlier rule; ids must be unique',
+      'rules[1] "a": method is required: a JSON-RPC method or glob such as "tools/call" or "tools/*" (at most 512 characters)',
+      'rules[2] "d": a deny rule denies everyone: remove scopes, users and emails, or set deny to false',
+      'rules[3]: id is required: 1-64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+      'rules[3]: users must be a non-empty array of non-empty strings (at most 1000)',
+    ]);
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * MCP policies of a protected resource (docs/mcp.md): ordered rules on the JSON-RPC method and the
+ * tool, prompt or resource it names. The first rule that matches decides; when none matches, the
+ * policy's `default` decides (allow unless set to deny). Pure code: validation, compilation and the
+ * decision for one caller, with no I/O, so the data path evaluates it from memory.
+ */
+
+/** One rule as stored and as the API takes it. */
+export interface McpRuleRecord {
+  /** Names the rule in validation messages, denials and the request log (`mcp_rule`). */
+  id: string;
+  /** JSON-RPC method, exact or glob (`tools/call`, `tools/*`, `*`). */
+  method: string;
+  /** Tool or prompt name, or resource URI (template for `resources/templates/list`), exact or glob; absent: any. */
+  name?: string;
+  /** Every one of these scopes is required (a missing one can be obtained by step-up). */
+  scopes?: string[];
+  /** GitHub logins (case-insensitive); with `emails`: the caller must match one entry of either. */
+  users?: string[];
+  emails?: string[];
+  /** Denies every caller; no scope allows the call. Exclusive with scopes, users and emails. */
+  deny?: boolean;
+}
+
+export interface McpPolicyRecord {
+  /** What a call no rule matches gets. Default `allow` (a resource without rules behaves as before policies). */
+  default?: 'allow' | 'deny';
+  /** Tool and prompt names as Prometheus labels (`mcp_requests_total{name}`); off by default to bound cardinality. */
+  metric_names?: boolean;
+  rules: McpRuleRecord[];
+}
+
+/** Who calls: from the verified access token. */
+export interface McpCaller {
+  scopes: readonly string[];
+  login: string;
+  email?: string;
+}
+
+/** One JSON-RPC call: its method and the name it carries (tools/call's `params.name`...). */
+export interface McpCall {
+  method: string;
+  name?: string;
+}
+
+export type McpRuleVerdict =
+  | { decision: 'allowed'; rule?: string }
+  /** More scope would allow it: `scopes` are the rule's (all needed), `missing` those the caller lacks. */
+  | { decision: 'denied-scope'; rule: string; scopes: readonly string[]; missing: readonly string[] }
+  /** No scope would allow it: a deny rule, a subject not listed, or the default. */
+  | { decision: 'denied-identity'; rule: string };
+
+/** The rule id reported when nothing matched and the policy's default denies. */
+export const DEFAULT_RULE = 'default';
+
+const RULE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 scope-token
+const MAX_RULES = 200;
+const MAX_PATTERN = 512;
+const MAX_LIST = 1000;
+
+/** The list methods and the call whose rules decide what each lists. */
+export const LISTED_BY: Readonly<Record<string, string>> = Object.freeze({
+  'tools/list': 'tools/call',
+  'prompts/list': 'prompts/get',
+  'resources/list': 'resources/read',
+  'resources/templates/list': 'resources/read',
+});
+
+interface CompiledRule {
+  id: string;
+  method: RegExp;
+  name?: RegExp;
+  scopes: readonly string[];
+  users?: ReadonlySet<string>;
+  emails?: ReadonlySet<string>;
+  deny: boolean;
+}
+
+/** A validated policy, ready for the data path. Immutable; replaced as a whole when the record changes. */
+export interface McpPolicy {
+  readonly default: 'allow' | 'deny';
+  readonly metricNames: boolean;
+  readonly rules: readonly CompiledRule[];
+  /** Every scope some rule requires (published in the resource's `scopes_supported`). */
+  readonly scopes: readonly string[];
+}
+
+/** `*` any run of characters (`/` included), `?` one character; everything else literal. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\*?]/g, (c) => {
+    if (c === '*') return '.*';
+    if (c === '?') return '.';
+    return `\\${c}`;
+  });
+  return new RegExp(`^${body}$`, 's');
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/**
+ * Every problem of a policy document, each naming the rule at fault (`rules[2] "writes": ...`);
+ * empty when it is valid. `issuable` are the scopes the authorization server grants (OAUTH_SCOPES):
+ * a rule that requires another one could never be satisfied.
+ */
+export function policyProblems(value: unknown, issuable: readonly string[]): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return ['the policy must be a JSON object with a "rules" array'];
+  const v = value as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of Object.keys(v))
+    if (!['default', 'metric_names', 'rules'].includes(key))
+      problems.push(`unknown field "${key}" (allowed: default, metric_names, rules)`);
+  if (v.default !== undefined && v.default !== 'allow' && v.default !== 'deny')
+    problems.push('default must be "allow" or "deny"');
+  if (v.metric_names !== undefined && typeof v.metric_names !== 'boolean')
+    problems.push('metric_names must be true or false');
+  if (!Array.isArray(v.rules)) return [...problems, 'rules must be an array (it may be empty)'];
+  if (v.rules.length > MAX_RULES) problems.push(`at most ${MAX_RULES} rules`);
+  const seen = new Set<string>();
+  v.rules.forEach((rule: unknown, index) => problems.push(...ruleProblems(rule, index, issuable, seen)));
+  return problems;
+}
+
+function ruleProblems(rule: unknown, index: number, issuable: readonly string[], seen: Set<string>): string[] {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule))
+    return [`rules[${index}]: each rule must be a JSON object`];
+  const r = rule as Record<string, unknown>;
+  const label = typeof r.id === 'string' ? `rules[${index}] "${r.id}"` : `rules[${index}]`;
+  const problems: string[] = [];
+  const say = (message: string) => problems.push(`${label}: ${message}`);
+  for (const key of Object.keys(r))
+    if (!['id', 'method', 'name', 'scopes', 'users', 'emails', 'deny'].includes(key))
+      say(`unknown field "${key}" (allowed: id, method, name, scopes, users, emails, deny)`);
+  if (typeof r.id !== 'string' || !RULE_ID.test(r.id))
+    say('id is required: 1-64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
+  else if (seen.has(r.id)) say('id is used by an earlier rule; ids must be unique');
+  else seen.add(r.id);
+  if (typeof r.method !== 'string' || r.method === '' || r.method.length > MAX_PATTERN)
+    say(
+      `method is required: a JSON-RPC method or glob such as "tools/call" or "tools/*" (at most ${MAX_PATTERN} characters)`,
+    );
+  if (r.name !== undefined && (typeof r.name !== 'string' || r.name === '' || r.name.length > MAX_PATTERN))
+    say(`name must be a non-empty tool, prompt or resource name or glob (at most ${MAX_PATTERN} characters)`);
+  if (r.scopes !== undefined) {
+    if (!isStringList(r.scopes) || r.scopes.length === 0 || r.scopes.some((s) => !SCOPE_TOKEN.test(s)))
+      say('scopes must be a non-empty array of scope names without spaces or quotes');
+    else {
+      const unknown = r.scopes.filter((s) => !issuable.includes(s));
+      if (unknown.length > 0)
+        say(
+          `scope ${unknown.join(' ')} is not issued by this server (OAUTH_SCOPES: ${issuable.join(' ')}), so no caller could ever get it`,
+        );
+    }
+  }
+  for (const field of ['users', 'emails'] as const) {
+    const list = r[field];
+    if (list === undefined) continue;
+    if (!isStringList(list) || list.length === 0 || list.length > MAX_LIST || list.some((s) => s.trim() === ''))
+      say(`${field} must be a non-empty array of non-empty strings (at most ${MAX_LIST})`);
+  }
+  if (r.deny !== undefined && typeof r.deny !== 'boolean') say('deny must be true or false');
+  if (r.deny === true && (r.scopes !== undefined || r.users !== undefined || r.emails !== undefined))
+    say('a deny rule denies everyone: remove scopes, users and emails, or set deny to false');
+  return problems;
+}
+
+/** Compiles a policy that `policyProblems` found valid. */
+export function compilePolicy(record: McpPolicyRecord): McpPolicy {
+  const rules = record.rules.map((r): CompiledRule => ({
+    id: r.id,
+    method: globToRegExp(r.method),
+    name: r.name === undefined ? undefined : globToRegExp(r.name),
+    scopes: Object.freeze([...(r.scopes ?? [])]),
+    users: r.users ? new Set(r.users.map((u) => u.trim().toLowerCase())) : undefined,
+    emails: r.emails ? new Set(r.emails.map((e) => e.trim().toLowerCase())) : undefined,
+    deny: r.deny === true,
+  }));
+  const scopes = [...new Set(rules.flatMap((r) => r.scopes))];
+  return Object.freeze({
+    default: record.default ?? 'allow',
+    metricNames: record.metric_names === true,
+    rules: Object.freeze(rules),
+    scopes: Object.freeze(scopes),
+  });
+}
+
+function ruleMatches(rule: CompiledRule, call: McpCall): boolean {
+  if (!rule.method.test(call.method)) return false;
+  return rule.name === undefined || (call.name !== undefined && rule.name.test(call.name));
+}
+
+function subjectAllowed(rule: CompiledRule, caller: McpCaller): boolean {
+  if (!rule.users && !rule.emails) return true;
+  if (rule.users?.has(caller.login.toLowerCase()) && caller.login !== '') return true;
+  return caller.email !== undefined && caller.email !== '' && rule.emails?.has(caller.email.toLowerCase()) === true;
+}
+
+/** The verdict of a policy for one call by one caller: the first matching rule, else the default. */
+export function evaluateCall(policy: McpPolicy, caller: McpCaller, call: McpCall): McpRuleVerdict {
+  const rule = policy.rules.find((r) => ruleMatches(r, call));
+  if (!rule)
+    return policy.default === 'deny' ? { decision: 'denied-identity', rule: DEFAULT_RULE } : { decision: 'allowed' };
+  if (rule.deny || !subjectAllowed(rule, caller)) return { decision: 'denied-identity', rule: rule.id };
+  const missing = rule.scopes.filter((s) => !caller.scopes.includes(s));
+  if (missing.length > 0) return { decision: 'denied-scope', rule: rule.id, scopes: rule.scopes, missing };
+  return { decision: 'allowed', rule: rule.id };
+}
+
+/**
+ * What a list method (`tools/list`...) may show this caller: a predicate on an item's name (URI for
+ * resources, URI template for templates), or undefined when the policy can hide nothing from this
+ * caller. An item is shown when calling it is allowed or needs only more scope (step-up: the client
+ * learns the tool exists and gets `insufficient_scope` when it calls it); items no scope would allow
+ * are hidden.
+ */
+export function listFilter(
+  policy: McpPolicy,
+  caller: McpCaller,
+  listMethod: string,
+): ((name: string) => boolean) | undefined {
+  const callMethod = LISTED_BY[listMethod];
+  if (callMethod === undefined) return undefined;
+  const relevant = policy.rules.filter((r) => r.method.test(callMethod));
+  const canHide = policy.default === 'deny' || relevant.some((r) => r.deny || !subjectAllowed(r, caller));
+  if (!canHide) return undefined;
+  return (name) => evaluateCall(policy, caller, { method: callMethod, name }).decision !== 'denied-identity';
+}
