@@ -49,8 +49,10 @@ function planFor(method: string | undefined, head: AnswerHead): Plan {
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return { kind: 'pass' };
   const contentType = headerValue(headers, 'content-type');
   const type = mediaType(contentType);
-  const kind = isJsonContentType(contentType) ? 'json' : type === 'text/event-stream' ? 'sse' : undefined;
-  if (kind === undefined) {
+  let kind: 'json' | 'sse';
+  if (isJsonContentType(contentType)) kind = 'json';
+  else if (type === 'text/event-stream') kind = 'sse';
+  else {
     if (status >= 300 || headerValue(headers, 'content-length') === '0') return { kind: 'pass' };
     return { kind: 'refuse', reason: `the answer is ${type || 'without a content type'}, not JSON or an event stream` };
   }
