@@ -23,18 +23,19 @@ describe('filterAnswer', () => {
     }
   });
 
-  it('leaves answers to other ids, requests, notifications and other lists alone', () => {
+  it('leaves answers to other ids, notifications and other lists alone', () => {
     const other = { jsonrpc: '2.0', id: 2, result: { tools: [{ name: 'secret' }] } };
-    const request = {
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'sampling/createMessage',
-      result: { tools: [{ name: 'secret' }] },
-    };
+    const notification = { jsonrpc: '2.0', method: 'notifications/tools/list_changed' };
     const wrongList = { jsonrpc: '2.0', id: 1, result: { prompts: [{ name: 'secret' }] } };
-    for (const value of [other, request, wrongList, 'text', null, 5])
+    for (const value of [other, notification, wrongList, 'text', null, 5])
       expect(filterAnswer(value, lists('tools/list'))).toEqual({ changed: false });
     expect(other.result.tools).toHaveLength(1);
+  });
+
+  it('filters a message with the filtered id even when it also has a method (no list slips through)', () => {
+    const hybrid = { jsonrpc: '2.0', id: 1, method: 'x', result: { tools: [{ name: 'secret' }] }, error: { code: 1 } };
+    expect(filterAnswer(hybrid, lists('tools/list'))).toEqual({ changed: true });
+    expect(hybrid.result.tools).toEqual([]);
   });
 
   it('matches a string id with a numeric one of the same text, and reads the first error code', () => {

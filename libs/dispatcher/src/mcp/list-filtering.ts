@@ -25,11 +25,16 @@ function filterList(items: unknown[], by: string, keep: McpListItemFilter): unkn
   return items.filter((item) => isObject(item) && typeof item[by] === 'string' && keep(item[by]));
 }
 
-/** Filters one response object in place (when its id has a filter) and notes its error code. */
+/**
+ * Filters one message in place when its id has a filter, and notes the error code of a response.
+ * A message that also has a `method` is filtered too: what a client makes of such a hybrid is its
+ * own affair, so no list in it passes unfiltered.
+ */
 function readResponse(message: unknown, lists: McpListFilters, read: ReadAnswer): void {
-  if (!isObject(message) || 'method' in message) return; // not a response: a request or notification
+  if (!isObject(message)) return;
   const error = message.error;
-  if (read.errorCode === undefined && isObject(error) && typeof error.code === 'number') read.errorCode = error.code;
+  if (read.errorCode === undefined && !('method' in message) && isObject(error) && typeof error.code === 'number')
+    read.errorCode = error.code;
   const id = message.id;
   if (typeof id !== 'string' && typeof id !== 'number') return;
   const filter = lists.byId.get(String(id));
