@@ -43,6 +43,7 @@ describe('bench smoke run', () => {
       'scale',
       'small-get',
       'sse-idle',
+      'sse-list-filter',
       'stream-1mib',
       'websocket-echo',
     ]);
@@ -59,6 +60,13 @@ describe('bench smoke run', () => {
       expect((s['sse-idle'][who] as { events: number }).events).toBe(50 * 2);
       expect((s['websocket-echo'][who] as { messages: number }).messages).toBe(50);
     }
+    // the SSE list filter ran on every event (and hid half of the tools); one stream got every event
+    const filtering = s['sse-list-filter'] as { events: number; answer_bytes: number; answer_filtered_bytes: number };
+    expect(filtering.events).toBe(200);
+    expect(filtering.answer_filtered_bytes).toBeGreaterThan(0);
+    expect(filtering.answer_filtered_bytes).toBeLessThan(filtering.answer_bytes * 0.75);
+    for (const who of ['direct', 'ours'])
+      expect((s['sse-list-filter'].proxied as Record<string, { events: number }>)[who].events).toBe(10);
     expect(s.propagation.writes).toBe(5);
     expect(s.scale).toMatchObject({ targets: 200, routes: 20 });
     expect(served(s.scale.many_targets) && served(s.scale.one_target)).toBe(true);

@@ -24,6 +24,8 @@ export type McpListItemFilter = (name: string) => boolean;
  */
 export interface McpListFilters {
   byId: ReadonlyMap<string, { method: string; keep: McpListItemFilter }>;
+  /** The most bytes held to filter (a JSON answer, one SSE event): set by ForwardingEngines from MCP_LIST_ANSWER_MAX_BYTES. */
+  maxBytes?: number;
 }
 
 /**
