@@ -88,13 +88,13 @@ export function authorizeUrl(server: ServerProcess, params: AuthorizeParams, cha
 
 /**
  * A whole authorization in `browser` (its session skips GitHub after the first), then the code
- * exchange of a public client: the token response, and the hops (a consent page shows as `/consent`).
+ * exchange of a public client: the token response, and the consent pages the user answered.
  */
 export async function authorizeAndRedeem(
   server: ServerProcess,
   browser: OAuthBrowser,
   params: AuthorizeParams,
-): Promise<{ token: Record<string, unknown>; hops: string[] }> {
+): Promise<{ token: Record<string, unknown>; consentPages: string[] }> {
   const verifier = randomBytes(32).toString('base64url');
   const flow = await browser.authorize(authorizeUrl(server, params, s256(verifier)), params.redirect_uri);
   const code = flow.callback?.searchParams.get('code');
@@ -107,7 +107,7 @@ export async function authorizeAndRedeem(
     redirect_uri: params.redirect_uri,
   });
   if (res.status !== 200) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);
-  return { token: res.body, hops: flow.hops };
+  return { token: res.body, consentPages: flow.consentPages };
 }
 
 export const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');

@@ -14,8 +14,14 @@ import {
   startOAuthServer,
 } from './oauth-fixture';
 
-/** The consent pages a flow showed (GET /consent?id=...; the form's POST is not counted). */
-const consentHops = (hops: string[]) => hops.filter((h) => new URL(h).pathname === '/consent' && new URL(h).search);
+/** The scopes a consent page asks for, and the line naming those already allowed. */
+function asked(page: string): { scopes: string[]; already?: string } {
+  const list = /<p>(?:New permissions|Permissions):<\/p><ul>(.*?)<\/ul>/.exec(page)?.[1] ?? '';
+  return {
+    scopes: [...list.matchAll(/<li><code>([^<]+)<\/code><\/li>/g)].map((m) => m[1]),
+    already: /<p>Already allowed: (.*?)<\/p>/.exec(page)?.[1]?.replace(/<\/?code>/g, ''),
+  };
+}
 
 /**
  * Step-up at the authorization server: a re-authorization that adds scopes asks only for the new
@@ -52,39 +58,24 @@ describe('OAuth authorization server: step-up authorization', () => {
     resource,
   });
 
-  /** The consent page the browser is sent to for this request (its session already signed in). */
-  async function consentPage(browser: OAuthBrowser, scope: string): Promise<{ url: URL; html: string }> {
-    const start = await browser.request(
-      authorizeUrl(server, params(scope), s256(randomBytes(32).toString('base64url'))),
-    );
-    const url = new URL(start.headers.get('location')!);
-    expect(url.pathname).toBe('/consent');
-    const page = await browser.request(url);
-    expect(page.status).toBe(200);
-    return { url, html: await page.text() };
-  }
-
   it('asks only for the added scopes, accumulates them per resource, and keeps them across refreshes', async () => {
     const browser = new OAuthBrowser();
     // First: mcp:read, through GitHub and a consent page.
     const first = await authorizeAndRedeem(server, browser, params('mcp:read'));
-    expect(consentHops(first.hops)).toHaveLength(1);
+    expect(first.consentPages.map(asked)).toEqual([{ scopes: ['mcp:read'] }]);
     expect(first.token.scope).toBe('mcp:read');
 
     // Step-up: mcp:read mcp:write; the page lists mcp:write alone and names mcp:read as already allowed.
-    const { url, html } = await consentPage(browser, 'mcp:read mcp:write');
-    expect(html).toContain('<p>New permissions:</p><ul><li><code>mcp:write</code></li></ul>');
-    expect(html).toContain('<p>Already allowed: <code>mcp:read</code></p>');
-    expect(html).not.toContain('<li><code>mcp:read</code></li>');
-    const approved = await browser.authorize(url, redirect);
-    expect(approved.callback?.searchParams.get('code')).toMatch(/^ac_/);
     const second = await authorizeAndRedeem(server, browser, params('mcp:read mcp:write'));
-    expect(consentHops(second.hops)).toEqual([]);
+    expect(second.consentPages.map(asked)).toEqual([{ scopes: ['mcp:write'], already: 'mcp:read' }]);
+    expect(second.consentPages[0]).toContain('<p>New permissions:</p><ul><li><code>mcp:write</code></li></ul>');
     expect(second.token.scope).toBe('mcp:read mcp:write');
+    // Nothing new: no page.
+    expect((await authorizeAndRedeem(server, browser, params('mcp:read mcp:write'))).consentPages).toEqual([]);
 
     // A request for mcp:write alone, same resource: no page, and mcp:read comes along (accumulated).
     const third = await authorizeAndRedeem(server, browser, params('mcp:write'));
-    expect(consentHops(third.hops)).toEqual([]);
+    expect(third.consentPages).toEqual([]);
     expect(third.token.scope).toBe('mcp:write mcp:read');
     expect(claimsOf(third.token.access_token)).toMatchObject({ aud: RESOURCE_A, scope: 'mcp:write mcp:read' });
     // Without a scope: the client's registered default, plus what it holds for the resource.
@@ -92,7 +83,7 @@ describe('OAuth authorization server: step-up authorization', () => {
 
     // Another resource: what was granted for A does not come along.
     const other = await authorizeAndRedeem(server, browser, params('mcp:write', RESOURCE_B));
-    expect(consentHops(other.hops)).toEqual([]);
+    expect(other.consentPages).toEqual([]);
     expect(claimsOf(other.token.access_token)).toMatchObject({ aud: RESOURCE_B, scope: 'mcp:write' });
 
     // Refresh keeps the grant's scopes; a refresh asking for fewer gets fewer, and the grant keeps all.
@@ -115,11 +106,9 @@ describe('OAuth authorization server: step-up authorization', () => {
     github.signIn('bob');
     const browser = new OAuthBrowser();
     expect((await authorizeAndRedeem(server, browser, params(undefined))).token.scope).toBe('mcp:read');
-    const { html, url } = await consentPage(browser, 'mcp:admin');
-    expect(html).toContain('<p>New permissions:</p><ul><li><code>mcp:admin</code></li></ul>');
-    expect(html).toContain('<p>Already allowed: <code>mcp:read</code></p>');
-    await browser.authorize(url, redirect);
-    expect((await authorizeAndRedeem(server, browser, params('mcp:admin'))).token.scope).toBe('mcp:admin mcp:read');
+    const admin = await authorizeAndRedeem(server, browser, params('mcp:admin'));
+    expect(admin.consentPages.map(asked)).toEqual([{ scopes: ['mcp:admin'], already: 'mcp:read' }]);
+    expect(admin.token.scope).toBe('mcp:admin mcp:read');
     // A scope the server does not offer stays refused.
     const unknown = await browser.authorize(
       authorizeUrl(server, params('mcp:read repo'), s256(randomBytes(32).toString('base64url'))),
