@@ -100,7 +100,7 @@ const FIELD_KINDS: Record<string, string[]> = {
   checkbox: ['boolean'],
   number: ['number', 'integer'],
   list: ['array'],
-  json: ['object'],
+  json: ['object', 'array'],
 };
 const fieldKinds = (type: string) => FIELD_KINDS[type] ?? ['string'];
 

@@ -335,6 +335,26 @@ const resourceColumns: ColumnSpec[] = [
 ];
 const resourceIdArg = { name: 'id', description: 'resource id (see "resource list")' };
 
+/** The rules of an MCP policy as a table: what each matches and what it requires. */
+const policyRuleColumns: ColumnSpec[] = [
+  { header: 'ID', key: 'id' },
+  { header: 'METHOD', key: 'method' },
+  { header: 'NAME', key: 'name', format: (v) => (typeof v === 'string' ? v : '*') },
+  {
+    header: 'REQUIRES',
+    key: 'scopes',
+    format: (_v, row) => {
+      const parts = [
+        ...((row.scopes as string[] | undefined) ?? []).map((s) => `scope ${s}`),
+        ...((row.users as string[] | undefined) ?? []).map((u) => `user ${u}`),
+        ...((row.emails as string[] | undefined) ?? []).map((e) => `email ${e}`),
+      ];
+      return parts.length > 0 ? parts.join(', ') : '-';
+    },
+  },
+  { header: 'DENY', key: 'deny', format: (v) => (v === true ? 'yes' : 'no') },
+];
+
 export const COMMANDS: ResourceSpec[] = [
   {
     resource: 'health',
@@ -709,6 +729,47 @@ export const COMMANDS: ResourceSpec[] = [
           const answer = body as { valid?: boolean; reason?: string | null } | null;
           return answer?.valid === false ? `resource not valid: ${answer.reason ?? 'unknown reason'}` : undefined;
         },
+      },
+      {
+        verb: 'policy-show',
+        summary: 'Show the MCP policy of a resource (its default, then the rules in order); 404 when it has none',
+        method: 'GET',
+        path: '/api/v1/resources/{id}/policy',
+        args: [resourceIdArg],
+        listKey: 'rules',
+        columns: policyRuleColumns,
+      },
+      {
+        verb: 'policy-set',
+        summary:
+          'Set the MCP policy of a resource (replaces it): ordered rules, the first that matches a call decides (docs/mcp.md, "Policies")',
+        method: 'PUT',
+        path: '/api/v1/resources/{id}/policy',
+        args: [resourceIdArg],
+        options: [
+          {
+            flag: 'rules',
+            type: 'json',
+            required: true,
+            description:
+              'the rules as a JSON array, or @file to read it, e.g. \'[{"id":"writes","method":"tools/call","name":"write_*","scopes":["mcp:write"]}]\'',
+          },
+          { flag: 'default', type: 'string', description: 'allow (default) or deny: what a call no rule matches gets' },
+          {
+            flag: 'metric-names',
+            type: 'boolean',
+            description: 'tool and prompt names as Prometheus labels (default false)',
+          },
+        ],
+        listKey: 'rules',
+        columns: policyRuleColumns,
+      },
+      {
+        verb: 'policy-clear',
+        summary: 'Remove the MCP policy of a resource: every MCP call is allowed again',
+        method: 'DELETE',
+        path: '/api/v1/resources/{id}/policy',
+        args: [resourceIdArg],
       },
       {
         verb: 'discover',

@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { h, text } from './dom.js';
 import { dataForm } from './form.js';
+import { policySection } from './policy-section.js';
 import { resourcePage } from './resource-page.js';
 
 /**
@@ -504,6 +505,7 @@ const resourcesPage = resourcePage({
       ],
     },
   ],
+  sections: [policySection((row) => `/api/v1/resources/${enc(row.id)}/policy`)],
   deletable: true,
 });
 

@@ -103,7 +103,8 @@ function isStringList(value: unknown): value is string[] {
 /**
  * Every problem of a policy document, each naming the rule at fault (`rules[2] "writes": ...`);
  * empty when it is valid. `issuable` are the scopes the authorization server grants (OAUTH_SCOPES):
- * a rule that requires another one could never be satisfied.
+ * a rule that requires another one could never be satisfied. No message contains "; " (the API
+ * joins them with it, and the dashboard splits them again).
  */
 export function policyProblems(value: unknown, issuable: readonly string[]): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -136,7 +137,7 @@ function ruleProblems(rule: unknown, index: number, issuable: readonly string[],
       say(`unknown field "${key}" (allowed: id, method, name, scopes, users, emails, deny)`);
   if (typeof r.id !== 'string' || !RULE_ID.test(r.id))
     say('id is required: 1-64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
-  else if (seen.has(r.id)) say('id is used by an earlier rule; ids must be unique');
+  else if (seen.has(r.id)) say('id is used by an earlier rule (ids must be unique)');
   else seen.add(r.id);
   if (typeof r.method !== 'string' || r.method === '' || r.method.length > MAX_PATTERN)
     say(
