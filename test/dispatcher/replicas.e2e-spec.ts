@@ -85,5 +85,8 @@ describe('live configuration across replicas', () => {
     expect(b.body.replicas.map((r) => r.consumer)).toEqual(a.body.replicas.map((r) => r.consumer));
     for (const r of a.body.replicas) expect(r.seen_ms_ago).toBeLessThan(15_000);
     expect((await first.api('GET', '/api/v1/workflow/replicas', { token: null })).status).toBe(401);
+    // Replica names carry host names and pids: the admin token only.
+    const viewer = await first.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'replica-viewer' } });
+    expect((await first.api('GET', '/api/v1/workflow/replicas', { token: viewer.body.token })).status).toBe(403);
   });
 });

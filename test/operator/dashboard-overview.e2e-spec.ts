@@ -323,6 +323,33 @@ describe('dashboard overview, navigation and the one-form MCP server in Chromium
     expect(down[3]).toMatch(/^last error \d{4}-\d\d-\d\d \d\d:\d\d: /);
   });
 
+  it('shows another token its own hosts only, without the admin-only tiles', async () => {
+    const viewer = (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'viewer' } })).body
+      .token;
+    await page.goto(`${server.apiUrl}/#/overview`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token', { exact: true }).fill(viewer);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await heading('Overview');
+    await page.locator('[data-tile=targets]').waitFor();
+    await expect(
+      page.locator('[data-tile]').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('data-tile'))),
+    ).resolves.toEqual(['targets', 'certificates', 'backends', 'redis']);
+    await expect(page.locator('[data-tile=targets]').textContent()).resolves.toBe(
+      'Proxy targets0 protected0 open0 disabled',
+    );
+    await expect(page.locator('[data-tile=backends]').textContent()).resolves.toBe('Backends failing now0 failing');
+    await expect(page.locator('[data-tile=redis]').textContent()).resolves.toMatch(
+      /^Redis and replicasup Redis \([\d.]+ ms\)$/,
+    );
+    await page.getByText('No proxied requests in this window.').waitFor();
+    await shot('overview-non-admin');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token', { exact: true }).fill(server.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await heading('Overview');
+  });
+
   it('renders every page at 1280 and 390 px without serious accessibility violations', async () => {
     const ids = await page.evaluate(() =>
       [...document.querySelectorAll('#nav a')].map((a) => a.getAttribute('href')!.slice(2)),
