@@ -5,6 +5,8 @@ import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets'
 import { ConfigBus } from '@app/redis';
 import { endpointOf, ResourceRecord } from './resource.record';
 import { ResourcesRepository } from './resources.repository';
+import type { McpPolicy } from './mcp-policy';
+import { servedPolicy } from './served-policy';
 import { TARGET_PROTECTION, type ProtectionSettings, type TargetProtectionReader } from './target-protection';
 
 /** A resource as the data path serves it. */
@@ -17,6 +19,8 @@ export interface ServedResource {
   documentation?: string;
   /** False for the implicit root resource of a protected target without registry entries. */
   registered: boolean;
+  /** The MCP policy on requests to the endpoint and below (docs/mcp.md); none: everything allowed. */
+  policy?: McpPolicy;
 }
 
 /** One protected hostname: its auth settings (as the protection module reads them) and resources (longest endpoint first). */
@@ -165,6 +169,7 @@ function addTarget<S extends ProtectionSettings>(
     scopes: r.scopes,
     documentation: r.resource_documentation,
     registered: true,
+    policy: servedPolicy(r),
   }));
   // Registered resources are valid audiences even while auth is off (tokens can be obtained before protection is switched on).
   for (const r of registered) allowed.add(r.uri);

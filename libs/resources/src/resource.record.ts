@@ -1,4 +1,5 @@
-import { IsISO8601, IsOptional, IsString } from 'class-validator';
+import { IsISO8601, IsObject, IsOptional, IsString } from 'class-validator';
+import type { McpPolicyRecord } from './mcp-policy';
 
 /** A protected resource (RFC 9728) of the registry: the one source of the metadata served per host. */
 export class ResourceRecord {
@@ -36,6 +37,11 @@ export class ResourceRecord {
   @IsOptional()
   @IsISO8601()
   updated_at?: string;
+
+  /** The MCP policy (docs/mcp.md); checked when the catalog compiles it (unreadable: the target answers 503). */
+  @IsOptional()
+  @IsObject()
+  policy?: McpPolicyRecord;
 }
 
 /** The path of a resource URI, '' for the root (`https://h/` and `https://h`). */
