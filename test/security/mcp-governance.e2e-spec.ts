@@ -2,15 +2,16 @@ import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/a
 import { GithubStandin } from '../support/github-standin';
 import { publicRequest, type PublicResponse } from '../support/loopback';
 import { loopbackFetch } from '../support/loopback-fetch';
-import { setResourcePolicy } from '../support/mcp-policy';
+import { resourceAt, setResourcePolicy, storePolicy } from '../support/mcp-policy';
 import { PromScrape } from '../support/prometheus';
 import { rawExchange, RecordingBackend } from '../support/raw-http';
 import type { ServerProcess } from '../support/server-process';
-import { waitFor } from '../support/wait';
+import { waitFor, waitUntil } from '../support/wait';
 import { protectTarget, signedToken, startMcpServer, startProtectedServer } from '../protection/protection-fixture';
 
 const GOV = 'gov.mcp.test';
 const PASS = 'pass.mcp.test';
+const BROKEN = 'broken.mcp.test';
 const ENGINES = ['http1', 'undici', 'node'] as const;
 
 const GOV_POLICY = {
@@ -331,6 +332,20 @@ describe.each(ENGINES)('MCP governance (FORWARDING_ENGINE=%s)', (engine) => {
     const bad = await logs('?decision=maybe');
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('decision must be one of allowed, denied-scope, denied-identity');
+  });
+
+  it('refuses every request to a target whose stored policy cannot be read (503, fail closed)', async () => {
+    await protectTarget(server, BROKEN, backend.url, { mode: 'forward' }, { endpoint: '/mcp' });
+    const resource = await resourceAt(server, BROKEN, '/mcp');
+    await storePolicy(server.keyPrefix, resource.id, { rules: [{ id: 'no method' }] });
+    const before = reached();
+    await waitUntil('the broken policy refused', async () => {
+      const res = await post(BROKEN, '/mcp', tool(1, 'echo'), reader);
+      return res.status === 503;
+    });
+    const get = await publicRequest({ port: server.httpPort, host: BROKEN, path: '/other' });
+    expect([get.status, get.json<{ error: string }>().error]).toEqual([503, 'temporarily_unavailable']);
+    expect(reached()).toBe(before);
   });
 
   it('counts mcp_requests_total by target, method and decision, with names only where the policy allows', async () => {
