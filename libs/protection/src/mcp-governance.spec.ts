@@ -105,6 +105,12 @@ describe('PolicyGovernance', () => {
     const g = governance();
     const keep = g.listFilter('tools/list');
     expect(keep).toBe(g.listFilter('tools/list'));
+    // Other methods have no filter (and leave nothing behind: clients choose them).
+    expect([g.listFilter('tools/call'), g.listFilter('toString'), g.listFilter('__proto__')]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(['echo', 'shell', 'admin', 'write_x'].filter((n) => keep?.(n) ?? true)).toEqual(['echo', 'write_x']);
   });
 });

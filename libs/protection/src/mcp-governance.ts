@@ -9,6 +9,7 @@ import {
 } from '@app/dispatcher';
 import {
   evaluateCall,
+  LISTED_BY,
   listFilter,
   RESOURCE_CORS_HEADERS,
   type McpCall,
@@ -88,6 +89,8 @@ export class PolicyGovernance implements McpGovernance {
   }
 
   listFilter(method: string): McpListItemFilter | undefined {
+    // Only the list methods are kept (clients choose the method: nothing else may grow the map).
+    if (!Object.hasOwn(LISTED_BY, method)) return undefined;
     if (this.lists.has(method)) return this.lists.get(method);
     const keep = listFilter(this.policy, this.caller, method);
     this.lists.set(method, keep);
