@@ -41,6 +41,7 @@ const BY_LOWER_CASE: ReadonlyMap<string, string> = new Map([...MCP_METHODS].map(
 
 /** The spec method a differently-cased spelling stands for (`Tools/Call` → `tools/call`); undefined otherwise. */
 export function caseFoldedMethod(method: string): string | undefined {
+  if (MCP_METHODS.has(method)) return undefined; // the usual case: no lower-cased copy made
   const canonical = BY_LOWER_CASE.get(method.toLowerCase());
   return canonical !== undefined && canonical !== method ? canonical : undefined;
 }
