@@ -527,6 +527,10 @@ logs-proxy hostname hours="24" limit="100":
 logs-client client_id hours="24" limit="100":
     @{{cli}} logs client {{quote(client_id)}} --hours {{quote(hours)}} --limit {{quote(limit)}}
 
+# MCP requests by authorization decision (allowed, denied-scope, denied-identity) and policy rule id
+logs-mcp decision="" rule="" hours="24" limit="100":
+    @{{cli}} logs search {{ if decision != "" { "--decision " + quote(decision) } else { "" } }} {{ if rule != "" { "--mcp-rule " + quote(rule) } else { "" } }} --hours {{quote(hours)}} --limit {{quote(limit)}}
+
 # Requests answered 400 or more, or failed by the proxy
 logs-errors hours="1" limit="100":
     @{{cli}} logs errors --hours {{quote(hours)}} --limit {{quote(limit)}}

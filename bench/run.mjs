@@ -312,7 +312,7 @@ async function startServer(redisUrl, prefix, extraEnv = {}) {
     join(root, 'dist', 'apps', 'server', 'main.js'),
   ];
   const child = start(process.execPath, args, { env, cwd: work });
-  const server = { child, apiPort, httpPort, httpsPort, prefix, startedAt };
+  const server = { child, apiPort, httpPort, httpsPort, prefix, redisUrl, startedAt };
   // With WORKERS > 1, until every worker has answered /health (fresh connections reach any of them).
   const pids = new Set();
   await until(
@@ -349,9 +349,9 @@ async function addTarget(server, hostname, target_url) {
 
 async function wrk(
   url,
-  { host = HOST, connections = P.connections, duration = P.duration, threads = 1, headers = [] } = {},
+  { host = HOST, connections = P.connections, duration = P.duration, threads = 1, headers = [], script } = {},
 ) {
-  const extra = headers.flatMap((h) => ['-H', h]);
+  const extra = [...headers.flatMap((h) => ['-H', h]), ...(script ? ['-s', script] : [])];
   const child = spawn(
     'wrk',
     [
@@ -636,6 +636,119 @@ scenarios['auth'] = async ({ backend, ours }) => {
   row.ratio_vs_control = m.ratio('protected', 'control');
   return row;
 };
+
+/**
+ * The MCP policy row (issue 18): a protected `tools/call` through a target whose resource has a
+ * policy vs the same set-up without one. Both targets are protected the same way and both POSTs
+ * are read as JSON-RPC (authenticated POSTs to an MCP endpoint), so the ratio is the policy's
+ * decision alone. The policy has a few rules; the call matches the last one.
+ */
+scenarios['mcp-policy'] = async ({ backend, ours }) => {
+  const governedHost = 'governed.example.test';
+  const plainHost = 'ungoverned.example.test';
+  const uris = {};
+  for (const h of [governedHost, plainHost]) {
+    await addTarget(ours, h, `http://127.0.0.1:${backend.port}`);
+    const auth = await api(ours, 'POST', `/api/v1/proxy/targets/${h}/auth`, { mode: 'forward', required_users: ['*'] });
+    if (auth.status !== 200) throw new Error(`set auth ${h}: ${auth.status} ${JSON.stringify(auth.body)}`);
+    const resource = await api(ours, 'POST', `/api/v1/proxy/targets/${h}/resource`, {
+      endpoint: '/mcp',
+      scopes: ['mcp:read'],
+    });
+    if (resource.status !== 200)
+      throw new Error(`set resource ${h}: ${resource.status} ${JSON.stringify(resource.body)}`);
+    uris[h] = resource.body;
+  }
+  const policy = {
+    rules: [
+      { id: 'no-shell', method: 'tools/call', name: 'shell', deny: true },
+      { id: 'writes', method: 'tools/call', name: 'write_*', scopes: ['mcp:write'] },
+      { id: 'admin', method: 'tools/call', name: 'admin_*', users: ['bench-admin'] },
+      { id: 'prompts', method: 'prompts/*', scopes: ['mcp:read'] },
+      { id: 'reads', method: 'tools/call', name: 'echo', scopes: ['mcp:read'] },
+    ],
+  };
+  await setPolicy(ours, uris[governedHost].id, policy);
+  const token = (aud) => {
+    const now = Math.floor(Date.now() / 1000);
+    return mintAccessToken({
+      iss: ISSUER,
+      sub: '4242',
+      aud,
+      scope: 'mcp:read',
+      client_id: 'bench-client',
+      exp: now + 3600,
+      iat: now,
+      jti: randomBytes(16).toString('hex'),
+      login: 'bench-user',
+    });
+  };
+  const call = (name) =>
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: { text: 'hi' } } });
+  const send = (host, name) =>
+    get(ours.httpPort, '/mcp', host, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token(uris[host].uri)}`, 'content-type': 'application/json' },
+      body: call(name),
+    });
+  await until('the policy is served', async () => (await send(governedHost, 'shell')).status === 403, 10_000);
+  const checks = {
+    governed_allowed: (await send(governedHost, 'echo')).status,
+    governed_denied: (await send(governedHost, 'shell')).status,
+    ungoverned: (await send(plainHost, 'shell')).status,
+  };
+  if (checks.governed_allowed !== 200 || checks.ungoverned !== 200)
+    throw new Error(`unexpected answers: ${JSON.stringify(checks)}`);
+  const script = join(work, 'mcp-call.lua');
+  writeFileSync(
+    script,
+    `wrk.method = "POST"
+wrk.body = '${call('echo')}'
+wrk.headers["Content-Type"] = "application/json"
+`,
+  );
+  const url = `http://127.0.0.1:${ours.httpPort}/mcp`;
+  const bearers = Object.fromEntries(
+    [governedHost, plainHost].map((h) => [h, `authorization: Bearer ${token(uris[h].uri)}`]),
+  );
+  const m = await interleaved({
+    governed: (duration) => wrk(url, { host: governedHost, duration, script, headers: [bearers[governedHost]] }),
+    ungoverned: (duration) => wrk(url, { host: plainHost, duration, script, headers: [bearers[plainHost]] }),
+  });
+  return {
+    checks,
+    rules: policy.rules.length,
+    governed: m.summary.governed,
+    ungoverned: m.summary.ungoverned,
+    round_ratios: m.roundRatios('governed', 'ungoverned'),
+    ratio: m.ratio('governed', 'ungoverned'),
+    ratio_p99: m.ratio('governed', 'ungoverned', 'p99_ms'),
+  };
+};
+
+/**
+ * Sets a resource's MCP policy through `PUT /api/v1/resources/{id}/policy`; a server without that
+ * route yet gets it stored as the API stores it (the record's `policy`, with a config bump).
+ */
+async function setPolicy(server, id, policy) {
+  const put = await api(server, 'PUT', `/api/v1/resources/${encodeURIComponent(id)}/policy`, policy);
+  if (put.status === 200) return;
+  if (put.status !== 404) throw new Error(`set policy: ${put.status} ${JSON.stringify(put.body)}`);
+  const { default: Redis } = await import('ioredis');
+  const redis = new Redis(server.redisUrl);
+  try {
+    const key = (...parts) => [`{${server.prefix}}`, ...parts].join(':');
+    const record = JSON.parse(await redis.get(key('resource', id)));
+    const results = await redis
+      .multi()
+      .set(key('resource', id), JSON.stringify({ ...record, policy }))
+      .incr(key('config', 'version'))
+      .exec();
+    await redis.publish(key('config', 'changed'), String(results[1][1]));
+  } finally {
+    redis.disconnect();
+  }
+}
 
 scenarios['https-sni'] = async ({ nginx, ours }) => {
   const m = await interleaved({
@@ -950,6 +1063,16 @@ function markdown(r) {
       f(x.nginx.peak_rss_mib),
       `${f(x.ours.peak_rss_mib)} (idle ${f(x.ours.rss_before_mib)})`,
       '',
+    );
+  }
+  if (s['mcp-policy']?.governed) {
+    const x = s['mcp-policy'];
+    add(
+      `MCP tools/call, governed target (${x.rules} rules) vs the same without a policy: req/s`,
+      '',
+      '',
+      `${f(x.governed.rps)} vs ${f(x.ungoverned.rps)}`,
+      `${f(x.ratio, '×')} (median of ${x.round_ratios.length} interleaved rounds: ${x.round_ratios.join(', ')}); p99 ${f(x.governed.p99_ms)} vs ${f(x.ungoverned.p99_ms)} ms`,
     );
   }
   if (s.auth?.skipped) add('auth-protected vs open', '', '', s.auth.skipped, '');

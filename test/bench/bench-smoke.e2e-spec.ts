@@ -39,6 +39,7 @@ describe('bench smoke run', () => {
     expect(Object.keys(s).sort()).toEqual([
       'auth',
       'https-sni',
+      'mcp-policy',
       'propagation',
       'scale',
       'small-get',
@@ -76,9 +77,15 @@ describe('bench smoke run', () => {
     expect(s.auth).toMatchObject({ status_with_token: 200, status_without_token: 401 });
     for (const who of ['open', 'open_without_token', 'protected', 'control_same_bytes'])
       expect({ who, ok: served(s.auth[who]) }).toEqual({ who, ok: true });
+    // mcp-policy: the governed target allows the measured call and denies another; every call wrk
+    // sent to either target was answered 2xx
+    expect(s['mcp-policy'].checks).toEqual({ governed_allowed: 200, governed_denied: 403, ungoverned: 200 });
+    for (const who of ['governed', 'ungoverned'])
+      expect({ who, ok: served(s['mcp-policy'][who]) }).toEqual({ who, ok: true });
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
     expect(md).toContain('| small GET, 10 conns: req/s |');
     expect(md).toContain('| auth-protected (forward, valid JWT) vs open target, same requests: req/s |');
+    expect(md).toContain('| MCP tools/call, governed target (5 rules) vs the same without a policy: req/s |');
     expect(md).toContain('| … nginx with its access log on (ours logs every request too): req/s, p99 ms |');
   }, 180_000);
 });

@@ -210,6 +210,8 @@ const logFilters: OptionSpec[] = [
   { flag: 'listener', type: 'string', description: 'api, http, https or proxy-protocol' },
   { flag: 'mcp-method', type: 'string', description: 'JSON-RPC method of inspected MCP requests, e.g. tools/call' },
   { flag: 'mcp-name', type: 'string', description: 'tool or prompt name or resource URI of inspected MCP requests' },
+  { flag: 'decision', type: 'string', description: 'allowed, denied-scope or denied-identity (MCP policies, 403s)' },
+  { flag: 'mcp-rule', type: 'string', description: 'id of the MCP policy rule that decided' },
   ...logWindow,
 ];
 const logPaging: OptionSpec[] = [
@@ -229,6 +231,8 @@ const logColumns: ColumnSpec[] = [
   { header: 'CLIENT', key: 'oauth_client_id' },
   { header: 'MCP', key: 'mcp_method' },
   { header: 'NAME', key: 'mcp_name' },
+  { header: 'DECISION', key: 'decision' },
+  { header: 'RULE', key: 'mcp_rule' },
   { header: 'ERROR', key: 'error' },
 ];
 function logSearch(verb: string, summary: string, path: string, args: ArgSpec[] = []): VerbSpec {

@@ -114,6 +114,8 @@ export class RequestLogService {
     if (dto.listener !== undefined) filter.listener = dto.listener;
     if (dto.mcp_method !== undefined) filter.mcpMethod = dto.mcp_method;
     if (dto.mcp_name !== undefined) filter.mcpName = dto.mcp_name;
+    if (dto.decision !== undefined) filter.decision = dto.decision;
+    if (dto.mcp_rule !== undefined) filter.mcpRule = dto.mcp_rule;
     if (dto.q !== undefined && dto.q !== '') filter.q = dto.q;
     if (!auth.isAdmin) filter.allowedHosts = await this.ownership.hostsOwnedBy(auth.tokenName);
     return filter;

@@ -6,6 +6,8 @@ export type McpDecision = 'allowed' | 'denied-scope' | 'denied-identity';
 /** The answer the proxy writes for a denied MCP request (403, formatted by the auth policy). */
 export interface McpDenial {
   status: number;
+  /** The JSON-RPC error code of `body` (request log `mcp_error`). */
+  code: number;
   headers: Record<string, string>;
   body: string;
 }
@@ -38,6 +40,8 @@ export interface McpGovernance {
   decide(messages: readonly McpMessage[]): McpRequestVerdict;
   /** What a list method may show this caller; undefined when nothing would be hidden. */
   listFilter(method: string): McpListItemFilter | undefined;
+  /** The policy lets tool and prompt names be metric labels (`mcp_requests_total{name}`). */
+  readonly metricNames?: boolean;
 }
 
 /** The list filters for the list requests among `messages`, or undefined when none needs one. */

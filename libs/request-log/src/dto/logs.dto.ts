@@ -1,6 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsIP, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { LISTENERS, type RequestLogListener } from '../request-log-entry';
+import { DECISIONS, LISTENERS, type RequestLogDecision, type RequestLogListener } from '../request-log-entry';
 import { TIMESERIES_WINDOWS, type TimeseriesWindow } from '../request-log.timeseries';
 
 const trimLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
@@ -90,6 +90,17 @@ export class LogFieldsQueryDto extends LogWindowQueryDto {
   @IsString()
   @MaxLength(512, { message: 'mcp_name must be at most 512 characters' })
   mcp_name?: string;
+
+  /** Authorization decision: allowed, denied-scope (more scope would allow it) or denied-identity (no scope would). */
+  @IsOptional()
+  @IsIn(DECISIONS, { message: `decision must be one of ${DECISIONS.join(', ')}` })
+  decision?: RequestLogDecision;
+
+  /** Id of the MCP policy rule that decided (`default`: the policy's default), exact. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{1,128}$/, { message: 'mcp_rule must be a rule id (no spaces, at most 128 characters)' })
+  mcp_rule?: string;
 }
 
 export class LogSearchQueryDto extends LogFieldsQueryDto {
@@ -173,6 +184,12 @@ export class LogEntryDto {
   mcp_id?: string;
   /** Inspected MCP requests sent as a batch: the number of messages. */
   mcp_batch?: number;
+  /** allowed, denied-scope or denied-identity: an MCP policy's verdict or the proxy's own 403. */
+  decision?: RequestLogDecision;
+  /** The MCP policy rule that decided. */
+  mcp_rule?: string;
+  /** The JSON-RPC error code of the answer (the proxy's own refusals, or read from the backend's). */
+  mcp_error?: number;
 }
 
 export class LogPageDto {
