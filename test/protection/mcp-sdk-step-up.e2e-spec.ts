@@ -54,22 +54,20 @@ describe('MCP governance with the official SDK client: step-up and per-user tool
   let github: GithubStandin;
   let server: ServerProcess & { issuer: string };
   let mcp: Backend & { received: import('node:http').IncomingHttpHeaders[] };
+  let streaming: Backend;
   let url: string;
 
-  beforeAll(async () => {
-    github = await GithubStandin.start();
-    server = await startProtectedServer(github);
-    mcp = await startMcpServer();
-    url = `http://governed.example.test:${server.httpPort}/mcp`;
+  /** A protected target with a resource that needs only mcp:read, and the policy of these tests. */
+  async function governedTarget(hostname: string, backendUrl: string): Promise<void> {
     await protectTarget(
       server,
-      'governed.example.test',
-      mcp.url,
+      hostname,
+      backendUrl,
       { mode: 'forward', required_users: ['alice', 'bob'] },
       { endpoint: '/mcp', scopes: ['mcp:read'], name: 'Governed echo' },
     );
     const resources = await server.api<{ id: string; proxy_target: string }[]>('GET', '/api/v1/resources');
-    const id = resources.body.find((r) => r.proxy_target === 'governed.example.test')?.id;
+    const id = resources.body.find((r) => r.proxy_target === hostname)?.id;
     const policy = await server.api('PUT', `/api/v1/resources/${id}/policy`, {
       body: {
         rules: [
@@ -79,8 +77,19 @@ describe('MCP governance with the official SDK client: step-up and per-user tool
       },
     });
     expect(policy.status).toBe(200);
+  }
+
+  beforeAll(async () => {
+    github = await GithubStandin.start();
+    server = await startProtectedServer(github);
+    mcp = await startMcpServer();
+    streaming = await startMcpServer({ json: false });
+    url = `http://governed.example.test:${server.httpPort}/mcp`;
+    await governedTarget('governed.example.test', mcp.url);
+    await governedTarget('streaming.example.test', streaming.url);
   });
   afterAll(async () => {
+    await streaming?.close();
     await mcp?.close();
     await server?.stop();
     await github?.stop();
@@ -139,7 +148,31 @@ describe('MCP governance with the official SDK client: step-up and per-user tool
     expect(await toolNames(alice.client)).toEqual(['echo', 'whoami']);
     // whoami is for alice only (no scope would let bob call it); echo needs a step-up, so bob still sees it.
     expect(await toolNames(bob.client)).toEqual(['echo']);
-    await expect(bob.client.callTool({ name: 'whoami', arguments: {} })).rejects.toThrow(/403/);
+    await expect(bob.client.callTool({ name: 'whoami', arguments: {} })).rejects.toThrow(/-32003.*whoami-alice/);
+    await alice.client.close();
+    await bob.client.close();
+  });
+
+  it('filters the list in an event-stream answer the same way', async () => {
+    const streamUrl = `http://streaming.example.test:${server.httpPort}/mcp`;
+    const alice = await signIn(github, 'alice', streamUrl);
+    const bob = await signIn(github, 'bob', streamUrl);
+    const answers: string[] = [];
+    const listed = await loopbackFetch(streamUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${bob.provider.saved?.access_token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }),
+    });
+    expect(listed.headers.get('content-type')).toContain('text/event-stream');
+    answers.push(await listed.text());
+    expect(answers[0]).toContain('"name":"echo"');
+    expect(answers[0]).not.toContain('whoami');
+    expect(await toolNames(alice.client)).toEqual(['echo', 'whoami']);
+    expect(await toolNames(bob.client)).toEqual(['echo']);
     await alice.client.close();
     await bob.client.close();
   });

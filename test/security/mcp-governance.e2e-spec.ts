@@ -22,7 +22,7 @@ const GOV_POLICY = {
     { id: 'bob-admin', method: 'tools/call', name: 'admin', users: ['bob'], emails: ['carol@example.test'] },
   ],
 };
-const STRICT_POLICY = { default: 'deny', rules: [{ id: 'listing', method: 'tools/list' }] };
+const STRICT_POLICY = { default: 'deny', rules: [{ id: 'completion', method: 'completion/complete' }] };
 const PASS_POLICY = { rules: [{ id: 'writes', method: 'tools/call', name: 'write_*', scopes: ['mcp:write'] }] };
 
 const call = (id: number | string, method: string, params?: unknown) =>
@@ -193,8 +193,8 @@ describe.each(ENGINES)('MCP governance (FORWARDING_ENGINE=%s)', (engine) => {
         data: { rule, decision: 'denied-identity' },
       });
     }
-    // The strict resource's rule lets tools/list through.
-    expect((await post(GOV, '/strict', call(4, 'tools/list'), strictToken)).status).toBe(200);
+    // The strict resource's rule lets completion/complete through (lists are outside the default: filtered instead).
+    expect((await post(GOV, '/strict', call(4, 'completion/complete'), strictToken)).status).toBe(200);
     expect(reached()).toBe(before + 1);
   });
 
