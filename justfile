@@ -337,6 +337,20 @@ resource-validate id token="":
 resource-discover token="":
     @{{cli}} resource discover {{ if token != "" { "--token " + quote(token) } else { "" } }}
 
+# Show the MCP policy of a registered resource: default and rules in order (404 when it has none)
+resource-policy-show id token="":
+    @{{cli}} resource policy-show {{quote(id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Set (replace) the MCP policy of a registered resource; rules: a JSON array or @file (flags: --default deny, --metric-names)
+#   just resource-policy-set res_0123 '[{"id":"writes","method":"tools/call","name":"write_*","scopes":["mcp:write"]}]'
+[positional-arguments]
+resource-policy-set id rules token="" *flags:
+    @shift 3; {{cli}} resource policy-set {{quote(id)}} --rules {{quote(rules)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Remove the MCP policy of a registered resource: every MCP call is allowed again
+resource-policy-clear id token="":
+    @{{cli}} resource policy-clear {{quote(id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
 # ---- Routes ------------------------------------------------------------------------------------
 # target_type: instance, port, hostname or url. Higher priority (0-999, default 50) is tried first.
 
@@ -512,6 +526,10 @@ logs-proxy hostname hours="24" limit="100":
 # Requests of one OAuth client
 logs-client client_id hours="24" limit="100":
     @{{cli}} logs client {{quote(client_id)}} --hours {{quote(hours)}} --limit {{quote(limit)}}
+
+# MCP requests by authorization decision (allowed, denied-scope, denied-identity) and policy rule id
+logs-mcp decision="" rule="" hours="24" limit="100":
+    @{{cli}} logs search {{ if decision != "" { "--decision " + quote(decision) } else { "" } }} {{ if rule != "" { "--mcp-rule " + quote(rule) } else { "" } }} --hours {{quote(hours)}} --limit {{quote(limit)}}
 
 # Requests answered 400 or more, or failed by the proxy
 logs-errors hours="1" limit="100":

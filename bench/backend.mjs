@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 const SMALL = Buffer.from('hello, world\n');
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
 const sse = new Set();
+const MCP_RESULT = Buffer.from('{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hi"}]}}');
 
 const server = http.createServer((req, res) => {
   const path = req.url.split('?')[0];
@@ -33,6 +34,15 @@ const server = http.createServer((req, res) => {
     return;
   }
   if (path === '/sse-count') return res.end(String(sse.size));
+  if (path === '/mcp' && req.method === 'POST') {
+    // A JSON-RPC answer to any call (the mcp-policy row): what a small tools/call result costs.
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': MCP_RESULT.length });
+      res.end(MCP_RESULT);
+    });
+    return;
+  }
   if (path === '/broadcast') {
     // data = the backend's clock (ms since the time origin, sub-ms), so clients measure delivery time.
     const at = performance.timeOrigin + performance.now();

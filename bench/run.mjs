@@ -8,6 +8,7 @@ import { createHash, createSign, generateKeyPairSync, randomBytes } from 'node:c
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +30,8 @@ const P = SMOKE
       targets: 200,
       routes: 20,
       bigConnections: 2,
+      filterEvents: 200,
+      streamEvents: 10,
     }
   : {
       duration: 8,
@@ -40,6 +43,8 @@ const P = SMOKE
       targets: 10_000,
       routes: 1000,
       bigConnections: 4,
+      filterEvents: 50_000,
+      streamEvents: 500,
     };
 if (process.env.BENCH_DURATION) P.duration = Number(process.env.BENCH_DURATION);
 // BENCH_WORKERS=N: nginx with N worker processes and ours with WORKERS=N (default 1 each: one core each).
@@ -307,7 +312,7 @@ async function startServer(redisUrl, prefix, extraEnv = {}) {
     join(root, 'dist', 'apps', 'server', 'main.js'),
   ];
   const child = start(process.execPath, args, { env, cwd: work });
-  const server = { child, apiPort, httpPort, httpsPort, prefix, startedAt };
+  const server = { child, apiPort, httpPort, httpsPort, prefix, redisUrl, startedAt };
   // With WORKERS > 1, until every worker has answered /health (fresh connections reach any of them).
   const pids = new Set();
   await until(
@@ -344,9 +349,9 @@ async function addTarget(server, hostname, target_url) {
 
 async function wrk(
   url,
-  { host = HOST, connections = P.connections, duration = P.duration, threads = 1, headers = [] } = {},
+  { host = HOST, connections = P.connections, duration = P.duration, threads = 1, headers = [], script } = {},
 ) {
-  const extra = headers.flatMap((h) => ['-H', h]);
+  const extra = [...headers.flatMap((h) => ['-H', h]), ...(script ? ['-s', script] : [])];
   const child = spawn(
     'wrk',
     [
@@ -632,6 +637,119 @@ scenarios['auth'] = async ({ backend, ours }) => {
   return row;
 };
 
+/**
+ * The MCP policy row (issue 18): a protected `tools/call` through a target whose resource has a
+ * policy vs the same set-up without one. Both targets are protected the same way and both POSTs
+ * are read as JSON-RPC (authenticated POSTs to an MCP endpoint), so the ratio is the policy's
+ * decision alone. The policy has a few rules; the call matches the last one.
+ */
+scenarios['mcp-policy'] = async ({ backend, ours }) => {
+  const governedHost = 'governed.example.test';
+  const plainHost = 'ungoverned.example.test';
+  const uris = {};
+  for (const h of [governedHost, plainHost]) {
+    await addTarget(ours, h, `http://127.0.0.1:${backend.port}`);
+    const auth = await api(ours, 'POST', `/api/v1/proxy/targets/${h}/auth`, { mode: 'forward', required_users: ['*'] });
+    if (auth.status !== 200) throw new Error(`set auth ${h}: ${auth.status} ${JSON.stringify(auth.body)}`);
+    const resource = await api(ours, 'POST', `/api/v1/proxy/targets/${h}/resource`, {
+      endpoint: '/mcp',
+      scopes: ['mcp:read'],
+    });
+    if (resource.status !== 200)
+      throw new Error(`set resource ${h}: ${resource.status} ${JSON.stringify(resource.body)}`);
+    uris[h] = resource.body;
+  }
+  const policy = {
+    rules: [
+      { id: 'no-shell', method: 'tools/call', name: 'shell', deny: true },
+      { id: 'writes', method: 'tools/call', name: 'write_*', scopes: ['mcp:write'] },
+      { id: 'admin', method: 'tools/call', name: 'admin_*', users: ['bench-admin'] },
+      { id: 'prompts', method: 'prompts/*', scopes: ['mcp:read'] },
+      { id: 'reads', method: 'tools/call', name: 'echo', scopes: ['mcp:read'] },
+    ],
+  };
+  await setPolicy(ours, uris[governedHost].id, policy);
+  const token = (aud) => {
+    const now = Math.floor(Date.now() / 1000);
+    return mintAccessToken({
+      iss: ISSUER,
+      sub: '4242',
+      aud,
+      scope: 'mcp:read',
+      client_id: 'bench-client',
+      exp: now + 3600,
+      iat: now,
+      jti: randomBytes(16).toString('hex'),
+      login: 'bench-user',
+    });
+  };
+  const call = (name) =>
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: { text: 'hi' } } });
+  const send = (host, name) =>
+    get(ours.httpPort, '/mcp', host, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token(uris[host].uri)}`, 'content-type': 'application/json' },
+      body: call(name),
+    });
+  await until('the policy is served', async () => (await send(governedHost, 'shell')).status === 403, 10_000);
+  const checks = {
+    governed_allowed: (await send(governedHost, 'echo')).status,
+    governed_denied: (await send(governedHost, 'shell')).status,
+    ungoverned: (await send(plainHost, 'shell')).status,
+  };
+  if (checks.governed_allowed !== 200 || checks.ungoverned !== 200)
+    throw new Error(`unexpected answers: ${JSON.stringify(checks)}`);
+  const script = join(work, 'mcp-call.lua');
+  writeFileSync(
+    script,
+    `wrk.method = "POST"
+wrk.body = '${call('echo')}'
+wrk.headers["Content-Type"] = "application/json"
+`,
+  );
+  const url = `http://127.0.0.1:${ours.httpPort}/mcp`;
+  const bearers = Object.fromEntries(
+    [governedHost, plainHost].map((h) => [h, `authorization: Bearer ${token(uris[h].uri)}`]),
+  );
+  const m = await interleaved({
+    governed: (duration) => wrk(url, { host: governedHost, duration, script, headers: [bearers[governedHost]] }),
+    ungoverned: (duration) => wrk(url, { host: plainHost, duration, script, headers: [bearers[plainHost]] }),
+  });
+  return {
+    checks,
+    rules: policy.rules.length,
+    governed: m.summary.governed,
+    ungoverned: m.summary.ungoverned,
+    round_ratios: m.roundRatios('governed', 'ungoverned'),
+    ratio: m.ratio('governed', 'ungoverned'),
+    ratio_p99: m.ratio('governed', 'ungoverned', 'p99_ms'),
+  };
+};
+
+/**
+ * Sets a resource's MCP policy through `PUT /api/v1/resources/{id}/policy`; a server without that
+ * route yet gets it stored as the API stores it (the record's `policy`, with a config bump).
+ */
+async function setPolicy(server, id, policy) {
+  const put = await api(server, 'PUT', `/api/v1/resources/${encodeURIComponent(id)}/policy`, policy);
+  if (put.status === 200) return;
+  if (put.status !== 404) throw new Error(`set policy: ${put.status} ${JSON.stringify(put.body)}`);
+  const { default: Redis } = await import('ioredis');
+  const redis = new Redis(server.redisUrl);
+  try {
+    const key = (...parts) => [`{${server.prefix}}`, ...parts].join(':');
+    const record = JSON.parse(await redis.get(key('resource', id)));
+    const results = await redis
+      .multi()
+      .set(key('resource', id), JSON.stringify({ ...record, policy }))
+      .incr(key('config', 'version'))
+      .exec();
+    await redis.publish(key('config', 'changed'), String(results[1][1]));
+  } finally {
+    redis.disconnect();
+  }
+}
+
 scenarios['https-sni'] = async ({ nginx, ours }) => {
   const m = await interleaved({
     nginx: (duration) => wrk(`https://127.0.0.1:${nginx.tlsPort}/small`, { duration }),
@@ -801,6 +919,93 @@ scenarios['scale'] = async ({ backend, redis, ours }) => {
   };
 };
 
+/**
+ * The SSE list filter of MCP policies (libs/dispatcher/src/mcp/sse-list-filter.ts), loaded from its
+ * TypeScript source (transpiled here: the server's build is one bundle), for timing it in-process.
+ */
+function loadSseListFilter() {
+  const ts = createRequire(import.meta.url)('typescript');
+  const dir = join(work, 'sse-list-filter');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{"type":"commonjs"}');
+  for (const name of ['list-filtering', 'sse-list-filter']) {
+    const source = readFileSync(join(root, 'libs/dispatcher/src/mcp', `${name}.ts`), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    });
+    writeFileSync(join(dir, `${name}.js`), outputText);
+  }
+  return createRequire(join(dir, 'index.js'))('./sse-list-filter.js').SseListFilter;
+}
+
+scenarios['sse-list-filter'] = async ({ backend, ours }) => {
+  // 1. What filtering adds per event: the filter alone, fed the way a backend writes (one event per
+  //    chunk): 9 progress notifications, then a tools/list answer (40 tools with input schemas, half
+  //    hidden, so it is re-serialized), over and over. Without list filters nothing is parsed at all.
+  const SseListFilter = loadSseListFilter();
+  const tool = (i) => ({
+    name: i % 2 ? `read_${i}` : `write_${i}`,
+    description: `Tool number ${i}, which does something useful with its arguments.`,
+    inputSchema: { type: 'object', properties: { path: { type: 'string' }, limit: { type: 'number' } } },
+  });
+  const lists = { byId: new Map([['1', { method: 'tools/list', keep: (name) => name.startsWith('read') }]]) };
+  const progress = Buffer.from(
+    `data: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: 1 } })}\n\n`,
+  );
+  const answer = Buffer.from(
+    `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: 1, result: { tools: Array.from({ length: 40 }, (_, i) => tool(i)) } })}\n\n`,
+  );
+  let filteredBytes = 0; // one answer through a filter of its own: proof that it was filtered
+  new SseListFilter(lists, 1 << 20, { emit: (b) => (filteredBytes += b.length), dropped: () => {} }).push(answer);
+  const filter = new SseListFilter(lists, 8 * 1024 * 1024, { emit: () => {}, dropped: () => {} });
+  const notificationUs = [];
+  const answerUs = [];
+  const warmUp = P.filterEvents / 10; // not counted (JIT)
+  for (let i = 0; i < warmUp + P.filterEvents; i++) {
+    const isAnswer = i % 10 === 9;
+    const t0 = process.hrtime.bigint();
+    filter.push(isAnswer ? answer : progress);
+    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    if (i < warmUp) continue;
+    (isAnswer ? answerUs : notificationUs).push(us);
+  }
+  const allUs = [...notificationUs, ...answerUs];
+  // 2. The proxied per-event latency it adds to: one SSE stream, one event at a time (backend clock
+  //    to client receipt), direct and through ours (no policy on the target: nothing filtered).
+  const proxied = {};
+  for (const [name, port] of [
+    ['direct', backend.port],
+    ['ours', ours.httpPort],
+  ]) {
+    const s = await openStreams(port, 1, HOST);
+    for (let i = 0; i < P.streamEvents; i++) {
+      await get(backend.port, '/broadcast', HOST);
+      await sleep(2);
+    }
+    await until('events received', async () => s.latencies.length >= P.streamEvents, 10_000);
+    s.close();
+    proxied[name] = {
+      events: s.latencies.length,
+      event_latency_p50_ms: round(quantile(s.latencies, 0.5), 3),
+      event_latency_p99_ms: round(quantile(s.latencies, 0.99), 3),
+    };
+    await until('stream closed', async () => (await get(backend.port, '/sse-count', HOST)).text === '0', 20_000);
+  }
+  return {
+    events: allUs.length,
+    answer_bytes: answer.length,
+    answer_filtered_bytes: filteredBytes,
+    transform_p50_us: round(quantile(allUs, 0.5), 1),
+    transform_p99_us: round(quantile(allUs, 0.99), 1),
+    transform_max_us: round(Math.max(...allUs), 1),
+    notification_p99_us: round(quantile(notificationUs, 0.99), 1),
+    list_answer_mean_us: round(answerUs.reduce((a, b) => a + b, 0) / answerUs.length, 1),
+    list_answer_p50_us: round(quantile(answerUs, 0.5), 1),
+    list_answer_p99_us: round(quantile(answerUs, 0.99), 1),
+    proxied,
+  };
+};
+
 // ---------------------------------------------------------------------------------------------
 // report
 
@@ -858,6 +1063,16 @@ function markdown(r) {
       f(x.nginx.peak_rss_mib),
       `${f(x.ours.peak_rss_mib)} (idle ${f(x.ours.rss_before_mib)})`,
       '',
+    );
+  }
+  if (s['mcp-policy']?.governed) {
+    const x = s['mcp-policy'];
+    add(
+      `MCP tools/call, governed target (${x.rules} rules) vs the same without a policy: req/s`,
+      '',
+      '',
+      `${f(x.governed.rps)} vs ${f(x.ungoverned.rps)}`,
+      `${f(x.ratio, '×')} (median of ${x.round_ratios.length} interleaved rounds: ${x.round_ratios.join(', ')}); p99 ${f(x.governed.p99_ms)} vs ${f(x.ungoverned.p99_ms)} ms`,
     );
   }
   if (s.auth?.skipped) add('auth-protected vs open', '', '', s.auth.skipped, '');
@@ -968,6 +1183,23 @@ function markdown(r) {
       '',
       `${f(x.many_targets.startup_ms)} vs ${f(x.one_target.startup_ms)}`,
       '',
+    );
+  }
+  if (s['sse-list-filter']?.proxied) {
+    const x = s['sse-list-filter'];
+    add(
+      'SSE event through one stream (no policy): latency p50 / p99 ms',
+      `${f(x.proxied.direct.event_latency_p50_ms)} / ${f(x.proxied.direct.event_latency_p99_ms)}`,
+      '',
+      `${f(x.proxied.ours.event_latency_p50_ms)} / ${f(x.proxied.ours.event_latency_p99_ms)}`,
+      '',
+    );
+    add(
+      `SSE list filtering, added per event (${x.events} events, 1 in 10 a ${x.answer_bytes}-byte tools/list answer): p50 / p99 / max µs`,
+      '',
+      '',
+      `${f(x.transform_p50_us)} / ${f(x.transform_p99_us)} / ${f(x.transform_max_us)}`,
+      `list answers (${x.answer_filtered_bytes} bytes after filtering) mean / p50 / p99 ${f(x.list_answer_mean_us)} / ${f(x.list_answer_p50_us)} / ${f(x.list_answer_p99_us)} µs; notifications p99 ${f(x.notification_p99_us)} µs`,
     );
   }
   for (const [name, v] of Object.entries(s)) if (v?.error) lines.push('', `**${name} failed**: ${v.error}`);

@@ -39,10 +39,12 @@ describe('bench smoke run', () => {
     expect(Object.keys(s).sort()).toEqual([
       'auth',
       'https-sni',
+      'mcp-policy',
       'propagation',
       'scale',
       'small-get',
       'sse-idle',
+      'sse-list-filter',
       'stream-1mib',
       'websocket-echo',
     ]);
@@ -59,6 +61,13 @@ describe('bench smoke run', () => {
       expect((s['sse-idle'][who] as { events: number }).events).toBe(50 * 2);
       expect((s['websocket-echo'][who] as { messages: number }).messages).toBe(50);
     }
+    // the SSE list filter ran on every event (and hid half of the tools); one stream got every event
+    const filtering = s['sse-list-filter'] as { events: number; answer_bytes: number; answer_filtered_bytes: number };
+    expect(filtering.events).toBe(200);
+    expect(filtering.answer_filtered_bytes).toBeGreaterThan(0);
+    expect(filtering.answer_filtered_bytes).toBeLessThan(filtering.answer_bytes * 0.75);
+    for (const who of ['direct', 'ours'])
+      expect((s['sse-list-filter'].proxied as Record<string, { events: number }>)[who].events).toBe(10);
     expect(s.propagation.writes).toBe(5);
     expect(s.scale).toMatchObject({ targets: 200, routes: 20 });
     expect(served(s.scale.many_targets) && served(s.scale.one_target)).toBe(true);
@@ -68,9 +77,15 @@ describe('bench smoke run', () => {
     expect(s.auth).toMatchObject({ status_with_token: 200, status_without_token: 401 });
     for (const who of ['open', 'open_without_token', 'protected', 'control_same_bytes'])
       expect({ who, ok: served(s.auth[who]) }).toEqual({ who, ok: true });
+    // mcp-policy: the governed target allows the measured call and denies another; every call wrk
+    // sent to either target was answered 2xx
+    expect(s['mcp-policy'].checks).toEqual({ governed_allowed: 200, governed_denied: 403, ungoverned: 200 });
+    for (const who of ['governed', 'ungoverned'])
+      expect({ who, ok: served(s['mcp-policy'][who]) }).toEqual({ who, ok: true });
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
     expect(md).toContain('| small GET, 10 conns: req/s |');
     expect(md).toContain('| auth-protected (forward, valid JWT) vs open target, same requests: req/s |');
+    expect(md).toContain('| MCP tools/call, governed target (5 rules) vs the same without a policy: req/s |');
     expect(md).toContain('| … nginx with its access log on (ours logs every request too): req/s, p99 ms |');
   }, 180_000);
 });

@@ -72,4 +72,21 @@ describe('live configuration across replicas', () => {
     );
     expect(await backendSeenBy(second, 'live.test')).toBe(404);
   });
+
+  it('lists both replicas at /api/v1/workflow/replicas (admin only), each naming itself', async () => {
+    type Replicas = { replicas: { consumer: string; seen_ms_ago: number }[]; this_replica: string };
+    const [a, b] = await Promise.all([
+      first.api<Replicas>('GET', '/api/v1/workflow/replicas'),
+      second.api<Replicas>('GET', '/api/v1/workflow/replicas'),
+    ]);
+    expect(a.status).toBe(200);
+    expect(a.body.this_replica).not.toBe(b.body.this_replica);
+    expect(a.body.replicas.map((r) => r.consumer)).toEqual([a.body.this_replica, b.body.this_replica].sort());
+    expect(b.body.replicas.map((r) => r.consumer)).toEqual(a.body.replicas.map((r) => r.consumer));
+    for (const r of a.body.replicas) expect(r.seen_ms_ago).toBeLessThan(15_000);
+    expect((await first.api('GET', '/api/v1/workflow/replicas', { token: null })).status).toBe(401);
+    // Replica names carry host names and pids: the admin token only.
+    const viewer = await first.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'replica-viewer' } });
+    expect((await first.api('GET', '/api/v1/workflow/replicas', { token: viewer.body.token })).status).toBe(403);
+  });
 });

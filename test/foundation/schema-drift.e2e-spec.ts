@@ -100,7 +100,7 @@ const FIELD_KINDS: Record<string, string[]> = {
   checkbox: ['boolean'],
   number: ['number', 'integer'],
   list: ['array'],
-  json: ['object'],
+  json: ['object', 'array'],
 };
 const fieldKinds = (type: string) => FIELD_KINDS[type] ?? ['string'];
 
@@ -316,7 +316,8 @@ describe('one API schema: the CLI, the dashboard and the just recipes name only 
 
   it('dashboard: every form field is a field of its operation, of its type; every required field is a required input', () => {
     const forms = dashboardForms();
-    // The pages with forms: a create or edit form per collection, the request log's filters.
+    // The pages with forms: a create or edit form per collection, the request log's filters, and
+    // "Add an MCP server" (one form whose fields go to three operations, listed per operation).
     expect(new Set(forms.map((f) => f.page))).toEqual(
       new Set([
         'tokens',
@@ -328,6 +329,7 @@ describe('one API schema: the CLI, the dashboard and the just recipes name only 
         'services',
         'oauth-clients',
         'logs',
+        'add-mcp-server',
       ]),
     );
     expect(forms.flatMap((form) => dashboardFormProblems(api, form))).toEqual([]);

@@ -274,6 +274,73 @@ describe('request log queries (in process, real Redis)', () => {
     expect(mcp).toMatchObject({ requests: 3, error_rate: 0.3333 });
   });
 
+  it('gives time buckets of proxied traffic for charts: requests/s, error rate, p95, overall and per host', async () => {
+    interface Bucket {
+      start: string;
+      requests: number;
+      errors: number;
+      requests_per_s: number;
+      error_rate: number;
+      p95_ms: number | null;
+    }
+    interface Series {
+      hostname?: string;
+      requests: number;
+      errors: number;
+      p95_ms: number | null;
+      buckets: Bucket[];
+    }
+    type Answer = {
+      window: string;
+      since: string;
+      bucket_seconds: number;
+      truncated: boolean;
+      overall: Series;
+      hosts: Series[];
+    };
+    const day = await get<Answer>('/api/v1/logs/timeseries?window=24h&hostname=stats.example.test');
+    expect(day.status).toBe(200);
+    expect(day.body).toMatchObject({ window: '24h', bucket_seconds: 900, truncated: false });
+    const buckets = day.body.overall.buckets;
+    expect(buckets).toHaveLength(96);
+    // Contiguous quarter hours, the last one holding now.
+    for (let i = 1; i < buckets.length; i++)
+      expect(Date.parse(buckets[i].start) - Date.parse(buckets[i - 1].start)).toBe(900_000);
+    expect(Date.parse(buckets[95].start)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(buckets[95].start)).toBeGreaterThan(Date.now() - 900_000);
+    // The 20 stats requests (durations 1..20 ms, three 500s): exact totals and percentiles.
+    expect(day.body.overall).toMatchObject({ requests: 20, errors: 3, p95_ms: 19 });
+    const busy = buckets.filter((b) => b.requests > 0);
+    expect(busy.reduce((sum, b) => sum + b.requests, 0)).toBe(20);
+    expect(busy.reduce((sum, b) => sum + b.errors, 0)).toBe(3);
+    for (const b of busy) {
+      expect(b.requests_per_s).toBeCloseTo(b.requests / 900, 4);
+      expect(b.error_rate).toBeCloseTo(b.errors / b.requests, 4);
+    }
+    expect(buckets.find((b) => b.requests === 0)).toMatchObject({ errors: 0, error_rate: 0, p95_ms: null });
+    expect(day.body.hosts.map((h) => [h.hostname, h.requests])).toEqual([['stats.example.test', 20]]);
+
+    // Every host: busiest first; entries two hours old are outside the last hour.
+    const all = await get<Answer>('/api/v1/logs/timeseries?window=24h');
+    expect(all.body.hosts.slice(0, 3).map((h) => [h.hostname, h.requests, h.errors])).toEqual([
+      ['stats.example.test', 20, 3],
+      ['auth.example.test', 4, 0],
+      ['mcp.example.test', 3, 1],
+    ]);
+    const hour = await get<Answer>('/api/v1/logs/timeseries');
+    expect(hour.body).toMatchObject({ window: '1h', bucket_seconds: 60 });
+    expect(hour.body.overall.buckets).toHaveLength(60);
+    // This suite's own admin-API requests (logged with listener "api") are not traffic of the proxy.
+    await writer.drain();
+    expect((await get('/api/v1/logs?listener=api&hours=1')).body.total).toBeGreaterThan(0);
+    expect(hour.body.overall.requests).toBe(0);
+    expect(hour.body.hosts).toEqual([]);
+
+    const bad = await get<{ message: string }>('/api/v1/logs/timeseries?window=7d');
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe('window must be 1h or 24h');
+  });
+
   it('lines up one client OAuth flow: authorize, callback, token, first protected call', async () => {
     const res = await get<{
       steps: { step: string; request_id: string }[];
@@ -340,6 +407,12 @@ describe('request log queries (in process, real Redis)', () => {
     expect(
       (await get<{ hosts: { hostname: string }[] }>('/api/v1/logs/stats', bob)).body.hosts.map((h) => h.hostname),
     ).toEqual(['mcp.example.test']);
+    const series = await get<{ overall: { requests: number }; hosts: { hostname: string }[] }>(
+      '/api/v1/logs/timeseries?window=24h',
+      bob,
+    );
+    expect([series.body.overall.requests, series.body.hosts.map((h) => h.hostname)]).toEqual([3, ['mcp.example.test']]);
+    expect((await get('/api/v1/logs/timeseries?hostname=other.example.test', bob)).status).toBe(403);
     expect(
       (await get<{ statusCode: number; message: string }>('/api/v1/logs?hostname=other.example.test', bob)).body,
     ).toMatchObject({

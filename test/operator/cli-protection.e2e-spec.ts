@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { COMMANDS } from '../../apps/cli/src/commands';
 import { runCliInProcess, runCliProcess } from '../support/cli-process';
 import { loopbackFetch } from '../support/loopback-fetch';
@@ -249,6 +252,35 @@ describe('proxyctl target protection and resource registry', () => {
       'discover',
     );
     expect(discovered.discovered).toEqual([]);
+
+    // Its MCP policy: rules from a file, the API's problems naming the rule, a table of rules.
+    const dir = mkdtempSync(join(tmpdir(), 'cli-policy-'));
+    const file = join(dir, 'rules.json');
+    writeFileSync(file, JSON.stringify([{ id: 'admins', method: 'tools/call', name: 'admin_*', users: ['alice'] }]));
+    expect(await json('resource', 'policy-set', created.id, '--rules', `@${file}`)).toEqual({
+      rules: [{ id: 'admins', method: 'tools/call', name: 'admin_*', users: ['alice'] }],
+    });
+    const table = await cli('resource', 'policy-show', created.id);
+    expect(table.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^ID\s+METHOD\s+NAME\s+REQUIRES\s+DENY$/),
+      expect.stringMatching(/^admins\s+tools\/call\s+admin_\*\s+user alice\s+no$/),
+    ]);
+    const refused = await cli(
+      'resource',
+      'policy-set',
+      created.id,
+      '--rules',
+      '[{"id":"shell","method":"tools/call","deny":true,"scopes":["mcp:read"]}]',
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^error: rules\[0\] "shell": a deny rule denies everyone: remove scopes, users and emails, or set deny to false \(HTTP 400/,
+    );
+    const unreadable = await cli('resource', 'policy-set', created.id, '--rules', `@${join(dir, 'missing.json')}`);
+    expect([unreadable.code, unreadable.stderr]).toEqual([2, expect.stringContaining('cannot read the file (ENOENT)')]);
+    expect(await json('resource', 'policy-clear', created.id)).toEqual({ id: created.id, deleted: true });
+    expect((await cli('resource', 'policy-show', created.id)).code).toBe(1);
+    rmSync(dir, { recursive: true });
 
     expect(await json('resource', 'delete', created.id)).toEqual({ id: created.id, deleted: true });
     const gone = await cli('resource', 'show', created.id);

@@ -284,7 +284,7 @@ describe('proxyctl resources against a running server', () => {
     const table = (await cli('logs', 'errors', '--path', '/api/v1/proxy/targets/missing', '--limit', '5')).stdout;
     expect(table).toMatch(/^total\s+1$/m);
     expect(table).toMatch(
-      /^TIME\s+LISTENER\s+IP\s+HOST\s+METHOD\s+PATH\s+STATUS\s+MS\s+USER\s+CLIENT\s+MCP\s+NAME\s+ERROR$/m,
+      /^TIME\s+LISTENER\s+IP\s+HOST\s+METHOD\s+PATH\s+STATUS\s+MS\s+USER\s+CLIENT\s+MCP\s+NAME\s+DECISION\s+RULE\s+ERROR$/m,
     );
     expect(table).toMatch(
       /\sapi\s+127\.0\.0\.1\s+127\.0\.0\.1\s+GET\s+\/api\/v1\/proxy\/targets\/missing\.example\.test\s+404\s/,

@@ -69,7 +69,7 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     await page.goto(`${server.apiUrl}/`);
     await page.getByLabel('API token', { exact: true }).fill(server.adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await heading('Health');
+    await heading('Overview');
   }, 60_000);
 
   afterAll(async () => {
@@ -196,6 +196,69 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     // The only protected target already has an entry: nothing new.
     await page.getByRole('button', { name: 'Discover resources' }).click();
     await page.getByText('No new resources registered.').waitFor();
+  });
+
+  it("edits a resource's MCP policy: the API's problems one a line, then the rules as a table, then removed", async () => {
+    const uri = `http://${HOST}:${server.httpPort}/mcp`;
+    const policyPath = `/api/v1/resources/${(await server.api<{ id: string }[]>('GET', '/api/v1/resources')).body[0].id}/policy`;
+    await go('Protected resources');
+    const openResource = async () => {
+      await page.getByRole('button', { name: `Edit resource ${uri}` }).click();
+      await page.getByRole('region', { name: `Edit resource ${uri}` }).waitFor();
+    };
+    await openResource();
+    const form = page.getByRole('form', { name: 'Policy' });
+    await form.getByText('No policy: every MCP call is allowed.').waitFor();
+
+    const rules = form.getByLabel('Rules', { exact: true });
+    await rules.fill('[{"id":"w","method":"tools/call","scopes":["mcp:nope"]},{"id":"w","method":"tools/list"}]');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await expect(form.getByRole('alert').textContent()).resolves.toBe(
+      [
+        'rules[0] "w": scope mcp:nope is not issued by this server (OAUTH_SCOPES: mcp:read mcp:write), so no caller could ever get it',
+        'rules[1] "w": id is used by an earlier rule (ids must be unique)',
+      ].join('\n'),
+    );
+    expect((await server.api('GET', policyPath)).status).toBe(404);
+
+    const policy = {
+      default: 'deny',
+      rules: [
+        { id: 'writes', method: 'tools/call', name: 'write_*', scopes: ['mcp:write'] },
+        { id: 'no-shell', method: 'tools/call', name: 'run_shell', deny: true },
+        { id: 'rest', method: '*' },
+      ],
+    };
+    await rules.fill(JSON.stringify(policy.rules));
+    await form.getByLabel('When no rule matches', { exact: true }).selectOption('deny');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByText(`Saved resource ${uri}: policy.`).waitFor();
+    expect((await server.api('GET', policyPath)).body).toEqual({ ...policy, metric_names: false });
+
+    await openResource();
+    const table = form.getByRole('table');
+    await expect(table.getByRole('caption').textContent()).resolves.toBe(
+      '3 policy rules, in order. When no rule matches: deny.',
+    );
+    const cells = async (id: string) =>
+      (
+        await table
+          .getByRole('row', { name: new RegExp(`^${id} `) })
+          .getByRole('cell')
+          .allTextContents()
+      ).join(' | ');
+    await expect(cells('writes')).resolves.toBe('tools/call | write_* | scope mcp:write | no');
+    await expect(cells('no-shell')).resolves.toBe('tools/call | run_shell | - | yes');
+    // One rule a line.
+    await expect(rules.inputValue()).resolves.toBe(
+      `[\n${policy.rules.map((rule) => `  ${JSON.stringify(rule)}`).join(',\n')}\n]`,
+    );
+    await shot('protected-resource-policy');
+
+    acceptNextDialog();
+    await form.getByRole('button', { name: 'Remove policy' }).click();
+    await page.getByText(`Saved resource ${uri}: policy removed.`).waitFor();
+    expect((await server.api('GET', policyPath)).status).toBe(404);
   });
 
   it('turns protection off, and had no script or CSP errors', async () => {

@@ -110,7 +110,7 @@ describe('dashboard resource pages in Chromium', () => {
     await page.goto(`${server.apiUrl}/`);
     await page.getByLabel('API token', { exact: true }).fill(server.adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await heading('Health');
+    await heading('Overview');
   }, 60_000);
 
   afterAll(async () => {

@@ -78,8 +78,11 @@ describe('dashboard in Chromium', () => {
 
     await page.getByLabel('API token').fill(server.adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Health', level: 1 }).waitFor();
+    // The landing page is the overview; the health facts are one link away.
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     await expect(page.getByText('Signed in as admin (admin)').isVisible()).resolves.toBe(true);
+    await page.getByRole('navigation').getByRole('link', { name: 'Health', exact: true }).click();
+    await page.getByRole('heading', { name: 'Health', level: 1 }).waitFor();
     await page.locator('dd.status-ok').waitFor();
     await expect(page.locator('dd.status-ok').textContent()).resolves.toBe('ok');
     await page.screenshot({ path: join(SCREENSHOTS, 'health.png'), fullPage: true });
@@ -136,7 +139,8 @@ describe('dashboard in Chromium', () => {
   it('is usable from the keyboard and signs out', async () => {
     await page.goto(`${server.apiUrl}/#/health`);
     await page.getByRole('heading', { name: 'Health', level: 1 }).waitFor();
-    // After navigation focus moves to the page content; Tab goes on into it, Shift+Tab back to the menu.
+    // After navigation focus moves to the page content; Tab goes on into it, Shift+Tab back to the
+    // navigation (after the top bar: skip link, Sign out, then the grouped menu).
     // The app moves focus once the page has rendered: wait for that state (bounded), then check it.
     await page
       .waitForFunction(() => document.activeElement?.id === 'main', undefined, { timeout: 5000 })
@@ -145,11 +149,12 @@ describe('dashboard in Chromium', () => {
     await page.keyboard.press('Tab');
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Refresh');
     await page.keyboard.press('Shift+Tab');
-    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Sign out');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Health');
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('aria-current'))).resolves.toBe('page');
     await page.keyboard.press('Shift+Tab');
-    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('API tokens');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Workflow');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'API tokens', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Workflow', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await expect(page.evaluate(() => sessionStorage.length)).resolves.toBe(0);

@@ -115,6 +115,9 @@ const OWN_RECIPES = [
   'workflow-dead-letters',
   'workflow-retry',
   'workflow-discard',
+  'resource-policy-show',
+  'resource-policy-set',
+  'resource-policy-clear',
 ];
 
 function just(
@@ -317,6 +320,22 @@ describe('justfile recipes', () => {
     expect(validated.stderr).toMatch(
       /^error: resource not valid: target down: the backend http:\/\/127\.0\.0\.1:1 did not answer \(connect ECONNREFUSED 127\.0\.0\.1:1\)\nerror: recipe `resource-validate` failed on line \d+ with exit code 1\n$/,
     );
+
+    // Its MCP policy: set (rules as JSON, flags after the token), shown as a table of rules, cleared.
+    const rules = JSON.stringify([{ id: 'writes', method: 'tools/call', name: 'write_*', scopes: ['mcp:write'] }]);
+    const policy = await just(['resource-policy-set', resource.id, rules, '', '--default', 'deny'], env);
+    expect([policy.code, policy.stderr]).toEqual([0, '']);
+    expect((await server.api('GET', `/api/v1/resources/${resource.id}/policy`)).body).toEqual({
+      default: 'deny',
+      rules: JSON.parse(rules) as unknown,
+    });
+    const shown = (await just(['resource-policy-show', resource.id], env)).stdout;
+    expect(shown).toMatch(/^default\s+deny$/m);
+    expect(shown).toMatch(/^writes\s+tools\/call\s+write_\*\s+scope mcp:write\s+no$/m);
+    expect((await just(['resource-policy-clear', resource.id], env)).stdout).toMatch(/^deleted\s+true$/m);
+    const none = await just(['resource-policy-show', resource.id], env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/has no MCP policy: every MCP call is allowed/);
 
     expect((await just(['proxy-resource-clear', host], env)).stdout).toMatch(/^deleted\s+1$/m);
     expect((await just(['resource-list', '', '--json'], env)).stdout).toBe('[]\n');

@@ -30,8 +30,11 @@ export async function startProtectedServer(
   return Object.assign(server, { issuer });
 }
 
-/** A small MCP server (SDK McpServer + Streamable HTTP, stateless) on a loopback port, recording the headers it received. */
-export async function startMcpServer(): Promise<Backend & { received: IncomingHttpHeaders[] }> {
+/**
+ * A small MCP server (SDK McpServer + Streamable HTTP, stateless) on a loopback port, recording the
+ * headers it received; it answers in JSON, or as event streams with `json: false`.
+ */
+export async function startMcpServer({ json = true } = {}): Promise<Backend & { received: IncomingHttpHeaders[] }> {
   const received: IncomingHttpHeaders[] = [];
   const backend = await Backend.start((req, res) => {
     received.push(req.headers);
@@ -52,7 +55,7 @@ export async function startMcpServer(): Promise<Backend & { received: IncomingHt
         },
       ],
     }));
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });
     res.on('close', () => {
       void transport.close();
       void mcp.close();

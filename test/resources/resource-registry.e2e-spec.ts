@@ -158,6 +158,7 @@ describe('MCP resource registry', () => {
       ['target_enabled', true],
       ['target_reachable', true],
       ['auth_enabled', true],
+      ['policy', true],
       ['metadata', true],
       ['challenge', true],
       ['mcp_initialize', true],

@@ -5,7 +5,7 @@ import type {
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { loopbackFetch } from './loopback-fetch';
-import { OAuthBrowser } from './oauth-browser';
+import { FlowResult, OAuthBrowser } from './oauth-browser';
 
 /**
  * An MCP SDK OAuth client provider with nothing configured in advance, whose "browser" is headless:
@@ -17,16 +17,23 @@ export class HeadlessProvider implements OAuthClientProvider {
   saved?: OAuthTokens;
   verifier = '';
   code?: string;
+  /** Every authorization the SDK sent the "browser" through (hops, consent pages). */
+  readonly flows: FlowResult[] = [];
+  /**
+   * `grantTypes` without `refresh_token`: the client holds no refresh token, so the SDK (1.32) answers
+   * a 403 `insufficient_scope` with a new authorization instead of a refresh that cannot add scopes.
+   */
   constructor(
     readonly redirectUrl = 'http://127.0.0.1:43210/callback',
     private readonly clientName = 'MCP SDK e2e',
+    private readonly grantTypes = ['authorization_code', 'refresh_token'],
   ) {}
 
   get clientMetadata(): OAuthClientMetadata {
     return {
       client_name: this.clientName,
       redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
+      grant_types: this.grantTypes,
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     };
@@ -52,6 +59,7 @@ export class HeadlessProvider implements OAuthClientProvider {
   /** Follows the redirects (fetch, redirect: 'manual', cookies) through GitHub login and consent to the redirect URI. */
   async redirectToAuthorization(url: URL) {
     const flow = await new OAuthBrowser({ fetch: loopbackFetch }).authorize(url, this.redirectUrl);
+    this.flows.push(flow);
     this.code = flow.callback?.searchParams.get('code') ?? undefined;
     if (!this.code)
       throw new Error(`authorization did not produce a code: ${flow.page?.status} ${flow.page?.body.slice(0, 300)}`);

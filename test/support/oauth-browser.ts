@@ -10,6 +10,8 @@ export interface FlowResult {
   page?: { status: number; body: string; headers: Headers };
   /** Every URL visited. */
   hops: string[];
+  /** The HTML of each consent page answered on the way (a step-up lists only the new scopes). */
+  consentPages: string[];
 }
 
 export class OAuthBrowser {
@@ -59,11 +61,12 @@ export class OAuthBrowser {
   /** Runs from the authorization URL until the redirect URI (prefix `redirectUriPrefix`) is reached. */
   async authorize(authorizationUrl: string | URL, redirectUriPrefix: string): Promise<FlowResult> {
     const hops: string[] = [];
+    const consentPages: string[] = [];
     let url = new URL(authorizationUrl);
     let init: { method?: string; body?: string; headers?: Record<string, string> } = {};
     for (let i = 0; i < 15; i++) {
       hops.push(url.toString());
-      if (url.toString().startsWith(redirectUriPrefix)) return { callback: url, hops };
+      if (url.toString().startsWith(redirectUriPrefix)) return { callback: url, hops, consentPages };
       const res = await this.request(url, init);
       init = {};
       const location = res.headers.get('location');
@@ -74,6 +77,7 @@ export class OAuthBrowser {
       const body = await res.text();
       const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(body);
       if (res.status === 200 && form) {
+        consentPages.push(body);
         const fields = new URLSearchParams();
         for (const m of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
           fields.set(m[1], m[2]);
@@ -86,7 +90,7 @@ export class OAuthBrowser {
         };
         continue;
       }
-      return { page: { status: res.status, body, headers: res.headers }, hops };
+      return { page: { status: res.status, body, headers: res.headers }, hops, consentPages };
     }
     throw new Error(`authorization flow did not finish:\n${hops.join('\n')}`);
   }

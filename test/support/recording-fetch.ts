@@ -4,6 +4,8 @@ export interface FetchRecord {
   url: string;
   status: number;
   body?: string;
+  /** The answer's WWW-Authenticate, when it had one. */
+  challenge?: string;
 }
 
 /** A request body as recorded: text and form bodies (what the MCP SDK sends); anything else is not kept. */
@@ -22,6 +24,7 @@ export function recordingFetch(inner: typeof fetch, log: FetchRecord[]): typeof 
       url: input instanceof Request ? input.url : String(input),
       status: res.status,
       body: bodyText(init?.body),
+      challenge: res.headers.get('www-authenticate') ?? undefined,
     });
     return res;
   };

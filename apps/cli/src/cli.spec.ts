@@ -268,8 +268,8 @@ describe('runCli with a streaming verb', () => {
       }),
     ).toBe(EXIT.ok);
     expect(out.join('')).toBe(
-      // the MCP method and name columns are '-' for a request that was not an inspected MCP call
-      '1970-01-01T00:00:00.000Z  https  10.0.0.1  a.test  GET  /x  200  3  -  -  -  -  -\n',
+      // the MCP method, name, decision and rule columns are '-' for a request that was not an inspected MCP call
+      '1970-01-01T00:00:00.000Z  https  10.0.0.1  a.test  GET  /x  200  3  -  -  -  -  -  -  -\n',
     );
     const json: string[] = [];
     await runCli(['logs', 'follow', '--json'], ENV, {

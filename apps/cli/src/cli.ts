@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ApiClient, ConnectionError, errorMessage } from './api-client';
 import { parseArgv, ParsedArgv, UsageError } from './argv';
 import type { HandlerVerbSpec, OptionSpec, OptionType, RequestVerbSpec, ResourceSpec, VerbSpec } from './command-spec';
@@ -118,6 +119,16 @@ function verbHelp(r: ResourceSpec, v: VerbSpec): string {
   return lines.join('\n');
 }
 
+function readOptionFile(option: OptionSpec, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--${option.flag} @${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+}
+
 function convert(option: OptionSpec, values: string[]): unknown {
   const last = values[values.length - 1];
   switch (option.type) {
@@ -138,12 +149,17 @@ function convert(option: OptionSpec, values: string[]): unknown {
         .flatMap((v) => v.split(','))
         .map((v) => v.trim())
         .filter((v) => v !== '');
-    case 'json':
+    case 'json': {
+      // JSON never starts with @: `--rules @rules.json` reads the file.
+      const source = last.startsWith('@') ? readOptionFile(option, last.slice(1)) : last;
       try {
-        return JSON.parse(last) as unknown;
+        return JSON.parse(source) as unknown;
       } catch {
-        throw new UsageError(`--${option.flag} must be JSON, e.g. '{"X-Header":"value"}' (got ${last})`);
+        throw new UsageError(
+          `--${option.flag} must be JSON, e.g. '{"X-Header":"value"}' (got ${source.slice(0, 200)})`,
+        );
       }
+    }
   }
 }
 

@@ -210,6 +210,8 @@ const logFilters: OptionSpec[] = [
   { flag: 'listener', type: 'string', description: 'api, http, https or proxy-protocol' },
   { flag: 'mcp-method', type: 'string', description: 'JSON-RPC method of inspected MCP requests, e.g. tools/call' },
   { flag: 'mcp-name', type: 'string', description: 'tool or prompt name or resource URI of inspected MCP requests' },
+  { flag: 'decision', type: 'string', description: 'allowed, denied-scope or denied-identity (MCP policies, 403s)' },
+  { flag: 'mcp-rule', type: 'string', description: 'id of the MCP policy rule that decided' },
   ...logWindow,
 ];
 const logPaging: OptionSpec[] = [
@@ -229,6 +231,8 @@ const logColumns: ColumnSpec[] = [
   { header: 'CLIENT', key: 'oauth_client_id' },
   { header: 'MCP', key: 'mcp_method' },
   { header: 'NAME', key: 'mcp_name' },
+  { header: 'DECISION', key: 'decision' },
+  { header: 'RULE', key: 'mcp_rule' },
   { header: 'ERROR', key: 'error' },
 ];
 function logSearch(verb: string, summary: string, path: string, args: ArgSpec[] = []): VerbSpec {
@@ -334,6 +338,26 @@ const resourceColumns: ColumnSpec[] = [
   { header: 'OWNER', key: 'owner' },
 ];
 const resourceIdArg = { name: 'id', description: 'resource id (see "resource list")' };
+
+/** The rules of an MCP policy as a table: what each matches and what it requires. */
+const policyRuleColumns: ColumnSpec[] = [
+  { header: 'ID', key: 'id' },
+  { header: 'METHOD', key: 'method' },
+  { header: 'NAME', key: 'name', format: (v) => (typeof v === 'string' ? v : '*') },
+  {
+    header: 'REQUIRES',
+    key: 'scopes',
+    format: (_v, row) => {
+      const parts = [
+        ...((row.scopes as string[] | undefined) ?? []).map((s) => `scope ${s}`),
+        ...((row.users as string[] | undefined) ?? []).map((u) => `user ${u}`),
+        ...((row.emails as string[] | undefined) ?? []).map((e) => `email ${e}`),
+      ];
+      return parts.length > 0 ? parts.join(', ') : '-';
+    },
+  },
+  { header: 'DENY', key: 'deny', format: (v) => (v === true ? 'yes' : 'no') },
+];
 
 export const COMMANDS: ResourceSpec[] = [
   {
@@ -709,6 +733,47 @@ export const COMMANDS: ResourceSpec[] = [
           const answer = body as { valid?: boolean; reason?: string | null } | null;
           return answer?.valid === false ? `resource not valid: ${answer.reason ?? 'unknown reason'}` : undefined;
         },
+      },
+      {
+        verb: 'policy-show',
+        summary: 'Show the MCP policy of a resource (its default, then the rules in order); 404 when it has none',
+        method: 'GET',
+        path: '/api/v1/resources/{id}/policy',
+        args: [resourceIdArg],
+        listKey: 'rules',
+        columns: policyRuleColumns,
+      },
+      {
+        verb: 'policy-set',
+        summary:
+          'Set the MCP policy of a resource (replaces it): ordered rules, the first that matches a call decides (docs/mcp.md, "Policies")',
+        method: 'PUT',
+        path: '/api/v1/resources/{id}/policy',
+        args: [resourceIdArg],
+        options: [
+          {
+            flag: 'rules',
+            type: 'json',
+            required: true,
+            description:
+              'the rules as a JSON array, or @file to read it, e.g. \'[{"id":"writes","method":"tools/call","name":"write_*","scopes":["mcp:write"]}]\'',
+          },
+          { flag: 'default', type: 'string', description: 'allow (default) or deny: what a call no rule matches gets' },
+          {
+            flag: 'metric-names',
+            type: 'boolean',
+            description: 'tool and prompt names as Prometheus labels (default false)',
+          },
+        ],
+        listKey: 'rules',
+        columns: policyRuleColumns,
+      },
+      {
+        verb: 'policy-clear',
+        summary: 'Remove the MCP policy of a resource: every MCP call is allowed again',
+        method: 'DELETE',
+        path: '/api/v1/resources/{id}/policy',
+        args: [resourceIdArg],
       },
       {
         verb: 'discover',

@@ -152,6 +152,10 @@ export class AppConfig {
   get mcpInspectMaxBytes(): number {
     return this.env.MCP_INSPECT_MAX_BYTES;
   }
+  /** The most bytes held to filter a list answer: a JSON body or one SSE event (MCP_LIST_ANSWER_MAX_BYTES). */
+  get mcpListAnswerMaxBytes(): number {
+    return this.env.MCP_LIST_ANSWER_MAX_BYTES;
+  }
   get adminHostname(): string | undefined {
     return this.env.ADMIN_HOSTNAME;
   }

@@ -102,6 +102,13 @@ describe('parseEnvironment', () => {
     );
   });
 
+  it('reads the list answer bound (default 8 MiB) and names a bad one', () => {
+    expect(new AppConfig(parseEnvironment(base)).mcpListAnswerMaxBytes).toBe(8 * 1024 * 1024);
+    const set = new AppConfig(parseEnvironment({ ...base, MCP_LIST_ANSWER_MAX_BYTES: '2048' }));
+    expect(set.mcpListAnswerMaxBytes).toBe(2048);
+    expect(problem({ ...base, MCP_LIST_ANSWER_MAX_BYTES: '10' })).toMatch(/^MCP_LIST_ANSWER_MAX_BYTES /);
+  });
+
   it('reads public ports and trusted forwarded headers (defaults: the listener ports, nobody trusted)', () => {
     const plain = new AppConfig(parseEnvironment({ ...base, HTTP_PORT: '8080', HTTPS_PORT: '8443' }));
     expect([plain.publicHttpPort, plain.publicHttpsPort, plain.forwardedTrustedCidrs, plain.forwardedHeaders]).toEqual([

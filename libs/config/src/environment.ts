@@ -209,6 +209,17 @@ export class Environment {
   @Max(64 * 1024 * 1024)
   MCP_INSPECT_MAX_BYTES: number = 1024 * 1024;
 
+  /**
+   * The largest answer the proxy holds to filter a list for a caller (MCP policies): a JSON body, or
+   * one event of an event stream. A larger one is not passed (502, or the stream is ended).
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of bytes' })
+  @Min(1024)
+  @Max(256 * 1024 * 1024)
+  MCP_LIST_ANSWER_MAX_BYTES: number = 8 * 1024 * 1024;
+
   /** The HTTP port clients reach (port mapping, load balancer); published URLs use it. Default: HTTP_PORT. */
   @Transform(toInt)
   @IsOptional()

@@ -1,11 +1,15 @@
 // The dashboard shell: sign-in, navigation and a hash router over PAGES (see pages.js).
 import { api, ApiError, onUnauthorized, session } from './api.js';
 import { h } from './dom.js';
+import { keyboardScrollableTables, navLists, setMenuOpen, wireMenuButton } from './nav.js';
 import { PAGES } from './pages.js';
 
-// index.html has these three.
+// index.html has these four.
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
+const menuButton = /** @type {HTMLButtonElement} */ (document.getElementById('menu-button'));
+wireMenuButton(menuButton, nav);
+keyboardScrollableTables(main);
 const sessionBox = /** @type {HTMLElement} */ (document.getElementById('session'));
 /** @typedef {{ name: string, is_admin: boolean }} Caller  the answer of GET /api/v1/tokens/me */
 /** @type {Caller | null} the signed-in token, null before sign-in */
@@ -14,6 +18,7 @@ let caller = null;
 /** @param {string} [message]  why sign-in is asked again */
 function signInPage(message) {
   nav.replaceChildren();
+  menuButton.hidden = true;
   sessionBox.replaceChildren();
   const input = h('input', {
     id: 'token-input',
@@ -78,15 +83,10 @@ function signOut(message) {
  */
 function renderChrome(current, caller) {
   const pages = PAGES.filter((p) => !p.admin || caller.is_admin);
-  nav.replaceChildren(
-    h(
-      'ul',
-      {},
-      ...pages.map((p) =>
-        h('li', {}, h('a', { href: `#/${p.id}`, 'aria-current': p.id === current.id ? 'page' : undefined }, p.title)),
-      ),
-    ),
-  );
+  nav.replaceChildren(...navLists(pages, current.id));
+  // Narrow screens: the menu starts closed on every page (the button shows it).
+  menuButton.hidden = false;
+  setMenuOpen(menuButton, nav, false);
   sessionBox.replaceChildren(
     h('span', {}, `Signed in as ${caller.name}${caller.is_admin ? ' (admin)' : ''}`),
     h('button', { type: 'button', onclick: () => signOut() }, 'Sign out'),
@@ -103,7 +103,7 @@ async function route() {
       return signOut(error.message);
     }
   }
-  const id = location.hash.replace(/^#\/?/, '') || 'health';
+  const id = location.hash.replace(/^#\/?/, '') || 'overview';
   const signedIn = /** @type {Caller} */ (caller); // set above
   const visible = PAGES.filter((p) => !p.admin || signedIn.is_admin);
   const page = visible.find((p) => p.id === id) ?? visible[0];

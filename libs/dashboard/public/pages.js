@@ -1,9 +1,13 @@
-// The dashboard's pages, in navigation order. Add a page by appending to PAGES: a resourcePage({...})
-// for an API collection, or { id, title, render(container) } for anything else.
+// The dashboard's pages. Add a page by adding it to PAGES with its navigation group: a
+// resourcePage({...}) for an API collection, or { id, title, render(container) } for anything else.
 import { api } from './api.js';
 import { h, text } from './dom.js';
 import { dataForm } from './form.js';
+import { mcpServerPage } from './mcp-server.js';
+import { overviewPage } from './overview.js';
+import { policySection } from './policy-section.js';
 import { resourcePage } from './resource-page.js';
+import { loadBadgeData, targetBadges } from './target-badges.js';
 
 /**
  * @typedef {import('./form.js').Field} Field
@@ -238,7 +242,7 @@ const authFields = [
   },
 ];
 
-const proxyTargetsPage = resourcePage({
+const proxyTargetsList = resourcePage({
   id: 'proxies',
   title: 'Proxy targets',
   noun: 'proxy target',
@@ -292,6 +296,7 @@ const proxyTargetsPage = resourcePage({
       format: (v, row) => `${v}${routeModeDetail(row)}`,
     },
     { label: 'Owner', key: 'owner' },
+    { label: 'Status', key: 'lifecycle', format: (_, row) => targetBadges(row) },
   ],
   edit: [
     {
@@ -389,6 +394,16 @@ const proxyTargetsPage = resourcePage({
   ],
   deletable: true,
 });
+
+/** The list with its status badges: their data (certificates, recent requests) is loaded first. */
+const proxyTargetsPage = {
+  ...proxyTargetsList,
+  /** @param {HTMLElement} container */
+  async render(container) {
+    await loadBadgeData();
+    await proxyTargetsList.render(container);
+  },
+};
 
 // ---- Protected resources ------------------------------------------------------------------------
 
@@ -504,6 +519,7 @@ const resourcesPage = resourcePage({
       ],
     },
   ],
+  sections: [policySection((row) => `/api/v1/resources/${enc(row.id)}/policy`)],
   deletable: true,
 });
 
@@ -1047,20 +1063,24 @@ const workflowPage = {
 };
 
 /**
- * `admin: true` pages are listed only for the admin token (the API refuses others anyway).
- * @type {(Page & { admin: boolean })[]}
+ * `admin: true` pages are listed only for the admin token (the API refuses others anyway). `group`
+ * places a page in the navigation (nav.js); pages without one come first.
+ * @typedef {Page & { admin: boolean, group?: import('./nav.js').NavGroup }} NavPage
+ * @type {NavPage[]}
  */
 export const PAGES = [
-  { ...healthPage, admin: false },
-  { ...proxyTargetsPage, admin: false },
-  { ...resourcesPage, admin: false },
-  { ...certificatesPage, admin: false },
-  { ...routesPage, admin: false },
-  { ...instancesPage, admin: false },
-  { ...servicesPage, admin: false },
-  { ...oauthClientsPage, admin: true },
-  { ...oauthSessionsPage, admin: true },
-  { ...logsPage, admin: false },
-  { ...workflowPage, admin: true },
-  { ...tokensPage, admin: true },
+  { ...overviewPage, admin: false },
+  { ...mcpServerPage, admin: false },
+  { ...proxyTargetsPage, admin: false, group: 'Traffic' },
+  { ...routesPage, admin: false, group: 'Traffic' },
+  { ...instancesPage, admin: false, group: 'Traffic' },
+  { ...servicesPage, admin: false, group: 'Traffic' },
+  { ...oauthClientsPage, admin: true, group: 'Security' },
+  { ...oauthSessionsPage, admin: true, group: 'Security' },
+  { ...resourcesPage, admin: false, group: 'Security' },
+  { ...tokensPage, admin: true, group: 'Security' },
+  { ...certificatesPage, admin: false, group: 'Operations' },
+  { ...logsPage, admin: false, group: 'Operations' },
+  { ...workflowPage, admin: true, group: 'Operations' },
+  { ...healthPage, admin: false, group: 'Operations' },
 ];

@@ -28,6 +28,11 @@ import { dataForm } from './form.js';
  *   a button sending DELETE to its path (e.g. "Turn protection off")
  * @property {Field[]} fields
  *
+ * @typedef {object} CustomSection  a part of the editor that draws itself (e.g. a resource's MCP policy), below the forms
+ * @property {ApiForm[]} forms  the operations its forms submit to (the schema drift test reads these)
+ * @property {(row: Row, saved: (what: string) => Promise<void>) => Promise<Node>} render
+ *   `saved` closes the editor, says what was saved and reloads the table
+ *
  * @typedef {object} PageAction  a button for the whole collection (e.g. "Discover resources"), above the table
  * @property {string} label
  * @property {string} method
@@ -61,6 +66,7 @@ import { dataForm } from './form.js';
  * @property {(created: any) => string} [createdName]  name of a created item in the notice
  * @property {RowAction[]} [actions]
  * @property {EditSection[]} [edit]  an Edit button per row opening these forms, prefilled from the row
+ * @property {CustomSection[]} [sections]  more parts of the editor (needs edit)
  * @property {boolean | ((row: Row) => boolean)} [deletable]  adds a Delete action (needs itemPath)
  * @property {number} [headingLevel]  level of the title heading (default 1; 2 for a section of a larger page)
  * @property {PageAction[]} [pageActions]
@@ -96,7 +102,7 @@ function apiForms(spec) {
     path: section.path,
     fields: section.fields,
   }));
-  return [...create, ...edit];
+  return [...create, ...edit, ...(spec.sections ?? []).flatMap((section) => section.forms)];
 }
 
 /** @param {ResourceSpec} spec */
@@ -258,11 +264,19 @@ async function renderResourcePage(spec, container) {
         remove.label,
       );
     }
+    /** @param {string} what */
+    const saved = async (what) => {
+      close();
+      status.replaceChildren(h('div', { class: 'notice' }, `Saved ${spec.rowLabel(row)}: ${what}.`));
+      await reload();
+    };
+    const custom = await Promise.all((spec.sections ?? []).map((section) => section.render(row, saved)));
     const region = h(
       'section',
       { class: 'editor', 'aria-label': `Edit ${spec.rowLabel(row)}` },
       h('h2', { tabindex: '-1' }, `Edit ${spec.rowLabel(row)}`),
       ...forms,
+      ...custom,
     );
     editHolder.replaceChildren(region);
     /** @type {HTMLElement} */ (region.querySelector('h2')).focus();

@@ -4,12 +4,13 @@ import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '@app/config';
 import { tagRequestClientAddress } from '@app/http';
-import { NO_HOST, ProxyMetrics } from '@app/metrics';
+import { McpMetrics, NO_HOST, ProxyMetrics } from '@app/metrics';
 import { RequestLogWriter } from '@app/request-log';
 import { clientAddressOf } from './client-address';
 import { attachExchange, listenerOf, requestIdFor, type Exchange } from './exchange';
 import { ForwardedHeaderTrust } from './forwarded-client';
 import { hostOf } from './host-header';
+import { methodLabel } from './mcp/mcp-methods';
 import { TrustedNetworks } from './trusted-networks';
 
 /**
@@ -27,6 +28,7 @@ export class ExchangeRecorder {
     config: AppConfig,
     @Optional() private readonly requestLog?: RequestLogWriter,
     @Optional() private readonly metrics?: ProxyMetrics,
+    @Optional() private readonly mcpMetrics?: McpMetrics,
   ) {
     const cidrs = config.forwardedTrustedCidrs;
     if (cidrs.length > 0)
@@ -92,6 +94,15 @@ export class ExchangeRecorder {
         this.metrics.observeRequest({ listener, host: targetHost, status, durationMs });
         if (exchange.errorKind) this.metrics.upstreamError(targetHost, exchange.errorKind);
       }
+      const mcp = exchange.mcp;
+      // Requests the proxy read and decided on (the first message of a batch names the series).
+      if (this.mcpMetrics && mcp?.decision !== undefined)
+        this.mcpMetrics.count({
+          target: targetHost,
+          method: methodLabel(mcp.method),
+          decision: mcp.decision,
+          name: mcp.metricNames ? mcp.name : undefined,
+        });
       if (!this.requestLog) return;
       const rawUrl = req.url ?? '/';
       const query = rawUrl.indexOf('?');
@@ -116,6 +127,9 @@ export class ExchangeRecorder {
         mcp_name: exchange.mcp?.name,
         mcp_id: exchange.mcp?.id,
         mcp_batch: exchange.mcp?.batch,
+        decision: exchange.mcp?.decision ?? exchange.authDecision,
+        mcp_rule: exchange.mcp?.rule,
+        mcp_error: exchange.mcp?.errorCode,
       });
     } catch (error) {
       this.logger.warn(`request not recorded: ${(error as Error).message}`);

@@ -28,6 +28,8 @@ export interface McpAudit {
   rule?: string;
   /** The JSON-RPC error code of the answer, when the proxy wrote or read it. */
   errorCode?: number;
+  /** The policy lets the tool or prompt name be a metric label (`mcp_requests_total{name}`). */
+  metricNames?: boolean;
 }
 
 /**
@@ -59,6 +61,8 @@ export interface Exchange {
   identity?: RequestIdentity;
   /** Set when the proxy read the request as JSON-RPC (a protected MCP endpoint). */
   mcp?: McpAudit;
+  /** The auth policy's refusal was a 403 (request log `decision` when no JSON-RPC was read). */
+  authDecision?: McpDecision;
   /** Called by the engine when an upgrade switched protocols (WebSocket open). */
   onUpgraded?: () => void;
   /** Set by the engine: called first when the client's response closes (one 'close' listener per request, not two). */

@@ -4,6 +4,8 @@ import { sendError } from './error-responses';
 import { downstreamRawHeaders } from './forwarded-headers';
 import { upstreamPath, type RequestForwarder, type UpstreamRequest } from './forwarding-engine';
 import type { EndOutcome, ResponseHead } from './http1/response-parser';
+import type { McpListFilters } from './mcp/governance';
+import { ListAnswer } from './mcp/list-answer';
 import { UpstreamPool, type Exchanger, type UpstreamConnection } from './http1/upstream-pool';
 import { failForward, hasNoBody, mayReplay } from './upstream-failures';
 
@@ -46,6 +48,8 @@ class ForwardCall implements Exchanger {
   private over = false;
   private replayed = false;
   private stopBody: (() => void) | null = null;
+  /** The caller's list filters on this answer (MCP governance); null: the answer passes as it is. */
+  private filtered: ListAnswer | null = null;
   private readonly bodiless: boolean;
   private awaitingDrain = false;
   private readonly resumeUpstream = () => {
@@ -89,6 +93,8 @@ class ForwardCall implements Exchanger {
 
   onHead(head: ResponseHead): void {
     this.head = head;
+    const lists = this.upstream.mcpLists;
+    if (lists) this.beginFiltered(head, lists);
   }
 
   onBody(view: Buffer): void {
@@ -96,6 +102,7 @@ class ForwardCall implements Exchanger {
     const chunk = Buffer.from(view);
     const exchange = this.upstream.exchange;
     if (exchange) exchange.bytesOut += chunk.length;
+    if (this.filtered) return this.writeFiltered(this.filtered, chunk);
     if (!this.headWritten) {
       if (this.firstBody === null) {
         this.firstBody = chunk; // with the headers in one write, when the answer completes in this read
@@ -114,6 +121,7 @@ class ForwardCall implements Exchanger {
     this.over = true;
     this.connection = null;
     this.endBody();
+    if (this.filtered) return this.filtered.end();
     if (this.headWritten) return void this.res.end();
     if (!this.writeHead()) return;
     const body = this.firstBody;
@@ -145,6 +153,30 @@ class ForwardCall implements Exchanger {
     failForward(this.req, this.res, this.upstream.exchange, error);
   }
 
+  /** The answer goes through the list filters, which write the head themselves (or refuse the answer). */
+  private beginFiltered(head: ResponseHead, lists: McpListFilters): void {
+    const filtered = new ListAnswer(this.req.method, this.res, lists, this.upstream.exchange);
+    const handling = filtered.begin({ status: head.status, reason: head.reason, headers: this.clientHeaders(head) });
+    if (handling === 'pass') return;
+    this.headWritten = true;
+    this.filtered = filtered;
+    if (handling === 'refused') this.stopReading();
+  }
+
+  private writeFiltered(filtered: ListAnswer, chunk: Buffer): void {
+    const flowing = filtered.write(chunk);
+    if (filtered.closed) return this.stopReading();
+    if (!flowing) this.waitForDrain();
+  }
+
+  /** The proxy answered or ended the stream itself: the rest of the backend's answer is not read. */
+  private stopReading(): void {
+    this.over = true;
+    this.endBody();
+    this.connection?.abandon();
+    this.connection = null;
+  }
+
   /** Headers now, with the first body bytes if some came (an event stream or slow body must not wait). */
   private flushHead(): void {
     if (!this.writeHead()) return;
@@ -154,17 +186,20 @@ class ForwardCall implements Exchanger {
     else this.res.flushHeaders();
   }
 
-  private writeHead(): boolean {
-    const head = this.head as ResponseHead;
-    this.headWritten = true;
+  private clientHeaders(head: ResponseHead): string[] {
     const exchange = this.upstream.exchange;
-    const { headers } = downstreamRawHeaders(
+    return downstreamRawHeaders(
       head.headers,
       this.upstream.responseHeaders,
       exchange ? { 'x-request-id': exchange.requestId } : {},
-    );
+    ).headers;
+  }
+
+  private writeHead(): boolean {
+    const head = this.head as ResponseHead;
+    this.headWritten = true;
     try {
-      this.res.writeHead(head.status, head.reason || undefined, headers);
+      this.res.writeHead(head.status, head.reason || undefined, this.clientHeaders(head));
       return true;
     } catch (error) {
       // node:http refused a header the parser let through: the backend's answer cannot be passed on.
@@ -177,7 +212,10 @@ class ForwardCall implements Exchanger {
   }
 
   private write(chunk: Buffer): void {
-    if (this.res.write(chunk)) return;
+    if (!this.res.write(chunk)) this.waitForDrain();
+  }
+
+  private waitForDrain(): void {
     const connection = this.connection;
     // Several chunks of one read may each find the client's buffer full: one 'drain' listener is enough.
     if (!connection || this.awaitingDrain) return;

@@ -29,4 +29,5 @@ export type {
   McpListItemFilter,
   McpRequestVerdict,
 } from './mcp/governance';
-export type { McpMessage } from './mcp/json-rpc';
+export { namesTarget, type McpMessage } from './mcp/json-rpc';
+export { caseFoldedMethod, MCP_METHODS, methodLabel } from './mcp/mcp-methods';

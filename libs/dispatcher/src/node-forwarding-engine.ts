@@ -4,8 +4,10 @@ import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { backendServerName } from './backend-tls-name';
-import { downstreamResponseHeaders } from './forwarded-headers';
+import { downstreamRawHeaders, downstreamResponseHeaders } from './forwarded-headers';
 import { upstreamPath, type ForwardingEngine, type UpstreamRequest } from './forwarding-engine';
+import type { McpListFilters } from './mcp/governance';
+import { ListAnswer } from './mcp/list-answer';
 import { failForward, failUpgrade, hasNoBody, mayReplay, UpstreamTimeout } from './upstream-failures';
 
 function requestOptions(
@@ -37,6 +39,45 @@ function armDeadlines(upReq: http.ClientRequest, upstream: UpstreamRequest): voi
     socket.once('close', () => clearTimeout(timer));
   });
   upReq.setTimeout(upstream.readTimeoutMs, () => upReq.destroy(new UpstreamTimeout('read')));
+}
+
+/**
+ * The answer through the caller's list filters (MCP governance), when they take it: true; false
+ * when it passes as it is.
+ */
+function forwardFiltered(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  upstream: UpstreamRequest,
+  lists: McpListFilters,
+  upReq: http.ClientRequest,
+  upRes: http.IncomingMessage,
+): boolean {
+  const exchange = upstream.exchange;
+  const { headers } = downstreamRawHeaders(
+    upRes.rawHeaders,
+    upstream.responseHeaders,
+    exchange ? { 'x-request-id': exchange.requestId } : {},
+  );
+  const filtered = new ListAnswer(req.method, res, lists, exchange);
+  const handling = filtered.begin({ status: upRes.statusCode ?? 502, reason: upRes.statusMessage, headers });
+  if (handling === 'pass') return false;
+  if (handling === 'refused') {
+    upReq.destroy();
+    return true;
+  }
+  upRes.on('error', () => res.destroy());
+  upRes.on('aborted', () => res.destroy());
+  upRes.on('data', (chunk: Buffer) => {
+    if (exchange) exchange.bytesOut += chunk.length;
+    const flowing = filtered.write(chunk);
+    if (filtered.closed) return void upReq.destroy();
+    if (flowing) return;
+    upRes.pause();
+    res.once('drain', () => upRes.resume());
+  });
+  upRes.on('end', () => filtered.end());
+  return true;
 }
 
 /**
@@ -86,6 +127,7 @@ export class NodeHttpForwardingEngine implements ForwardingEngine, OnApplication
 
     upReq.on('response', (upRes) => {
       answered = true;
+      if (upstream.mcpLists && forwardFiltered(req, res, upstream, upstream.mcpLists, upReq, upRes)) return;
       const headers = downstreamResponseHeaders(upRes.headers, upstream.responseHeaders);
       if (upstream.exchange) headers['x-request-id'] = upstream.exchange.requestId;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);

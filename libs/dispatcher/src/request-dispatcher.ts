@@ -201,11 +201,15 @@ export class RequestDispatcher {
         if (result.kind === 'gone') return;
         if (result.kind === 'refuse') return this.refuseMcp(req, res, result.refusal, exchange);
         let mcpLists: McpListFilters | undefined;
-        if (governance) {
+        const audit = exchange.mcp;
+        if (!governance) {
+          if (audit) audit.decision = 'allowed'; // no policy: everything is, as before policies
+        } else {
           const verdict = governance.decide(result.messages);
-          if (exchange.mcp) {
-            exchange.mcp.decision = verdict.decision;
-            exchange.mcp.rule = verdict.rule;
+          if (audit) {
+            audit.decision = verdict.decision;
+            audit.rule = verdict.rule;
+            audit.metricNames = governance.metricNames;
           }
           // A denied request never reaches the backend.
           if (verdict.decision !== 'allowed') return this.refuseMcp(req, res, verdict.response, exchange);
@@ -231,6 +235,7 @@ export class RequestDispatcher {
     exchange: Exchange,
   ): void {
     if (res.headersSent) return void res.destroy();
+    (exchange.mcp ??= {}).errorCode = refusal.code;
     closeAfterEarlyAnswer(req, res, this.drain);
     res.writeHead(refusal.status, {
       ...('headers' in refusal ? refusal.headers : undefined),
@@ -324,6 +329,7 @@ export class RequestDispatcher {
     }
     const decided = (d: AuthDecision): Prepared => {
       if (d.identity) exchange.identity = d.identity;
+      if (d.action === 'respond' && d.decision) exchange.authDecision = d.decision;
       if (d.action === 'respond')
         return { kind: 'policy', status: d.status, headers: d.headers ?? {}, body: d.body ?? '' };
       const upstream = this.upstream(
@@ -336,7 +342,11 @@ export class RequestDispatcher {
       );
       // Under an MCP policy, a body the proxy does not read could carry any call: refused, not forwarded.
       const ungoverned = d.mcp ? ungovernedRequest(req, info.method, upgrade) : undefined;
-      if (ungoverned) return { kind: 'respond', ...ungoverned };
+      if (ungoverned) {
+        // A WebSocket under a policy: no scope would let its messages be read and decided.
+        if (ungoverned.status === 403) exchange.authDecision = 'denied-identity';
+        return { kind: 'respond', ...ungoverned };
+      }
       if ((d.inspectMcp !== true && !d.mcp) || upgrade || info.method !== 'POST') return { kind: 'forward', upstream };
       if (isJsonContentType(req.headers['content-type'])) return { kind: 'inspect', upstream, governance: d.mcp };
       return { kind: 'forward', upstream };

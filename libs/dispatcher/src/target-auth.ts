@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestIdentity } from './exchange';
-import type { McpGovernance } from './mcp/governance';
+import type { McpDecision, McpGovernance } from './mcp/governance';
 import type { PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 
@@ -23,7 +23,15 @@ export type AuthDecision =
       /** The caller's MCP policy on this resource, applied to inspected requests (mcp/governance.ts). */
       mcp?: McpGovernance;
     }
-  | { action: 'respond'; status: number; headers?: Record<string, string>; body?: string; identity?: RequestIdentity };
+  | {
+      action: 'respond';
+      status: number;
+      headers?: Record<string, string>;
+      body?: string;
+      identity?: RequestIdentity;
+      /** The audit decision of a refusal (request log `decision`): a 403 is denied-scope or denied-identity. */
+      decision?: McpDecision;
+    };
 
 /**
  * Per-request auth policy, called before forwarding (HTTP and WebSocket) unless the matched route

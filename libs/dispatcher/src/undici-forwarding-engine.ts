@@ -5,6 +5,7 @@ import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { backendServerName } from './backend-tls-name';
 import { downstreamRawHeaders } from './forwarded-headers';
 import { upstreamPath, type RequestForwarder, type UpstreamRequest } from './forwarding-engine';
+import { ListAnswer } from './mcp/list-answer';
 import { failForward, hasNoBody, mayReplay } from './upstream-failures';
 
 /** undici refuses these on a request (it manages them itself); the dispatcher already drops the hop-by-hop ones. */
@@ -88,6 +89,8 @@ export class UndiciForwardingEngine implements RequestForwarder, OnApplicationSh
     let clientGone = false;
     let bodyStarted = false;
     let awaitingDrain = false;
+    /** The caller's list filters on this answer (MCP governance); null: the answer passes as it is. */
+    let filtered: ListAnswer | null = null;
     const resume = () => {
       awaitingDrain = false;
       controller?.resume();
@@ -122,6 +125,12 @@ export class UndiciForwardingEngine implements RequestForwarder, OnApplicationSh
           upstream.responseHeaders,
           exchange ? { 'x-request-id': exchange.requestId } : {},
         );
+        if (upstream.mcpLists) {
+          const answer = new ListAnswer(req.method, res, upstream.mcpLists, exchange);
+          const handling = answer.begin({ status: statusCode, reason: statusMessage, headers });
+          if (handling === 'refused') return started.abort(new Error('the answer was refused by the list filters'));
+          if (handling === 'filter') return void (filtered = answer);
+        }
         res.writeHead(statusCode, statusMessage || undefined, headers);
         if (/^text\/event-stream/i.test(contentType)) res.flushHeaders();
         else
@@ -132,13 +141,16 @@ export class UndiciForwardingEngine implements RequestForwarder, OnApplicationSh
       onResponseData: (started, chunk) => {
         bodyStarted = true;
         if (exchange) exchange.bytesOut += chunk.length;
-        if (res.write(chunk) || awaitingDrain) return;
+        const flowing = filtered ? filtered.write(chunk) : res.write(chunk);
+        if (filtered?.closed) return started.abort(new Error('the answer was ended by the list filters'));
+        if (flowing || awaitingDrain) return;
         awaitingDrain = true;
         started.pause();
         res.once('drain', resume);
       },
       onResponseEnd: () => {
-        res.end();
+        if (filtered) filtered.end();
+        else res.end();
       },
       onResponseError: (_controller, error) => fail(error),
     };

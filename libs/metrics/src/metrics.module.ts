@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { CertificateMetrics } from './certificate-metrics';
 import { EventBusMetrics } from './event-bus-metrics';
+import { McpMetrics } from './mcp-metrics';
 import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics-registry';
 import { OAuthMetrics } from './oauth-metrics';
@@ -8,7 +9,7 @@ import { ProxyMetrics } from './proxy-metrics';
 import { RedisMetrics } from './redis-metrics';
 import { RequestLogMetrics } from './request-log-metrics';
 
-const recorders = [ProxyMetrics, CertificateMetrics, OAuthMetrics, EventBusMetrics, RequestLogMetrics];
+const recorders = [ProxyMetrics, McpMetrics, CertificateMetrics, OAuthMetrics, EventBusMetrics, RequestLogMetrics];
 
 /** Prometheus metrics: the registry, one recorder per concern (global, so any module can inject one), GET /metrics. */
 @Global()

@@ -6,6 +6,8 @@ import { ClientMetadataDocuments } from './clients/client-metadata-documents';
 import { ClientsRepository } from './clients/clients.repository';
 import { ClientsService } from './clients/clients.service';
 import { AuthorizationService } from './flow/authorization.service';
+import { ConsentRepository } from './flow/consent.repository';
+import { ConsentService } from './flow/consent.service';
 import { FlowRepository } from './flow/flow.repository';
 import { ResourcePolicy } from './flow/resource-policy';
 import { GithubLogin } from './github/github-login';
@@ -58,6 +60,8 @@ import { TokenRevocation } from './tokens/token-revocation';
     ClientMetadataDocuments,
     ClientsService,
     FlowRepository,
+    ConsentRepository,
+    ConsentService,
     ResourcePolicy,
     GithubLogin,
     AuthorizationService,

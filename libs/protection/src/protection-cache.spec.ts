@@ -4,7 +4,7 @@ import { AppConfig, parseEnvironment } from '@app/config';
 import { AccessTokenVerifier, OAuthSigningKey, type RevokedTokens } from '@app/oauth';
 import { AccessTokenJwt, accessTokenJwtOptions } from '@app/oauth/tokens/jwt';
 import { signRs256 } from '@app/oauth/tokens/testing/sign-rs256';
-import type { ResourceCatalog } from '@app/resources';
+import { compilePolicy, type ResourceCatalog } from '@app/resources';
 import { ProtectionDecider } from './protection-decider';
 import { authConfigFrom, type HostProtection, type TargetAuthConfig } from './target-auth.config';
 
@@ -95,9 +95,31 @@ describe('ProtectionDecider: remembered decisions', () => {
       authenticated: true,
       fromCookie: false,
       subject: { user: 'alice', clientId: 'client_x' },
+      caller: { scopes: ['mcp:read'], login: 'alice', email: undefined },
     });
     expect(d.decide(request('/mcp/tools', t))).toEqual(first);
     expect(verify).toHaveBeenCalledTimes(1);
+  });
+
+  it('under a policy, hands out one governance per remembered token and resource view', () => {
+    const policy = compilePolicy({ rules: [{ id: 'no-shell', method: 'tools/call', name: 'shell', deny: true }] });
+    current = { ...current, resources: current.resources.map((r) => (r.uri === MCP ? { ...r, policy } : r)) };
+    const d = new ProtectionDecider(catalog, verifier);
+    const t = token({ jti: 'jti-governed' });
+    const first = d.decide(request('/mcp', t));
+    const again = d.decide(request('/mcp/below', t));
+    if (first.kind !== 'allow' || again.kind !== 'allow') throw new Error('not allowed');
+    expect(first.mcp).toBeDefined();
+    expect(again.mcp).toBe(first.mcp);
+    expect(first.mcp?.decide([{ method: 'tools/call', name: 'shell', rawId: 1, id: '1' }])).toMatchObject({
+      decision: 'denied-identity',
+      rule: 'no-shell',
+    });
+    // Another token: its own caller, so its own governance; the admin resource has no policy.
+    const other = d.decide(request('/mcp', token({ jti: 'jti-other' })));
+    expect(other.kind === 'allow' && other.mcp).not.toBe(first.mcp);
+    const admin = d.decide(request('/mcp/admin', token({ jti: 'jti-admin', aud: ADMIN, scope: 'mcp:admin' })));
+    expect(admin).toMatchObject({ kind: 'allow', mcp: undefined });
   });
 
   it('refuses a remembered token as soon as its exp passes', () => {

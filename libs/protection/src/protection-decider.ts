@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { isB64Token, readCookie, uncheckedBearerToken } from '@app/http';
 import { AccessTokenVerifier } from '@app/oauth';
-import { RESOURCE_CORS_HEADERS, ResourceCatalog, type ServedResource } from '@app/resources';
+import type { McpGovernance } from '@app/dispatcher';
+import {
+  RESOURCE_CORS_HEADERS,
+  ResourceCatalog,
+  type McpCaller,
+  type McpPolicy,
+  type ServedResource,
+} from '@app/resources';
+import { challenge, metadataUrl } from './bearer-challenge';
+import { PolicyGovernance } from './mcp-governance';
 import { isExcludedPath, userAllowed, type HostProtection, type TargetAuthConfig } from './target-auth.config';
 
 /** One request to a protected hostname, as the dispatcher or a forward-auth caller describes it. */
@@ -35,6 +44,10 @@ export type ProtectionOutcome =
       fromCookie?: boolean;
       /** Who the token belongs to (for the request log's auth_user / oauth_client_id). */
       subject?: { user: string; clientId: string };
+      /** The token's scopes, login and email (anonymous passthrough callers: none). */
+      caller?: McpCaller;
+      /** The resource's MCP policy for this caller: the path is the endpoint of a resource with a policy, or below it. */
+      mcp?: McpGovernance;
     }
   /** Redirect mode: a browser without a (valid) session goes through the sign-in. */
   | { kind: 'login'; resource: ServedResource }
@@ -58,18 +71,10 @@ export function unreadableSettings(protection: HostProtection): ProtectionOutcom
   };
 }
 
-/** `Bearer key="value", ...` with quotes and backslashes escaped (RFC 9110 quoted-string). */
-function challenge(params: Record<string, string | undefined>): string {
-  const parts = Object.entries(params)
-    .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
-    .map(([k, v]) => `${k}="${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
-  return `Bearer ${parts.join(', ')}`;
-}
+export { metadataUrl };
 
-/** The metadata URL of a resource: RFC 9728 path-inserted (root resource: the plain well-known URL). */
-export function metadataUrl(origin: string, resource: ServedResource): string {
-  return `${origin}/.well-known/oauth-protected-resource${resource.endpoint}`;
-}
+/** The caller of a request passthrough lets through without a (valid) token. */
+const ANONYMOUS: McpCaller = Object.freeze({ scopes: Object.freeze([]) as readonly string[], login: '' });
 
 /** How many allowed tokens each resource of a protected host remembers (oldest evicted first). */
 export const ALLOWED_TOKENS_PER_RESOURCE = 1000;
@@ -78,8 +83,11 @@ export const ALLOWED_TOKENS_PER_RESOURCE = 1000;
 interface AllowedToken {
   identity: Record<string, string>;
   subject: { user: string; clientId: string };
+  caller: McpCaller;
   jti: string;
   exp: number;
+  /** Built on first use, for the resource view this entry belongs to (the cache forgets both together). */
+  governance?: PolicyGovernance;
 }
 
 /**
@@ -96,6 +104,8 @@ export class ProtectionDecider {
    * A hit still checks expiry and revocation on every request (AccessTokenVerifier.stillValid).
    */
   private readonly allowedTokens = new WeakMap<object, Map<string, AllowedToken>>();
+  /** Anonymous passthrough callers' governance, per resource view. */
+  private readonly anonymousGovernance = new WeakMap<ServedResource, PolicyGovernance>();
 
   constructor(
     private readonly catalog: ResourceCatalog<TargetAuthConfig>,
@@ -142,11 +152,18 @@ export class ProtectionDecider {
       },
     });
     const passthrough = auth.mode === 'passthrough';
-    const anonymous: ProtectionOutcome = { kind: 'allow', identity: {}, authenticated: false };
+    // Passthrough lets callers without a (valid) token through: a policy still decides their calls.
+    const anonymous = (): ProtectionOutcome => ({
+      kind: 'allow',
+      identity: {},
+      authenticated: false,
+      caller: ANONYMOUS,
+      mcp: matched?.policy ? this.anonymousFor(matched, matched.policy, request.origin) : undefined,
+    });
 
     if (/(^|&)access_token=/.test(request.query)) {
       return passthrough
-        ? anonymous
+        ? anonymous()
         : deny(
             400,
             'invalid_request',
@@ -159,7 +176,7 @@ export class ProtectionDecider {
     let fromCookie = false;
     const malformed = () =>
       passthrough
-        ? anonymous
+        ? anonymous()
         : deny(401, 'invalid_request', 'the Authorization header must be "Bearer <access token>"');
     if (header) {
       // Unchecked here: a remembered token passed isB64Token; an unknown one is checked below.
@@ -170,15 +187,14 @@ export class ProtectionDecider {
       fromCookie = !!token;
     }
     if (!token) {
-      if (passthrough) return anonymous;
+      if (passthrough) return anonymous();
       return browser ? { kind: 'login', resource } : deny(401, undefined, 'this resource needs an access token');
     }
 
     const scope = matched ?? protection;
     let remembered = this.allowedTokens.get(scope);
     const hit = remembered?.get(token);
-    if (hit && this.verifier.stillValid(hit.jti, hit.exp))
-      return { kind: 'allow', identity: hit.identity, authenticated: true, fromCookie, subject: hit.subject };
+    if (hit && this.verifier.stillValid(hit.jti, hit.exp)) return allowed(hit, matched, request.origin, fromCookie);
     if (hit) remembered?.delete(token);
     if (header && !isB64Token(token)) return malformed();
 
@@ -192,23 +208,24 @@ export class ProtectionDecider {
     });
     if (!verdict.allowed) {
       if (fromCookie && browser && verdict.status === 401) return { kind: 'login', resource };
-      return passthrough ? anonymous : deny(verdict.status, verdict.error, verdict.description);
+      return passthrough ? anonymous() : deny(verdict.status, verdict.error, verdict.description);
     }
     const scopes = typeof verdict.claims.scope === 'string' ? verdict.claims.scope.split(' ') : [];
     if (auth.allowed_scopes.length > 0 && !auth.allowed_scopes.some((s) => scopes.includes(s))) {
       return passthrough
-        ? anonymous
+        ? anonymous()
         : deny(403, 'insufficient_scope', `the token needs one of the scopes ${auth.allowed_scopes.join(' ')}`);
     }
     const login = typeof verdict.claims.login === 'string' ? verdict.claims.login : '';
     const email = typeof verdict.claims.email === 'string' ? verdict.claims.email : undefined;
     if (!userAllowed(auth, login, email))
       return passthrough
-        ? anonymous
+        ? anonymous()
         : deny(403, 'access_denied', `user ${login || verdict.claims.sub} is not allowed on ${protection.hostname}`);
-    const allowed: AllowedToken = {
+    const entry: AllowedToken = {
       identity: Object.freeze(auth.pass_headers ? verdict.headers : {}),
       subject: Object.freeze({ user: login, clientId: verdict.claims.client_id }),
+      caller: Object.freeze({ scopes: Object.freeze(scopes), login, email }),
       jti: verdict.claims.jti,
       exp: verdict.claims.exp,
     };
@@ -217,7 +234,45 @@ export class ProtectionDecider {
       const oldest = remembered.keys().next().value;
       if (oldest !== undefined) remembered.delete(oldest);
     }
-    remembered.set(token, allowed);
-    return { kind: 'allow', identity: allowed.identity, authenticated: true, fromCookie, subject: allowed.subject };
+    remembered.set(token, entry);
+    return allowed(entry, matched, request.origin, fromCookie);
   }
+
+  private anonymousFor(resource: ServedResource, policy: McpPolicy, origin: string): PolicyGovernance {
+    let governance = this.anonymousGovernance.get(resource);
+    if (governance?.origin !== origin) {
+      governance = new PolicyGovernance(policy, ANONYMOUS, resource, origin);
+      this.anonymousGovernance.set(resource, governance);
+    }
+    return governance;
+  }
+}
+
+/**
+ * The allow outcome of a remembered token; under a policy with its governance, built once per
+ * entry (and again only if the same token comes over the other scheme: the metadata URL differs).
+ */
+function allowed(
+  entry: AllowedToken,
+  resource: ServedResource | undefined,
+  origin: string,
+  fromCookie: boolean,
+): ProtectionOutcome {
+  let mcp: PolicyGovernance | undefined;
+  if (resource?.policy) {
+    mcp = entry.governance;
+    if (mcp?.origin !== origin) {
+      mcp = new PolicyGovernance(resource.policy, entry.caller, resource, origin);
+      entry.governance = mcp;
+    }
+  }
+  return {
+    kind: 'allow',
+    identity: entry.identity,
+    authenticated: true,
+    fromCookie,
+    subject: entry.subject,
+    caller: entry.caller,
+    mcp,
+  };
 }

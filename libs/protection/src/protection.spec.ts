@@ -192,6 +192,7 @@ describe('ProtectionDecider', () => {
       authenticated: true,
       fromCookie: false,
       subject: { user: 'alice', clientId: 'c' },
+      caller: { scopes: ['mcp:read'], login: 'alice', email: undefined },
     });
     expect(seen[0][1]).toMatchObject({
       resource: 'https://mcp.example.test/mcp',
@@ -224,7 +225,7 @@ describe('ProtectionDecider', () => {
     };
     expect(
       decider(protection({ mode: 'passthrough' }), refused).decide({ ...request, authorization: 'Bearer x' }),
-    ).toEqual({ kind: 'allow', identity: {}, authenticated: false });
+    ).toEqual({ kind: 'allow', identity: {}, authenticated: false, caller: { scopes: [], login: '' } });
     const redirect = protection({ mode: 'redirect' });
     expect(decider(redirect, allowed).decide({ ...request, method: 'GET' }).kind).toBe('login');
     expect(decider(redirect, allowed).decide({ ...request, method: 'POST' }).kind).toBe('deny');

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@app/config';
 import { hasCookie, withoutCookie } from '@app/http';
-import type { AuthDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
+import type { AuthDecision, McpDecision, PublicRequestInfo, ResolvedTarget, TargetAuthPolicy } from '@app/dispatcher';
 import { canonicalHeaderName } from '@app/dispatcher/forwarded-headers';
 import { PREFLIGHT_HEADERS, RESOURCE_CORS_HEADERS, type ServedResource } from '@app/resources';
 import { ProtectionDecider, unreadableSettings, type ProtectionOutcome } from './protection-decider';
@@ -74,8 +74,12 @@ export class ProtectionPolicy implements TargetAuthPolicy {
           removeHeaders: owned.removeHeaders,
           responseHeaders,
           identity: outcome.subject,
-          // Authenticated POSTs to an MCP endpoint are read as JSON-RPC (anonymous ones, allowed by passthrough or an excluded path, are not).
-          inspectMcp: outcome.authenticated && info.method === 'POST' && this.decider.isEndpoint(protection, info.path),
+          // Authenticated POSTs to an MCP endpoint are read as JSON-RPC; under a policy every POST to
+          // the endpoint or below is (passthrough's anonymous callers included; excluded paths are not governed).
+          inspectMcp:
+            info.method === 'POST' &&
+            (outcome.mcp !== undefined || (outcome.authenticated && this.decider.isEndpoint(protection, info.path))),
+          mcp: outcome.mcp,
         };
       }
     }
@@ -123,7 +127,14 @@ function denial(outcome: ProtectionOutcome & { kind: 'deny' }): AuthDecision {
     status: outcome.status,
     headers: { ...outcome.headers, 'content-type': 'application/json' },
     body: JSON.stringify({ error: outcome.error, error_description: outcome.description }),
+    decision: auditDecision(outcome),
   };
+}
+
+/** The audit's decision for the proxy's own 403s: more scope would help, or nothing would (a user not allowed). */
+function auditDecision(outcome: ProtectionOutcome & { kind: 'deny' }): McpDecision | undefined {
+  if (outcome.status !== 403) return undefined;
+  return outcome.error === 'insufficient_scope' ? 'denied-scope' : 'denied-identity';
 }
 
 export function loginRedirect(

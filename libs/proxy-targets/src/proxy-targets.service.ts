@@ -229,6 +229,8 @@ export function toDto(r: ProxyTargetRecord): ProxyTargetDto {
     disabled_routes: r.disabled_routes,
     created_at: r.created_at,
     updated_at: r.updated_at ?? null,
+    // A stored slot turns protection on unless it says enabled: false (an unreadable one refuses every request).
+    protected: !!r.auth && r.auth.enabled !== false,
     lifecycle: lifecycleOf(r),
   };
 }

@@ -58,4 +58,16 @@ describe('log filters', () => {
     expect(decodeLogEntry('5-0', JSON.stringify({ ...stored, listener: 'ftp' }))).toBeNull();
     expect(decodeLogEntry('5-0', 'not json')).toBeNull();
   });
+
+  it('filters by decision and policy rule, and decodes them with the JSON-RPC error code', () => {
+    const denied = e({ decision: 'denied-scope', mcp_rule: 'writes', mcp_error: -32003 });
+    expect(matches({ ...window, decision: 'denied-scope', mcpRule: 'writes' }, denied)).toBe(true);
+    expect(matches({ ...window, decision: 'denied-identity' }, denied)).toBe(false);
+    expect(matches({ ...window, mcpRule: 'reads' }, denied)).toBe(false);
+    expect(matches({ ...window, decision: 'allowed' }, e())).toBe(false);
+    const stored = { ...denied, id: undefined };
+    expect(decodeLogEntry('6-0', JSON.stringify(stored))).toEqual({ ...denied, id: '6-0' });
+    expect(decodeLogEntry('6-0', JSON.stringify({ ...stored, decision: 'maybe' }))).toBeNull();
+    expect(decodeLogEntry('6-0', JSON.stringify({ ...stored, mcp_error: '-32003' }))).toBeNull();
+  });
 });

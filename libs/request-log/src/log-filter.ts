@@ -1,4 +1,10 @@
-import { isErrorEntry, RequestLogListener, statusClassOf, StoredLogEntry } from './request-log-entry';
+import {
+  isErrorEntry,
+  RequestLogDecision,
+  RequestLogListener,
+  statusClassOf,
+  StoredLogEntry,
+} from './request-log-entry';
 
 /** A resolved query: a time window plus optional field filters. */
 export interface LogFilter {
@@ -17,6 +23,10 @@ export interface LogFilter {
   mcpMethod?: string;
   /** Tool or prompt name or resource URI of an inspected MCP request, exact. */
   mcpName?: string;
+  /** Authorization decision (MCP policies, the proxy's own 403s), exact. */
+  decision?: RequestLogDecision;
+  /** MCP policy rule id that decided, exact. */
+  mcpRule?: string;
   /** Free text: substring of path, host, IP, user, client, upstream, error or request id. */
   q?: string;
   errorsOnly?: boolean;
@@ -42,6 +52,8 @@ export function matches(filter: LogFilter, e: StoredLogEntry): boolean {
   if (filter.listener !== undefined && e.listener !== filter.listener) return false;
   if (filter.mcpMethod !== undefined && e.mcp_method !== filter.mcpMethod) return false;
   if (filter.mcpName !== undefined && e.mcp_name !== filter.mcpName) return false;
+  if (filter.decision !== undefined && e.decision !== filter.decision) return false;
+  if (filter.mcpRule !== undefined && e.mcp_rule !== filter.mcpRule) return false;
   if (filter.errorsOnly && !isErrorEntry(e)) return false;
   if (filter.oauthOnly && oauthStep(e) === 'other') return false;
   if (filter.q !== undefined) {

@@ -9,6 +9,8 @@ import {
   LogSearchQueryDto,
   LogStatsDto,
   LogStatsQueryDto,
+  LogTimeseriesDto,
+  LogTimeseriesQueryDto,
   OAuthFlowDto,
   OAuthFlowQueryDto,
 } from './dto/logs.dto';
@@ -50,6 +52,18 @@ export class LogsController {
   @Authenticated()
   stats(@Auth() auth: AuthContext, @Query() query: LogStatsQueryDto): Promise<LogStatsDto> {
     return this.logs.stats(auth, query);
+  }
+
+  /**
+   * Proxied traffic over time for charts: requests/s, error rate and p95 latency per time bucket,
+   * overall and for the 10 busiest hosts. `window=1h` gives 60 one-minute buckets, `24h` 96
+   * quarter-hour buckets; the last bucket is the current, partial one. The admin API's own
+   * requests are not counted. Other tokens see their own hosts only.
+   */
+  @Get('timeseries')
+  @Authenticated()
+  timeseries(@Auth() auth: AuthContext, @Query() query: LogTimeseriesQueryDto): Promise<LogTimeseriesDto> {
+    return this.logs.timeseries(auth, query);
   }
 
   /** OAuth traffic: the OAuth endpoints and requests that carry an OAuth user or client. */

@@ -2,6 +2,10 @@
 export type RequestLogListener = 'api' | 'http' | 'https' | 'proxy-protocol';
 export const LISTENERS: readonly RequestLogListener[] = ['api', 'http', 'https', 'proxy-protocol'];
 
+/** The authorization decision of a request on a protected target (MCP policies; the proxy's own 403s). */
+export type RequestLogDecision = 'allowed' | 'denied-scope' | 'denied-identity';
+export const DECISIONS: readonly RequestLogDecision[] = ['allowed', 'denied-scope', 'denied-identity'];
+
 /**
  * One answered request. The dispatcher builds one per proxied request (client_ip is the PROXY
  * protocol address when the listener uses it); the admin API's hook one per API request.
@@ -36,6 +40,15 @@ export interface RequestLogEntry {
   mcp_id?: string;
   /** the number of messages when the body was a batch. */
   mcp_batch?: number;
+  /**
+   * `allowed`, `denied-scope` (more scope would allow it) or `denied-identity` (no scope would): an
+   * inspected MCP request's verdict, or the proxy's own 403 before any body was read.
+   */
+  decision?: RequestLogDecision;
+  /** The MCP policy rule that decided (`default` when the policy's default denied). */
+  mcp_rule?: string;
+  /** The JSON-RPC error code of the answer: the proxy's own refusals (-32003, -32020, -32700...) or the backend's. */
+  mcp_error?: number;
 }
 
 /** An entry as stored: its stream id (`<ms>-<seq>`) plus the fields. */
@@ -68,6 +81,7 @@ const OPTIONAL_STRINGS = [
   'mcp_method',
   'mcp_name',
   'mcp_id',
+  'mcp_rule',
 ] as const;
 
 /**
@@ -93,6 +107,8 @@ export function decodeLogEntry(id: string, raw: string): StoredLogEntry | null {
   if (!LISTENERS.includes(v.listener as RequestLogListener)) return null;
   if (v.bytes_in !== undefined && typeof v.bytes_in !== 'number') return null;
   if (v.mcp_batch !== undefined && typeof v.mcp_batch !== 'number') return null;
+  if (v.mcp_error !== undefined && typeof v.mcp_error !== 'number') return null;
+  if (v.decision !== undefined && !DECISIONS.includes(v.decision as RequestLogDecision)) return null;
   if (!OPTIONAL_STRINGS.every((k) => v[k] === undefined || typeof v[k] === 'string')) return null;
   const entry: StoredLogEntry = {
     id,
@@ -109,6 +125,8 @@ export function decodeLogEntry(id: string, raw: string): StoredLogEntry | null {
   };
   if (v.bytes_in !== undefined) entry.bytes_in = v.bytes_in as number;
   if (v.mcp_batch !== undefined) entry.mcp_batch = v.mcp_batch as number;
+  if (v.mcp_error !== undefined) entry.mcp_error = v.mcp_error as number;
+  if (v.decision !== undefined) entry.decision = v.decision as RequestLogDecision;
   for (const k of OPTIONAL_STRINGS) if (v[k] !== undefined) entry[k] = v[k] as string;
   return entry;
 }
@@ -136,6 +154,9 @@ export function normaliseEntry(entry: RequestLogEntry): RequestLogEntry {
   if (entry.mcp_name !== undefined) out.mcp_name = clip(entry.mcp_name, 512);
   if (entry.mcp_id !== undefined) out.mcp_id = clip(entry.mcp_id, 128);
   if (entry.mcp_batch !== undefined) out.mcp_batch = entry.mcp_batch;
+  if (entry.decision !== undefined) out.decision = entry.decision;
+  if (entry.mcp_rule !== undefined) out.mcp_rule = clip(entry.mcp_rule, 128);
+  if (entry.mcp_error !== undefined) out.mcp_error = entry.mcp_error;
   return out;
 }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LogFilter, matches, OAuthStep, oauthStep, percentile } from './log-filter';
 import { isServerError, statusClassOf, StoredLogEntry } from './request-log-entry';
 import { IndexKind, RequestLogStore } from './request-log.store';
+import { TimeseriesBuilder } from './request-log.timeseries';
 
 /** Most entries one query examines; beyond it the answer says `truncated: true`. */
 export const MAX_SCAN = 100_000;
@@ -88,6 +89,18 @@ export class RequestLogQuery {
     });
     hosts.sort((a, b) => b.requests - a.requests || a.hostname.localeCompare(b.hostname));
     return { hosts, truncated };
+  }
+
+  /**
+   * Proxied traffic (not the admin API's own requests: the dashboard drawing the charts would count
+   * itself) in fixed buckets from `startMs`, overall and for the busiest hosts.
+   */
+  async timeseries(filter: LogFilter, startMs: number, bucketMs: number, count: number) {
+    const builder = new TimeseriesBuilder(startMs, bucketMs, count);
+    const truncated = await this.scan(filter, (entry) => {
+      if (entry.listener !== 'api') builder.add(entry);
+    });
+    return { ...builder.result(), truncated };
   }
 
   /**

@@ -9,6 +9,8 @@ import {
   LogSearchQueryDto,
   LogStatsDto,
   LogStatsQueryDto,
+  LogTimeseriesDto,
+  LogTimeseriesQueryDto,
   LogWindowQueryDto,
   OAuthFlowDto,
   OAuthFlowQueryDto,
@@ -17,6 +19,7 @@ import { HostOwnership } from './host-ownership';
 import { LogFilter } from './log-filter';
 import { RequestLogQuery } from './request-log.query';
 import { RequestLogStore } from './request-log.store';
+import { TIMESERIES_WINDOWS } from './request-log.timeseries';
 
 const DEFAULT_HOURS = 24;
 const DEFAULT_LIMIT = 100;
@@ -46,6 +49,26 @@ export class RequestLogService {
     this.assertVisible(filter);
     const { hosts, truncated } = await this.query.stats(filter);
     return { ...window(filter), truncated, hosts };
+  }
+
+  /** Time buckets of the last hour or day, the newest bucket being the current (partial) one. */
+  async timeseries(auth: AuthContext, dto: LogTimeseriesQueryDto): Promise<LogTimeseriesDto> {
+    const window = dto.window ?? '1h';
+    const { bucketMs, buckets } = TIMESERIES_WINDOWS[window];
+    const now = this.clock.now();
+    const startMs = (Math.floor(now / bucketMs) - buckets + 1) * bucketMs;
+    const filter: LogFilter = { sinceMs: Math.max(startMs, now - this.config.logRetentionMs), untilMs: now };
+    if (dto.hostname !== undefined) filter.hostname = dto.hostname;
+    if (!auth.isAdmin) filter.allowedHosts = await this.ownership.hostsOwnedBy(auth.tokenName);
+    this.assertVisible(filter);
+    const series = await this.query.timeseries(filter, startMs, bucketMs, buckets);
+    return {
+      window,
+      since: new Date(startMs).toISOString(),
+      until: new Date(now).toISOString(),
+      bucket_seconds: bucketMs / 1000,
+      ...series,
+    };
   }
 
   async oauthFlow(auth: AuthContext, dto: OAuthFlowQueryDto): Promise<OAuthFlowDto> {
@@ -91,6 +114,8 @@ export class RequestLogService {
     if (dto.listener !== undefined) filter.listener = dto.listener;
     if (dto.mcp_method !== undefined) filter.mcpMethod = dto.mcp_method;
     if (dto.mcp_name !== undefined) filter.mcpName = dto.mcp_name;
+    if (dto.decision !== undefined) filter.decision = dto.decision;
+    if (dto.mcp_rule !== undefined) filter.mcpRule = dto.mcp_rule;
     if (dto.q !== undefined && dto.q !== '') filter.q = dto.q;
     if (!auth.isAdmin) filter.allowedHosts = await this.ownership.hostsOwnedBy(auth.tokenName);
     return filter;

@@ -59,6 +59,15 @@ describe('MCP policy', () => {
     });
   });
 
+  it('default deny leaves the session, notifications and lists alone, unless a rule says otherwise', () => {
+    const closed = compilePolicy({ default: 'deny', rules: [{ id: 'no-ping', method: 'ping', deny: true }] });
+    for (const method of ['initialize', 'notifications/initialized', 'tools/list', 'resources/templates/list'])
+      expect(evaluateCall(closed, bob, { method }).decision).toBe('allowed');
+    expect(evaluateCall(closed, bob, { method: 'ping' })).toEqual({ decision: 'denied-identity', rule: 'no-ping' });
+    expect(evaluateCall(closed, bob, { method: 'completion/complete' }).decision).toBe('denied-identity');
+    expect(evaluateCall(closed, bob, { method: 'Initialize' }).decision).toBe('denied-identity');
+  });
+
   it('a rule with a name never matches a call without one', () => {
     expect(evaluateCall(policy, bob, { method: 'tools/call' }).decision).toBe('allowed');
   });
@@ -72,6 +81,8 @@ describe('MCP policy', () => {
     expect(listFilter(policy, alice, 'prompts/list')).toBeUndefined();
     expect(['p'].filter(listFilter(policy, bob, 'prompts/list')!)).toEqual([]);
     expect(listFilter(policy, bob, 'initialize')).toBeUndefined();
+    expect(listFilter(policy, bob, 'toString')).toBeUndefined();
+    expect(listFilter(policy, bob, '__proto__')).toBeUndefined();
   });
 
   it('publishes the scopes its rules need', () => {
@@ -98,7 +109,7 @@ describe('MCP policy', () => {
     ).toEqual([
       'default must be "allow" or "deny"',
       'rules[0] "a": scope mcp:admin is not issued by this server (OAUTH_SCOPES: mcp:read mcp:write), so no caller could ever get it',
-      'rules[1] "a": id is used by an earlier rule; ids must be unique',
+      'rules[1] "a": id is used by an earlier rule (ids must be unique)',
       'rules[1] "a": method is required: a JSON-RPC method or glob such as "tools/call" or "tools/*" (at most 512 characters)',
       'rules[2] "d": a deny rule denies everyone: remove scopes, users and emails, or set deny to false',
       'rules[3]: id is required: 1-64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',

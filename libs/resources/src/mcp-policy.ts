@@ -67,6 +67,12 @@ export const LISTED_BY: Readonly<Record<string, string>> = Object.freeze({
   'resources/templates/list': 'resources/read',
 });
 
+/**
+ * What `default: deny` leaves alone: starting and keeping a session, notifications and the lists
+ * (which are filtered instead). Explicit rules still apply to them.
+ */
+const OUTSIDE_DEFAULT: ReadonlySet<string> = new Set(['initialize', 'ping', ...Object.keys(LISTED_BY)]);
+
 interface CompiledRule {
   id: string;
   method: RegExp;
@@ -103,7 +109,8 @@ function isStringList(value: unknown): value is string[] {
 /**
  * Every problem of a policy document, each naming the rule at fault (`rules[2] "writes": ...`);
  * empty when it is valid. `issuable` are the scopes the authorization server grants (OAUTH_SCOPES):
- * a rule that requires another one could never be satisfied.
+ * a rule that requires another one could never be satisfied. No message contains "; " (the API
+ * joins them with it, and the dashboard splits them again).
  */
 export function policyProblems(value: unknown, issuable: readonly string[]): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -136,7 +143,7 @@ function ruleProblems(rule: unknown, index: number, issuable: readonly string[],
       say(`unknown field "${key}" (allowed: id, method, name, scopes, users, emails, deny)`);
   if (typeof r.id !== 'string' || !RULE_ID.test(r.id))
     say('id is required: 1-64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
-  else if (seen.has(r.id)) say('id is used by an earlier rule; ids must be unique');
+  else if (seen.has(r.id)) say('id is used by an earlier rule (ids must be unique)');
   else seen.add(r.id);
   if (typeof r.method !== 'string' || r.method === '' || r.method.length > MAX_PATTERN)
     say(
@@ -187,6 +194,10 @@ export function compilePolicy(record: McpPolicyRecord): McpPolicy {
   });
 }
 
+function deniedByDefault(policy: McpPolicy, method: string): boolean {
+  return policy.default === 'deny' && !OUTSIDE_DEFAULT.has(method) && !method.startsWith('notifications/');
+}
+
 function ruleMatches(rule: CompiledRule, call: McpCall): boolean {
   if (!rule.method.test(call.method)) return false;
   return rule.name === undefined || (call.name !== undefined && rule.name.test(call.name));
@@ -202,7 +213,9 @@ function subjectAllowed(rule: CompiledRule, caller: McpCaller): boolean {
 export function evaluateCall(policy: McpPolicy, caller: McpCaller, call: McpCall): McpRuleVerdict {
   const rule = policy.rules.find((r) => ruleMatches(r, call));
   if (!rule)
-    return policy.default === 'deny' ? { decision: 'denied-identity', rule: DEFAULT_RULE } : { decision: 'allowed' };
+    return deniedByDefault(policy, call.method)
+      ? { decision: 'denied-identity', rule: DEFAULT_RULE }
+      : { decision: 'allowed' };
   if (rule.deny || !subjectAllowed(rule, caller)) return { decision: 'denied-identity', rule: rule.id };
   const missing = rule.scopes.filter((s) => !caller.scopes.includes(s));
   if (missing.length > 0) return { decision: 'denied-scope', rule: rule.id, scopes: rule.scopes, missing };
@@ -221,8 +234,8 @@ export function listFilter(
   caller: McpCaller,
   listMethod: string,
 ): ((name: string) => boolean) | undefined {
+  if (!Object.hasOwn(LISTED_BY, listMethod)) return undefined;
   const callMethod = LISTED_BY[listMethod];
-  if (callMethod === undefined) return undefined;
   const relevant = policy.rules.filter((r) => r.method.test(callMethod));
   const canHide = policy.default === 'deny' || relevant.some((r) => r.deny || !subjectAllowed(r, caller));
   if (!canHide) return undefined;

@@ -2,18 +2,18 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '@app/config';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from '@app/dispatcher';
-import { ResourceCatalog, type ProtectedHost, type ServedResource } from './resource-catalog';
+import { ResourceCatalog, supportedScopes, type ProtectedHost, type ServedResource } from './resource-catalog';
 import { PREFLIGHT_HEADERS, RESOURCE_CORS_HEADERS } from './resource-cors';
 
 export const PRM_PATH = '/.well-known/oauth-protected-resource';
 export const PRM_PRIORITY = 94;
 
-/** RFC 9728 metadata of one resource. */
+/** RFC 9728 metadata of one resource; `scopes_supported` includes the scopes its policy's rules require (step-up asks for them). */
 export function protectedResourceMetadata(resource: ServedResource, issuer: string): Record<string, unknown> {
   return {
     resource: resource.uri,
     authorization_servers: [issuer],
-    scopes_supported: resource.scopes,
+    scopes_supported: supportedScopes(resource),
     bearer_methods_supported: ['header'],
     resource_name: resource.name,
     ...(resource.documentation ? { resource_documentation: resource.documentation } : {}),

@@ -1,6 +1,6 @@
 import { AppConfig, parseEnvironment } from '@app/config';
 import type { ProxyTargetRecord } from '@app/proxy-targets';
-import { buildView } from './resource-catalog';
+import { buildView, supportedScopes } from './resource-catalog';
 import type { ResourceRecord } from './resource.record';
 import type { ProtectionSettings, TargetProtectionReader } from './target-protection';
 
@@ -20,8 +20,8 @@ const target = (hostname: string) =>
     enabled: true,
     auth: { enabled: true },
   }) as unknown as ProxyTargetRecord;
-const record = (proxy_target: string, uri: string) =>
-  ({ id: 'res_1', uri, name: 'mcp', proxy_target, scopes: [] }) as unknown as ResourceRecord;
+const record = (proxy_target: string, uri: string, extra: Record<string, unknown> = {}) =>
+  ({ id: 'res_1', uri, name: 'mcp', proxy_target, scopes: [], ...extra }) as unknown as ResourceRecord;
 
 describe('resource catalog view', () => {
   it('refuses a protected target whose stored resource cannot be read, and keeps the other targets', () => {
@@ -35,5 +35,44 @@ describe('resource catalog view', () => {
     expect(view.hosts.get('broken.example.test')?.auth.unreadable).toMatch(/registered resources cannot be read/);
     expect(view.hosts.get('fine.example.test')?.auth.unreadable).toBeUndefined();
     expect(view.hosts.get('fine.example.test')?.resources.map((r) => r.endpoint)).toEqual(['/mcp']);
+  });
+
+  it("compiles a stored policy into the served resource; its rules' scopes follow the resource's own in scopes_supported", () => {
+    const policy = {
+      rules: [
+        { id: 'writes', method: 'tools/call', name: 'write_*', scopes: ['mcp:write', 'mcp:read'] },
+        { id: 'admin', method: 'tools/call', name: 'admin_*', users: ['alice'] },
+      ],
+    };
+    const view = buildView(
+      [target('gov.example.test')],
+      [record('gov.example.test', 'https://gov.example.test/mcp', { scopes: ['mcp:read'], policy })],
+      config,
+      reader,
+    );
+    const [served] = view.hosts.get('gov.example.test')?.resources ?? [];
+    expect(served.policy?.rules.map((r) => r.id)).toEqual(['writes', 'admin']);
+    expect(supportedScopes(served)).toEqual(['mcp:read', 'mcp:write']);
+    expect(supportedScopes({ scopes: ['mcp:read'] })).toEqual(['mcp:read']);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    [
+      'a scope OAUTH_SCOPES does not issue (it shrank)',
+      { rules: [{ id: 'writes', method: 'tools/call', scopes: ['mcp:admin'] }] },
+      /policy of resource https:\/\/gov\.example\.test\/mcp is invalid: rules\[0\] "writes": scope mcp:admin is not issued/,
+    ],
+    ['a hand-edited rules field', { rules: 'all' }, /is invalid: rules must be an array/],
+    ['a policy that is not an object', 'deny', /is invalid: the policy must be a JSON object/],
+  ])('refuses the target of a stored policy with %s, naming the rule', (_what, policy, reason) => {
+    const view = buildView(
+      [target('gov.example.test')],
+      [record('gov.example.test', 'https://gov.example.test/mcp', { policy })],
+      config,
+      reader,
+    );
+    expect(view.hosts.get('gov.example.test')?.auth.unreadable).toMatch(reason);
+    expect(view.hosts.get('gov.example.test')?.resources).toEqual([]);
+    expect(view.allowed.has('https://gov.example.test/mcp')).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { AppConfig } from '@app/config';
 import { canonicalResource, type ResourceLookup } from '@app/oauth';
 import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets';
 import { ConfigBus } from '@app/redis';
+import { compilePolicy, policyProblems, type McpPolicy } from './mcp-policy';
 import { endpointOf, ResourceRecord } from './resource.record';
 import { ResourcesRepository } from './resources.repository';
 import { TARGET_PROTECTION, type ProtectionSettings, type TargetProtectionReader } from './target-protection';
@@ -17,6 +18,24 @@ export interface ServedResource {
   documentation?: string;
   /** False for the implicit root resource of a protected target without registry entries. */
   registered: boolean;
+  /** Its MCP policy, compiled; absent: none, every MCP call is allowed. */
+  policy?: McpPolicy;
+}
+
+/** A stored policy that fails validation (a hand edit, or OAUTH_SCOPES shrank): its target is refused, never opened. */
+class UnusablePolicy extends Error {}
+
+function servedPolicy(record: ResourceRecord, issuable: readonly string[]): McpPolicy | undefined {
+  if (record.policy === undefined) return undefined;
+  const problems = policyProblems(record.policy, issuable);
+  if (problems.length > 0)
+    throw new UnusablePolicy(`the MCP policy of resource ${record.uri} is invalid: ${problems.join('; ')}`);
+  return compilePolicy(record.policy);
+}
+
+/** What the resource's metadata lists in `scopes_supported`: its scopes, then those its policy's rules require. */
+export function supportedScopes(resource: Pick<ServedResource, 'scopes' | 'policy'>): string[] {
+  return [...new Set([...resource.scopes, ...(resource.policy?.scopes ?? [])])];
 }
 
 /** One protected hostname: its auth settings (as the protection module reads them) and resources (longest endpoint first). */
@@ -138,7 +157,10 @@ export function buildView<S extends ProtectionSettings>(
       // A stored record this code cannot read (say, a resource URI that is not a URL) never leaves
       // the target open: with auth on, it is refused as a target with unreadable settings.
       if (!auth?.enabled || !target.enabled) continue;
-      const unreadable = `its registered resources cannot be read (${(error as Error).message})`;
+      const unreadable =
+        error instanceof UnusablePolicy
+          ? error.message
+          : `its registered resources cannot be read (${(error as Error).message})`;
       hosts.set(target.hostname, {
         hostname: target.hostname,
         origin: targetOrigin(target, config),
@@ -165,6 +187,7 @@ function addTarget<S extends ProtectionSettings>(
     scopes: r.scopes,
     documentation: r.resource_documentation,
     registered: true,
+    policy: servedPolicy(r, config.oauth.scopes),
   }));
   // Registered resources are valid audiences even while auth is off (tokens can be obtained before protection is switched on).
   for (const r of registered) allowed.add(r.uri);

@@ -4,8 +4,9 @@ import { TokenIssuer } from '@app/oauth';
 import { type ProxyTargetRecord } from '@app/proxy-targets';
 import type { ResourceValidationDto, ValidationCheckDto } from './dto/resource.dto';
 import { requestTo } from './loopback-http';
+import { compilePolicy, policyProblems } from './mcp-policy';
 import { PRM_PATH } from './protected-resource-metadata';
-import { targetOrigin } from './resource-catalog';
+import { supportedScopes, targetOrigin } from './resource-catalog';
 import { endpointOf, ResourceRecord } from './resource.record';
 import { type ProtectionSettings, TARGET_PROTECTION, type TargetProtectionReader } from './target-protection';
 
@@ -26,6 +27,14 @@ function authDetail(auth: ProtectionSettings | null, hostname: string, setAuth: 
     return `the auth settings of ${hostname} are unreadable (${auth.unreadable}): set them again with ${setAuth}`;
   if (auth?.enabled) return `auth is on (mode ${auth.mode})`;
   return `auth is off for ${hostname}: ${setAuth}`;
+}
+
+/** The policy check's detail: none, valid, or why the target is refused. */
+function policyDetail(resource: ResourceRecord, faults: readonly string[], hostname: string): string {
+  if (faults.length > 0)
+    return `the MCP policy is invalid, so every request to ${hostname} is refused (503): ${faults.join('; ')}`;
+  if (resource.policy === undefined) return 'no MCP policy: every MCP call is allowed';
+  return `the MCP policy is valid (${resource.policy.rules.length} rules)`;
 }
 
 /** The challenge check's detail: no 401 at all, or whether the 401 names the expected metadata URL. */
@@ -102,6 +111,14 @@ export class ResourceValidator {
     )
       return done();
 
+    const faults = resource.policy === undefined ? [] : policyProblems(resource.policy, this.config.oauth.scopes);
+    if (!check('policy', faults.length === 0, policyDetail(resource, faults, target.hostname))) return done();
+    // What the metadata publishes: the resource's scopes, then those its rules require.
+    const scopes = supportedScopes({
+      scopes: resource.scopes,
+      policy: resource.policy && compilePolicy(resource.policy),
+    });
+
     const endpoint = endpointOf(resource.uri);
     const listener = target.enable_http
       ? new URL(`http://127.0.0.1:${this.config.httpPort}`)
@@ -129,9 +146,9 @@ export class ResourceValidator {
         const served = targetOrigin(target, this.config);
         if (new URL(resource.uri).origin !== served)
           problems.push(`it names resource ${resource.uri}, but the target is served at ${served}`);
-        if (JSON.stringify(body.scopes_supported) !== JSON.stringify(resource.scopes))
+        if (JSON.stringify(body.scopes_supported) !== JSON.stringify(scopes))
           problems.push(
-            `scopes_supported is ${JSON.stringify(body.scopes_supported)}, expected ${JSON.stringify(resource.scopes)}`,
+            `scopes_supported is ${JSON.stringify(body.scopes_supported)}, expected ${JSON.stringify(scopes)}`,
           );
       }
       check(

@@ -1,4 +1,5 @@
-import { IsISO8601, IsOptional, IsString } from 'class-validator';
+import { Allow, IsISO8601, IsOptional, IsString } from 'class-validator';
+import type { McpPolicyRecord } from './mcp-policy';
 
 /** A protected resource (RFC 9728) of the registry: the one source of the metadata served per host. */
 export class ResourceRecord {
@@ -36,6 +37,13 @@ export class ResourceRecord {
   @IsOptional()
   @IsISO8601()
   updated_at?: string;
+
+  /**
+   * Its MCP policy as the API stored it. Any value decodes (so a broken one is not dropped with its
+   * record): the catalog checks it with `policyProblems` and refuses the target when it fails.
+   */
+  @Allow()
+  policy?: McpPolicyRecord;
 }
 
 /** The path of a resource URI, '' for the root (`https://h/` and `https://h`). */

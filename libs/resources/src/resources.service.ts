@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '@app/config';
-import { Conflict, Invalid, NotFound } from '@app/http';
+import { Conflict, DomainError, Invalid, NotFound } from '@app/http';
 import { canonicalResource } from '@app/oauth';
 import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets';
 import { AuthContext } from '@app/tokens';
 import {
   CreateResourceDto,
   DiscoveryDto,
+  McpPolicyDto,
+  PolicyDeletedDto,
   ResourceDeletedDto,
   ResourceDto,
   ResourceValidationDto,
@@ -16,6 +18,7 @@ import {
   UpdateResourceDto,
 } from './dto/resource.dto';
 import { requestTo } from './loopback-http';
+import { policyProblems, type McpPolicyRecord } from './mcp-policy';
 import { targetOrigin } from './resource-catalog';
 import { PRM_PATH } from './protected-resource-metadata';
 import { endpointOf, ResourceRecord } from './resource.record';
@@ -60,6 +63,7 @@ export class ResourcesService {
       scopes: input.scopes ?? this.config.oauth.scopes,
       description: input.description ?? '',
       ...(input.resource_documentation ? { resource_documentation: input.resource_documentation } : {}),
+      ...(input.policy !== undefined ? { policy: this.checkedPolicy(input.policy, 'policy: ') } : {}),
       owner: auth.tokenName,
       created_at: new Date().toISOString(),
     };
@@ -80,14 +84,18 @@ export class ResourcesService {
     const target = await this.targets.require(auth, input.proxy_target ?? previous.proxy_target);
     const uri = input.uri ? canonical(input.uri) : previous.uri;
     this.checkHost(uri, target);
+    const { policy: previousPolicy, ...rest } = previous;
+    const policy =
+      input.policy === undefined ? previousPolicy : input.policy && this.checkedPolicy(input.policy, 'policy: ');
     const next: ResourceRecord = {
-      ...previous,
+      ...rest,
       uri,
       proxy_target: target.hostname,
       name: input.name ?? previous.name,
       scopes: input.scopes ?? previous.scopes,
       description: input.description ?? previous.description,
       ...(input.resource_documentation ? { resource_documentation: input.resource_documentation } : {}),
+      ...(policy ? { policy } : {}),
       updated_at: new Date().toISOString(),
     };
     if (!(await this.repository.replace(previous, next))) throw Conflict(`resource ${uri} is registered already`);
@@ -98,6 +106,34 @@ export class ResourcesService {
     const record = await this.require(auth, id);
     await this.repository.delete([record]);
     return { id: record.id, deleted: true };
+  }
+
+  // ---- the MCP policy (one field of the record: one write, one source) ----
+
+  /** 404 when the resource has none: no policy is not the same as an empty one (which refuses ungoverned requests). */
+  async showPolicy(auth: AuthContext, id: string): Promise<McpPolicyDto> {
+    const record = await this.require(auth, id);
+    if (record.policy === undefined)
+      throw new DomainError(
+        'not_found',
+        `resource "${id}" has no MCP policy: every MCP call is allowed (PUT /api/v1/resources/${id}/policy sets one)`,
+      );
+    return record.policy;
+  }
+
+  async setPolicy(auth: AuthContext, id: string, body: unknown): Promise<McpPolicyDto> {
+    const previous = await this.require(auth, id);
+    const policy = this.checkedPolicy(body);
+    await this.store(previous, { ...previous, policy, updated_at: new Date().toISOString() });
+    return policy;
+  }
+
+  async deletePolicy(auth: AuthContext, id: string): Promise<PolicyDeletedDto> {
+    const previous = await this.require(auth, id);
+    if (previous.policy === undefined) return { id, deleted: false };
+    const { policy: _removed, ...rest } = previous;
+    await this.store(previous, { ...rest, updated_at: new Date().toISOString() });
+    return { id, deleted: true };
   }
 
   async validate(auth: AuthContext, id: string): Promise<ResourceValidationDto> {
@@ -206,6 +242,22 @@ export class ResourcesService {
     return record;
   }
 
+  private async store(previous: ResourceRecord, next: ResourceRecord): Promise<void> {
+    if (!(await this.repository.replace(previous, next))) throw Conflict(`resource ${next.uri} is registered already`);
+  }
+
+  /** The policy as stored (only its known fields), or 400 listing every problem, each naming its rule. */
+  private checkedPolicy(value: unknown, prefix = ''): McpPolicyRecord {
+    const problems = policyProblems(value, this.config.oauth.scopes);
+    if (problems.length > 0) throw Invalid(problems.map((p) => `${prefix}${p}`).join('; '));
+    const { default: fallback, metric_names, rules } = value as McpPolicyRecord;
+    return {
+      ...(fallback !== undefined ? { default: fallback } : {}),
+      ...(metric_names !== undefined ? { metric_names } : {}),
+      rules,
+    };
+  }
+
   private checkHost(uri: string, target: ProxyTargetRecord): void {
     const host = new URL(uri).hostname;
     if (host !== target.hostname)
@@ -226,6 +278,7 @@ export class ResourcesService {
       resource_documentation: r.resource_documentation ?? null,
       owner: r.owner,
       metadata_url: `${origin}${PRM_PATH}${endpointOf(r.uri)}`,
+      policy: r.policy ?? null,
       created_at: r.created_at,
       updated_at: r.updated_at ?? null,
     };

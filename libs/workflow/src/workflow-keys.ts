@@ -6,10 +6,13 @@ import { RedisKeys } from '@app/redis';
 export class WorkflowKeys {
   readonly events: string;
   readonly deadLetters: string;
+  /** Sorted set: replica name → when it last said it is alive (ms). */
+  readonly replicas: string;
 
   constructor(private readonly keys: RedisKeys) {
     this.events = keys.key('workflow', 'events');
     this.deadLetters = keys.key('workflow', 'dead-letters');
+    this.replicas = keys.key('workflow', 'replicas');
   }
 
   /** Hash: event id → handling attempts started (per consumer group). */

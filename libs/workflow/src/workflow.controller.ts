@@ -7,6 +7,7 @@ import {
   DeadLetterRetriedDto,
   WorkflowEventListDto,
   WorkflowListQueryDto,
+  WorkflowReplicasDto,
 } from './dto/workflow.dto';
 import { WorkflowService } from './workflow.service';
 
@@ -21,6 +22,13 @@ export class WorkflowController {
   @Authenticated({ admin: true })
   events(@Query() query: WorkflowListQueryDto): Promise<WorkflowEventListDto> {
     return this.workflow.recentEvents(query.limit, query.type);
+  }
+
+  /** The server replicas sharing this Redis: those alive within the last 15 s (each says so every 5 s). */
+  @Get('replicas')
+  @Authenticated({ admin: true })
+  replicas(): Promise<WorkflowReplicasDto> {
+    return this.workflow.replicas();
   }
 
   /** Events a worker gave up on after the configured attempts, newest first. */

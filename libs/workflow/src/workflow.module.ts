@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ClusterSingleton } from './cluster-singleton';
 import { EventBus } from './event-bus';
+import { ReplicaRegistry } from './replica-registry';
 import { WorkflowController } from './workflow.controller';
 import { WorkflowKeys } from './workflow-keys';
 import { WorkflowService } from './workflow.service';
@@ -9,7 +10,7 @@ import { WorkflowService } from './workflow.service';
 @Global()
 @Module({
   controllers: [WorkflowController],
-  providers: [WorkflowKeys, EventBus, ClusterSingleton, WorkflowService],
+  providers: [WorkflowKeys, EventBus, ClusterSingleton, ReplicaRegistry, WorkflowService],
   exports: [EventBus, ClusterSingleton, WorkflowKeys],
 })
 export class WorkflowModule {}

@@ -7,8 +7,10 @@ import {
   DeadLetterListDto,
   DeadLetterRetriedDto,
   WorkflowEventListDto,
+  WorkflowReplicasDto,
 } from './dto/workflow.dto';
 import { EventBus, fieldMap, parseEvent } from './event-bus';
+import { ReplicaRegistry } from './replica-registry';
 import { WorkflowKeys } from './workflow-keys';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -21,6 +23,7 @@ export class WorkflowService {
     private readonly redis: RedisConnections,
     private readonly keys: WorkflowKeys,
     private readonly bus: EventBus,
+    private readonly registry: ReplicaRegistry,
   ) {}
 
   async recentEvents(limit = 50, type?: string): Promise<WorkflowEventListDto> {
@@ -39,6 +42,11 @@ export class WorkflowService {
       .slice(0, limit)
       .map(({ id, type: t, payload, published_at, origin }) => ({ id, type: t, payload, published_at, origin }));
     return { events, total: await client.xlen(this.keys.events) };
+  }
+
+  /** The replicas sharing this Redis now (see ReplicaRegistry). */
+  async replicas(): Promise<WorkflowReplicasDto> {
+    return { replicas: await this.registry.alive(), this_replica: this.registry.self };
   }
 
   async deadLetters(limit = 50): Promise<DeadLetterListDto> {

@@ -6,6 +6,8 @@ export type McpDecision = 'allowed' | 'denied-scope' | 'denied-identity';
 /** The answer the proxy writes for a denied MCP request (403, formatted by the auth policy). */
 export interface McpDenial {
   status: number;
+  /** The JSON-RPC error code of `body` (request log `mcp_error`). */
+  code: number;
   headers: Record<string, string>;
   body: string;
 }
@@ -24,6 +26,8 @@ export type McpListItemFilter = (name: string) => boolean;
  */
 export interface McpListFilters {
   byId: ReadonlyMap<string, { method: string; keep: McpListItemFilter }>;
+  /** The most bytes held to filter (a JSON answer, one SSE event): set by ForwardingEngines from MCP_LIST_ANSWER_MAX_BYTES. */
+  maxBytes?: number;
 }
 
 /**
@@ -36,6 +40,8 @@ export interface McpGovernance {
   decide(messages: readonly McpMessage[]): McpRequestVerdict;
   /** What a list method may show this caller; undefined when nothing would be hidden. */
   listFilter(method: string): McpListItemFilter | undefined;
+  /** The policy lets tool and prompt names be metric labels (`mcp_requests_total{name}`). */
+  readonly metricNames?: boolean;
 }
 
 /** The list filters for the list requests among `messages`, or undefined when none needs one. */

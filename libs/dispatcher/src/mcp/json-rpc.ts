@@ -1,3 +1,5 @@
+import { caseFoldedMethod } from './mcp-methods';
+
 /** What the proxy reads of one JSON-RPC message on an MCP endpoint (for the header check and the audit). */
 export interface McpMessage {
   /** `method` when it is a string (a request or notification); undefined for a response. */
@@ -31,8 +33,10 @@ function messageOf(value: unknown): McpMessage {
   const message: McpMessage = { method, rawId, id: rawId === null ? undefined : String(rawId) };
   const params = v.params;
   if (method === undefined || typeof params !== 'object' || params === null) return message;
-  const named = (params as Record<string, unknown>)[NAMED_BY_URI.has(method) ? 'uri' : 'name'];
-  if (namesTarget(method) && typeof named === 'string') message.name = named;
+  // `Tools/Call` names its tool as `tools/call` does, for a backend that folds case (mcp-methods.ts).
+  const naming = caseFoldedMethod(method) ?? method;
+  const named = (params as Record<string, unknown>)[NAMED_BY_URI.has(naming) ? 'uri' : 'name'];
+  if (namesTarget(naming) && typeof named === 'string') message.name = named;
   return message;
 }
 

@@ -14,6 +14,8 @@ export const HEADER_MISMATCH = -32020;
 /** The proxy's own JSON-RPC error answer for a request it refuses after reading it. */
 export interface McpRefusal {
   status: 400 | 413;
+  /** The JSON-RPC error code of `body` (request log `mcp_error`). */
+  code: number;
   body: string;
 }
 
@@ -23,7 +25,7 @@ export type InspectionResult =
   | { kind: 'gone' };
 
 function refusal(status: 400 | 413, code: number, message: string, id: string | number | null = null): McpRefusal {
-  return { status, body: JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }) };
+  return { status, code, body: JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }) };
 }
 
 /** A media type the JSON-RPC body is sent with: `application/json` or any `+json` type, parameters ignored. */

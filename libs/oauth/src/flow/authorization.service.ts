@@ -10,7 +10,7 @@ import { requireS256Challenge } from '../protocol/pkce';
 import { redirectUriMatches } from '../protocol/redirect-uri';
 import { canonicalResources } from '../protocol/resource';
 import { grantableScopes, parseScope } from '../protocol/scopes';
-import { GrantExchange } from '../tokens/grant-exchange';
+import { ConsentService } from './consent.service';
 import { FlowRepository, PENDING_TTL_SECONDS, sessionHash } from './flow.repository';
 import { AuthorizationRequestRecord, ConsentRequestRecord, OAuthUser } from './flow.records';
 import { ResourcePolicy } from './resource-policy';
@@ -33,7 +33,7 @@ export class AuthorizationService {
     private readonly clients: ClientsService,
     private readonly flow: FlowRepository,
     private readonly github: GithubLogin,
-    private readonly grants: GrantExchange,
+    private readonly consents: ConsentService,
     private readonly resources: ResourcePolicy,
     private readonly config: AppConfig,
   ) {}
@@ -180,20 +180,23 @@ export class AuthorizationService {
     user: OAuthUser,
     sessionHashed: string,
   ): Promise<FlowStep> {
-    if (await this.flow.hasConsent(user.login, request.client_id, request.scopes)) return this.issueCode(request, user);
+    // Only scopes the user has not approved for this client yet need the page (a step-up asks for those alone).
+    const { added, already } = await this.consents.review(user.login, request);
+    if (added.length === 0) return this.issueCode(request, user);
     const consent: ConsentRequestRecord = {
       id: newId(),
       request,
       user,
       session_id: sessionHashed,
       csrf_token: newId(),
+      already_approved: already,
     };
     await this.flow.saveConsentRequest(consent);
     return { kind: 'redirect', location: `${this.issuer}/consent?id=${encodeURIComponent(consent.id)}` };
   }
 
   private async issueCode(request: AuthorizationRequestRecord, user: OAuthUser): Promise<FlowStep> {
-    const code = await this.grants.issueCode(request, user);
+    const code = await this.consents.issueCode(request, user);
     return this.clientRedirect(request.redirect_uri, { code, state: request.state });
   }
 
@@ -233,12 +236,7 @@ export class AuthorizationService {
       return { kind: 'page', status: 400, title: 'Approval expired', message: 'This approval was already answered.' };
     if (body.decision !== 'approve')
       return this.errorRedirect(consent.request, oauthError('access_denied', 'the user denied access'));
-    await this.flow.saveConsent(
-      consent.user.login,
-      consent.request.client_id,
-      consent.request.scopes,
-      this.config.oauth.consentTtl,
-    );
+    await this.consents.approve(consent.user.login, consent.request);
     return this.issueCode(consent.request, consent.user);
   }
 

@@ -68,6 +68,12 @@ export class ConsentRequestRecord {
 
   @IsString()
   csrf_token!: string;
+
+  /** Scopes the user approved for this client before (a step-up): the page names them and asks only for the others. */
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  already_approved?: string[];
 }
 
 /** Browser login session at the authorization server (`oauth:session:<id>`; `id` is the SHA-256 of the secret in the session cookie). */

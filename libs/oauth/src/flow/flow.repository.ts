@@ -21,8 +21,8 @@ export const sessionHash = (cookieValue: string): string => secretHash(cookieVal
 /**
  * Short-lived state of the browser flow, all with TTLs, so any replica can continue a flow that
  * another started: `oauth:authorize:<sha256>`, `oauth:consent-request:<id>`, `oauth:session:<sha256>`
- * (+ `oauth:user-sessions:<login>` set of those hashes), `oauth:consent:<login>:<client_id>`,
- * `oauth:code:<sha256>`. What a browser holds as a cookie (the flow id, the session secret) is
+ * (+ `oauth:user-sessions:<login>` set of those hashes), `oauth:code:<sha256>` (consents:
+ * `ConsentRepository`). What a browser holds as a cookie (the flow id, the session secret) is
  * stored and looked up only by its SHA-256, like codes and refresh tokens: a Redis dump signs no one in.
  */
 @Injectable()
@@ -70,22 +70,6 @@ export class FlowRepository {
   async takeConsentRequest(id: string): Promise<ConsentRequestRecord | null> {
     const key = this.keys.key('oauth', 'consent-request', id);
     return this.read(ConsentRequestRecord, key, await this.redis.client.getdel(key));
-  }
-
-  async hasConsent(login: string, clientId: string, scopes: string[]): Promise<boolean> {
-    const raw = await this.redis.client.get(this.keys.key('oauth', 'consent', login.toLowerCase(), clientId));
-    if (raw === null) return false;
-    const granted = raw.split(' ');
-    return scopes.every((s) => granted.includes(s));
-  }
-
-  async saveConsent(login: string, clientId: string, scopes: string[], ttl: number): Promise<void> {
-    await this.redis.client.set(
-      this.keys.key('oauth', 'consent', login.toLowerCase(), clientId),
-      scopes.join(' '),
-      'EX',
-      ttl,
-    );
   }
 
   /** A login session for the browser whose cookie carries `cookieValue`; its id is the value's hash. */

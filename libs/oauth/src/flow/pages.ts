@@ -16,20 +16,28 @@ export function errorPage(title: string, message: string): string {
   return layout(title, `<h1>${escape(title)}</h1><p>${escape(message)}</p>`);
 }
 
-/** The approval page: client name, redirect host and scopes; the form carries the CSRF token. */
+const codes = (scopes: string[]) => scopes.map((s) => `<code>${escape(s)}</code>`).join(', ');
+
+/**
+ * The approval page: client name, redirect host and scopes; the form carries the CSRF token. On a
+ * step-up it lists only the scopes not approved yet and names those already allowed.
+ */
 export function consentPage(consent: ConsentRequestRecord): string {
   const { request, user } = consent;
   const host = new URL(request.redirect_uri).host;
-  const scopes = request.scopes.map((s) => `<li><code>${escape(s)}</code></li>`).join('');
-  const resources = request.resources.length
-    ? `<p>For: ${request.resources.map((r) => `<code>${escape(r)}</code>`).join(', ')}</p>`
-    : '';
+  const already = consent.already_approved ?? [];
+  const scopes = request.scopes
+    .filter((s) => !already.includes(s))
+    .map((s) => `<li><code>${escape(s)}</code></li>`)
+    .join('');
+  const allowed = already.length ? `<p>Already allowed: ${codes(already)}</p>` : '';
+  const resources = request.resources.length ? `<p>For: ${codes(request.resources)}</p>` : '';
   return layout(
     'Authorize application',
     `<h1>Authorize ${escape(request.client_name)}?</h1>
 <p>Signed in with GitHub as <strong>${escape(user.login)}</strong>.</p>
 <p><strong>${escape(request.client_name)}</strong> will receive access on your behalf and will be sent back to <code>${escape(host)}</code>.</p>
-<p>Permissions:</p><ul>${scopes || '<li>none</li>'}</ul>${resources}
+<p>${already.length ? 'New permissions' : 'Permissions'}:</p><ul>${scopes || '<li>none</li>'}</ul>${allowed}${resources}
 <form method="post" action="/consent">
 <input type="hidden" name="id" value="${escape(consent.id)}">
 <input type="hidden" name="csrf_token" value="${escape(consent.csrf_token)}">

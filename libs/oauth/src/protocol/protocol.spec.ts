@@ -4,6 +4,7 @@ import { isOAuthPublicPath } from '../oauth-public-paths';
 import { requireS256Challenge, s256, verifierMatches } from './pkce';
 import { isLoopbackRedirect, redirectUriMatches, redirectUriProblem } from './redirect-uri';
 import { canonicalResource, canonicalResources } from './resource';
+import { accumulatedScopes } from './scopes';
 
 describe('redirect URIs', () => {
   it('match exactly, except the port of loopback http URIs (RFC 8252 §7.3)', () => {
@@ -131,5 +132,33 @@ describe('OAUTH_PUBLIC_PATHS', () => {
     }
     for (const p of ['/api/v1/oauth/clients', '/docs', '/health', '/tokens', '/registered'])
       expect({ p, public: isOAuthPublicPath(p) }).toEqual({ p, public: false });
+  });
+});
+
+describe('step-up scope accumulation', () => {
+  const supported = ['mcp:read', 'mcp:write', 'mcp:admin'];
+  it('adds what was granted before for the resource, within the consent and the supported scopes', () => {
+    expect(accumulatedScopes(['mcp:write'], [['mcp:read']], ['mcp:read', 'mcp:write'], supported)).toEqual([
+      'mcp:write',
+      'mcp:read',
+    ]);
+    // No longer consented (expired, or never for this client) or no longer offered: dropped.
+    expect(
+      accumulatedScopes(['mcp:write'], [['mcp:read', 'mcp:admin']], ['mcp:write', 'mcp:admin'], supported),
+    ).toEqual(['mcp:write', 'mcp:admin']);
+    expect(accumulatedScopes(['mcp:read'], [['mcp:read', 'gone']], ['mcp:read', 'gone'], supported)).toEqual([
+      'mcp:read',
+    ]);
+    expect(accumulatedScopes(['mcp:read'], [[]], ['mcp:read', 'mcp:write'], supported)).toEqual(['mcp:read']);
+  });
+
+  it('keeps for several resources only what was granted for every one of them', () => {
+    const consented = ['mcp:read', 'mcp:write', 'mcp:admin'];
+    expect(accumulatedScopes(['mcp:read'], [['mcp:write', 'mcp:admin'], ['mcp:admin']], consented, supported)).toEqual([
+      'mcp:read',
+      'mcp:admin',
+    ]);
+    expect(accumulatedScopes(['mcp:read'], [['mcp:write'], []], consented, supported)).toEqual(['mcp:read']);
+    expect(accumulatedScopes(['mcp:read'], [], consented, supported)).toEqual(['mcp:read']);
   });
 });

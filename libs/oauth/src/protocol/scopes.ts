@@ -21,3 +21,20 @@ export function grantableScopes(
     );
   return requested;
 }
+
+/**
+ * Step-up: the scopes asked now plus those granted before for every one of the token's resources
+ * (`previous`, one list per resource: a scope granted for one resource never reaches another), kept
+ * only while the user's consent for the client (`consented`) and the server (`supported`) still allow them.
+ */
+export function accumulatedScopes(
+  requested: readonly string[],
+  previous: readonly (readonly string[])[],
+  consented: readonly string[],
+  supported: readonly string[],
+): string[] {
+  const [first = [], ...rest] = previous;
+  const everywhere = first.filter((s) => rest.every((list) => list.includes(s)));
+  const kept = everywhere.filter((s) => !requested.includes(s) && consented.includes(s) && supported.includes(s));
+  return [...requested, ...kept];
+}

@@ -111,6 +111,8 @@ export class ProxyTargetDto {
   disabled_routes!: string[];
   created_at!: string;
   updated_at!: string | null;
+  /** OAuth protection is on (the `/auth` sub-resource): requests need a token or a sign-in. */
+  protected!: boolean;
   /** Where the target is in its lifecycle (HTTPS readiness). */
   lifecycle!: ProxyTargetLifecycleDto;
 }

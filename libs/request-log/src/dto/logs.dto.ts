@@ -1,6 +1,7 @@
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsIP, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { LISTENERS, type RequestLogListener } from '../request-log-entry';
+import { DECISIONS, LISTENERS, type RequestLogDecision, type RequestLogListener } from '../request-log-entry';
+import { TIMESERIES_WINDOWS, type TimeseriesWindow } from '../request-log.timeseries';
 
 const trimLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
@@ -89,6 +90,17 @@ export class LogFieldsQueryDto extends LogWindowQueryDto {
   @IsString()
   @MaxLength(512, { message: 'mcp_name must be at most 512 characters' })
   mcp_name?: string;
+
+  /** Authorization decision: allowed, denied-scope (more scope would allow it) or denied-identity (no scope would). */
+  @IsOptional()
+  @IsIn(DECISIONS, { message: `decision must be one of ${DECISIONS.join(', ')}` })
+  decision?: RequestLogDecision;
+
+  /** Id of the MCP policy rule that decided (`default`: the policy's default), exact. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{1,128}$/, { message: 'mcp_rule must be a rule id (no spaces, at most 128 characters)' })
+  mcp_rule?: string;
 }
 
 export class LogSearchQueryDto extends LogFieldsQueryDto {
@@ -111,6 +123,19 @@ export class LogSearchQueryDto extends LogFieldsQueryDto {
 
 /** Same filters as the search; without `hostname`, every host, busiest first. */
 export class LogStatsQueryDto extends LogFieldsQueryDto {}
+
+export class LogTimeseriesQueryDto {
+  /** 1h (60 one-minute buckets, the default) or 24h (96 quarter-hour buckets). */
+  @IsOptional()
+  @IsIn(Object.keys(TIMESERIES_WINDOWS), { message: 'window must be 1h or 24h' })
+  window?: TimeseriesWindow;
+
+  /** Only this host (exact, as the client asked for it). */
+  @IsOptional()
+  @Transform(trimLower)
+  @Matches(/^[a-z0-9.:_\-[\]]{1,255}$/, { message: 'hostname must be a host name such as api.example.com' })
+  hostname?: string;
+}
 
 export class OAuthFlowQueryDto extends LogWindowQueryDto {
   /** The OAuth client whose flow to line up. */
@@ -159,6 +184,12 @@ export class LogEntryDto {
   mcp_id?: string;
   /** Inspected MCP requests sent as a batch: the number of messages. */
   mcp_batch?: number;
+  /** allowed, denied-scope or denied-identity: an MCP policy's verdict or the proxy's own 403. */
+  decision?: RequestLogDecision;
+  /** The MCP policy rule that decided. */
+  mcp_rule?: string;
+  /** The JSON-RPC error code of the answer (the proxy's own refusals, or read from the backend's). */
+  mcp_error?: number;
 }
 
 export class LogPageDto {
@@ -195,6 +226,45 @@ export class LogStatsDto {
   truncated!: boolean;
   /** Busiest first. */
   hosts!: HostStatsDto[];
+}
+
+export class TimeBucketDto {
+  /** Start of the bucket, ISO 8601. */
+  start!: string;
+  requests!: number;
+  /** Requests answered 5xx or failed by the proxy. */
+  errors!: number;
+  requests_per_s!: number;
+  /** errors / requests (0-1); 0 for an empty bucket. */
+  error_rate!: number;
+  /** 95th percentile of the duration (nearest rank); null for an empty bucket. */
+  p95_ms!: number | null;
+}
+
+export class TimeSeriesDto {
+  /** Requests in the whole window. */
+  requests!: number;
+  errors!: number;
+  p95_ms!: number | null;
+  /** Oldest first, every bucket of the window (empty ones too). */
+  buckets!: TimeBucketDto[];
+}
+
+export class HostTimeSeriesDto extends TimeSeriesDto {
+  hostname!: string;
+}
+
+export class LogTimeseriesDto {
+  window!: string;
+  /** Start of the first bucket. */
+  since!: string;
+  until!: string;
+  bucket_seconds!: number;
+  /** True when the window held more entries than one query examines (100000). */
+  truncated!: boolean;
+  overall!: TimeSeriesDto;
+  /** The 10 busiest hosts, busiest first. */
+  hosts!: HostTimeSeriesDto[];
 }
 
 export class OAuthFlowStepDto extends LogEntryDto {

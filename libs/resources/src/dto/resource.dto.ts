@@ -1,5 +1,66 @@
 import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 
+/**
+ * One rule of an MCP policy (docs/mcp.md, "Policies"). Validated by `policyProblems`
+ * (libs/resources/src/mcp-policy.ts), not by decorators: its messages name the rule at fault.
+ */
+export class McpRuleDto {
+  /**
+   * Names the rule in validation messages, denials and the request log: 1-64 letters, digits, ".", "_", ":" or "-".
+   * @example "writes"
+   */
+  id!: string;
+
+  /**
+   * JSON-RPC method, exact or glob (`*` any run of characters, `?` one character).
+   * @example "tools/call"
+   */
+  method!: string;
+
+  /**
+   * Tool or prompt name, or resource URI, exact or glob; absent: any.
+   * @example "write_*"
+   */
+  name?: string;
+
+  /**
+   * Every one is required (a missing one is asked for by step-up: 403 insufficient_scope). Each must be in OAUTH_SCOPES.
+   * @example ["mcp:write"]
+   */
+  scopes?: string[];
+
+  /**
+   * GitHub logins (case-insensitive); with `emails`, the caller must match one entry of either.
+   * @example ["alice"]
+   */
+  users?: string[];
+
+  /** E-mail addresses (case-insensitive). */
+  emails?: string[];
+
+  /** Denies every caller (no scope allows it); exclusive with scopes, users and emails. */
+  deny?: boolean;
+}
+
+/** The MCP policy of a protected resource: ordered rules, the first that matches decides. */
+export class McpPolicyDto {
+  /** What a call no rule matches gets (default allow). */
+  default?: 'allow' | 'deny';
+
+  /** Tool and prompt names as Prometheus labels (off by default, to bound cardinality). */
+  metric_names?: boolean;
+
+  /** Checked in order; at most 200. */
+  rules!: McpRuleDto[];
+}
+
+export class PolicyDeletedDto {
+  /** The resource id. */
+  id!: string;
+  /** False when the resource had no policy. */
+  deleted!: boolean;
+}
+
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
@@ -35,6 +96,10 @@ export class CreateResourceDto {
   @IsOptional()
   @IsUrl(URL_OPTIONS, { message: 'resource_documentation must be an absolute http(s) URL' })
   resource_documentation?: string;
+
+  /** Its MCP policy (as `PUT /api/v1/resources/{id}/policy` takes it); default none: every MCP call is allowed. */
+  @IsOptional()
+  policy?: McpPolicyDto;
 }
 
 /** Change any of the fields given. */
@@ -67,6 +132,10 @@ export class UpdateResourceDto {
   @IsOptional()
   @IsUrl(URL_OPTIONS, { message: 'resource_documentation must be an absolute http(s) URL' })
   resource_documentation?: string;
+
+  /** Replaces its MCP policy; null removes it. */
+  @IsOptional()
+  policy?: McpPolicyDto | null;
 }
 
 /** Body of `POST /api/v1/proxy/targets/{hostname}/resource`: the target's resource by endpoint path. */
@@ -110,6 +179,8 @@ export class ResourceDto {
   owner!: string;
   /** Where the metadata (RFC 9728) is served for this resource. */
   metadata_url!: string;
+  /** Its MCP policy; null when it has none (every MCP call is allowed). */
+  policy!: McpPolicyDto | null;
   created_at!: string;
   updated_at!: string | null;
 }
@@ -120,7 +191,7 @@ export class ResourceDeletedDto {
 }
 
 export class ValidationCheckDto {
-  /** target_exists, target_enabled, target_reachable, auth_enabled, challenge, metadata, mcp_initialize */
+  /** target_exists, target_enabled, target_reachable, auth_enabled, policy, challenge, metadata, mcp_initialize */
   check!: string;
   ok!: boolean;
   /** Why it failed (or what was seen). */

@@ -65,3 +65,17 @@ export class DeadLetterDiscardedDto {
   id!: string;
   discarded!: boolean;
 }
+
+export class WorkflowReplicaDto {
+  /** The replica's name on the event bus: `<host>-<pid>-<random tag>` (a restarted process gets a new one). */
+  consumer!: string;
+  /** Milliseconds since it last said it is alive (every 5 seconds). */
+  seen_ms_ago!: number;
+}
+
+export class WorkflowReplicasDto {
+  /** Replicas that said they are alive within the last 15 seconds. */
+  replicas!: WorkflowReplicaDto[];
+  /** The replica that answered. */
+  this_replica!: string;
+}

@@ -1,0 +1,142 @@
+// The MCP policy of a protected resource, in its editor: the rules as a table, and a form taking
+// them as JSON (the server validates; its problems, each naming the rule, are shown one a line).
+import { api, ApiError } from './api.js';
+import { h, text } from './dom.js';
+import { dataForm } from './form.js';
+
+/**
+ * @typedef {{ id: string, method: string, name?: string, scopes?: string[], users?: string[], emails?: string[], deny?: boolean }} Rule
+ * @typedef {{ default?: 'allow' | 'deny', metric_names?: boolean, rules: Rule[] }} Policy  the body of GET|PUT /api/v1/resources/{id}/policy
+ * @typedef {import('./resource-page.js').Row} Row
+ */
+
+/** @type {import('./form.js').Field[]} */
+const FIELDS = [
+  {
+    name: 'rules',
+    label: 'Rules',
+    type: 'json',
+    required: true,
+    placeholder: '[{"id": "writes", "method": "tools/call", "name": "write_*", "scopes": ["mcp:write"]}]',
+    hint: 'A JSON array, checked in order: the first rule whose method and name match a call decides. Fields: id, method, name (globs with * and ?), scopes, users, emails, deny. See docs/mcp.md, "Policies".',
+  },
+  { name: 'default', label: 'When no rule matches', type: 'select', options: ['allow', 'deny'] },
+  { name: 'metric_names', label: 'Tool and prompt names as metric labels', type: 'checkbox' },
+];
+
+/**
+ * One rule a line: easy to read, reorder and edit.
+ * @param {Rule[]} rules
+ */
+const rulesText = (rules) =>
+  rules.length ? `[\n${rules.map((rule) => `  ${JSON.stringify(rule)}`).join(',\n')}\n]` : '[]';
+
+/** @param {Rule} rule */
+function requirement(rule) {
+  const parts = [
+    ...(rule.scopes ?? []).map((s) => `scope ${s}`),
+    ...(rule.users ?? []).map((u) => `user ${u}`),
+    ...(rule.emails ?? []).map((e) => `email ${e}`),
+  ];
+  return parts.length ? parts.join(', ') : '-';
+}
+
+/** @param {Policy | null} policy */
+function rulesTable(policy) {
+  if (!policy) return h('p', { class: 'empty' }, 'No policy: every MCP call is allowed.');
+  const fallback = `When no rule matches: ${policy.default ?? 'allow'}.`;
+  if (policy.rules.length === 0) return h('p', { class: 'empty' }, `No rules. ${fallback}`);
+  return h(
+    'table',
+    {},
+    h('caption', {}, `${policy.rules.length} policy rules, in order. ${fallback}`),
+    h(
+      'thead',
+      {},
+      h('tr', {}, ...['ID', 'Method', 'Name', 'Requires', 'Deny'].map((label) => h('th', { scope: 'col' }, label))),
+    ),
+    h(
+      'tbody',
+      {},
+      ...policy.rules.map((rule) =>
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, text(rule.id)),
+          h('td', {}, text(rule.method)),
+          h('td', {}, rule.name ?? '*'),
+          h('td', {}, requirement(rule)),
+          h('td', {}, rule.deny ? 'yes' : 'no'),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * The editor section of a resource's MCP policy.
+ * @param {(row: Row) => string} path  of the resource's policy (`/api/v1/resources/{id}/policy`)
+ * @returns {import('./resource-page.js').CustomSection}
+ */
+export function policySection(path) {
+  return {
+    forms: [{ method: 'PUT', path, fields: FIELDS }],
+    render: async (row, saved) => {
+      /** @type {Policy | null} */
+      let policy = null;
+      try {
+        policy = await api('GET', path(row));
+      } catch (error) {
+        if (error.status !== 404) return h('p', { class: 'error', role: 'alert' }, `Policy: ${error.message}`);
+      }
+      const remove = h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          /** @param {Event} event */
+          onclick: async (event) => {
+            if (!window.confirm(`Remove the MCP policy of ${row.uri}? Every MCP call is allowed again.`)) return;
+            try {
+              await api('DELETE', path(row));
+            } catch (error) {
+              const form = /** @type {HTMLFormElement} */ (/** @type {HTMLElement} */ (event.target).closest('form'));
+              const alertBox = /** @type {HTMLElement} */ (form.querySelector('[role=alert]'));
+              alertBox.textContent = error.message;
+              alertBox.hidden = false;
+              return;
+            }
+            await saved('policy removed');
+          },
+        },
+        'Remove policy',
+      );
+      const form = dataForm({
+        label: 'Policy',
+        submit: 'Save policy',
+        fields: FIELDS,
+        values: policy ?? {},
+        editing: true,
+        headingLevel: 'h3',
+        extraButtons: policy ? [remove] : [],
+        onSubmit: async (body) => {
+          try {
+            await api('PUT', path(row), body);
+          } catch (error) {
+            // The API joins its problems with "; ": one a line.
+            if (error instanceof ApiError && error.status === 400)
+              throw new ApiError(400, { message: error.message.split('; ').join('\n') });
+            throw error;
+          }
+          await saved('policy');
+        },
+      });
+      const rules = /** @type {HTMLTextAreaElement} */ (form.querySelector('textarea'));
+      rules.rows = 10;
+      if (policy) rules.value = rulesText(policy.rules);
+      /** @type {HTMLElement} */ (form.querySelector('[role=alert]')).style.whiteSpace = 'pre-line';
+      form.insertBefore(rulesTable(policy), form.children[1]);
+      return form;
+    },
+  };
+}
