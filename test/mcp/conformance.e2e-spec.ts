@@ -103,7 +103,7 @@ describe('the MCP conformance suite through the proxy', () => {
 
   it('gives the same verdict on every scenario through a governed target (an active policy that allows them)', async () => {
     const id = await protectedTarget('governed.example.test');
-    // The policy API (issue 18, branch i18-policy). Until it is merged this step fails here, on purpose.
+    // Through the policy API: without it (404) this target would not be governed, and the run would prove nothing.
     const put = await server.api('PUT', `/api/v1/resources/${encodeURIComponent(id)}/policy`, {
       body: ALLOWING_POLICY,
     });
@@ -131,17 +131,23 @@ describe('the MCP conformance suite through the proxy', () => {
     });
     expect(denied.status).toBe(403);
     expect(await denied.text()).toContain('unused-tool-denied');
-    // And the suite's calls were read at the proxy, each tool call in the request log with its name.
-    await waitFor(
-      "the suite's tool calls on the governed target in the request log (value: their names)",
+    // And the suite's tool calls were decided at the proxy, by the rule that needs mcp:read (which the token holds).
+    const calls = await waitFor(
+      "the suite's tool calls on the governed target in the request log (value: name, decision, rule)",
       async () => {
-        const res = await server.api<{ entries: { mcp_name?: string }[] }>(
+        const res = await server.api<{ entries: { mcp_name?: string; decision?: string; mcp_rule?: string }[] }>(
           'GET',
           '/api/v1/logs?hostname=governed.example.test&mcp_method=tools/call&limit=500',
         );
-        return new Set(res.body.entries.map((e) => e.mcp_name));
+        return res.body.entries.map((e) => `${e.mcp_name} ${e.decision} ${e.mcp_rule}`);
       },
-      (names) => names.has('test_simple_text') && names.has('test_sampling'),
+      (seen) =>
+        seen.includes('test_simple_text allowed tools-need-read') &&
+        seen.includes('test_sampling allowed tools-need-read') &&
+        seen.includes('conformance_never_calls_this denied-identity unused-tool-denied'),
     );
+    expect(calls.filter((c) => !c.endsWith(' allowed tools-need-read'))).toEqual([
+      'conformance_never_calls_this denied-identity unused-tool-denied',
+    ]);
   });
 });
