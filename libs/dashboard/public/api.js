@@ -41,6 +41,8 @@ export const onUnauthorized = (fn) => unauthorizedListeners.push(fn);
  * @returns {Promise<any>} the answer; an error status throws ApiError
  */
 export async function api(method, path, body, token = session.token) {
+  // Signed out while a page was still loading: its later calls are not sent (each would be a 401).
+  if (!token && path.startsWith('/api/')) throw new ApiError(401, 'signed out');
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
