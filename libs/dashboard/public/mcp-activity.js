@@ -17,8 +17,8 @@ const DECISION_COLUMNS = [
 ];
 const HOURS = { '1h': 1, '24h': 24 };
 
-/** @param {number} n */
-const whole = (n) => String(Math.round(n));
+/** Counts, and the axis' half steps (2.5). @param {number} n */
+const count = (n) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
 /**
  * A link to the request log showing these requests.
@@ -39,9 +39,9 @@ function charts(answer) {
   return h(
     'div',
     { class: 'charts' },
-    lineChart({ title: 'MCP calls', id: 'calls', buckets: answer.buckets, value: (b) => b.calls, format: whole }),
+    lineChart({ title: 'MCP calls', id: 'calls', buckets: answer.buckets, value: (b) => b.calls, format: count }),
     ...DECISION_COLUMNS.filter(([d]) => d in answer.decisions).map(([d, label]) =>
-      lineChart({ title: label, id: d, buckets: answer.buckets, value: (b) => b.decisions[d], format: whole }),
+      lineChart({ title: label, id: d, buckets: answer.buckets, value: (b) => b.decisions[d], format: count }),
     ),
   );
 }
@@ -54,7 +54,7 @@ function charts(answer) {
  * @param {string[]} spec.heads  the columns naming the row
  * @param {any[]} spec.rows
  * @param {(row: any) => (Node | string)[]} spec.names  the cells naming the row
- * @param {(row: any) => Record<string, string | undefined>} spec.filters  the row's requests in the log
+ * @param {(row: any) => Record<string, string> | null} spec.filters  the row's requests in the log (null: no filter finds them)
  * @param {number} spec.hours
  */
 function countTable(spec) {
@@ -79,18 +79,22 @@ function countTable(spec) {
       'tbody',
       {},
       ...spec.rows.map((row) => {
-        const filters = { ...spec.filters(row), hours: String(spec.hours) };
+        const own = spec.filters(row);
+        const filters = own && { ...own, hours: String(spec.hours) };
+        /** @param {number} n @param {string} [decision] */
+        const cell = (n, decision) =>
+          filters && n ? logLink(decision ? { ...filters, decision } : filters, String(n)) : String(n);
         const [first, ...rest] = spec.names(row);
         return h(
           'tr',
           {},
           h('th', { scope: 'row' }, first),
           ...rest.map((cell) => h('td', {}, cell)),
-          h('td', {}, logLink(filters, String(row.calls))),
+          h('td', {}, cell(row.calls)),
           ...DECISION_COLUMNS.map(([d]) => {
             const n = row.decisions[d];
             if (n === undefined) return h('td', { title: 'not recorded yet' }, '-');
-            return h('td', { 'data-decision': d }, n ? logLink({ ...filters, decision: d }, String(n)) : '0');
+            return h('td', { 'data-decision': d }, cell(n, d));
           }),
         );
       }),
@@ -127,9 +131,10 @@ async function load(holder, window) {
       id: 'users',
       caption: `Busiest users (top ${answer.users.length})`,
       heads: ['User'],
-      rows: answer.users.filter((/** @type {any} */ u) => u.user !== null),
-      names: (u) => [u.user],
-      filters: (u) => ({ user: u.user }),
+      rows: answer.users,
+      // Refused before the caller was known (the token lacked the resource's scope): no user to filter by.
+      names: (u) => [u.user ?? '(not identified)'],
+      filters: (u) => (u.user === null ? null : { user: u.user }),
       hours,
     }),
     countTable({
