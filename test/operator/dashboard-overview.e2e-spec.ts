@@ -144,7 +144,7 @@ describe('dashboard overview, navigation and the one-form MCP server in Chromium
     for (const [group, links] of [
       ['Traffic', ['Proxy targets', 'Routes', 'Instances', 'Services']],
       ['Security', ['OAuth clients', 'OAuth sessions', 'Protected resources', 'API tokens']],
-      ['Operations', ['Certificates', 'Request log', 'Workflow', 'Health']],
+      ['Operations', ['Certificates', 'Request log', 'MCP activity', 'Workflow', 'Health']],
     ] as const)
       await expect(nav.getByRole('list', { name: group }).getByRole('link').allTextContents()).resolves.toEqual(links);
     await expect(nav.locator('[aria-current=page]').allTextContents()).resolves.toEqual(['Overview']);

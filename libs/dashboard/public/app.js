@@ -103,7 +103,8 @@ async function route() {
       return signOut(error.message);
     }
   }
-  const id = location.hash.replace(/^#\/?/, '') || 'overview';
+  // A page's own parameters follow a '?' (#/logs?decision=denied-scope).
+  const id = location.hash.replace(/^#\/?/, '').split('?')[0] || 'overview';
   const signedIn = /** @type {Caller} */ (caller); // set above
   const visible = PAGES.filter((p) => !p.admin || signedIn.is_admin);
   const page = visible.find((p) => p.id === id) ?? visible[0];

@@ -136,6 +136,7 @@ function readInput(field, input, editing) {
  * @param {string} spec.submit          button text
  * @param {Field[]} spec.fields
  * @param {Record<string, any>} [spec.values]  initial values (editing)
+ * @param {boolean} [spec.openAdvanced]  show "More settings" opened (an initial value is there)
  * @param {boolean} [spec.editing]
  * @param {(body: Record<string, any>, form: HTMLFormElement) => Promise<void>} spec.onSubmit  throws ApiError to show the API's message
  * @param {Node[]} [spec.extraButtons]
@@ -176,7 +177,7 @@ export function dataForm(spec) {
     advanced.length
       ? h(
           'details',
-          {},
+          { open: spec.openAdvanced },
           h('summary', {}, 'More settings'),
           h('div', { class: spec.wide ? 'stack wide' : 'stack' }, ...advanced),
         )

@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { h, text } from './dom.js';
 import { dataForm } from './form.js';
+import { mcpActivityPage } from './mcp-activity.js';
 import { mcpServerPage } from './mcp-server.js';
 import { overviewPage } from './overview.js';
 import { policySection } from './policy-section.js';
@@ -899,6 +900,16 @@ const logFilterFields = [
   { name: 'path', label: 'Path prefix', placeholder: '/api/' },
   { name: 'user', label: 'User', advanced: true },
   { name: 'client_id', label: 'OAuth client', advanced: true },
+  { name: 'mcp_method', label: 'MCP method', placeholder: 'tools/call', advanced: true },
+  { name: 'mcp_name', label: 'MCP tool or resource', advanced: true },
+  {
+    name: 'decision',
+    label: 'Decision',
+    type: 'select',
+    options: ['', 'allowed', 'denied-scope', 'denied-identity'],
+    advanced: true,
+  },
+  { name: 'mcp_rule', label: 'MCP policy rule', advanced: true },
   {
     name: 'listener',
     label: 'Listener',
@@ -919,6 +930,8 @@ const logsPage = {
   /** @param {HTMLElement} container */
   async render(container) {
     const results = h('div', { 'aria-live': 'polite' });
+    // Other pages link here with filters: #/logs?decision=denied-scope&mcp_name=write_file
+    const linked = Object.fromEntries(new URLSearchParams(location.hash.split('?')[1] ?? ''));
     /** @param {Record<string, unknown>} filters */
     const search = async (filters) => {
       const query = new URLSearchParams();
@@ -930,10 +943,18 @@ const logsPage = {
     container.append(
       h('h1', {}, 'Request log'),
       h('p', {}, 'Every request answered by any replica, newest first (kept for LOG_RETENTION_HOURS).'),
-      dataForm({ label: 'Filter requests', submit: 'Search', fields: logFilterFields, onSubmit: search, wide: true }),
+      dataForm({
+        label: 'Filter requests',
+        submit: 'Search',
+        fields: logFilterFields,
+        onSubmit: search,
+        wide: true,
+        values: linked,
+        openAdvanced: logFilterFields.some((f) => f.advanced && f.name in linked),
+      }),
       results,
     );
-    await search({ hours: 24, limit: 100 });
+    await search({ hours: 24, limit: 100, ...linked });
   },
 };
 
@@ -954,6 +975,8 @@ function renderLog(answer) {
     ['ms', (e) => e.duration_ms],
     ['User', (e) => e.auth_user],
     ['Client', (e) => e.oauth_client_id],
+    ['MCP', (e) => (e.mcp_method ? `${e.mcp_method}${e.mcp_name ? ` ${e.mcp_name}` : ''}` : undefined)],
+    ['Decision', (e) => (e.decision ? `${e.decision}${e.mcp_rule ? ` (${e.mcp_rule})` : ''}` : undefined)],
     ['Error', (e) => e.error],
   ];
   return h(
@@ -1081,6 +1104,7 @@ export const PAGES = [
   { ...tokensPage, admin: true, group: 'Security' },
   { ...certificatesPage, admin: false, group: 'Operations' },
   { ...logsPage, admin: false, group: 'Operations' },
+  { ...mcpActivityPage, admin: false, group: 'Operations' },
   { ...workflowPage, admin: true, group: 'Operations' },
   { ...healthPage, admin: false, group: 'Operations' },
 ];

@@ -11,6 +11,7 @@ import {
   LogStatsQueryDto,
   LogTimeseriesDto,
   LogTimeseriesQueryDto,
+  McpActivityDto,
   OAuthFlowDto,
   OAuthFlowQueryDto,
 } from './dto/logs.dto';
@@ -64,6 +65,19 @@ export class LogsController {
   @Authenticated()
   timeseries(@Auth() auth: AuthContext, @Query() query: LogTimeseriesQueryDto): Promise<LogTimeseriesDto> {
     return this.logs.timeseries(auth, query);
+  }
+
+  /**
+   * MCP activity from the governance audit: calls per time bucket by decision (allowed,
+   * denied-scope, denied-identity), the most called tools (`mcp_name`), the busiest users and the
+   * rules that denied most, each with counts per decision. Windows and buckets as the time series.
+   * Counted: requests the proxy read as JSON-RPC and its own 403s on protected targets. Other
+   * tokens see their own hosts only.
+   */
+  @Get('mcp')
+  @Authenticated()
+  mcpActivity(@Auth() auth: AuthContext, @Query() query: LogTimeseriesQueryDto): Promise<McpActivityDto> {
+    return this.logs.mcpActivity(auth, query);
   }
 
   /** OAuth traffic: the OAuth endpoints and requests that carry an OAuth user or client. */

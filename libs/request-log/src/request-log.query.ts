@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LogFilter, matches, OAuthStep, oauthStep, percentile } from './log-filter';
 import { isServerError, statusClassOf, StoredLogEntry } from './request-log-entry';
 import { IndexKind, RequestLogStore } from './request-log.store';
+import { McpActivityBuilder } from './request-log.mcp-activity';
 import { TimeseriesBuilder } from './request-log.timeseries';
 
 /** Most entries one query examines; beyond it the answer says `truncated: true`. */
@@ -100,6 +101,13 @@ export class RequestLogQuery {
     const truncated = await this.scan(filter, (entry) => {
       if (entry.listener !== 'api') builder.add(entry);
     });
+    return { ...builder.result(), truncated };
+  }
+
+  /** The MCP governance audit (decisions, tools, users, denying rules) in the same fixed buckets. */
+  async mcpActivity(filter: LogFilter, startMs: number, bucketMs: number, count: number) {
+    const builder = new McpActivityBuilder(startMs, bucketMs, count);
+    const truncated = await this.scan(filter, (entry) => builder.add(entry));
     return { ...builder.result(), truncated };
   }
 

@@ -12,6 +12,7 @@ import {
   LogTimeseriesDto,
   LogTimeseriesQueryDto,
   LogWindowQueryDto,
+  McpActivityDto,
   OAuthFlowDto,
   OAuthFlowQueryDto,
 } from './dto/logs.dto';
@@ -53,6 +54,20 @@ export class RequestLogService {
 
   /** Time buckets of the last hour or day, the newest bucket being the current (partial) one. */
   async timeseries(auth: AuthContext, dto: LogTimeseriesQueryDto): Promise<LogTimeseriesDto> {
+    const w = await this.bucketWindow(auth, dto);
+    const series = await this.query.timeseries(w.filter, w.startMs, w.bucketMs, w.buckets);
+    return { ...w.answer, ...series };
+  }
+
+  /** The MCP governance audit over the same windows and buckets as the time series. */
+  async mcpActivity(auth: AuthContext, dto: LogTimeseriesQueryDto): Promise<McpActivityDto> {
+    const w = await this.bucketWindow(auth, dto);
+    const activity = await this.query.mcpActivity(w.filter, w.startMs, w.bucketMs, w.buckets);
+    return { ...w.answer, ...activity };
+  }
+
+  /** The buckets of a 1h or 24h window ending now, and the filter of the caller's visible hosts. */
+  private async bucketWindow(auth: AuthContext, dto: LogTimeseriesQueryDto) {
     const window = dto.window ?? '1h';
     const { bucketMs, buckets } = TIMESERIES_WINDOWS[window];
     const now = this.clock.now();
@@ -61,14 +76,13 @@ export class RequestLogService {
     if (dto.hostname !== undefined) filter.hostname = dto.hostname;
     if (!auth.isAdmin) filter.allowedHosts = await this.ownership.hostsOwnedBy(auth.tokenName);
     this.assertVisible(filter);
-    const series = await this.query.timeseries(filter, startMs, bucketMs, buckets);
-    return {
+    const answer = {
       window,
       since: new Date(startMs).toISOString(),
       until: new Date(now).toISOString(),
       bucket_seconds: bucketMs / 1000,
-      ...series,
     };
+    return { filter, startMs, bucketMs, buckets, answer };
   }
 
   async oauthFlow(auth: AuthContext, dto: OAuthFlowQueryDto): Promise<OAuthFlowDto> {

@@ -267,6 +267,60 @@ export class LogTimeseriesDto {
   hosts!: HostTimeSeriesDto[];
 }
 
+export class DecisionCountsDto {
+  allowed!: number;
+  /** Denied; more scope would allow it. */
+  'denied-scope'!: number;
+  /** Denied; no scope would allow it (the rule's identity condition, a deny rule, the policy's default). */
+  'denied-identity'!: number;
+}
+
+export class McpActivityCountsDto {
+  /** MCP requests: inspected JSON-RPC requests and the proxy's own 403s on protected targets. */
+  calls!: number;
+  /** Calls per decision, every recorded decision with a key; `calls` minus their sum had none recorded. */
+  decisions!: DecisionCountsDto;
+}
+
+export class McpActivityBucketDto extends McpActivityCountsDto {
+  /** Start of the bucket, ISO 8601. */
+  start!: string;
+}
+
+export class McpToolActivityDto extends McpActivityCountsDto {
+  /** Tool or prompt name, or resource URI (the request log's `mcp_name`). */
+  name!: string;
+}
+
+export class McpUserActivityDto extends McpActivityCountsDto {
+  /** OAuth user (the request log's `auth_user`); null for calls refused before a token was read. */
+  user!: string | null;
+}
+
+export class McpRuleActivityDto extends McpActivityCountsDto {
+  hostname!: string;
+  /** The policy rule that denied (`default`: the policy's default). */
+  rule!: string;
+}
+
+export class McpActivityDto extends McpActivityCountsDto {
+  window!: string;
+  /** Start of the first bucket. */
+  since!: string;
+  until!: string;
+  bucket_seconds!: number;
+  /** True when the window held more entries than one query examines (100000): the newest are counted. */
+  truncated!: boolean;
+  /** Oldest first, every bucket of the window (empty ones too). */
+  buckets!: McpActivityBucketDto[];
+  /** The 10 most called tools (by `mcp_name`), most called first. */
+  tools!: McpToolActivityDto[];
+  /** The 10 busiest users, busiest first. */
+  users!: McpUserActivityDto[];
+  /** The 10 rules that denied most, per host, most first; `calls` counts their denials. */
+  denied_rules!: McpRuleActivityDto[];
+}
+
 export class OAuthFlowStepDto extends LogEntryDto {
   /** register, authorize, callback, token, protected_call or other. */
   step!: string;
