@@ -13,8 +13,14 @@ import { clientAddressOf } from './client-address';
 import { exchangeOf, type Exchange } from './exchange';
 import { ExchangeRecorder } from './exchange-recorder';
 import { hostOf } from './host-header';
-import { listFiltersFor, type McpDenial, type McpGovernance, type McpListFilters } from './mcp/governance';
-import { isJsonContentType, McpInspection, type McpRefusal } from './mcp/mcp-inspection';
+import {
+  listFiltersFor,
+  ungovernableMessages,
+  type McpDenial,
+  type McpGovernance,
+  type McpListFilters,
+} from './mcp/governance';
+import { invalidRequest, isJsonContentType, McpInspection, type McpRefusal } from './mcp/mcp-inspection';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 import { framingProblem } from './request-framing';
@@ -205,6 +211,8 @@ export class RequestDispatcher {
         if (!governance) {
           if (audit) audit.decision = 'allowed'; // no policy: everything is, as before policies
         } else {
+          const ungovernable = ungovernableMessages(governance, result.messages);
+          if (ungovernable) return this.refuseMcp(req, res, invalidRequest(ungovernable), exchange);
           const verdict = governance.decide(result.messages);
           if (audit) {
             audit.decision = verdict.decision;

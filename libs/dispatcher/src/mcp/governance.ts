@@ -1,4 +1,5 @@
 import type { McpMessage } from './json-rpc';
+import { caseFoldedMethod } from './mcp-methods';
 
 /** The audit decision of an MCP request (request log `decision`, metrics `decision` label). */
 export type McpDecision = 'allowed' | 'denied-scope' | 'denied-identity';
@@ -44,14 +45,39 @@ export interface McpGovernance {
   readonly metricNames?: boolean;
 }
 
+/** The list method a message asks for as a case-folding backend reads it (`Tools/List` is tools/list). */
+function listMethodOf(message: McpMessage): string | undefined {
+  return message.method === undefined ? undefined : (caseFoldedMethod(message.method) ?? message.method);
+}
+
+/**
+ * Why the policy cannot be applied to these messages, or undefined. Backends read JSON-RPC more
+ * loosely than the proxy (docs/security.md, "MCP governance"): a `method` that is not a string may
+ * still run as one, and a backend may answer a list request whose id the proxy cannot key a filter
+ * on (none, null, `true`), or two list requests that share an id, with one list left unfiltered.
+ */
+export function ungovernableMessages(governance: McpGovernance, messages: readonly McpMessage[]): string | undefined {
+  const listIds = new Set<string>();
+  for (const message of messages) {
+    if (message.malformedMethod) return 'the method of a request must be a string';
+    const method = listMethodOf(message);
+    if (method === undefined || !governance.listFilter(method)) continue;
+    if (message.id === undefined) return `${method} must have a string or number id (its answer is filtered by id)`;
+    if (listIds.has(message.id)) return `two list requests in one batch have the id ${message.id}`;
+    listIds.add(message.id);
+  }
+  return undefined;
+}
+
 /** The list filters for the list requests among `messages`, or undefined when none needs one. */
 export function listFiltersFor(governance: McpGovernance, messages: readonly McpMessage[]): McpListFilters | undefined {
   let byId: Map<string, { method: string; keep: McpListItemFilter }> | undefined;
   for (const message of messages) {
-    if (message.method === undefined || message.id === undefined) continue;
-    const keep = governance.listFilter(message.method);
+    const method = listMethodOf(message);
+    if (method === undefined || message.id === undefined) continue;
+    const keep = governance.listFilter(method);
     if (!keep) continue;
-    (byId ??= new Map()).set(message.id, { method: message.method, keep });
+    (byId ??= new Map()).set(message.id, { method, keep });
   }
   return byId ? { byId } : undefined;
 }

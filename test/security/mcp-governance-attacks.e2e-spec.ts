@@ -1,0 +1,141 @@
+import { GithubStandin } from '../support/github-standin';
+import { Backend, publicRequest, type PublicResponse } from '../support/loopback';
+import { loopbackFetch } from '../support/loopback-fetch';
+import { setResourcePolicy } from '../support/mcp-policy';
+import type { ServerProcess } from '../support/server-process';
+import { protectTarget, signedToken, startProtectedServer } from '../protection/protection-fixture';
+
+const HOST = 'lenient.mcp.test';
+const POLICY = {
+  rules: [
+    { id: 'no-shell', method: 'tools/call', name: 'shell', deny: true },
+    // Prompts can be hidden too: a prompts/list has a filter of its own (which must not replace the tools one).
+    { id: 'no-secret', method: 'prompts/get', name: 'secret', deny: true },
+  ],
+};
+
+interface Message {
+  id?: unknown;
+  method?: unknown;
+  params?: { name?: unknown };
+}
+
+/**
+ * A lenient MCP backend, as hand-written servers are: it folds the method's case and coerces it to
+ * text (`handlers[String(method)]`), and echoes whatever id it got, even for a notification.
+ * Every tools/list answer lists every tool, `shell` included: only the proxy can hide it.
+ */
+function lenientAnswer(message: Message, calls: string[]): unknown {
+  const method = String(message.method).toLowerCase();
+  const id = message.id ?? null;
+  if (method === 'tools/list')
+    return {
+      jsonrpc: '2.0',
+      id,
+      result: { tools: [{ name: 'echo' }, { name: 'shell' }].map((t) => ({ ...t, inputSchema: {} })) },
+    };
+  if (method === 'prompts/list') return { jsonrpc: '2.0', id, result: { prompts: [] } };
+  if (method === 'tools/call') {
+    calls.push(String(message.params?.name));
+    return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'ran' }] } };
+  }
+  return { jsonrpc: '2.0', id, error: { code: -32601, message: 'Method not found' } };
+}
+
+/**
+ * Attacks on MCP governance (issue 18) through the built server, against a backend that reads
+ * JSON-RPC more loosely than the proxy: whatever such a backend makes of a request, a call the
+ * policy denies must not run and a tool the caller may not use must not be listed.
+ */
+describe('MCP governance against a lenient backend', () => {
+  let github: GithubStandin;
+  let server: ServerProcess & { issuer: string };
+  let backend: Backend;
+  let token: string;
+  const calls: string[] = [];
+
+  const post = (body: string): Promise<PublicResponse> =>
+    publicRequest({
+      port: server.httpPort,
+      host: HOST,
+      path: '/mcp',
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${token}`,
+      },
+      body,
+    });
+
+  beforeAll(async () => {
+    github = await GithubStandin.start();
+    server = await startProtectedServer(github);
+    backend = await Backend.start((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Message | Message[];
+        const answer = Array.isArray(value) ? value.map((m) => lenientAnswer(m, calls)) : lenientAnswer(value, calls);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer));
+      });
+    });
+    await protectTarget(server, HOST, backend.url, { mode: 'forward' }, { endpoint: '/mcp', scopes: ['mcp:read'] });
+    const jwks = (await (await loopbackFetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+    const aud = `http://${HOST}:${server.httpPort}/mcp`;
+    token = signedToken(server.issuer, { aud, scope: 'mcp:read', login: 'alice' }, jwks.keys[0].kid);
+    await setResourcePolicy(server, HOST, '/mcp', POLICY, async () => {
+      const res = await post('{"jsonrpc":"2.0","id":0,"method":"tools/call","params":{"name":"shell"}}');
+      return res.status === 403;
+    });
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await server?.stop();
+    await github?.stop();
+  });
+
+  it('filters the plain tools/list (the baseline the tricks below must not escape)', async () => {
+    const res = await post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('"echo"');
+    expect(res.text).not.toContain('shell');
+  });
+
+  it('never lists the hidden tool to a differently-cased list method', async () => {
+    const res = await post('{"jsonrpc":"2.0","id":1,"method":"Tools/List"}');
+    expect(res.text).not.toContain('shell');
+  });
+
+  it.each([
+    ['an id of another type', '{"jsonrpc":"2.0","id":true,"method":"tools/list"}'],
+    ['an id of null', '{"jsonrpc":"2.0","id":null,"method":"tools/list"}'],
+    ['an object id', '{"jsonrpc":"2.0","id":{"n":1},"method":"tools/list"}'],
+    ['no id (a notification)', '{"jsonrpc":"2.0","method":"tools/list"}'],
+  ])('never lists the hidden tool to a list request with %s', async (_, body) => {
+    const res = await post(body);
+    expect(res.text).not.toContain('shell');
+  });
+
+  it.each([
+    [
+      'the same id',
+      '[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","id":1,"method":"prompts/list"}]',
+    ],
+    [
+      'ids equal as text (1 and "1")',
+      '[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","id":"1","method":"prompts/list"}]',
+    ],
+  ])('never lists the hidden tool to a batch of two list requests with %s', async (_, body) => {
+    const res = await post(body);
+    expect(res.text).not.toContain('shell');
+  });
+
+  it('refuses a method that is not a string (a backend may coerce ["tools/call"] to tools/call)', async () => {
+    const before = calls.length;
+    const res = await post('{"jsonrpc":"2.0","id":2,"method":["tools/call"],"params":{"name":"shell"}}');
+    expect(res.status).toBe(400);
+    expect(calls.length).toBe(before);
+  });
+});
