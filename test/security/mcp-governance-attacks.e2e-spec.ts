@@ -54,11 +54,11 @@ describe('MCP governance against a lenient backend', () => {
   let token: string;
   const calls: string[] = [];
 
-  const post = (body: string): Promise<PublicResponse> =>
+  const post = (body: string, path = '/mcp'): Promise<PublicResponse> =>
     publicRequest({
       port: server.httpPort,
       host: HOST,
-      path: '/mcp',
+      path,
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -138,4 +138,15 @@ describe('MCP governance against a lenient backend', () => {
     expect(res.status).toBe(400);
     expect(calls.length).toBe(before);
   });
+
+  // Express (the SDK examples' server) routes case-insensitively by default; Tomcat and Spring drop `;params`.
+  it.each(['/MCP', '/Mcp/', '/mcp;jsessionid=1', '/MCP/messages', '/mcp;x/'])(
+    'governs %s as the endpoint it may be to the backend',
+    async (path) => {
+      const before = calls.length;
+      const res = await post('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"shell"}}', path);
+      expect(res.status).toBe(403);
+      expect(calls.length).toBe(before);
+    },
+  );
 });
