@@ -72,6 +72,16 @@ describe('MCP governance against a lenient backend', () => {
     github = await GithubStandin.start();
     server = await startProtectedServer(github);
     backend = await Backend.start((req, res) => {
+      if (req.method === 'GET') {
+        // A stream the client opened with GET: the legacy HTTP+SSE transport's (its first event names
+        // the endpoint for POSTs, answers follow), or a Streamable HTTP stream resumed with
+        // Last-Event-ID, which replays answers to earlier POSTs.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const tools = lenientAnswer({ id: 5, method: 'tools/list' }, calls);
+        return void res.end(
+          `event: endpoint\ndata: /mcp/messages?session=1\n\nid: 9\ndata: ${JSON.stringify(tools)}\n\n`,
+        );
+      }
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -149,4 +159,17 @@ describe('MCP governance against a lenient backend', () => {
       expect(calls.length).toBe(before);
     },
   );
+
+  it('never lists the hidden tool in a GET event stream (legacy SSE transport, resumed streams)', async () => {
+    const res = await publicRequest({
+      port: server.httpPort,
+      host: HOST,
+      path: '/mcp',
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${token}`, 'last-event-id': '8' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('event: endpoint\ndata: /mcp/messages?session=1\n\n'); // not JSON, not a list: passed
+    expect(res.text).toContain('"echo"');
+    expect(res.text).not.toContain('shell');
+  });
 });

@@ -15,6 +15,7 @@ import { ExchangeRecorder } from './exchange-recorder';
 import { hostOf } from './host-header';
 import {
   listFiltersFor,
+  streamListFilters,
   ungovernableMessages,
   type McpDenial,
   type McpGovernance,
@@ -355,6 +356,8 @@ export class RequestDispatcher {
         if (ungoverned.status === 403) exchange.authDecision = 'denied-identity';
         return { kind: 'respond', ...ungoverned };
       }
+      // A GET stream under a policy carries answers the proxy did not see the requests of: its lists are filtered too.
+      if (d.mcp && info.method === 'GET' && !upgrade) upstream.mcpLists = streamListFilters(d.mcp);
       if ((d.inspectMcp !== true && !d.mcp) || upgrade || info.method !== 'POST') return { kind: 'forward', upstream };
       if (isJsonContentType(req.headers['content-type'])) return { kind: 'inspect', upstream, governance: d.mcp };
       return { kind: 'forward', upstream };

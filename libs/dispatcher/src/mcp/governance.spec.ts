@@ -1,4 +1,5 @@
-import { listFiltersFor, ungovernableMessages, type McpGovernance } from './governance';
+import { listFiltersFor, streamListFilters, ungovernableMessages, type McpGovernance } from './governance';
+import { filterAnswer } from './list-filtering';
 import { readJsonRpc, type McpMessage } from './json-rpc';
 
 /** A governance hiding `shell` from tools/list and `secret` from prompts/list; every call allowed. */
@@ -40,5 +41,23 @@ describe('listFiltersFor', () => {
   it('keys a differently-cased list method as the method it spells', () => {
     const lists = listFiltersFor(governance, messages('{"jsonrpc":"2.0","id":7,"method":"TOOLS/list"}'));
     expect(lists?.byId.get('7')?.method).toBe('tools/list');
+  });
+});
+
+describe('streamListFilters', () => {
+  it('filters every list a GET stream carries, whatever its id', () => {
+    const lists = streamListFilters(governance)!;
+    expect([...lists.stream!.keys()]).toEqual(['tools/list', 'prompts/list']);
+    const answer = {
+      jsonrpc: '2.0',
+      id: 'replayed',
+      result: { tools: [{ name: 'echo' }, { name: 'shell' }], prompts: [{ name: 'secret' }] },
+    };
+    expect(filterAnswer(answer, lists).changed).toBe(true);
+    expect(answer.result).toEqual({ tools: [{ name: 'echo' }], prompts: [] });
+  });
+
+  it('is undefined when the policy hides nothing', () => {
+    expect(streamListFilters({ ...governance, listFilter: () => undefined })).toBeUndefined();
   });
 });

@@ -27,6 +27,13 @@ export type McpListItemFilter = (name: string) => boolean;
  */
 export interface McpListFilters {
   byId: ReadonlyMap<string, { method: string; keep: McpListItemFilter }>;
+  /**
+   * A GET event stream (the legacy HTTP+SSE transport, a resumed stream): answers to requests the
+   * proxy never saw, so every response carrying a list (`result.tools`...) is filtered by its list
+   * method's filter, whatever its id; events and answers that are not JSON pass (the legacy
+   * transport's `endpoint` event), since they list nothing a client reads.
+   */
+  stream?: ReadonlyMap<string, McpListItemFilter>;
   /** The most bytes held to filter (a JSON answer, one SSE event): set by ForwardingEngines from MCP_LIST_ANSWER_MAX_BYTES. */
   maxBytes?: number;
 }
@@ -80,4 +87,17 @@ export function listFiltersFor(governance: McpGovernance, messages: readonly Mcp
     (byId ??= new Map()).set(message.id, { method, keep });
   }
   return byId ? { byId } : undefined;
+}
+
+/** The list methods a GET event stream may carry answers to. */
+const LIST_METHODS = ['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list'] as const;
+
+/** The list filters of a GET event stream, or undefined when the policy hides nothing from this caller. */
+export function streamListFilters(governance: McpGovernance): McpListFilters | undefined {
+  let stream: Map<string, McpListItemFilter> | undefined;
+  for (const method of LIST_METHODS) {
+    const keep = governance.listFilter(method);
+    if (keep) (stream ??= new Map()).set(method, keep);
+  }
+  return stream ? { byId: new Map(), stream } : undefined;
 }
