@@ -11,6 +11,8 @@ const POLICY = {
     { id: 'no-shell', method: 'tools/call', name: 'shell', deny: true },
     // Prompts can be hidden too: a prompts/list has a filter of its own (which must not replace the tools one).
     { id: 'no-secret', method: 'prompts/get', name: 'secret', deny: true },
+    // A glob a backtracking regular expression takes exponential time on, for a name of many dashes.
+    { id: 'admin-variants', method: 'tools/call', name: '*-*-*-*-*-*-*-*-admin', deny: true },
   ],
 };
 
@@ -171,5 +173,16 @@ describe('MCP governance against a lenient backend', () => {
     expect(res.text).toContain('event: endpoint\ndata: /mcp/messages?session=1\n\n'); // not JSON, not a list: passed
     expect(res.text).toContain('"echo"');
     expect(res.text).not.toContain('shell');
+  });
+
+  it('decides a long client-chosen name against a many-star glob without hanging', async () => {
+    const name = '-'.repeat(100_000);
+    const allowed = await post(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name } }));
+    expect(allowed.status).toBe(200);
+    const denied = await post(
+      JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: `${name}admin` } }),
+    );
+    expect(denied.status).toBe(403);
+    expect(denied.text).toContain('admin-variants');
   });
 });
