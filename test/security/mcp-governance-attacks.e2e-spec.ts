@@ -2,6 +2,7 @@ import { GithubStandin } from '../support/github-standin';
 import { Backend, publicRequest, type PublicResponse } from '../support/loopback';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { setResourcePolicy } from '../support/mcp-policy';
+import { rawExchange } from '../support/raw-http';
 import type { ServerProcess } from '../support/server-process';
 import { protectTarget, signedToken, startProtectedServer } from '../protection/protection-fixture';
 
@@ -184,5 +185,29 @@ describe('MCP governance against a lenient backend', () => {
     );
     expect(denied.status).toBe(403);
     expect(denied.text).toContain('admin-variants');
+  });
+
+  // Held before this review too: kept so it stays so.
+  it('governs every request on a connection: pipelined after an allowed one, chunked with trailers, after a denial', async () => {
+    const before = calls.length;
+    const head = (length?: number) =>
+      `POST /mcp HTTP/1.1\r\nHost: ${HOST}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+      (length === undefined ? 'Transfer-Encoding: chunked\r\n\r\n' : `Content-Length: ${length}\r\n\r\n`);
+    const body = (name: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name } });
+    const fixed = (name: string) => head(Buffer.byteLength(body(name))) + body(name);
+    const chunked = (name: string) => {
+      const text = body(name);
+      const half = Math.floor(text.length / 2);
+      const chunk = (part: string) => `${Buffer.byteLength(part).toString(16)}\r\n${part}\r\n`;
+      return `${head()}${chunk(text.slice(0, half))}${chunk(text.slice(half))}0\r\nX-Trailer: 1\r\n\r\n`;
+    };
+    const pipelined = await rawExchange(server.httpPort, fixed('echo') + chunked('shell') + fixed('shell'));
+    const [first, ...rest] = pipelined.responses.map((r) => r.status);
+    expect(first).toBe(200);
+    expect(rest.length).toBeGreaterThan(0); // a pipelined request the proxy answers is decided
+    expect(new Set(rest)).toEqual(new Set([403]));
+    const afterDenial = await rawExchange(server.httpPort, chunked('shell') + fixed('shell'));
+    expect(new Set(afterDenial.responses.map((r) => r.status))).toEqual(new Set([403]));
+    expect(calls.slice(before)).toEqual(['echo']);
   });
 });
