@@ -29,7 +29,8 @@ interface Message {
  * Every tools/list answer lists every tool, `shell` included: only the proxy can hide it.
  */
 function lenientAnswer(message: Message, calls: string[]): unknown {
-  const method = String(message.method).toLowerCase();
+  // Case folded, padding trimmed, cut at a NUL (as C strings are).
+  const method = String(message.method).toLowerCase().split('\0')[0].trim();
   const id = message.id ?? null;
   if (method === 'tools/list')
     return {
@@ -144,6 +145,18 @@ describe('MCP governance against a lenient backend', () => {
     const res = await post(body);
     expect(res.text).not.toContain('shell');
   });
+
+  it.each(['tools/call ', ' tools/call', 'tools/call\u0000x', 'TOOLS/CALL\t'])(
+    'decides the method %j as the spec method a lenient backend reads',
+    async (method) => {
+      const before = calls.length;
+      const res = await post(JSON.stringify({ jsonrpc: '2.0', id: 6, method, params: { name: 'shell' } }));
+      expect(res.status).toBe(403);
+      expect(calls.length).toBe(before);
+      const list = await post(JSON.stringify({ jsonrpc: '2.0', id: 7, method: method.replace(/call/i, 'list') }));
+      expect(list.text).not.toContain('shell');
+    },
+  );
 
   it('refuses a method that is not a string (a backend may coerce ["tools/call"] to tools/call)', async () => {
     const before = calls.length;

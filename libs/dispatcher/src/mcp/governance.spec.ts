@@ -42,6 +42,11 @@ describe('listFiltersFor', () => {
     const lists = listFiltersFor(governance, messages('{"jsonrpc":"2.0","id":7,"method":"TOOLS/list"}'));
     expect(lists?.byId.get('7')?.method).toBe('tools/list');
   });
+
+  it.each(['tools/list ', '\ttools/list', 'tools/list\u0000junk'])('keys %j as tools/list', (method) => {
+    const lists = listFiltersFor(governance, messages(JSON.stringify({ jsonrpc: '2.0', id: 8, method })));
+    expect(lists?.byId.get('8')?.method).toBe('tools/list');
+  });
 });
 
 describe('streamListFilters', () => {
