@@ -58,7 +58,7 @@ describe('MCP governance against a lenient backend', () => {
   let token: string;
   const calls: string[] = [];
 
-  const post = (body: string, path = '/mcp'): Promise<PublicResponse> =>
+  const post = (body: string, path = '/mcp', headers: Record<string, string> = {}): Promise<PublicResponse> =>
     publicRequest({
       port: server.httpPort,
       host: HOST,
@@ -68,6 +68,7 @@ describe('MCP governance against a lenient backend', () => {
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
         authorization: `Bearer ${token}`,
+        ...headers,
       },
       body,
     });
@@ -155,6 +156,19 @@ describe('MCP governance against a lenient backend', () => {
       expect(calls.length).toBe(before);
       const list = await post(JSON.stringify({ jsonrpc: '2.0', id: 7, method: method.replace(/call/i, 'list') }));
       expect(list.text).not.toContain('shell');
+    },
+  );
+
+  // Express's body-parser inflates by Content-Encoding: the proxy would have decided on other bytes.
+  it.each(['br', 'gzip', 'deflate', 'identity, gzip', 'x-custom'])(
+    'refuses a JSON POST with Content-Encoding: %s (the backend may decode what the proxy read as it came)',
+    async (encoding) => {
+      const before = calls.length;
+      const res = await post('{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo"}}', '/mcp', {
+        'content-encoding': encoding,
+      });
+      expect(res.status).toBe(415);
+      expect(calls.length).toBe(before);
     },
   );
 

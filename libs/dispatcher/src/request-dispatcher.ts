@@ -58,8 +58,9 @@ type Prepared =
   | { kind: 'inspect'; upstream: UpstreamRequest; governance?: McpGovernance };
 
 /**
- * Why a request to a resource with an MCP policy cannot be governed, if it cannot: only JSON POSTs
- * are read, so a WebSocket, another method with a body, or a POST in another media type is refused.
+ * Why a request to a resource with an MCP policy cannot be governed, if it cannot: only uncompressed
+ * JSON POSTs are read, so a WebSocket, another method with a body, or a POST in another media type
+ * or with a Content-Encoding is refused.
  */
 function ungovernedRequest(
   req: IncomingMessage,
@@ -67,10 +68,15 @@ function ungovernedRequest(
   upgrade: boolean,
 ): { status: number; message: string } | undefined {
   if (upgrade) return { status: 403, message: 'this MCP resource has a policy: WebSocket upgrades are not allowed' };
-  if (method === 'POST')
-    return isJsonContentType(req.headers['content-type'])
-      ? undefined
-      : { status: 415, message: 'requests to this MCP resource must be JSON-RPC sent as application/json' };
+  if (method === 'POST') {
+    if (!isJsonContentType(req.headers['content-type']))
+      return { status: 415, message: 'requests to this MCP resource must be JSON-RPC sent as application/json' };
+    // The proxy decides on the bytes as they came; a backend may decode them first (body-parser inflates).
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')
+      return { status: 415, message: 'requests to this MCP resource must not be compressed (Content-Encoding)' };
+    return undefined;
+  }
   const bodied = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) !== 0;
   if (!bodied && (method === 'GET' || method === 'HEAD' || method === 'DELETE')) return undefined;
   return {
