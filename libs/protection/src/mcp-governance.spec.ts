@@ -98,7 +98,12 @@ describe('PolicyGovernance', () => {
   it('denies by default when the policy says so', () => {
     const strict = governance(reader, { default: 'deny', rules: [{ id: 'init', method: 'initialize' }] });
     expect(strict.decide([call('initialize')])).toEqual({ decision: 'allowed', rule: 'init' });
-    expect(strict.decide([call('tools/list')])).toMatchObject({ decision: 'denied-identity', rule: 'default' });
+    expect(strict.decide([call('completion/complete')])).toMatchObject({
+      decision: 'denied-identity',
+      rule: 'default',
+    });
+    // Lists are outside the default (filtered instead), as are initialize and ping.
+    expect(strict.decide([call('tools/list')])).toEqual({ decision: 'allowed' });
   });
 
   it('keeps one list filter per list method', () => {
