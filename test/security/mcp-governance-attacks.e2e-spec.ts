@@ -172,6 +172,16 @@ describe('MCP governance against a lenient backend', () => {
     },
   );
 
+  it.each(['shell ', ' shell', 'shell\u0000.txt', '\tshell\n'])(
+    'decides the tool name %j as the name a trimming backend reads',
+    async (name) => {
+      const before = calls.length;
+      const res = await post(JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name } }));
+      expect(res.status).toBe(403);
+      expect(calls.length).toBe(before);
+    },
+  );
+
   it('refuses a method that is not a string (a backend may coerce ["tools/call"] to tools/call)', async () => {
     const before = calls.length;
     const res = await post('{"jsonrpc":"2.0","id":2,"method":["tools/call"],"params":{"name":"shell"}}');

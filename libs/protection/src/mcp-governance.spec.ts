@@ -95,6 +95,13 @@ describe('PolicyGovernance', () => {
     expect(governance().decide([call('prompts/get')])).toEqual({ decision: 'allowed' });
   });
 
+  it('decides a padded or NUL-cut name also as the name a trimming backend reads', () => {
+    const strict = governance(reader, { rules: [{ id: 'no-shell', method: 'tools/call', name: 'shell', deny: true }] });
+    for (const name of ['shell ', '\tshell', 'shell\u0000.txt'])
+      expect(strict.decide([{ method: 'Tools/Call', name, rawId: 1 }])).toMatchObject({ rule: 'no-shell' });
+    expect(strict.decide([{ method: 'tools/call', name: 'shells', rawId: 1 }])).toEqual({ decision: 'allowed' });
+  });
+
   it('denies by default when the policy says so', () => {
     const strict = governance(reader, { default: 'deny', rules: [{ id: 'init', method: 'initialize' }] });
     expect(strict.decide([call('initialize')])).toEqual({ decision: 'allowed', rule: 'init' });
