@@ -13,8 +13,15 @@ import { clientAddressOf } from './client-address';
 import { exchangeOf, type Exchange } from './exchange';
 import { ExchangeRecorder } from './exchange-recorder';
 import { hostOf } from './host-header';
-import { listFiltersFor, type McpDenial, type McpGovernance, type McpListFilters } from './mcp/governance';
-import { isJsonContentType, McpInspection, type McpRefusal } from './mcp/mcp-inspection';
+import {
+  listFiltersFor,
+  streamListFilters,
+  ungovernableMessages,
+  type McpDenial,
+  type McpGovernance,
+  type McpListFilters,
+} from './mcp/governance';
+import { invalidRequest, isJsonContentType, McpInspection, type McpRefusal } from './mcp/mcp-inspection';
 import { PublicSurfaceRegistry, type PublicRequestInfo } from './public-surface.registry';
 import type { ResolvedTarget } from './routing-table';
 import { framingProblem } from './request-framing';
@@ -51,8 +58,9 @@ type Prepared =
   | { kind: 'inspect'; upstream: UpstreamRequest; governance?: McpGovernance };
 
 /**
- * Why a request to a resource with an MCP policy cannot be governed, if it cannot: only JSON POSTs
- * are read, so a WebSocket, another method with a body, or a POST in another media type is refused.
+ * Why a request to a resource with an MCP policy cannot be governed, if it cannot: only uncompressed
+ * JSON POSTs are read, so a WebSocket, another method with a body, or a POST in another media type
+ * or with a Content-Encoding is refused.
  */
 function ungovernedRequest(
   req: IncomingMessage,
@@ -60,10 +68,15 @@ function ungovernedRequest(
   upgrade: boolean,
 ): { status: number; message: string } | undefined {
   if (upgrade) return { status: 403, message: 'this MCP resource has a policy: WebSocket upgrades are not allowed' };
-  if (method === 'POST')
-    return isJsonContentType(req.headers['content-type'])
-      ? undefined
-      : { status: 415, message: 'requests to this MCP resource must be JSON-RPC sent as application/json' };
+  if (method === 'POST') {
+    if (!isJsonContentType(req.headers['content-type']))
+      return { status: 415, message: 'requests to this MCP resource must be JSON-RPC sent as application/json' };
+    // The proxy decides on the bytes as they came; a backend may decode them first (body-parser inflates).
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')
+      return { status: 415, message: 'requests to this MCP resource must not be compressed (Content-Encoding)' };
+    return undefined;
+  }
   const bodied = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) !== 0;
   if (!bodied && (method === 'GET' || method === 'HEAD' || method === 'DELETE')) return undefined;
   return {
@@ -205,6 +218,8 @@ export class RequestDispatcher {
         if (!governance) {
           if (audit) audit.decision = 'allowed'; // no policy: everything is, as before policies
         } else {
+          const ungovernable = ungovernableMessages(governance, result.messages);
+          if (ungovernable) return this.refuseMcp(req, res, invalidRequest(ungovernable), exchange);
           const verdict = governance.decide(result.messages);
           if (audit) {
             audit.decision = verdict.decision;
@@ -347,6 +362,8 @@ export class RequestDispatcher {
         if (ungoverned.status === 403) exchange.authDecision = 'denied-identity';
         return { kind: 'respond', ...ungoverned };
       }
+      // A GET stream under a policy carries answers the proxy did not see the requests of: its lists are filtered too.
+      if (d.mcp && info.method === 'GET' && !upgrade) upstream.mcpLists = streamListFilters(d.mcp);
       if ((d.inspectMcp !== true && !d.mcp) || upgrade || info.method !== 'POST') return { kind: 'forward', upstream };
       if (isJsonContentType(req.headers['content-type'])) return { kind: 'inspect', upstream, governance: d.mcp };
       return { kind: 'forward', upstream };

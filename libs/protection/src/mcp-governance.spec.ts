@@ -95,6 +95,13 @@ describe('PolicyGovernance', () => {
     expect(governance().decide([call('prompts/get')])).toEqual({ decision: 'allowed' });
   });
 
+  it('decides a padded or NUL-cut name also as the name a trimming backend reads', () => {
+    const strict = governance(reader, { rules: [{ id: 'no-shell', method: 'tools/call', name: 'shell', deny: true }] });
+    for (const name of ['shell ', '\tshell', 'shell\u0000.txt'])
+      expect(strict.decide([{ method: 'Tools/Call', name, rawId: 1 }])).toMatchObject({ rule: 'no-shell' });
+    expect(strict.decide([{ method: 'tools/call', name: 'shells', rawId: 1 }])).toEqual({ decision: 'allowed' });
+  });
+
   it('denies by default when the policy says so', () => {
     const strict = governance(reader, { default: 'deny', rules: [{ id: 'init', method: 'initialize' }] });
     expect(strict.decide([call('initialize')])).toEqual({ decision: 'allowed', rule: 'init' });
@@ -102,7 +109,7 @@ describe('PolicyGovernance', () => {
       decision: 'denied-identity',
       rule: 'default',
     });
-    // Lists are outside the default: their answers are filtered instead.
+    // Lists are outside the default (filtered instead), as are initialize and ping.
     expect(strict.decide([call('tools/list')])).toEqual({ decision: 'allowed' });
   });
 

@@ -100,14 +100,24 @@ export class PolicyGovernance implements McpGovernance {
   /**
    * The verdict for one call. `Tools/Call` is not `tools/call` to a glob (methods are case-sensitive
    * in JSON-RPC, and the SDK server matches exactly), but a backend that folds case would run it as
-   * `tools/call`: such a spelling of a spec method gets the stricter of the two verdicts.
+   * `tools/call`: such a spelling of a spec method gets the stricter of the two verdicts; likewise a
+   * name with padding or a NUL (`shell `) is also decided as the name a trimming backend reads.
    */
   private evaluate(call: McpCall): McpRuleVerdict {
-    const verdict = this.evaluateAs(call);
+    let verdict = this.evaluateAs(call);
     const folded = caseFoldedMethod(call.method);
-    if (folded === undefined) return verdict;
-    const other = this.evaluateAs({ method: folded, name: call.name });
-    return SEVERITY[other.decision] > SEVERITY[verdict.decision] ? other : verdict;
+    const trimmed = call.name === undefined ? undefined : trimmedName(call.name);
+    if (folded === undefined && trimmed === undefined) return verdict;
+    // Every reading a lenient backend may make (method folded, name trimmed, or both): the strictest decides.
+    const readings: McpCall[] = [];
+    if (folded !== undefined) readings.push({ method: folded, name: call.name });
+    if (trimmed !== undefined) readings.push({ method: call.method, name: trimmed });
+    if (folded !== undefined && trimmed !== undefined) readings.push({ method: folded, name: trimmed });
+    for (const reading of readings) {
+      const other = this.evaluateAs(reading);
+      if (SEVERITY[other.decision] > SEVERITY[verdict.decision]) verdict = other;
+    }
+    return verdict;
   }
 
   private evaluateAs(call: McpCall): McpRuleVerdict {
@@ -149,3 +159,14 @@ export class PolicyGovernance implements McpGovernance {
 }
 
 const ALLOWED: McpRequestVerdict = Object.freeze({ decision: 'allowed' });
+
+/**
+ * The name a backend that trims, or reads C strings, sees (`shell `, `shell\0x` are `shell`);
+ * undefined when that is the name as sent (the usual case: nothing allocated).
+ */
+function trimmedName(name: string): string | undefined {
+  const nul = name.indexOf('\0');
+  const cut = nul < 0 ? name : name.slice(0, nul);
+  const trimmed = cut.trim();
+  return trimmed === name ? undefined : trimmed;
+}

@@ -1,7 +1,7 @@
 import {
   compilePolicy,
   evaluateCall,
-  globToRegExp,
+  compileGlob,
   listFilter,
   policyProblems,
   type McpPolicyRecord,
@@ -24,11 +24,35 @@ describe('MCP policy', () => {
   const policy = compilePolicy(record);
 
   it('globs: * spans any run (slashes included), ? one character, the rest is literal', () => {
-    expect(globToRegExp('tools/*').test('tools/call')).toBe(true);
-    expect(globToRegExp('file:///a/*').test('file:///a/b/c')).toBe(true);
-    expect(globToRegExp('a?c').test('abc')).toBe(true);
-    expect(globToRegExp('a.c').test('abc')).toBe(false);
-    expect(globToRegExp('x').test('x\n')).toBe(false);
+    expect(compileGlob('tools/*').test('tools/call')).toBe(true);
+    expect(compileGlob('file:///a/*').test('file:///a/b/c')).toBe(true);
+    expect(compileGlob('a?c').test('abc')).toBe(true);
+    expect(compileGlob('a.c').test('abc')).toBe(false);
+    expect(compileGlob('x').test('x\n')).toBe(false);
+  });
+
+  it('globs decide as the anchored regular expression they spell (every glob and name over a small alphabet)', () => {
+    const alphabet = ['a', '-', '*', '?'];
+    const words = (max: number, letters: string[]): string[] => {
+      let level = [''];
+      const all = [''];
+      for (let n = 0; n < max; n++) all.push(...(level = level.flatMap((w) => letters.map((l) => w + l))));
+      return all;
+    };
+    const names = words(5, ['a', '-', 'b']);
+    for (const glob of words(4, alphabet)) {
+      const spelled = new RegExp(`^${glob.replace(/[-*?]/g, (c) => ({ '-': '-', '*': '.*', '?': '.' })[c]!)}$`, 's');
+      const compiled = compileGlob(glob);
+      for (const name of names) expect([glob, name, compiled.test(name)]).toEqual([glob, name, spelled.test(name)]);
+    }
+  });
+
+  it('matches a client-chosen name in linear time (a backtracking regex took exponential time: it hung the proxy)', () => {
+    const glob = compileGlob('*-*-*-*-*-*-*-*-admin');
+    const started = performance.now();
+    expect(glob.test('-'.repeat(1_000_000))).toBe(false);
+    expect(glob.test(`${'-'.repeat(1_000_000)}admin`)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('the first matching rule decides; no match falls to the default', () => {

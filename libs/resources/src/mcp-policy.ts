@@ -75,8 +75,8 @@ const OUTSIDE_DEFAULT: ReadonlySet<string> = new Set(['initialize', 'ping', ...O
 
 interface CompiledRule {
   id: string;
-  method: RegExp;
-  name?: RegExp;
+  method: Glob;
+  name?: Glob;
   scopes: readonly string[];
   users?: ReadonlySet<string>;
   emails?: ReadonlySet<string>;
@@ -92,14 +92,50 @@ export interface McpPolicy {
   readonly scopes: readonly string[];
 }
 
-/** `*` any run of characters (`/` included), `?` one character; everything else literal. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\*?]/g, (c) => {
-    if (c === '*') return '.*';
-    if (c === '?') return '.';
-    return `\\${c}`;
-  });
-  return new RegExp(`^${body}$`, 's');
+/** A compiled method or name glob. */
+export interface Glob {
+  test(value: string): boolean;
+}
+
+/** `segment` (where `?` is any one character) occurs in `value` at `at`. */
+function segmentAt(value: string, segment: string, at: number): boolean {
+  for (let i = 0; i < segment.length; i++) if (segment[i] !== '?' && segment[i] !== value[at + i]) return false;
+  return true;
+}
+
+/** The first place at or after `from` where `segment` occurs in `value`, or -1. */
+function findSegment(value: string, segment: string, from: number): number {
+  if (!segment.includes('?')) return value.indexOf(segment, from);
+  for (let at = from; at + segment.length <= value.length; at++) if (segmentAt(value, segment, at)) return at;
+  return -1;
+}
+
+/**
+ * `*` any run of characters (`/` included), `?` one character (UTF-16 code unit); everything else
+ * literal. Matched without a regular expression: the name is chosen by the client, and a
+ * backtracking regex for `*-*-*-*-admin` takes exponential time on a name of many dashes (it hung
+ * the proxy). Here the parts between stars are found left to right, each at its first place, which
+ * decides a star glob exactly: at most (name length × glob length) steps.
+ */
+export function compileGlob(glob: string): Glob {
+  const parts = glob.split('*');
+  if (parts.length === 1) return { test: (value) => value.length === glob.length && segmentAt(value, glob, 0) };
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  const middle = parts.slice(1, -1).filter((part) => part !== '');
+  return {
+    test(value) {
+      const end = value.length - last.length;
+      if (end < first.length || !segmentAt(value, first, 0) || !segmentAt(value, last, end)) return false;
+      let at = first.length;
+      for (const part of middle) {
+        const found = findSegment(value, part, at);
+        if (found < 0 || found + part.length > end) return false;
+        at = found + part.length;
+      }
+      return true;
+    },
+  };
 }
 
 function isStringList(value: unknown): value is string[] {
@@ -178,8 +214,8 @@ function ruleProblems(rule: unknown, index: number, issuable: readonly string[],
 export function compilePolicy(record: McpPolicyRecord): McpPolicy {
   const rules = record.rules.map((r): CompiledRule => ({
     id: r.id,
-    method: globToRegExp(r.method),
-    name: r.name === undefined ? undefined : globToRegExp(r.name),
+    method: compileGlob(r.method),
+    name: r.name === undefined ? undefined : compileGlob(r.name),
     scopes: Object.freeze([...(r.scopes ?? [])]),
     users: r.users ? new Set(r.users.map((u) => u.trim().toLowerCase())) : undefined,
     emails: r.emails ? new Set(r.emails.map((e) => e.trim().toLowerCase())) : undefined,

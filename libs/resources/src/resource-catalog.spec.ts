@@ -1,6 +1,6 @@
 import { AppConfig, parseEnvironment } from '@app/config';
 import type { ProxyTargetRecord } from '@app/proxy-targets';
-import { buildView, supportedScopes } from './resource-catalog';
+import { buildView, looseKey, supportedScopes } from './resource-catalog';
 import type { ResourceRecord } from './resource.record';
 import type { ProtectionSettings, TargetProtectionReader } from './target-protection';
 
@@ -74,5 +74,14 @@ describe('resource catalog view', () => {
     expect(view.hosts.get('gov.example.test')?.auth.unreadable).toMatch(reason);
     expect(view.hosts.get('gov.example.test')?.resources).toEqual([]);
     expect(view.allowed.has('https://gov.example.test/mcp')).toBe(false);
+  });
+});
+
+describe('looseKey', () => {
+  it('reads a path as a case-folding, ;params-dropping backend routes it', () => {
+    expect(looseKey('/MCP/')).toBe('/mcp');
+    expect(looseKey('/mcp;jsessionid=1')).toBe('/mcp');
+    expect(looseKey('/Api;v=1/MCP;x/sub')).toBe('/api/mcp/sub');
+    expect(looseKey('/mcp')).toBe('/mcp');
   });
 });

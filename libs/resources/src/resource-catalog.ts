@@ -58,6 +58,17 @@ interface View<S extends ProtectionSettings> {
 }
 
 /**
+ * A path as a lenient backend may route it: lower case (Express routes case-insensitively by
+ * default), `;params` dropped from each segment (Tomcat, Spring), no trailing slash.
+ */
+export function looseKey(path: string): string {
+  return path
+    .toLowerCase()
+    .replace(/;[^/]*/g, '')
+    .replace(/\/+$/, '');
+}
+
+/**
  * The in-memory view of protected resources: targets with auth on and their resources from the
  * registry. Rebuilt from Redis when the configuration version moves (ConfigBus); requests and the
  * token endpoint's resource check (it is the OAuth module's `RESOURCE_LOOKUP`) read only this.
@@ -93,18 +104,33 @@ export class ResourceCatalog<S extends ProtectionSettings = ProtectionSettings>
     return this.view.hosts.get(hostname);
   }
 
-  /** True when the path is a resource's endpoint itself (`/mcp`, `/mcp/`; `/` for a root resource), not a path below it. */
+  /**
+   * True when the path is a resource's endpoint itself (`/mcp`, `/mcp/`; `/` for a root resource), not
+   * a path below it; also a spelling a backend may serve as the endpoint (`/MCP`, `/mcp;x`: `looseKey`).
+   */
   isEndpoint(protection: ProtectedHost<S>, path: string): boolean {
     const clean = path.replace(/\/+$/, '');
-    return protection.resources.some((r) => r.endpoint === clean);
+    if (protection.resources.some((r) => r.endpoint === clean)) return true;
+    const key = looseKey(path);
+    return protection.resources.some((r) => r.endpoint !== '' && looseKey(r.endpoint) === key);
   }
 
-  /** The resource a request path belongs to: the longest endpoint that is the path or a parent of it. */
+  /**
+   * The resource a request path belongs to: the longest endpoint that is the path or a parent of it,
+   * as written or as a case-folding or `;params`-dropping backend may read it (`looseKey`): a policy
+   * (and the audience) follows the resource wherever the backend would serve it.
+   */
   resourceFor(protection: ProtectedHost<S>, path: string): ServedResource | undefined {
     const clean = path.replace(/\/+$/, '');
-    return protection.resources.find(
+    const exact = protection.resources.find(
       (r) => r.endpoint === '' || clean === r.endpoint || path.startsWith(`${r.endpoint}/`),
     );
+    if (exact) return exact;
+    const key = looseKey(path);
+    return protection.resources.find((r) => {
+      const endpoint = looseKey(r.endpoint);
+      return key === endpoint || key.startsWith(`${endpoint}/`);
+    });
   }
 
   /** Every resource URI tokens may be issued for (canonical). */

@@ -10,6 +10,8 @@ export interface McpMessage {
   id?: string;
   /** The id as sent (string or number), for the id of an error answer; null when none. */
   rawId: string | number | null;
+  /** A `method` that is not a string: a backend may still read one (`handlers[String(method)]`). */
+  malformedMethod?: true;
 }
 
 export type McpBody =
@@ -31,6 +33,7 @@ function messageOf(value: unknown): McpMessage {
   const method = typeof v.method === 'string' ? v.method : undefined;
   const rawId = typeof v.id === 'string' || typeof v.id === 'number' ? v.id : null;
   const message: McpMessage = { method, rawId, id: rawId === null ? undefined : String(rawId) };
+  if (method === undefined && Object.hasOwn(v, 'method')) message.malformedMethod = true;
   const params = v.params;
   if (method === undefined || typeof params !== 'object' || params === null) return message;
   // `Tools/Call` names its tool as `tools/call` does, for a backend that folds case (mcp-methods.ts).

@@ -44,7 +44,7 @@ function mediaType(contentType: string | undefined): string {
  * JSON-RPC answer and passes. The proxy must read what it filters: a compressed answer is refused
  * (the request asked for `identity`).
  */
-function planFor(method: string | undefined, head: AnswerHead): Plan {
+function planFor(method: string | undefined, head: AnswerHead, stream: boolean): Plan {
   const { status, headers } = head;
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return { kind: 'pass' };
   const contentType = headerValue(headers, 'content-type');
@@ -53,7 +53,8 @@ function planFor(method: string | undefined, head: AnswerHead): Plan {
   if (isJsonContentType(contentType)) kind = 'json';
   else if (type === 'text/event-stream') kind = 'sse';
   else {
-    if (status >= 300 || headerValue(headers, 'content-length') === '0') return { kind: 'pass' };
+    // A GET below the endpoint may fetch a page; only JSON and event streams carry JSON-RPC to a client.
+    if (stream || status >= 300 || headerValue(headers, 'content-length') === '0') return { kind: 'pass' };
     return { kind: 'refuse', reason: `the answer is ${type || 'without a content type'}, not JSON or an event stream` };
   }
   const encoding = headerValue(headers, 'content-encoding');
@@ -94,7 +95,7 @@ export class ListAnswer {
   }
 
   begin(head: AnswerHead): AnswerHandling {
-    const plan = planFor(this.method, head);
+    const plan = planFor(this.method, head, this.lists.stream !== undefined);
     if (plan.kind === 'pass') return 'pass';
     if (plan.kind === 'refuse') {
       this.refuse(plan.reason);

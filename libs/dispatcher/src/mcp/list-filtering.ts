@@ -35,14 +35,28 @@ function readResponse(message: unknown, lists: McpListFilters, read: ReadAnswer)
   const error = message.error;
   if (read.errorCode === undefined && !('method' in message) && isObject(error) && typeof error.code === 'number')
     read.errorCode = error.code;
+  const result = message.result;
+  if (!isObject(result)) return;
+  if (lists.stream) {
+    for (const [method, keep] of lists.stream) filterIn(result, LISTS[method], keep, read);
+    return;
+  }
   const id = message.id;
   if (typeof id !== 'string' && typeof id !== 'number') return;
   const filter = lists.byId.get(String(id));
-  const list = filter && LISTS[filter.method];
-  const result = message.result;
-  if (!list || !isObject(result) || !Array.isArray(result[list.key])) return;
+  if (filter) filterIn(result, LISTS[filter.method], filter.keep, read);
+}
+
+/** Filters `result[list.key]` when it is a list. */
+function filterIn(
+  result: Record<string, unknown>,
+  list: { key: string; by: string } | undefined,
+  keep: McpListItemFilter,
+  read: ReadAnswer,
+): void {
+  if (!list || !Array.isArray(result[list.key])) return;
   const items = result[list.key] as unknown[];
-  const kept = filterList(items, list.by, filter.keep);
+  const kept = filterList(items, list.by, keep);
   if (kept.length === items.length) return;
   result[list.key] = kept;
   read.changed = true;

@@ -28,6 +28,11 @@ function refusal(status: 400 | 413, code: number, message: string, id: string | 
   return { status, code, body: JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }) };
 }
 
+/** 400 Invalid Request: a request the policy cannot be applied to (governance.ts, `ungovernableMessages`). */
+export function invalidRequest(message: string): McpRefusal {
+  return refusal(400, INVALID_REQUEST, `Invalid Request: ${message}`);
+}
+
 /** A media type the JSON-RPC body is sent with: `application/json` or any `+json` type, parameters ignored. */
 export function isJsonContentType(value: string | undefined): boolean {
   if (value === undefined) return false;

@@ -39,10 +39,15 @@ export const MCP_METHODS: ReadonlySet<string> = new Set([
 
 const BY_LOWER_CASE: ReadonlyMap<string, string> = new Map([...MCP_METHODS].map((m) => [m.toLowerCase(), m]));
 
-/** The spec method a differently-cased spelling stands for (`Tools/Call` → `tools/call`); undefined otherwise. */
+/**
+ * The spec method another spelling stands for to a lenient backend: case folded (`Tools/Call`),
+ * padding trimmed (`tools/call `), cut at a NUL (`tools/call\0x`, as C strings are); undefined
+ * when it is a spec method itself or stands for none.
+ */
 export function caseFoldedMethod(method: string): string | undefined {
   if (MCP_METHODS.has(method)) return undefined; // the usual case: no lower-cased copy made
-  const canonical = BY_LOWER_CASE.get(method.toLowerCase());
+  const nul = method.indexOf('\0');
+  const canonical = BY_LOWER_CASE.get((nul < 0 ? method : method.slice(0, nul)).trim().toLowerCase());
   return canonical !== undefined && canonical !== method ? canonical : undefined;
 }
 

@@ -120,6 +120,7 @@ export class SseListFilter {
     if (data.length === 0) return this.emit(bytes); // comments, id, retry: nothing a client reads as a message
     const parsed = parseJson(data.join('\n'));
     if ('reason' in parsed) {
+      if (this.lists.stream) return this.emit(bytes); // a GET stream's `endpoint` event (McpListFilters.stream)
       this.sink.dropped(parsed.reason);
       return 'left-out';
     }
