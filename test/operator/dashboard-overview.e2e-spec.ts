@@ -1,15 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { DashboardBrowser } from '../support/dashboard-browser';
 import { Backend } from '../support/loopback';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { challengePortOf, Pebble } from '../support/pebble';
 import { ServerProcess } from '../support/server-process';
 import { waitFor } from '../support/wait';
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = [1280, 390] as const;
 
 interface Bucket {
@@ -31,12 +27,6 @@ interface Timeseries {
   overall: Series;
   hosts: Series[];
 }
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 /**
  * The overview, the grouped navigation, the status badges and "Add an MCP server" in Debian's
@@ -48,31 +38,15 @@ describe('dashboard overview, navigation and the one-form MCP server in Chromium
   let pebble: Pebble;
   let server: ServerProcess;
   let backend: Backend;
-  let context: BrowserContext;
+  let browser: DashboardBrowser;
   let page: Page;
-  let profile: string;
-  const consoleErrors: string[] = [];
   const OPEN = 'open.overview.example.test';
   const DOWN = 'down.overview.example.test';
   const MCP = 'mcp.overview.example.test';
 
-  const heading = (name: string) => page.getByRole('heading', { name, level: 1 }).waitFor();
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const heading = (name: string) => browser.heading(name);
+  const shot = (name: string) => browser.shot(name);
   const proxied = (host: string, path = '/') => loopbackFetch(`http://${host}:${server.httpPort}${path}`);
-
-  /** axe-core in the page (evaluated over the DevTools protocol, so the page's CSP stays as it is). */
-  async function seriousViolations(): Promise<string[]> {
-    await page.evaluate(AXE_SOURCE);
-    const violations = await page.evaluate(async () => {
-      const axe = (
-        window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: unknown[] }> } }
-      ).axe;
-      return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-    });
-    return (violations as AxeViolation[])
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }
 
   beforeAll(async () => {
     backend = await Backend.start((req, res) => {
@@ -103,40 +77,16 @@ describe('dashboard overview, navigation and the one-form MCP server in Chromium
       (series) => countOf(series, OPEN) === 5 && countOf(series, DOWN) === 2,
     );
 
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'dashboard-overview-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
-    await page.goto(`${server.apiUrl}/`);
-    await page.getByLabel('API token', { exact: true }).fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await heading('Overview');
+    browser = await DashboardBrowser.launch('dashboard-overview-');
+    page = browser.page;
+    await browser.signIn(server.apiUrl, server.adminToken);
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.stop();
     await pebble?.stop();
     await backend?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('groups the navigation (Traffic, Security, Operations) and marks the current page', async () => {
@@ -327,6 +277,8 @@ describe('dashboard overview, navigation and the one-form MCP server in Chromium
     const viewer = (await server.api<{ token: string }>('POST', '/api/v1/tokens', { body: { name: 'viewer' } })).body
       .token;
     await page.goto(`${server.apiUrl}/#/overview`);
+    // The admin's overview finishes loading first: a tile still loading after the switch would ask with the viewer's token.
+    await page.waitForLoadState('networkidle');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token', { exact: true }).fill(viewer);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -364,9 +316,9 @@ describe('dashboard overview, navigation and the one-form MCP server in Chromium
         // Wait for the page's own data (tables, tiles, charts) before judging it.
         await page.waitForFunction(() => !document.querySelector('[aria-busy=true]'));
         await shot(`page-${id}-${width}`);
-        for (const v of await seriousViolations()) problems.push(`#/${id} at ${width} px: ${v}`);
+        for (const v of await browser.seriousViolations()) problems.push(`#/${id} at ${width} px: ${v}`);
         // Nothing wider than the screen (tables scroll inside themselves on phones).
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = await browser.overflow();
         if (overflow > 0) problems.push(`#/${id} at ${width} px: ${overflow} px wider than the window`);
       }
     }
@@ -391,6 +343,6 @@ describe('dashboard overview, navigation and the one-form MCP server in Chromium
     await expect(menu.isVisible()).resolves.toBe(false);
     await expect(nav.isVisible()).resolves.toBe(true);
     // No script error or CSP violation; only deliberate API error answers (the rollback's 400, 404 checks).
-    expect(consoleErrors.filter((e) => !/status of 40[04] /.test(e))).toEqual([]);
+    expect(browser.consoleErrors.filter((e) => !/status of 40[04] /.test(e))).toEqual([]);
   });
 });
