@@ -1,11 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { DashboardBrowser } from '../support/dashboard-browser';
 import { loopbackFetch } from '../support/loopback-fetch';
 import { ServerProcess } from '../support/server-process';
-
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
 /**
  * Target protection and the resource registry in the dashboard, in Debian's Chromium against the
@@ -16,19 +12,17 @@ const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots')
  */
 describe('dashboard: target protection and protected resources in Chromium', () => {
   let server: ServerProcess;
-  let context: BrowserContext;
+  let browser: DashboardBrowser;
   let page: Page;
-  let profile: string;
-  const consoleErrors: string[] = [];
   const HOST = 'mcp.dash.example.test';
   const BACKEND = 'http://127.0.0.1:1';
 
-  const heading = (name: string) => page.getByRole('heading', { name, level: 1 }).waitFor();
+  const heading = (name: string) => browser.heading(name);
   const go = async (link: string) => {
     await page.getByRole('navigation').getByRole('link', { name: link, exact: true }).click();
     await heading(link);
   };
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => browser.shot(name);
   const acceptNextDialog = () => page.once('dialog', (dialog) => void dialog.accept());
   const openEditor = async () => {
     await page.getByRole('button', { name: `Edit proxy target ${HOST}` }).click();
@@ -44,38 +38,14 @@ describe('dashboard: target protection and protected resources in Chromium', () 
         })
       ).status,
     ).toBe(201);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'dashboard-protection-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
-    await page.goto(`${server.apiUrl}/`);
-    await page.getByLabel('API token', { exact: true }).fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await heading('Overview');
+    browser = await DashboardBrowser.launch('dashboard-protection-');
+    page = browser.page;
+    await browser.signIn(server.apiUrl, server.adminToken);
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it("turns protection on through the Authentication section, after the API's message for a bad mode", async () => {
@@ -273,6 +243,6 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     expect((await server.api('GET', `/api/v1/proxy/targets/${HOST}/auth`)).status).toBe(404);
     expect((await loopbackFetch(`http://${HOST}:${server.httpPort}/mcp`)).status).toBe(502);
     // Only the API's deliberate refusals (400 validation, 404 "no auth yet") reached the console.
-    expect(consoleErrors.filter((e) => !/status of 40[04] /.test(e))).toEqual([]);
+    expect(browser.consoleErrors.filter((e) => !/status of 40[04] /.test(e))).toEqual([]);
   });
 });

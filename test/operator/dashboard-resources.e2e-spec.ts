@@ -1,15 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { DashboardBrowser } from '../support/dashboard-browser';
 import { GithubStandin } from '../support/github-standin';
 import { OAuthBrowser } from '../support/oauth-browser';
 import { ServerProcess } from '../support/server-process';
 import { testRedisClient } from '../support/test-redis';
 import { waitFor } from '../support/wait';
-
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
 /**
  * The dashboard's resource pages in Debian's Chromium against the real built server: proxy targets
@@ -20,10 +16,8 @@ const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots')
 describe('dashboard resource pages in Chromium', () => {
   let github: GithubStandin;
   let server: ServerProcess;
-  let context: BrowserContext;
+  let browser: DashboardBrowser;
   let page: Page;
-  let profile: string;
-  const consoleErrors: string[] = [];
 
   /**
    * A full authorization-code flow for `user` (GitHub stand-in sign-in, consent, token). No
@@ -72,12 +66,12 @@ describe('dashboard resource pages in Chromium', () => {
     return { clientId, accessToken: ((await token.json()) as { access_token: string }).access_token };
   }
 
-  const heading = (name: string) => page.getByRole('heading', { name, level: 1 }).waitFor();
+  const heading = (name: string) => browser.heading(name);
   const go = async (link: string) => {
     await page.getByRole('navigation').getByRole('link', { name: link, exact: true }).click();
     await heading(link);
   };
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => browser.shot(name);
   const acceptNextDialog = () => page.once('dialog', (dialog) => void dialog.accept());
 
   beforeAll(async () => {
@@ -85,39 +79,15 @@ describe('dashboard resource pages in Chromium', () => {
     server = await ServerProcess.prepare();
     Object.assign(server.env, { OAUTH_ISSUER: server.apiUrl, OAUTH_ALLOWED_GITHUB_USERS: 'alice', ...github.env });
     await server.launch();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'dashboard-resources-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
-    await page.goto(`${server.apiUrl}/`);
-    await page.getByLabel('API token', { exact: true }).fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await heading('Overview');
+    browser = await DashboardBrowser.launch('dashboard-resources-');
+    page = browser.page;
+    await browser.signIn(server.apiUrl, server.adminToken);
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.stop();
     await github?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('creates a proxy target, lists it, and shows the API message for a bad hostname', async () => {
@@ -402,6 +372,6 @@ describe('dashboard resource pages in Chromium', () => {
     await page.getByText('No proxy targets yet.').waitFor();
     expect((await server.api('GET', '/api/v1/proxy/targets/app.example.test')).status).toBe(404);
     // Only the API's deliberate refusals (400 validation, 404 lookups) reached the console.
-    expect(consoleErrors.filter((e) => !/status of 40[04] /.test(e))).toEqual([]);
+    expect(browser.consoleErrors.filter((e) => !/status of 40[04] /.test(e))).toEqual([]);
   });
 });
