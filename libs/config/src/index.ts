@@ -21,3 +21,15 @@ export {
 } from './environment';
 export { ReservedHostnames, type ReservedHostname } from './reserved-hostnames';
 export { featureWarnings } from './feature-settings';
+export {
+  MAX_RATE_LIMITS,
+  RATE_LIMIT_SUBJECTS,
+  compileRateLimits,
+  parseRateLimitsSetting,
+  rateLimitProblems,
+  windowMs,
+  type RateLimit,
+  type RateLimitRecord,
+  type RateLimitSubject,
+} from './rate-limit-spec';
+export { GITHUB_ORG, GITHUB_TEAM } from './github-subjects';

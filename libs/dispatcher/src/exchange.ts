@@ -13,6 +13,8 @@ export type UpstreamErrorKind = 'connect' | 'timeout' | 'reset' | 'tls' | 'dns' 
 export interface RequestIdentity {
   user?: string;
   clientId?: string;
+  /** The token's `sub` (GitHub user id): what per-user rate limits count by (a login can be renamed). */
+  sub?: string;
 }
 
 /** The JSON-RPC request an inspected MCP request carried: its first message, and the batch size. */

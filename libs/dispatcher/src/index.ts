@@ -28,6 +28,14 @@ export type {
   McpListFilters,
   McpListItemFilter,
   McpRequestVerdict,
+  McpRuleLimits,
 } from './mcp/governance';
+export {
+  RATE_LIMITER,
+  type RateLimitCharge,
+  type RateLimitOutcome,
+  type RateLimiter,
+  type RateLimitScope,
+} from './rate-limiting';
 export { namesTarget, type McpMessage } from './mcp/json-rpc';
 export { caseFoldedMethod, MCP_METHODS, methodLabel } from './mcp/mcp-methods';

@@ -1,4 +1,17 @@
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import type { RateLimitRecord } from '@app/config';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+} from 'class-validator';
 
 export const ROUTE_MODES = ['all', 'selective', 'none'] as const;
 export type RouteMode = (typeof ROUTE_MODES)[number];
@@ -74,6 +87,14 @@ export class ProxyTargetRecord {
   @IsOptional()
   @IsObject()
   auth?: Record<string, unknown> | null;
+
+  /**
+   * Rate limits on every request to this target (docs/rate-limits.md); absent or empty: none.
+   * Checked with rateLimitProblems when written; a stored list that fails it refuses the target (503).
+   */
+  @IsOptional()
+  @IsArray()
+  rate_limits?: RateLimitRecord[];
 
   @IsISO8601()
   created_at!: string;

@@ -3,8 +3,8 @@ export type RequestLogListener = 'api' | 'http' | 'https' | 'proxy-protocol';
 export const LISTENERS: readonly RequestLogListener[] = ['api', 'http', 'https', 'proxy-protocol'];
 
 /** The authorization decision of a request on a protected target (MCP policies; the proxy's own 403s). */
-export type RequestLogDecision = 'allowed' | 'denied-scope' | 'denied-identity';
-export const DECISIONS: readonly RequestLogDecision[] = ['allowed', 'denied-scope', 'denied-identity'];
+export type RequestLogDecision = 'allowed' | 'denied-scope' | 'denied-identity' | 'rate-limited';
+export const DECISIONS: readonly RequestLogDecision[] = ['allowed', 'denied-scope', 'denied-identity', 'rate-limited'];
 
 /**
  * One answered request. The dispatcher builds one per proxied request (client_ip is the PROXY

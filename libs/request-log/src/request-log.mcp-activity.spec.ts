@@ -36,12 +36,12 @@ describe('McpActivityBuilder', () => {
       {
         start: '2026-12-06T20:00:00.000Z',
         calls: 2,
-        decisions: { allowed: 1, 'denied-scope': 0, 'denied-identity': 1 },
+        decisions: { allowed: 1, 'denied-scope': 0, 'denied-identity': 1, 'rate-limited': 0 },
       },
       {
         start: '2026-12-06T20:01:00.000Z',
         calls: 2,
-        decisions: { allowed: 0, 'denied-scope': 1, 'denied-identity': 0 },
+        decisions: { allowed: 0, 'denied-scope': 1, 'denied-identity': 0, 'rate-limited': 0 },
       },
     ]);
     expect(result).toMatchObject({ calls: 4, decisions: { allowed: 1, 'denied-scope': 1, 'denied-identity': 1 } });

@@ -135,7 +135,7 @@ describe('MCP policy', () => {
       'rules[0] "a": scope mcp:admin is not issued by this server (OAUTH_SCOPES: mcp:read mcp:write), so no caller could ever get it',
       'rules[1] "a": id is used by an earlier rule (ids must be unique)',
       'rules[1] "a": method is required: a JSON-RPC method or glob such as "tools/call" or "tools/*" (at most 512 characters)',
-      'rules[2] "d": a deny rule denies everyone: remove scopes, users and emails, or set deny to false',
+      'rules[2] "d": a deny rule denies everyone: remove scopes, users, emails, orgs and teams, or set deny to false',
       'rules[3]: id is required: 1-64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
       'rules[3]: users must be a non-empty array of non-empty strings (at most 1000)',
     ]);

@@ -5,6 +5,15 @@
  * decision for one caller, with no I/O, so the data path evaluates it from memory.
  */
 
+import {
+  compileRateLimits,
+  GITHUB_ORG,
+  GITHUB_TEAM,
+  rateLimitProblems,
+  type RateLimit,
+  type RateLimitRecord,
+} from '@app/config';
+
 /** One rule as stored and as the API takes it. */
 export interface McpRuleRecord {
   /** Names the rule in validation messages, denials and the request log (`mcp_rule`). */
@@ -15,11 +24,18 @@ export interface McpRuleRecord {
   name?: string;
   /** Every one of these scopes is required (a missing one can be obtained by step-up). */
   scopes?: string[];
-  /** GitHub logins (case-insensitive); with `emails`: the caller must match one entry of either. */
+  /**
+   * Who may call (GitHub logins and e-mails case-insensitive, organisations `acme`, teams
+   * `acme/platform` by slug): with several lists the caller must match one entry of any of them.
+   */
   users?: string[];
   emails?: string[];
-  /** Denies every caller; no scope allows the call. Exclusive with scopes, users and emails. */
+  orgs?: string[];
+  teams?: string[];
+  /** Denies every caller; no scope allows the call. Exclusive with scopes and the subject lists. */
   deny?: boolean;
+  /** Limits on the calls this rule matches (each call of a batch counts), per user, client or address. */
+  rate_limits?: RateLimitRecord[];
 }
 
 export interface McpPolicyRecord {
@@ -35,6 +51,9 @@ export interface McpCaller {
   scopes: readonly string[];
   login: string;
   email?: string;
+  /** The token's `orgs` / `teams` claims (lower-case; only the memberships some rule names, docs/oauth.md). */
+  orgs?: readonly string[];
+  teams?: readonly string[];
 }
 
 /** One JSON-RPC call: its method and the name it carries (tools/call's `params.name`...). */
@@ -44,7 +63,8 @@ export interface McpCall {
 }
 
 export type McpRuleVerdict =
-  | { decision: 'allowed'; rule?: string }
+  /** `limits`: the matching rule's rate limits (the call counts against them). */
+  | { decision: 'allowed'; rule?: string; limits?: readonly RateLimit[] }
   /** More scope would allow it: `scopes` are the rule's (all needed), `missing` those the caller lacks. */
   | { decision: 'denied-scope'; rule: string; scopes: readonly string[]; missing: readonly string[] }
   /** No scope would allow it: a deny rule, a subject not listed, or the default. */
@@ -58,6 +78,12 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 scope-token
 const MAX_RULES = 200;
 const MAX_PATTERN = 512;
 const MAX_LIST = 1000;
+const RULE_FIELDS = ['id', 'method', 'name', 'scopes', 'users', 'emails', 'orgs', 'teams', 'deny', 'rate_limits'];
+const SUBJECT_FIELDS = ['scopes', 'users', 'emails', 'orgs', 'teams'];
+
+function isSubjectList(value: unknown, pattern: RegExp): boolean {
+  return isStringList(value) && value.length > 0 && value.length <= MAX_LIST && value.every((s) => pattern.test(s));
+}
 
 /** The list methods and the call whose rules decide what each lists. */
 export const LISTED_BY: Readonly<Record<string, string>> = Object.freeze({
@@ -80,7 +106,10 @@ interface CompiledRule {
   scopes: readonly string[];
   users?: ReadonlySet<string>;
   emails?: ReadonlySet<string>;
+  orgs?: ReadonlySet<string>;
+  teams?: ReadonlySet<string>;
   deny: boolean;
+  limits?: readonly RateLimit[];
 }
 
 /** A validated policy, ready for the data path. Immutable; replaced as a whole when the record changes. */
@@ -90,6 +119,9 @@ export interface McpPolicy {
   readonly rules: readonly CompiledRule[];
   /** Every scope some rule requires (published in the resource's `scopes_supported`). */
   readonly scopes: readonly string[];
+  /** Every organisation and team some rule names (lower-case): the memberships tokens for this resource carry. */
+  readonly orgs: readonly string[];
+  readonly teams: readonly string[];
 }
 
 /** A compiled method or name glob. */
@@ -175,8 +207,7 @@ function ruleProblems(rule: unknown, index: number, issuable: readonly string[],
   const problems: string[] = [];
   const say = (message: string) => problems.push(`${label}: ${message}`);
   for (const key of Object.keys(r))
-    if (!['id', 'method', 'name', 'scopes', 'users', 'emails', 'deny'].includes(key))
-      say(`unknown field "${key}" (allowed: id, method, name, scopes, users, emails, deny)`);
+    if (!RULE_FIELDS.includes(key)) say(`unknown field "${key}" (allowed: ${RULE_FIELDS.join(', ')})`);
   if (typeof r.id !== 'string' || !RULE_ID.test(r.id))
     say('id is required: 1-64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
   else if (seen.has(r.id)) say('id is used by an earlier rule (ids must be unique)');
@@ -204,9 +235,15 @@ function ruleProblems(rule: unknown, index: number, issuable: readonly string[],
     if (!isStringList(list) || list.length === 0 || list.length > MAX_LIST || list.some((s) => s.trim() === ''))
       say(`${field} must be a non-empty array of non-empty strings (at most ${MAX_LIST})`);
   }
+  if (r.orgs !== undefined && !isSubjectList(r.orgs, GITHUB_ORG))
+    say(`orgs must be a non-empty array of GitHub organisation logins such as "acme" (at most ${MAX_LIST})`);
+  if (r.teams !== undefined && !isSubjectList(r.teams, GITHUB_TEAM))
+    say(`teams must be a non-empty array of "organisation/team-slug" such as "acme/platform" (at most ${MAX_LIST})`);
   if (r.deny !== undefined && typeof r.deny !== 'boolean') say('deny must be true or false');
-  if (r.deny === true && (r.scopes !== undefined || r.users !== undefined || r.emails !== undefined))
-    say('a deny rule denies everyone: remove scopes, users and emails, or set deny to false');
+  if (r.deny === true && SUBJECT_FIELDS.some((f) => r[f] !== undefined))
+    say('a deny rule denies everyone: remove scopes, users, emails, orgs and teams, or set deny to false');
+  if (r.rate_limits !== undefined) problems.push(...rateLimitProblems(r.rate_limits, `${label}: rate_limits`));
+  if (r.deny === true && r.rate_limits !== undefined) say('a deny rule admits no call to count: remove rate_limits');
   return problems;
 }
 
@@ -219,7 +256,10 @@ export function compilePolicy(record: McpPolicyRecord): McpPolicy {
     scopes: Object.freeze([...(r.scopes ?? [])]),
     users: r.users ? new Set(r.users.map((u) => u.trim().toLowerCase())) : undefined,
     emails: r.emails ? new Set(r.emails.map((e) => e.trim().toLowerCase())) : undefined,
+    orgs: r.orgs ? new Set(r.orgs.map((o) => o.toLowerCase())) : undefined,
+    teams: r.teams ? new Set(r.teams.map((t) => t.toLowerCase())) : undefined,
     deny: r.deny === true,
+    limits: r.rate_limits && r.rate_limits.length > 0 ? compileRateLimits(r.rate_limits) : undefined,
   }));
   const scopes = [...new Set(rules.flatMap((r) => r.scopes))];
   return Object.freeze({
@@ -227,6 +267,8 @@ export function compilePolicy(record: McpPolicyRecord): McpPolicy {
     metricNames: record.metric_names === true,
     rules: Object.freeze(rules),
     scopes: Object.freeze(scopes),
+    orgs: Object.freeze([...new Set(rules.flatMap((r) => [...(r.orgs ?? [])]))]),
+    teams: Object.freeze([...new Set(rules.flatMap((r) => [...(r.teams ?? [])]))]),
   });
 }
 
@@ -240,9 +282,12 @@ function ruleMatches(rule: CompiledRule, call: McpCall): boolean {
 }
 
 function subjectAllowed(rule: CompiledRule, caller: McpCaller): boolean {
-  if (!rule.users && !rule.emails) return true;
+  if (!rule.users && !rule.emails && !rule.orgs && !rule.teams) return true;
   if (rule.users?.has(caller.login.toLowerCase()) && caller.login !== '') return true;
-  return caller.email !== undefined && caller.email !== '' && rule.emails?.has(caller.email.toLowerCase()) === true;
+  if (caller.email !== undefined && caller.email !== '' && rule.emails?.has(caller.email.toLowerCase()) === true)
+    return true;
+  if (rule.orgs && caller.orgs?.some((o) => rule.orgs?.has(o))) return true;
+  return rule.teams !== undefined && caller.teams?.some((t) => rule.teams?.has(t)) === true;
 }
 
 /** The verdict of a policy for one call by one caller: the first matching rule, else the default. */
@@ -255,7 +300,9 @@ export function evaluateCall(policy: McpPolicy, caller: McpCaller, call: McpCall
   if (rule.deny || !subjectAllowed(rule, caller)) return { decision: 'denied-identity', rule: rule.id };
   const missing = rule.scopes.filter((s) => !caller.scopes.includes(s));
   if (missing.length > 0) return { decision: 'denied-scope', rule: rule.id, scopes: rule.scopes, missing };
-  return { decision: 'allowed', rule: rule.id };
+  return rule.limits
+    ? { decision: 'allowed', rule: rule.id, limits: rule.limits }
+    : { decision: 'allowed', rule: rule.id };
 }
 
 /**

@@ -1,8 +1,9 @@
+import type { RateLimit } from '@app/config';
 import type { McpMessage } from './json-rpc';
 import { caseFoldedMethod } from './mcp-methods';
 
 /** The audit decision of an MCP request (request log `decision`, metrics `decision` label). */
-export type McpDecision = 'allowed' | 'denied-scope' | 'denied-identity';
+export type McpDecision = 'allowed' | 'denied-scope' | 'denied-identity' | 'rate-limited';
 
 /** The answer the proxy writes for a denied MCP request (403, formatted by the auth policy). */
 export interface McpDenial {
@@ -14,8 +15,16 @@ export interface McpDenial {
 }
 
 export type McpRequestVerdict =
-  | { decision: 'allowed'; rule?: string }
+  /** `limits`: the rate limits of the rules that allowed the calls, with how many calls each rule matched. */
+  | { decision: 'allowed'; rule?: string; limits?: readonly McpRuleLimits[] }
   | { decision: 'denied-scope' | 'denied-identity'; rule: string; response: McpDenial };
+
+/** The rate limits of one MCP rule and how many calls of the request it matched. */
+export interface McpRuleLimits {
+  rule: string;
+  limits: readonly RateLimit[];
+  calls: number;
+}
 
 /** Keeps a listed item (tool or prompt name, resource URI or URI template) in a list answer. */
 export type McpListItemFilter = (name: string) => boolean;
