@@ -4,7 +4,7 @@ export { AccessTokenVerifier, type AccessDecision, type AccessRequirements } fro
 export { type AccessTokenClaims } from './tokens/jwt';
 export { OAuthSigningKey } from './tokens/signing-key';
 export { RevokedTokens, type RevokedJti } from './tokens/revoked-tokens';
-export { RESOURCE_LOOKUP, ResourcePolicy, type ResourceLookup } from './flow/resource-policy';
+export { RESOURCE_LOOKUP, ResourcePolicy, type MembershipSubjects, type ResourceLookup } from './flow/resource-policy';
 export { canonicalResource } from './protocol/resource';
 export { authorizationServerMetadata } from './protocol/metadata';
 export { TokenIssuer } from './tokens/token-issuer';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@app/config';
-import { canonicalResource, type ResourceLookup } from '@app/oauth';
+import { canonicalResource, type MembershipSubjects, type ResourceLookup } from '@app/oauth';
 import { ProxyTargetsService, type ProxyTargetRecord } from '@app/proxy-targets';
 import { ConfigBus } from '@app/redis';
 import { compilePolicy, policyProblems, type McpPolicy } from './mcp-policy';
@@ -55,6 +55,8 @@ export function targetOrigin(target: Pick<ProxyTargetRecord, 'hostname' | 'enabl
 interface View<S extends ProtectionSettings> {
   hosts: Map<string, ProtectedHost<S>>;
   allowed: Set<string>;
+  /** Per resource URI: the organisations and teams its target or its policy names (only those that name any). */
+  subjects: Map<string, MembershipSubjects>;
 }
 
 /**
@@ -79,7 +81,7 @@ export class ResourceCatalog<S extends ProtectionSettings = ProtectionSettings>
   implements OnModuleInit, OnApplicationBootstrap, ResourceLookup
 {
   private readonly logger = new Logger(ResourceCatalog.name);
-  private view: View<S> = { hosts: new Map(), allowed: new Set() };
+  private view: View<S> = { hosts: new Map(), allowed: new Set(), subjects: new Map() };
   /** Unreadable settings already logged (`host: problem`), so each is logged once, not on every rebuild. */
   private reported = new Set<string>();
 
@@ -143,6 +145,11 @@ export class ResourceCatalog<S extends ProtectionSettings = ProtectionSettings>
     return this.view.allowed.has(resource);
   }
 
+  /** RESOURCE_LOOKUP: the memberships a token for this resource must carry (lower-case). */
+  membershipSubjects(resource: string): MembershipSubjects {
+    return this.view.subjects.get(resource) ?? NO_SUBJECTS;
+  }
+
   async rebuild(): Promise<void> {
     try {
       const [targets, records] = await Promise.all([this.targets.all(), this.resources.list()]);
@@ -173,12 +180,13 @@ export function buildView<S extends ProtectionSettings>(
 ): View<S> {
   const hosts = new Map<string, ProtectedHost<S>>();
   const allowed = new Set<string>();
+  const subjects = new Map<string, MembershipSubjects>();
   const byTarget = new Map<string, ResourceRecord[]>();
   for (const r of records) byTarget.set(r.proxy_target, [...(byTarget.get(r.proxy_target) ?? []), r]);
   for (const target of targets) {
     const auth = protection.settingsOf(target);
     try {
-      addTarget(target, auth, byTarget.get(target.hostname) ?? [], config, hosts, allowed);
+      addTarget(target, auth, byTarget.get(target.hostname) ?? [], config, hosts, allowed, subjects);
     } catch (error) {
       // A stored record this code cannot read (say, a resource URI that is not a URL) never leaves
       // the target open: with auth on, it is refused as a target with unreadable settings.
@@ -195,7 +203,7 @@ export function buildView<S extends ProtectionSettings>(
       });
     }
   }
-  return { hosts, allowed };
+  return { hosts, allowed, subjects };
 }
 
 function addTarget<S extends ProtectionSettings>(
@@ -205,6 +213,7 @@ function addTarget<S extends ProtectionSettings>(
   config: AppConfig,
   hosts: Map<string, ProtectedHost<S>>,
   allowed: Set<string>,
+  subjects: Map<string, MembershipSubjects>,
 ): void {
   const registered = records.map((r): ServedResource => ({
     uri: r.uri,
@@ -217,7 +226,9 @@ function addTarget<S extends ProtectionSettings>(
   }));
   // Registered resources are valid audiences even while auth is off (tokens can be obtained before protection is switched on).
   for (const r of registered) allowed.add(r.uri);
-  if (!auth?.enabled || !target.enabled) return;
+  const on = !!auth?.enabled && target.enabled;
+  for (const r of registered) addSubjects(subjects, r, on ? auth : null);
+  if (!on) return;
   const resources =
     registered.length > 0
       ? registered
@@ -231,6 +242,22 @@ function addTarget<S extends ProtectionSettings>(
           },
         ];
   for (const r of resources) allowed.add(r.uri);
+  if (registered.length === 0) addSubjects(subjects, resources[0], auth);
   resources.sort((a, b) => b.endpoint.length - a.endpoint.length);
   hosts.set(target.hostname, { hostname: target.hostname, origin: targetOrigin(target, config), auth, resources });
+}
+
+const NO_SUBJECTS: MembershipSubjects = Object.freeze({ orgs: Object.freeze([]), teams: Object.freeze([]) });
+
+/** The target's required organisations and teams plus those the resource's policy rules name. */
+function addSubjects(
+  subjects: Map<string, MembershipSubjects>,
+  resource: ServedResource,
+  auth: ProtectionSettings | null,
+): void {
+  const lower = (list: readonly string[] | undefined) => (list ?? []).map((s) => s.toLowerCase());
+  const orgs = [...new Set([...lower(auth?.required_orgs), ...(resource.policy?.orgs ?? [])])];
+  const teams = [...new Set([...lower(auth?.required_teams), ...(resource.policy?.teams ?? [])])];
+  if (orgs.length > 0 || teams.length > 0)
+    subjects.set(resource.uri, Object.freeze({ orgs: Object.freeze(orgs), teams: Object.freeze(teams) }));
 }

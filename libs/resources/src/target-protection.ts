@@ -14,6 +14,9 @@ export interface ProtectionSettings {
   /** Who may use the target (the validator's check token is made out to one of them). */
   readonly required_users: readonly string[];
   readonly required_emails: readonly string[];
+  /** GitHub organisations and teams (`org/team-slug`) whose members may use the target (besides users and e-mails). */
+  readonly required_orgs?: readonly string[];
+  readonly required_teams?: readonly string[];
   readonly allowed_scopes: readonly string[];
 }
 
