@@ -57,6 +57,10 @@ export class GithubStandin {
   pageSize = 100;
   /** While true the membership endpoints answer 502 (GitHub unavailable). */
   apiDown = false;
+  /** Scopes the "user" does not grant although asked (GitHub lets users narrow some). */
+  withheldScopes: string[] = [];
+  /** An origin to put in `Link` next-page URLs instead of our own (a misbehaving or hostile API). */
+  nextPageOrigin?: string;
 
   private constructor(
     private readonly server: Server,
@@ -183,7 +187,9 @@ export class GithubStandin {
         target.searchParams.set('error_description', 'The user has denied your application access.');
       } else {
         const code = randomBytes(10).toString('hex');
-        const scopes = (url.searchParams.get('scope') ?? '').split(/[\s,]+/).filter(Boolean);
+        const scopes = (url.searchParams.get('scope') ?? '')
+          .split(/[\s,]+/)
+          .filter((scope) => scope && !this.withheldScopes.includes(scope));
         this.codes.set(code, { login: this.current, clientId, redirectUri, scopes });
         target.searchParams.set('code', code);
       }
@@ -305,7 +311,7 @@ export class GithubStandin {
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
     const last = Math.max(1, Math.ceil(items.length / perPage));
     const link = (n: number) => {
-      const next = new URL(url.toString());
+      const next = new URL(url.pathname + url.search, this.nextPageOrigin ?? this.url);
       next.searchParams.set('page', String(n));
       return next.toString();
     };

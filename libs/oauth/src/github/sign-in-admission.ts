@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { OAuthUser } from '../flow/flow.records';
 import { MembershipSubjects, ResourcePolicy } from '../flow/resource-policy';
-import { admitted, membershipsAmong, namedSubjects, namesAny } from './admission';
+import { admitted, membersAdmitted, membershipsAmong, namedSubjects, namesAny } from './admission';
 import { GithubLogin } from './github-login';
 import { GithubMembershipList } from './github-memberships';
 import { GithubTokenStore } from './github-token-store';
@@ -67,12 +67,14 @@ export class SignInAdmission {
     const membership = lookup?.known ? lookup.membership : undefined;
     if (admitted(this.config.oauth, user.login, membership))
       return { admitted: true, via: membership ? membershipsAmong(membership, subjects) : NONE };
-    return { admitted: false, message: `GitHub user ${user.login} is not allowed to sign in here${refusal(lookup)}` };
+    const why = refusal(lookup, membersAdmitted(this.config.oauth));
+    return { admitted: false, message: `GitHub user ${user.login} is not allowed to sign in here${why}` };
   }
 }
 
 /** Why a user was not admitted, as the end of the message sent to the client. */
-function refusal(lookup: MembershipLookup | undefined): string {
+function refusal(lookup: MembershipLookup | undefined, byMembership: boolean): string {
+  if (!byMembership) return '';
   if (!lookup || lookup.known) return ' (not listed, nor a member of an allowed GitHub organisation or team)';
   if (lookup.why === 'github-failed')
     return ': its GitHub organisation and team memberships could not be read; try again later';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { OAuthUser } from '../flow/flow.records';
 import { ResourcePolicy } from '../flow/resource-policy';
-import { admitted, membershipsAmong, namedSubjects, namesAny } from '../github/admission';
+import { admitted, membersAdmitted, membershipsAmong, namedSubjects, namesAny } from '../github/admission';
 import { Memberships } from '../github/memberships';
 import { OAuthError, oauthError } from '../protocol/oauth-error';
 import { AccessTokenClaims } from './jwt';
@@ -32,7 +32,7 @@ export class GrantTokens {
     const oauth = this.config.oauth;
     const subjects = namedSubjects(oauth, this.resources.membershipSubjects(audience));
     if (!namesAny(subjects)) {
-      if (!admitted(oauth, user.login, undefined)) return notAdmitted(user);
+      if (!admitted(oauth, user.login, undefined)) return notAdmitted(user, false);
       return this.issuer.issueAccessToken(user, clientId, scopes, audience);
     }
     const lookup = await this.memberships.current(user.id);
@@ -46,7 +46,7 @@ export class GrantTokens {
           ),
           revoke: false,
         };
-      return notAdmitted(user);
+      return notAdmitted(user, membersAdmitted(oauth));
     }
     if (!membership) return this.issuer.issueAccessToken(user, clientId, scopes, audience);
     const among = membershipsAmong(membership, subjects);
@@ -55,10 +55,10 @@ export class GrantTokens {
   }
 }
 
-const notAdmitted = (user: OAuthUser): GrantTokenOutcome => ({
+const notAdmitted = (user: OAuthUser, byMembership: boolean): GrantTokenOutcome => ({
   refused: oauthError(
     'invalid_grant',
-    `GitHub user ${user.login} may no longer sign in here (not listed, nor a member of an allowed GitHub organisation or team)`,
+    `GitHub user ${user.login} may no longer sign in here${byMembership ? ' (not listed, nor a member of an allowed GitHub organisation or team)' : ''}`,
   ),
   revoke: true,
 });
