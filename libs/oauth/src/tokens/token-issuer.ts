@@ -17,11 +17,11 @@ function audienceClaim(resources: string[], issuer: string): string | string[] {
   return resources;
 }
 
-/** The memberships an access token carries, and when they stop being trusted (epoch seconds). */
+/** The `orgs` / `teams` claims (lower-case) of an access token, and when they stop being trusted (epoch seconds). */
 export interface TokenMembership {
-  orgs: string[];
-  teams: string[];
-  notAfter: number;
+  orgs: readonly string[];
+  teams: readonly string[];
+  notAfter?: number;
 }
 
 /** Issues access tokens: our claims, the configured lifetime, signed by AccessTokenJwt (RS256, our kid). */
@@ -32,7 +32,7 @@ export class TokenIssuer {
     private readonly config: AppConfig,
   ) {}
 
-  /** `membership`: the `orgs` / `teams` claims, and `notAfter` (epoch s) that caps `exp`. */
+  /** `membership`: the `orgs` / `teams` claims, and `notAfter` (epoch s), which caps `exp`. */
   issueAccessToken(
     user: OAuthUser,
     clientId: string,
@@ -54,7 +54,7 @@ export class TokenIssuer {
       login: user.login,
       ...(user.name ? { name: user.name } : {}),
       ...(user.email ? { email: user.email } : {}),
-      ...(membership ? { orgs: membership.orgs, teams: membership.teams } : {}),
+      ...(membership ? { orgs: [...membership.orgs], teams: [...membership.teams] } : {}),
     };
     return { token: this.jwt.sign(claims), claims };
   }
