@@ -16,6 +16,9 @@ export interface AccessTokenClaims {
   login: string;
   name?: string;
   email?: string;
+  /** The user's GitHub organisations and teams (`org/team-slug`) named for the token's resources, lower-case. */
+  orgs?: string[];
+  teams?: string[];
 }
 
 export type JwtProblem = 'malformed' | 'algorithm' | 'key' | 'signature';

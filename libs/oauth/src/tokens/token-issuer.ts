@@ -30,6 +30,8 @@ export class TokenIssuer {
     clientId: string,
     scopes: string[],
     resources: string[],
+    /** The `orgs` / `teams` claims (lower-case): the memberships read for the token's resources. */
+    memberships?: { orgs: readonly string[]; teams: readonly string[] },
   ): { token: string; claims: AccessTokenClaims } {
     const { issuer, accessTokenTtl } = this.config.oauth;
     const iat = Math.floor(Date.now() / 1000);
@@ -45,6 +47,7 @@ export class TokenIssuer {
       login: user.login,
       ...(user.name ? { name: user.name } : {}),
       ...(user.email ? { email: user.email } : {}),
+      ...(memberships ? { orgs: [...memberships.orgs], teams: [...memberships.teams] } : {}),
     };
     return { token: this.jwt.sign(claims), claims };
   }
