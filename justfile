@@ -273,9 +273,11 @@ proxy-routes-disable hostname route_id token="":
 
 # ---- Target protection and the resource registry -----------------------------------------------
 #   just proxy-auth-enable mcp.example.com "" "" forward --required-users alice,bob
+#   just proxy-auth-enable mcp.example.com "" "" forward --required-orgs acme --required-teams acme/platform
+#   just proxy-auth-members mcp.example.com acme acme/platform,acme/sre
 #   just proxy-resource-set mcp.example.com "" --endpoint /mcp --scopes mcp:read,mcp:write
 
-# Protect a proxy target with OAuth: mode forward (bearer token), redirect (browser sign-in) or passthrough; more settings as flags (proxyctl proxy auth-set --help)
+# Protect a proxy target with OAuth: mode forward (bearer token), redirect (browser sign-in) or passthrough; more settings as flags (--required-users, --required-orgs, --required-teams...: proxyctl proxy auth-set --help)
 [positional-arguments]
 proxy-auth-enable hostname token="" auth_proxy="" mode="forward" *flags:
     @shift 4; {{cli}} proxy auth-set {{quote(hostname)}} --mode {{quote(mode)}} {{ if auth_proxy != "" { "--auth-proxy " + quote(auth_proxy) } else { "" } }} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
@@ -288,6 +290,10 @@ proxy-auth-disable hostname token="":
 [positional-arguments]
 proxy-auth-config hostname token="" *flags:
     @shift 2; {{cli}} proxy auth-config {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }} "$@"
+
+# Admit the members of GitHub organisations and teams (organisation/team-slug), comma-separated; changes only these two lists ("" empties one)
+proxy-auth-members hostname orgs="" teams="" token="":
+    @{{cli}} proxy auth-config {{quote(hostname)}} --required-orgs {{quote(orgs)}} --required-teams {{quote(teams)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
 
 # Show a proxy target's protection settings
 proxy-auth-show hostname token="":

@@ -66,6 +66,10 @@ describe('proxyctl target protection and resource registry', () => {
         'forward',
         '--required-users',
         'alice,bob',
+        '--required-orgs',
+        'Acme',
+        '--required-teams',
+        'acme/platform,globex/sre',
         '--excluded-paths',
         '/health',
         '--no-pass-headers',
@@ -87,6 +91,8 @@ describe('proxyctl target protection and resource registry', () => {
       mode: 'forward',
       required_users: ['alice', 'bob'],
       required_emails: [],
+      required_orgs: ['acme'],
+      required_teams: ['acme/platform', 'globex/sre'],
       allowed_scopes: [],
       allowed_audiences: [],
       excluded_paths: ['/health'],
@@ -105,6 +111,13 @@ describe('proxyctl target protection and resource registry', () => {
     expect(bad.stderr).toMatch(
       /^error: mode must be one of forward, redirect, passthrough \(HTTP 400, request [\w-]+\)\n$/,
     );
+    const badTeam = await cli('proxy', 'auth-config', HOST, '--required-teams', 'acme/platform,acme');
+    expect(badTeam.code).toBe(1);
+    expect(badTeam.stderr).toMatch(
+      /^error: required_teams: "acme" is not a team: write organisation\/team-slug \(the slug from the team's URL\), e\.g\. "acme\/platform" \(HTTP 400/,
+    );
+    const badOrg = await cli('proxy', 'auth-set', HOST, '--required-orgs', 'acme,-bad,ok');
+    expect(badOrg.stderr).toMatch(/^error: required_orgs: "-bad" is not a GitHub organisation login/);
     const missing = await cli('proxy', 'auth-show', 'nope.example.test');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: proxy target "nope\.example\.test" not found \(HTTP 404/);
@@ -256,14 +269,17 @@ describe('proxyctl target protection and resource registry', () => {
     // Its MCP policy: rules from a file, the API's problems naming the rule, a table of rules.
     const dir = mkdtempSync(join(tmpdir(), 'cli-policy-'));
     const file = join(dir, 'rules.json');
-    writeFileSync(file, JSON.stringify([{ id: 'admins', method: 'tools/call', name: 'admin_*', users: ['alice'] }]));
-    expect(await json('resource', 'policy-set', created.id, '--rules', `@${file}`)).toEqual({
-      rules: [{ id: 'admins', method: 'tools/call', name: 'admin_*', users: ['alice'] }],
-    });
+    const rules = [
+      { id: 'admins', method: 'tools/call', name: 'admin_*', users: ['alice'] },
+      { id: 'deploys', method: 'tools/call', name: 'deploy', orgs: ['acme'], teams: ['acme/platform'] },
+    ];
+    writeFileSync(file, JSON.stringify(rules));
+    expect(await json('resource', 'policy-set', created.id, '--rules', `@${file}`)).toEqual({ rules });
     const table = await cli('resource', 'policy-show', created.id);
     expect(table.stdout.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/^ID\s+METHOD\s+NAME\s+REQUIRES\s+DENY$/),
       expect.stringMatching(/^admins\s+tools\/call\s+admin_\*\s+user alice\s+no$/),
+      expect.stringMatching(/^deploys\s+tools\/call\s+deploy\s+org acme, team acme\/platform\s+no$/),
     ]);
     const refused = await cli(
       'resource',
@@ -274,7 +290,7 @@ describe('proxyctl target protection and resource registry', () => {
     );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
-      /^error: rules\[0\] "shell": a deny rule denies everyone: remove scopes, users and emails, or set deny to false \(HTTP 400/,
+      /^error: rules\[0\] "shell": a deny rule denies everyone: remove scopes, users, emails, orgs and teams, or set deny to false \(HTTP 400/,
     );
     const unreadable = await cli('resource', 'policy-set', created.id, '--rules', `@${join(dir, 'missing.json')}`);
     expect([unreadable.code, unreadable.stderr]).toEqual([2, expect.stringContaining('cannot read the file (ENOENT)')]);

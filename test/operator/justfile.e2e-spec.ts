@@ -299,6 +299,14 @@ describe('justfile recipes', () => {
       excluded_paths: ['/health'],
     });
     expect((await just(['proxy-auth-show', host], env)).stdout).toMatch(/^excluded_paths\s+\/health$/m);
+    const members = await just(['proxy-auth-members', host, 'Acme', 'acme/platform,acme/sre'], env);
+    expect([members.code, members.stderr]).toEqual([0, '']);
+    expect((await server.api('GET', `/api/v1/proxy/targets/${host}/auth`)).body).toMatchObject({
+      required_users: ['alice'],
+      required_orgs: ['acme'],
+      required_teams: ['acme/platform', 'acme/sre'],
+      excluded_paths: ['/health'],
+    });
 
     const set = await just(
       ['proxy-resource-set', host, '', '--endpoint', '/mcp', '--scopes', 'mcp:read', '--json'],

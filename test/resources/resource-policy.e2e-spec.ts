@@ -98,8 +98,8 @@ describe('MCP resource policies: API', () => {
       'default must be "allow" or "deny"',
       `rules[0] "writes": scope mcp:delete is not issued by this server (OAUTH_SCOPES: ${SCOPES}), so no caller could ever get it`,
       'rules[1] "writes": id is used by an earlier rule (ids must be unique)',
-      'rules[2] "shell": a deny rule denies everyone: remove scopes, users and emails, or set deny to false',
-      'rules[3]: unknown field "nmae" (allowed: id, method, name, scopes, users, emails, deny)',
+      'rules[2] "shell": a deny rule denies everyone: remove scopes, users, emails, orgs and teams, or set deny to false',
+      'rules[3]: unknown field "nmae" (allowed: id, method, name, scopes, users, emails, orgs, teams, deny, rate_limits)',
       'rules[3]: id is required: 1-64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
       'rules[3]: method is required: a JSON-RPC method or glob such as "tools/call" or "tools/*" (at most 512 characters)',
     ]);

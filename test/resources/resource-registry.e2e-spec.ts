@@ -166,6 +166,17 @@ describe('MCP resource registry', () => {
     expect([result.valid, result.reason]).toEqual([true, null]);
   });
 
+  it('validate: the check token of a target that admits only an organisation or a team carries that membership', async () => {
+    // Before: made out to "resource-validator" without memberships, the check token got 403 (mcp_initialize failed).
+    for (const [hostname, auth] of [
+      ['org-only.example.test', { required_orgs: ['Acme'] }],
+      ['team-only.example.test', { required_teams: ['acme/platform'] }],
+    ] as const) {
+      const result = await validate(hostname, mcp.url, auth);
+      expect({ hostname, checks: result.checks.filter((c) => !c.ok) }).toEqual({ hostname, checks: [] });
+    }
+  });
+
   it('validate: names the reason for each broken case', async () => {
     const down = await validate('down.example.test', `http://127.0.0.1:${await freePort()}`, { required_users: ['*'] });
     expect(down.valid).toBe(false);

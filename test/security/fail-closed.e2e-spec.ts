@@ -101,6 +101,15 @@ describe('fail closed: malformed stored auth settings deny', () => {
       'an e-mail allowlist that is not a list',
       (w) => ({ ...w, required_users: [], required_emails: 'carol@example.test' }),
     ],
+    // Issue 19: a membership list that is not one never reads as "no list" (which, with the other lists empty, is anyone).
+    [
+      'an organisation allowlist that is not a list',
+      (w) => ({ ...w, required_users: [], required_emails: [], required_orgs: 'acme' }),
+    ],
+    [
+      'a team allowlist with an entry that is not organisation/team-slug',
+      (w) => ({ ...w, required_users: [], required_emails: [], required_teams: ['acme/platform', 'acme'] }),
+    ],
     // Found by the attack review of the issue-17 refactor:
     // '' is a prefix of every path once isExcludedPath appends '/': every request was forwarded.
     ['an excluded path that is empty', (w) => ({ ...w, excluded_paths: [''] })],

@@ -21,6 +21,7 @@ const d = (allowed: number, scope: number, identity: number) => ({
   allowed,
   'denied-scope': scope,
   'denied-identity': identity,
+  'rate-limited': 0,
 });
 
 /**

@@ -284,6 +284,16 @@ const authSettings: OptionSpec[] = [
     description: 'GitHub logins allowed; * (or none) for any user who may sign in',
   },
   { flag: 'required-emails', type: 'list', description: 'e-mail addresses allowed besides the logins' },
+  {
+    flag: 'required-orgs',
+    type: 'list',
+    description: 'GitHub organisations whose members are allowed besides the logins, e.g. acme',
+  },
+  {
+    flag: 'required-teams',
+    type: 'list',
+    description: 'GitHub teams (organisation/team-slug) whose members are allowed, e.g. acme/platform',
+  },
   { flag: 'allowed-scopes', type: 'list', description: 'the token needs one of these scopes (default: any)' },
   {
     flag: 'allowed-audiences',
@@ -352,6 +362,8 @@ const policyRuleColumns: ColumnSpec[] = [
         ...((row.scopes as string[] | undefined) ?? []).map((s) => `scope ${s}`),
         ...((row.users as string[] | undefined) ?? []).map((u) => `user ${u}`),
         ...((row.emails as string[] | undefined) ?? []).map((e) => `email ${e}`),
+        ...((row.orgs as string[] | undefined) ?? []).map((o) => `org ${o}`),
+        ...((row.teams as string[] | undefined) ?? []).map((t) => `team ${t}`),
       ];
       return parts.length > 0 ? parts.join(', ') : '-';
     },
@@ -756,7 +768,7 @@ export const COMMANDS: ResourceSpec[] = [
             type: 'json',
             required: true,
             description:
-              'the rules as a JSON array, or @file to read it, e.g. \'[{"id":"writes","method":"tools/call","name":"write_*","scopes":["mcp:write"]}]\'',
+              'the rules as a JSON array, or @file to read it, e.g. \'[{"id":"writes","method":"tools/call","name":"write_*","scopes":["mcp:write"]}]\'; subjects: "users", "emails", "orgs" (["acme"]), "teams" (["acme/platform"]); "rate_limits": [{"per":"user","limit":10,"window":"1m"}]',
           },
           { flag: 'default', type: 'string', description: 'allow (default) or deny: what a call no rule matches gets' },
           {

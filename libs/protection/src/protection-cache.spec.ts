@@ -95,7 +95,7 @@ describe('ProtectionDecider: remembered decisions', () => {
       authenticated: true,
       fromCookie: false,
       subject: { user: 'alice', clientId: 'client_x' },
-      caller: { scopes: ['mcp:read'], login: 'alice', email: undefined },
+      caller: { scopes: ['mcp:read'], login: 'alice', email: undefined, orgs: [], teams: [] },
     });
     expect(d.decide(request('/mcp/tools', t))).toEqual(first);
     expect(verify).toHaveBeenCalledTimes(1);

@@ -11,7 +11,14 @@ import {
 } from '@app/resources';
 import { challenge, metadataUrl } from './bearer-challenge';
 import { PolicyGovernance } from './mcp-governance';
-import { isExcludedPath, userAllowed, type HostProtection, type TargetAuthConfig } from './target-auth.config';
+import { membershipsOf } from './membership-claims';
+import {
+  isExcludedPath,
+  namesMemberships,
+  userAllowed,
+  type HostProtection,
+  type TargetAuthConfig,
+} from './target-auth.config';
 
 /** One request to a protected hostname, as the dispatcher or a forward-auth caller describes it. */
 export interface ProtectedRequest {
@@ -218,14 +225,15 @@ export class ProtectionDecider {
     }
     const login = typeof verdict.claims.login === 'string' ? verdict.claims.login : '';
     const email = typeof verdict.claims.email === 'string' ? verdict.claims.email : undefined;
-    if (!userAllowed(auth, login, email))
+    const memberships = membershipsOf(verdict.claims);
+    if (!userAllowed(auth, login, email, memberships))
       return passthrough
         ? anonymous()
-        : deny(403, 'access_denied', `user ${login || verdict.claims.sub} is not allowed on ${protection.hostname}`);
+        : deny(403, 'access_denied', notAllowed(login || verdict.claims.sub, protection));
     const entry: AllowedToken = {
       identity: Object.freeze(auth.pass_headers ? verdict.headers : {}),
       subject: Object.freeze({ user: login, clientId: verdict.claims.client_id }),
-      caller: Object.freeze({ scopes: Object.freeze(scopes), login, email }),
+      caller: Object.freeze({ scopes: Object.freeze(scopes), login, email, ...memberships }),
       jti: verdict.claims.jti,
       exp: verdict.claims.exp,
     };
@@ -246,6 +254,21 @@ export class ProtectionDecider {
     }
     return governance;
   }
+}
+
+/**
+ * The 403 of a caller the target's lists do not name. With organisations or teams it says which
+ * membership admits (what to ask for) but never the logins or e-mails listed.
+ */
+function notAllowed(who: string, protection: HostProtection): string {
+  const denied = `user ${who} is not allowed on ${protection.hostname}`;
+  const { required_orgs: orgs, required_teams: teams } = protection.auth;
+  if (!namesMemberships(protection.auth)) return denied;
+  const named = [
+    ...(orgs.length > 0 ? [`the GitHub organisation${orgs.length > 1 ? 's' : ''} ${orgs.join(', ')}`] : []),
+    ...(teams.length > 0 ? [`the team${teams.length > 1 ? 's' : ''} ${teams.join(', ')}`] : []),
+  ];
+  return `${denied}: it admits members of ${named.join(' or ')} (memberships are read from GitHub when a token is issued: get a new token after joining)`;
 }
 
 /**

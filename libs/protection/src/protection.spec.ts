@@ -9,6 +9,7 @@ import {
   type HostProtection,
   type TargetAuthConfig,
 } from './target-auth.config';
+import { membershipsOf } from './membership-claims';
 import { forwardedRequest } from './verify.controller';
 
 const protection = (overrides: Record<string, unknown> = {}): HostProtection => ({
@@ -129,6 +130,56 @@ describe('target auth settings', () => {
     expect(userAllowed(cfg(['alice']), 'bob', undefined)).toBe(false);
     expect(userAllowed(cfg(['alice'], ['Bob@Example.test']), 'bob', 'bob@example.test')).toBe(true);
   });
+
+  it('admits members of the organisations and teams a target names, besides logins and e-mails', () => {
+    const cfg = authConfigFrom({ required_orgs: [' Acme '], required_teams: ['Globex/Platform'] }, 'a');
+    expect([cfg.required_orgs, cfg.required_teams]).toEqual([['acme'], ['globex/platform']]);
+    const member = (orgs: string[], teams: string[] = []) => userAllowed(cfg, 'bob', undefined, { orgs, teams });
+    expect(member(['acme'])).toBe(true);
+    expect(member([], ['globex/platform'])).toBe(true);
+    expect(member(['globex'])).toBe(false); // the organisation of the team is not the team
+    expect(member([], ['acme/platform'])).toBe(false);
+    expect(userAllowed(cfg, 'bob', undefined)).toBe(false); // no membership claims at all
+    // Naming only organisations no longer means "anyone": the empty login and e-mail lists do not open it.
+    expect(userAllowed(authConfigFrom({ required_orgs: ['acme'] }, 'a'), 'anyone', undefined)).toBe(false);
+    expect(userAllowed(authConfigFrom({ required_users: ['*'], required_orgs: ['acme'] }, 'a'), 'x', undefined)).toBe(
+      true,
+    );
+  });
+
+  it('reads stored organisations and teams in lower case; a malformed entry makes the settings unreadable', () => {
+    expect(authConfigOf({ enabled: true, required_orgs: ['ACME'], required_teams: ['Acme/Platform'] })).toMatchObject({
+      required_orgs: ['acme'],
+      required_teams: ['acme/platform'],
+    });
+    expect(authConfigOf({ enabled: true })).toMatchObject({ required_orgs: [], required_teams: [] });
+    for (const slot of [
+      { required_orgs: 'acme' },
+      { required_orgs: ['acme', 'not an org'] },
+      { required_orgs: ['-acme'] },
+      { required_teams: ['acme'] },
+      { required_teams: [['acme/platform']] },
+    ])
+      expect(authConfigOf({ enabled: false, ...slot })).toMatchObject({
+        enabled: true,
+        unreadable: expect.stringMatching(/^required_(orgs|teams) is not a list of valid values$/),
+      });
+  });
+});
+
+describe('membership claims', () => {
+  it('reads arrays of strings in lower case; anything else is no membership', () => {
+    expect(membershipsOf({ orgs: ['Acme', 'acme'], teams: ['Acme/Platform'] })).toEqual({
+      orgs: ['acme'],
+      teams: ['acme/platform'],
+    });
+    expect(membershipsOf({})).toEqual({ orgs: [], teams: [] });
+    for (const bad of ['acme', { acme: true }, ['acme', 1], [''], null, 7])
+      expect({ bad, read: membershipsOf({ orgs: bad, teams: bad }) }).toEqual({
+        bad,
+        read: { orgs: [], teams: [] },
+      });
+  });
 });
 
 describe('ProtectionDecider', () => {
@@ -192,7 +243,7 @@ describe('ProtectionDecider', () => {
       authenticated: true,
       fromCookie: false,
       subject: { user: 'alice', clientId: 'c' },
-      caller: { scopes: ['mcp:read'], login: 'alice', email: undefined },
+      caller: { scopes: ['mcp:read'], login: 'alice', email: undefined, orgs: [], teams: [] },
     });
     expect(seen[0][1]).toMatchObject({
       resource: 'https://mcp.example.test/mcp',
@@ -204,6 +255,34 @@ describe('ProtectionDecider', () => {
       status: 403,
       error: 'access_denied',
     });
+  });
+
+  it("admits by the token's orgs and teams claims where the target names them; the 403 names the memberships, not the lists", () => {
+    const target = protection({
+      required_users: ['carol'],
+      required_emails: ['dan@example.test'],
+      required_orgs: ['acme'],
+      required_teams: ['globex/platform'],
+    });
+    const as = (claims: Record<string, unknown>) =>
+      decider(target, { ...allowed, claims: { ...allowed.claims, login: 'bob', ...claims } } as AccessDecision).decide({
+        ...request,
+        authorization: 'Bearer abc.def.ghi',
+      });
+    expect(as({ orgs: ['ACME'] })).toMatchObject({
+      kind: 'allow',
+      caller: { login: 'bob', orgs: ['acme'], teams: [] },
+    });
+    expect(as({ teams: ['globex/platform'] })).toMatchObject({ kind: 'allow', caller: { teams: ['globex/platform'] } });
+    for (const claims of [{}, { orgs: 'acme' }, { orgs: ['globex'] }, { teams: ['acme/platform'] }]) {
+      const outcome = as(claims);
+      expect(outcome).toMatchObject({ kind: 'deny', status: 403, error: 'access_denied' });
+      const description = (outcome as { description: string }).description;
+      expect(description).toBe(
+        'user bob is not allowed on mcp.example.test: it admits members of the GitHub organisation acme or the team globex/platform (memberships are read from GitHub when a token is issued: get a new token after joining)',
+      );
+      expect(description).not.toMatch(/carol|dan@/);
+    }
   });
 
   it('accepts any of the host resources outside every endpoint', () => {

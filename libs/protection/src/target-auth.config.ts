@@ -1,3 +1,4 @@
+import { GITHUB_ORG, GITHUB_TEAM } from '@app/config';
 import type { ProtectedHost, ProtectionSettings, TargetProtectionReader } from '@app/resources';
 import type { SetTargetAuthDto } from './dto/set-target-auth.dto';
 
@@ -14,6 +15,10 @@ export interface TargetAuthConfig extends ProtectionSettings {
   required_users: string[];
   /** E-mail addresses allowed besides `required_users` (case-insensitive). */
   required_emails: string[];
+  /** GitHub organisations (lower-case logins) whose members are allowed (the token's `orgs` claim). */
+  required_orgs: string[];
+  /** GitHub teams, `org/team-slug` in lower case, whose members are allowed (the token's `teams` claim). */
+  required_teams: string[];
   /** When not empty, the token must carry at least one of these scopes. */
   allowed_scopes: string[];
   /** Further `aud` values accepted besides this target's resource URIs. */
@@ -46,14 +51,19 @@ export const COOKIE = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const REDIRECT_CALLBACK_PATH = '/.auth/callback';
 
+const list = (v: readonly string[] | undefined) => [...new Set((v ?? []).map((s) => s.trim()).filter(Boolean))];
+/** GitHub compares organisation logins and team slugs case-insensitively; the token's claims are lower-case. */
+const lowerList = (v: readonly string[] | undefined) => list(v?.map((s) => s.toLowerCase()));
+
 export function authConfigFrom(input: SetTargetAuthDto, authHostname: string): TargetAuthConfig {
-  const list = (v: string[] | undefined) => [...new Set((v ?? []).map((s) => s.trim()).filter(Boolean))];
   return {
     enabled: input.enabled ?? true,
     auth_proxy: input.auth_proxy ?? authHostname,
     mode: input.mode ?? 'forward',
     required_users: list(input.required_users),
     required_emails: list(input.required_emails).map((e) => e.toLowerCase()),
+    required_orgs: lowerList(input.required_orgs),
+    required_teams: lowerList(input.required_teams),
     allowed_scopes: list(input.allowed_scopes),
     allowed_audiences: list(input.allowed_audiences),
     excluded_paths: list(input.excluded_paths),
@@ -109,6 +119,9 @@ export function authConfigOf(slot: Record<string, unknown> | null | undefined): 
     mode: mode ?? 'forward',
     required_users: strings('required_users'),
     required_emails: strings('required_emails'),
+    // A malformed entry is not read as some other organisation or team: the settings are unreadable.
+    required_orgs: lowerList(strings('required_orgs', GITHUB_ORG)),
+    required_teams: lowerList(strings('required_teams', GITHUB_TEAM)),
     allowed_scopes: strings('allowed_scopes'),
     allowed_audiences: strings('allowed_audiences'),
     // An entry that is not a path ('' is a prefix of every path) is not read as one.
@@ -135,11 +148,36 @@ export function isExcludedPath(path: string, excluded: readonly string[]): boole
   return excluded.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
 }
 
-/** The user allowlist: `*` or empty lists allow everyone; otherwise login or e-mail must be listed. */
-export function userAllowed(config: TargetAuthConfig, login: string, email: string | undefined): boolean {
+/** A caller's GitHub organisations and teams, lower-case (the token's `orgs` and `teams` claims). */
+export interface Memberships {
+  readonly orgs: readonly string[];
+  readonly teams: readonly string[];
+}
+
+export const NO_MEMBERSHIPS: Memberships = Object.freeze({ orgs: Object.freeze([]), teams: Object.freeze([]) });
+
+/** The target names organisations or teams (its 403 then says which membership admits). */
+export function namesMemberships(config: TargetAuthConfig): boolean {
+  return config.required_orgs.length > 0 || config.required_teams.length > 0;
+}
+
+/**
+ * The allowlist: `*` in required_users, or all four lists empty, allow everyone; otherwise the login,
+ * the e-mail, one of the caller's organisations or one of its teams must be listed.
+ */
+export function userAllowed(
+  config: TargetAuthConfig,
+  login: string,
+  email: string | undefined,
+  memberships: Memberships = NO_MEMBERSHIPS,
+): boolean {
   const users = config.required_users;
   const emails = config.required_emails;
-  if (users.includes('*') || (users.length === 0 && emails.length === 0)) return true;
-  if (users.some((u) => u.toLowerCase() === login.toLowerCase())) return true;
-  return !!email && emails.includes(email.toLowerCase());
+  if (users.includes('*') || (users.length === 0 && emails.length === 0 && !namesMemberships(config))) return true;
+  if (login !== '' && users.some((u) => u.toLowerCase() === login.toLowerCase())) return true;
+  if (!!email && emails.includes(email.toLowerCase())) return true;
+  return (
+    memberships.orgs.some((o) => config.required_orgs.includes(o)) ||
+    memberships.teams.some((t) => config.required_teams.includes(t))
+  );
 }

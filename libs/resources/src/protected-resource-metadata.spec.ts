@@ -4,7 +4,15 @@ import type { ProtectedHost } from './resource-catalog';
 const host: ProtectedHost = {
   hostname: 'mcp.example.test',
   origin: 'https://mcp.example.test',
-  auth: { enabled: true, mode: 'forward', required_users: ['alice'], required_emails: [], allowed_scopes: [] },
+  auth: {
+    enabled: true,
+    mode: 'forward',
+    required_users: ['alice'],
+    required_emails: [],
+    required_orgs: [],
+    required_teams: [],
+    allowed_scopes: [],
+  },
   resources: [
     {
       uri: 'https://mcp.example.test/mcp/admin',

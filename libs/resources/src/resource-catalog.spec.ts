@@ -1,7 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { AppConfig, parseEnvironment } from '@app/config';
-import type { ProxyTargetRecord } from '@app/proxy-targets';
-import { buildView, looseKey, supportedScopes } from './resource-catalog';
+import type { ProxyTargetRecord, ProxyTargetsService } from '@app/proxy-targets';
+import type { ConfigBus } from '@app/redis';
+import { buildView, looseKey, ResourceCatalog, supportedScopes } from './resource-catalog';
 import type { ResourceRecord } from './resource.record';
+import type { ResourcesRepository } from './resources.repository';
 import type { ProtectionSettings, TargetProtectionReader } from './target-protection';
 
 const config = new AppConfig(parseEnvironment({ ADMIN_TOKEN: 'acm_resource_catalog_spec_0123' }));
@@ -10,6 +13,8 @@ const settings: ProtectionSettings = {
   mode: 'forward',
   required_users: ['alice'],
   required_emails: [],
+  required_orgs: [],
+  required_teams: [],
   allowed_scopes: [],
 };
 const reader: TargetProtectionReader = { settingsOf: (target) => (target.auth ? settings : null) };
@@ -74,6 +79,99 @@ describe('resource catalog view', () => {
     expect(view.hosts.get('gov.example.test')?.auth.unreadable).toMatch(reason);
     expect(view.hosts.get('gov.example.test')?.resources).toEqual([]);
     expect(view.allowed.has('https://gov.example.test/mcp')).toBe(false);
+  });
+});
+
+describe('ResourceCatalog.membershipSubjects', () => {
+  const none = { orgs: [], teams: [] };
+  const teamPolicy = {
+    rules: [
+      { id: 'deploy', method: 'tools/call', name: 'deploy', teams: ['Acme/Platform', 'acme/sre'] },
+      { id: 'read', method: 'tools/call', name: 'read_*', orgs: ['globex'] },
+    ],
+  };
+  /** A catalog over these stored targets and resources (plain stand-ins for the two repositories). */
+  async function catalogOf(
+    targets: ProxyTargetRecord[],
+    records: ResourceRecord[],
+    settingsOf: TargetProtectionReader['settingsOf'],
+  ): Promise<ResourceCatalog> {
+    const catalog = new ResourceCatalog(
+      {} as ConfigBus,
+      { all: () => Promise.resolve(targets) } as unknown as ProxyTargetsService,
+      { list: () => Promise.resolve(records) } as unknown as ResourcesRepository,
+      config,
+      { settingsOf },
+    );
+    await catalog.rebuild();
+    return catalog;
+  }
+  const named = (extra: Partial<ProtectionSettings>) => () => ({ ...settings, ...extra });
+  beforeEach(() => jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+
+  it("unites the target's required organisations and teams with those its policy's rules name, in lower case", async () => {
+    const catalog = await catalogOf(
+      [target('gov.example.test')],
+      [
+        record('gov.example.test', 'https://gov.example.test/mcp', { policy: teamPolicy }),
+        record('gov.example.test', 'https://gov.example.test/plain'),
+      ],
+      named({ required_orgs: ['Acme', 'globex'], required_teams: ['acme/platform'] }),
+    );
+    expect(catalog.membershipSubjects('https://gov.example.test/mcp')).toEqual({
+      orgs: ['acme', 'globex'],
+      teams: ['acme/platform', 'acme/sre'],
+    });
+    // Another resource of the same target: the target's lists, without the other resource's policy.
+    expect(catalog.membershipSubjects('https://gov.example.test/plain')).toEqual({
+      orgs: ['acme', 'globex'],
+      teams: ['acme/platform'],
+    });
+    expect(catalog.membershipSubjects('https://elsewhere.example.test/mcp')).toEqual(none);
+  });
+
+  it("names the target's own lists for its origin when no resource is registered", async () => {
+    const catalog = await catalogOf([target('bare.example.test')], [], named({ required_orgs: ['acme'] }));
+    const [origin] = [...catalog.allowedResources()];
+    expect(catalog.membershipSubjects(origin)).toEqual({ orgs: ['acme'], teams: [] });
+  });
+
+  it("with auth off, only the policy's subjects count (tokens may be obtained before protection is on)", async () => {
+    const records = [record('off.example.test', 'https://off.example.test/mcp', { policy: teamPolicy })];
+    const settingsOff = named({ enabled: false, required_orgs: ['acme'] });
+    for (const catalog of [
+      await catalogOf([target('off.example.test')], records, settingsOff),
+      await catalogOf([target('off.example.test')], records, () => null),
+      await catalogOf([{ ...target('off.example.test'), enabled: false }], records, named({ required_orgs: ['acme'] })),
+    ])
+      expect(catalog.membershipSubjects('https://off.example.test/mcp')).toEqual({
+        orgs: ['globex'],
+        teams: ['acme/platform', 'acme/sre'],
+      });
+    const plain = await catalogOf(
+      [target('off.example.test')],
+      [record('off.example.test', 'https://off.example.test/mcp')],
+      settingsOff,
+    );
+    expect(plain.membershipSubjects('https://off.example.test/mcp')).toEqual(none);
+  });
+
+  it('does not read the lists of unreadable settings nor of a target refused for an unusable policy', async () => {
+    const unreadable = await catalogOf(
+      [target('broken.example.test')],
+      [record('broken.example.test', 'https://broken.example.test/mcp')],
+      named({ required_orgs: ['acme'], unreadable: 'required_teams is not a list of valid values' }),
+    );
+    expect(unreadable.host('broken.example.test')?.auth.unreadable).toBeDefined();
+    expect(unreadable.membershipSubjects('https://broken.example.test/mcp')).toEqual(none);
+    const badPolicy = await catalogOf(
+      [target('broken.example.test')],
+      [record('broken.example.test', 'https://broken.example.test/mcp', { policy: { rules: 'all' } })],
+      named({ required_orgs: ['acme'] }),
+    );
+    expect(badPolicy.host('broken.example.test')?.auth.unreadable).toMatch(/is invalid/);
+    expect(badPolicy.membershipSubjects('https://broken.example.test/mcp')).toEqual(none);
   });
 });
 

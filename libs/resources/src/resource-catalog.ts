@@ -227,7 +227,9 @@ function addTarget<S extends ProtectionSettings>(
   // Registered resources are valid audiences even while auth is off (tokens can be obtained before protection is switched on).
   for (const r of registered) allowed.add(r.uri);
   const on = !!auth?.enabled && target.enabled;
-  for (const r of registered) addSubjects(subjects, r, on ? auth : null);
+  // Unreadable settings refuse every request: their lists are not read as a requirement either.
+  const named = on && auth?.unreadable === undefined ? auth : null;
+  for (const r of registered) addSubjects(subjects, r, named);
   if (!on) return;
   const resources =
     registered.length > 0
@@ -242,7 +244,7 @@ function addTarget<S extends ProtectionSettings>(
           },
         ];
   for (const r of resources) allowed.add(r.uri);
-  if (registered.length === 0) addSubjects(subjects, resources[0], auth);
+  if (registered.length === 0) addSubjects(subjects, resources[0], named);
   resources.sort((a, b) => b.endpoint.length - a.endpoint.length);
   hosts.set(target.hostname, { hostname: target.hostname, origin: targetOrigin(target, config), auth, resources });
 }
@@ -255,7 +257,7 @@ function addSubjects(
   resource: ServedResource,
   auth: ProtectionSettings | null,
 ): void {
-  const lower = (list: readonly string[] | undefined) => (list ?? []).map((s) => s.toLowerCase());
+  const lower = (list: readonly string[] = []) => list.map((s) => s.toLowerCase());
   const orgs = [...new Set([...lower(auth?.required_orgs), ...(resource.policy?.orgs ?? [])])];
   const teams = [...new Set([...lower(auth?.required_teams), ...(resource.policy?.teams ?? [])])];
   if (orgs.length > 0 || teams.length > 0)

@@ -37,6 +37,22 @@ function policyDetail(resource: ResourceRecord, faults: readonly string[], hostn
   return `the MCP policy is valid (${resource.policy.rules.length} rules)`;
 }
 
+/** Whom the check token is made out to: a listed login, else a listed e-mail (or anyone, when the lists allow it). */
+function checkUser(auth: ProtectionSettings): { id: string; login: string; email?: string } {
+  const login = auth.required_users.find((u) => u !== '*');
+  if (login) return { id: '0', login };
+  const email = auth.required_emails[0];
+  return { id: '0', login: 'resource-validator', ...(email ? { email } : {}) };
+}
+
+/** A target that names only organisations or teams admits the check token by one of them. */
+function checkMemberships(auth: ProtectionSettings): { orgs: string[]; teams: string[] } | undefined {
+  if (auth.required_users.length > 0 || auth.required_emails.length > 0) return undefined;
+  if (auth.required_orgs.length > 0) return { orgs: [auth.required_orgs[0]], teams: [] };
+  if (auth.required_teams.length > 0) return { orgs: [], teams: [auth.required_teams[0]] };
+  return undefined;
+}
+
 /** The challenge check's detail: no 401 at all, or whether the 401 names the expected metadata URL. */
 function challengeDetail(status: number, named: string | undefined, expectedMetadata: string): string {
   if (status !== 401) return `an unauthenticated request got HTTP ${status} instead of 401`;
@@ -179,13 +195,12 @@ export class ResourceValidator {
       check('challenge', false, `the public listener did not answer: ${(error as Error).message}`);
     }
 
-    const login = auth.required_users.find((u) => u !== '*') ?? 'resource-validator';
-    const email = login === 'resource-validator' ? auth.required_emails[0] : undefined;
     const { token } = this.issuer.issueAccessToken(
-      { id: '0', login, ...(email ? { email } : {}) },
+      checkUser(auth),
       'resource-validator',
       resource.scopes.length > 0 ? resource.scopes : auth.allowed_scopes.slice(0, 1),
       [resource.uri],
+      checkMemberships(auth),
     );
     try {
       const res = await through(resource.uri.slice(new URL(resource.uri).origin.length) || '/', {

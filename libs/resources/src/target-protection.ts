@@ -15,8 +15,8 @@ export interface ProtectionSettings {
   readonly required_users: readonly string[];
   readonly required_emails: readonly string[];
   /** GitHub organisations and teams (`org/team-slug`) whose members may use the target (besides users and e-mails). */
-  readonly required_orgs?: readonly string[];
-  readonly required_teams?: readonly string[];
+  readonly required_orgs: readonly string[];
+  readonly required_teams: readonly string[];
   readonly allowed_scopes: readonly string[];
 }
 

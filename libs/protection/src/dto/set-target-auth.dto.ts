@@ -1,5 +1,25 @@
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  type ValidationArguments,
+} from 'class-validator';
+import { GITHUB_ORG, GITHUB_TEAM } from '@app/config';
 import { AUTH_MODES, COOKIE, HEADER_PREFIX, PATH, type AuthMode } from '../target-auth.config';
+
+/** The entries of a list that do not match, quoted, for a message that says which to fix. */
+function offending(args: ValidationArguments, pattern: RegExp): string {
+  const values = Array.isArray(args.value) ? (args.value as unknown[]) : [args.value];
+  return values
+    .filter((v) => typeof v !== 'string' || !pattern.test(v))
+    .map((v) => JSON.stringify(v))
+    .join(', ');
+}
 
 /** Body of `POST /api/v1/proxy/targets/{hostname}/auth` (the original system's field names). */
 export class SetTargetAuthDto {
@@ -19,7 +39,7 @@ export class SetTargetAuthDto {
   @IsIn(AUTH_MODES, { message: `mode must be one of ${AUTH_MODES.join(', ')}` })
   mode?: AuthMode;
 
-  /** GitHub logins allowed here; ["*"] or [] allows any signed-in user. */
+  /** GitHub logins allowed here; ["*"] (or all of required_users, required_emails, required_orgs and required_teams empty) allows any signed-in user. */
   @IsOptional()
   @IsArray({ message: 'required_users must be a list of GitHub logins, or ["*"] for any signed-in user' })
   @ArrayMaxSize(1000)
@@ -32,6 +52,34 @@ export class SetTargetAuthDto {
   @ArrayMaxSize(1000)
   @IsString({ each: true, message: 'required_emails must contain e-mail addresses' })
   required_emails?: string[];
+
+  /**
+   * GitHub organisations (logins, e.g. "acme") whose members are allowed besides required_users and
+   * required_emails. Membership is read from GitHub when the token is issued (the token's `orgs` claim).
+   */
+  @IsOptional()
+  @IsArray({ message: 'required_orgs must be a list of GitHub organisation logins, e.g. ["acme"]' })
+  @ArrayMaxSize(100, { message: 'required_orgs: at most 100 organisations' })
+  @Matches(GITHUB_ORG, {
+    each: true,
+    message: (args) =>
+      `required_orgs: ${offending(args, GITHUB_ORG)} is not a GitHub organisation login (letters, digits and single hyphens, at most 39), e.g. "acme"`,
+  })
+  required_orgs?: string[];
+
+  /**
+   * GitHub teams written `organisation/team-slug` (e.g. "acme/platform") whose members are allowed
+   * besides the other lists. Membership is read from GitHub when the token is issued (the token's `teams` claim).
+   */
+  @IsOptional()
+  @IsArray({ message: 'required_teams must be a list of teams written organisation/team-slug, e.g. ["acme/platform"]' })
+  @ArrayMaxSize(100, { message: 'required_teams: at most 100 teams' })
+  @Matches(GITHUB_TEAM, {
+    each: true,
+    message: (args) =>
+      `required_teams: ${offending(args, GITHUB_TEAM)} is not a team: write organisation/team-slug (the slug from the team's URL), e.g. "acme/platform"`,
+  })
+  required_teams?: string[];
 
   /** When not empty, the token needs at least one of these scopes. */
   @IsOptional()

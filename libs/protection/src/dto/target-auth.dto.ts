@@ -9,6 +9,10 @@ export class TargetAuthDto {
   mode!: AuthMode;
   required_users!: string[];
   required_emails!: string[];
+  /** GitHub organisations whose members are allowed (lower-case logins). */
+  required_orgs!: string[];
+  /** GitHub teams (`organisation/team-slug`, lower-case) whose members are allowed. */
+  required_teams!: string[];
   allowed_scopes!: string[];
   allowed_audiences!: string[];
   excluded_paths!: string[];
