@@ -52,6 +52,11 @@ export interface OAuthSettings {
   consentTtl: number;
   scopes: string[];
   allowedUsers: '*' | string[];
+  /** OAUTH_ALLOWED_GITHUB_ORGS / _TEAMS, lower-case (teams `org/team-slug`). */
+  allowedOrgs: string[];
+  allowedTeams: string[];
+  /** OAUTH_GITHUB_MEMBERSHIP_TTL_SECONDS. */
+  membershipTtl: number;
   registrationRateLimit: number;
   unusedClientTtl: number;
   cimdAllowPrivate: boolean;
@@ -309,6 +314,9 @@ export class AppConfig {
               .split(',')
               .map((u) => u.trim().toLowerCase())
               .filter(Boolean),
+      allowedOrgs: lowerList(env.OAUTH_ALLOWED_GITHUB_ORGS),
+      allowedTeams: lowerList(env.OAUTH_ALLOWED_GITHUB_TEAMS),
+      membershipTtl: env.OAUTH_GITHUB_MEMBERSHIP_TTL_SECONDS,
       registrationRateLimit: env.OAUTH_REGISTRATION_RATE_LIMIT,
       unusedClientTtl: env.OAUTH_UNUSED_CLIENT_TTL_SECONDS,
       cimdAllowPrivate: env.OAUTH_CIMD_ALLOW_PRIVATE === 'true' || env.OAUTH_CIMD_ALLOW_PRIVATE === '1',
@@ -320,12 +328,19 @@ export class AppConfig {
     };
   }
 
+  /**
+   * GitHub's web and API base URLs. Without GITHUB_API_URL the API is api.github.com for github.com
+   * and `<GITHUB_BASE_URL>/api/v3` otherwise (GitHub Enterprise Server serves its REST API there).
+   */
   get github(): GithubSettings {
+    const baseUrl = this.env.GITHUB_BASE_URL.replace(/\/+$/, '');
+    const apiUrl =
+      this.env.GITHUB_API_URL ?? (baseUrl === 'https://github.com' ? 'https://api.github.com' : `${baseUrl}/api/v3`);
     return {
       clientId: this.env.GITHUB_CLIENT_ID,
       clientSecret: this.env.GITHUB_CLIENT_SECRET,
-      baseUrl: this.env.GITHUB_BASE_URL.replace(/\/+$/, ''),
-      apiUrl: this.env.GITHUB_API_URL.replace(/\/+$/, ''),
+      baseUrl,
+      apiUrl: apiUrl.replace(/\/+$/, ''),
     };
   }
 
@@ -356,6 +371,11 @@ export interface PortRange {
 export type DockerEndpoint =
   | { kind: 'socket'; socketPath: string; display: string }
   | { kind: 'tcp'; protocol: 'http' | 'https'; host: string; port: number; display: string };
+
+/** A comma-separated setting as lower-case entries (GitHub logins, organisations and teams compare case-insensitively). */
+function lowerList(list: string | undefined): string[] {
+  return splitList(list ?? '').map((entry) => entry.toLowerCase());
+}
 
 function splitList(list: string): string[] {
   return list

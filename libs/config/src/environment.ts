@@ -563,6 +563,30 @@ export class Environment {
   })
   OAUTH_ALLOWED_GITHUB_USERS?: string;
 
+  /**
+   * GitHub organisations (comma-separated logins) whose members may sign in, besides the users
+   * above. Checked entry by entry (GITHUB_ORG) in checkFeatureSettings.
+   */
+  @IsOptional()
+  @IsString()
+  OAUTH_ALLOWED_GITHUB_ORGS?: string;
+
+  /** GitHub teams (comma-separated `org/team-slug`) whose members may sign in (GITHUB_TEAM). */
+  @IsOptional()
+  @IsString()
+  OAUTH_ALLOWED_GITHUB_TEAMS?: string;
+
+  /**
+   * How long a user's GitHub organisation and team memberships are trusted once read: a token that
+   * carries memberships expires at the latest this long after they were read.
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(5)
+  @Max(86400)
+  OAUTH_GITHUB_MEMBERSHIP_TTL_SECONDS: number = 600;
+
   /** Dynamic client registrations accepted per client IP per minute. */
   @Transform(toInt)
   @IsOptional()
@@ -612,10 +636,13 @@ export class Environment {
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL, e.g. https://github.com' })
   GITHUB_BASE_URL: string = 'https://github.com';
 
-  /** GitHub API base URL (GitHub Enterprise: https://github.example.com/api/v3). */
+  /**
+   * GitHub API base URL. Unset: https://api.github.com for github.com, else `<GITHUB_BASE_URL>/api/v3`
+   * (GitHub Enterprise Server's layout), see AppConfig.github.
+   */
   @IsOptional()
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL, e.g. https://api.github.com' })
-  GITHUB_API_URL: string = 'https://api.github.com';
+  GITHUB_API_URL?: string;
 }
 
 export class ConfigError extends Error {

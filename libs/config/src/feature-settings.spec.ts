@@ -1,3 +1,4 @@
+import { AppConfig } from './app-config';
 import { parseEnvironment } from './environment';
 import { featureWarnings } from './feature-settings';
 
@@ -39,7 +40,11 @@ describe('settings that make a feature impossible', () => {
       featureWarnings(
         parseEnvironment({ ...base, STORAGE_ENCRYPTION_KEY: key, GITHUB_CLIENT_ID: 'i', GITHUB_CLIENT_SECRET: 's' }),
       ),
-    ).toEqual([expect.stringMatching(/^OAUTH_ALLOWED_GITHUB_USERS is empty/)]);
+    ).toEqual([
+      expect.stringMatching(
+        /^OAUTH_ALLOWED_GITHUB_USERS, OAUTH_ALLOWED_GITHUB_ORGS and OAUTH_ALLOWED_GITHUB_TEAMS are empty: nobody may sign in/,
+      ),
+    ]);
     expect(
       featureWarnings(
         parseEnvironment({
@@ -51,5 +56,66 @@ describe('settings that make a feature impossible', () => {
         }),
       ),
     ).toEqual([]);
+  });
+});
+
+describe('organisations and teams that may sign in', () => {
+  const github = {
+    ...base,
+    GITHUB_CLIENT_ID: 'i',
+    GITHUB_CLIENT_SECRET: 's',
+    STORAGE_ENCRYPTION_KEY: 'A'.repeat(43) + '=',
+  };
+
+  it('checks each entry and names the one to fix', () => {
+    expect(problem({ ...github, OAUTH_ALLOWED_GITHUB_ORGS: 'acme, -bad' })).toBe(
+      'OAUTH_ALLOWED_GITHUB_ORGS contains "-bad", which is not an organisation login such as acme (a comma-separated list is expected)',
+    );
+    expect(problem({ ...github, OAUTH_ALLOWED_GITHUB_TEAMS: 'acme/platform,acme' })).toBe(
+      'OAUTH_ALLOWED_GITHUB_TEAMS contains "acme", which is not organisation/team-slug such as acme/platform (a comma-separated list is expected)',
+    );
+    expect(
+      problem({ ...github, OAUTH_ALLOWED_GITHUB_ORGS: 'Acme,globex', OAUTH_ALLOWED_GITHUB_TEAMS: 'acme/x.y_z' }),
+    ).toBeNull();
+    expect(problem({ ...github, OAUTH_GITHUB_MEMBERSHIP_TTL_SECONDS: '2' })).toMatch(
+      /^OAUTH_GITHUB_MEMBERSHIP_TTL_SECONDS /,
+    );
+  });
+
+  it('refuses "*" users together with organisations or teams (they would never matter)', () => {
+    expect(
+      problem({ ...github, OAUTH_ALLOWED_GITHUB_USERS: '*', OAUTH_ALLOWED_GITHUB_TEAMS: 'acme/platform' }),
+    ).toMatch(/^OAUTH_ALLOWED_GITHUB_USERS is "\*" \(anyone may sign in\), so OAUTH_ALLOWED_GITHUB_ORGS/);
+    expect(problem({ ...github, OAUTH_ALLOWED_GITHUB_USERS: 'alice', OAUTH_ALLOWED_GITHUB_ORGS: 'acme' })).toBeNull();
+  });
+
+  it('does not warn "nobody may sign in" when organisations or teams are named; warns when tokens cannot be kept', () => {
+    expect(featureWarnings(parseEnvironment({ ...github, OAUTH_ALLOWED_GITHUB_ORGS: 'acme' }))).toEqual([]);
+    expect(featureWarnings(parseEnvironment({ ...github, OAUTH_ALLOWED_GITHUB_TEAMS: 'acme/a' }))).toEqual([]);
+    const { STORAGE_ENCRYPTION_KEY: _key, ...keyless } = github;
+    expect(
+      featureWarnings(parseEnvironment({ ...keyless, AUTO_CERTIFICATES: 'false', OAUTH_ALLOWED_GITHUB_ORGS: 'acme' })),
+    ).toEqual([expect.stringMatching(/^STORAGE_ENCRYPTION_KEY is not set: users' GitHub tokens are not kept/)]);
+  });
+
+  it('lists them lower-case and derives the GitHub Enterprise API from the base URL alone', () => {
+    const config = (env: Record<string, string>) => new AppConfig(parseEnvironment({ ...github, ...env }));
+    const oauth = config({
+      OAUTH_ALLOWED_GITHUB_ORGS: 'Acme, Globex',
+      OAUTH_ALLOWED_GITHUB_TEAMS: 'Acme/Platform',
+    }).oauth;
+    expect([oauth.allowedOrgs, oauth.allowedTeams, oauth.membershipTtl]).toEqual([
+      ['acme', 'globex'],
+      ['acme/platform'],
+      600,
+    ]);
+    expect(config({}).github).toMatchObject({ baseUrl: 'https://github.com', apiUrl: 'https://api.github.com' });
+    expect(config({ GITHUB_BASE_URL: 'https://ghe.example.test/' }).github).toMatchObject({
+      baseUrl: 'https://ghe.example.test',
+      apiUrl: 'https://ghe.example.test/api/v3',
+    });
+    expect(
+      config({ GITHUB_BASE_URL: 'https://ghe.example.test', GITHUB_API_URL: 'https://api.ghe.example.test/' }).github,
+    ).toMatchObject({ apiUrl: 'https://api.ghe.example.test' });
   });
 });

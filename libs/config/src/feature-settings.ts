@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, type Environment } from './environment';
+import { checkGithubSubjectSettings } from './github-subjects';
 
 /**
  * Settings that are valid one by one but make a feature impossible together. Those that make the
@@ -19,6 +20,7 @@ export function checkFeatureSettings(env: Environment): void {
       "is required when GITHUB_CLIENT_SECRET is set (the GitHub OAuth app's client id); GitHub login cannot work without both",
     );
   }
+  checkGithubSubjectSettings(env);
   if (env.ACME_CA_BUNDLE) checkCaBundle(env.ACME_CA_BUNDLE);
 }
 
@@ -52,9 +54,20 @@ export function featureWarnings(env: Environment): string[] {
     warnings.push(
       'GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are not set: GitHub login is unavailable, so no OAuth client can obtain a token for a protected target (docs/mcp.md, "Once per installation")',
     );
-  } else if (!(env.OAUTH_ALLOWED_GITHUB_USERS ?? '').trim()) {
+  } else if (
+    ![env.OAUTH_ALLOWED_GITHUB_USERS, env.OAUTH_ALLOWED_GITHUB_ORGS, env.OAUTH_ALLOWED_GITHUB_TEAMS].some((list) =>
+      (list ?? '').trim(),
+    )
+  ) {
     warnings.push(
-      'OAUTH_ALLOWED_GITHUB_USERS is empty: nobody may sign in; set "*" or a comma-separated list of GitHub logins',
+      'OAUTH_ALLOWED_GITHUB_USERS, OAUTH_ALLOWED_GITHUB_ORGS and OAUTH_ALLOWED_GITHUB_TEAMS are empty: nobody may sign in; set OAUTH_ALLOWED_GITHUB_USERS to "*" or a comma-separated list of GitHub logins, or name the organisations or teams whose members may',
+    );
+  }
+  const membersAdmitted =
+    !!(env.OAUTH_ALLOWED_GITHUB_ORGS ?? '').trim() || !!(env.OAUTH_ALLOWED_GITHUB_TEAMS ?? '').trim();
+  if (env.GITHUB_CLIENT_ID && membersAdmitted && !env.STORAGE_ENCRYPTION_KEY) {
+    warnings.push(
+      "STORAGE_ENCRYPTION_KEY is not set: users' GitHub tokens are not kept, so organisation and team memberships are read only at sign-in, and a refresh after OAUTH_GITHUB_MEMBERSHIP_TTL_SECONDS fails (invalid_grant: the user signs in again); set it to 32 random bytes in base64 (openssl rand -base64 32)",
     );
   }
   return warnings;

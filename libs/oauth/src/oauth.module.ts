@@ -11,6 +11,10 @@ import { ConsentService } from './flow/consent.service';
 import { FlowRepository } from './flow/flow.repository';
 import { ResourcePolicy } from './flow/resource-policy';
 import { GithubLogin } from './github/github-login';
+import { GithubMemberships } from './github/github-memberships';
+import { GithubTokenStore } from './github/github-token-store';
+import { Memberships } from './github/memberships';
+import { SignInAdmission } from './github/sign-in-admission';
 import { OAuthAuthorizeController } from './protocol/authorize.controller';
 import { OAuthIntrospectionController } from './protocol/introspect.controller';
 import { OAuthMetadataController } from './protocol/metadata.controller';
@@ -25,6 +29,7 @@ import { OAuthSigningKey } from './tokens/signing-key';
 import { SigningKeyModule } from './tokens/signing-key.module';
 import { TokenIssuer } from './tokens/token-issuer';
 import { GrantExchange } from './tokens/grant-exchange';
+import { GrantTokens } from './tokens/grant-tokens';
 import { TokenIntrospection } from './tokens/token-introspection';
 import { TokenRevocation } from './tokens/token-revocation';
 
@@ -64,6 +69,11 @@ import { TokenRevocation } from './tokens/token-revocation';
     ConsentService,
     ResourcePolicy,
     GithubLogin,
+    GithubMemberships,
+    GithubTokenStore,
+    Memberships,
+    SignInAdmission,
+    GrantTokens,
     AuthorizationService,
     OAuthAdminService,
   ],

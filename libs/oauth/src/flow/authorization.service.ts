@@ -4,7 +4,8 @@ import { AppConfig } from '@app/config';
 import { secretsEqual } from '@app/tokens';
 import { ClientsService } from '../clients/clients.service';
 import { OAuthClientRecord } from '../clients/oauth-client.record';
-import { GithubLogin } from '../github/github-login';
+import { GithubMembershipList } from '../github/github-memberships';
+import { SignInAdmission } from '../github/sign-in-admission';
 import { OAuthError, oauthError } from '../protocol/oauth-error';
 import { requireS256Challenge } from '../protocol/pkce';
 import { redirectUriMatches } from '../protocol/redirect-uri';
@@ -32,7 +33,7 @@ export class AuthorizationService {
   constructor(
     private readonly clients: ClientsService,
     private readonly flow: FlowRepository,
-    private readonly github: GithubLogin,
+    private readonly signIn: SignInAdmission,
     private readonly consents: ConsentService,
     private readonly resources: ResourcePolicy,
     private readonly config: AppConfig,
@@ -108,9 +109,13 @@ export class AuthorizationService {
       };
 
       const session = sessionId ? await this.flow.getSession(sessionId) : null;
-      if (session && this.userAllowed(session.user.login)) return this.afterLogin(request, session.user, session.id);
+      if (session) {
+        // Memberships that matter but cannot be known, or a user not admitted: GitHub is asked again.
+        const admission = await this.signIn.reuse(session.user, request.resources);
+        if (admission !== 'sign-in-again') return this.afterLogin(request, session.user, session.id, admission.via);
+      }
       await this.flow.saveAuthorizationRequest(request);
-      const location = await this.github.begin(request.id);
+      const location = await this.signIn.begin(request.id, request.resources);
       // The flow cookie binds the GitHub round trip to the browser that started it (login CSRF).
       return {
         kind: 'redirect',
@@ -151,22 +156,19 @@ export class AuthorizationService {
           `GitHub sign-in was not completed: ${str(query.error_description) ?? str(query.error)}`,
         ),
       );
-    let user: OAuthUser;
+    let signedIn: Awaited<ReturnType<SignInAdmission['complete']>>;
     try {
-      user = await this.github.complete(query);
+      signedIn = await this.signIn.complete(query, request.resources);
     } catch (error) {
       if (error instanceof OAuthError) return this.errorRedirect(request, error);
       throw error;
     }
-    if (!this.userAllowed(user.login))
-      return this.errorRedirect(
-        request,
-        oauthError('access_denied', `GitHub user ${user.login} is not allowed to sign in here`),
-      );
+    const { user, admission } = signedIn;
+    if (!admission.admitted) return this.errorRedirect(request, oauthError('access_denied', admission.message));
     // The cookie carries the session secret; Redis knows only its hash (the session's id).
     const secret = newId();
     const session = await this.flow.createSession(secret, user, this.config.oauth.sessionTtl);
-    const next = await this.afterLogin(request, user, session.id);
+    const next = await this.afterLogin(request, user, session.id, admission.via);
     const cookies: FlowCookie[] = [
       { kind: 'session', value: secret, maxAge: this.config.oauth.sessionTtl },
       { kind: 'flow', value: '', maxAge: 0 },
@@ -174,11 +176,15 @@ export class AuthorizationService {
     return next.kind === 'redirect' ? { ...next, cookies } : next;
   }
 
-  /** `sessionHashed`: the session's stored id (the hash of the cookie's secret). */
+  /**
+   * `sessionHashed`: the session's stored id (the hash of the cookie's secret); `via`: the
+   * memberships that count for this request (named on the consent page).
+   */
   private async afterLogin(
     request: AuthorizationRequestRecord,
     user: OAuthUser,
     sessionHashed: string,
+    via: GithubMembershipList,
   ): Promise<FlowStep> {
     // Only scopes the user has not approved for this client yet need the page (a step-up asks for those alone).
     const { added, already } = await this.consents.review(user.login, request);
@@ -190,6 +196,7 @@ export class AuthorizationService {
       session_id: sessionHashed,
       csrf_token: newId(),
       already_approved: already,
+      ...(via.orgs.length > 0 || via.teams.length > 0 ? { memberships: via } : {}),
     };
     await this.flow.saveConsentRequest(consent);
     return { kind: 'redirect', location: `${this.issuer}/consent?id=${encodeURIComponent(consent.id)}` };
@@ -238,10 +245,5 @@ export class AuthorizationService {
       return this.errorRedirect(consent.request, oauthError('access_denied', 'the user denied access'));
     await this.consents.approve(consent.user.login, consent.request);
     return this.issueCode(consent.request, consent.user);
-  }
-
-  userAllowed(login: string): boolean {
-    const allowed = this.config.oauth.allowedUsers;
-    return allowed === '*' || allowed.includes(login.toLowerCase());
   }
 }

@@ -49,6 +49,17 @@ export class AuthorizationRequestRecord {
   resources!: string[];
 }
 
+/** GitHub organisations and teams (lower-case). */
+export class MembershipNames {
+  @IsArray()
+  @IsString({ each: true })
+  orgs!: string[];
+
+  @IsArray()
+  @IsString({ each: true })
+  teams!: string[];
+}
+
 /** A signed-in user asked to approve a client (`oauth:consent-request:<id>`, 10 min). */
 export class ConsentRequestRecord {
   @IsString()
@@ -74,6 +85,12 @@ export class ConsentRequestRecord {
   @IsArray()
   @IsString({ each: true })
   already_approved?: string[];
+
+  /** The user's memberships among those named for the request (globally or for its resources): the page names them. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MembershipNames)
+  memberships?: MembershipNames;
 }
 
 /** Browser login session at the authorization server (`oauth:session:<id>`; `id` is the SHA-256 of the secret in the session cookie). */

@@ -32,10 +32,11 @@ export function consentPage(consent: ConsentRequestRecord): string {
     .join('');
   const allowed = already.length ? `<p>Already allowed: ${codes(already)}</p>` : '';
   const resources = request.resources.length ? `<p>For: ${codes(request.resources)}</p>` : '';
+  const membership = membershipSentence(consent.memberships);
   return layout(
     'Authorize application',
     `<h1>Authorize ${escape(request.client_name)}?</h1>
-<p>Signed in with GitHub as <strong>${escape(user.login)}</strong>.</p>
+<p>Signed in with GitHub as <strong>${escape(user.login)}</strong>.</p>${membership}
 <p><strong>${escape(request.client_name)}</strong> will receive access on your behalf and will be sent back to <code>${escape(host)}</code>.</p>
 <p>${already.length ? 'New permissions' : 'Permissions'}:</p><ul>${scopes || '<li>none</li>'}</ul>${allowed}${resources}
 <form method="post" action="/consent">
@@ -45,4 +46,15 @@ export function consentPage(consent: ConsentRequestRecord): string {
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
   );
+}
+
+/** "You may use this as a member of the organisation acme and the team acme/platform." (or nothing). */
+function membershipSentence(memberships: { orgs: string[]; teams: string[] } | undefined): string {
+  const parts = [
+    ...(memberships?.orgs ?? []).map((o) => `the organisation <code>${escape(o)}</code>`),
+    ...(memberships?.teams ?? []).map((t) => `the team <code>${escape(t)}</code>`),
+  ];
+  if (parts.length === 0) return '';
+  const list = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+  return `\n<p>You may use this as a member of ${list}.</p>`;
 }

@@ -2,11 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { OAuthUser } from '../flow/flow.records';
 import { oauthError } from '../protocol/oauth-error';
+import { githubCall } from './github-api';
 
 /** Scopes asked of GitHub: the profile, and the e-mail addresses (for the primary one). */
 const GITHUB_SCOPES = 'read:user,user:email';
-/** How long one call to GitHub may take before the sign-in fails (GitHub answers in well under a second). */
-const GITHUB_TIMEOUT_MS = 10_000;
+/** Asked besides when organisation or team memberships are needed (GET /user/memberships/orgs, /user/teams). */
+export const READ_ORG = 'read:org';
+
+/** The user's GitHub token and the scopes GitHub granted it (its token response's `scope`). */
+export interface GithubToken {
+  token: string;
+  scopes: string[];
+}
 
 interface GithubUserJson {
   id?: number | string;
@@ -34,21 +41,21 @@ export class GithubLogin {
     return `${this.config.oauth.issuer}/callback`;
   }
 
-  /** The GitHub authorization URL for our flow `state`. */
-  begin(state: string): Promise<string> {
+  /** The GitHub authorization URL for our flow `state`; `readOrg` when memberships will be read. */
+  begin(state: string, readOrg = false): Promise<string> {
     const { baseUrl, clientId } = this.settings();
     const params = new URLSearchParams({
       response_type: 'code',
       redirect_uri: this.callbackUrl,
-      scope: GITHUB_SCOPES,
+      scope: readOrg ? `${GITHUB_SCOPES},${READ_ORG}` : GITHUB_SCOPES,
       state,
       client_id: clientId,
     });
     return Promise.resolve(`${baseUrl}/login/oauth/authorize?${params.toString()}`);
   }
 
-  /** Exchanges GitHub's code (callback query) for the user's identity. */
-  async complete(query: Record<string, unknown>): Promise<OAuthUser> {
+  /** Exchanges GitHub's code (callback query) for the user's identity and GitHub token. */
+  async complete(query: Record<string, unknown>): Promise<{ user: OAuthUser; github: GithubToken }> {
     const { baseUrl, apiUrl, clientId, clientSecret } = this.settings();
     const code = typeof query.code === 'string' && query.code !== '' ? query.code : undefined;
     if (!code) throw oauthError('access_denied', 'GitHub did not sign the user in');
@@ -66,6 +73,7 @@ export class GithubLogin {
     // GitHub answers 200 with an `error` body for a bad code or client.
     const accessToken = (token as { access_token?: unknown } | null)?.access_token;
     if (typeof accessToken !== 'string' || !accessToken) throw failed('Failed to obtain access token');
+    const granted = (token as { scope?: unknown }).scope;
     const auth = { headers: { authorization: `Bearer ${accessToken}` } };
     const user = (await this.call('Failed to fetch user profile', `${apiUrl}/user`, auth)) as GithubUserJson | null;
     if (typeof user !== 'object' || user === null) throw failed('Failed to parse user profile');
@@ -73,10 +81,16 @@ export class GithubLogin {
     if (!Array.isArray(emails) || emails.length === 0) throw failed('Failed to fetch user emails');
     const primary = (emails as { email?: unknown; primary?: unknown }[]).find((e) => e?.primary)?.email;
     return {
-      id: String(user.id),
-      login: user.login ?? '',
-      name: user.name || undefined,
-      email: typeof primary === 'string' ? primary : (user.email ?? undefined),
+      user: {
+        id: String(user.id),
+        login: user.login ?? '',
+        name: user.name || undefined,
+        email: typeof primary === 'string' ? primary : (user.email ?? undefined),
+      },
+      github: {
+        token: accessToken,
+        scopes: typeof granted === 'string' ? granted.split(/[\s,]+/).filter(Boolean) : [],
+      },
     };
   }
 
@@ -89,22 +103,10 @@ export class GithubLogin {
 
   /** One JSON call to GitHub; a network error, a timeout, a non-2xx answer or a non-JSON body fail with `what`. */
   private async call(what: string, url: string, init: RequestInit): Promise<unknown> {
-    let response: Response;
     try {
-      response = await fetch(url, {
-        ...init,
-        headers: { accept: 'application/json', 'user-agent': 'mcp-https-proxy', ...init.headers },
-        signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS),
-      });
-    } catch {
-      throw failed(what);
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw failed(what);
-    }
-    try {
-      return (await response.json()) as unknown;
+      const answer = await githubCall(url, init);
+      if (answer.status < 200 || answer.status > 299) throw failed(what);
+      return answer.body;
     } catch {
       throw failed(what);
     }

@@ -11,7 +11,8 @@ import { canonicalResources } from '../protocol/resource';
 import { parseScope } from '../protocol/scopes';
 import { GrantRecord } from './grant.record';
 import { GrantsRepository } from './grants.repository';
-import { CODE_PREFIX, newSecret, REFRESH_TOKEN_PREFIX, secretHash, TokenIssuer } from './token-issuer';
+import { GrantTokens } from './grant-tokens';
+import { CODE_PREFIX, newSecret, REFRESH_TOKEN_PREFIX, secretHash } from './token-issuer';
 import { TokenRevocation } from './token-revocation';
 
 export interface TokenResponse {
@@ -38,7 +39,7 @@ export class GrantExchange {
     private readonly clients: ClientsService,
     private readonly flow: FlowRepository,
     private readonly grants: GrantsRepository,
-    private readonly issuer: TokenIssuer,
+    private readonly tokens: GrantTokens,
     private readonly revocation: TokenRevocation,
     private readonly config: AppConfig,
   ) {}
@@ -112,7 +113,9 @@ export class GrantExchange {
     audience: string[],
   ): Promise<TokenResponse> {
     const { refreshTokenTtl, accessTokenTtl } = this.config.oauth;
-    const { token, claims } = this.issuer.issueAccessToken(user, client.client_id, scopes, audience);
+    const issued = await this.tokens.issue(user, client.client_id, scopes, audience);
+    if ('refused' in issued) throw issued.refused;
+    const { token, claims } = issued;
     // The grant is kept even without a refresh token: it lists and revokes the access tokens.
     const refresh = client.grant_types.includes('refresh_token') ? newSecret(REFRESH_TOKEN_PREFIX) : undefined;
     const now = Date.now();
@@ -136,7 +139,7 @@ export class GrantExchange {
     return {
       access_token: token,
       token_type: 'Bearer',
-      expires_in: accessTokenTtl,
+      expires_in: claims.exp - claims.iat,
       ...(refresh ? { refresh_token: refresh } : {}),
       scope: claims.scope,
     };
@@ -156,8 +159,20 @@ export class GrantExchange {
     if (extra.length > 0) throw oauthError('invalid_scope', `scope ${extra.join(' ')} was not granted`);
     const scopes = requested.length > 0 ? requested : grant.scopes;
     const audience = this.narrowResources(grant.resources, body.resource);
-    const { refreshTokenTtl, refreshGrace, accessTokenTtl } = this.config.oauth;
-    const { token, claims } = this.issuer.issueAccessToken(grant.user, client.client_id, scopes, audience);
+    const { refreshTokenTtl, refreshGrace } = this.config.oauth;
+    // Memberships and global admission are checked again: a user who left the organisation that
+    // admitted them loses the grant; otherwise the new token carries the current memberships.
+    const issued = await this.tokens.issue(grant.user, client.client_id, scopes, audience);
+    if ('refused' in issued) {
+      if (issued.revoke) {
+        await this.revocation.revokeGrant(family);
+        this.logger.warn(
+          `user ${grant.user.login} no longer passes sign-in admission; grant of ${client.client_id} revoked`,
+        );
+      }
+      throw issued.refused;
+    }
+    const { token, claims } = issued;
     const next = newSecret(REFRESH_TOKEN_PREFIX);
     const result = await this.grants.rotate(
       family,
@@ -181,7 +196,7 @@ export class GrantExchange {
         return {
           access_token: token,
           token_type: 'Bearer',
-          expires_in: accessTokenTtl,
+          expires_in: claims.exp - claims.iat,
           refresh_token: next,
           scope: claims.scope,
         };

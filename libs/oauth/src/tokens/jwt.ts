@@ -16,7 +16,11 @@ export interface AccessTokenClaims {
   login: string;
   name?: string;
   email?: string;
-  /** The user's GitHub organisations and teams (`org/team-slug`) named for the token's resources, lower-case. */
+  /**
+   * The user's GitHub organisations and teams (`org/team-slug`), lower-case, among those named
+   * globally or for the token's audience; present when they were read for it (`exp` is then at most
+   * their reading + OAUTH_GITHUB_MEMBERSHIP_TTL_SECONDS). Absent: no membership.
+   */
   orgs?: string[];
   teams?: string[];
 }

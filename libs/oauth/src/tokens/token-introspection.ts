@@ -69,6 +69,8 @@ export class TokenIntrospection {
       exp: c.exp,
       iat: c.iat,
       jti: c.jti,
+      ...(Array.isArray(c.orgs) ? { orgs: c.orgs } : {}),
+      ...(Array.isArray(c.teams) ? { teams: c.teams } : {}),
     };
   }
 }

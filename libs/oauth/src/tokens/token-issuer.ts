@@ -17,6 +17,13 @@ function audienceClaim(resources: string[], issuer: string): string | string[] {
   return resources;
 }
 
+/** The `orgs` / `teams` claims (lower-case) of an access token, and when they stop being trusted (epoch seconds). */
+export interface TokenMembership {
+  orgs: readonly string[];
+  teams: readonly string[];
+  notAfter?: number;
+}
+
 /** Issues access tokens: our claims, the configured lifetime, signed by AccessTokenJwt (RS256, our kid). */
 @Injectable()
 export class TokenIssuer {
@@ -25,13 +32,13 @@ export class TokenIssuer {
     private readonly config: AppConfig,
   ) {}
 
+  /** `membership`: the `orgs` / `teams` claims, and `notAfter` (epoch s), which caps `exp`. */
   issueAccessToken(
     user: OAuthUser,
     clientId: string,
     scopes: string[],
     resources: string[],
-    /** The `orgs` / `teams` claims (lower-case): the memberships read for the token's resources. */
-    memberships?: { orgs: readonly string[]; teams: readonly string[] },
+    membership?: TokenMembership,
   ): { token: string; claims: AccessTokenClaims } {
     const { issuer, accessTokenTtl } = this.config.oauth;
     const iat = Math.floor(Date.now() / 1000);
@@ -41,13 +48,13 @@ export class TokenIssuer {
       aud: audienceClaim(resources, issuer),
       scope: scopes.join(' '),
       client_id: clientId,
-      exp: iat + accessTokenTtl,
+      exp: Math.min(iat + accessTokenTtl, membership?.notAfter ?? Infinity),
       iat,
       jti: randomBytes(16).toString('base64url'),
       login: user.login,
       ...(user.name ? { name: user.name } : {}),
       ...(user.email ? { email: user.email } : {}),
-      ...(memberships ? { orgs: [...memberships.orgs], teams: [...memberships.teams] } : {}),
+      ...(membership ? { orgs: [...membership.orgs], teams: [...membership.teams] } : {}),
     };
     return { token: this.jwt.sign(claims), claims };
   }
