@@ -754,7 +754,7 @@ scenarios['rate-limit'] = async ({ backend, ours }) => {
       iss: ISSUER,
       sub: '4242',
       aud,
-      scope: 'mcp:read',
+      scope: 'mcp:read mcp:write',
       client_id: 'bench-client',
       exp: now + 3600,
       iat: now,
@@ -766,9 +766,14 @@ scenarios['rate-limit'] = async ({ backend, ours }) => {
   );
   const send = (host) =>
     get(ours.httpPort, '/small', host, { headers: { authorization: bearers[host].slice('authorization: '.length) } });
-  await until('both targets accept the token', async () =>
-    (await Promise.all([send(limitedHost), send(plainHost)])).every((r) => r.status === 200),
-  );
+  let answers = [];
+  await until(
+    'both targets accept the token',
+    async () => (answers = await Promise.all([send(limitedHost), send(plainHost)])).every((r) => r.status === 200),
+    10_000,
+  ).catch((e) => {
+    throw new Error(`${e.message}: last answers ${answers.map((r) => `${r.status} ${r.text}`).join(' | ')}`);
+  });
   const url = `http://127.0.0.1:${ours.httpPort}/small`;
   const m = await interleaved({
     limited: (duration) => wrk(url, { host: limitedHost, duration, headers: [bearers[limitedHost]] }),

@@ -5,7 +5,8 @@ import { RedisRateLimiter } from '@app/rate-limits';
 import { RedisConnections } from '@app/redis';
 import { freePort } from '../support/ports';
 import { waitUntil } from '../support/wait';
-import { testRedisClient, testRedisEnv, type TestRedisClient } from '../support/test-redis';
+import type Redis from 'ioredis';
+import { testRedisClient, testRedisEnv, testTopology, type TestRedisClient } from '../support/test-redis';
 
 /**
  * The limiter (libs/rate-limits) on the suite's real Redis (standalone, and a Redis Cluster in the
@@ -47,6 +48,11 @@ describe('RedisRateLimiter (real Redis)', () => {
     redis = testRedisClient();
   });
   beforeEach(() => void run++);
+  /** The script calls Redis counted (standalone: INFO commandstats). */
+  const scriptStats = async () =>
+    testTopology() === 'standalone'
+      ? (String(await (redis as Redis).info('commandstats')).split('cmdstat_evalsha:')[1] ?? '')
+      : '';
   afterAll(async () => {
     await limiter?.onApplicationShutdown();
     await connections?.onApplicationShutdown();
@@ -95,6 +101,32 @@ describe('RedisRateLimiter (real Redis)', () => {
     // The refund runs after the answer; the user's counter is back to one call used.
     await waitUntil('the refund of the admitted group', async () => (await redis.pttl(byUser.key)) <= 20_000);
     expect(await admitted([byUser], 3)).toBe(2);
+  });
+
+  it('a busy key leases calls ahead (fewer round trips); two replicas together still admit at most the limit', async () => {
+    const other = new RedisRateLimiter(connections);
+    await other.onModuleInit();
+    try {
+      const busy = charge('user:7', '1000/1h per user');
+      const scripts = async () => Number(/calls=(\d+)/.exec(await scriptStats())?.[1] ?? 0);
+      const before = await scripts();
+      let admittedCount = 0;
+      const both = async () => {
+        const outcomes = await Promise.all([limiter.admit([busy]), other.admit([busy])]);
+        admittedCount += outcomes.filter((o) => o.allowed).length;
+      };
+      for (let i = 0; i < 400; i++) await both();
+      // 800 calls admitted with far fewer script calls (the leases grow to 10 calls).
+      expect(admittedCount).toBe(800);
+      if (testTopology() === 'standalone') expect((await scripts()) - before).toBeLessThan(800 / 3);
+      for (let i = 0; i < 200; i++) await both();
+      // Leased calls are counted when leased: never more than the limit; lost leases (at most 1% per
+      // replica) make it at most 2 x 10 fewer.
+      expect(admittedCount).toBeLessThanOrEqual(1000);
+      expect(admittedCount).toBeGreaterThanOrEqual(980);
+    } finally {
+      await other.onApplicationShutdown();
+    }
   });
 
   it('admits when Redis does not answer (fail open), logs it once, and says so in its metric', async () => {

@@ -398,4 +398,34 @@ describe('rate limits', () => {
     expect((await refusedBy(server)) + (await refusedBy(replica))).toBe(refused);
     expect(refused).toBeGreaterThanOrEqual(40);
   });
+
+  it('two replicas leasing calls ahead (a limit of 100 or more): never more than the limit, at most 1% per replica less', async () => {
+    const host = 'leased.limits.test';
+    const created = await server.api('POST', '/api/v1/proxy/targets', {
+      body: { hostname: host, target_url: backend.url, rate_limits: [{ per: 'address', limit: 300, window: '1h' }] },
+    });
+    expect(created.status).toBe(201);
+    let admitted = 0;
+    const count = (status: number) => {
+      if (status === 200) admitted++;
+      return status;
+    };
+    for (const at of [replica, server])
+      await waitFor(
+        'both replicas to serve the target',
+        async () => count((await get(at, host)).status),
+        (status) => status !== 404,
+        { timeoutMs: 5000, intervalMs: 20 },
+      );
+    // 400 requests, 20 at a time over both replicas (busy enough to lease: up to 3 calls each).
+    for (let round = 0; round < 20; round++) {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => get(i % 2 === 0 ? server : replica, host)),
+      );
+      for (const r of results) expect([200, 429]).toContain(count(r.status));
+    }
+    // The drip at 300/1h is one call per 12 s: at most one more during the run.
+    expect(admitted).toBeLessThanOrEqual(301);
+    expect(admitted).toBeGreaterThanOrEqual(300 - 2 * 3);
+  });
 });

@@ -10,20 +10,25 @@
  * nothing. The clock is Redis's `TIME`, so every replica measures against the same one. A key
  * expires (PX) when its TAT is reached: after that it is the same as absent.
  *
- * KEYS: the counters (one hash tag). ARGV: per key, three numbers: limit, window in ms, cost.
- * Returns `{0, 0}` when every charge is admitted, else `{i, retryMs}` for the refused charge
- * (1-based) that has the longest wait.
+ * A charge may also ask for `extra` calls ahead of need (a lease, lease-book.ts): as many of them
+ * as fit are counted too and granted; they never decide whether the call itself is admitted.
+ *
+ * KEYS: the counters (one hash tag). ARGV: per key, four numbers: limit, window in ms, cost, extra.
+ * Returns `{0, granted_1, ..., granted_n}` when every charge is admitted (the extra calls granted
+ * per key), else `{i, retryMs}` for the refused charge (1-based) that has the longest wait.
  */
 export const GCRA_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = #KEYS
 local next_tat = {}
+local granted = {0}
 local refused, retry = 0, 0
 for i = 1, n do
-  local limit = tonumber(ARGV[i * 3 - 2])
-  local window = tonumber(ARGV[i * 3 - 1])
-  local cost = tonumber(ARGV[i * 3])
+  local limit = tonumber(ARGV[i * 4 - 3])
+  local window = tonumber(ARGV[i * 4 - 2])
+  local cost = tonumber(ARGV[i * 4 - 1])
+  local extra = tonumber(ARGV[i * 4])
   local interval = window / limit
   local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
   if tat < now then tat = now end
@@ -34,7 +39,11 @@ for i = 1, n do
     if cost > limit then over = window end
     if over > retry then refused, retry = i, over end
   else
-    next_tat[i] = candidate
+    local room = math.floor((now + window - candidate) / interval)
+    if extra > room then extra = room end
+    if extra < 0 then extra = 0 end
+    next_tat[i] = candidate + extra * interval
+    granted[i + 1] = extra
   end
 end
 if refused > 0 then return {refused, math.ceil(retry)} end
@@ -43,7 +52,7 @@ for i = 1, n do
   if ttl < 1 then ttl = 1 end
   redis.call('SET', KEYS[i], string.format('%.3f', next_tat[i]), 'PX', ttl)
 end
-return {0, 0}
+return granted
 `;
 
 /**
