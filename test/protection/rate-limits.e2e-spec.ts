@@ -354,6 +354,14 @@ describe('rate limits', () => {
       expect(metrics.value('mcp_requests_total', { target: MCP, method: 'tools/call', decision: 'rate-limited' })).toBe(
         4,
       );
+      // The MCP activity (dashboard, GET /api/v1/logs/mcp) counts them under their decision.
+      const activity = await waitFor(
+        'the refusals in the MCP activity',
+        () => server.api<{ decisions: Record<string, number> }>('GET', `/api/v1/logs/mcp?window=1h&hostname=${MCP}`),
+        (r) => r.status === 200 && r.body.decisions['rate-limited'] === 4,
+        { timeoutMs: 10_000, intervalMs: 100 },
+      );
+      expect(activity.body.decisions['rate-limited']).toBe(4);
     } finally {
       await mcp.close();
     }
