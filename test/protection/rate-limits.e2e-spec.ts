@@ -119,6 +119,7 @@ describe('rate limits', () => {
     );
     expect(upgrade.responses[0]?.status).toBe(429);
     expect(upgrade.responses[0]?.head).toMatch(/\r\nretry-after: \d+/i);
+    expect(upgrade.responses[0]?.head.match(/\r\n(content-type|cache-control):/gi)).toHaveLength(2);
 
     // Not the OAuth endpoints (the public surface), not the admin API.
     const metadata = await publicRequest({

@@ -356,7 +356,8 @@ export class RequestDispatcher {
               if (!refused) return this.engine.upgrade(req, socket, head, prepared.upstream);
               const answer = this.limits.refusal(refused, exchange);
               exchange.socketStatus = answer.status;
-              sendSocketError(socket, answer.status, answer.body, answer.headers);
+              // The raw answer writes its own Content-Type and Cache-Control: no-store.
+              sendSocketError(socket, answer.status, answer.body, { 'retry-after': answer.headers['retry-after'] });
             });
           return this.engine.upgrade(req, socket, head, prepared.upstream);
       }
