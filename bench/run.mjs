@@ -727,6 +727,70 @@ wrk.headers["Content-Type"] = "application/json"
 };
 
 /**
+ * The rate-limit row (issue 19): protected requests (a valid token) to a target with a per-user limit
+ * that is never reached vs the same set-up without a limit. Both targets are protected the same way,
+ * so the ratio is what the limit costs: the charge built, one script call to Redis, its answer.
+ */
+scenarios['rate-limit'] = async ({ backend, ours }) => {
+  const limitedHost = 'limited.example.test';
+  const plainHost = 'unlimited.example.test';
+  const uris = {};
+  for (const h of [limitedHost, plainHost]) {
+    await addTarget(ours, h, `http://127.0.0.1:${backend.port}`);
+    const auth = await api(ours, 'POST', `/api/v1/proxy/targets/${h}/auth`, { mode: 'forward', required_users: ['*'] });
+    if (auth.status !== 200) throw new Error(`set auth ${h}: ${auth.status} ${JSON.stringify(auth.body)}`);
+    const resource = await api(ours, 'POST', `/api/v1/proxy/targets/${h}/resource`, { endpoint: '/' });
+    if (resource.status !== 200)
+      throw new Error(`set resource ${h}: ${resource.status} ${JSON.stringify(resource.body)}`);
+    uris[h] = resource.body.uri;
+  }
+  // The highest rate a limit can say (1,000,000 a minute, all at once): never reached in a run.
+  const limits = [{ per: 'user', limit: 1_000_000, window: '1m' }];
+  const put = await api(ours, 'PUT', `/api/v1/proxy/targets/${limitedHost}/rate-limits`, limits);
+  if (put.status !== 200) throw new Error(`set rate limits: ${put.status} ${JSON.stringify(put.body)}`);
+  const now = Math.floor(Date.now() / 1000);
+  const token = (aud) =>
+    mintAccessToken({
+      iss: ISSUER,
+      sub: '4242',
+      aud,
+      scope: 'mcp:read mcp:write',
+      client_id: 'bench-client',
+      exp: now + 3600,
+      iat: now,
+      jti: randomBytes(16).toString('hex'),
+      login: 'bench-user',
+    });
+  const bearers = Object.fromEntries(
+    [limitedHost, plainHost].map((h) => [h, `authorization: Bearer ${token(uris[h])}`]),
+  );
+  const send = (host) =>
+    get(ours.httpPort, '/small', host, { headers: { authorization: bearers[host].slice('authorization: '.length) } });
+  let answers = [];
+  await until(
+    'both targets accept the token',
+    async () => (answers = await Promise.all([send(limitedHost), send(plainHost)])).every((r) => r.status === 200),
+    10_000,
+  ).catch((e) => {
+    throw new Error(`${e.message}: last answers ${answers.map((r) => `${r.status} ${r.text}`).join(' | ')}`);
+  });
+  const url = `http://127.0.0.1:${ours.httpPort}/small`;
+  const m = await interleaved({
+    limited: (duration) => wrk(url, { host: limitedHost, duration, headers: [bearers[limitedHost]] }),
+    unlimited: (duration) => wrk(url, { host: plainHost, duration, headers: [bearers[plainHost]] }),
+  });
+  if (m.summary.limited.non_2xx > 0) throw new Error(`the limit answered ${m.summary.limited.non_2xx} non-2xx`);
+  return {
+    limits,
+    limited: m.summary.limited,
+    unlimited: m.summary.unlimited,
+    round_ratios: m.roundRatios('limited', 'unlimited'),
+    ratio: m.ratio('limited', 'unlimited'),
+    ratio_p99: m.ratio('limited', 'unlimited', 'p99_ms'),
+  };
+};
+
+/**
  * Sets a resource's MCP policy through `PUT /api/v1/resources/{id}/policy`; a server without that
  * route yet gets it stored as the API stores it (the record's `policy`, with a config bump).
  */
@@ -1073,6 +1137,16 @@ function markdown(r) {
       '',
       `${f(x.governed.rps)} vs ${f(x.ungoverned.rps)}`,
       `${f(x.ratio, '×')} (median of ${x.round_ratios.length} interleaved rounds: ${x.round_ratios.join(', ')}); p99 ${f(x.governed.p99_ms)} vs ${f(x.ungoverned.p99_ms)} ms`,
+    );
+  }
+  if (s['rate-limit']?.limited) {
+    const x = s['rate-limit'];
+    add(
+      'protected requests, per-user limit configured (not reached) vs no limit: req/s',
+      '',
+      '',
+      `${f(x.limited.rps)} vs ${f(x.unlimited.rps)}`,
+      `${f(x.ratio, '×')} (median of ${x.round_ratios.length} interleaved rounds: ${x.round_ratios.join(', ')}); p99 ${f(x.limited.p99_ms)} vs ${f(x.unlimited.p99_ms)} ms`,
     );
   }
   if (s.auth?.skipped) add('auth-protected vs open', '', '', s.auth.skipped, '');

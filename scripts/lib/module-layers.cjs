@@ -35,8 +35,8 @@ module.exports = [
   },
   {
     name: 'dispatcher plug-ins',
-    why: "fill the dispatcher's seams (public-surface handlers, the target auth policy)",
-    modules: ['libs/resources', 'libs/protection'],
+    why: "fill the dispatcher's seams (public-surface handlers, the target auth policy, the rate limiter)",
+    modules: ['libs/resources', 'libs/protection', 'libs/rate-limits'],
   },
   {
     name: 'apps',

@@ -41,6 +41,7 @@ describe('bench smoke run', () => {
       'https-sni',
       'mcp-policy',
       'propagation',
+      'rate-limit',
       'scale',
       'small-get',
       'sse-idle',
@@ -82,10 +83,14 @@ describe('bench smoke run', () => {
     expect(s['mcp-policy'].checks).toEqual({ governed_allowed: 200, governed_denied: 403, ungoverned: 200 });
     for (const who of ['governed', 'ungoverned'])
       expect({ who, ok: served(s['mcp-policy'][who]) }).toEqual({ who, ok: true });
+    // rate-limit: both targets answered every request 2xx (the limit is configured, never reached)
+    for (const who of ['limited', 'unlimited'])
+      expect({ who, ok: served(s['rate-limit'][who]) }).toEqual({ who, ok: true });
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
     expect(md).toContain('| small GET, 10 conns: req/s |');
     expect(md).toContain('| auth-protected (forward, valid JWT) vs open target, same requests: req/s |');
     expect(md).toContain('| MCP tools/call, governed target (5 rules) vs the same without a policy: req/s |');
+    expect(md).toContain('| protected requests, per-user limit configured (not reached) vs no limit: req/s |');
     expect(md).toContain('| … nginx with its access log on (ours logs every request too): req/s, p99 ms |');
   }, 180_000);
 });

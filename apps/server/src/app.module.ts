@@ -15,6 +15,7 @@ import { ProxyTargetHostsModule, ProxyTargetsModule } from '@app/proxy-targets';
 import { PROTOCOL_ERROR_FORMATS } from '@app/http';
 import { OAUTH_PROTOCOL_ERRORS, OAuthModule } from '@app/oauth';
 import { ProtectionModule, TARGET_AUTH_SETTINGS } from '@app/protection';
+import { RateLimitsModule } from '@app/rate-limits';
 import { RedisModule } from '@app/redis';
 import { RequestLogModule } from '@app/request-log';
 import { ResourcesModule } from '@app/resources';
@@ -53,6 +54,7 @@ export class AppModule {
         // The registry reads the targets' auth settings through the protection module's reader (no import cycle).
         ResourcesModule.register({ targetProtection: TARGET_AUTH_SETTINGS }),
         ProtectionModule,
+        RateLimitsModule,
         TokenDeletionCascadeModule,
       ],
       // Failures before a controller runs (malformed JSON, body too large) on the OAuth endpoints

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import { Environment, ForwardedHeaderFormat, ForwardingEngineName, LogLevel, splitPemBundle } from './environment';
+import { parseRateLimitsSetting, type RateLimit } from './rate-limit-spec';
 import { ReservedHostnames } from './reserved-hostnames';
 import { version } from '../../../package.json';
 
@@ -77,6 +78,7 @@ export interface GithubSettings {
 export class AppConfig {
   readonly version: string = version;
   private reserved?: ReservedHostnames;
+  private globalRateLimits?: readonly RateLimit[];
 
   constructor(readonly env: Environment) {}
 
@@ -156,6 +158,11 @@ export class AppConfig {
   /** The most body bytes read from one request to a protected MCP endpoint (MCP_INSPECT_MAX_BYTES). */
   get mcpInspectMaxBytes(): number {
     return this.env.MCP_INSPECT_MAX_BYTES;
+  }
+  /** RATE_LIMITS, compiled (validated at boot): the limits every proxied request counts against. */
+  get rateLimits(): readonly RateLimit[] {
+    this.globalRateLimits ??= parseRateLimitsSetting('RATE_LIMITS', this.env.RATE_LIMITS);
+    return this.globalRateLimits;
   }
   /** The most bytes held to filter a list answer: a JSON body or one SSE event (MCP_LIST_ANSWER_MAX_BYTES). */
   get mcpListAnswerMaxBytes(): number {

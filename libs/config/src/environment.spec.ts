@@ -102,6 +102,20 @@ describe('parseEnvironment', () => {
     );
   });
 
+  it('reads RATE_LIMITS (none by default) and stops the start with what to fix', () => {
+    expect(new AppConfig(parseEnvironment(base)).rateLimits).toEqual([]);
+    const set = new AppConfig(
+      parseEnvironment({ ...base, RATE_LIMITS: '[{"per":"address","limit":600,"window":"1m"}]' }),
+    );
+    expect(set.rateLimits).toEqual([{ per: 'address', limit: 600, windowMs: 60_000, label: '600/1m per address' }]);
+    expect(problem({ ...base, RATE_LIMITS: 'per user 60' })).toBe(
+      'RATE_LIMITS must be a JSON array such as [{"per":"user","limit":600,"window":"1m"}]',
+    );
+    expect(problem({ ...base, RATE_LIMITS: '[{"per":"team","limit":0,"window":"1m"}]' })).toBe(
+      'RATE_LIMITS is invalid: RATE_LIMITS[0]: per must be one of user, client, address; RATE_LIMITS[0]: limit must be a whole number from 1 to 1000000',
+    );
+  });
+
   it('reads the list answer bound (default 8 MiB) and names a bad one', () => {
     expect(new AppConfig(parseEnvironment(base)).mcpListAnswerMaxBytes).toBe(8 * 1024 * 1024);
     const set = new AppConfig(parseEnvironment({ ...base, MCP_LIST_ANSWER_MAX_BYTES: '2048' }));

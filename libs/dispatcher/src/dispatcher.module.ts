@@ -15,6 +15,7 @@ import { UndiciForwardingEngine } from './undici-forwarding-engine';
 import { PublicListeners } from './public-listeners';
 import { PublicSurfaceRegistry } from './public-surface.registry';
 import { RequestDispatcher } from './request-dispatcher';
+import { RequestLimits } from './request-limits';
 import { RoutingTableStore } from './routing-table.store';
 import { TlsContexts } from './tls-contexts';
 
@@ -37,6 +38,7 @@ import { TlsContexts } from './tls-contexts';
     // ForwardingEngines picks the engine per request (scheme, body framing, upgrade, the setting).
     { provide: FORWARDING_ENGINE, useClass: ForwardingEngines },
     ExchangeRecorder,
+    RequestLimits,
     RequestDispatcher,
     PublicListeners,
   ],

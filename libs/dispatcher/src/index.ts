@@ -37,5 +37,7 @@ export {
   type RateLimiter,
   type RateLimitScope,
 } from './rate-limiting';
+export { rateLimitKey, requestCharges, ruleCharges, subjectOf, type ChargedRequest } from './rate-limit-charges';
+export { RATE_LIMITED } from './request-limits';
 export { namesTarget, type McpMessage } from './mcp/json-rpc';
 export { caseFoldedMethod, MCP_METHODS, methodLabel } from './mcp/mcp-methods';

@@ -8,6 +8,7 @@ import type { RouteRecord } from '@app/routes';
 import type { ForwardingEngine, UpstreamRequest } from './forwarding-engine';
 import { PublicSurfaceRegistry } from './public-surface.registry';
 import { ExchangeRecorder } from './exchange-recorder';
+import { RequestLimits } from './request-limits';
 import { hostOf } from './host-header';
 import { RequestDispatcher } from './request-dispatcher';
 import { RoutingTable } from './routing-table';
@@ -90,6 +91,7 @@ describe('RequestDispatcher', () => {
     store,
     new RecordingEngine(),
     new ExchangeRecorder(config, requestLog),
+    new RequestLimits(config),
     policy,
   );
   const server = http.createServer((req, res) => dispatcher.handle(req, res));
@@ -220,7 +222,14 @@ describe('RequestDispatcher without an auth policy (TARGET_AUTH_POLICY not provi
     forward(req, res, upstream)
   );
   const errors: unknown[] = [];
-  const dispatcher = new RequestDispatcher(config, registry, store, engine, new ExchangeRecorder(config));
+  const dispatcher = new RequestDispatcher(
+    config,
+    registry,
+    store,
+    engine,
+    new ExchangeRecorder(config),
+    new RequestLimits(config),
+  );
   const server = http.createServer((req, res) => dispatcher.handle(req, res));
   let port: number;
 

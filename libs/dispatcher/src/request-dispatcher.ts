@@ -26,6 +26,8 @@ import { PublicSurfaceRegistry, type PublicRequestInfo } from './public-surface.
 import type { ResolvedTarget } from './routing-table';
 import { framingProblem } from './request-framing';
 import { RoutingTableStore } from './routing-table.store';
+import type { RateLimitCharge, RateLimitOutcome } from './rate-limiting';
+import { RequestLimits, type RateLimitAnswer } from './request-limits';
 import { TARGET_AUTH_POLICY, type AuthDecision, type TargetAuthPolicy } from './target-auth';
 
 /**
@@ -53,9 +55,13 @@ function settle<T>(produce: () => T | Promise<T>, apply: (value: T) => void, fai
 type Prepared =
   | { kind: 'respond'; status: number; message: string; headers?: Record<string, string> }
   | { kind: 'policy'; status: number; headers: Record<string, string>; body: string }
-  | { kind: 'forward'; upstream: UpstreamRequest }
-  /** Forwarded once its body was read and checked as JSON-RPC (a protected MCP endpoint). */
-  | { kind: 'inspect'; upstream: UpstreamRequest; governance?: McpGovernance };
+  /** `charges`: the rate limits it counts against (decided before it is forwarded). */
+  | { kind: 'forward'; upstream: UpstreamRequest; charges?: RateLimitCharge[] }
+  /**
+   * Forwarded once its body was read and checked as JSON-RPC (a protected MCP endpoint); its
+   * charges are decided with those of the rules that allowed its calls, after the verdict.
+   */
+  | { kind: 'inspect'; upstream: UpstreamRequest; governance?: McpGovernance; charges?: RateLimitCharge[] };
 
 /**
  * Why a request to a resource with an MCP policy cannot be governed, if it cannot: only uncompressed
@@ -128,6 +134,7 @@ export class RequestDispatcher {
     private readonly table: RoutingTableStore,
     @Inject(FORWARDING_ENGINE) private readonly engine: ForwardingEngine,
     private readonly recorder: ExchangeRecorder,
+    private readonly limits: RequestLimits,
     @Optional() @Inject(TARGET_AUTH_POLICY) private readonly authPolicy?: TargetAuthPolicy,
   ) {
     this.drain = config.earlyResponseDrain;
@@ -169,6 +176,12 @@ export class RequestDispatcher {
           });
           return void res.end(prepared.body);
         case 'forward':
+          if (prepared.charges)
+            return this.afterLimits(prepared.charges, res, fail, (refused) => {
+              if (refused) return this.answerLimited(req, res, this.limits.refusal(refused, exchange), exchange);
+              if (expectsContinue(req)) res.writeContinue();
+              this.engine.forward(req, res, prepared.upstream);
+            });
           // Expect: 100-continue is answered only now, after the auth decision (the engines drop the header).
           if (expectsContinue(req)) res.writeContinue();
           return this.engine.forward(req, res, prepared.upstream);
@@ -181,6 +194,38 @@ export class RequestDispatcher {
       this.answerEarly(req, res, 500, 'the proxy failed to handle this request');
     };
     settle(() => this.route(req, info, false, exchange), apply, fail);
+  }
+
+  /**
+   * Runs `then` with the limiter's refusal (or undefined: admitted) once it answered; a request the
+   * client abandoned meanwhile is not forwarded.
+   */
+  private afterLimits(
+    charges: readonly RateLimitCharge[],
+    res: ServerResponse | Duplex,
+    fail: (error: Error) => void,
+    then: (refused: (RateLimitOutcome & { allowed: false }) | undefined) => void,
+  ): void {
+    this.limits.admit(charges).then((outcome) => {
+      if (res.destroyed) return;
+      try {
+        then(outcome.allowed ? undefined : outcome);
+      } catch (error) {
+        fail(error as Error);
+      }
+    }, fail);
+  }
+
+  /** A rate-limited request's 429 (before its body was read: Connection: close and a bounded drain). */
+  private answerLimited(req: IncomingMessage, res: ServerResponse, answer: RateLimitAnswer, exchange: Exchange): void {
+    if (res.headersSent) return void res.destroy();
+    closeAfterEarlyAnswer(req, res, this.drain);
+    res.writeHead(answer.status, {
+      ...answer.headers,
+      'content-length': Buffer.byteLength(answer.body),
+      'x-request-id': exchange.requestId,
+    });
+    res.end(answer.body);
   }
 
   /** The proxy's own answer before the body was read: Connection: close, then a bounded drain (lingering close). */
@@ -203,7 +248,7 @@ export class RequestDispatcher {
   private inspectThenForward(
     req: IncomingMessage,
     res: ServerResponse,
-    { upstream, governance }: Prepared & { kind: 'inspect' },
+    { upstream, governance, charges }: Prepared & { kind: 'inspect' },
     exchange: Exchange,
   ): void {
     const early = this.mcp.refuseEarly(req);
@@ -214,6 +259,7 @@ export class RequestDispatcher {
         if (result.kind === 'gone') return;
         if (result.kind === 'refuse') return this.refuseMcp(req, res, result.refusal, exchange);
         let mcpLists: McpListFilters | undefined;
+        let allCharges = charges;
         const audit = exchange.mcp;
         if (!governance) {
           if (audit) audit.decision = 'allowed'; // no policy: everything is, as before policies
@@ -229,12 +275,23 @@ export class RequestDispatcher {
           // A denied request never reaches the backend.
           if (verdict.decision !== 'allowed') return this.refuseMcp(req, res, verdict.response, exchange);
           mcpLists = listFiltersFor(governance, result.messages);
+          allCharges = this.limits.withRules(charges, exchange, governance.resourceUri, verdict.limits);
         }
         const headers = upstream.headers;
         headers['content-length'] = String(result.body.length);
         delete headers.expect; // answered here already; the body is complete
         exchange.bytesIn = result.body.length;
-        this.engine.forward(req, res, { ...upstream, body: result.body, mcpLists });
+        const forward = () => this.engine.forward(req, res, { ...upstream, body: result.body, mcpLists });
+        if (!allCharges) return forward();
+        // Every limit of the request (global, target, the rules that allowed its calls) in one decision.
+        const fail = (error: Error) => {
+          this.logger.error(`dispatch failed: ${error.message}`);
+          this.answerEarly(req, res, 500, 'the proxy failed to handle this request');
+        };
+        this.afterLimits(allCharges, res, fail, (refused) => {
+          if (!refused) return forward();
+          this.refuseMcp(req, res, this.limits.mcpRefusal(refused, exchange, result.messages, result.batch), exchange);
+        });
       } catch (error) {
         this.logger.error(`dispatch failed: ${(error as Error).message}`);
         this.answerEarly(req, res, 500, 'the proxy failed to handle this request');
@@ -294,6 +351,14 @@ export class RequestDispatcher {
           return sendSocketError(socket, prepared.status, prepared.body, prepared.headers);
         case 'forward':
         case 'inspect': // never for an upgrade (a GET); listed for completeness
+          if (prepared.charges)
+            return this.afterLimits(prepared.charges, socket, fail, (refused) => {
+              if (!refused) return this.engine.upgrade(req, socket, head, prepared.upstream);
+              const answer = this.limits.refusal(refused, exchange);
+              exchange.socketStatus = answer.status;
+              // The raw answer writes its own Content-Type and Cache-Control: no-store.
+              sendSocketError(socket, answer.status, answer.body, { 'retry-after': answer.headers['retry-after'] });
+            });
           return this.engine.upgrade(req, socket, head, prepared.upstream);
       }
     };
@@ -305,8 +370,31 @@ export class RequestDispatcher {
     settle(() => this.route(req, info, true, exchange), apply, fail);
   }
 
-  /** Synchronous unless the auth policy answers with a promise (no promise per request otherwise). */
+  /**
+   * Where the request goes, with the rate limits it counts against (known after the auth decision:
+   * they count by its token's user or client). Synchronous unless the auth policy answers with a promise.
+   */
   private route(
+    req: IncomingMessage,
+    info: PublicRequestInfo,
+    upgrade: boolean,
+    exchange: Exchange,
+  ): Prepared | Promise<Prepared> {
+    const prepared = this.prepare(req, info, upgrade, exchange);
+    return prepared instanceof Promise
+      ? prepared.then((p) => this.withCharges(p, exchange))
+      : this.withCharges(prepared, exchange);
+  }
+
+  private withCharges(prepared: Prepared, exchange: Exchange): Prepared {
+    if (prepared.kind !== 'forward' && prepared.kind !== 'inspect') return prepared;
+    const host = exchange.targetHost;
+    prepared.charges = this.limits.forRequest(host, this.table.current.rateLimitsOf(host), exchange);
+    return prepared;
+  }
+
+  /** Synchronous unless the auth policy answers with a promise (no promise per request otherwise). */
+  private prepare(
     req: IncomingMessage,
     info: PublicRequestInfo,
     upgrade: boolean,
@@ -332,6 +420,13 @@ export class RequestDispatcher {
 
     const resolved = table.resolve(host, info.method, info.path);
     if (!resolved) return { kind: 'respond', status: 404, message: `no proxy target is configured for ${host}` };
+    // Stored limits that cannot be applied: refused, never served unlimited (the store logged why).
+    if (table.rateLimitProblem(target.hostname) !== undefined)
+      return {
+        kind: 'respond',
+        status: 503,
+        message: `${host} has rate limits that cannot be applied: every request is refused until they are set again`,
+      };
     if (!resolved.upstream)
       return { kind: 'respond', status: 502, message: resolved.problem ?? 'no backend for this request' };
 

@@ -15,6 +15,8 @@ export class RoutingTableStore implements OnModuleInit {
   private readonly logger = new Logger(RoutingTableStore.name);
   private table = RoutingTable.empty();
   private readonly reload = new CoalescedRun(() => this.load());
+  /** The unusable rate limits last logged (each problem once, not at every rebuild). */
+  private reportedLimitProblems = new Map<string, string>();
 
   constructor(
     private readonly bus: ConfigBus,
@@ -36,6 +38,15 @@ export class RoutingTableStore implements OnModuleInit {
     return this.reload.run();
   }
 
+  private reportLimitProblems(problems: ReadonlyMap<string, string>): void {
+    for (const [hostname, problem] of problems)
+      if (this.reportedLimitProblems.get(hostname) !== problem)
+        this.logger.error(
+          `proxy target ${hostname} is refused (503) until its rate limits are set again: the stored ones are unusable (${problem})`,
+        );
+    this.reportedLimitProblems = new Map(problems);
+  }
+
   private async load(): Promise<void> {
     try {
       const version = await this.bus.currentVersion();
@@ -45,6 +56,7 @@ export class RoutingTableStore implements OnModuleInit {
         this.instances.all(),
       ]);
       this.table = new RoutingTable(targets, routes, instances, version);
+      this.reportLimitProblems(this.table.rateLimitProblems);
       this.logger.debug(`routing table v${version}: ${targets.length} targets, ${routes.length} routes`);
     } catch (error) {
       this.logger.error(`routing table rebuild failed, keeping the previous one: ${(error as Error).message}`);

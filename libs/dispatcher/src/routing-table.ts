@@ -1,3 +1,4 @@
+import { compileRateLimits, rateLimitProblems, type RateLimit } from '@app/config';
 import type { ProxyTargetRecord } from '@app/proxy-targets';
 import { compileRoutes, selectRoute, type CompiledRoute, type RouteRecord } from '@app/routes';
 
@@ -35,6 +36,10 @@ export class RoutingTable {
   private readonly routeUpstreams = new Map<string, Upstream>();
   /** Memo of `resolve` for tables with routes: route selection is a linear scan (priority order). */
   private readonly resolved = new Map<string, ResolvedTarget>();
+  /** The targets' rate limits, compiled once per table (targets without limits have no entry). */
+  private readonly targetLimits = new Map<string, readonly RateLimit[]>();
+  /** Why a target's stored rate limits cannot be applied: such a target is refused (503, fail closed). */
+  private readonly limitProblems = new Map<string, string>();
 
   constructor(
     targets: readonly ProxyTargetRecord[],
@@ -44,8 +49,10 @@ export class RoutingTable {
   ) {
     this.targets = new Map(targets.map((t) => [t.hostname, t]));
     this.routes = compileRoutes(routes);
-    for (const t of targets)
+    for (const t of targets) {
       this.targetUpstreams.set(t.hostname, parseUrl(t.target_url, `proxy target "${t.hostname}"`));
+      this.compileLimits(t);
+    }
     const instanceUrls = new Map(instances.map((i) => [i.name, i.target_url]));
     for (const { record } of this.routes)
       this.routeUpstreams.set(record.route_id, this.routeUpstream(record, instanceUrls));
@@ -57,6 +64,29 @@ export class RoutingTable {
 
   get size(): { targets: number; routes: number } {
     return { targets: this.targets.size, routes: this.routes.length };
+  }
+
+  /** The target's rate limits; undefined when it has none. */
+  rateLimitsOf(hostname: string): readonly RateLimit[] | undefined {
+    return this.targetLimits.get(hostname);
+  }
+
+  /** Why the target's stored rate limits are unusable (the target is refused), or undefined. */
+  rateLimitProblem(hostname: string): string | undefined {
+    return this.limitProblems.get(hostname);
+  }
+
+  /** Every target whose stored rate limits are unusable, with why (logged by the store when it changes). */
+  get rateLimitProblems(): ReadonlyMap<string, string> {
+    return this.limitProblems;
+  }
+
+  private compileLimits(target: ProxyTargetRecord): void {
+    const stored: unknown = target.rate_limits;
+    if (stored === undefined || stored === null || (Array.isArray(stored) && stored.length === 0)) return;
+    const problems = rateLimitProblems(stored, 'rate_limits');
+    if (problems.length > 0) this.limitProblems.set(target.hostname, problems.join('; '));
+    else this.targetLimits.set(target.hostname, compileRateLimits(target.rate_limits ?? []));
   }
 
   target(hostname: string): ProxyTargetRecord | undefined {

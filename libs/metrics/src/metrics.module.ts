@@ -6,10 +6,19 @@ import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics-registry';
 import { OAuthMetrics } from './oauth-metrics';
 import { ProxyMetrics } from './proxy-metrics';
+import { RateLimitMetrics } from './rate-limit-metrics';
 import { RedisMetrics } from './redis-metrics';
 import { RequestLogMetrics } from './request-log-metrics';
 
-const recorders = [ProxyMetrics, McpMetrics, CertificateMetrics, OAuthMetrics, EventBusMetrics, RequestLogMetrics];
+const recorders = [
+  ProxyMetrics,
+  McpMetrics,
+  CertificateMetrics,
+  OAuthMetrics,
+  EventBusMetrics,
+  RequestLogMetrics,
+  RateLimitMetrics,
+];
 
 /** Prometheus metrics: the registry, one recorder per concern (global, so any module can inject one), GET /metrics. */
 @Global()

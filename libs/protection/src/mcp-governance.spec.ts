@@ -36,6 +36,27 @@ describe('PolicyGovernance', () => {
     });
   });
 
+  it('names the rate limits of the rules that allowed the calls, with how many calls each allowed', () => {
+    const limited = governance(reader, {
+      rules: [
+        { id: 'calls', method: 'tools/call', name: 'echo*', rate_limits: [{ per: 'user', limit: 10, window: '1m' }] },
+        { id: 'lists', method: 'tools/list' },
+      ],
+    });
+    const perUser = { per: 'user', limit: 10, windowMs: 60_000, label: '10/1m per user' };
+    expect(limited.resourceUri).toBe(RESOURCE.uri);
+    expect(limited.decide([call('tools/call', 'echo')])).toEqual({
+      decision: 'allowed',
+      rule: 'calls',
+      limits: [{ rule: 'calls', limits: [perUser], calls: 1 }],
+    });
+    // A batch: each call the rule matched counts; calls of rules without limits count nowhere.
+    expect(
+      limited.decide([call('tools/call', 'echo', 1), call('tools/list', undefined, 2), call('tools/call', 'echo2', 3)]),
+    ).toEqual({ decision: 'allowed', rule: 'calls', limits: [{ rule: 'calls', limits: [perUser], calls: 2 }] });
+    expect(limited.decide([call('tools/list')])).toEqual({ decision: 'allowed', rule: 'lists' });
+  });
+
   it('answers denied-scope with the step-up challenge (needed plus held scopes) and a JSON-RPC error', () => {
     const verdict = governance().decide([call('tools/call', 'write_file', 'a1')]);
     expect(verdict.decision).toBe('denied-scope');

@@ -6,6 +6,7 @@ import {
   type McpListItemFilter,
   type McpMessage,
   type McpRequestVerdict,
+  type McpRuleLimits,
 } from '@app/dispatcher';
 import {
   evaluateCall,
@@ -47,6 +48,7 @@ const SEVERITY = { allowed: 0, 'denied-scope': 1, 'denied-identity': 2 } as cons
  */
 export class PolicyGovernance implements McpGovernance {
   readonly metricNames: boolean;
+  readonly resourceUri: string;
   private readonly lists = new Map<string, McpListItemFilter | undefined>();
   /** Some rule looks at the name for this method (an unnamed call of it cannot be decided on). */
   private readonly namedMethods = new Map<string, boolean>();
@@ -59,10 +61,13 @@ export class PolicyGovernance implements McpGovernance {
     readonly origin: string,
   ) {
     this.metricNames = policy.metricNames;
+    this.resourceUri = resource.uri;
   }
 
   decide(messages: readonly McpMessage[]): McpRequestVerdict {
     let allowedRule: string | undefined;
+    /** The rate limits of the rules that allowed calls, with how many calls each allowed. */
+    let limits: Map<string, McpRuleLimits> | undefined;
     let worst: DeniedCall | undefined;
     let scopes: Set<string> | undefined;
     for (const message of messages) {
@@ -71,15 +76,24 @@ export class PolicyGovernance implements McpGovernance {
       const call: McpCall = { method: message.method, name: message.name };
       const verdict = this.evaluate(call);
       if (verdict.decision === 'allowed') {
-        if (messages.length === 1)
-          return verdict.rule === undefined ? ALLOWED : { decision: 'allowed', rule: verdict.rule };
+        if (messages.length === 1) return allowedVerdict(verdict);
         allowedRule ??= verdict.rule;
+        if (verdict.limits && verdict.rule !== undefined) {
+          const counted = (limits ??= new Map()).get(verdict.rule);
+          if (counted) counted.calls += 1;
+          else limits.set(verdict.rule, { rule: verdict.rule, limits: verdict.limits, calls: 1 });
+        }
         continue;
       }
       if (verdict.decision === 'denied-scope') for (const s of verdict.scopes) (scopes ??= new Set()).add(s);
       if (!worst || SEVERITY[verdict.decision] > SEVERITY[worst.verdict.decision]) worst = { call, verdict };
     }
-    if (!worst) return allowedRule === undefined ? ALLOWED : { decision: 'allowed', rule: allowedRule };
+    if (!worst) {
+      if (allowedRule === undefined) return ALLOWED;
+      return limits
+        ? { decision: 'allowed', rule: allowedRule, limits: [...limits.values()] }
+        : { decision: 'allowed', rule: allowedRule };
+    }
     const id = messages.length === 1 ? messages[0].rawId : null;
     return {
       decision: worst.verdict.decision,
@@ -159,6 +173,17 @@ export class PolicyGovernance implements McpGovernance {
 }
 
 const ALLOWED: McpRequestVerdict = Object.freeze({ decision: 'allowed' });
+
+/** The verdict of a request of one allowed call: the rule, and its rate limits (one call) when it has some. */
+function allowedVerdict(verdict: McpRuleVerdict & { decision: 'allowed' }): McpRequestVerdict {
+  if (verdict.rule === undefined) return ALLOWED;
+  if (!verdict.limits) return { decision: 'allowed', rule: verdict.rule };
+  return {
+    decision: 'allowed',
+    rule: verdict.rule,
+    limits: [{ rule: verdict.rule, limits: verdict.limits, calls: 1 }],
+  };
+}
 
 /**
  * The name a backend that trims, or reads C strings, sees (`shell `, `shell\0x` are `shell`);

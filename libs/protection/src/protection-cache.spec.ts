@@ -94,7 +94,7 @@ describe('ProtectionDecider: remembered decisions', () => {
       identity: expect.objectContaining({ 'X-Auth-User-Name': 'alice', 'X-Auth-User-Id': '1001' }),
       authenticated: true,
       fromCookie: false,
-      subject: { user: 'alice', clientId: 'client_x' },
+      subject: { user: 'alice', clientId: 'client_x', sub: '1001' },
       caller: { scopes: ['mcp:read'], login: 'alice', email: undefined, orgs: [], teams: [] },
     });
     expect(d.decide(request('/mcp/tools', t))).toEqual(first);

@@ -49,8 +49,8 @@ export type ProtectionOutcome =
       identity: Record<string, string>;
       authenticated: boolean;
       fromCookie?: boolean;
-      /** Who the token belongs to (for the request log's auth_user / oauth_client_id). */
-      subject?: { user: string; clientId: string };
+      /** Who the token belongs to (the request log's auth_user / oauth_client_id; `sub` keys per-user rate limits). */
+      subject?: { user: string; clientId: string; sub?: string };
       /** The token's scopes, login and email (anonymous passthrough callers: none). */
       caller?: McpCaller;
       /** The resource's MCP policy for this caller: the path is the endpoint of a resource with a policy, or below it. */
@@ -89,7 +89,7 @@ export const ALLOWED_TOKENS_PER_RESOURCE = 1000;
 /** An allowed decision, remembered per resource view and token: the parts that do not change with time. */
 interface AllowedToken {
   identity: Record<string, string>;
-  subject: { user: string; clientId: string };
+  subject: { user: string; clientId: string; sub?: string };
   caller: McpCaller;
   jti: string;
   exp: number;
@@ -232,7 +232,7 @@ export class ProtectionDecider {
         : deny(403, 'access_denied', notAllowed(login || verdict.claims.sub, protection));
     const entry: AllowedToken = {
       identity: Object.freeze(auth.pass_headers ? verdict.headers : {}),
-      subject: Object.freeze({ user: login, clientId: verdict.claims.client_id }),
+      subject: Object.freeze({ user: login, clientId: verdict.claims.client_id, sub: verdict.claims.sub }),
       caller: Object.freeze({ scopes: Object.freeze(scopes), login, email, ...memberships }),
       jti: verdict.claims.jti,
       exp: verdict.claims.exp,

@@ -242,7 +242,7 @@ describe('ProtectionDecider', () => {
       identity: { 'X-Auth-User-Name': 'alice' },
       authenticated: true,
       fromCookie: false,
-      subject: { user: 'alice', clientId: 'c' },
+      subject: { user: 'alice', clientId: 'c', sub: '1' },
       caller: { scopes: ['mcp:read'], login: 'alice', email: undefined, orgs: [], teams: [] },
     });
     expect(seen[0][1]).toMatchObject({

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CertificatesService } from '@app/certificates';
-import { AppConfig } from '@app/config';
+import { AppConfig, rateLimitProblems, type RateLimitRecord } from '@app/config';
 import { Conflict, Invalid, NotFound } from '@app/http';
 import { AuthContext } from '@app/tokens';
 import { EventBus } from '@app/workflow';
@@ -49,6 +49,7 @@ export class ProxyTargetsService {
       );
     auth.assertMayClaim(this.config.reservedHostnames, [hostname]);
     checkHeaders(input);
+    checkRateLimits(input.rate_limits);
     const record: ProxyTargetRecord = {
       hostname,
       target_url: input.target_url,
@@ -68,6 +69,7 @@ export class ProxyTargetsService {
       route_mode: 'all',
       enabled_routes: [],
       disabled_routes: [],
+      ...(input.rate_limits && input.rate_limits.length > 0 ? { rate_limits: input.rate_limits } : {}),
       created_at: new Date().toISOString(),
     };
     if (!(await this.repository.create(record))) throw Conflict(`a proxy target for "${hostname}" already exists`);
@@ -138,6 +140,7 @@ export class ProxyTargetsService {
     // A target stored before its name became reserved (or before this check) stays the admin's to change.
     auth.assertMayClaim(this.config.reservedHostnames, [previous.hostname]);
     checkHeaders(input);
+    checkRateLimits(input.rate_limits);
     if (input.cert_name) await this.certificates.checkAttachable(auth, input.cert_name, previous.hostname);
     const next: ProxyTargetRecord = { ...previous, updated_at: new Date().toISOString() };
     for (const [key, value] of Object.entries(input) as [keyof UpdateProxyTargetDto, unknown][]) {
@@ -179,6 +182,23 @@ export class ProxyTargetsService {
     };
   }
 
+  /** The target's rate limits (`[]`: none). */
+  async rateLimits(auth: AuthContext, hostname: string): Promise<RateLimitRecord[]> {
+    return (await this.require(auth, hostname)).rate_limits ?? [];
+  }
+
+  /** Replaces the target's rate limits (`[]` removes them); every replica applies them within a second. */
+  async setRateLimits(auth: AuthContext, hostname: string, limits: unknown): Promise<RateLimitRecord[]> {
+    checkRateLimits(limits);
+    const record = await this.require(auth, hostname);
+    auth.assertMayClaim(this.config.reservedHostnames, [record.hostname]);
+    const next: ProxyTargetRecord = { ...record };
+    if ((limits as RateLimitRecord[]).length > 0) next.rate_limits = limits as RateLimitRecord[];
+    else delete next.rate_limits;
+    await this.save(next);
+    return next.rate_limits ?? [];
+  }
+
   /** Saves a changed copy of a record obtained through `require` (used by sub-resources such as /routes). */
   async save(record: ProxyTargetRecord): Promise<void> {
     await this.repository.replace({ ...record, updated_at: new Date().toISOString() });
@@ -194,6 +214,13 @@ function checkHeaders(input: ProxyTargetSettingsDto): void {
         throw Invalid(`${field}.${name} must be a string without line breaks`);
     }
   }
+}
+
+/** Limits that rateLimitProblems accepts, or a 400 naming every problem. */
+function checkRateLimits(limits: unknown): void {
+  if (limits === undefined) return;
+  const problems = rateLimitProblems(limits, 'rate_limits');
+  if (problems.length > 0) throw Invalid(problems.join('; '));
 }
 
 /** The lifecycle state of a target from its certificate (absent: none named, or deleted). */
@@ -231,6 +258,7 @@ export function toDto(r: ProxyTargetRecord): ProxyTargetDto {
     updated_at: r.updated_at ?? null,
     // A stored slot turns protection on unless it says enabled: false (an unreadable one refuses every request).
     protected: !!r.auth && r.auth.enabled !== false,
+    rate_limits: r.rate_limits ?? [],
     lifecycle: lifecycleOf(r),
   };
 }

@@ -59,6 +59,8 @@ export interface McpGovernance {
   listFilter(method: string): McpListItemFilter | undefined;
   /** The policy lets tool and prompt names be metric labels (`mcp_requests_total{name}`). */
   readonly metricNames?: boolean;
+  /** The resource's URI: its rules' rate limits are counted per resource (`rule:<uri>:<rule id>`). */
+  readonly resourceUri?: string;
 }
 
 /** The list method a message asks for as a case-folding backend reads it (`Tools/List` is tools/list). */

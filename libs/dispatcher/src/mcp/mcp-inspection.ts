@@ -20,7 +20,7 @@ export interface McpRefusal {
 }
 
 export type InspectionResult =
-  | { kind: 'forward'; body: Buffer; messages: readonly McpMessage[] }
+  | { kind: 'forward'; body: Buffer; messages: readonly McpMessage[]; batch: boolean }
   | { kind: 'refuse'; refusal: McpRefusal }
   | { kind: 'gone' };
 
@@ -92,7 +92,7 @@ export class McpInspection {
         const id = parsed.batch ? null : parsed.messages[0].rawId;
         return done({ kind: 'refuse', refusal: refusal(400, HEADER_MISMATCH, mismatch, id) });
       }
-      done({ kind: 'forward', body: read.body, messages: parsed.messages });
+      done({ kind: 'forward', body: read.body, messages: parsed.messages, batch: parsed.batch });
     });
   }
 }

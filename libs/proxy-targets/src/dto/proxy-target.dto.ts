@@ -1,4 +1,17 @@
-import { IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import type { RateLimitRecord } from '@app/config';
+import {
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+} from 'class-validator';
 import { ROUTE_MODES, type RouteMode } from '../proxy-target.record';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
@@ -53,6 +66,14 @@ export class ProxyTargetSettingsDto {
   @Min(1)
   @Max(86400)
   read_timeout?: number;
+
+  /**
+   * Rate limits on every request to this target, e.g. `[{"per":"user","limit":60,"window":"1m"}]`
+   * (`per`: user, client or address; `window`: 30s, 1m, 1h, 1d...; at most 5). `[]`: none.
+   */
+  @IsOptional()
+  @IsArray({ message: 'rate_limits must be an array of limits such as [{"per":"user","limit":60,"window":"1m"}]' })
+  rate_limits?: RateLimitRecord[];
 }
 
 export class UpdateProxyTargetDto extends ProxyTargetSettingsDto {
@@ -113,6 +134,8 @@ export class ProxyTargetDto {
   updated_at!: string | null;
   /** OAuth protection is on (the `/auth` sub-resource): requests need a token or a sign-in. */
   protected!: boolean;
+  /** The target's rate limits (`/rate-limits` sub-resource); `[]`: none. */
+  rate_limits!: RateLimitRecord[];
   /** Where the target is in its lifecycle (HTTPS readiness). */
   lifecycle!: ProxyTargetLifecycleDto;
 }
