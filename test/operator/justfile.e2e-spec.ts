@@ -118,6 +118,11 @@ const OWN_RECIPES = [
   'resource-policy-show',
   'resource-policy-set',
   'resource-policy-clear',
+  'rate-limits',
+  'target-rate-limits-show',
+  'target-rate-limits-set',
+  'target-rate-limits-clear',
+  'logs-mcp-activity',
 ];
 
 function just(
