@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import { Environment, ForwardedHeaderFormat, ForwardingEngineName, LogLevel, splitPemBundle } from './environment';
+import { parseRateLimitsSetting, type RateLimit } from './rate-limit-spec';
 import { ReservedHostnames } from './reserved-hostnames';
 import { version } from '../../../package.json';
 
@@ -280,6 +281,10 @@ export class AppConfig {
   }
   get metricsToken(): string | undefined {
     return this.env.METRICS_TOKEN;
+  }
+  /** RATE_LIMITS: the limits on every proxied request (docs/rate-limits.md); empty when unset. */
+  get rateLimits(): readonly RateLimit[] {
+    return parseRateLimitsSetting('RATE_LIMITS', this.env.RATE_LIMITS);
   }
 
   get oauth(): OAuthSettings {

@@ -616,6 +616,14 @@ export class Environment {
   @IsOptional()
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL, e.g. https://api.github.com' })
   GITHUB_API_URL: string = 'https://api.github.com';
+
+  /**
+   * Rate limits on every proxied request: a JSON array such as [{"per":"user","limit":600,"window":"1m"}]
+   * (docs/rate-limits.md). Empty: none.
+   */
+  @IsOptional()
+  @IsString()
+  RATE_LIMITS?: string;
 }
 
 export class ConfigError extends Error {

@@ -187,7 +187,7 @@ export class LogEntryDto {
   mcp_id?: string;
   /** Inspected MCP requests sent as a batch: the number of messages. */
   mcp_batch?: number;
-  /** allowed, denied-scope or denied-identity: an MCP policy's verdict or the proxy's own 403. */
+  /** allowed, denied-scope or denied-identity (an MCP policy's verdict or the proxy's own 403), or rate-limited (a 429). */
   decision?: RequestLogDecision;
   /** The MCP policy rule that decided. */
   mcp_rule?: string;
