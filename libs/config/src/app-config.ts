@@ -73,6 +73,7 @@ export interface GithubSettings {
 export class AppConfig {
   readonly version: string = version;
   private reserved?: ReservedHostnames;
+  private globalRateLimits?: readonly RateLimit[];
 
   constructor(readonly env: Environment) {}
 
@@ -152,6 +153,11 @@ export class AppConfig {
   /** The most body bytes read from one request to a protected MCP endpoint (MCP_INSPECT_MAX_BYTES). */
   get mcpInspectMaxBytes(): number {
     return this.env.MCP_INSPECT_MAX_BYTES;
+  }
+  /** RATE_LIMITS, compiled (validated at boot): the limits every proxied request counts against. */
+  get rateLimits(): readonly RateLimit[] {
+    this.globalRateLimits ??= parseRateLimitsSetting('RATE_LIMITS', this.env.RATE_LIMITS);
+    return this.globalRateLimits;
   }
   /** The most bytes held to filter a list answer: a JSON body or one SSE event (MCP_LIST_ANSWER_MAX_BYTES). */
   get mcpListAnswerMaxBytes(): number {
@@ -281,10 +287,6 @@ export class AppConfig {
   }
   get metricsToken(): string | undefined {
     return this.env.METRICS_TOKEN;
-  }
-  /** RATE_LIMITS: the limits on every proxied request (docs/rate-limits.md); empty when unset. */
-  get rateLimits(): readonly RateLimit[] {
-    return parseRateLimitsSetting('RATE_LIMITS', this.env.RATE_LIMITS);
   }
 
   get oauth(): OAuthSettings {

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
 import { plainToInstance, Transform } from 'class-transformer';
 import { checkFeatureSettings } from './feature-settings';
+import { parseRateLimitsSetting } from './rate-limit-spec';
 import {
   IsBoolean,
   IsEmail,
@@ -219,6 +220,14 @@ export class Environment {
   @Min(1024)
   @Max(256 * 1024 * 1024)
   MCP_LIST_ANSWER_MAX_BYTES: number = 8 * 1024 * 1024;
+
+  /**
+   * Rate limits on every proxied request (targets and routes; not the admin API, OAuth or ACME): a
+   * JSON array such as `[{"per":"address","limit":600,"window":"1m"}]` (docs/rate-limits.md). Unset: none.
+   */
+  @IsOptional()
+  @IsString()
+  RATE_LIMITS?: string;
 
   /** The HTTP port clients reach (port mapping, load balancer); published URLs use it. Default: HTTP_PORT. */
   @Transform(toInt)
@@ -616,14 +625,6 @@ export class Environment {
   @IsOptional()
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL, e.g. https://api.github.com' })
   GITHUB_API_URL: string = 'https://api.github.com';
-
-  /**
-   * Rate limits on every proxied request: a JSON array such as [{"per":"user","limit":600,"window":"1m"}]
-   * (docs/rate-limits.md). Empty: none.
-   */
-  @IsOptional()
-  @IsString()
-  RATE_LIMITS?: string;
 }
 
 export class ConfigError extends Error {
@@ -672,6 +673,7 @@ export function parseEnvironment(raw: Record<string, string | undefined>): Envir
         `contains "${bad}", which is not an IP address with an optional port, such as 10.0.0.2, 10.0.0.2:53 or [fd00::53]:53`,
       );
   }
+  checkRateLimits(env.RATE_LIMITS);
   if (env.OAUTH_JWT_PRIVATE_KEY_B64) checkRsaPrivateKey(env.OAUTH_JWT_PRIVATE_KEY_B64);
   if (env.TLS_FALLBACK_PEM_B64) checkFallbackPem(env.TLS_FALLBACK_PEM_B64);
   checkFeatureSettings(env);
@@ -687,6 +689,19 @@ export function dnsServer(entry: string): string | null {
   if (isIP(ip) !== (bracketed ? 6 : 4)) return null;
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return null;
   return entry;
+}
+
+/** RATE_LIMITS parses (the messages say what to fix, each naming its limit: `RATE_LIMITS[0]: ...`). */
+function checkRateLimits(text: string | undefined): void {
+  try {
+    parseRateLimitsSetting('RATE_LIMITS', text);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new ConfigError(
+      'RATE_LIMITS',
+      message.startsWith('RATE_LIMITS ') ? message.slice('RATE_LIMITS '.length) : `is invalid: ${message}`,
+    );
+  }
 }
 
 function isCidr(value: string): boolean {
