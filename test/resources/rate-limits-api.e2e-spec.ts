@@ -89,10 +89,10 @@ describe('GET /api/v1/rate-limits', () => {
     const res = await server.api<Overview>('GET', '/api/v1/rate-limits');
     expect(res.status).toBe(200);
     expect(res.body.limits.map((l) => `${l.scope} ${l.target ?? '-'} ${l.rule ?? '-'} ${l.label} ${l.key}`)).toEqual([
-      'global - - 600/1m per address ratelimit:{address:<client address>}:global:600/60000',
-      'target admin.limits.test - 60/1m per user ratelimit:{user:<github user id>}:target:admin.limits.test:60/60000',
-      'target bob.limits.test - 1000/1d per client ratelimit:{client:<client_id>}:target:bob.limits.test:1000/86400000',
-      `rule bob.limits.test writes 5/30s per user ratelimit:{user:<github user id>}:rule:http://bob.limits.test:${server.httpPort}/mcp:writes:5/30000`,
+      `global - - 600/1m per address ${server.keyPrefix}:ratelimit:{address:<client address>}:global:600/60000`,
+      `target admin.limits.test - 60/1m per user ${server.keyPrefix}:ratelimit:{user:<github user id>}:target:admin.limits.test:60/60000`,
+      `target bob.limits.test - 1000/1d per client ${server.keyPrefix}:ratelimit:{client:<client_id>}:target:bob.limits.test:1000/86400000`,
+      `rule bob.limits.test writes 5/30s per user ${server.keyPrefix}:ratelimit:{user:<github user id>}:rule:http://bob.limits.test:${server.httpPort}/mcp:writes:5/30000`,
     ]);
     expect(res.body.unreadable).toEqual([
       {

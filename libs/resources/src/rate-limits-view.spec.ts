@@ -6,6 +6,7 @@ describe('rateLimitsOverview', () => {
 
   it('lists global limits, then targets by hostname, then rules by resource in policy order, each with its key', () => {
     const overview = rateLimitsOverview(
+      'proxy',
       global,
       [
         { hostname: 'b.example.test', rate_limits: [{ per: 'client', limit: 10, window: '1h' }] },
@@ -34,7 +35,7 @@ describe('rateLimitsOverview', () => {
         undefined,
         '600/60s per address',
         '1m',
-        'ratelimit:{address:<client address>}:global:600/60000',
+        'proxy:ratelimit:{address:<client address>}:global:600/60000',
       ],
       [
         'target',
@@ -42,7 +43,7 @@ describe('rateLimitsOverview', () => {
         undefined,
         '60/1m per user',
         '1m',
-        'ratelimit:{user:<github user id>}:target:a.example.test:60/60000',
+        'proxy:ratelimit:{user:<github user id>}:target:a.example.test:60/60000',
       ],
       [
         'target',
@@ -50,7 +51,7 @@ describe('rateLimitsOverview', () => {
         undefined,
         '10/1h per client',
         '1h',
-        'ratelimit:{client:<client_id>}:target:b.example.test:10/3600000',
+        'proxy:ratelimit:{client:<client_id>}:target:b.example.test:10/3600000',
       ],
       [
         'rule',
@@ -58,7 +59,7 @@ describe('rateLimitsOverview', () => {
         'writes',
         '5/30s per user',
         '30s',
-        'ratelimit:{user:<github user id>}:rule:https://a.example.test/mcp:writes:5/30000',
+        'proxy:ratelimit:{user:<github user id>}:rule:https://a.example.test/mcp:writes:5/30000',
       ],
     ]);
     expect(overview.limits[3]).toMatchObject({
@@ -70,6 +71,7 @@ describe('rateLimitsOverview', () => {
 
   it('reports stored lists that fail validation with what to fix, and shows none of their limits', () => {
     const overview = rateLimitsOverview(
+      'proxy',
       [],
       [{ hostname: 'broken.example.test', rate_limits: [{ per: 'everyone', limit: 0, window: '1m' }] }],
       [
@@ -111,8 +113,8 @@ describe('rateLimitsOverview', () => {
 
   it('writes windows in their largest whole unit, and keys with the limit in milliseconds', () => {
     expect([1000, 90_000, 120_000, 7_200_000, 86_400_000].map(windowText)).toEqual(['1s', '90s', '2m', '2h', '1d']);
-    expect(rateLimitKey(compileRateLimits([{ per: 'user', limit: 1, window: '1d' }])[0], 'global')).toBe(
-      'ratelimit:{user:<github user id>}:global:1/86400000',
+    expect(rateLimitKey('proxy', compileRateLimits([{ per: 'user', limit: 1, window: '1d' }])[0], 'global')).toBe(
+      'proxy:ratelimit:{user:<github user id>}:global:1/86400000',
     );
   });
 });

@@ -80,14 +80,16 @@ export function windowText(ms: number): string {
 }
 
 /**
- * The key a limit's counter lives in (common.md's contract, `ratelimit:{<per>:<subject>}:<scope>:<limit>/<windowMs>`).
- * A request without a token counts by its address whatever `per` says.
+ * The key a limit's counter lives in, `<REDIS_KEY_PREFIX>:ratelimit:{<per>:<subject>}:<scope>:<limit>/<windowMs>`
+ * (the limiter's own, libs/dispatcher rate-limit-charges.ts). A request without a token counts by
+ * its address whatever `per` says.
  */
-export function rateLimitKey(limit: RateLimit, scope: string): string {
-  return `ratelimit:{${SUBJECTS[limit.per].placeholder}}:${scope}:${limit.limit}/${limit.windowMs}`;
+export function rateLimitKey(prefix: string, limit: RateLimit, scope: string): string {
+  return `${prefix}:ratelimit:{${SUBJECTS[limit.per].placeholder}}:${scope}:${limit.limit}/${limit.windowMs}`;
 }
 
 function views(
+  prefix: string,
   limits: readonly RateLimit[],
   where: Omit<RateLimitView, keyof RateLimit | 'window' | 'window_ms' | 'subject' | 'key'>,
   keyScope: string,
@@ -100,17 +102,19 @@ function views(
     window_ms: limit.windowMs,
     label: limit.label,
     subject: SUBJECTS[limit.per].subject,
-    key: rateLimitKey(limit, keyScope),
+    key: rateLimitKey(prefix, limit, keyScope),
   }));
 }
 
 /** Global limits first, then per target (by hostname), then per rule (by resource, in policy order). */
 export function rateLimitsOverview(
+  /** REDIS_KEY_PREFIX: the keys are named as the limiter writes them. */
+  prefix: string,
   global: readonly RateLimit[],
   targets: readonly TargetLimits[],
   resources: readonly ResourceLimits[],
 ): RateLimitsOverview {
-  const overview: RateLimitsOverview = { limits: views(global, { scope: 'global' }, 'global'), unreadable: [] };
+  const overview: RateLimitsOverview = { limits: views(prefix, global, { scope: 'global' }, 'global'), unreadable: [] };
   for (const target of [...targets].sort((a, b) => a.hostname.localeCompare(b.hostname))) {
     if (target.rate_limits === undefined || target.rate_limits === null) continue;
     const problems = rateLimitProblems(target.rate_limits);
@@ -118,6 +122,7 @@ export function rateLimitsOverview(
     else
       overview.limits.push(
         ...views(
+          prefix,
           compileRateLimits(target.rate_limits as RateLimitRecord[]),
           { scope: 'target', target: target.hostname },
           `target:${target.hostname}`,
@@ -133,7 +138,12 @@ export function rateLimitsOverview(
       if (problems.length > 0) overview.unreadable.push({ scope: 'rule', ...where, problems });
       else
         overview.limits.push(
-          ...views(compileRateLimits(rule.rate_limits), { scope: 'rule', ...where }, `rule:${resource.uri}:${rule.id}`),
+          ...views(
+            prefix,
+            compileRateLimits(rule.rate_limits),
+            { scope: 'rule', ...where },
+            `rule:${resource.uri}:${rule.id}`,
+          ),
         );
     });
   }

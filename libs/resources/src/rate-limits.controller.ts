@@ -30,6 +30,7 @@ export class RateLimitsController {
   async list(@Auth() auth: AuthContext): Promise<RateLimitsOverviewDto> {
     const [targets, resources] = await Promise.all([this.targets.all(), this.resources.list()]);
     return rateLimitsOverview(
+      this.config.redisKeyPrefix,
       this.config.rateLimits,
       targets.filter((t) => auth.canAccess(t.owner)),
       resources.filter((r) => auth.canAccess(r.owner)),

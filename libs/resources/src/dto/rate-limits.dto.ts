@@ -44,7 +44,7 @@ export class RateLimitViewDto {
 
   /**
    * The Redis key of the counter, the subject as a placeholder.
-   * @example "ratelimit:{user:<github user id>}:target:api.example.com:60/60000"
+   * @example "proxy:ratelimit:{user:<github user id>}:target:api.example.com:60/60000"
    */
   key!: string;
 }
