@@ -43,7 +43,7 @@ export class RateLimitViewDto {
   subject!: string;
 
   /**
-   * The Redis key of the counter, the subject as a placeholder.
+   * The Redis key of the counter (REDIS_KEY_PREFIX first), the subject as a placeholder.
    * @example "proxy:ratelimit:{user:<github user id>}:target:api.example.com:60/60000"
    */
   key!: string;
