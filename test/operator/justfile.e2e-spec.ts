@@ -336,7 +336,7 @@ describe('justfile recipes', () => {
     });
     const shown = (await just(['resource-policy-show', resource.id], env)).stdout;
     expect(shown).toMatch(/^default\s+deny$/m);
-    expect(shown).toMatch(/^writes\s+tools\/call\s+write_\*\s+scope mcp:write\s+no$/m);
+    expect(shown).toMatch(/^writes\s+tools\/call\s+write_\*\s+scope mcp:write\s+no\s+-$/m);
     expect((await just(['resource-policy-clear', resource.id], env)).stdout).toMatch(/^deleted\s+true$/m);
     const none = await just(['resource-policy-show', resource.id], env);
     expect(none.code).toBe(1);
