@@ -357,6 +357,26 @@ resource-policy-set id rules token="" *flags:
 resource-policy-clear id token="":
     @{{cli}} resource policy-clear {{quote(id)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
 
+# ---- Rate limits (docs/rate-limits.md) ---------------------------------------------------------
+#   just target-rate-limits-set api.example.com '[{"per":"user","limit":60,"window":"1m"}]'
+# Limits of MCP rules go in the policy (resource-policy-set); global ones in RATE_LIMITS.
+
+# Every rate limit in force that you may see: global (RATE_LIMITS), per target and per MCP rule, with their Redis keys
+rate-limits token="":
+    @{{cli}} rate-limits show {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Show a proxy target's rate limits
+target-rate-limits-show hostname token="":
+    @{{cli}} target rate-limits-show {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Set (replace) a proxy target's rate limits: a JSON array of {per: user|client|address, limit, window} or @file
+target-rate-limits-set hostname limits token="":
+    @{{cli}} target rate-limits-set {{quote(hostname)}} {{quote(limits)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
+# Remove a proxy target's rate limits
+target-rate-limits-clear hostname token="":
+    @{{cli}} target rate-limits-clear {{quote(hostname)}} {{ if token != "" { "--token " + quote(token) } else { "" } }}
+
 # ---- Routes ------------------------------------------------------------------------------------
 # target_type: instance, port, hostname or url. Higher priority (0-999, default 50) is tried first.
 
@@ -533,9 +553,13 @@ logs-proxy hostname hours="24" limit="100":
 logs-client client_id hours="24" limit="100":
     @{{cli}} logs client {{quote(client_id)}} --hours {{quote(hours)}} --limit {{quote(limit)}}
 
-# MCP requests by authorization decision (allowed, denied-scope, denied-identity) and policy rule id
+# MCP requests by authorization decision (allowed, denied-scope, denied-identity, rate-limited) and policy rule id
 logs-mcp decision="" rule="" hours="24" limit="100":
     @{{cli}} logs search {{ if decision != "" { "--decision " + quote(decision) } else { "" } }} {{ if rule != "" { "--mcp-rule " + quote(rule) } else { "" } }} --hours {{quote(hours)}} --limit {{quote(limit)}}
+
+# MCP activity (window 1h or 24h): calls per decision, the most called tools, busiest users, rules that denied most
+logs-mcp-activity window="1h" hostname="":
+    @{{cli}} logs mcp --window {{quote(window)}} {{ if hostname != "" { "--hostname " + quote(hostname) } else { "" } }}
 
 # Requests answered 400 or more, or failed by the proxy
 logs-errors hours="1" limit="100":

@@ -38,6 +38,8 @@ interface OpenApi {
 interface Inputs {
   route: string;
   body: Record<string, Schema>;
+  /** The body's own type: `array` for operations taking a bare list (a target's rate limits). */
+  bodyKind?: string;
   required: string[];
   query: Record<string, Schema>;
 }
@@ -56,6 +58,7 @@ class ApiSchema {
         this.operations.set(`${method.toUpperCase()} ${pathShape(path)}`, {
           route: `${method.toUpperCase()} ${path}`,
           body: body?.properties ?? {},
+          bodyKind: body && this.kind(body),
           required: body?.required ?? [],
           query: Object.fromEntries(query.map((p) => [p.name, p.schema ?? {}])),
         });
@@ -149,6 +152,12 @@ function cliVerbProblems(api: ApiSchema, resource: string, verb: VerbSpec): stri
   const reachable = new Set<string>(Object.keys(verb.fixedBody ?? {}));
   for (const arg of verb.args ?? []) {
     if ((arg.in ?? 'path') === 'path') continue;
+    if (arg.in === 'json-body') {
+      if (inputs.bodyKind !== 'array' && inputs.bodyKind !== 'object')
+        problems.push(`${name}: <${arg.name}> is the whole body, ${inputs.route} takes ${inputs.bodyKind ?? 'none'}`);
+      inputs.required.forEach((field) => reachable.add(field));
+      continue;
+    }
     const field = arg.field ?? arg.name;
     check(`<${arg.name}>`, field, arg.in === 'body' ? 'body' : 'query', ['string']);
     if (arg.in === 'body' && !arg.optional) reachable.add(field);
@@ -373,9 +382,11 @@ describe('one API schema: the CLI, the dashboard and the just recipes name only 
         const inputs = api.inputs(operation.method, operation.path);
         if (!inputs) continue; // the proxyctl test reports it
         const args = new Set((verb.args ?? []).map((a) => a.field ?? a.name));
+        // A whole body given as JSON (an array the operation takes as is) has no fields to check.
+        if (verb.args?.some((a) => a.in === 'json-body')) continue;
         const body =
           plan.kind === 'request'
-            ? (plan.request.body ?? {})
+            ? ((plan.request.body ?? {}) as Record<string, unknown>)
             : Object.fromEntries(Object.entries(plan.values).filter(([k]) => !args.has(k)));
         const query = plan.kind === 'request' ? plan.request.query : {};
         for (const field of Object.keys(body))

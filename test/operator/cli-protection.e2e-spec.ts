@@ -272,14 +272,25 @@ describe('proxyctl target protection and resource registry', () => {
     const rules = [
       { id: 'admins', method: 'tools/call', name: 'admin_*', users: ['alice'] },
       { id: 'deploys', method: 'tools/call', name: 'deploy', orgs: ['acme'], teams: ['acme/platform'] },
+      {
+        id: 'team-writes',
+        method: 'tools/call',
+        name: 'write_*',
+        orgs: ['acme'],
+        teams: ['acme/platform'],
+        rate_limits: [{ per: 'user', limit: 10, window: '1m' }],
+      },
     ];
     writeFileSync(file, JSON.stringify(rules));
     expect(await json('resource', 'policy-set', created.id, '--rules', `@${file}`)).toEqual({ rules });
     const table = await cli('resource', 'policy-show', created.id);
     expect(table.stdout.trimEnd().split('\n')).toEqual([
-      expect.stringMatching(/^ID\s+METHOD\s+NAME\s+REQUIRES\s+DENY$/),
-      expect.stringMatching(/^admins\s+tools\/call\s+admin_\*\s+user alice\s+no$/),
-      expect.stringMatching(/^deploys\s+tools\/call\s+deploy\s+org acme, team acme\/platform\s+no$/),
+      expect.stringMatching(/^ID\s+METHOD\s+NAME\s+REQUIRES\s+DENY\s+LIMITS$/),
+      expect.stringMatching(/^admins\s+tools\/call\s+admin_\*\s+user alice\s+no\s+-$/),
+      expect.stringMatching(/^deploys\s+tools\/call\s+deploy\s+org acme, team acme\/platform\s+no\s+-$/),
+      expect.stringMatching(
+        /^team-writes\s+tools\/call\s+write_\*\s+org acme, team acme\/platform\s+no\s+10\/1m per user$/,
+      ),
     ]);
     const refused = await cli(
       'resource',

@@ -1,5 +1,5 @@
 import { DashboardBrowser } from '../support/dashboard-browser';
-import { sendKnownTraffic, startGovernedTarget, type GovernedTarget } from '../support/mcp-traffic';
+import { mcpCall, sendKnownTraffic, startGovernedTarget, type GovernedTarget } from '../support/mcp-traffic';
 import { waitFor } from '../support/wait';
 
 const GOV = 'activity.dashboard.test';
@@ -26,15 +26,38 @@ interface Activity extends Counts {
 describe('dashboard MCP activity in Chromium', () => {
   let target: GovernedTarget;
   let browser: DashboardBrowser;
+  /** bob's calls of the tool `limited` that were allowed before the one the target's rate limit refused. */
+  let limitedAllowed = 0;
+
+  /**
+   * A rate limit on the target, 1 call an hour per user, then bob's calls of `limited` until one is
+   * refused: allowed until every replica serves the limit, then once more (a fresh counter), then 429.
+   */
+  async function rateLimitedCall(): Promise<void> {
+    const put = await target.server.api('PUT', `/api/v1/proxy/targets/${GOV}/rate-limits`, {
+      body: [{ per: 'user', limit: 1, window: '1h' }],
+    });
+    expect(put.status).toBe(200);
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/call', params: { name: 'limited' } });
+    await waitFor(
+      'a call refused by the rate limit',
+      () => mcpCall(target, call, target.tokens.bob),
+      (res) => {
+        if (res.status === 200) limitedAllowed++;
+        return res.status === 429;
+      },
+    );
+  }
 
   beforeAll(async () => {
     target = await startGovernedTarget(GOV);
     await sendKnownTraffic(target);
+    await rateLimitedCall();
     const { allowed, denied } = target.probes;
     await waitFor(
       'the known traffic in the MCP activity',
       async () => (await target.server.api<Activity>('GET', '/api/v1/logs/mcp?window=1h')).body,
-      (a) => a.calls === 11 + allowed + denied,
+      (a) => a.calls === 11 + allowed + denied + limitedAllowed + 1,
     );
     browser = await DashboardBrowser.launch('dashboard-mcp-activity-');
     await browser.signIn(target.server.apiUrl, target.server.adminToken);
@@ -53,22 +76,24 @@ describe('dashboard MCP activity in Chromium', () => {
     const values = (id: string) => page.locator(`figure[data-chart=${id}]`).getAttribute('data-values');
     await page.locator('figure[data-chart=calls]').waitFor();
     await expect(values('calls')).resolves.toBe(activity.buckets.map((b) => b.calls).join(','));
-    for (const d of ['allowed', 'denied-scope', 'denied-identity'])
+    for (const d of ['allowed', 'denied-scope', 'denied-identity', 'rate-limited'])
       await expect(values(d)).resolves.toBe(activity.buckets.map((b) => b.decisions[d]).join(','));
-    // No rate limits are recorded yet: no chart, and the column says so rather than counting 0.
-    await expect(page.locator('figure[data-chart=rate-limited]').count()).resolves.toBe(0);
+    expect(activity.decisions['rate-limited']).toBe(1);
 
     const row = (table: string, name: string) =>
       page.locator(`table[data-table=${table}] tr`, { has: page.getByRole('rowheader', { name, exact: true }) });
     const cells = (table: string, name: string) => row(table, name).locator('th, td').allTextContents();
     const write = activity.tools.find((t) => t.name === 'write_b')!;
-    expect(write.decisions).toEqual({ allowed: 0, 'denied-scope': 2, 'denied-identity': 0 });
-    await expect(cells('tools', 'write_b')).resolves.toEqual(['write_b', '2', '0', '2', '0', '-']);
-    await expect(cells('users', 'bob')).resolves.toEqual(['bob', '2', '2', '0', '0', '-']);
+    expect(write.decisions).toEqual({ allowed: 0, 'denied-scope': 2, 'denied-identity': 0, 'rate-limited': 0 });
+    await expect(cells('tools', 'write_b')).resolves.toEqual(['write_b', '2', '0', '2', '0', '0']);
+    // The rate-limited column from real data: bob's calls of `limited`, the last refused by the target's limit.
+    const n = limitedAllowed + 1;
+    await expect(cells('tools', 'limited')).resolves.toEqual(['limited', `${n}`, `${n - 1}`, '0', '0', '1']);
+    await expect(cells('users', 'bob')).resolves.toEqual(['bob', `${2 + n}`, `${1 + n}`, '0', '0', '1']);
     // Refused before the caller was known: counted, but no user to link to.
-    await expect(cells('users', '(not identified)')).resolves.toEqual(['(not identified)', '1', '0', '1', '0', '-']);
+    await expect(cells('users', '(not identified)')).resolves.toEqual(['(not identified)', '1', '0', '1', '0', '0']);
     await expect(row('users', '(not identified)').locator('a').count()).resolves.toBe(0);
-    await expect(cells('rules', 'no-shell')).resolves.toEqual(['no-shell', GOV, '1', '0', '0', '1', '-']);
+    await expect(cells('rules', 'no-shell')).resolves.toEqual(['no-shell', GOV, '1', '0', '0', '1', '0']);
     await browser.shot('mcp-activity');
 
     // A count opens the request log filtered to exactly those requests.

@@ -93,7 +93,7 @@ describe('dashboard overview, navigation and the one-form MCP server in Chromium
     const nav = page.getByRole('navigation', { name: 'Sections' });
     for (const [group, links] of [
       ['Traffic', ['Proxy targets', 'Routes', 'Instances', 'Services']],
-      ['Security', ['OAuth clients', 'OAuth sessions', 'Protected resources', 'API tokens']],
+      ['Security', ['OAuth clients', 'OAuth sessions', 'Protected resources', 'Rate limits', 'API tokens']],
       ['Operations', ['Certificates', 'Request log', 'MCP activity', 'Workflow', 'Health']],
     ] as const)
       await expect(nav.getByRole('list', { name: group }).getByRole('link').allTextContents()).resolves.toEqual(links);

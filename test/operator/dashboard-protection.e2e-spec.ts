@@ -196,6 +196,14 @@ describe('dashboard: target protection and protected resources in Chromium', () 
       rules: [
         { id: 'writes', method: 'tools/call', name: 'write_*', scopes: ['mcp:write'] },
         { id: 'no-shell', method: 'tools/call', name: 'run_shell', deny: true },
+        {
+          id: 'team-reads',
+          method: 'tools/call',
+          name: 'read_*',
+          orgs: ['acme'],
+          teams: ['acme/platform'],
+          rate_limits: [{ per: 'user', limit: 10, window: '1m' }],
+        },
         { id: 'rest', method: '*' },
       ],
     };
@@ -208,7 +216,7 @@ describe('dashboard: target protection and protected resources in Chromium', () 
     await openResource();
     const table = form.getByRole('table');
     await expect(table.getByRole('caption').textContent()).resolves.toBe(
-      '3 policy rules, in order. When no rule matches: deny.',
+      '4 policy rules, in order. When no rule matches: deny.',
     );
     const cells = async (id: string) =>
       (
@@ -217,8 +225,11 @@ describe('dashboard: target protection and protected resources in Chromium', () 
           .getByRole('cell')
           .allTextContents()
       ).join(' | ');
-    await expect(cells('writes')).resolves.toBe('tools/call | write_* | scope mcp:write | no');
-    await expect(cells('no-shell')).resolves.toBe('tools/call | run_shell | - | yes');
+    await expect(cells('writes')).resolves.toBe('tools/call | write_* | scope mcp:write | no | -');
+    await expect(cells('no-shell')).resolves.toBe('tools/call | run_shell | - | yes | -');
+    await expect(cells('team-reads')).resolves.toBe(
+      'tools/call | read_* | org acme, team acme/platform | no | 10/1m per user',
+    );
     // One rule a line.
     await expect(rules.inputValue()).resolves.toBe(
       `[\n${policy.rules.map((rule) => `  ${JSON.stringify(rule)}`).join(',\n')}\n]`,

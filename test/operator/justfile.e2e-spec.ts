@@ -118,6 +118,11 @@ const OWN_RECIPES = [
   'resource-policy-show',
   'resource-policy-set',
   'resource-policy-clear',
+  'rate-limits',
+  'target-rate-limits-show',
+  'target-rate-limits-set',
+  'target-rate-limits-clear',
+  'logs-mcp-activity',
 ];
 
 function just(
@@ -339,7 +344,7 @@ describe('justfile recipes', () => {
     });
     const shown = (await just(['resource-policy-show', resource.id], env)).stdout;
     expect(shown).toMatch(/^default\s+deny$/m);
-    expect(shown).toMatch(/^writes\s+tools\/call\s+write_\*\s+scope mcp:write\s+no$/m);
+    expect(shown).toMatch(/^writes\s+tools\/call\s+write_\*\s+scope mcp:write\s+no\s+-$/m);
     expect((await just(['resource-policy-clear', resource.id], env)).stdout).toMatch(/^deleted\s+true$/m);
     const none = await just(['resource-policy-show', resource.id], env);
     expect(none.code).toBe(1);
@@ -370,6 +375,33 @@ describe('justfile recipes', () => {
     const discard = await just(['workflow-discard', '1-0'], env);
     expect(discard.code).not.toBe(0);
     expect(discard.stderr).toMatch(/^error: dead letter "1-0" not found \(HTTP 404/m);
+  });
+
+  it("sets, shows and clears a target's rate limits, and lists the limits in force, through the recipes", async () => {
+    const host = 'limits-just.example.test';
+    expect(
+      (
+        await server.api('POST', '/api/v1/proxy/targets', {
+          body: { hostname: host, target_url: 'http://127.0.0.1:3999' },
+        })
+      ).status,
+    ).toBe(201);
+    const set = await just(['target-rate-limits-set', host, '[{"per":"user","limit":60,"window":"1m"}]'], env);
+    expect([set.code, set.stdout]).toEqual([0, 'PER   LIMIT  WINDOW\nuser  60     1m\n']);
+    expect((await just(['target-rate-limits-show', host], env)).stdout).toBe('PER   LIMIT  WINDOW\nuser  60     1m\n');
+    const all = await just(['rate-limits'], env);
+    expect(all.stdout).toMatch(new RegExp(`^target\\s+${host.replace(/\./g, '\\.')}\\s+-\\s+60/1m per user\\s`, 'm'));
+    const refused = await just(
+      ['target-rate-limits-set', host, '[{"per":"user","limit":60,"window":"1 minute"}]'],
+      env,
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/window must be a duration such as "30s"/);
+    expect(
+      (await just(['target-rate-limits-clear', host, server.adminToken], { PROXY_API_URL: server.apiUrl })).code,
+    ).toBe(0);
+    expect((await just(['target-rate-limits-show', host], env)).stdout).toBe('(none)\n');
+    expect((await server.api('DELETE', `/api/v1/proxy/targets/${host}`)).status).toBe(200);
   });
 
   it('generates an OAuth signing key the server accepts', async () => {

@@ -1,4 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UsageError } from './argv';
 import type { ResourceSpec } from './command-spec';
 import { EXIT, planCommand, runCli } from './cli';
@@ -210,6 +213,29 @@ describe('the real command table', () => {
     });
   });
 
+  it('sends a JSON argument as the whole body (inline or @file), under the target alias', () => {
+    const limits = [{ per: 'user', limit: 60, window: '1m' }];
+    expect(real(['target', 'rate-limits-set', 'a.example.test', JSON.stringify(limits)])).toMatchObject({
+      verb: { method: 'PUT' },
+      path: '/api/v1/proxy/targets/a.example.test/rate-limits',
+      body: limits,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'proxyctl-'));
+    writeFileSync(join(dir, 'limits.json'), JSON.stringify(limits));
+    expect(real(['proxy', 'rate-limits-set', 'a.example.test', `@${join(dir, 'limits.json')}`]).body).toEqual(limits);
+    expect(() => real(['target', 'rate-limits-set', 'a.example.test', '60/1m'])).toThrow(
+      new UsageError('<limits> must be JSON, e.g. \'[{"per":"user","limit":60,"window":"1m"}]\' (got 60/1m)'),
+    );
+    expect(() => real(['target', 'rate-limits-set', 'a.example.test', `@${join(dir, 'missing.json')}`])).toThrow(
+      new UsageError(`<limits> @${join(dir, 'missing.json')}: cannot read the file (ENOENT)`),
+    );
+    expect(real(['targets', 'rate-limits-clear', 'a.example.test'])).toMatchObject({
+      verb: { method: 'DELETE' },
+      body: undefined,
+    });
+    expect(real(['rate-limits'])).toMatchObject({ path: '/api/v1/rate-limits' });
+  });
+
   it('sends METRICS_TOKEN to /metrics when set, and needs no token there', () => {
     expect(real(['metrics'], { PROXY_API_TOKEN: 'acm_p', METRICS_TOKEN: 'm' })).toMatchObject({
       path: '/metrics',
@@ -333,5 +359,41 @@ describe('runCli with a verb whose answer can report a failure (failWhen)', () =
     const valid = await run({ id: 'res_1', uri: 'https://m.test/mcp', valid: true, reason: null, checks });
     expect([valid.code, valid.stderr]).toEqual([EXIT.ok, '']);
     expect(valid.stdout).toMatch(/^valid\s+true$/m);
+  });
+});
+
+describe('proxyctl logs mcp as text', () => {
+  const bucket = { calls: 0, decisions: { allowed: 0, 'denied-scope': 0, 'denied-identity': 0, 'rate-limited': 0 } };
+  const answer = {
+    window: '1h',
+    since: '2026-12-06T20:00:00.000Z',
+    until: '2026-12-06T21:00:00.000Z',
+    bucket_seconds: 60,
+    truncated: false,
+    calls: 5,
+    decisions: { allowed: 2, 'denied-scope': 0, 'denied-identity': 1, 'rate-limited': 2 },
+    buckets: [{ start: '2026-12-06T20:00:00.000Z', ...bucket }],
+    tools: [
+      { name: 'echo', calls: 4, decisions: { allowed: 2, 'denied-scope': 0, 'denied-identity': 0, 'rate-limited': 2 } },
+    ],
+    users: [{ user: null, calls: 1, decisions: { ...bucket.decisions, 'denied-identity': 1 } }],
+    denied_rules: [],
+  };
+
+  it('prints the totals per decision, then the tools, users and rules with a column per decision', async () => {
+    let stdout = '';
+    const code = await runCli(['logs', 'mcp', '--window', '1h'], ENV, {
+      stdout: (t) => (stdout += t),
+      stderr: () => undefined,
+      fetch: (async () =>
+        new Response(JSON.stringify(answer), { headers: { 'content-type': 'application/json' } })) as typeof fetch,
+    });
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(/^calls\s+5$/m);
+    expect(stdout).toMatch(/^rate-limited\s+2$/m);
+    expect(stdout).toMatch(/^TOOL\s+CALLS\s+ALLOWED\s+DENIED-SCOPE\s+DENIED-IDENTITY\s+RATE-LIMITED$/m);
+    expect(stdout).toMatch(/^echo\s+4\s+2\s+0\s+0\s+2$/m);
+    expect(stdout).toMatch(/^\(not identified\)\s+1\s+0\s+0\s+1\s+0$/m);
+    expect(stdout).toMatch(/^Rules that denied most\n\(none\)$/m);
   });
 });

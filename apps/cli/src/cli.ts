@@ -32,7 +32,8 @@ export interface PlannedRequest {
   verb: RequestVerbSpec;
   path: string;
   query: Record<string, string>;
-  body?: Record<string, unknown>;
+  /** The fields of the body, or (an argument `in: 'json-body'`) the whole body as given. */
+  body?: unknown;
   json: boolean;
   url: string;
   token?: string;
@@ -119,13 +120,23 @@ function verbHelp(r: ResourceSpec, v: VerbSpec): string {
   return lines.join('\n');
 }
 
-function readOptionFile(option: OptionSpec, path: string): string {
+function readJsonFile(name: string, path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
     throw new UsageError(
-      `--${option.flag} @${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      `${name} @${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     );
+  }
+}
+
+/** JSON text, or the content of the file `@path` names (JSON never starts with @). */
+function parseJsonValue(name: string, text: string, example: string): unknown {
+  const source = text.startsWith('@') ? readJsonFile(name, text.slice(1)) : text;
+  try {
+    return JSON.parse(source) as unknown;
+  } catch {
+    throw new UsageError(`${name} must be JSON, e.g. '${example}' (got ${source.slice(0, 200)})`);
   }
 }
 
@@ -149,17 +160,9 @@ function convert(option: OptionSpec, values: string[]): unknown {
         .flatMap((v) => v.split(','))
         .map((v) => v.trim())
         .filter((v) => v !== '');
-    case 'json': {
-      // JSON never starts with @: `--rules @rules.json` reads the file.
-      const source = last.startsWith('@') ? readOptionFile(option, last.slice(1)) : last;
-      try {
-        return JSON.parse(source) as unknown;
-      } catch {
-        throw new UsageError(
-          `--${option.flag} must be JSON, e.g. '{"X-Header":"value"}' (got ${source.slice(0, 200)})`,
-        );
-      }
-    }
+    case 'json':
+      // `--rules @rules.json` reads the file.
+      return parseJsonValue(`--${option.flag}`, last, '{"X-Header":"value"}');
   }
 }
 
@@ -226,12 +229,14 @@ export function planCommand(
     verb.handler !== undefined || verb.method === 'POST' || verb.method === 'PUT' || verb.method === 'PATCH';
   const body: Record<string, unknown> = verb.handler ? {} : { ...verb.fixedBody };
   const query: Record<string, string> = verb.handler ? {} : { ...verb.fixedQuery };
+  let wholeBody: { value: unknown } | undefined;
   let path = verb.handler ? '' : verb.path;
   args.forEach((a, i) => {
     const value = rest[i];
     if (value === undefined) return;
     const where = a.in ?? 'path';
     if (verb.handler) body[a.field ?? a.name] = value;
+    else if (where === 'json-body') wholeBody = { value: parseJsonValue(`<${a.name}>`, value, a.example ?? '[]') };
     else if (where === 'path') path = path.replace(`{${a.name}}`, encodeURIComponent(value));
     else if (where === 'body') body[a.field ?? a.name] = value;
     else query[a.field ?? a.name] = value;
@@ -270,12 +275,22 @@ export function planCommand(
       verb,
       path,
       query,
-      body: hasBody ? body : undefined,
+      body: requestBody(wholeBody, hasBody, body),
       json,
       url,
       token: verb.public ? undefined : token,
     },
   };
+}
+
+/** What a request sends: the whole body an argument gave, else the fields (for methods with a body). */
+function requestBody(
+  whole: { value: unknown } | undefined,
+  hasBody: boolean,
+  fields: Record<string, unknown>,
+): unknown {
+  if (whole) return whole.value;
+  return hasBody ? fields : undefined;
 }
 
 /** Runs one command; returns the process exit code (see EXIT). Never throws. */
@@ -352,6 +367,7 @@ export async function runCli(
 /** An API answer as printed: JSON for --json, else a table for a list answer, else the body's fields. */
 function renderAnswer(body: unknown, request: PlannedRequest): string {
   if (request.json) return `${JSON.stringify(body ?? null, null, 2)}\n`;
+  if (request.verb.render) return request.verb.render(body);
   if (request.verb.listKey) return renderListAnswer(body, request.verb.listKey, request.verb.columns);
   return renderBody(body, request.verb.columns);
 }

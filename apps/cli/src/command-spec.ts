@@ -13,12 +13,17 @@ export type OptionType = 'string' | 'boolean' | 'integer' | 'number' | 'list' | 
 export interface ArgSpec {
   /** Shown in usage as `<name>`; also the `{name}` placeholder in the path when `in` is `path`. */
   name: string;
-  /** Where the value goes. Default: `path`. */
-  in?: 'path' | 'body' | 'query';
+  /**
+   * Where the value goes. Default: `path`. `json-body`: the argument is JSON (or `@file` to read it)
+   * and is the whole request body, for operations that take a bare array (`rate-limits-set`).
+   */
+  in?: 'path' | 'body' | 'query' | 'json-body';
   /** Field name in the body or query; default: `name`. */
   field?: string;
   description: string;
   optional?: boolean;
+  /** A `json-body` argument's example, shown when its text is not JSON. */
+  example?: string;
 }
 
 export interface OptionSpec {
@@ -59,6 +64,8 @@ interface VerbBase {
    * mode prints the object's scalar fields, then the rows as a table with `columns`.
    */
   listKey?: string;
+  /** The answer as text in table mode, when neither a table nor key/value lines read well (`logs mcp`). */
+  render?: (body: unknown) => string;
   /** Body fields always sent (e.g. `scope: 'global'` for `route create-global`). */
   fixedBody?: Record<string, unknown>;
   /** Query parameters always sent (e.g. `follow=true` for a streaming verb). */

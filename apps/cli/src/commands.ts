@@ -1,6 +1,7 @@
 import type { ArgSpec, ColumnSpec, OptionSpec, ResourceSpec, VerbSpec } from './command-spec';
 import { runAuthConfig } from './auth-config';
 import { EchoProcesses } from './echo-processes';
+import { mcpActivityText } from './mcp-activity-text';
 import { runEchoSetup } from './mcp-echo-setup';
 
 /**
@@ -72,6 +73,18 @@ const proxyColumns: ColumnSpec[] = [
 ];
 
 const hostnameArg = { name: 'hostname', description: 'proxy target hostname' };
+
+// ---- Rate limits ----------------------------------------------------------------------------------
+
+/** `60/1m per user` (docs/rate-limits.md). */
+const rateLimitText = (limit: Record<string, unknown>) =>
+  `${String(limit.limit)}/${String(limit.window)} per ${String(limit.per)}`;
+
+const rateLimitColumns: ColumnSpec[] = [
+  { header: 'PER', key: 'per' },
+  { header: 'LIMIT', key: 'limit' },
+  { header: 'WINDOW', key: 'window' },
+];
 
 // ---- Routes ---------------------------------------------------------------------------------------
 
@@ -210,7 +223,11 @@ const logFilters: OptionSpec[] = [
   { flag: 'listener', type: 'string', description: 'api, http, https or proxy-protocol' },
   { flag: 'mcp-method', type: 'string', description: 'JSON-RPC method of inspected MCP requests, e.g. tools/call' },
   { flag: 'mcp-name', type: 'string', description: 'tool or prompt name or resource URI of inspected MCP requests' },
-  { flag: 'decision', type: 'string', description: 'allowed, denied-scope or denied-identity (MCP policies, 403s)' },
+  {
+    flag: 'decision',
+    type: 'string',
+    description: 'allowed, denied-scope, denied-identity (MCP policies, 403s) or rate-limited (429s)',
+  },
   { flag: 'mcp-rule', type: 'string', description: 'id of the MCP policy rule that decided' },
   ...logWindow,
 ];
@@ -369,6 +386,12 @@ const policyRuleColumns: ColumnSpec[] = [
     },
   },
   { header: 'DENY', key: 'deny', format: (v) => (v === true ? 'yes' : 'no') },
+  {
+    header: 'LIMITS',
+    key: 'rate_limits',
+    format: (v) =>
+      Array.isArray(v) && v.length > 0 ? v.map((l) => rateLimitText(l as Record<string, unknown>)).join(', ') : '-',
+  },
 ];
 
 export const COMMANDS: ResourceSpec[] = [
@@ -520,7 +543,7 @@ export const COMMANDS: ResourceSpec[] = [
   },
   {
     resource: 'proxy',
-    aliases: ['proxies'],
+    aliases: ['proxies', 'target', 'targets'],
     summary: 'Proxy targets: hostname -> backend URL, with certificate and route settings',
     verbs: [
       {
@@ -645,6 +668,38 @@ export const COMMANDS: ResourceSpec[] = [
         summary: 'Turn protection off',
         method: 'DELETE',
         path: '/api/v1/proxy/targets/{hostname}/auth',
+        args: [hostnameArg],
+      },
+      {
+        verb: 'rate-limits-show',
+        summary: "Show a proxy target's rate limits (docs/rate-limits.md)",
+        method: 'GET',
+        path: '/api/v1/proxy/targets/{hostname}/rate-limits',
+        args: [hostnameArg],
+        columns: rateLimitColumns,
+      },
+      {
+        verb: 'rate-limits-set',
+        summary: "Set (replace) a proxy target's rate limits; every request to it counts",
+        method: 'PUT',
+        path: '/api/v1/proxy/targets/{hostname}/rate-limits',
+        args: [
+          hostnameArg,
+          {
+            name: 'limits',
+            in: 'json-body',
+            example: '[{"per":"user","limit":60,"window":"1m"}]',
+            description:
+              'a JSON array of at most 5 limits, or @file to read it, e.g. \'[{"per":"user","limit":60,"window":"1m"}]\' (per: user, client or address; window: 30s, 1m, 1h, 1d...)',
+          },
+        ],
+        columns: rateLimitColumns,
+      },
+      {
+        verb: 'rate-limits-clear',
+        summary: "Remove a proxy target's rate limits",
+        method: 'DELETE',
+        path: '/api/v1/proxy/targets/{hostname}/rate-limits',
         args: [hostnameArg],
       },
       {
@@ -1383,6 +1438,17 @@ export const COMMANDS: ResourceSpec[] = [
         { name: 'user', description: 'user' },
       ]),
       logSearch('errors', 'Requests answered 400 or more, or failed by the proxy', '/api/v1/logs/errors'),
+      {
+        verb: 'mcp',
+        summary: 'MCP activity: calls per decision (allowed, denied, rate-limited), per tool, user and denying rule',
+        method: 'GET',
+        path: '/api/v1/logs/mcp',
+        options: [
+          { flag: 'window', type: 'string', description: '1h (one-minute buckets, default) or 24h (quarter hours)' },
+          { flag: 'hostname', type: 'string', description: 'only this host' },
+        ],
+        render: mcpActivityText,
+      },
       logSearch(
         'oauth',
         'OAuth activity: register, authorize, callback, token and OAuth-authenticated calls',
@@ -1438,6 +1504,28 @@ export const COMMANDS: ResourceSpec[] = [
         columns: logColumns,
       },
       { verb: 'clear', summary: 'Delete the whole request log (admin)', method: 'DELETE', path: '/api/v1/logs' },
+    ],
+  },
+  {
+    resource: 'rate-limits',
+    aliases: ['rate-limit'],
+    summary: 'Rate limits in force: global (RATE_LIMITS), per proxy target and per MCP policy rule',
+    defaultVerb: 'show',
+    verbs: [
+      {
+        verb: 'show',
+        summary: 'Every rate limit you may see, with the Redis key it counts in',
+        method: 'GET',
+        path: '/api/v1/rate-limits',
+        listKey: 'limits',
+        columns: [
+          { header: 'SCOPE', key: 'scope' },
+          { header: 'TARGET', key: 'target' },
+          { header: 'RULE', key: 'rule' },
+          { header: 'LIMIT', key: 'label' },
+          { header: 'KEY', key: 'key' },
+        ],
+      },
     ],
   },
   {

@@ -6,8 +6,8 @@ import { lineChart } from './charts.js';
 import { h } from './dom.js';
 
 /**
- * The decision columns, in order. `rate-limited` is recorded once per-user rate limits exist (issue
- * 19); until the API reports it, its cells say "-" rather than a count it does not have.
+ * The decision columns, in order. `rate-limited`: refused by a rate limit (docs/rate-limits.md). A
+ * decision the API does not report (an older server) shows "-" rather than a count it does not have.
  */
 const DECISION_COLUMNS = [
   ['allowed', 'Allowed'],

@@ -7,6 +7,7 @@ import { mcpActivityPage } from './mcp-activity.js';
 import { mcpServerPage } from './mcp-server.js';
 import { overviewPage } from './overview.js';
 import { policySection } from './policy-section.js';
+import { rateLimitsPage, rateLimitsSection } from './rate-limits.js';
 import { resourcePage } from './resource-page.js';
 import { loadBadgeData, targetBadges } from './target-badges.js';
 
@@ -215,6 +216,20 @@ const authFields = [
     hint: '* or empty: anyone who may sign in.',
   },
   { name: 'required_emails', label: 'Allowed e-mail addresses', type: 'list' },
+  {
+    name: 'required_orgs',
+    label: 'Allowed GitHub organisations',
+    type: 'list',
+    placeholder: 'acme',
+    hint: 'Members of any of these organisations may call (read when they sign in, refreshed within OAUTH_GITHUB_MEMBERSHIP_TTL_SECONDS).',
+  },
+  {
+    name: 'required_teams',
+    label: 'Allowed GitHub teams',
+    type: 'list',
+    placeholder: 'acme/platform',
+    hint: 'organisation/team-slug, comma-separated. With several lists, matching an entry of any of them is enough.',
+  },
   { name: 'allowed_scopes', label: 'Allowed scopes', type: 'list', hint: 'When set, the token needs one of them.' },
   {
     name: 'excluded_paths',
@@ -393,6 +408,7 @@ const proxyTargetsList = resourcePage({
       ],
     },
   ],
+  sections: [rateLimitsSection()],
   deletable: true,
 });
 
@@ -1101,6 +1117,7 @@ export const PAGES = [
   { ...oauthClientsPage, admin: true, group: 'Security' },
   { ...oauthSessionsPage, admin: true, group: 'Security' },
   { ...resourcesPage, admin: false, group: 'Security' },
+  { ...rateLimitsPage, admin: false, group: 'Security' },
   { ...tokensPage, admin: true, group: 'Security' },
   { ...certificatesPage, admin: false, group: 'Operations' },
   { ...logsPage, admin: false, group: 'Operations' },

@@ -3,9 +3,10 @@
 import { api, ApiError } from './api.js';
 import { h, text } from './dom.js';
 import { dataForm } from './form.js';
+import { limitText } from './rate-limits.js';
 
 /**
- * @typedef {{ id: string, method: string, name?: string, scopes?: string[], users?: string[], emails?: string[], deny?: boolean }} Rule
+ * @typedef {{ id: string, method: string, name?: string, scopes?: string[], users?: string[], emails?: string[], orgs?: string[], teams?: string[], deny?: boolean, rate_limits?: import('./rate-limits.js').RateLimit[] }} Rule
  * @typedef {{ default?: 'allow' | 'deny', metric_names?: boolean, rules: Rule[] }} Policy  the body of GET|PUT /api/v1/resources/{id}/policy
  * @typedef {import('./resource-page.js').Row} Row
  */
@@ -18,7 +19,7 @@ const FIELDS = [
     type: 'json',
     required: true,
     placeholder: '[{"id": "writes", "method": "tools/call", "name": "write_*", "scopes": ["mcp:write"]}]',
-    hint: 'A JSON array, checked in order: the first rule whose method and name match a call decides. Fields: id, method, name (globs with * and ?), scopes, users, emails, deny. See docs/mcp.md, "Policies".',
+    hint: 'A JSON array, checked in order: the first rule whose method and name match a call decides. Fields: id, method, name (globs with * and ?), scopes, users, emails, orgs, teams (org/team-slug), deny, rate_limits (e.g. [{"per": "user", "limit": 10, "window": "1m"}], counting the calls the rule matches). See docs/mcp.md, "Policies", and docs/rate-limits.md.',
   },
   { name: 'default', label: 'When no rule matches', type: 'select', options: ['allow', 'deny'] },
   { name: 'metric_names', label: 'Tool and prompt names as metric labels', type: 'checkbox' },
@@ -37,6 +38,8 @@ function requirement(rule) {
     ...(rule.scopes ?? []).map((s) => `scope ${s}`),
     ...(rule.users ?? []).map((u) => `user ${u}`),
     ...(rule.emails ?? []).map((e) => `email ${e}`),
+    ...(rule.orgs ?? []).map((o) => `org ${o}`),
+    ...(rule.teams ?? []).map((t) => `team ${t}`),
   ];
   return parts.length ? parts.join(', ') : '-';
 }
@@ -53,7 +56,11 @@ function rulesTable(policy) {
     h(
       'thead',
       {},
-      h('tr', {}, ...['ID', 'Method', 'Name', 'Requires', 'Deny'].map((label) => h('th', { scope: 'col' }, label))),
+      h(
+        'tr',
+        {},
+        ...['ID', 'Method', 'Name', 'Requires', 'Deny', 'Rate limits'].map((label) => h('th', { scope: 'col' }, label)),
+      ),
     ),
     h(
       'tbody',
@@ -67,6 +74,7 @@ function rulesTable(policy) {
           h('td', {}, rule.name ?? '*'),
           h('td', {}, requirement(rule)),
           h('td', {}, rule.deny ? 'yes' : 'no'),
+          h('td', {}, rule.rate_limits?.length ? rule.rate_limits.map(limitText).join(', ') : '-'),
         ),
       ),
     ),

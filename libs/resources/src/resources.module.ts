@@ -4,6 +4,7 @@ import { OAuthModule, RESOURCE_LOOKUP } from '@app/oauth';
 import { ProxyTargetsModule } from '@app/proxy-targets';
 import { TokensModule } from '@app/tokens';
 import { ProtectedResourceMetadataHandler } from './protected-resource-metadata';
+import { RateLimitsController } from './rate-limits.controller';
 import { ResourceCatalog } from './resource-catalog';
 import { ResourceOwnership } from './resource-ownership';
 import { ResourceValidator } from './resource-validator';
@@ -29,7 +30,7 @@ export class ResourcesModule {
       module: ResourcesModule,
       global: true,
       imports: [OAuthModule, ProxyTargetsModule, TokensModule, DispatcherModule],
-      controllers: [ResourcesController, TargetResourcesController],
+      controllers: [ResourcesController, TargetResourcesController, RateLimitsController],
       providers: [
         { provide: TARGET_PROTECTION, useValue: options.targetProtection },
         ResourcesRepository,

@@ -91,7 +91,10 @@ export class LogFieldsQueryDto extends LogWindowQueryDto {
   @MaxLength(512, { message: 'mcp_name must be at most 512 characters' })
   mcp_name?: string;
 
-  /** Authorization decision: allowed, denied-scope (more scope would allow it) or denied-identity (no scope would). */
+  /**
+   * Authorization decision: allowed, denied-scope (more scope would allow it), denied-identity (no
+   * scope would) or rate-limited (a rate limit refused it).
+   */
   @IsOptional()
   @IsIn(DECISIONS, { message: `decision must be one of ${DECISIONS.join(', ')}` })
   decision?: RequestLogDecision;
@@ -184,7 +187,7 @@ export class LogEntryDto {
   mcp_id?: string;
   /** Inspected MCP requests sent as a batch: the number of messages. */
   mcp_batch?: number;
-  /** allowed, denied-scope or denied-identity: an MCP policy's verdict or the proxy's own 403. */
+  /** allowed, denied-scope or denied-identity (an MCP policy's verdict or the proxy's own 403), or rate-limited (a 429). */
   decision?: RequestLogDecision;
   /** The MCP policy rule that decided. */
   mcp_rule?: string;
@@ -273,6 +276,8 @@ export class DecisionCountsDto {
   'denied-scope'!: number;
   /** Denied; no scope would allow it (the rule's identity condition, a deny rule, the policy's default). */
   'denied-identity'!: number;
+  /** Refused by a rate limit (429, or JSON-RPC error -32029), docs/rate-limits.md. */
+  'rate-limited'!: number;
 }
 
 export class McpActivityCountsDto {
