@@ -1,7 +1,7 @@
 import type { RateLimit, RateLimitSubject } from '@app/config';
+import { addressSubject } from '@app/http';
 import type { RequestIdentity } from './exchange';
 import type { McpRuleLimits } from './mcp/governance';
-import { addressSubject } from './rate-limit-address';
 import type { RateLimitCharge } from './rate-limiting';
 
 /** Who a request is, for its rate limits: the token's user and client (when it had one) and the trusted client address. */
@@ -17,7 +17,7 @@ export interface ChargedRequest {
 
 /**
  * The counter's subject: the token's user id (`sub`: a login can be renamed), its OAuth client id,
- * or the client address (an IPv6 client by its /64: rate-limit-address.ts). A request without a
+ * or the client address (an IPv6 client by its /64: @app/http address-subject.ts). A request without a
  * token (an open target, passthrough's anonymous callers, a bypass route) is counted by its address
  * whatever the limit counts by.
  */

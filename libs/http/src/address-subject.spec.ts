@@ -1,4 +1,4 @@
-import { addressSubject } from './rate-limit-address';
+import { addressSubject } from './address-subject';
 
 describe('addressSubject', () => {
   it('keeps an IPv4 address', () => {

@@ -4,7 +4,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 export const IPV6_PREFIX_BITS = 64;
 
 /**
- * The counter subject of a client address: an IPv4 address as is; an IPv4-mapped IPv6 address as
+ * The counter subject of a client address (rate limits per address: the data path's, client
+ * registration's): an IPv4 address as is; an IPv4-mapped IPv6 address as
  * its IPv4 address; any other IPv6 address as its /64 network in one spelling (`2001:db8:0:9::/64`).
  * One IPv6 host picks any of the 2^64 addresses of its network (SLAAC, privacy addresses), so a
  * counter per address would let it spread a flood over invented addresses; and a balancer's PROXY
