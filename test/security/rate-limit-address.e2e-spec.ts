@@ -97,4 +97,18 @@ describe('rate limits per address: the trusted client address only', () => {
       await viaProxyProtocol('2001:db8:0:9::3'),
     ]).toEqual([200, 200, 429]);
   });
+
+  it('counts every request pipelined on one connection: none is forwarded past the limit', async () => {
+    const get = `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
+    const last = `GET / HTTP/1.1\r\nHost: ${HOST}\r\nConnection: close\r\n\r\n`;
+    const result = await rawExchange(
+      server.proxyProtocolPort,
+      `PROXY TCP4 198.51.100.40 127.0.0.1 40000 80\r\n${get}${get}${get}${last}`,
+    );
+    const statuses = result.responses.map((r) => r.status);
+    // Node may still answer a request pipelined behind the 429 (Connection: close): refused too, never forwarded.
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 429]);
+    expect(statuses.slice(3).every((s) => s === 429)).toBe(true);
+    expect(result.responses.filter((r) => r.body.includes('"backend"'))).toHaveLength(2);
+  });
 });
