@@ -38,8 +38,11 @@ describe('security: the trusted client address behind a PROXY-protocol peer', ()
       token_endpoint_auth_method: 'none',
     });
     const conn = await RawConnection.open(server.proxyProtocolPort);
+    const proxyLine = source.includes(':')
+      ? `PROXY TCP6 ${source} ::1 40000 80`
+      : `PROXY TCP4 ${source} 10.0.0.1 40000 80`;
     conn.write(
-      `PROXY TCP4 ${source} 10.0.0.1 40000 80\r\nPOST /register HTTP/1.1\r\nHost: ${AUTH_HOST}:${server.httpPort}\r\nContent-Type: application/json\r\n` +
+      `${proxyLine}\r\nPOST /register HTTP/1.1\r\nHost: ${AUTH_HOST}:${server.httpPort}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
     );
     expect(await conn.closedWithin(10_000)).toBe(true);
@@ -55,6 +58,18 @@ describe('security: the trusted client address behind a PROXY-protocol peer', ()
     expect(await registerAs('203.0.113.10', 'reg-a-3')).toBe(429);
     // ...while another client behind the same balancer still registers.
     expect(await registerAs('198.51.100.20', 'reg-b-1')).toBe(201);
+  });
+
+  // Found by the issue 19 attack: one IPv6 host can use any address of its /64, so counting each
+  // address let it register without bound (and so escape per-client rate limits with new client ids).
+  it('counts registrations from IPv6 clients by their /64, and one address under any spelling once', async () => {
+    expect(await registerAs('2001:db8:5:6::1', 'reg-v6-1')).toBe(201);
+    expect(await registerAs('2001:db8:5:6::2', 'reg-v6-2')).toBe(201);
+    expect(await registerAs('2001:db8:5:6:aaaa:bbbb:cccc:dddd', 'reg-v6-3')).toBe(429);
+    expect(await registerAs('2001:db8:5:7::1', 'reg-v6-4')).toBe(201);
+    expect(await registerAs('198.51.100.77', 'reg-mapped-1')).toBe(201);
+    expect(await registerAs('::ffff:198.51.100.77', 'reg-mapped-2')).toBe(201);
+    expect(await registerAs('::FFFF:C633:644D', 'reg-mapped-3')).toBe(429);
   });
 
   it('records the PROXY source, not the peer, in the request log', async () => {

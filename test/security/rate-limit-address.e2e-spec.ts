@@ -31,7 +31,9 @@ describe('rate limits per address: the trusted client address only', () => {
 
   /** Status of one request through the PROXY protocol listener, the balancer saying the client is `client`. */
   const viaProxyProtocol = async (client: string) => {
-    const header = `PROXY TCP4 ${client} 127.0.0.1 40000 80\r\n`;
+    const header = client.includes(':')
+      ? `PROXY TCP6 ${client} ::1 40000 80\r\n`
+      : `PROXY TCP4 ${client} 127.0.0.1 40000 80\r\n`;
     const request = `GET / HTTP/1.1\r\nHost: ${HOST}\r\nConnection: close\r\n\r\n`;
     const result = await rawExchange(server.proxyProtocolPort, header + request);
     return result.responses[0]?.status;
@@ -69,5 +71,44 @@ describe('rate limits per address: the trusted client address only', () => {
     for (const spoofed of ['192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13'])
       statuses.push(await direct('127.0.0.2', spoofed));
     expect(statuses).toEqual([200, 200, 429, 429]);
+  });
+
+  // Found by the issue 19 attack: one IPv6 host holds a whole /64 (SLAAC, privacy addresses), so a
+  // counter per address let it spread a flood over 2^64 invented addresses; and the same client
+  // spelled two ways (IPv4-mapped, upper case, zeros written out) had two counters.
+  it('counts an IPv6 client by its /64: other addresses of the same network share the counter', async () => {
+    expect([
+      await viaProxyProtocol('2001:db8:1:2::1'),
+      await viaProxyProtocol('2001:db8:1:2::2'),
+      await viaProxyProtocol('2001:db8:1:2:ffff:eeee:dddd:cccc'),
+    ]).toEqual([200, 200, 429]);
+    expect(await viaProxyProtocol('2001:db8:1:3::1')).toBe(200);
+  });
+
+  it('counts one address under any spelling (IPv4-mapped IPv6, upper case, zeros written out) once', async () => {
+    expect([
+      await viaProxyProtocol('198.51.100.9'),
+      await viaProxyProtocol('::ffff:198.51.100.9'),
+      await viaProxyProtocol('0:0:0:0:0:FFFF:C633:6409'),
+    ]).toEqual([200, 200, 429]);
+    expect([
+      await viaProxyProtocol('2001:DB8:0:9::1'),
+      await viaProxyProtocol('2001:0db8:0000:0009:0000:0000:0000:0002'),
+      await viaProxyProtocol('2001:db8:0:9::3'),
+    ]).toEqual([200, 200, 429]);
+  });
+
+  it('counts every request pipelined on one connection: none is forwarded past the limit', async () => {
+    const get = `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
+    const last = `GET / HTTP/1.1\r\nHost: ${HOST}\r\nConnection: close\r\n\r\n`;
+    const result = await rawExchange(
+      server.proxyProtocolPort,
+      `PROXY TCP4 198.51.100.40 127.0.0.1 40000 80\r\n${get}${get}${get}${last}`,
+    );
+    const statuses = result.responses.map((r) => r.status);
+    // Node may still answer a request pipelined behind the 429 (Connection: close): refused too, never forwarded.
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 429]);
+    expect(statuses.slice(3).every((s) => s === 429)).toBe(true);
+    expect(result.responses.filter((r) => r.body.includes('"backend"'))).toHaveLength(2);
   });
 });

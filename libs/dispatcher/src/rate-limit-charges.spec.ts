@@ -25,9 +25,9 @@ describe('rate-limit charges', () => {
 
   it('counts a request without a token by its address, whatever the limit counts by', () => {
     for (const per of ['user', 'client', 'address'] as const)
-      expect(subjectOf(per, anonymous)).toBe('address:2001:db8::1');
+      expect(subjectOf(per, anonymous)).toBe('address:2001:db8:0:0::/64');
     // A login alone (no sub) is not a user id: counted by address, never by a renamable login.
-    expect(subjectOf('user', { ...anonymous, identity: { user: 'alice' } })).toBe('address:2001:db8::1');
+    expect(subjectOf('user', { ...anonymous, identity: { user: 'alice' } })).toBe('address:2001:db8:0:0::/64');
   });
 
   it('names the key by prefix, subject (the hash tag), scope and the limit itself', () => {

@@ -1,4 +1,5 @@
 import type { RateLimit, RateLimitSubject } from '@app/config';
+import { addressSubject } from '@app/http';
 import type { RequestIdentity } from './exchange';
 import type { McpRuleLimits } from './mcp/governance';
 import type { RateLimitCharge } from './rate-limiting';
@@ -16,14 +17,15 @@ export interface ChargedRequest {
 
 /**
  * The counter's subject: the token's user id (`sub`: a login can be renamed), its OAuth client id,
- * or the client address. A request without a token (an open target, passthrough's anonymous
- * callers, a bypass route) is counted by its address whatever the limit counts by.
+ * or the client address (an IPv6 client by its /64: @app/http address-subject.ts). A request without a
+ * token (an open target, passthrough's anonymous callers, a bypass route) is counted by its address
+ * whatever the limit counts by.
  */
 export function subjectOf(per: RateLimitSubject, request: ChargedRequest): string {
   const identity = request.identity;
   if (per === 'user' && identity?.sub) return `user:${identity.sub}`;
   if (per === 'client' && identity?.clientId) return `client:${identity.clientId}`;
-  return `address:${request.clientIp}`;
+  return `address:${addressSubject(request.clientIp)}`;
 }
 
 /**

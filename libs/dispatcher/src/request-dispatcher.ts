@@ -28,6 +28,7 @@ import { framingProblem } from './request-framing';
 import { RoutingTableStore } from './routing-table.store';
 import type { RateLimitCharge, RateLimitOutcome } from './rate-limiting';
 import { RequestLimits, type RateLimitAnswer } from './request-limits';
+import { closeAtExpiry } from './upgrade-expiry';
 import { TARGET_AUTH_POLICY, type AuthDecision, type TargetAuthPolicy } from './target-auth';
 
 /**
@@ -55,8 +56,11 @@ function settle<T>(produce: () => T | Promise<T>, apply: (value: T) => void, fai
 type Prepared =
   | { kind: 'respond'; status: number; message: string; headers?: Record<string, string> }
   | { kind: 'policy'; status: number; headers: Record<string, string>; body: string }
-  /** `charges`: the rate limits it counts against (decided before it is forwarded). */
-  | { kind: 'forward'; upstream: UpstreamRequest; charges?: RateLimitCharge[] }
+  /**
+   * `charges`: the rate limits it counts against (decided before it is forwarded); `expiresAt`: when
+   * the credential expires (epoch s), the end of an upgraded connection.
+   */
+  | { kind: 'forward'; upstream: UpstreamRequest; charges?: RateLimitCharge[]; expiresAt?: number }
   /**
    * Forwarded once its body was read and checked as JSON-RPC (a protected MCP endpoint); its
    * charges are decided with those of the rules that allowed its calls, after the verdict.
@@ -341,6 +345,11 @@ export class RequestDispatcher {
       exchange.socketStatus = info.status;
       return sendSocketError(socket, info.status, info.message);
     }
+    // A connection opened with a token ends when the token does: the grant or membership it stood for may be gone.
+    const upgradeUntilExpiry = (prepared: Prepared & { kind: 'forward' | 'inspect' }): void => {
+      if (prepared.kind === 'forward') closeAtExpiry(socket, prepared.expiresAt);
+      this.engine.upgrade(req, socket, head, prepared.upstream);
+    };
     const apply = (prepared: Prepared): void => {
       switch (prepared.kind) {
         case 'respond':
@@ -353,13 +362,13 @@ export class RequestDispatcher {
         case 'inspect': // never for an upgrade (a GET); listed for completeness
           if (prepared.charges)
             return this.afterLimits(prepared.charges, socket, fail, (refused) => {
-              if (!refused) return this.engine.upgrade(req, socket, head, prepared.upstream);
+              if (!refused) return upgradeUntilExpiry(prepared);
               const answer = this.limits.refusal(refused, exchange);
               exchange.socketStatus = answer.status;
               // The raw answer writes its own Content-Type and Cache-Control: no-store.
               sendSocketError(socket, answer.status, answer.body, { 'retry-after': answer.headers['retry-after'] });
             });
-          return this.engine.upgrade(req, socket, head, prepared.upstream);
+          return upgradeUntilExpiry(prepared);
       }
     };
     const fail = (error: Error): void => {
@@ -459,7 +468,8 @@ export class RequestDispatcher {
       }
       // A GET stream under a policy carries answers the proxy did not see the requests of: its lists are filtered too.
       if (d.mcp && info.method === 'GET' && !upgrade) upstream.mcpLists = streamListFilters(d.mcp);
-      if ((d.inspectMcp !== true && !d.mcp) || upgrade || info.method !== 'POST') return { kind: 'forward', upstream };
+      if (upgrade) return { kind: 'forward', upstream, expiresAt: d.expiresAt };
+      if ((d.inspectMcp !== true && !d.mcp) || info.method !== 'POST') return { kind: 'forward', upstream };
       if (isJsonContentType(req.headers['content-type'])) return { kind: 'inspect', upstream, governance: d.mcp };
       return { kind: 'forward', upstream };
     };

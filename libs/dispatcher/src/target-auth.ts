@@ -22,6 +22,8 @@ export type AuthDecision =
       inspectMcp?: boolean;
       /** The caller's MCP policy on this resource, applied to inspected requests (mcp/governance.ts). */
       mcp?: McpGovernance;
+      /** When the credential expires (epoch s): an upgraded connection it opened is closed then. */
+      expiresAt?: number;
     }
   | {
       action: 'respond';

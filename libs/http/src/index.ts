@@ -13,6 +13,7 @@ export {
   tagClientAddress,
   tagRequestClientAddress,
 } from './client-address';
+export { addressSubject, IPV6_PREFIX_BITS } from './address-subject';
 export { closeAfterEarlyAnswer, isLingering, type DrainLimits } from './lingering-close';
 export {
   bearerCredentials,

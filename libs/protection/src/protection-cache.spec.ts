@@ -96,6 +96,7 @@ describe('ProtectionDecider: remembered decisions', () => {
       fromCookie: false,
       subject: { user: 'alice', clientId: 'client_x', sub: '1001' },
       caller: { scopes: ['mcp:read'], login: 'alice', email: undefined, orgs: [], teams: [] },
+      expiresAt: expect.any(Number) as number,
     });
     expect(d.decide(request('/mcp/tools', t))).toEqual(first);
     expect(verify).toHaveBeenCalledTimes(1);

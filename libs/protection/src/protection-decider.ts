@@ -55,6 +55,8 @@ export type ProtectionOutcome =
       caller?: McpCaller;
       /** The resource's MCP policy for this caller: the path is the endpoint of a resource with a policy, or below it. */
       mcp?: McpGovernance;
+      /** The token's `exp` (epoch s): an upgraded connection it opened is closed then. */
+      expiresAt?: number;
     }
   /** Redirect mode: a browser without a (valid) session goes through the sign-in. */
   | { kind: 'login'; resource: ServedResource }
@@ -297,5 +299,6 @@ function allowed(
     subject: entry.subject,
     caller: entry.caller,
     mcp,
+    expiresAt: entry.exp,
   };
 }

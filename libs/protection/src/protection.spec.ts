@@ -244,6 +244,7 @@ describe('ProtectionDecider', () => {
       fromCookie: false,
       subject: { user: 'alice', clientId: 'c', sub: '1' },
       caller: { scopes: ['mcp:read'], login: 'alice', email: undefined, orgs: [], teams: [] },
+      expiresAt: 0, // the token's exp: an upgraded connection ends then
     });
     expect(seen[0][1]).toMatchObject({
       resource: 'https://mcp.example.test/mcp',

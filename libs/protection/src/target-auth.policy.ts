@@ -74,6 +74,7 @@ export class ProtectionPolicy implements TargetAuthPolicy {
           removeHeaders: owned.removeHeaders,
           responseHeaders,
           identity: outcome.subject,
+          expiresAt: outcome.expiresAt,
           // Authenticated POSTs to an MCP endpoint are read as JSON-RPC; under a policy every POST to
           // the endpoint or below is (passthrough's anonymous callers included; excluded paths are not governed).
           inspectMcp:

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { addressSubject } from '@app/http';
 import { decodeRecord, encodeRecord, RedisConnections, RedisKeys } from '@app/redis';
 import { OAuthClientRecord } from './oauth-client.record';
 
@@ -67,9 +68,9 @@ export class ClientsRepository {
     return values.flatMap((raw, i) => (raw === null ? [] : [decodeRecord(OAuthClientRecord, keys[i], raw)]));
   }
 
-  /** Counts a registration from `ip` in a one-minute window that starts with its first one. */
+  /** Counts a registration from `ip` (an IPv6 client: its /64) in a one-minute window that starts with its first one. */
   async countRegistration(ip: string): Promise<number> {
-    const key = this.keys.key('oauth', 'register-rate', ip);
+    const key = this.keys.key('oauth', 'register-rate', addressSubject(ip));
     const results = ((await this.redis.client.multi().set(key, 0, 'EX', 60, 'NX').incr(key).exec()) ?? []) as [
       Error | null,
       unknown,
