@@ -1,6 +1,6 @@
 // Helpers shared by the start, test and bench scripts: run commands, install Debian packages.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -48,8 +48,14 @@ export function ensureCommands(wanted) {
  */
 export function ensureNodeModules(node = process.execPath) {
   const lock = join(root, 'package-lock.json');
-  const marker = join(root, 'node_modules', '.package-lock.json');
+  const modules = join(root, 'node_modules');
+  const marker = join(modules, '.package-lock.json');
   if (existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs)) return;
+  // A git worktree sharing another checkout's install: npm ci would empty that install through the link.
+  if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
+    console.log('node_modules is a link to another install: not reinstalling it (run npm ci where it lives)');
+    return;
+  }
   console.log(`Installing npm dependencies (npm ci${node === process.execPath ? '' : ` on Node ${node}`})...`);
   const args = [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'];
   // npm's own script (set when run through npm), under the chosen Node; else the npm on PATH.

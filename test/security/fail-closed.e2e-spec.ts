@@ -129,7 +129,7 @@ describe('fail closed: malformed stored auth settings deny', () => {
       Array(3).fill(
         `503 ${JSON.stringify({
           error: 'temporarily_unavailable',
-          error_description: `the auth settings of ${HOST} are unreadable: every request is refused until they are set again`,
+          error_description: `the protection settings of ${HOST} (its auth settings, resources or MCP policy) cannot be applied: every request is refused until they are set again`,
         })}`,
       ),
     );

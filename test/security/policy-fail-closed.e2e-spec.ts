@@ -12,7 +12,7 @@ import { protectTarget, signedToken, startProtectedServer } from '../protection/
 const HOST = 'policy.fail-closed.test';
 const UNAVAILABLE = `503 ${JSON.stringify({
   error: 'temporarily_unavailable',
-  error_description: `the auth settings of ${HOST} are unreadable: every request is refused until they are set again`,
+  error_description: `the protection settings of ${HOST} (its auth settings, resources or MCP policy) cannot be applied: every request is refused until they are set again`,
 })}`;
 /** Valid where OAUTH_SCOPES issues mcp:admin. */
 const POLICY = { rules: [{ id: 'admins', method: 'tools/call', name: 'admin_*', scopes: ['mcp:admin'] }] };

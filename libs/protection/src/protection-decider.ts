@@ -75,7 +75,7 @@ export function unreadableSettings(protection: HostProtection): ProtectionOutcom
     kind: 'deny',
     status: 503,
     error: 'temporarily_unavailable',
-    description: `the auth settings of ${protection.hostname} are unreadable: every request is refused until they are set again`,
+    description: `the protection settings of ${protection.hostname} (its auth settings, resources or MCP policy) cannot be applied: every request is refused until they are set again`,
     headers: { 'cache-control': 'no-store' },
   };
 }

@@ -195,7 +195,7 @@ describe('ProtectionDecider', () => {
       status: 503,
       error: 'temporarily_unavailable',
       description:
-        'the auth settings of mcp.example.test are unreadable: every request is refused until they are set again',
+        'the protection settings of mcp.example.test (its auth settings, resources or MCP policy) cannot be applied: every request is refused until they are set again',
       headers: { 'cache-control': 'no-store' },
     };
     expect(d.decide({ ...request, authorization: 'Bearer abc' })).toEqual(refused);
