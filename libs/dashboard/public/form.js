@@ -221,3 +221,51 @@ export function dataForm(spec) {
   });
   return form;
 }
+
+/**
+ * A form's "Remove ..." button: asks `question` (when given), runs `remove`, then `done`; a failure
+ * is shown in the form's alert (the button sits in `extraButtons` of a dataForm).
+ * @param {string} label
+ * @param {string | undefined} question
+ * @param {() => Promise<unknown>} remove
+ * @param {() => Promise<void>} done
+ */
+export function confirmedRemoveButton(label, question, remove, done) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'danger',
+      /** @param {Event} event */
+      onclick: async (event) => {
+        if (question !== undefined && !window.confirm(question)) return;
+        try {
+          await remove();
+        } catch (error) {
+          const form = /** @type {HTMLFormElement} */ (/** @type {HTMLElement} */ (event.target).closest('form'));
+          const alertBox = /** @type {HTMLElement} */ (form.querySelector('[role=alert]'));
+          alertBox.textContent = /** @type {Error} */ (error).message;
+          alertBox.hidden = false;
+          return;
+        }
+        await done();
+      },
+    },
+    label,
+  );
+}
+
+/**
+ * Runs an API write whose 400 lists several problems (the API joins them with "; "): they come back
+ * one a line, for a form whose alert keeps line breaks (`white-space: pre-line`).
+ * @param {() => Promise<unknown>} write
+ */
+export async function writeWithProblemsOneALine(write) {
+  try {
+    await write();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400)
+      throw new ApiError(400, { message: error.message.split('; ').join('\n') });
+    throw error;
+  }
+}

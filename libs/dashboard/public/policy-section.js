@@ -1,8 +1,8 @@
 // The MCP policy of a protected resource, in its editor: the rules as a table, and a form taking
 // them as JSON (the server validates; its problems, each naming the rule, are shown one a line).
-import { api, ApiError } from './api.js';
+import { api } from './api.js';
 import { h, text } from './dom.js';
-import { dataForm } from './form.js';
+import { confirmedRemoveButton, dataForm, writeWithProblemsOneALine } from './form.js';
 import { limitText } from './rate-limits.js';
 
 /**
@@ -97,27 +97,11 @@ export function policySection(path) {
       } catch (error) {
         if (error.status !== 404) return h('p', { class: 'error', role: 'alert' }, `Policy: ${error.message}`);
       }
-      const remove = h(
-        'button',
-        {
-          type: 'button',
-          class: 'danger',
-          /** @param {Event} event */
-          onclick: async (event) => {
-            if (!window.confirm(`Remove the MCP policy of ${row.uri}? Every MCP call is allowed again.`)) return;
-            try {
-              await api('DELETE', path(row));
-            } catch (error) {
-              const form = /** @type {HTMLFormElement} */ (/** @type {HTMLElement} */ (event.target).closest('form'));
-              const alertBox = /** @type {HTMLElement} */ (form.querySelector('[role=alert]'));
-              alertBox.textContent = error.message;
-              alertBox.hidden = false;
-              return;
-            }
-            await saved('policy removed');
-          },
-        },
+      const remove = confirmedRemoveButton(
         'Remove policy',
+        `Remove the MCP policy of ${row.uri}? Every MCP call is allowed again.`,
+        () => api('DELETE', path(row)),
+        () => saved('policy removed'),
       );
       const form = dataForm({
         label: 'Policy',
@@ -128,14 +112,7 @@ export function policySection(path) {
         headingLevel: 'h3',
         extraButtons: policy ? [remove] : [],
         onSubmit: async (body) => {
-          try {
-            await api('PUT', path(row), body);
-          } catch (error) {
-            // The API joins its problems with "; ": one a line.
-            if (error instanceof ApiError && error.status === 400)
-              throw new ApiError(400, { message: error.message.split('; ').join('\n') });
-            throw error;
-          }
+          await writeWithProblemsOneALine(() => api('PUT', path(row), body));
           await saved('policy');
         },
       });

@@ -1,9 +1,9 @@
 // Rate limits (docs/rate-limits.md): a proxy target's own, in its editor (a table and a JSON editor;
 // the server's problems, each naming the limit, one a line), and the "Rate limits" page listing every
 // limit in force (GET /api/v1/rate-limits): global, per target and per MCP policy rule.
-import { api, ApiError } from './api.js';
+import { api } from './api.js';
 import { h, text } from './dom.js';
-import { dataForm } from './form.js';
+import { confirmedRemoveButton, dataForm, writeWithProblemsOneALine } from './form.js';
 
 /**
  * @typedef {{ per: 'user' | 'client' | 'address', limit: number, window: string }} RateLimit  as stored and as the API takes it
@@ -83,27 +83,11 @@ export function rateLimitsSection() {
       } catch (error) {
         return h('p', { class: 'error', role: 'alert' }, `Rate limits: ${error.message}`);
       }
-      const remove = h(
-        'button',
-        {
-          type: 'button',
-          class: 'danger',
-          /** @param {Event} event */
-          onclick: async (event) => {
-            if (!window.confirm(`Remove the rate limits of ${row.hostname}?`)) return;
-            try {
-              await api('DELETE', `${targetPath(row)}/rate-limits`);
-            } catch (error) {
-              const form = /** @type {HTMLFormElement} */ (/** @type {HTMLElement} */ (event.target).closest('form'));
-              const alertBox = /** @type {HTMLElement} */ (form.querySelector('[role=alert]'));
-              alertBox.textContent = error.message;
-              alertBox.hidden = false;
-              return;
-            }
-            await saved('rate limits removed');
-          },
-        },
+      const remove = confirmedRemoveButton(
         'Remove limits',
+        `Remove the rate limits of ${row.hostname}?`,
+        () => api('DELETE', `${targetPath(row)}/rate-limits`),
+        () => saved('rate limits removed'),
       );
       const form = dataForm({
         label: 'Rate limits',
@@ -118,14 +102,7 @@ export function rateLimitsSection() {
           const value = body.rate_limits;
           const rateLimits =
             value && typeof value === 'object' && !Array.isArray(value) && !Object.keys(value).length ? [] : value;
-          try {
-            await api('PUT', targetPath(row), { rate_limits: rateLimits });
-          } catch (error) {
-            // The API joins its problems with "; ": one a line.
-            if (error instanceof ApiError && error.status === 400)
-              throw new ApiError(400, { message: error.message.split('; ').join('\n') });
-            throw error;
-          }
+          await writeWithProblemsOneALine(() => api('PUT', targetPath(row), { rate_limits: rateLimits }));
           await saved('rate limits');
         },
       });

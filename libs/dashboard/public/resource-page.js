@@ -2,7 +2,7 @@
 // all described by data. New resources are one resourcePage({...}) call (see pages.js).
 import { api } from './api.js';
 import { h, text } from './dom.js';
-import { dataForm } from './form.js';
+import { confirmedRemoveButton, dataForm } from './form.js';
 
 /**
  * @typedef {import('./form.js').Field} Field
@@ -239,29 +239,15 @@ async function renderResourcePage(spec, container) {
      * @param {Row} row
      */
     function removeButton(remove, row) {
-      return h(
-        'button',
-        {
-          type: 'button',
-          class: 'danger',
-          /** @param {Event} event */
-          onclick: async (event) => {
-            if (remove.confirm && !window.confirm(remove.confirm(row))) return;
-            const form = /** @type {HTMLFormElement} */ (/** @type {HTMLElement} */ (event.target).closest('form'));
-            const errorBox = /** @type {HTMLElement} */ (form.querySelector('[role=alert]'));
-            try {
-              await api('DELETE', remove.path(row));
-            } catch (error) {
-              errorBox.textContent = error.message;
-              errorBox.hidden = false;
-              return;
-            }
-            close();
-            status.replaceChildren(h('div', { class: 'notice' }, `${remove.label}: ${spec.rowLabel(row)} done.`));
-            await reload();
-          },
-        },
+      return confirmedRemoveButton(
         remove.label,
+        remove.confirm?.(row),
+        () => api('DELETE', remove.path(row)),
+        async () => {
+          close();
+          status.replaceChildren(h('div', { class: 'notice' }, `${remove.label}: ${spec.rowLabel(row)} done.`));
+          await reload();
+        },
       );
     }
     /** @param {string} what */
