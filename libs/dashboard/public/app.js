@@ -19,6 +19,7 @@ let caller = null;
 function signInPage(message) {
   nav.replaceChildren();
   menuButton.hidden = true;
+  chromePage = undefined; // the next sign-in draws its first page with the menu closed
   sessionBox.replaceChildren();
   const input = h('input', {
     id: 'token-input',
@@ -77,6 +78,9 @@ function signOut(message) {
   signInPage(message);
 }
 
+/** The page the chrome was last drawn for. @type {string | undefined} */
+let chromePage;
+
 /**
  * @param {import('./pages.js').Page} current
  * @param {Caller} caller
@@ -84,9 +88,11 @@ function signOut(message) {
 function renderChrome(current, caller) {
   const pages = PAGES.filter((p) => !p.admin || caller.is_admin);
   nav.replaceChildren(...navLists(pages, current.id));
-  // Narrow screens: the menu starts closed on every page (the button shows it).
+  // Narrow screens: the menu starts closed on every page (the button shows it). The same page drawn
+  // again (a second route() still finishing after the first) leaves it as the user set it.
   menuButton.hidden = false;
-  setMenuOpen(menuButton, nav, false);
+  if (current.id !== chromePage) setMenuOpen(menuButton, nav, false);
+  chromePage = current.id;
   sessionBox.replaceChildren(
     h('span', {}, `Signed in as ${caller.name}${caller.is_admin ? ' (admin)' : ''}`),
     h('button', { type: 'button', onclick: () => signOut() }, 'Sign out'),
