@@ -71,6 +71,15 @@ function signInPage(message) {
   input.focus();
 }
 
+/**
+ * The Sign out button: the token goes, then the page is loaded afresh, so nothing a page of this
+ * session still had in flight (a tile loading, a chart) runs on and asks with the next token.
+ */
+function signOutAndReload() {
+  session.token = null;
+  location.reload();
+}
+
 /** @param {string} [message] */
 function signOut(message) {
   session.token = null;
@@ -95,7 +104,7 @@ function renderChrome(current, caller) {
   chromePage = current.id;
   sessionBox.replaceChildren(
     h('span', {}, `Signed in as ${caller.name}${caller.is_admin ? ' (admin)' : ''}`),
-    h('button', { type: 'button', onclick: () => signOut() }, 'Sign out'),
+    h('button', { type: 'button', onclick: () => signOutAndReload() }, 'Sign out'),
   );
   return pages;
 }
